@@ -1,0 +1,46 @@
+"""Shared fixtures.
+
+Integration tests need the real raw data. They find it through $DATA_MIRROR (as CI sets it)
+or an already fetched data/raw/. When neither has the file they skip on a developer machine
+but FAIL under CI=true, where the data are guaranteed to be present.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from analysis import paths
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _missing(message: str):
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: the real data must be present)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def mirror_dir() -> Path:
+    """The raw-data mirror ($DATA_MIRROR); fails under CI when it is not set or absent."""
+    mirror = paths.data_mirror()
+    if mirror is None or not mirror.is_dir():
+        _missing(f"DATA_MIRROR not set or not a directory: {mirror}")
+    return mirror
+
+
+@pytest.fixture(scope="session")
+def raw_file(mirror_dir):
+    """Return a callable giving the path of a raw file by its registry-relative path."""
+
+    def _get(rel: str) -> Path:
+        for base in (paths.RAW_DIR, mirror_dir):
+            p = base / rel
+            if p.is_file():
+                return p
+        _missing(f"raw file not found: {rel}")
+
+    return _get
