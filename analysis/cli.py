@@ -1,0 +1,197 @@
+"""Command line: ``python -m analysis SUBCOMMAND``.
+
+Only argparse is imported at start-up; each subcommand imports what it needs, so ``--help``
+and quick queries stay fast. Expected failures (typed errors in errors.py) become one line on
+stderr and the error's own exit code; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (for CI and logs)")
+
+
+def _entries(archive: bool = False):
+    from . import registry
+
+    return registry.load(archive=archive)
+
+
+def cmd_registry(args) -> int:
+    from pathlib import Path
+
+    from . import manifests
+
+    curated, archive = manifests.write_registries(Path(args.manifests))
+    print(f"wrote data/raw/registry.csv ({curated} files) and data/raw/registry_archive.csv ({archive} files)")
+    return 0
+
+
+def cmd_fetch(args) -> int:
+    from . import fetch
+
+    report = fetch.fetch(_entries(args.archive), quiet=args.quiet)
+    print(report.summary())
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from . import fetch
+
+    entries = _entries(args.archive)
+    fetch.verify(entries)
+    print(f"all {len(entries)} raw files present with their registered sha256")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from . import build
+
+    result = build.build(_entries(args.archive), quiet=args.quiet, force=args.force)
+    print(result.message)
+    return 0
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    widths = {c: max(len(c), *(len(_fmt(r.get(c))) for r in rows)) if rows else len(c) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
+    for r in rows:
+        lines.append("  ".join(_fmt(r.get(c)).rjust(widths[c]) if isinstance(r.get(c), (int, float)) else _fmt(r.get(c)).ljust(widths[c]) for c in columns))
+    return "\n".join(lines)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.1%}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return "" if v is None else str(v)
+
+
+def _describe_snapshot(s: dict) -> str:
+    text = f"{s['file']} (published {s['published']}{', ' + s['edition'] if s['edition'] else ''}; {s['source']})"
+    if "stale_note" in s:
+        text += f"\nwarning: {s['stale_note']}"
+    return text
+
+
+def cmd_query(args) -> int:
+    from . import freshness, query
+
+    freshness.warn_if_stale()
+    result = query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by)
+    if args.format == "json":
+        sys.stdout.write(query.to_json(result))
+        return 0
+    if args.format == "csv":
+        import csv
+
+        cols = [c for c in ("state", "state_name", "model") if any(c in g for g in result["groups"])]
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["as_of", "snapshot", "kind", "unit", *cols, "count", "share"])
+        rows = result["groups"] or [{"count": result["total"], "share": 1.0}]
+        for g in rows:
+            writer.writerow([result["as_of"], result["snapshot"]["file"], result["kind"], result["unit"], *[g.get(c, "") for c in cols], g["count"], g["share"]])
+        return 0
+    print(f"{result['kind']} {result['unit']} as of {result['as_of']}: {result['total']:,} {result['unit']} "
+          f"in {result['states']} states (+DC)" + (f" and {', '.join(result['territories'])}" if result["territories"] else ""))
+    print(f"snapshot: {_describe_snapshot(result['snapshot'])}")
+    if result["groups"]:
+        cols = [c for c in ("state", "state_name", "model") if c in result["groups"][0]] + ["count", "share"]
+        print()
+        print(_table(result["groups"], cols))
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from . import freshness, query
+
+    freshness.warn_if_stale()
+    result = query.diff(args.date_from, args.date_to, kind=args.kind, state=args.state)
+    if args.format == "json":
+        sys.stdout.write(query.to_json(result))
+        return 0
+    f, t = result["from"], result["to"]
+    print(f"{result['kind']} list{' in ' + result['state'] if result['state'] else ''}: "
+          f"{f['agreements']:,} agreements / {f['agencies']:,} agencies on {f['as_of']} -> "
+          f"{t['agreements']:,} agreements / {t['agencies']:,} agencies on {t['as_of']}")
+    print(f"from: {_describe_snapshot(f['snapshot'])}")
+    print(f"to:   {_describe_snapshot(t['snapshot'])}")
+    for key in ("agencies_added", "agencies_removed", "agreements_added", "agreements_removed"):
+        items = result[key]
+        print(f"\n{key.replace('_', ' ')} ({len(items)}):")
+        cols = ["state", "as_printed"] + (["model", "signed"] if key.startswith("agreements") else [])
+        if items:
+            print(_table(items, cols))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Re-derive and check the numbers 2025 articles printed about ICE's 287(g) program.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("registry", help="rebuild data/raw/registry*.csv from the MANIFEST.csv files of a raw-data folder")
+    p.add_argument("--manifests", required=True, help="folder holding ice_287g/, trac_pending_by_address/, ... (e.g. ../shared/data/raw)")
+    p.set_defaults(func=cmd_registry)
+
+    p = sub.add_parser("fetch", help="fill data/raw/ from $DATA_MIRROR or the pinned upstream URLs, verifying sha256")
+    p.add_argument("--archive", action="store_true", help="also fetch the full archive of 1,128 ICE sheets")
+    _add_quiet(p)
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("verify", help="check every raw file in data/raw/ against its registered sha256")
+    p.add_argument("--archive", action="store_true", help="include the archive")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("build", help="build the tidy tables in data/processed/ (skips work when nothing changed)")
+    p.add_argument("--archive", action="store_true", help="include the full archive")
+    p.add_argument("--force", action="store_true", help="rebuild even if inputs and code are unchanged")
+    _add_quiet(p)
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("query", help="count agreements or agencies on the snapshot in force on a date")
+    p.add_argument("--as-of", required=True, help="date YYYY-MM-DD; the latest snapshot published on or before it is used")
+    p.add_argument("--kind", default="participating", choices=["participating", "pending"])
+    p.add_argument("--unit", default="agreements", choices=["agreements", "agencies"],
+                   help="agreements = rows of ICE's sheet; agencies = distinct agency ids")
+    p.add_argument("--by", choices=["state", "model", "state,model"], help="group counts (omit for totals only)")
+    p.add_argument("--format", default="table", choices=["table", "json", "csv"])
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("diff", help="agencies and agreements added and removed between two dates")
+    p.add_argument("--from", dest="date_from", required=True, help="first date YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", required=True, help="second date YYYY-MM-DD")
+    p.add_argument("--kind", default="participating", choices=["participating", "pending"])
+    p.add_argument("--state", help="limit to one state (USPS code, e.g. FL)")
+    p.add_argument("--format", default="table", choices=["table", "json"])
+    p.set_defaults(func=cmd_diff)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+# Other modules (claims, report) add their subcommands here, keeping this file small.
+_EXTRA_COMMANDS: list = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import AnalysisError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except AnalysisError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,36 @@
+"""Tidy copies of the context data (TRAC backlog, Census population, 2024 vote, published
+reference figures) in data/processed/, so notebooks read one format for everything."""
+
+from __future__ import annotations
+
+from . import atomic, paths
+from .registry import RawFile
+
+# registry kind -> (output table, reader "module:function")
+TABLES = {
+    "trac_county": ("trac_county.parquet", "trac:read_trac_county"),
+    "trac_state": ("trac_state.parquet", "trac:read_trac_state"),
+    "census_state": ("population.parquet", "census:read_state_population"),
+    "election_results": ("election_2024.parquet", "elections:read_presidential_2024"),
+    "reference_figures": ("reference_figures.parquet", "reference_figures:read_reference_figures"),
+}
+
+
+def _reader(spec: str):
+    import importlib
+
+    module, func = spec.split(":")
+    return getattr(importlib.import_module(f"analysis.{module}"), func)
+
+
+def build_all(entries: list[RawFile]) -> list[str]:
+    written = []
+    for entry in entries:
+        if entry.kind not in TABLES:
+            continue
+        name, spec = TABLES[entry.kind]
+        df = _reader(spec)(entry.local_path)
+        with atomic.atomic_path(paths.PROCESSED_DIR / name) as tmp:
+            df.to_parquet(tmp, index=False, compression="zstd")
+        written.append(name)
+    return written

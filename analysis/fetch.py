@@ -1,0 +1,132 @@
+"""Fill data/raw/ with the registered files, verified by sha256.
+
+Files come from $DATA_MIRROR when it is set (a local copy of the shared raw data), otherwise
+from their pinned upstream URLs via pooch. Every file lands under a temp name and is renamed
+only after its hash matched, so data/raw/ never holds a partial or unverified file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import atomic, paths
+from .errors import DataIntegrityError
+from .registry import RawFile
+
+CHUNK = 1 << 20
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def mismatch_message(entry: RawFile, actual: str, origin: str) -> str:
+    hint = (
+        "it was transcribed, not copied, so its upstream bytes differ by design: set DATA_MIRROR to a copy of the project's raw data"
+        if not entry.bytes_from_upstream
+        else "delete it and run `python -m analysis fetch` again; if it persists the source changed and the registry needs review"
+    )
+    return f"sha256 mismatch from {origin}: expected {entry.sha256}, got {actual}; {hint}"
+
+
+@dataclass
+class FetchReport:
+    fetched: list[str]
+    present: list[str]
+    replaced: list[str]
+
+    def summary(self) -> str:
+        if not self.fetched and not self.replaced:
+            return f"all {len(self.present)} raw files already present and verified; nothing to do"
+        parts = [f"fetched {len(self.fetched)}", f"{len(self.present)} already present"]
+        if self.replaced:
+            parts.append(f"replaced {len(self.replaced)} whose bytes were wrong: {', '.join(self.replaced)}")
+        return "raw data: " + ", ".join(parts)
+
+
+def _from_mirror(entry: RawFile, mirror: Path) -> None:
+    source = mirror / entry.path
+    if not source.is_file():
+        raise DataIntegrityError(f"missing from DATA_MIRROR ({mirror})", path=entry.path)
+    with atomic.atomic_path(entry.local_path) as tmp:
+        shutil.copyfile(source, tmp)
+        actual = sha256_of(tmp)
+        if actual != entry.sha256:
+            raise DataIntegrityError(mismatch_message(entry, actual, "DATA_MIRROR"), path=entry.path)
+
+
+def _from_upstream(entry: RawFile) -> None:
+    if not entry.url:
+        raise DataIntegrityError(
+            "has no upstream file (it was transcribed by hand); set DATA_MIRROR to a copy of the project's raw data",
+            path=entry.path,
+        )
+    import pooch  # heavy-ish; only needed for downloads
+
+    target = entry.local_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with atomic.atomic_path(target) as tmp:
+            # pooch downloads to its own temp file and checks the hash before moving it.
+            pooch.retrieve(entry.url, known_hash=f"sha256:{entry.sha256}", fname=tmp.name, path=tmp.parent, progressbar=False)
+    except ValueError as err:  # pooch's hash mismatch
+        actual = _hash_from_pooch_error(str(err))
+        raise DataIntegrityError(mismatch_message(entry, actual, entry.url), path=entry.path) from None
+    except OSError as err:
+        raise DataIntegrityError(f"download failed from {entry.url}: {err}", path=entry.path) from None
+    except Exception as err:  # requests' errors do not share a base with OSError
+        raise DataIntegrityError(f"download failed from {entry.url}: {type(err).__name__}: {err}", path=entry.path) from None
+
+
+def _hash_from_pooch_error(text: str) -> str:
+    import re
+
+    found = re.findall(r"[0-9a-f]{64}", text)
+    return found[-1] if found else "unknown"
+
+
+def fetch(entries: list[RawFile], *, mirror: Path | None = None, quiet: bool = False) -> FetchReport:
+    """Make every entry present and verified under data/raw/; idempotent."""
+    from tqdm.auto import tqdm
+
+    if mirror is None:
+        mirror = paths.data_mirror()
+    report = FetchReport([], [], [])
+    bar = tqdm(entries, desc="fetch", unit="file", disable=quiet, file=sys.stderr)
+    for entry in bar:
+        local = entry.local_path
+        if local.is_file():
+            if sha256_of(local) == entry.sha256:
+                report.present.append(entry.path)
+                continue
+            report.replaced.append(entry.path)
+        if mirror is not None:
+            _from_mirror(entry, mirror)
+        else:
+            _from_upstream(entry)
+        if entry.path not in report.replaced:
+            report.fetched.append(entry.path)
+    return report
+
+
+def verify(entries: list[RawFile]) -> None:
+    """Refuse to go on if any raw file is missing or not the registered bytes."""
+    for entry in entries:
+        local = entry.local_path
+        if not local.is_file():
+            raise DataIntegrityError("missing from data/raw/; run `python -m analysis fetch`", path=entry.path)
+        actual = sha256_of(local)
+        if actual != entry.sha256:
+            raise DataIntegrityError(
+                f"sha256 mismatch in data/raw/: expected {entry.sha256}, got {actual}; "
+                "raw files are never edited: run `python -m analysis fetch` to restore it",
+                path=entry.path,
+            )

@@ -1,0 +1,53 @@
+"""QA invariants checked after every build (in the spirit of deportationdata/ice-287g).
+
+Each check yields rows of ``check, scope, value, expected, status``. A ``fail`` stops the
+build; a ``warn`` records something a reader should know (a duplicated row ICE printed, a
+blank support type) without changing any count.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+COLUMNS = ["check", "scope", "value", "expected", "status"]
+
+
+def _row(check: str, scope: str, value, expected, ok: bool, *, warn_only: bool = False) -> dict:
+    status = "pass" if ok else ("warn" if warn_only else "fail")
+    return {"check": check, "scope": scope, "value": str(value), "expected": str(expected), "status": status}
+
+
+def run_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
+    rows: list[dict] = []
+    by_snap = agreements.groupby("snapshot_id")
+    counts = by_snap.size()
+    agencies = by_snap["agency_id"].nunique()
+    model_sum = agreements.assign(m=agreements["model"].fillna("unstated")).groupby(["snapshot_id", "m"]).size()
+    dupes = by_snap["is_duplicate"].sum()
+    blank_model = agreements["model"].isna().groupby(agreements["snapshot_id"]).sum()
+    after = (agreements["signed"] > agreements["published"]).groupby(agreements["snapshot_id"]).sum()
+    known_states = set(__import__("us").states.mapping("abbr", "name"))
+
+    for snap in snapshots.itertuples():
+        sid = snap.snapshot_id
+        n = int(counts.get(sid, 0))
+        if snap.rows_registry >= 0:
+            rows.append(_row("rows read = registry rows", sid, n, snap.rows_registry, n == snap.rows_registry))
+        if snap.layout_registry:
+            rows.append(_row("layout = registry layout", sid, snap.layout, snap.layout_registry, snap.layout == snap.layout_registry))
+        rows.append(_row("kind by content = registry kind", sid, snap.kind, snap.kind_registry, snap.kind == snap.kind_registry))
+        by_model = int(model_sum.loc[sid].sum()) if sid in model_sum.index.get_level_values(0) else 0
+        rows.append(_row("rows by model add up to total", sid, by_model, n, by_model == n))
+        a = int(agencies.get(sid, 0))
+        rows.append(_row("agencies <= agreements", sid, a, f"<= {n}", a <= n))
+        rows.append(_row("signed on or before publication", sid, int(after.get(sid, 0)), 0, int(after.get(sid, 0)) == 0))
+        d = int(dupes.get(sid, 0))
+        rows.append(_row("agreement ids unique (duplicate rows kept, flagged)", sid, d, 0, d == 0, warn_only=True))
+        b = int(blank_model.get(sid, 0))
+        rows.append(_row("support type stated", sid, b, 0, b == 0, warn_only=True))
+
+    unknown = sorted(set(agreements["state"]) - known_states)
+    rows.append(_row("no state outside the known list", "all", ",".join(unknown) or "none", "none", not unknown))
+    key = snapshots[["kind", "published", "edition_order"]].astype(str).agg("|".join, axis=1)
+    rows.append(_row("one snapshot per kind, date and edition", "all", int(key.duplicated().sum()), 0, not key.duplicated().any()))
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,0 +1,192 @@
+"""The general questions: how many agreements or agencies on a date, and what changed.
+
+Every answer names its unit and the snapshot it came from. The snapshot in force on a day D is
+the latest sheet published on or before D (later editions of the same day win), so "as of D"
+means "what ICE's list said at the end of day D" as far as the pinned sheets show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import lru_cache
+
+import pandas as pd
+
+from . import paths
+from .errors import StaleOutputError, UsageError
+
+UNITS = ("agreements", "agencies")
+KINDS = ("participating", "pending")
+BY_CHOICES = {"state": ["state"], "model": ["model"], "state,model": ["state", "model"], "model,state": ["state", "model"]}
+STALE_AFTER_DAYS = 14
+
+
+def parse_date(value: str | dt.date) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise UsageError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+@lru_cache(maxsize=4)
+def _load(processed: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    base = paths.Path(processed)
+    agreements_path, snapshots_path = base / "agreements.parquet", base / "snapshots.parquet"
+    if not agreements_path.is_file() or not snapshots_path.is_file():
+        raise StaleOutputError("processed tables not found; run `python -m analysis build`", path="data/processed")
+    agreements = pd.read_parquet(agreements_path)
+    snapshots = pd.read_parquet(snapshots_path)
+    snapshots["published"] = pd.to_datetime(snapshots["published"]).dt.date
+    return agreements, snapshots
+
+
+def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The agreements and snapshots tables (cached per process)."""
+    return _load(str(paths.PROCESSED_DIR))
+
+
+def snapshots(kind: str = "participating") -> pd.DataFrame:
+    _, snaps = tables()
+    return snaps[snaps["kind"] == kind].sort_values(["published", "edition_order"], ignore_index=True)
+
+
+def snapshot_in_force(as_of: str | dt.date, kind: str = "participating") -> pd.Series:
+    """The latest snapshot published on or before ``as_of``; refuses earlier dates."""
+    if kind not in KINDS:
+        raise UsageError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    day = parse_date(as_of)
+    snaps = snapshots(kind)
+    eligible = snaps[snaps["published"] <= day]
+    if eligible.empty:
+        first = snaps["published"].min()
+        raise UsageError(f"{day} is before the first {kind} snapshot ({first}); no data for that date")
+    return eligible.iloc[-1]
+
+
+def rows_of(snapshot_id: str) -> pd.DataFrame:
+    agreements, _ = tables()
+    return agreements[agreements["snapshot_id"] == snapshot_id]
+
+
+def _count(frame: pd.DataFrame, unit: str) -> int:
+    return len(frame) if unit == "agreements" else frame["agency_id"].nunique()
+
+
+def snapshot_info(snap: pd.Series, as_of: dt.date) -> dict:
+    age = (as_of - snap["published"]).days
+    info = {
+        "id": snap["snapshot_id"],
+        "file": snap["file"],
+        "published": snap["published"].isoformat(),
+        "edition": snap["edition"],
+        "source": snap["source_note"],
+        "days_before_as_of": age,
+    }
+    if age > STALE_AFTER_DAYS:
+        info["stale_note"] = f"latest snapshot is {age} days older than the date asked (threshold {STALE_AFTER_DAYS})"
+    return info
+
+
+def count(
+    as_of: str | dt.date,
+    *,
+    kind: str = "participating",
+    unit: str = "agreements",
+    by: str | None = None,
+) -> dict:
+    """Counts on the snapshot in force on ``as_of`` as a JSON-ready dict (shape in the README)."""
+    if unit not in UNITS:
+        raise UsageError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
+    if by is not None and by not in BY_CHOICES:
+        raise UsageError(f"--by must be one of {', '.join(BY_CHOICES)}, not {by!r}")
+    day = parse_date(as_of)
+    snap = snapshot_in_force(day, kind)
+    frame = rows_of(snap["snapshot_id"])
+    total = _count(frame, unit)
+    states = int(frame.loc[frame["is_state"], "state"].nunique())
+    result = {
+        "as_of": day.isoformat(),
+        "snapshot": snapshot_info(snap, day),
+        "kind": kind,
+        "unit": unit,
+        "total": int(total),
+        "states": states,
+        "territories": sorted(frame.loc[~frame["is_state"], "state"].unique().tolist()),
+        "groups": [],
+    }
+    if by:
+        keys = BY_CHOICES[by]
+        work = frame.assign(model=frame["model"].fillna("unstated"))
+        grouped = work.groupby(keys, sort=True)
+        sizes = grouped.size() if unit == "agreements" else grouped["agency_id"].nunique()
+        names = frame.drop_duplicates("state").set_index("state")["state_name"]
+        groups = []
+        for key, n in sizes.items():
+            key = key if isinstance(key, tuple) else (key,)
+            group = dict(zip(keys, key))
+            if "state" in group:
+                group["state_name"] = names[group["state"]]
+            group["count"] = int(n)
+            group["share"] = round(n / total, 6) if total else 0.0
+            groups.append(group)
+        groups.sort(key=lambda g: (-g["count"], g.get("state", ""), g.get("model", "")))
+        result["groups"] = groups
+    return result
+
+
+def counts_by_snapshot(kind: str = "participating", by: str | None = None) -> pd.DataFrame:
+    """Agreements and agencies for every snapshot (optionally by state or model): the time series."""
+    agreements, _ = tables()
+    snaps = snapshots(kind)
+    frame = agreements[agreements["kind"] == kind]
+    keys = ["snapshot_id"] + (BY_CHOICES[by] if by else [])
+    out = frame.assign(model=frame["model"].fillna("unstated")).groupby(keys).agg(
+        agreements=("row", "size"), agencies=("agency_id", "nunique")
+    )
+    out = out.reset_index().merge(snaps[["snapshot_id", "published", "edition", "edition_order"]], on="snapshot_id")
+    return out.sort_values(["published", "edition_order"] + keys[1:], ignore_index=True)
+
+
+def diff(date_from: str | dt.date, date_to: str | dt.date, *, kind: str = "participating", state: str | None = None) -> dict:
+    """Agencies and agreements added and removed between the snapshots in force on two dates."""
+    d1, d2 = parse_date(date_from), parse_date(date_to)
+    if d2 < d1:
+        raise UsageError(f"--to ({d2}) is before --from ({d1})")
+    s1, s2 = snapshot_in_force(d1, kind), snapshot_in_force(d2, kind)
+    a, b = rows_of(s1["snapshot_id"]), rows_of(s2["snapshot_id"])
+    if state:
+        state = state.upper()
+        a, b = a[a["state"] == state], b[b["state"] == state]
+
+    def listing(frame: pd.DataFrame, ids: set, key: str) -> list[dict]:
+        chosen = frame[frame[key].isin(ids)].drop_duplicates(key).sort_values(["state", "agency_name", key])
+        cols = ["state", "agency_name", "agency", "agency_id"] + (["model", "signed", "agreement_id"] if key == "agreement_id" else [])
+        records = []
+        for row in chosen[cols].itertuples(index=False):
+            rec = dict(zip(cols, row))
+            rec["as_printed"] = rec.pop("agency")
+            if "signed" in rec:
+                rec["signed"] = None if pd.isna(rec["signed"]) else pd.Timestamp(rec["signed"]).date().isoformat()
+                rec["model"] = None if pd.isna(rec["model"]) else rec["model"]
+            records.append(rec)
+        return records
+
+    ag_a, ag_b = set(a["agency_id"]), set(b["agency_id"])
+    ar_a, ar_b = set(a["agreement_id"]), set(b["agreement_id"])
+    return {
+        "kind": kind,
+        "state": state,
+        "from": {"as_of": d1.isoformat(), "snapshot": snapshot_info(s1, d1), "agreements": len(a), "agencies": len(ag_a)},
+        "to": {"as_of": d2.isoformat(), "snapshot": snapshot_info(s2, d2), "agreements": len(b), "agencies": len(ag_b)},
+        "agencies_added": listing(b, ag_b - ag_a, "agency_id"),
+        "agencies_removed": listing(a, ag_a - ag_b, "agency_id"),
+        "agreements_added": listing(b, ar_b - ar_a, "agreement_id"),
+        "agreements_removed": listing(a, ar_a - ar_b, "agreement_id"),
+    }
+
+
+def to_json(result: dict) -> str:
+    return json.dumps(result, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
