@@ -1,0 +1,40 @@
+# Two commands on a fresh machine:  make reproduce  and  make test.
+# Both create .venv if it is missing and install the project into it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Use the shared raw-data copy beside the checkout when present; otherwise fetch downloads.
+DATA_MIRROR ?= $(shell [ -d ../shared/data/raw ] && echo ../shared/data/raw)
+export DATA_MIRROR
+export MPLBACKEND := Agg
+QUIET ?=
+
+.PHONY: install reproduce test lab build fetch clean-processed
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m ipykernel install --sys-prefix --name ice-287g-claims --display-name "Python (ice-287g-claims)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+fetch: $(STAMP)
+	$(PY) -m analysis fetch $(QUIET)
+
+build: fetch
+	$(PY) -m analysis build $(QUIET)
+
+reproduce: $(STAMP)
+	$(PY) -m analysis reproduce $(QUIET)
+
+test: build
+	$(PY) -m pytest
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+clean-processed:
+	rm -rf data/processed/*.parquet data/processed/*.csv data/processed/*.json
