@@ -178,8 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Other modules (claims, report) add their subcommands here, keeping this file small.
-_EXTRA_COMMANDS: list = []
+def _register_reproduce(sub) -> None:
+    from .reproduce import register
+
+    register(sub)
+
+
+# Other modules add their subcommands here, keeping this file small.
+_EXTRA_COMMANDS: list = [_register_reproduce]
 
 
 def main(argv: list[str] | None = None) -> int:

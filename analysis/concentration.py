@@ -30,22 +30,25 @@ def florida_share_series(unit: str = "agreements") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def compute(*, axios_date: str, catn_date: str, unit: str = "agreements") -> list[Result]:
+def by_state_names(as_of: str, unit: str) -> tuple[dict[str, int], dict]:
+    """State name -> count (50 states + DC; territories listed separately in the detail)."""
+    counts, result = state_counts(as_of, unit)
+    names = {g["state"]: g["state_name"] for g in result["groups"]}
+    return {names[s]: int(n) for s, n in counts.items()}, result
+
+
+def compute(*, axios_date: str, catn_date: str, voz_date: str) -> list[Result]:
     res = []
-    for label, as_of in (("axios", axios_date), ("catn", catn_date)):
-        for u in ("agreements", "agencies"):
-            counts, result = state_counts(as_of, u)
-            snap = result["snapshot"]["file"]
-            res.append(Result(f"top5_states_{label}_{u}", stats.top_k(counts, 5), "states", as_of, snap,
-                              {"counts": counts.sort_values(ascending=False).head(8).to_dict(),
-                               "ties_at_5th": stats.top_k_ties(counts, 5),
-                               "top5_share": stats.top_k_share(counts, 5)}))  # fmt: skip
-    for u in ("agreements", "agencies"):
-        full = query.count(catn_date, unit=u, by="state")
-        fl = next((g for g in full["groups"] if g["state"] == "FL"), {"count": 0})
-        res.append(Result(f"florida_share_catn_{u}", fl["count"] / full["total"], "share", catn_date,
-                          full["snapshot"]["file"], {"florida": fl["count"], "total": full["total"]}))  # fmt: skip
-    counts, result = state_counts(catn_date, "agreements")
-    res.append(Result("agreements_in_ca_il_catn", {s: int(counts.get(s, 0)) for s in ("CA", "IL")}, "agreements",
-                      catn_date, result["snapshot"]["file"]))  # fmt: skip
+    for date in (axios_date, catn_date):
+        for unit in ("agreements", "agencies"):
+            table, result = by_state_names(date, unit)
+            counts, _ = state_counts(date, unit)
+            res.append(Result(f"{unit}_by_state_{date.replace('-', '_')}", table, unit, date,
+                              result["snapshot"]["file"],
+                              {"top5": stats.top_k(counts, 5), "ties_at_5th": stats.top_k_ties(counts, 5),
+                               "top5_share": stats.top_k_share(counts, 5), "total_incl_territories": result["total"],
+                               "territories": result["territories"]}))  # fmt: skip
+    voz = query.count(voz_date)
+    res.append(Result(f"states_with_agreements_{voz_date.replace('-', '_')}", voz["states"], "states", voz_date,
+                      voz["snapshot"]["file"], {"territories": voz["territories"]}))  # fmt: skip
     return res

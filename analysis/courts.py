@@ -39,37 +39,41 @@ def reference() -> pd.DataFrame:
     return pd.read_parquet(paths.PROCESSED_DIR / "reference_figures.parquet")
 
 
-def removal_order_rank(geography: str) -> dict:
-    """Rank of a county among the single counties in the latest published removal-order
-    figures (NYC, which is five counties, and national totals are not single counties)."""
+def county_label(county: str, state: str) -> str:
+    return f"{county}, {state}"
+
+
+def removal_orders_table() -> tuple[dict[str, int], dict]:
+    """County -> removal orders from the latest period with published county figures."""
     ref = reference()
-    ref = ref[ref["measure"].str.contains("removal orders") & ref["geography"].str.contains("County")]
+    ref = ref[ref["measure"].str.contains("removal orders") & ~ref["geography"].isin(["United States"])]
     latest = ref[ref["published"] == ref["published"].max()]
-    ranked = latest.assign(rank=latest["value"].rank(method="min", ascending=False).astype(int))
-    row = ranked[ranked["geography"] == geography].iloc[0]
-    return {"rank": int(row["rank"]), "value": int(row["value"]), "period": row["period_or_as_of"],
-            "figure_id": row["figure_id"], "counties_compared": int(len(ranked)), "quote": row["quote_context"],
-            "note": "no open removal-order microdata: checked against figures TRAC/Axios published"}  # fmt: skip
+    table = {g: int(v) for g, v in zip(latest["geography"], latest["value"])}
+    detail = {"period": latest["period_or_as_of"].iloc[0], "figure_ids": latest["figure_id"].tolist(),
+              "quotes": latest["quote_context"].tolist(),
+              "note": "no open removal-order microdata: the table holds the county figures TRAC/Axios published "
+                      "for the latest period; earlier period (TRAC report 740, FY2024 H1) ranks NYC's five counties "
+                      "together first and Harris second"}  # fmt: skip
+    return table, detail
 
 
-def compute() -> list[Result]:
+ARREST_CLAIMS = ("arrest_target_per_day", "arrest_target_to_early_2025_daily_arrests_ratio",
+                 "deportations_per_year_goal", "san_antonio_operation_arrests")  # fmt: skip
+
+
+def compute(*, as_of: str) -> list[Result]:
     counties = county_table()
+    pending = {county_label(c, s): int(n) for c, s, n in zip(counties["county"], counties["state"], counties["pending"])}
     combined = with_nyc_combined(counties)
-
-    def rank_of(fips: str, table: pd.DataFrame) -> int:
-        return int(table.loc[table["fips"] == fips, "rank"].iloc[0])
-
-    top = counties.head(5)[["county", "state", "pending"]].to_dict("records")
-    harris = removal_order_rank("Harris County, TX")
+    removal, removal_detail = removal_orders_table()
+    key = as_of.replace("-", "_")
     res = [
-        Result("miami_dade_backlog_rank", rank_of("12086", counties), "rank", TRAC_AS_OF, TRAC_SOURCE,
-               {"pending": int(counties.loc[counties.fips == "12086", "pending"].iloc[0]), "top5": top,
-                "rank_with_nyc_combined": rank_of("12086", combined)}),
-        Result("cook_backlog_rank", rank_of("17031", counties), "rank", TRAC_AS_OF, TRAC_SOURCE,
-               {"rank_with_nyc_combined": rank_of("17031", combined)}),
-        Result("los_angeles_backlog_rank", rank_of("06037", counties), "rank", TRAC_AS_OF, TRAC_SOURCE,
-               {"rank_with_nyc_combined": rank_of("06037", combined)}),
-        Result("harris_removal_orders_rank", harris["rank"], "rank", harris["period"],
-               "published_reference_figures/reference_figures.csv", harris),
+        Result(f"pending_cases_by_county_{key}", pending, "cases", TRAC_AS_OF, TRAC_SOURCE,
+               {"top5": counties.head(5)[["county", "state", "pending"]].to_dict("records"),
+                "top5_nyc_combined": combined.head(5)[["county", "state", "pending"]].to_dict("records")}),
+        Result(f"removal_orders_by_county_{key}", removal, "removal orders", removal_detail["period"],
+               "published_reference_figures/reference_figures.csv", removal_detail),
     ]  # fmt: skip
+    for quantity in ARREST_CLAIMS:
+        res.append(Result(quantity, None, "not checkable", as_of, "none: no ICE arrest data in the pinned files"))
     return res

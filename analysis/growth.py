@@ -46,22 +46,23 @@ def neighbours(as_of: str, kind: str = "participating") -> list[dict]:
     return out
 
 
+def _key(date: str) -> str:
+    return date.replace("-", "_")
+
+
 def compute(*, inauguration: str, breitbart_date: str, voz_date: str) -> list[Result]:
+    """Counts at the inauguration and on each article's date, in both units, and the increases."""
     start = counts_at(inauguration)
-    bb = counts_at(breitbart_date)
-    voz = counts_at(voz_date)
     res = []
     for unit in ("agreements", "agencies"):
         res.append(Result(f"{unit}_at_inauguration", start[unit], unit, inauguration, start["snapshot"]))
-        res.append(Result(f"{unit}_breitbart_today", bb[unit], unit, breitbart_date, bb["snapshot"]))
-        res.append(Result(f"{unit}_voz", voz[unit], unit, voz_date, voz["snapshot"],
-                          {"sensitivity": neighbours(voz_date)}))  # fmt: skip
-        res.append(Result(f"pct_increase_breitbart_{unit}", pct_increase(start[unit], bb[unit]), "percent",
-                          breitbart_date, f"{start['snapshot']} -> {bb['snapshot']}",
-                          {"from": start[unit], "to": bb[unit]}))  # fmt: skip
-        res.append(Result(f"pct_increase_voz_{unit}", pct_increase(start[unit], voz[unit]), "percent", voz_date,
-                          f"{start['snapshot']} -> {voz['snapshot']}", {"from": start[unit], "to": voz[unit]}))  # fmt: skip
-    res.append(Result("states_voz", voz["states"], "states", voz_date, voz["snapshot"],
-                      {"note": "50 states + DC with at least one agreement; territories not counted",
-                       "sensitivity": neighbours(voz_date)}))  # fmt: skip
+    for date in (breitbart_date, voz_date):
+        now = counts_at(date)
+        sens = {"sensitivity": neighbours(date)}
+        for unit in ("agreements", "agencies"):
+            res.append(Result(f"{unit}_{_key(date)}", now[unit], unit, date, now["snapshot"], sens))
+        res.append(Result(f"pct_increase_agreements_{_key(date)}", pct_increase(start["agreements"], now["agreements"]),
+                          "percent", date, f"{start['snapshot']} -> {now['snapshot']}",
+                          {"from": start["agreements"], "to": now["agreements"],
+                           "agencies_pct": round(pct_increase(start["agencies"], now["agencies"]), 4)}))  # fmt: skip
     return res

@@ -11,9 +11,10 @@ def compute(*, visaverge_date: str) -> list[Result]:
     by_model = query.count(visaverge_date, kind="pending", by="model")
     snap = total["snapshot"]["file"]
     models = {g["model"]: g["count"] for g in by_model["groups"]}
+    key = visaverge_date.replace("-", "_")
     return [
-        Result("pending_total_visaverge", total["total"], "agreements", visaverge_date, snap,
+        Result(f"pending_applications_{key}", total["total"], "agreements", visaverge_date, snap,
                {"agencies": query.count(visaverge_date, kind="pending", unit="agencies")["total"]}),
-        Result("pending_by_model_visaverge", {m: models.get(m, 0) for m in ("JEM", "TFM", "WSO")}, "agreements",
+        Result(f"pending_applications_by_model_{key}", {m: models.get(m, 0) for m in ("JEM", "TFM", "WSO")}, "agreements",
                visaverge_date, snap),
     ]  # fmt: skip

@@ -30,9 +30,14 @@ def annual_reimbursement(salary: float, benefits: float, overtime: float, quarte
 
 
 def compute(*, salary: float, benefits: float, overtime: float) -> list[Result]:
-    best = annual_reimbursement(salary, benefits, overtime, [95, 95, 95, 95])
-    return [
-        Result("max_performance_payment_per_year", 4 * max(d for *_, d in PERFORMANCE_TIERS), "dollars", "2025-10-01",
-               "policy as reported (Voz)", {"tiers": PERFORMANCE_TIERS}),
-        Result("example_officer_annual_total", best["total"], "dollars", "2025-10-01", "policy as reported (Voz)", best),
+    """The calculator's parameters as the registry's quantities, plus one worked example."""
+    example = annual_reimbursement(salary, benefits, overtime, [95, 85, 75, 65])
+    src = "policy as reported by Voz (not data)"
+    res = [
+        Result("reimbursed_pct_of_salary_and_benefits", 100 * (example["salary"] + example["benefits"]) /
+               (salary + benefits), "percent", "2025-10-01", src),
+        Result("overtime_cap_pct_of_salary", 100 * OVERTIME_CAP, "percent", "2025-10-01", src, example),
     ]  # fmt: skip
+    for (low, high, _), name in zip(PERFORMANCE_TIERS, ("90_100", "80_89", "70_79")):
+        res.append(Result(f"quarterly_award_usd_{name}", performance_payment(low), "dollars", "2025-10-01", src))
+    return res

@@ -1,0 +1,71 @@
+"""Execute the parameterised notebooks with papermill.
+
+Each run writes into a fresh temp folder beside reports/; only when every notebook succeeded
+does it replace reports/notebooks and reports/results, so a failing notebook leaves the
+previous report intact and the error names the notebook and cell.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from . import paths
+from .errors import NotebookError, UsageError
+
+ORDER = ["growth", "concentration", "pending", "courts", "reimbursement"]
+KERNEL = "ice-287g-claims"
+
+
+def notebook_path(name: str) -> Path:
+    path = paths.NOTEBOOKS_DIR / f"{name}.ipynb"
+    if not path.is_file():
+        raise UsageError(f"no notebook {name!r}; choose from {', '.join(ORDER)}")
+    return path
+
+
+def _kernel() -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def execute(name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False) -> Path:
+    import papermill as pm
+
+    out_nb = out_dir / "notebooks" / f"{name}.ipynb"
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    params = {"output_dir": str(out_dir / "results"), **(parameters or {})}
+    try:
+        pm.execute_notebook(
+            str(notebook_path(name)), str(out_nb), parameters=params, kernel_name=_kernel(),
+            cwd=str(paths.NOTEBOOKS_DIR), progress_bar=not quiet, log_output=False,
+        )  # fmt: skip
+    except pm.PapermillExecutionError as err:
+        raise NotebookError(f"cell {err.exec_count} failed: {err.ename}: {err.evalue}", path=f"notebooks/{name}.ipynb") from None
+    return out_nb
+
+
+def run_all(names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False) -> Path:
+    """Run notebooks into a temp folder, then swap it into reports/ (atomic per folder)."""
+    names = names or ORDER
+    paths.REPORTS_DIR.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=paths.REPORTS_DIR, prefix=".run-"))
+    try:
+        existing = paths.REPORTS_DIR / "results"
+        if existing.is_dir():  # results of notebooks not rerun stay available
+            shutil.copytree(existing, staging / "results")
+        for name in names:
+            if not quiet:
+                print(f"running notebooks/{name}.ipynb", file=sys.stderr)
+            execute(name, staging, parameters, quiet=quiet)
+        for sub in ("notebooks", "results"):
+            target = paths.REPORTS_DIR / sub
+            target.mkdir(exist_ok=True)
+            for src in sorted((staging / sub).glob("*")):
+                src.replace(target / src.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return paths.REPORTS_DIR

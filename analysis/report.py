@@ -1,0 +1,125 @@
+"""The HTML report: one section per claim (quote, verdict, numbers, figure, notebook link),
+methods, and the provenance of every raw file. Deterministic: no timestamps, relative links."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from . import atomic, paths, registry
+
+FIGURE_FOR = {"growth": "growth_by_model_agreements.png", "concentration": "florida_share_agreements.png",
+              "pending": "pending_by_model.png", "courts": "county_backlog.png",
+              "reimbursement": "performance_tiers.png"}  # fmt: skip
+BADGE = {"supported": "#1a7f37", "partly supported": "#9a6700", "not supported": "#cf222e", "not checkable": "#57606a"}
+
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
+h1{font-size:1.8rem;margin-bottom:.2rem} h2{border-bottom:1px solid #d0d7de;padding-bottom:.3rem;margin-top:2.5rem}
+.claim{border:1px solid #d0d7de;border-radius:8px;padding:1rem 1.2rem;margin:1.2rem 0}
+blockquote{margin:.4rem 0 .8rem;padding-left:1rem;border-left:4px solid #d0d7de;color:#424a53;font-style:italic}
+.badge{display:inline-block;color:#fff;border-radius:12px;padding:.1rem .7rem;font-size:.85rem;font-weight:600}
+table{border-collapse:collapse;font-size:.9rem;width:100%} td,th{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa} .num{font-variant-numeric:tabular-nums} img{max-width:100%;border:1px solid #eaeef2;margin-top:.6rem}
+.meta{color:#57606a;font-size:.9rem} code{background:#f6f8fa;padding:0 .2rem;border-radius:4px;word-break:break-all}
+.summary td:nth-child(2){white-space:nowrap}
+"""
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dict) and len(value) > 8:
+        top = sorted(value.items(), key=lambda kv: -kv[1] if isinstance(kv[1], (int, float)) else 0)[:8]
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in top) + f" … ({len(value)} in all)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_fmt(v) for v in value)
+    return str(value)
+
+
+def _badge(verdict: str) -> str:
+    return f'<span class="badge" style="background:{BADGE.get(verdict, "#57606a")}">{html.escape(verdict)}</span>'
+
+
+def notebook_html() -> None:
+    """Executed notebooks as HTML beside the .ipynb files (for links from the report)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter()
+    for nb_path in sorted((paths.REPORTS_DIR / "notebooks").glob("*.ipynb")):
+        body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
+        atomic.write_text(nb_path.with_suffix(".html"), body)
+
+
+def build(rows: list[dict]) -> str:
+    from collections import Counter
+
+    counts = Counter(r["verdict"] for r in rows)
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>ice-287g-claims: report</title><style>{CSS}</style></head><body>",
+             "<h1>287(g) claims, re-derived</h1>",
+             "<p class='meta'>Every number below was computed from pinned public data by the notebooks linked in each section; "
+             "verdicts are computed from the claim registry's comparison rules, never typed in.</p>",
+             "<p>" + " ".join(f"{_badge(v)} {counts.get(v, 0)}" for v in BADGE) + "</p>",
+             "<table class='summary'><tr><th>claim</th><th>verdict</th><th>claimed</th><th>data</th></tr>"]  # fmt: skip
+    for r in rows:
+        parts.append(f"<tr><td><a href='#{r['id']}'>{r['id']}</a></td><td>{_badge(r['verdict'])}</td>"
+                     f"<td class='num'>{html.escape(_fmt(r['claimed_value']))}</td><td class='num'>{html.escape(_fmt(r['reproduced_value']))}</td></tr>")  # fmt: skip
+    parts.append("</table><h2>Claims</h2>")
+    shown_fig: set[str] = set()
+    for r in rows:
+        fig = FIGURE_FOR.get(r["notebook"])
+        parts.append(f"<div class='claim' id='{r['id']}'><h3>{html.escape(r['id'])} {_badge(r['verdict'])}</h3>"
+                     f"<blockquote>“{html.escape(r['quote'])}”</blockquote><p class='meta'>{html.escape(r['source'])}</p>"
+                     f"<table><tr><th>claimed</th><td class='num'>{html.escape(_fmt(r['claimed_value']))} ({html.escape(r['unit'])})</td></tr>"
+                     f"<tr><th>reproduced</th><td class='num'>{html.escape(_fmt(r['reproduced_value']))}</td></tr>"
+                     f"<tr><th>as of</th><td>{html.escape(r['as_of'])}</td></tr>"
+                     f"<tr><th>source</th><td><code>{html.escape(r['snapshot'] or '—')}</code></td></tr>"
+                     f"<tr><th>why</th><td>{html.escape(r['note'])}</td></tr>"
+                     f"<tr><th>notebook</th><td><a href='notebooks/{r['notebook']}.html'>{r['notebook']}</a></td></tr></table>")  # fmt: skip
+        if fig and fig not in shown_fig and (paths.REPORTS_DIR / "figures" / fig).is_file():
+            parts.append(f"<img src='figures/{fig}' alt='figure for the {r['notebook']} notebook'>")
+            shown_fig.add(fig)
+        parts.append("</div>")
+    parts.append(_methods())
+    parts.append(_provenance())
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _methods() -> str:
+    corrections = paths.PROCESSED_DIR / "corrections.csv"
+    n = sum(1 for _ in corrections.open()) - 1 if corrections.is_file() else 0
+    return ("<h2>Methods</h2><ul>"
+            "<li><b>Agreement vs agency.</b> ICE's sheet has one row per agency and support model; agreements are rows, "
+            "agencies are distinct agency ids (state + a folded name, with reviewed aliases and a truncation rule).</li>"
+            "<li><b>Snapshot in force.</b> A claim dated D uses the latest sheet published on or before D (later editions win).</li>"
+            "<li><b>Undated claims</b> use the article's date; the notebooks show the neighbouring snapshots too.</li>"
+            "<li><b>Transcriptions.</b> Sheets before 2025-02-21 are RelevantResearch's transcriptions of ICE's HTML table, not ICE files.</li>"
+            f"<li><b>Corrections.</b> {n:,} cell corrections (spellings, typos, impossible dates) are logged in "
+            "<code>data/processed/corrections.csv</code>; QA invariants in <code>data/processed/qa.csv</code>.</li>"
+            "<li><b>Courts.</b> TRAC's county table is undated (mid-to-late 2025); New York City is five counties. "
+            "Removal-order claims are checked against published figures only.</li></ul>")  # fmt: skip
+
+
+def _provenance() -> str:
+    rows = ["<h2>Data provenance</h2><table><tr><th>file</th><th>sha256</th><th>source</th></tr>"]
+    for e in sorted(registry.load(), key=lambda e: e.path):
+        src = f"<a href='{html.escape(e.url)}'>{html.escape(e.source)}</a>" if e.url else html.escape(e.source)
+        note = "" if e.bytes_from_upstream else " (transcribed; upstream is a reference)"
+        rows.append(f"<tr><td>{html.escape(e.path)}</td><td><code>{e.sha256}</code></td><td>{src}{note}</td></tr>")
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def write(rows: list[dict]) -> None:
+    notebook_html()
+    atomic.write_text(paths.REPORTS_DIR / "index.html", build(rows))
+    atomic.write_text(paths.REPORTS_DIR / "provenance.json",
+                      json.dumps([e.to_row() for e in registry.load()], indent=1) + "\n")  # fmt: skip

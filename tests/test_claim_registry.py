@@ -1,0 +1,337 @@
+"""The claim registry: the real claims.toml loads, and malformed registries fail with one-line errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from analysis import claim_registry as cr
+from analysis import verdicts
+from analysis.errors import UsageError
+
+# ---------------------------------------------------------------------------------- the real registry
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return cr.load_registry()
+
+
+def test_default_path_is_anchored_on_the_package():
+    assert cr.DEFAULT_PATH == Path(cr.__file__).parent / "resources" / "claims.toml"
+    assert cr.DEFAULT_PATH.is_file()
+
+
+def test_real_registry_loads(registry):
+    claims = cr.load_claims()
+    assert len(claims) >= 20
+    assert all(isinstance(c, cr.Claim) for c in claims)
+    assert claims == list(registry.claims)
+
+
+def test_ids_unique(registry):
+    ids = [c.id for c in registry.claims]
+    assert len(ids) == len(set(ids))
+    art_ids = [a.id for a in registry.articles]
+    assert len(art_ids) == len(set(art_ids))
+
+
+def test_every_quote_non_empty(registry):
+    for c in registry.claims:
+        assert c.quote.strip(), c.id
+
+
+def test_each_article_has_claims_and_every_claim_an_article(registry):
+    art_ids = {a.id for a in registry.articles}
+    for a in registry.articles:
+        assert any(c.article == a.id for c in registry.claims), a.id
+    for c in registry.claims:
+        assert c.article in art_ids
+
+
+def test_expected_articles_present(registry):
+    pubs = {a.publication for a in registry.articles}
+    assert {"Breitbart News", "Voz", "VisaVerge", "Axios"} <= pubs
+    assert any(p.startswith("Citizens Against Tyranny Network") for p in pubs)
+
+
+def test_urls_or_notes(registry):
+    for a in registry.articles:
+        assert a.url.startswith("https://") or (a.url == "" and a.url_note), a.id
+
+
+def test_claim_fields(registry):
+    for c in registry.claims:
+        assert c.notebook in cr.NOTEBOOKS
+        assert c.family in cr.FAMILIES
+        assert isinstance(c.as_of, dt.date)
+        assert c.point_in_time in cr.POINTS_IN_TIME
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", c.id)
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", c.quantity)
+        if c.as_of_basis == "inferred":
+            assert c.as_of_note
+        if c.comparison_type in verdicts.REASON_TYPES:
+            assert c.not_checkable_reason
+
+
+def test_key_claims(registry):
+    c = cr.get_claim("breitbart-135-at-inauguration")
+    assert c.claimed_value == 135 and c.as_of == dt.date(2025, 1, 20) and c.point_in_time == "fixed"
+    assert set(c.also_check_units) == {"agreements", "agencies"}
+    assert c.quantities == ("agencies_at_inauguration", "agreements_at_inauguration")
+    assert cr.get_claim("breitbart-almost-960-today").comparison_type == "almost"
+    for cid in ("voz-641pct-increase", "voz-1001-agreements", "voz-more-than-1000-agencies", "voz-40-states"):
+        v = cr.get_claim(cid)
+        assert v.sensitivity and v.as_of_basis == "inferred"
+    for cid in ("catn-florida-well-over-a-third", "catn-cook-la-close-behind"):
+        assert cr.get_claim(cid).as_of == dt.date(2025, 11, 25)
+    assert cr.get_claim("visaverge-22-pending").comparison_type == "equal"
+    assert cr.get_claim("visaverge-pending-by-model").comparison_type == "breakdown"
+    assert {c.notebook for c in registry.claims} == set(cr.NOTEBOOKS)
+
+
+def test_claims_are_frozen():
+    c = cr.get_claim("voz-40-states")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.claimed_value = 41  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        c.comparison["tolerance"] = 1  # type: ignore[index]
+
+
+def test_to_dict_is_plain(registry):
+    import json
+
+    for c in registry.claims:
+        json.dumps(c.to_dict())
+    for a in registry.articles:
+        json.dumps(a.to_dict())
+
+
+def test_claims_for_notebook_and_get_claim():
+    growth = cr.claims_for_notebook("growth")
+    assert growth and all(c.notebook == "growth" for c in growth)
+    with pytest.raises(UsageError, match="unknown notebook"):
+        cr.claims_for_notebook("growht")
+    with pytest.raises(UsageError, match="did you mean 'voz-40-states'"):
+        cr.get_claim("voz-40-state")
+
+
+def test_quantity_keys_shared_only_for_the_same_thing(registry):
+    seen = {}
+    for c in registry.claims:
+        for key in c.quantities:
+            seen.setdefault(key, set()).add((c.as_of, c.notebook))
+    assert all(len(v) == 1 for v in seen.values())
+    assert "agreements_at_inauguration" in cr.quantity_keys("growth")
+
+
+# ---------------------------------------------------------------------------------- malformed registries
+
+ARTICLE = """
+[[article]]
+id = "a1"
+publication = "Pub"
+title = "T"
+date = "2025-09-03"
+url = "https://example.org/a1"
+"""
+
+CLAIM = """
+[[claim]]
+id = "{id}"
+article = "a1"
+quote = "Today, almost 960 agencies."
+claimed_value = 960
+unit = "agencies"
+as_of = "2025-09-03"
+as_of_basis = "article-date"
+point_in_time = "now"
+family = "growth"
+notebook = "growth"
+quantity = "{quantity}"
+comparison = {{ type = "almost", tolerance = 0.02 }}
+"""
+
+
+def write(tmp_path, text: str) -> Path:
+    p = tmp_path / "claims.toml"
+    p.write_text(textwrap.dedent(text), encoding="utf-8")
+    return p
+
+
+def good(cid="c-one", quantity="agreements_now") -> str:
+    return CLAIM.format(id=cid, quantity=quantity)
+
+
+def expect_error(tmp_path, text: str, *needles: str) -> str:
+    with pytest.raises(UsageError) as info:
+        cr.load_claims(write(tmp_path, text))
+    msg = str(info.value)
+    assert "\n" not in msg
+    for n in needles:
+        assert n in msg, msg
+    return msg
+
+
+def test_minimal_registry_loads(tmp_path):
+    claims = cr.load_claims(write(tmp_path, ARTICLE + good()))
+    assert [c.id for c in claims] == ["c-one"]
+
+
+def test_duplicate_claim_id(tmp_path):
+    expect_error(tmp_path, ARTICLE + good("c-dup") + good("c-dup"), "claim 'c-dup'", "duplicate id")
+
+
+def test_unknown_article(tmp_path):
+    text = ARTICLE + good().replace('article = "a1"', 'article = "nope"')
+    expect_error(tmp_path, text, "claim 'c-one'", "article 'nope'")
+
+
+def test_bad_notebook(tmp_path):
+    text = ARTICLE + good().replace('notebook = "growth"', 'notebook = "growht"')
+    expect_error(tmp_path, text, "claim 'c-one'", "notebook", "did you mean 'growth'")
+
+
+def test_unknown_comparison_type(tmp_path):
+    text = ARTICLE + good().replace('type = "almost", tolerance = 0.02', 'type = "roughly"')
+    expect_error(tmp_path, text, "claim 'c-one'", "unknown comparison type 'roughly'")
+
+
+def test_bad_comparison_parameter(tmp_path):
+    text = ARTICLE + good().replace("tolerance = 0.02", "tolerence = 0.02")
+    expect_error(tmp_path, text, "claim 'c-one'", "needs tolerance")
+
+
+def test_missing_required_field(tmp_path):
+    text = ARTICLE + good().replace('quote = "Today, almost 960 agencies."\n', "")
+    expect_error(tmp_path, text, "claim 'c-one'", "missing required field(s) quote")
+
+
+def test_missing_id_names_position(tmp_path):
+    text = ARTICLE + good().replace('id = "c-one"\n', "")
+    expect_error(tmp_path, text, "claim #1 (no id)", "missing required field(s) id")
+
+
+def test_empty_quote(tmp_path):
+    text = ARTICLE + good().replace('quote = "Today, almost 960 agencies."', 'quote = "  "')
+    expect_error(tmp_path, text, "claim 'c-one'", "'quote' must not be empty")
+
+
+@pytest.mark.parametrize("bad", ["2025-13-01", "03/09/2025", "2025-9-3", "20250903"])
+def test_bad_as_of_date(tmp_path, bad):
+    text = ARTICLE + good().replace('as_of = "2025-09-03"', f'as_of = "{bad}"').replace(
+        'as_of_basis = "article-date"', 'as_of_basis = "explicit"')
+    expect_error(tmp_path, text, "claim 'c-one'", "as_of")
+
+
+def test_toml_native_date_accepted(tmp_path):
+    text = ARTICLE + good().replace('as_of = "2025-09-03"', "as_of = 2025-09-03")
+    assert cr.load_claims(write(tmp_path, text))[0].as_of == dt.date(2025, 9, 3)
+
+
+def test_article_date_basis_must_match(tmp_path):
+    text = ARTICLE + good().replace('as_of = "2025-09-03"', 'as_of = "2025-09-04"')
+    expect_error(tmp_path, text, "claim 'c-one'", "differs from the article date")
+
+
+def test_inferred_needs_note(tmp_path):
+    text = ARTICLE + good().replace('as_of_basis = "article-date"', 'as_of_basis = "inferred"')
+    expect_error(tmp_path, text, "claim 'c-one'", "as_of_note")
+
+
+def test_typed_in_verdict_is_rejected(tmp_path):
+    text = ARTICLE + good() + 'verdict = "supported"\n'
+    expect_error(tmp_path, text, "claim 'c-one'", "'verdict' is not allowed")
+
+
+def test_unknown_field(tmp_path):
+    text = ARTICLE + good() + 'colour = "red"\n'
+    expect_error(tmp_path, text, "claim 'c-one'", "unknown field(s) colour")
+
+
+def test_not_checkable_needs_reason(tmp_path):
+    text = ARTICLE + good().replace('{ type = "almost", tolerance = 0.02 }', '{ type = "not_checkable" }')
+    expect_error(tmp_path, text, "claim 'c-one'", "not_checkable_reason")
+
+
+def test_reason_on_checkable_claim(tmp_path):
+    text = ARTICLE + good() + 'not_checkable_reason = "x"\n'
+    expect_error(tmp_path, text, "claim 'c-one'", "is checkable")
+
+
+def test_also_check_units_need_unit_quantities(tmp_path):
+    text = ARTICLE + good() + 'also_check_units = ["agencies", "agreements"]\n'
+    expect_error(tmp_path, text, "claim 'c-one'", "unit_quantities")
+
+
+def test_unit_quantities_must_map_own_unit_to_quantity(tmp_path):
+    text = ARTICLE + good() + (
+        'also_check_units = ["agencies", "agreements"]\n'
+        'unit_quantities = { agencies = "agencies_now", agreements = "agreements_now" }\n'
+    )
+    expect_error(tmp_path, text, "claim 'c-one'", "unit_quantities['agencies'] must equal quantity")
+
+
+def test_quantity_shared_with_different_as_of(tmp_path):
+    second = good("c-two").replace('as_of = "2025-09-03"', 'as_of = "2025-09-04"').replace(
+        'as_of_basis = "article-date"', 'as_of_basis = "explicit"')
+    expect_error(tmp_path, ARTICLE + good() + second, "claim 'c-two'", "quantity 'agreements_now'", "c-one")
+
+
+def test_claimed_value_shape_checked_against_comparison(tmp_path):
+    text = ARTICLE + good().replace("claimed_value = 960", 'claimed_value = ["Texas"]')
+    expect_error(tmp_path, text, "claim 'c-one'", "claimed_value")
+
+
+def test_quote_not_verbatim_needs_note(tmp_path):
+    text = ARTICLE + good() + "quote_verbatim = false\n"
+    expect_error(tmp_path, text, "claim 'c-one'", "quote_note")
+
+
+def test_article_without_claims(tmp_path):
+    extra = ARTICLE.replace('"a1"', '"a2"').replace("example.org/a1", "example.org/a2")
+    expect_error(tmp_path, ARTICLE + extra + good(), "article 'a2'", "no claims")
+
+
+def test_article_empty_url_needs_note(tmp_path):
+    text = ARTICLE.replace('url = "https://example.org/a1"', 'url = ""') + good()
+    expect_error(tmp_path, text, "article 'a1'", "url_note")
+
+
+def test_article_empty_date_needs_note(tmp_path):
+    text = ARTICLE.replace('date = "2025-09-03"', 'date = ""') + good().replace(
+        'as_of_basis = "article-date"', 'as_of_basis = "explicit"')
+    expect_error(tmp_path, text, "article 'a1'", "date_note")
+
+
+def test_article_date_basis_without_article_date(tmp_path):
+    text = ARTICLE.replace('date = "2025-09-03"', 'date = ""\ndate_note = "undated"') + good()
+    expect_error(tmp_path, text, "claim 'c-one'", "article has no date")
+
+
+def test_invalid_toml(tmp_path):
+    msg = expect_error(tmp_path, ARTICLE + "[[claim]\nid = ", "not valid TOML")
+    assert msg.startswith("claims.toml") or "claims.toml" in msg
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(UsageError, match="not found"):
+        cr.load_claims(tmp_path / "absent.toml")
+
+
+def test_edit_is_picked_up_despite_cache(tmp_path):
+    p = write(tmp_path, ARTICLE + good())
+    assert len(cr.load_claims(p)) == 1
+    p.write_text(textwrap.dedent(ARTICLE + good() + good("c-two", "other_key")), encoding="utf-8")
+    assert len(cr.load_claims(p)) == 2
+
+
+def test_usage_error_exit_code(tmp_path):
+    with pytest.raises(UsageError) as info:
+        cr.load_claims(write(tmp_path, ARTICLE + good("c-dup") + good("c-dup")))
+    assert info.value.exit_code == 2
