@@ -53,16 +53,26 @@ def squash(text: str) -> str:
     return " ".join(str(text).replace("\xa0", " ").split())
 
 
-@lru_cache(maxsize=None)
-def state_lookup(raw: str) -> tuple[str, str, bool, str]:
-    """STATE cell -> (USPS code, name, is_state_or_dc, rule). rule '' means no change needed."""
+@lru_cache(maxsize=1)
+def _states_by_name() -> dict:
     import us
 
+    places = list(us.states.STATES_AND_TERRITORIES) + [us.states.DC]
+    return {p.name.upper(): p for p in places}
+
+
+@lru_cache(maxsize=None)
+def state_lookup(raw: str) -> tuple[str, str, bool, str]:
+    """STATE cell -> (USPS code, name, is_state_or_dc, rule). rule '' means no change needed.
+
+    Names are matched exactly (after case and whitespace folding) or through the reviewed
+    STATE_TYPOS table; ``us.states.lookup`` is not used because it guesses phonetically.
+    """
     folded = squash(raw).upper()
     rule = "" if raw == folded else "state_case_whitespace"
     if folded in STATE_TYPOS:
         folded, rule = STATE_TYPOS[folded], "state_typo"
-    found = us.states.lookup(folded.title()) if folded else None
+    found = _states_by_name().get(folded)
     if found is None:
         raise SheetError(f"unknown STATE value {raw!r}: add it to normalize.STATE_TYPOS if it is a typo")
     is_state = (not found.is_territory) or found.abbr == "DC"

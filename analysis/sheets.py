@@ -2,7 +2,9 @@
 
 Reading is kept apart from cleaning (normalize.py) so that the raw text of every cell stays
 available for the corrections log, and so the archive can be parsed in parallel cheaply.
-python-calamine is used because it reads these files ~10x faster than openpyxl.
+python-calamine is used because it reads these files ~10x faster than openpyxl. Known limit:
+calamine does not expose Excel error values, so an error cell such as COUNTY's #N/A reads as ''
+(missing either way once cleaned).
 """
 
 from __future__ import annotations

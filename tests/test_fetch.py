@@ -1,0 +1,274 @@
+"""fetch: copy from a mirror or download, verified by sha256, never leaving a partial file.
+
+Every test points analysis.paths.RAW_DIR at a tmp dir; RawFile.local_path reads paths.RAW_DIR
+when called, so the registry entries follow. No test touches the network.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+import workbooks as wb
+from analysis import fetch, paths
+from analysis.errors import DataIntegrityError
+
+FILES = {
+    "ice_287g/participating_2025-01-19.xlsx": ("P0", "participating", "2025-01-19"),
+    "ice_287g/pending_2025-09-02.xlsx": ("Q2", "pending", "2025-09-02"),
+}
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """A fake mirror with two fixture sheets, an empty RAW_DIR, and their registry entries."""
+    mirror, raw = tmp_path / "mirror", tmp_path / "raw"
+    entries = []
+    for rel, (layout, kind, published) in FILES.items():
+        wb.BUILDERS[layout](mirror / rel)
+        entries.append(wb.raw_entry(mirror, rel, kind=kind, published=published, layout=layout))
+    monkeypatch.setattr(paths, "RAW_DIR", raw)
+    monkeypatch.delenv("DATA_MIRROR", raising=False)
+    return mirror, raw, entries
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_local_path_follows_raw_dir_at_call_time(env):
+    _, raw, entries = env
+    assert entries[0].local_path == raw / "ice_287g/participating_2025-01-19.xlsx"
+
+
+def test_fetch_copies_and_verifies_then_does_nothing(env):
+    mirror, raw, entries = env
+    report = fetch.fetch(entries, mirror=mirror, quiet=True)
+    assert sorted(report.fetched) == sorted(FILES)
+    assert report.present == [] and report.replaced == []
+    assert report.summary() == "raw data: fetched 2, 0 already present"
+    for rel in FILES:
+        assert (raw / rel).read_bytes() == (mirror / rel).read_bytes()
+    assert listing(raw) == sorted(FILES)  # no temp files left behind
+    fetch.verify(entries)
+
+    mtimes = {rel: (raw / rel).stat().st_mtime_ns for rel in FILES}
+    again = fetch.fetch(entries, mirror=mirror, quiet=True)
+    assert again.fetched == [] and again.replaced == []
+    assert sorted(again.present) == sorted(FILES)
+    assert again.summary() == "all 2 raw files already present and verified; nothing to do"
+    assert {rel: (raw / rel).stat().st_mtime_ns for rel in FILES} == mtimes  # not rewritten
+
+
+def test_mirror_taken_from_data_mirror_env(env, monkeypatch):
+    mirror, raw, entries = env
+    monkeypatch.setenv("DATA_MIRROR", str(mirror))
+    report = fetch.fetch(entries, quiet=True)
+    assert sorted(report.fetched) == sorted(FILES)
+
+
+def test_mirror_with_wrong_bytes_is_refused_and_leaves_nothing(env):
+    mirror, raw, entries = env
+    entry = entries[0]
+    good = entry.sha256
+    (mirror / entry.path).write_bytes(b"tampered" + (mirror / entry.path).read_bytes())
+    actual = wb.sha256_bytes((mirror / entry.path).read_bytes())
+    with pytest.raises(DataIntegrityError) as info:
+        fetch.fetch([entry], mirror=mirror, quiet=True)
+    message = str(info.value)
+    assert info.value.exit_code == 3
+    assert entry.path in message
+    assert good in message and actual in message
+    assert "DATA_MIRROR" in message
+    assert listing(raw) == []  # no partial or temp file in the target dir
+    assert not entry.local_path.exists()
+
+
+def test_missing_mirror_file_is_an_error(env):
+    mirror, raw, entries = env
+    (mirror / entries[1].path).unlink()
+    with pytest.raises(DataIntegrityError, match="missing from DATA_MIRROR") as info:
+        fetch.fetch(entries, mirror=mirror, quiet=True)
+    assert entries[1].path in str(info.value)
+    assert listing(raw) == [entries[0].path]  # the good one landed, nothing else
+
+
+def test_locally_corrupted_file_is_replaced(env):
+    mirror, raw, entries = env
+    fetch.fetch(entries, mirror=mirror, quiet=True)
+    target = entries[1].local_path
+    target.write_bytes(b"hand edited")
+    report = fetch.fetch(entries, mirror=mirror, quiet=True)
+    assert report.replaced == [entries[1].path]
+    assert report.fetched == []
+    assert report.present == [entries[0].path]
+    assert "replaced 1" in report.summary() and entries[1].path in report.summary()
+    assert target.read_bytes() == (mirror / entries[1].path).read_bytes()
+    fetch.verify(entries)
+
+
+def test_verify_refuses_a_hand_edited_file(env):
+    mirror, raw, entries = env
+    fetch.fetch(entries, mirror=mirror, quiet=True)
+    target = entries[0].local_path
+    target.write_bytes(target.read_bytes() + b"\0")
+    with pytest.raises(DataIntegrityError) as info:
+        fetch.verify(entries)
+    message = str(info.value)
+    assert entries[0].path in message
+    assert entries[0].sha256 in message and wb.sha256_bytes(target.read_bytes()) in message
+
+
+def test_verify_refuses_a_missing_file(env):
+    mirror, raw, entries = env
+    with pytest.raises(DataIntegrityError, match="missing from data/raw/"):
+        fetch.verify(entries)
+
+
+# ----------------------------------------------------------------------------- no mirror: upstream
+
+
+def _transcribed(entry, url: str):
+    from dataclasses import replace
+
+    return replace(entry, url=url, bytes_from_upstream=False)
+
+
+def test_transcribed_file_without_url_and_without_mirror(env, monkeypatch):
+    _, raw, entries = env
+    import pooch
+
+    monkeypatch.setattr(pooch, "retrieve", lambda *a, **k: pytest.fail("no download may be attempted"))
+    entry = _transcribed(entries[0], "")
+    with pytest.raises(DataIntegrityError) as info:
+        fetch.fetch([entry], quiet=True)
+    message = str(info.value)
+    assert entry.path in message
+    assert "transcribed" in message and "DATA_MIRROR" in message
+    assert listing(raw) == []
+
+
+def _pooch_mismatch(known: str, got: str):
+    def retrieve(url, known_hash=None, fname=None, path=None, **kw):
+        # pooch writes the download, finds the hash wrong, deletes it and raises ValueError
+        raise ValueError(
+            f"SHA256 hash of downloaded file ({url}) does not match the known hash: expected {known_hash} "
+            f"but got {got}. Deleted download for safety. The downloaded file may have been corrupted or "
+            "the known hash may be outdated."
+        )
+
+    return retrieve
+
+
+def test_transcribed_file_with_url_gets_the_mirror_hint_on_hash_mismatch(env, monkeypatch):
+    _, raw, entries = env
+    import pooch
+
+    got = "ab" * 32
+    entry = _transcribed(entries[0], "https://raw.githubusercontent.com/o/r/" + "0" * 40 + "/x.xlsx")
+    monkeypatch.setattr(pooch, "retrieve", _pooch_mismatch(entry.sha256, got))
+    with pytest.raises(DataIntegrityError) as info:
+        fetch.fetch([entry], quiet=True)
+    message = str(info.value)
+    assert entry.path in message
+    assert f"expected {entry.sha256}, got {got}" in message
+    assert "transcribed" in message and "DATA_MIRROR" in message
+    assert listing(raw) == []
+
+
+def test_upstream_file_hash_mismatch_says_fetch_again(env, monkeypatch):
+    _, raw, entries = env
+    import pooch
+
+    got = "cd" * 32
+    entry = entries[0].__class__(**{**entries[0].__dict__, "url": "https://example.invalid/x.xlsx"})
+    monkeypatch.setattr(pooch, "retrieve", _pooch_mismatch(entry.sha256, got))
+    with pytest.raises(DataIntegrityError) as info:
+        fetch.fetch([entry], quiet=True)
+    message = str(info.value)
+    assert got in message and entry.sha256 in message
+    assert "transcribed" not in message
+    assert listing(raw) == []
+
+
+def test_upstream_download_lands_verified(env, monkeypatch):
+    mirror, raw, entries = env
+    import pooch
+
+    calls = []
+
+    def retrieve(url, known_hash=None, fname=None, path=None, **kw):
+        calls.append((url, known_hash))
+        Path(path, fname).write_bytes((mirror / entries[0].path).read_bytes())
+        return str(Path(path, fname))
+
+    entry = entries[0].__class__(**{**entries[0].__dict__, "url": "https://example.invalid/x.xlsx"})
+    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    report = fetch.fetch([entry], quiet=True)
+    assert report.fetched == [entry.path]
+    assert calls == [("https://example.invalid/x.xlsx", f"sha256:{entry.sha256}")]
+    assert listing(raw) == [entry.path]
+    fetch.verify([entry])
+
+
+def test_download_error_is_a_data_integrity_error(env, monkeypatch):
+    _, raw, entries = env
+    import pooch
+
+    def retrieve(*a, **k):
+        raise ConnectionError("connection refused")
+
+    entry = entries[0].__class__(**{**entries[0].__dict__, "url": "https://example.invalid/x.xlsx"})
+    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    with pytest.raises(DataIntegrityError, match="download failed"):
+        fetch.fetch([entry], quiet=True)
+    assert listing(raw) == []
+
+
+# ----------------------------------------------------------------------------- real pooch, local server
+
+
+@pytest.fixture
+def local_server(tmp_path, monkeypatch):
+    """Serve tmp_path/www on 127.0.0.1 (no outside network)."""
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    www = tmp_path / "www"
+    www.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(www)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield www, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_real_pooch_download_and_real_hash_mismatch(env, local_server):
+    mirror, raw, entries = env
+    www, base = local_server
+    good, bad = entries
+    (www / "good.xlsx").write_bytes((mirror / good.path).read_bytes())
+    (www / "bad.xlsx").write_bytes(b"not the registered bytes")
+    good = good.__class__(**{**good.__dict__, "url": f"{base}/good.xlsx"})
+    bad = _transcribed(bad, f"{base}/bad.xlsx")
+
+    report = fetch.fetch([good], quiet=True)
+    assert report.fetched == [good.path]
+    fetch.verify([good])
+
+    with pytest.raises(DataIntegrityError) as info:
+        fetch.fetch([bad], quiet=True)
+    message = str(info.value)
+    assert wb.sha256_bytes(b"not the registered bytes") in message
+    assert "transcribed" in message and "DATA_MIRROR" in message
+    assert listing(raw) == [good.path]

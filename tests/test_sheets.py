@@ -1,0 +1,262 @@
+"""sheets.read_sheet: layout detection, raw values as printed, skipped rows and typed errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+
+import pytest
+
+from analysis.errors import (
+    EmptySheetError,
+    MissingColumnError,
+    NotAWorkbookError,
+    SheetError,
+    UnknownLayoutError,
+)
+from analysis.sheets import RAW_COLUMNS, read_sheet
+import workbooks as wb
+
+# ----------------------------------------------------------------------------- one per layout
+
+# Per layout: the raw values expected in the fields that layout has ('' where it lacks one).
+EXPECTED = {
+    "P0": {
+        "state_raw": ["FLORIDA", "FLORIDA", "TEXAS"],
+        "signed_raw": ["2019-06-26", "2019-06-26", "2020-01-15"],
+        "support_type_raw": ["Jail Enforcement Model", "Warrant Service Officer", "Warrant Service Officer"],
+        "jurisdiction_type_raw": ["", "", ""],
+        "county_raw": ["", "", ""],
+        "addendum_raw": ["", "", ""],
+    },
+    "P1": {
+        "agency_raw": ["Hardee County Sheriff's Office", "Marion County Sheriff’s Office",
+                       "Lubbock County Sheriff's Office", "Montana Department of Justice"],
+        "jurisdiction_type_raw": ["County", "County ", "County", "State Agency"],
+        "signed_raw": ["2019-06-26", "2025-02-20", "2020-01-15", "2025-02-18"],
+        "moa_raw": ["link", "link", "link", "link pending"],
+        "county_raw": ["", "", "", ""],
+    },
+    "P2": {
+        "county_raw": ["Hardee", "German Coast County", "#N/A"],  # row 4 is an Excel error cell #N/A
+        "support_type_raw": ["Jail Enforcement Model ", "Task Force Model", "Warrant Services Officer"],
+        "signed_raw": ["2019-06-26", "2025-04-10", "2025-03-30"],
+        "addendum_raw": ["", "", ""],
+    },
+    "P3": {
+        "state_raw": ["FLORIDA", "MICHIGAN", "Texas ", "GUAM"],
+        "agency_raw": ["Hardee County Sheriff's Office", "Berrian County Sheriff's Offic",
+                       "Harris County Constable Precinct 1", "Guam Police Department"],
+        "signed_raw": ["2019-06-26", "2025-05-01", "2025-03-01", "2025-08-28"],
+        "addendum_raw": ["link pending", "link", "link pending", "link pending"],
+    },
+    "Q1": {
+        "agency_raw": ["Collier County Sheriff's Office", "Hall County Sheriff's Office"],
+        "support_type_raw": ["Task Force Model", "Jail Enforcement Model"],
+        "county_raw": ["", ""],
+        "signed_raw": ["", ""],
+        "moa_raw": ["", ""],
+    },
+    "Q2": {
+        "county_raw": ["Collier", "Lubbock", "Midland"],
+        "support_type_raw": ["Task Force Model", "Warrant Service Officer", "Warrant Service Office"],
+        "signed_raw": ["", "", ""],
+        "moa_raw": ["", "", ""],
+    },
+    "Q3": {
+        "state_raw": ["PENNSYLVANIA", "PENNSYLVANIA"],
+        "moa_raw": ["link pending", "link pending"],
+        "signed_raw": ["", ""],
+    },
+}
+
+
+@pytest.mark.parametrize("layout_id", list(wb.HEADERS))
+def test_each_layout_is_detected_and_read_as_printed(tmp_path, layout_id):
+    path = wb.BUILDERS[layout_id](tmp_path / f"{layout_id}.xlsx")
+    sheet = read_sheet(path)
+    assert sheet.layout.id == layout_id
+    assert sheet.kind == wb.KINDS[layout_id]
+    assert sheet.layout.columns == wb.HEADERS[layout_id]
+    assert sheet.sheet_name == wb.SHEET_NAMES[layout_id]
+    n = len(wb.ROWS[layout_id])
+    assert sheet.n_rows == n
+    assert sheet.columns["row"] == list(range(2, 2 + n))  # Excel row numbers, header in row 1
+    assert set(sheet.columns) == set(RAW_COLUMNS)
+    assert all(len(v) == n for v in sheet.columns.values())
+    for field, values in EXPECTED[layout_id].items():
+        if field == "county_raw" and "#N/A" in values:
+            # checked on its own in test_excel_error_cell_na_is_kept_as_printed
+            values, got = values[:-1], sheet.columns[field][:-1]
+        else:
+            got = sheet.columns[field]
+        assert got == values, field
+    assert sheet.skipped == []
+    assert sheet.path == f"{layout_id}.xlsx"
+
+
+def test_signed_with_a_time_of_day_keeps_the_time(tmp_path):
+    rows = [("FLORIDA", "Hardee County Sheriff's Office", "County", "Hardee", "Jail Enforcement Model",
+             dt.datetime(2025, 5, 8, 14, 30), "link")]  # fmt: skip
+    sheet = read_sheet(wb.p2(tmp_path / "x.xlsx", rows))
+    assert sheet.columns["signed_raw"] == ["2025-05-08 14:30:00"]
+
+
+def test_numbers_are_text_without_trailing_zero(tmp_path):
+    rows = [("FLORIDA", "Hardee County Sheriff's Office", "County", 12, "Jail Enforcement Model",
+             dt.datetime(2025, 5, 8), "link")]  # fmt: skip
+    sheet = read_sheet(wb.p2(tmp_path / "x.xlsx", rows))
+    assert sheet.columns["county_raw"] == ["12"]
+
+
+def test_excel_error_cell_na_reads_as_missing(tmp_path):
+    """ICE's COUNTY column holds Excel error cells #N/A (~220 per sheet from 2025-04-03 on).
+
+    python-calamine does not expose Excel error values, so the raw text is '' (documented in
+    sheets.py); the cleaned county is missing either way, which is what matters for counts.
+    """
+    rows = [("OKLAHOMA", "Tulsa County Sheriff's Office", "County", "#N/A", "Warrant Service Officer",
+             dt.datetime(2025, 3, 30), "link")]  # fmt: skip
+    path = wb.p2(tmp_path / "x.xlsx", rows)
+    import openpyxl
+
+    assert openpyxl.load_workbook(path)["Sheet1"]["D2"].data_type == "e"  # a real error cell
+    sheet = read_sheet(path)
+    assert sheet.columns["county_raw"] == [""]
+    from analysis.normalize import county_clean
+
+    assert county_clean(sheet.columns["county_raw"][0]) is None and county_clean("#N/A") is None
+
+
+def test_label_names_the_file_in_sheet(tmp_path):
+    sheet = read_sheet(wb.q2(tmp_path / "q.xlsx"), label="ice_287g/pending_2025-09-02.xlsx")
+    assert sheet.path == "ice_287g/pending_2025-09-02.xlsx"
+
+
+# ----------------------------------------------------------------------------- blank and partial rows
+
+
+def test_blank_rows_skipped_silently_half_filled_rows_recorded(tmp_path):
+    rows = [
+        ("FLORIDA", "Hardee County Sheriff's Office", "County", "Hardee", "Jail Enforcement Model", dt.datetime(2019, 6, 26), "link"),
+        (None, None, None, None, None, None, None),  # row 3: blank
+        ("   ", "", None, None, None, None, None),  # row 4: whitespace only, still blank
+        ("TEXAS", None, "County", "Harris", "Task Force Model", dt.datetime(2025, 3, 1), "link"),  # row 5: no agency
+        (None, "Orphan Police Department", "Municipality", None, "Task Force Model", None, None),  # row 6: no state
+        ("GEORGIA", "Hall County Sheriff's Office", "County", "Hall", "Jail Enforcement Model", dt.datetime(2025, 2, 3), "link"),
+    ]  # fmt: skip
+    sheet = read_sheet(wb.p2(tmp_path / "x.xlsx", rows))
+    assert sheet.n_rows == 2
+    assert sheet.columns["row"] == [2, 7]
+    assert sheet.columns["state_raw"] == ["FLORIDA", "GEORGIA"]
+    assert [r for r, _ in sheet.skipped] == [5, 6]
+    assert "TEXAS" in sheet.skipped[0][1] and "Task Force Model" in sheet.skipped[0][1]
+    assert "Orphan Police Department" in sheet.skipped[1][1]
+
+
+def test_text_beyond_the_header_width_in_an_otherwise_blank_row_is_recorded(tmp_path):
+    rows = [
+        ("GEORGIA", "Hall County Sheriff's Office", "County", "Jail Enforcement Model"),
+        (None, None, None, None, "Note: list as of 02/21/2025"),
+    ]
+    sheet = read_sheet(wb.q1(tmp_path / "x.xlsx", rows))
+    assert sheet.n_rows == 1
+    assert [r for r, _ in sheet.skipped] == [3]
+
+
+def test_header_only_sheet_reads_zero_rows(tmp_path):
+    sheet = read_sheet(wb.write_sheet(tmp_path / "x.xlsx", wb.HEADERS["P3"], []))
+    assert sheet.layout.id == "P3"
+    assert sheet.n_rows == 0
+    assert sheet.skipped == []
+
+
+def test_header_cells_match_despite_case_spaces_and_trailing_empty_cells(tmp_path):
+    header = ["State ", " law enforcement agency", "Type", "COUNTY  ", "Support  Type", "signed", "MOA ", None, None]
+    rows = [("FLORIDA", "Hardee County Sheriff's Office", "County", "Hardee", "Jail Enforcement Model",
+             dt.datetime(2019, 6, 26), "link")]  # fmt: skip
+    sheet = read_sheet(wb.write_sheet(tmp_path / "x.xlsx", header, rows))
+    assert sheet.layout.id == "P2"
+    assert sheet.n_rows == 1
+    assert sheet.columns["support_type_raw"] == ["Jail Enforcement Model"]
+
+
+def test_only_the_first_worksheet_is_read(tmp_path):
+    # 03/02/2026 has an empty Sheet2 after the data; a second sheet with data is ignored too.
+    path = wb.p3(tmp_path / "x.xlsx", extra_sheets={"Sheet2": (None, []), "Sheet3": (wb.HEADERS["Q2"], wb.ROWS["Q2"])})
+    sheet = read_sheet(path)
+    assert sheet.layout.id == "P3"
+    assert sheet.n_rows == len(wb.ROWS["P3"])
+
+
+# ----------------------------------------------------------------------------- typed errors
+
+
+def test_text_file_is_not_a_workbook(tmp_path):
+    path = tmp_path / "participating_2025-09-02.xlsx"
+    path.write_bytes(b"STATE,LAW ENFORCEMENT AGENCY\nFLORIDA,Hardee County Sheriff's Office\n")
+    with pytest.raises(NotAWorkbookError) as info:
+        read_sheet(path)
+    assert "participating_2025-09-02.xlsx" in str(info.value)
+    assert info.value.exit_code == 5
+    assert isinstance(info.value, SheetError)
+
+
+def test_truncated_workbook_is_not_a_workbook(tmp_path):
+    good = wb.p3(tmp_path / "good.xlsx")
+    data = good.read_bytes()
+    bad = tmp_path / "truncated.xlsx"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(NotAWorkbookError, match="truncated.xlsx"):
+        read_sheet(bad)
+
+
+def test_zip_that_is_not_xlsx_is_not_a_workbook(tmp_path):
+    bad = tmp_path / "archive.xlsx"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("readme.txt", "not a spreadsheet")
+    with pytest.raises(NotAWorkbookError, match="archive.xlsx"):
+        read_sheet(bad, label="ice_287g/archive.xlsx")
+
+
+def test_empty_first_worksheet(tmp_path):
+    path = wb.write_sheet(tmp_path / "x.xlsx", None, extra_sheets={"Sheet2": (wb.HEADERS["P3"], wb.ROWS["P3"])})
+    with pytest.raises(EmptySheetError, match="x.xlsx"):
+        read_sheet(path)
+
+
+def test_header_not_in_row_one_is_an_empty_sheet(tmp_path):
+    path = wb.write_sheet(tmp_path / "x.xlsx", [None, None], [wb.HEADERS["Q2"], *wb.ROWS["Q2"]])
+    with pytest.raises(EmptySheetError):
+        read_sheet(path)
+
+
+def test_unknown_header_names_file_headers_found_and_closest_layout(tmp_path):
+    header = [*wb.HEADERS["P3"], "NOTES"]
+    path = wb.write_sheet(tmp_path / "participating_2026-06-01.xlsx", header, [])
+    with pytest.raises(UnknownLayoutError) as info:
+        read_sheet(path)
+    message = str(info.value)
+    assert info.value.exit_code == 7
+    assert "participating_2026-06-01.xlsx" in message
+    assert "NOTES" in message and "ADDENDUM" in message  # the headers found
+    assert "closest known layout P3" in message
+
+
+def test_reordered_columns_are_an_unknown_layout(tmp_path):
+    header = ["LAW ENFORCEMENT AGENCY", "STATE", "TYPE", "COUNTY", "SUPPORT TYPE"]
+    with pytest.raises(UnknownLayoutError, match="closest known layout Q2"):
+        read_sheet(wb.write_sheet(tmp_path / "x.xlsx", header, []))
+
+
+def test_missing_state_column(tmp_path):
+    header = ["LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE", "SIGNED", "MOA"]
+    path = wb.write_sheet(tmp_path / "nostate.xlsx", header, [("Hardee County Sheriff's Office", "County", "Hardee",
+                                                                  "Jail Enforcement Model", dt.datetime(2019, 6, 26), "link")])  # fmt: skip
+    with pytest.raises(MissingColumnError) as info:
+        read_sheet(path)
+    message = str(info.value)
+    assert info.value.exit_code == 8
+    assert "nostate.xlsx" in message
+    assert "STATE" in message.split(";")[0]
+    assert "LAW ENFORCEMENT AGENCY" not in message.split(";")[0]  # only the missing one is named as missing
