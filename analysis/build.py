@@ -254,7 +254,8 @@ class BuildResult:
 
 
 def _manifest(entries: list[RawFile]) -> dict:
-    return {"code_version": code_version(), "inputs": {e.path: e.sha256 for e in sorted(entries, key=lambda e: e.path)}}
+    # Every registry field is part of the key: a corrected date or row count must rebuild too.
+    return {"code_version": code_version(), "inputs": {e.path: e.to_row() for e in sorted(entries, key=lambda e: e.path)}}
 
 
 def is_current(entries: list[RawFile]) -> bool:

@@ -19,7 +19,7 @@ def stale_reason() -> str | None:
     if recorded.get("code_version") != build.code_version():
         return "the code changed since data/processed/ was built; run `python -m analysis build`"
     built = recorded.get("inputs", {})
-    wanted = {e.path: e.sha256 for e in registry.load(archive=any("archive" in k for k in built))}
+    wanted = {e.path: e.to_row() for e in registry.load(archive=any("archive" in k for k in built))}
     if built != wanted:
         return "the registered raw files changed since data/processed/ was built; run `python -m analysis build`"
     return None

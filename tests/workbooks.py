@@ -154,6 +154,49 @@ def q3(path, rows=None, **kw) -> Path:
 BUILDERS = {"P0": p0, "P1": p1, "P2": p2, "P3": p3, "Q1": q1, "Q2": q2, "Q3": q3}
 
 
+# ----------------------------------------------------------------------------- a small registered set
+
+AM_ROWS = [
+    ("FLORIDA", "Hardee County Sheriff’s Office", "County", "Hardee", "Jail Enforcement Model", dt.datetime(2019, 6, 26), "link", "link pending"),
+    ("FLORIDA", "Hardee County Sheriff's Office", "County", "Hardee", "Warrant Service Officer", dt.datetime(2019, 6, 26), "link", "link"),
+    ("TEXAS", "Lubbock County Sheriff's Office", "County", "Lubbock", "Warrant Service Officer", dt.datetime(2020, 1, 15), "link", "link"),
+    ("MICHIGAN", "Berrian County Sheriff's Offic", "County", "Berrien", "Warrant Service Officer", dt.datetime(2025, 5, 1), "link", "link"),
+]  # fmt: skip
+PM_ROWS = [
+    ("FLORIDA", "Hardee County Sheriff's Office", "County", "Hardee", "Jail Enforcement Model", dt.datetime(2019, 6, 26), "link", "link pending"),
+    ("FLORIDA", "Hardee County Sheriff's Office", "County", "Hardee", "Warrant Service Officer", dt.datetime(2019, 6, 26), "link", "link"),
+    ("FLORIDA", "Marion County Sheriff's Office", "County", "Marion", "Task Force Model", dt.datetime(2025, 8, 20), "link pending", "link pending"),
+    ("MICHIGAN", "Berrian County Sheriff's Office", "County", "Berrien", "Warrant Service Officer", dt.datetime(2025, 5, 1), "link", "link"),
+    ("GUAM", "Guam Police Department", "State Agency", "#NA", "Task Force Model", dt.datetime(2025, 8, 28), "link pending", "link pending"),
+    ("Texas ", "Harris County Constable Precinct 1", "County", "Harris", "Task Force Model ", dt.datetime(2025, 3, 1), "link", "link"),
+]  # fmt: skip
+
+P0_REL = "ice_287g/participating_2025-01-19.xlsx"
+AM_REL = "ice_287g/participating_2025-09-02_am.xlsx"
+PM_REL = "ice_287g/participating_2025-09-02.xlsx"
+PENDING_REL = "ice_287g/pending_2025-09-02.xlsx"
+
+
+def write_fixture_set(raw_dir) -> list:
+    """Write four registered sheets under raw_dir and return their registry entries.
+
+    A P0 transcription (2025-01-19, Wayback edition 192356), am and pm ICE editions of
+    2025-09-02 (P3; the pm file's path sorts *before* the am one, so only the edition can order
+    them) and a pending sheet (Q2). Used by test_build_query and test_cli.
+    """
+    raw_dir = Path(raw_dir)
+    p0(raw_dir / P0_REL)
+    p3(raw_dir / AM_REL, AM_ROWS)
+    p3(raw_dir / PM_REL, PM_ROWS)
+    q2(raw_dir / PENDING_REL)
+    return [
+        raw_entry(raw_dir, P0_REL, kind="participating", published="2025-01-19", edition="192356", layout="P0", rows=3),
+        raw_entry(raw_dir, AM_REL, kind="participating", published="2025-09-02", edition="am", layout="P3", rows=4),
+        raw_entry(raw_dir, PM_REL, kind="participating", published="2025-09-02", edition="pm", layout="P3", rows=6),
+        raw_entry(raw_dir, PENDING_REL, kind="pending", published="2025-09-02", edition="am", layout="Q2", rows=3),
+    ]
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
