@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
+import numpy as np
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
@@ -47,7 +48,7 @@ from matplotlib.container import BarContainer
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
-from matplotlib.text import Annotation, Text
+from matplotlib.text import Annotation
 from matplotlib.textpath import TextToPath
 
 __all__ = [
@@ -174,13 +175,6 @@ def _source_line(source: str) -> str:
     if PROJECT not in text:
         text = f"{text}; analysis: {PROJECT}"
     return text
-
-
-def _figure_text(fig, gid: str) -> Text | None:
-    for text in fig.texts:
-        if text.get_gid() == gid:
-            return text
-    return None
 
 
 # --------------------------------------------------------------------------- figure
@@ -363,6 +357,16 @@ def _axes_size_pt(ax) -> tuple[float, float]:
     return pos.width * fig_w * 72 * 0.95, pos.height * fig_h * 72 * 0.9
 
 
+def _two_lines(label: str, fontsize: float) -> str:
+    """``label`` split at the word boundary that makes its widest line narrowest."""
+    words = label.split()
+    if len(words) < 2:
+        return label
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    best = min(splits, key=lambda s: max(_text_width_pt(p, fontsize) for p in s))
+    return "\n".join(best)
+
+
 def mark_dates(
     ax,
     dates: Mapping[str, date],
@@ -374,11 +378,13 @@ def mark_dates(
 ) -> list[tuple[Line2D, Annotation]]:
     """Dashed vertical lines with small labels for policy dates; returns (line, label) pairs.
 
-    Labels sit just right of their line (left of it near the right edge), with the first row
-    at axes fraction ``y`` (top of the label). A label that would overlap one already placed
-    drops to the next free row, so dates a few days apart stay legible. With ``headroom`` the
-    y-axis top is raised so the plotted data stay below the label rows. Call after the data
-    are plotted and the y limits are set (it reads the current limits).
+    Each label hangs from the top of its line at axes fraction ``y``: to the right of the
+    line, or to its left near the right edge (then only where its far end is not next to
+    another marked line, which would read as that line's label); a label that does not fit
+    is split onto two lines. A label that would overlap one already placed drops below it,
+    so dates a few days apart stay legible. With ``headroom`` the y-axis top is raised so
+    the plotted data stay below the labels. Call after the data are plotted and the y
+    limits are set (it reads the current limits). Pairs are returned in date order.
     """
     items = sorted(dates.items(), key=lambda kv: (kv[1], kv[0]))
     if not items:
@@ -389,36 +395,51 @@ def mark_dates(
     ]
     x0, x1 = ax.get_xlim()  # after the lines, which may widen the view
     width_pt, height_pt = _axes_size_pt(ax)
-    offset_pt, gap_pt, pad_pt = 3.0, 6.0, 1.5
-    row_pt = fontsize * _LINE + 2 * pad_pt
+    offset_pt, gap_pt, pad_pt, near_pt = 3.0, 6.0, 1.5, 12.0
+    line_pt = fontsize * _LINE
+    at = [(float(ax.xaxis.convert_units(d)) - x0) / (x1 - x0) * width_pt for _, d in items]
 
-    placed = []
-    for (label, when), line in zip(items, lines):
-        frac = (float(ax.xaxis.convert_units(when)) - x0) / (x1 - x0)
-        at = frac * width_pt
-        w = _text_width_pt(label, fontsize) + 2 * pad_pt
-        if at + offset_pt + w <= width_pt or at - offset_pt - w < 0:
-            ha, start, sign = "left", at + offset_pt, 1
-        else:
-            ha, start, sign = "right", at - offset_pt - w, -1
-        placed.append((start, start + w, ha, sign, label, when, line))
+    placed = []  # (start, end, ha, text, n_lines, index)
+    for i, (label, _) in enumerate(items):
+        others = [a for j, a in enumerate(at) if j != i]
+        options = []
+        for text in dict.fromkeys([label, _two_lines(label, fontsize)]):
+            w = max(_text_width_pt(part, fontsize) for part in text.split("\n")) + 2 * pad_pt
+            right = (at[i] + offset_pt, at[i] + offset_pt + w)
+            left = (at[i] - offset_pt - w, at[i] - offset_pt)
+            options.append((right[1] <= width_pt, "left", right, text))
+            clear = not any(left[0] - near_pt <= a < at[i] for a in others)
+            options.append((left[0] >= 0 and clear, "right", left, text))
+        # Right of the line if it fits on one or two lines, else left of it; when nothing
+        # fits, the shortest form that stays inside the axes, else one line to the right.
+        fitting = [o for o in sorted(options, key=lambda o: o[1] != "left") if o[0]]
+        if not fitting:
+            fitting = [o for o in options[::-1] if o[2][0] >= 0] or options[:1]
+        _, ha, (start, end), text = fitting[0]
+        placed.append((start, end, ha, text, text.count("\n") + 1, i))
 
-    row_ends: list[float] = []  # right edge of the last label in each row
+    boxes: list[tuple[float, float, float, float]] = []  # start, end, top, bottom (pt down)
     result: list[tuple[Line2D, Annotation]] = []
-    for start, end, ha, sign, label, when, line in sorted(placed, key=lambda p: (p[0], p[5])):
-        row = next((i for i, e in enumerate(row_ends) if e + gap_pt <= start), len(row_ends))
-        if row == len(row_ends):
-            row_ends.append(end)
-        else:
-            row_ends[row] = end
-        text = ax.annotate(
-            label,
-            xy=(when, y),
+    for start, end, ha, text, n_lines, i in sorted(placed, key=lambda p: (p[0], p[5])):
+        height = n_lines * line_pt + 2 * pad_pt
+        top = 0.0
+        while True:
+            clash = [b for b in boxes if b[0] < end + gap_pt and start < b[1] + gap_pt
+                     and b[2] < top + height and top < b[3]]
+            if not clash:
+                break
+            top = max(b[3] for b in clash)
+        boxes.append((start, end, top, top + height))
+        annotation = ax.annotate(
+            text,
+            xy=(items[i][1], y),
             xycoords=("data", "axes fraction"),
-            xytext=(sign * offset_pt, -row * row_pt),
+            xytext=(offset_pt if ha == "left" else -offset_pt, -top),
             textcoords="offset points",
             ha=ha,
             va="top",
+            multialignment=ha,
+            linespacing=1.1,
             fontsize=fontsize,
             color=color,
             parse_math=False,
@@ -426,16 +447,17 @@ def mark_dates(
             zorder=5,
             bbox={"boxstyle": f"square,pad={pad_pt / fontsize:.3f}", "fc": "white",
                   "ec": "none", "alpha": 0.85},
+            gid=f"date-label-{i}",
         )
-        text.set_gid(f"date-label-{row}")
-        result.append((line, text))
-    result.sort(key=lambda lt: (ax.xaxis.convert_units(lt[1].xy[0]), lt[1].get_text()))
+        result.append((lines[i], annotation))
+    result.sort(key=lambda pair: lines.index(pair[0]))
 
-    if headroom and ax.get_yscale() == "linear" and ax.dataLim.height >= 0 and height_pt > 0:
-        band = ((1 - y) * height_pt + len(row_ends) * row_pt + 4) / height_pt
+    if headroom and ax.get_yscale() == "linear" and height_pt > 0:
+        lowest = max(b[3] for b in boxes)
+        band = ((1 - y) * height_pt + lowest + 4) / height_pt
         y0, y1 = ax.get_ylim()
         data_top = ax.dataLim.y1
-        if 0 < band < 0.5 and y1 > y0 and abs(data_top) != float("inf"):
+        if 0 < band < 0.5 and y1 > y0 and np.isfinite(data_top):
             needed = (data_top - band * y0) / (1 - band)
             if needed > y1:
                 ax.set_ylim(y0, needed)
