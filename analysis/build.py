@@ -97,6 +97,7 @@ def raw_table(pairs: list[tuple[RawFile, RawSheet]]) -> pd.DataFrame:
         frame.insert(1, "file", entry.path)
         frame.insert(2, "kind", sheet.kind)
         frame.insert(3, "published", dt.date.fromisoformat(entry.published))
+        frame["_edition_order"] = edition_order(entry.edition)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -206,9 +207,11 @@ def assign_ids(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     df["agency_id"] = df["state"] + ":" + df["_canon"].map(agencies.slug)
     # Display name of an agency: its most frequent cleaned spelling, ties to the latest seen.
+    order = df["_edition_order"] if "_edition_order" in df else 0
+    seen = df.assign(_when=pd.to_datetime(df["published"]) + pd.to_timedelta(order, unit="s"))
     names = (
-        df.groupby(["agency_id", "agency"], as_index=False)
-        .agg(n=("row", "size"), last=("published", "max"))
+        seen.groupby(["agency_id", "agency"], as_index=False)
+        .agg(n=("row", "size"), last=("_when", "max"))
         .sort_values(["agency_id", "n", "last", "agency"], ascending=[True, False, False, True])
         .drop_duplicates("agency_id")
         .set_index("agency_id")["agency"]
@@ -221,7 +224,7 @@ def assign_ids(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     suffix = signed_txt.where(df["kind"].eq("participating"), "pending")
     df["agreement_id"] = df["agency_id"] + ":" + model_txt + ":" + suffix
     df["is_duplicate"] = df.duplicated(["snapshot_id", "agreement_id"], keep="first")
-    return df.drop(columns=["_key", "_canon", "_rule"]), fixes
+    return df.drop(columns=["_key", "_canon", "_rule", "_edition_order"], errors="ignore"), fixes
 
 
 AGREEMENT_COLUMNS = [
