@@ -29,7 +29,7 @@ OUTPUTS = ("agreements.parquet", "snapshots.parquet", "corrections.csv", "qa.csv
 # Modules whose code shapes data/processed/; a change to any of them invalidates the build.
 DATA_MODULES = (
     "agencies", "build", "census", "context_tables", "elections", "layouts", "normalize", "qa",
-    "reference_figures", "registry", "schemas", "sheets", "snapshots", "trac",
+    "reference_figures", "registry", "schemas", "sheets", "snapshots", "textfiles", "trac",
 )  # fmt: skip
 
 CORRECTION_COLUMNS = ["snapshot_id", "file", "row", "field", "before", "after", "rule"]
@@ -127,7 +127,7 @@ def tidy(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
         state = _apply(df["state_raw"], normalize.state_lookup)
     except SheetError as err:
-        bad = df.loc[~df["state_raw"].map(_known_state), ["file", "row"]].iloc[0]
+        bad = _first_rejected(df, "state_raw", normalize.state_lookup)
         raise SheetError(f"row {bad['row']}: {err}", path=bad["file"]) from None
     df["state"], df["state_name"], df["is_state"] = state[0], state[1], state[2].astype(bool)
     fixes.append(_corrections(df, "STATE", "state_raw", df["state_name"].str.upper(), state[3]))
@@ -135,7 +135,7 @@ def tidy(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
         model = _apply(df["support_type_raw"], normalize.model_lookup)
     except SheetError as err:
-        bad = df.loc[~df["support_type_raw"].map(_known_support), ["file", "row"]].iloc[0]
+        bad = _first_rejected(df, "support_type_raw", normalize.model_lookup)
         raise SheetError(f"row {bad['row']}: {err}", path=bad["file"]) from None
     df["model"] = model[0]
     fixes.append(_corrections(df, "SUPPORT TYPE", "support_type_raw", df["model"].map(normalize.MODELS), model[1]))
@@ -164,20 +164,17 @@ def tidy(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return df, corrections
 
 
-def _known_state(value: str) -> bool:
-    try:
-        normalize.state_lookup(value)
-        return True
-    except SheetError:
-        return False
+def _first_rejected(df: pd.DataFrame, column: str, lookup) -> pd.Series:
+    """The file and row of the first cell in ``column`` that ``lookup`` rejects."""
 
+    def known(value: str) -> bool:
+        try:
+            lookup(value)
+            return True
+        except SheetError:
+            return False
 
-def _known_support(value: str) -> bool:
-    try:
-        normalize.model_lookup(value)
-        return True
-    except SheetError:
-        return False
+    return df.loc[~df[column].map(known), ["file", "row"]].iloc[0]
 
 
 def assign_ids(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

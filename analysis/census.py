@@ -10,6 +10,7 @@ import pandas as pd
 import us
 
 from analysis.errors import SheetError
+from analysis.textfiles import read_text_table
 
 FIPS_TO_USPS = us.states.mapping("fips", "abbr")
 TERRITORIES = frozenset(t.abbr for t in us.states.TERRITORIES)  # PR, GU, VI, AS, MP; not DC
@@ -26,10 +27,7 @@ def read_state_population(path) -> pd.DataFrame:
     Columns: fips, state (USPS), state_name, population_2024 (int), is_state (False only for
     territories, i.e. Puerto Rico), so callers can choose whether PR belongs in a denominator.
     """
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="latin-1")
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise SheetError(f"cannot read census table: {err}", path=str(path)) from err
+    raw = read_text_table(path, "census table", encoding="latin-1")
     first = raw.columns[0]
     if first.strip() not in SUMLEV_HEADERS:
         raise SheetError(

@@ -11,6 +11,7 @@ import pandas as pd
 import us
 
 from analysis.errors import SheetError
+from analysis.textfiles import read_text_table
 
 # Maine and Nebraska congressional districts (separate from the ME/NE statewide rows) and the
 # non-binding Puerto Rico straw poll.
@@ -41,13 +42,7 @@ def read_presidential_2024(path) -> pd.DataFrame:
     Any other candidate-less row, or an unknown state code, raises SheetError.
     Shares are of total_votes; trump_two_party_share = trump / (trump + harris).
     """
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise SheetError(f"cannot read election results: {err}", path=str(path)) from err
-    missing = [c for c in REQUIRED if c not in raw.columns]
-    if missing:
-        raise SheetError(f"missing column(s) {missing} in election results", path=str(path))
+    raw = read_text_table(path, "election results", REQUIRED)
     raw = raw[REQUIRED].apply(lambda s: s.str.strip())
 
     df = raw[(raw["cycle"] == "2024") & (raw["stage"] == "general")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.errors import SheetError
+from analysis.textfiles import read_text_table
 
 QUALIFIERS = ("exact", "approximate", "upper bound", "lower bound")
 REQUIRED = ["figure_id", "value", "value_qualifier"]
@@ -19,13 +20,7 @@ def read_reference_figures(path) -> pd.DataFrame:
     """All columns of reference_figures.csv as text, plus value (int), qualifier (one of
     QUALIFIERS, from the leading words of value_qualifier) and qualifier_text (the raw wording).
     """
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise SheetError(f"cannot read reference figures: {err}", path=str(path)) from err
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise SheetError(f"missing column(s) {missing} in reference figures", path=str(path))
+    df = read_text_table(path, "reference figures", REQUIRED)
 
     df["figure_id"] = df["figure_id"].str.strip()
     dup = df["figure_id"].duplicated()

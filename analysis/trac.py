@@ -10,12 +10,12 @@ read as text and converted column by column; anything that does not parse fails 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import us
 
 from analysis.errors import SheetError
+from analysis.textfiles import read_text_table
 
 FIPS_TO_USPS = us.states.mapping("fips", "abbr")  # 50 states, DC and territories (PR = "72")
 
@@ -39,13 +39,7 @@ _STATE_RAW = {
 
 def _read_tsv(path, columns: dict[str, str]) -> pd.DataFrame:
     """Read a TRAC TSV as text (keeps leading zeros) and rename its columns, or fail clearly."""
-    try:
-        raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise SheetError(f"cannot read TRAC table: {err}", path=str(path)) from err
-    missing = [c for c in columns if c not in raw.columns]
-    if missing:
-        raise SheetError(f"missing column(s) {missing} in TRAC table", path=str(path))
+    raw = read_text_table(path, "TRAC table", columns, sep="\t")
     return raw[list(columns)].rename(columns=columns).apply(lambda s: s.str.strip())
 
 

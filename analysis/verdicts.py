@@ -630,9 +630,14 @@ def _within_verdict(table, entities: list[str], lo: int, hi: int) -> Verdict:
         (inside if lo <= rank <= hi else outside).append(desc)
     band = f"ranks {lo}-{hi}" if lo != hi else f"rank {lo}"
     head = f"within {band}: {_join(inside)}; outside: {_join(outside)}"
-    if not outside:
+    return _all_some_none(inside, outside, head)
+
+
+def _all_some_none(fit: list, misfit: list, head: str) -> Verdict:
+    """Every entity fits -> supported; some do -> partly supported; none -> not supported."""
+    if not misfit:
         return _v(SUPPORTED, head)
-    if inside:
+    if fit:
         return _v(PARTLY, head)
     return _v(NOT_SUPPORTED, head)
 
@@ -673,11 +678,7 @@ def _none_in(claimed: Any, reproduced: Any) -> Verdict:
         else:
             nonzero.append(f"{n} ({_fmt(entry[1])})")
     head = f"none: {_join(zero)}; some: {_join(nonzero)}"
-    if not nonzero:
-        return _v(SUPPORTED, head)
-    if zero:
-        return _v(PARTLY, head)
-    return _v(NOT_SUPPORTED, head)
+    return _all_some_none(zero, nonzero, head)
 
 
 def _breakdown(claimed: Any, reproduced: Any, p: Mapping) -> Verdict:

@@ -187,39 +187,11 @@ def test_duplicate_claim_id(tmp_path):
     expect_error(tmp_path, ARTICLE + good("c-dup") + good("c-dup"), "claim 'c-dup'", "duplicate id")
 
 
-def test_unknown_article(tmp_path):
-    text = ARTICLE + good().replace('article = "a1"', 'article = "nope"')
-    expect_error(tmp_path, text, "claim 'c-one'", "article 'nope'")
 
 
-def test_bad_notebook(tmp_path):
-    text = ARTICLE + good().replace('notebook = "growth"', 'notebook = "growht"')
-    expect_error(tmp_path, text, "claim 'c-one'", "notebook", "did you mean 'growth'")
 
 
-def test_unknown_comparison_type(tmp_path):
-    text = ARTICLE + good().replace('type = "almost", tolerance = 0.02', 'type = "roughly"')
-    expect_error(tmp_path, text, "claim 'c-one'", "unknown comparison type 'roughly'")
 
-
-def test_bad_comparison_parameter(tmp_path):
-    text = ARTICLE + good().replace("tolerance = 0.02", "tolerence = 0.02")
-    expect_error(tmp_path, text, "claim 'c-one'", "needs tolerance")
-
-
-def test_missing_required_field(tmp_path):
-    text = ARTICLE + good().replace('quote = "Today, almost 960 agencies."\n', "")
-    expect_error(tmp_path, text, "claim 'c-one'", "missing required field(s) quote")
-
-
-def test_missing_id_names_position(tmp_path):
-    text = ARTICLE + good().replace('id = "c-one"\n', "")
-    expect_error(tmp_path, text, "claim #1 (no id)", "missing required field(s) id")
-
-
-def test_empty_quote(tmp_path):
-    text = ARTICLE + good().replace('quote = "Today, almost 960 agencies."', 'quote = "  "')
-    expect_error(tmp_path, text, "claim 'c-one'", "'quote' must not be empty")
 
 
 @pytest.mark.parametrize("bad", ["2025-13-01", "03/09/2025", "2025-9-3", "20250903"])
@@ -234,39 +206,11 @@ def test_toml_native_date_accepted(tmp_path):
     assert cr.load_claims(write(tmp_path, text))[0].as_of == dt.date(2025, 9, 3)
 
 
-def test_article_date_basis_must_match(tmp_path):
-    text = ARTICLE + good().replace('as_of = "2025-09-03"', 'as_of = "2025-09-04"')
-    expect_error(tmp_path, text, "claim 'c-one'", "differs from the article date")
 
 
-def test_inferred_needs_note(tmp_path):
-    text = ARTICLE + good().replace('as_of_basis = "article-date"', 'as_of_basis = "inferred"')
-    expect_error(tmp_path, text, "claim 'c-one'", "as_of_note")
 
 
-def test_typed_in_verdict_is_rejected(tmp_path):
-    text = ARTICLE + good() + 'verdict = "supported"\n'
-    expect_error(tmp_path, text, "claim 'c-one'", "'verdict' is not allowed")
 
-
-def test_unknown_field(tmp_path):
-    text = ARTICLE + good() + 'colour = "red"\n'
-    expect_error(tmp_path, text, "claim 'c-one'", "unknown field(s) colour")
-
-
-def test_not_checkable_needs_reason(tmp_path):
-    text = ARTICLE + good().replace('{ type = "almost", tolerance = 0.02 }', '{ type = "not_checkable" }')
-    expect_error(tmp_path, text, "claim 'c-one'", "not_checkable_reason")
-
-
-def test_reason_on_checkable_claim(tmp_path):
-    text = ARTICLE + good() + 'not_checkable_reason = "x"\n'
-    expect_error(tmp_path, text, "claim 'c-one'", "is checkable")
-
-
-def test_also_check_units_need_unit_quantities(tmp_path):
-    text = ARTICLE + good() + 'also_check_units = ["agencies", "agreements"]\n'
-    expect_error(tmp_path, text, "claim 'c-one'", "unit_quantities")
 
 
 def test_unit_quantities_must_map_own_unit_to_quantity(tmp_path):
@@ -283,14 +227,6 @@ def test_quantity_shared_with_different_as_of(tmp_path):
     expect_error(tmp_path, ARTICLE + good() + second, "claim 'c-two'", "quantity 'agreements_now'", "c-one")
 
 
-def test_claimed_value_shape_checked_against_comparison(tmp_path):
-    text = ARTICLE + good().replace("claimed_value = 960", 'claimed_value = ["Texas"]')
-    expect_error(tmp_path, text, "claim 'c-one'", "claimed_value")
-
-
-def test_quote_not_verbatim_needs_note(tmp_path):
-    text = ARTICLE + good() + "quote_verbatim = false\n"
-    expect_error(tmp_path, text, "claim 'c-one'", "quote_note")
 
 
 def test_article_without_claims(tmp_path):
@@ -335,3 +271,28 @@ def test_usage_error_exit_code(tmp_path):
     with pytest.raises(UsageError) as info:
         cr.load_claims(write(tmp_path, ARTICLE + good("c-dup") + good("c-dup")))
     assert info.value.exit_code == 2
+
+
+MALFORMED = [
+    pytest.param(lambda: ARTICLE + good().replace('article = "a1"', 'article = "nope"'), ("claim 'c-one'", "article 'nope'"), id='unknown_article'),
+    pytest.param(lambda: ARTICLE + good().replace('notebook = "growth"', 'notebook = "growht"'), ("claim 'c-one'", "notebook", "did you mean 'growth'"), id='bad_notebook'),
+    pytest.param(lambda: ARTICLE + good().replace('type = "almost", tolerance = 0.02', 'type = "roughly"'), ("claim 'c-one'", "unknown comparison type 'roughly'"), id='unknown_comparison_type'),
+    pytest.param(lambda: ARTICLE + good().replace("tolerance = 0.02", "tolerence = 0.02"), ("claim 'c-one'", "needs tolerance"), id='bad_comparison_parameter'),
+    pytest.param(lambda: ARTICLE + good().replace('quote = "Today, almost 960 agencies."\n', ""), ("claim 'c-one'", "missing required field(s) quote"), id='missing_required_field'),
+    pytest.param(lambda: ARTICLE + good().replace('id = "c-one"\n', ""), ("claim #1 (no id)", "missing required field(s) id"), id='missing_id_names_position'),
+    pytest.param(lambda: ARTICLE + good().replace('quote = "Today, almost 960 agencies."', 'quote = "  "'), ("claim 'c-one'", "'quote' must not be empty"), id='empty_quote'),
+    pytest.param(lambda: ARTICLE + good().replace('as_of = "2025-09-03"', 'as_of = "2025-09-04"'), ("claim 'c-one'", "differs from the article date"), id='article_date_basis_must_match'),
+    pytest.param(lambda: ARTICLE + good().replace('as_of_basis = "article-date"', 'as_of_basis = "inferred"'), ("claim 'c-one'", "as_of_note"), id='inferred_needs_note'),
+    pytest.param(lambda: ARTICLE + good() + 'verdict = "supported"\n', ("claim 'c-one'", "'verdict' is not allowed"), id='typed_in_verdict_is_rejected'),
+    pytest.param(lambda: ARTICLE + good() + 'colour = "red"\n', ("claim 'c-one'", "unknown field(s) colour"), id='unknown_field'),
+    pytest.param(lambda: ARTICLE + good().replace('{ type = "almost", tolerance = 0.02 }', '{ type = "not_checkable" }'), ("claim 'c-one'", "not_checkable_reason"), id='not_checkable_needs_reason'),
+    pytest.param(lambda: ARTICLE + good() + 'not_checkable_reason = "x"\n', ("claim 'c-one'", "is checkable"), id='reason_on_checkable_claim'),
+    pytest.param(lambda: ARTICLE + good() + 'also_check_units = ["agencies", "agreements"]\n', ("claim 'c-one'", "unit_quantities"), id='also_check_units_need_unit_quantities'),
+    pytest.param(lambda: ARTICLE + good().replace("claimed_value = 960", 'claimed_value = ["Texas"]'), ("claim 'c-one'", "claimed_value"), id='claimed_value_shape_checked_against_comparison'),
+    pytest.param(lambda: ARTICLE + good() + "quote_verbatim = false\n", ("claim 'c-one'", "quote_note"), id='quote_not_verbatim_needs_note'),
+]
+
+
+@pytest.mark.parametrize(("make_text", "expected"), MALFORMED)
+def test_malformed_registry_is_rejected(tmp_path, make_text, expected):
+    expect_error(tmp_path, make_text(), *expected)
