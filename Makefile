@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 DATA_MIRROR ?= $(shell [ -d ../shared/data/raw ] && echo ../shared/data/raw)
 export DATA_MIRROR
 export MPLBACKEND := Agg
-QUIET ?=
+# Progress bars off in CI (CI=true), on for people.
+QUIET ?= $(if $(filter true 1 yes,$(CI)),--quiet,)
 
 .PHONY: install reproduce test lab build fetch clean-processed
 

@@ -32,7 +32,7 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
         reproduced = _value(primary)
         verdict = verdicts.evaluate_claim(claim, reproduced)
     article = claim_registry.get_article(claim.article)
-    return {
+    row = {
         "id": claim.id,
         "article": claim.article,
         "quote": claim.quote,
@@ -46,6 +46,29 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
         "note": verdict.note,
         "notebook": claim.notebook,
     }
+    if claim.sensitivity:
+        row["sensitivity"] = neighbour_verdicts(claim, found)
+    return row
+
+
+def neighbour_verdicts(claim, found: dict[str, dict]) -> list[dict]:
+    """The verdict on the sheets around an inferred date (see sensitivity.py); scalars keep their value."""
+    keys = dict(claim.unit_quantities) if claim.also_check_units and claim.unit_quantities else {None: claim.quantity}
+    lists = {u: ((found.get(q) or {}).get("detail") or {}).get("sensitivity") or [] for u, q in keys.items()}
+    first = next(iter(lists.values()))
+    out = []
+    for i, snap in enumerate(first):
+        values = {u: lst[i]["value"] if i < len(lst) else None for u, lst in lists.items()}
+        if None in values:
+            verdict = verdicts.evaluate_claim(claim, values[None])
+        else:
+            verdict = verdicts.evaluate_claim(claim, by_unit=values)
+        value = values[None] if None in values else values
+        entry = {k: snap[k] for k in ("which", "published", "edition", "snapshot")}
+        if not isinstance(value, dict) or len(value) <= 4:
+            entry["value"] = value
+        out.append({**entry, "verdict": verdict.verdict, "note": verdict.note})
+    return out
 
 
 def _thaw(value):

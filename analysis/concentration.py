@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import query, stats
+from . import query, sensitivity, stats
 from .results import Result
 
 
@@ -47,8 +47,10 @@ def compute(*, axios_date: str, catn_date: str, voz_date: str) -> list[Result]:
                               result["snapshot"]["file"],
                               {"top5": stats.top_k(counts, 5), "ties_at_5th": stats.top_k_ties(counts, 5),
                                "top5_share": stats.top_k_share(counts, 5), "total_incl_territories": result["total"],
-                               "territories": result["territories"]}))  # fmt: skip
+                               "territories": result["territories"],
+                               "sensitivity": sensitivity.values(date, lambda d, u=unit: by_state_names(d, u)[0])}))  # fmt: skip
     voz = query.count(voz_date)
     res.append(Result(f"states_with_agreements_{voz_date.replace('-', '_')}", voz["states"], "states", voz_date,
-                      voz["snapshot"]["file"], {"territories": voz["territories"]}))  # fmt: skip
+                      voz["snapshot"]["file"], {"territories": voz["territories"],
+                      "sensitivity": sensitivity.values(voz_date, lambda d: query.count(d)["states"])}))  # fmt: skip
     return res

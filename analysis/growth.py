@@ -8,7 +8,7 @@ a printed number matches.
 
 from __future__ import annotations
 
-from . import query
+from . import query, sensitivity
 from .results import Result
 
 
@@ -31,21 +31,6 @@ def pct_increase(before: float, after: float) -> float:
     return 100.0 * (after - before) / before
 
 
-def neighbours(as_of: str, kind: str = "participating") -> list[dict]:
-    """The snapshots just before and after a date: how sensitive an undated claim is."""
-    snaps = query.snapshots(kind)
-    day = query.parse_date(as_of)
-    before = snaps[snaps["published"] <= day].tail(1)
-    after = snaps[snaps["published"] > day].head(1)
-    out = []
-    for label, frame in (("in force", before), ("next", after)):
-        for snap in frame.itertuples():
-            c = counts_at(snap.published.isoformat(), kind)
-            out.append({"which": label, "published": snap.published.isoformat(), "edition": snap.edition,
-                        "agreements": c["agreements"], "agencies": c["agencies"], "states": c["states"]})  # fmt: skip
-    return out
-
-
 def _key(date: str) -> str:
     return date.replace("-", "_")
 
@@ -58,11 +43,14 @@ def compute(*, inauguration: str, breitbart_date: str, voz_date: str) -> list[Re
         res.append(Result(f"{unit}_at_inauguration", start[unit], unit, inauguration, start["snapshot"]))
     for date in (breitbart_date, voz_date):
         now = counts_at(date)
-        sens = {"sensitivity": neighbours(date)}
+        around = sensitivity.values(date, counts_at)
         for unit in ("agreements", "agencies"):
-            res.append(Result(f"{unit}_{_key(date)}", now[unit], unit, date, now["snapshot"], sens))
+            sens = [{**s, "value": s["value"][unit]} for s in around]
+            res.append(Result(f"{unit}_{_key(date)}", now[unit], unit, date, now["snapshot"], {"sensitivity": sens}))
+        pct_sens = [{**s, "value": round(pct_increase(start["agreements"], s["value"]["agreements"]), 4)} for s in around]
         res.append(Result(f"pct_increase_agreements_{_key(date)}", pct_increase(start["agreements"], now["agreements"]),
                           "percent", date, f"{start['snapshot']} -> {now['snapshot']}",
                           {"from": start["agreements"], "to": now["agreements"],
-                           "agencies_pct": round(pct_increase(start["agencies"], now["agencies"]), 4)}))  # fmt: skip
+                           "agencies_pct": round(pct_increase(start["agencies"], now["agencies"]), 4),
+                           "sensitivity": pct_sens}))  # fmt: skip
     return res

@@ -83,6 +83,8 @@ def build(rows: list[dict]) -> str:
                      f"<tr><th>source</th><td><code>{html.escape(r['snapshot'] or '—')}</code></td></tr>"
                      f"<tr><th>why</th><td>{html.escape(r['note'])}</td></tr>"
                      f"<tr><th>notebook</th><td><a href='notebooks/{r['notebook']}.html'>{r['notebook']}</a></td></tr></table>")  # fmt: skip
+        if r.get("sensitivity"):
+            parts.append(_sensitivity(r["sensitivity"]))
         if fig and fig not in shown_fig and (paths.REPORTS_DIR / "figures" / fig).is_file():
             parts.append(f"<img src='figures/{fig}' alt='figure for the {r['notebook']} notebook'>")
             shown_fig.add(fig)
@@ -91,6 +93,44 @@ def build(rows: list[dict]) -> str:
     parts.append(_provenance())
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _sensitivity(rows: list[dict]) -> str:
+    """Verdicts on the sheets around an inferred date: does the verdict hang on the date chosen?"""
+    out = ["<p class='meta'>The article prints no exact date, so the verdict is also computed on the sheets "
+           "around the inferred date:</p><table><tr><th>sheet</th><th>published</th><th>value</th><th>verdict</th></tr>"]
+    for s in rows:
+        value = _fmt(s["value"]) if "value" in s else "(see notebook)"
+        out.append(f"<tr><td>{html.escape(s['which'])}: <code>{html.escape(s['snapshot'])}</code></td>"
+                   f"<td>{html.escape(s['published'])}{' ' + html.escape(s['edition']) if s['edition'] else ''}</td>"
+                   f"<td class='num'>{html.escape(value)}</td><td>{_badge(s['verdict'])}</td></tr>")  # fmt: skip
+    out.append("</table>")
+    return "".join(out)
+
+
+def _corrections_by_snapshot() -> str:
+    """How many cells each sheet needed corrected (issue: corrections are never silent)."""
+    import pandas as pd
+
+    corrections, snaps = paths.PROCESSED_DIR / "corrections.csv", paths.PROCESSED_DIR / "snapshots.parquet"
+    if not corrections.is_file() or not snaps.is_file():
+        return ""
+    fixes = pd.read_csv(corrections, dtype=str, keep_default_na=False)
+    sheets = pd.read_parquet(snaps, columns=["snapshot_id", "file", "rows"])
+    table = fixes.pivot_table(index="snapshot_id", columns="rule", values="row", aggfunc="size", fill_value=0)
+    rules = list(table.columns)
+    table = sheets.set_index("snapshot_id").join(table).fillna(0).sort_values("file")
+    head = "".join(f"<th>{html.escape(r)}</th>" for r in rules)
+    out = ["<h3>Corrections per sheet</h3><p class='meta'>Cells corrected by a documented rule (file, row, before and "
+           "after in <code>data/processed/corrections.csv</code>).</p>"
+           f"<table><tr><th>sheet</th><th>rows</th>{head}<th>total</th></tr>"]
+    for sid, t in table.iterrows():
+        counts = [int(t[r]) for r in rules]
+        cells = "".join(f"<td class='num'>{c:,}</td>" if c else "<td></td>" for c in counts)
+        out.append(f"<tr><td><code>{html.escape(t['file'])}</code></td><td class='num'>{int(t['rows']):,}</td>{cells}"
+                   f"<td class='num'>{sum(counts):,}</td></tr>")  # fmt: skip
+    out.append("</table>")
+    return "".join(out)
 
 
 def _methods() -> str:
@@ -105,7 +145,7 @@ def _methods() -> str:
             f"<li><b>Corrections.</b> {n:,} cell corrections (spellings, typos, impossible dates) are logged in "
             "<code>data/processed/corrections.csv</code>; QA invariants in <code>data/processed/qa.csv</code>.</li>"
             "<li><b>Courts.</b> TRAC's county table is undated (mid-to-late 2025); New York City is five counties. "
-            "Removal-order claims are checked against published figures only.</li></ul>")  # fmt: skip
+            "Removal-order claims are checked against published figures only.</li></ul>" + _corrections_by_snapshot())  # fmt: skip
 
 
 def _provenance() -> str:
