@@ -17,15 +17,11 @@ from . import atomic, paths
 from .errors import DataIntegrityError
 from .registry import RawFile
 
-CHUNK = 1 << 20
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def mismatch_message(entry: RawFile, actual: str, origin: str) -> str:

@@ -19,13 +19,15 @@ def _row(check: str, scope: str, value, expected, ok: bool, *, warn_only: bool =
 
 def run_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
     rows: list[dict] = []
-    by_snap = agreements.groupby("snapshot_id")
-    counts = by_snap.size()
-    agencies = by_snap["agency_id"].nunique()
-    model_sum = agreements.assign(m=agreements["model"].fillna("unstated")).groupby(["snapshot_id", "m"]).size()
-    dupes = by_snap["is_duplicate"].sum()
-    blank_model = agreements["model"].isna().groupby(agreements["snapshot_id"]).sum()
-    after = (agreements["signed"] > agreements["published"]).groupby(agreements["snapshot_id"]).sum()
+    # Per-snapshot figures as plain dicts: the loop below runs once per sheet (1,128 in the archive).
+    by_snap = agreements.groupby("snapshot_id", sort=False)
+    counts = by_snap.size().to_dict()
+    agencies = by_snap["agency_id"].nunique().to_dict()
+    model_sum = (agreements.assign(m=agreements["model"].fillna("unstated")).groupby(["snapshot_id", "m"]).size()
+                 .groupby(level=0).sum().to_dict())  # fmt: skip
+    dupes = by_snap["is_duplicate"].sum().to_dict()
+    blank_model = agreements["model"].isna().groupby(agreements["snapshot_id"], sort=False).sum().to_dict()
+    after = (agreements["signed"] > agreements["published"]).groupby(agreements["snapshot_id"], sort=False).sum().to_dict()
     known_states = set(__import__("us").states.mapping("abbr", "name"))
 
     for snap in snapshots.itertuples():
@@ -36,7 +38,7 @@ def run_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame, corrections: p
         if snap.layout_registry:
             rows.append(_row("layout = registry layout", sid, snap.layout, snap.layout_registry, snap.layout == snap.layout_registry))
         rows.append(_row("kind by content = registry kind", sid, snap.kind, snap.kind_registry, snap.kind == snap.kind_registry))
-        by_model = int(model_sum.loc[sid].sum()) if sid in model_sum.index.get_level_values(0) else 0
+        by_model = int(model_sum.get(sid, 0))
         rows.append(_row("rows by model add up to total", sid, by_model, n, by_model == n))
         a = int(agencies.get(sid, 0))
         rows.append(_row("agencies <= agreements", sid, a, f"<= {n}", a <= n))
@@ -46,8 +48,22 @@ def run_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame, corrections: p
         b = int(blank_model.get(sid, 0))
         rows.append(_row("support type stated", sid, b, 0, b == 0, warn_only=True))
 
-    unknown = sorted(set(agreements["state"]) - known_states)
+    unknown = sorted(set(agreements["state"].unique()) - known_states)
     rows.append(_row("no state outside the known list", "all", ",".join(unknown) or "none", "none", not unknown))
     key = snapshots[["kind", "published", "edition_order"]].astype(str).agg("|".join, axis=1)
     rows.append(_row("one snapshot per kind, date and edition", "all", int(key.duplicated().sum()), 0, not key.duplicated().any()))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def raise_on_failure(qa_table: pd.DataFrame, where: str) -> None:
+    """A failed invariant stops the build before any data table is replaced."""
+    failed = qa_table.loc[qa_table["status"].eq("fail")]
+    if failed.empty:
+        return
+    from .errors import QAError
+
+    first = failed.iloc[0]
+    raise QAError(
+        f"{len(failed)} QA check(s) failed, first: {first['check']} on {first['scope']} "
+        f"(value {first['value']}, expected {first['expected']}); see {where}; outputs not replaced"
+    )

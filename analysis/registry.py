@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from . import atomic, paths
@@ -60,7 +60,7 @@ class RawFile:
         return self.kind in ("participating", "pending")
 
     def to_row(self) -> dict[str, str]:
-        row = asdict(self)
+        row = {name: getattr(self, name) for name in COLUMNS}  # not asdict(): it deep-copies, 10x slower
         row["bytes_from_upstream"] = "yes" if self.bytes_from_upstream else "no"
         row["rows"] = "" if self.rows is None else str(self.rows)
         row["bytes"] = str(self.bytes)
