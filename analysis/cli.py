@@ -15,6 +15,11 @@ def _add_quiet(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (for CI and logs)")
 
 
+def _add_archive_source(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--archive", action="store_true",
+                   help="answer from the archive panel (every archived sheet, day by day; `build --archive` first)")
+
+
 def _entries(archive: bool = False):
     from . import registry
 
@@ -49,10 +54,14 @@ def cmd_verify(args) -> int:
 
 
 def cmd_build(args) -> int:
+    if args.archive:  # the light module first: an up-to-date panel answers without importing pandas
+        from . import panel
+
+        print(panel.build(quiet=args.quiet, force=args.force).message)
+        return 0
     from . import build
 
-    result = build.build(_entries(args.archive), quiet=args.quiet, force=args.force)
-    print(result.message)
+    print(build.build(_entries(), quiet=args.quiet, force=args.force).message)
     return 0
 
 
@@ -79,13 +88,32 @@ def _describe_snapshot(s: dict) -> str:
     return text
 
 
-def cmd_query(args) -> int:
-    from . import freshness, query
+def _count(args) -> dict:
+    """From the counts cache when the build wrote one (no pandas: fast), else from the tables."""
+    from . import asof, counts_cache, paths
 
-    freshness.warn_if_stale()
-    result = query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by)
+    base = paths.PROCESSED_DIR / ("archive" if args.archive else "")
+    day = asof.parse_date(args.as_of)
+    if (base / "agreements.parquet").is_file():  # the cache is only as good as the tables it came from
+        result = counts_cache.count(base / counts_cache.FILE, day, args.kind, args.unit, args.by, asof.snapshot_info)
+        if result is not None:
+            return result
+    from . import query  # the tables: also gives the clear error for a date before the first sheet
+
+    if args.archive:
+        query.use("archive")
+    return query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by)
+
+
+def cmd_query(args) -> int:
+    from . import freshness
+
+    freshness.warn_if_stale(archive=args.archive)
+    result = _count(args)
     if args.format == "json":
-        sys.stdout.write(query.to_json(result))
+        from .asof import to_json
+
+        sys.stdout.write(to_json(result))
         return 0
     if args.format == "csv":
         import csv
@@ -110,7 +138,9 @@ def cmd_query(args) -> int:
 def cmd_diff(args) -> int:
     from . import freshness, query
 
-    freshness.warn_if_stale()
+    freshness.warn_if_stale(archive=args.archive)
+    if args.archive:
+        query.use("archive")
     result = query.diff(args.date_from, args.date_to, kind=args.kind, state=args.state)
     if args.format == "json":
         sys.stdout.write(query.to_json(result))
@@ -151,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("build", help="build the tidy tables in data/processed/ (skips work when nothing changed)")
-    p.add_argument("--archive", action="store_true", help="include the full archive")
+    p.add_argument("--archive", action="store_true",
+                   help="build the day-by-day panel of every archived sheet in data/processed/archive/ (cached, incremental)")
     p.add_argument("--force", action="store_true", help="rebuild even if inputs and code are unchanged")
     _add_quiet(p)
     p.set_defaults(func=cmd_build)
@@ -163,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="agreements = rows of ICE's sheet; agencies = distinct agency ids")
     p.add_argument("--by", choices=["state", "model", "state,model"], help="group counts (omit for totals only)")
     p.add_argument("--format", default="table", choices=["table", "json", "csv"])
+    _add_archive_source(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("diff", help="agencies and agreements added and removed between two dates")
@@ -171,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", default="participating", choices=["participating", "pending"])
     p.add_argument("--state", help="limit to one state (USPS code, e.g. FL)")
     p.add_argument("--format", default="table", choices=["table", "json"])
+    _add_archive_source(p)
     p.set_defaults(func=cmd_diff)
 
     for register in _EXTRA_COMMANDS:
@@ -184,8 +217,27 @@ def _register_reproduce(sub) -> None:
     register(sub)
 
 
+def _register_local_sheets(sub) -> None:
+    from .local_sheets import register
+
+    register(sub)
+
+
+def _register_recheck(sub) -> None:
+    from .recheck import register
+
+    register(sub)
+
+
+def _register_export(sub) -> None:
+    from .export import register
+
+    register(sub)
+
+
 # Other modules add their subcommands here, keeping this file small.
 _EXTRA_COMMANDS: list = [_register_reproduce]
+_EXTRA_COMMANDS += [_register_local_sheets, _register_recheck, _register_export]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,3 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head`: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

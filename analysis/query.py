@@ -8,7 +8,6 @@ means "what ICE's list said at the end of day D" as far as the pinned sheets sho
 from __future__ import annotations
 
 import datetime as dt
-import json
 from functools import lru_cache
 
 import pandas as pd
@@ -16,19 +15,7 @@ import pandas as pd
 from . import paths
 from .errors import StaleOutputError, UsageError
 
-UNITS = ("agreements", "agencies")
-KINDS = ("participating", "pending")
-BY_CHOICES = {"state": ["state"], "model": ["model"], "state,model": ["state", "model"], "model,state": ["state", "model"]}
-STALE_AFTER_DAYS = 14
-
-
-def parse_date(value: str | dt.date) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise UsageError(f"not a date (YYYY-MM-DD): {value!r}") from None
+from .asof import BY_CHOICES, KINDS, STALE_AFTER_DAYS, UNITS, parse_date, snapshot_info, to_json  # noqa: F401 (re-exported)
 
 
 @lru_cache(maxsize=4)
@@ -36,15 +23,30 @@ def _load(processed: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     base = paths.Path(processed)
     agreements_path, snapshots_path = base / "agreements.parquet", base / "snapshots.parquet"
     if not agreements_path.is_file() or not snapshots_path.is_file():
-        raise StaleOutputError("processed tables not found; run `python -m analysis build`", path="data/processed")
+        archive = base.name == "archive"
+        raise StaleOutputError(f"processed tables not found; run `python -m analysis build{' --archive' if archive else ''}`",
+                               path="data/processed" + ("/archive" if archive else ""))  # fmt: skip
     agreements = pd.read_parquet(agreements_path)
     snapshots = pd.read_parquet(snapshots_path)
     snapshots["published"] = pd.to_datetime(snapshots["published"]).dt.date
     return agreements, snapshots
 
 
+_SOURCE = {"panel": "curated"}
+
+
+def use(source: str) -> None:
+    """Answer from the curated tables (data/processed/, the default) or the archive panel
+    (data/processed/archive/, built by ``build --archive``: every archived sheet, day by day)."""
+    if source not in ("curated", "archive"):
+        raise UsageError(f"source must be curated or archive, not {source!r}")
+    _SOURCE["panel"] = source
+
+
 def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The agreements and snapshots tables (cached per process)."""
+    if _SOURCE["panel"] == "archive":
+        return _load(str(paths.PROCESSED_DIR / "archive"))
     return _load(str(paths.PROCESSED_DIR))
 
 
@@ -73,21 +75,6 @@ def rows_of(snapshot_id: str) -> pd.DataFrame:
 
 def _count(frame: pd.DataFrame, unit: str) -> int:
     return len(frame) if unit == "agreements" else frame["agency_id"].nunique()
-
-
-def snapshot_info(snap: pd.Series, as_of: dt.date) -> dict:
-    age = (as_of - snap["published"]).days
-    info = {
-        "id": snap["snapshot_id"],
-        "file": snap["file"],
-        "published": snap["published"].isoformat(),
-        "edition": snap["edition"],
-        "source": snap["source_note"],
-        "days_before_as_of": age,
-    }
-    if age > STALE_AFTER_DAYS:
-        info["stale_note"] = f"latest snapshot is {age} days older than the date asked (threshold {STALE_AFTER_DAYS})"
-    return info
 
 
 def count(
@@ -186,7 +173,3 @@ def diff(date_from: str | dt.date, date_to: str | dt.date, *, kind: str = "parti
         "agreements_added": listing(b, ar_b - ar_a, "agreement_id"),
         "agreements_removed": listing(a, ar_a - ar_b, "agreement_id"),
     }
-
-
-def to_json(result: dict) -> str:
-    return json.dumps(result, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

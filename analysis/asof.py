@@ -1,0 +1,60 @@
+"""What "as of a date" means, without pandas (the CLI's fast path uses it too).
+
+The snapshot in force on a day D is the latest sheet published on or before D (later editions
+of the same day win). Its age is counted from the last day its bytes were seen published, so a
+sheet ICE re-posted unchanged is not called stale; past STALE_AFTER_DAYS the answer says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+
+from .errors import UsageError
+
+UNITS = ("agreements", "agencies")
+KINDS = ("participating", "pending")
+BY_CHOICES = {"state": ["state"], "model": ["model"], "state,model": ["state", "model"], "model,state": ["state", "model"]}
+STALE_AFTER_DAYS = 14
+
+
+def parse_date(value: str | dt.date) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise UsageError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _last_seen_live(snap: Mapping, as_of: dt.date) -> dt.date:
+    """The last day on or before as_of that these bytes were seen published (archive: re-posts count)."""
+    seen = [snap["published"]]
+    also = snap.get("also_live_on")
+    if isinstance(also, str) and also:
+        seen += [d for d in (dt.date.fromisoformat(x) for x in also.split(";")) if d <= as_of]
+    return max(seen)
+
+
+def snapshot_info(snap: Mapping, as_of: dt.date) -> dict:
+    last_seen = _last_seen_live(snap, as_of)
+    age = (as_of - last_seen).days
+    info = {
+        "id": snap["snapshot_id"],
+        "file": snap["file"],
+        "published": snap["published"].isoformat(),
+        "edition": snap["edition"],
+        "source": snap["source_note"],
+        "days_before_as_of": age,
+    }
+    if last_seen != snap["published"]:
+        info["last_seen_live"] = last_seen.isoformat()
+    if age > STALE_AFTER_DAYS:
+        info["stale_note"] = (f"the sheet in force was last seen published {age} days before the date asked "
+                              f"(threshold {STALE_AFTER_DAYS} days); the list may have changed since")  # fmt: skip
+    return info
+
+
+def to_json(result: dict) -> str:
+    return json.dumps(result, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

@@ -1,0 +1,139 @@
+"""How long each agreement and agency was listed: spells, removals and re-signings.
+
+A *spell* is a run of consecutive snapshots (of one kind, in publication order) that list an
+id. An agreement listed on every sheet has one spell; one that drops off a sheet and comes back
+has two, and the gap is reported as a removal followed by a re-listing.
+
+Status of a spell:
+- ``active``: it is on the last snapshot of its kind.
+- ``removed``: the removal window runs from ``last_seen`` (the last sheet that listed it) to
+  ``removed_by`` (the first sheet that did not); ICE does not say when inside the window.
+- ``re-signed`` / ``signed date changed`` (participating agreements only): the same agency and
+  model appear under a different signed date no later than the sheet where this spell ends,
+  and after it began. That is one agreement renewed (later date) or re-dated by ICE (earlier
+  or missing date), so it is linked (``replaced_by`` / ``replaces``) and not counted as a
+  removal plus an addition. When several candidates qualify, the one that appears first wins.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = [
+    "unit", "kind", "id", "agency_id", "state", "model", "signed", "spell",
+    "first_snapshot", "first_seen", "last_snapshot", "last_seen", "n_snapshots",
+    "status", "removed_by_snapshot", "removed_by", "window_days", "replaced_by", "replaces",
+]  # fmt: skip
+
+
+def _spells(listed: pd.DataFrame, key: str) -> pd.DataFrame:
+    """listed: one row per (key, snapshot index) -> one row per spell with first/last index."""
+    listed = listed.drop_duplicates([key, "idx"]).sort_values([key, "idx"], ignore_index=True)
+    new_id = listed[key].ne(listed[key].shift())
+    new_spell = new_id | listed["idx"].ne(listed["idx"].shift() + 1)
+    listed["spell_no"] = new_spell.cumsum()
+    spells = listed.groupby("spell_no", sort=False).agg(
+        id=(key, "first"), first_idx=("idx", "min"), last_idx=("idx", "max"), n_snapshots=("idx", "size")
+    )
+    spells["spell"] = spells.groupby("id").cumcount() + 1
+    return spells.reset_index(drop=True)
+
+
+def build(agreements: pd.DataFrame, snapshots: pd.DataFrame) -> pd.DataFrame:
+    """The history table over every snapshot of each kind (see the module docstring)."""
+    frames = []
+    for kind, snaps in snapshots.sort_values(["published", "edition_order", "snapshot_id"]).groupby("kind", sort=True):
+        snaps = snaps.reset_index(drop=True)
+        index = pd.Series(np.arange(len(snaps)), index=snaps["snapshot_id"])
+        rows = agreements.loc[agreements["kind"].eq(kind) & ~agreements["is_duplicate"],
+                              ["snapshot_id", "agreement_id", "agency_id", "state", "model", "signed"]]  # fmt: skip
+        rows = rows.assign(idx=rows["snapshot_id"].map(index).to_numpy())
+        for unit, key in (("agreement", "agreement_id"), ("agency", "agency_id")):
+            spells = _spells(rows[[key, "idx"]], key)
+            attrs = rows.drop_duplicates(key).set_index(key)
+            spells["agency_id"] = spells["id"].map(attrs["agency_id"]) if unit == "agreement" else spells["id"]
+            spells["state"] = spells["id"].map(attrs["state"])
+            spells["model"] = spells["id"].map(attrs["model"]) if unit == "agreement" else pd.NA
+            spells["signed"] = spells["id"].map(attrs["signed"]) if unit == "agreement" else pd.NaT
+            frames.append(_describe(spells, snaps, unit, kind))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    out = _link_resignings(out)
+    return out[COLUMNS].sort_values(["unit", "kind", "id", "spell"], ignore_index=True)
+
+
+def _describe(spells: pd.DataFrame, snaps: pd.DataFrame, unit: str, kind: str) -> pd.DataFrame:
+    last = len(snaps) - 1
+    sid, published = snaps["snapshot_id"].to_numpy(), pd.to_datetime(snaps["published"]).to_numpy()
+    active = spells["last_idx"].eq(last).to_numpy()
+    nxt = np.minimum(spells["last_idx"].to_numpy() + 1, last)
+    spells["unit"], spells["kind"] = unit, kind
+    spells["first_snapshot"], spells["first_seen"] = sid[spells["first_idx"]], published[spells["first_idx"]]
+    spells["last_snapshot"], spells["last_seen"] = sid[spells["last_idx"]], published[spells["last_idx"]]
+    spells["status"] = np.where(active, "active", "removed")
+    spells["removed_by_snapshot"] = np.where(active, None, sid[nxt])
+    spells["removed_by"] = pd.Series(np.where(active, np.datetime64("NaT"), published[nxt])).astype("datetime64[ms]")
+    spells["window_days"] = (spells["removed_by"] - pd.to_datetime(spells["last_seen"])).dt.days.astype("Int64")
+    spells["replaced_by"], spells["replaces"] = None, None
+    return spells
+
+
+def _link_resignings(hist: pd.DataFrame) -> pd.DataFrame:
+    """Link a removed participating agreement to the same agency+model under a new signed date."""
+    agr = hist[(hist["unit"] == "agreement") & (hist["kind"] == "participating")]
+    ended = agr[agr["status"] == "removed"][["id", "spell", "agency_id", "model", "signed", "first_idx", "last_idx"]]
+    started = agr[["id", "spell", "agency_id", "model", "signed", "first_idx"]]
+    pairs = ended.merge(started, on=["agency_id", "model"], suffixes=("", "_new"))
+    pairs = pairs[(pairs["id"] != pairs["id_new"]) & (pairs["first_idx_new"] > pairs["first_idx"])
+                  & (pairs["first_idx_new"] <= pairs["last_idx"] + 1)]  # fmt: skip
+    pairs = pairs.sort_values(["first_idx_new", "id_new"]).drop_duplicates(["id", "spell"])  # first candidate wins
+    pairs = pairs.drop_duplicates(["id_new", "spell_new"])  # one predecessor per new spell
+    if pairs.empty:
+        return hist
+    later = pairs["signed_new"].notna() & pairs["signed"].notna() & (pairs["signed_new"] > pairs["signed"])
+    pairs["new_status"] = np.where(later, "re-signed", "signed date changed")
+    old_key = pd.MultiIndex.from_frame(hist[["unit", "kind", "id", "spell"]])
+    for (status, old_id, old_spell, new_id, new_spell) in pairs[["new_status", "id", "spell", "id_new", "spell_new"]].itertuples(index=False):
+        at = old_key.get_loc(("agreement", "participating", old_id, old_spell))
+        hist.iat[at, hist.columns.get_loc("status")] = status
+        hist.iat[at, hist.columns.get_loc("replaced_by")] = new_id
+        new_at = old_key.get_loc(("agreement", "participating", new_id, new_spell))
+        hist.iat[new_at, hist.columns.get_loc("replaces")] = old_id
+    return hist
+
+
+def listed_on(history: pd.DataFrame, snapshots: pd.DataFrame, unit: str = "agreement") -> pd.Series:
+    """How many ids the history says were listed on each snapshot (must equal the snapshot's count)."""
+    out = {}
+    for kind, snaps in snapshots.sort_values(["published", "edition_order", "snapshot_id"]).groupby("kind"):
+        order = {s: i for i, s in enumerate(snaps["snapshot_id"])}
+        h = history[(history["unit"] == unit) & (history["kind"] == kind)]
+        first = h["first_snapshot"].map(order).to_numpy()
+        last = h["last_snapshot"].map(order).to_numpy()
+        delta = np.zeros(len(order) + 1, dtype="int64")
+        np.add.at(delta, first, 1)
+        np.add.at(delta, last + 1, -1)
+        counts = np.cumsum(delta)[:-1]
+        out.update(dict(zip(snaps["snapshot_id"], counts.tolist())))
+    return pd.Series(out, dtype="int64")
+
+
+def checks(history: pd.DataFrame, agreements: pd.DataFrame, snapshots: pd.DataFrame) -> list[dict]:
+    """QA rows (check, scope, value, expected, status) for the history invariants."""
+    from .qa import _row
+
+    rows = []
+    kept = agreements[~agreements["is_duplicate"]]
+    for unit, key in (("agreement", "agreement_id"), ("agency", "agency_id")):
+        want = kept.groupby("snapshot_id")[key].nunique().reindex(snapshots["snapshot_id"], fill_value=0)
+        got = listed_on(history, snapshots, unit).reindex(want.index, fill_value=0)
+        bad = want.index[want.ne(got)]
+        rows.append(_row(f"history {unit}s listed = snapshot {unit} count", "all snapshots", len(bad), 0, len(bad) == 0))
+        h = history[history["unit"] == unit]
+        dup = int(h.duplicated(["kind", "id", "spell"]).sum())
+        rows.append(_row(f"history: one row per {unit} spell (removals reported once)", "all", dup, 0, dup == 0))
+        overlap = h.sort_values(["kind", "id", "spell"])
+        same = overlap["id"].eq(overlap["id"].shift()) & overlap["kind"].eq(overlap["kind"].shift())
+        gap_ok = int((same & (pd.to_datetime(overlap["first_seen"]) < pd.to_datetime(overlap["last_seen"].shift()))).sum())
+        rows.append(_row(f"history: {unit} spells do not overlap", "all", gap_ok, 0, gap_ok == 0))
+    return rows

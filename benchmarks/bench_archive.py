@@ -1,0 +1,155 @@
+"""Benchmark the archive panel against its targets, with baselines measured in the same run.
+
+    python benchmarks/bench_archive.py            # needs `python -m analysis fetch --archive` first
+    python benchmarks/bench_archive.py --skip-openpyxl --json benchmarks/latest.json
+
+It rebuilds data/processed/archive/ from scratch (that folder is a rebuildable output). Figures:
+
+- baselines: a bare python-calamine read of every archived file's first sheet (no processing),
+  and a naive ``pandas.read_excel(engine="openpyxl")`` loop;
+- cold ``build --archive`` (empty parse cache; a CLI call, so pandas' import is included) and
+  its peak memory (largest process: the build itself; pool workers are smaller);
+- warm ``build --archive`` when nothing changed (CLI call and in-process);
+- one new sheet added to a built archive (the newest archived sheet held back, then added);
+- ``query --as-of`` on the archive: in-process from loaded tables, and as a whole CLI call.
+
+Timings are wall-clock medians of a few runs on whatever machine runs this; the README quotes
+the latest run. Targets are checked and printed, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analysis import panel, paths, registry  # noqa: E402
+
+TARGETS = {"cold_build_ratio": 3.0, "warm_build_s": 0.5, "add_one_sheet_extra_s": 0.5, "query_s": 0.3, "peak_mib": 1024}
+
+
+def timed(fn, repeat: int = 1) -> float:
+    runs = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t)
+    return statistics.median(runs)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+
+
+def archive_files() -> list[Path]:
+    files = sorted((paths.RAW_DIR / "ice_287g_archive").glob("*.xlsx"))
+    if len(files) < 1000:
+        sys.exit("the archive is not in data/raw/ice_287g_archive; run `python -m analysis fetch --archive` first")
+    return files
+
+
+def bare_calamine(files: list[Path]) -> None:
+    from python_calamine import CalamineWorkbook
+
+    for f in files:
+        CalamineWorkbook.from_path(str(f)).get_sheet_by_index(0).to_python()
+
+
+def naive_openpyxl(files: list[Path]) -> None:
+    import pandas as pd
+
+    for f in files:
+        pd.read_excel(f, engine="openpyxl")
+
+
+def cold_build() -> tuple[float, float]:
+    """Seconds and peak MiB of `build --archive` from nothing (a child process, so its own peak)."""
+    shutil.rmtree(panel.archive_dir(), ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    cli("build", "--archive", "--quiet")
+    seconds = time.perf_counter() - t
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak_kib, before) / 1024
+
+
+def add_one_sheet(warm_s: float) -> dict:
+    """Hold the newest archived sheet back, build, then add it: the parse cache has every other file."""
+    entries = registry.load(archive=True)
+    newest = max((e for e in entries if e.set == "ice_287g_archive"), key=lambda e: (e.published, e.edition, e.path))
+    without = [e for e in entries if e.sha256 != newest.sha256]
+    panel.build(without, quiet=True)
+    cache_file = panel._cache_path()
+    cache = pickle.loads(cache_file.read_bytes())
+    cache.pop(newest.sha256, None)  # the new sheet has never been parsed
+    cache_file.write_bytes(pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL))
+    seconds = timed(lambda: panel.build(entries, quiet=True))
+    return {"sheet": newest.path, "seconds": seconds, "extra_s": max(seconds - warm_s, 0.0)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--skip-openpyxl", action="store_true", help="skip the slow naive openpyxl baseline (~25 s)")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args()
+    files = archive_files()
+    out: dict = {"files": len(files), "cpus": os.cpu_count(), "python": sys.version.split()[0]}
+
+    out["baseline_calamine_s"] = timed(lambda: bare_calamine(files), repeat=3)
+    if not args.skip_openpyxl:
+        out["baseline_openpyxl_s"] = timed(lambda: naive_openpyxl(files))
+    cold = [cold_build() for _ in range(2)]
+    out["cold_build_s"] = statistics.median(c[0] for c in cold)
+    out["cold_build_peak_mib"] = max(c[1] for c in cold)
+    out["warm_build_cli_s"] = timed(lambda: cli("build", "--archive", "--quiet"), repeat=5)
+    out["warm_build_inprocess_s"] = timed(lambda: panel.build(quiet=True), repeat=5)
+    out["add_one_sheet"] = add_one_sheet(out["warm_build_inprocess_s"])
+
+    from analysis import query
+
+    query.use("archive")
+    query.tables()  # load once: "from a warm cache"
+    days = ["2021-06-01", "2023-03-15", "2025-01-20", "2025-09-03", "2026-05-18"]
+    out["query_inprocess_s"] = timed(lambda: [query.count(d, unit="agencies", by="state") for d in days], repeat=5) / len(days)
+    out["query_cli_s"] = statistics.median(timed(lambda d=d: cli("query", "--archive", "--as-of", d, "--by", "state"), 3)
+                                           for d in days)  # fmt: skip
+
+    ratio = out["cold_build_s"] / out["baseline_calamine_s"]
+    checks = [
+        ("cold build --archive", f"{out['cold_build_s']:.2f} s = {ratio:.1f} x bare calamine read "
+         f"({out['baseline_calamine_s']:.2f} s)", ratio <= TARGETS["cold_build_ratio"], f"<= {TARGETS['cold_build_ratio']} x"),
+        ("peak memory, cold build", f"{out['cold_build_peak_mib']:.0f} MiB", out["cold_build_peak_mib"] < TARGETS["peak_mib"], "< 1024 MiB"),
+        ("warm build --archive (CLI)", f"{out['warm_build_cli_s']:.3f} s", out["warm_build_cli_s"] < TARGETS["warm_build_s"], "< 0.5 s"),
+        ("warm build --archive (in-process)", f"{out['warm_build_inprocess_s']:.3f} s",
+         out["warm_build_inprocess_s"] < TARGETS["warm_build_s"], "< 0.5 s"),
+        ("add one sheet (extra over warm)", f"{out['add_one_sheet']['extra_s']:.2f} s", out["add_one_sheet"]["extra_s"] < TARGETS["add_one_sheet_extra_s"], "< 0.5 s"),
+        ("query --as-of (in-process, tables loaded)", f"{out['query_inprocess_s'] * 1000:.0f} ms", out["query_inprocess_s"] < TARGETS["query_s"], "< 0.3 s"),
+        ("query --as-of (whole CLI call)", f"{out['query_cli_s']:.3f} s", out["query_cli_s"] < TARGETS["query_s"], "< 0.3 s"),
+    ]  # fmt: skip
+    print(f"archive: {out['files']} files; {out['cpus']} CPUs; Python {out['python']}")
+    print(f"baseline, bare python-calamine read: {out['baseline_calamine_s']:.2f} s")
+    if "baseline_openpyxl_s" in out:
+        print(f"baseline, naive pandas.read_excel(openpyxl): {out['baseline_openpyxl_s']:.2f} s "
+              f"({out['baseline_openpyxl_s'] / out['cold_build_s']:.1f} x slower than our cold build)")  # fmt: skip
+    width = max(len(c[0]) for c in checks)
+    for name, figure, ok, target in checks:
+        print(f"{name:<{width}}  {figure:<48}  target {target:<10}  {'met' if ok else 'MISSED'}")
+    out["targets_met"] = {name: ok for name, _, ok, _ in checks}
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""The archive panel on the real 1,128 archived sheets (through $DATA_MIRROR; fails under CI=true
+without it). Built once into a temp dir; nothing under the project's data/ is touched."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from analysis import asof, build, counts_cache, fetch, history, panel, paths, query, registry
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, mirror_dir):
+    base = tmp_path_factory.mktemp("archive")
+    entries = registry.load(archive=True, local=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(paths, "RAW_DIR", base / "raw")
+        mp.setattr(paths, "PROCESSED_DIR", base / "processed")
+        fetch.fetch(entries, mirror=mirror_dir, quiet=True)
+        build.build(registry.load(local=False), quiet=True)  # the curated tables, to compare with
+        result = panel.build(entries, quiet=True)
+    out = base / "processed" / "archive"
+    manifest = list(csv.DictReader((mirror_dir / "ice_287g_archive" / "MANIFEST.csv").open(newline="", encoding="utf-8")))
+    return {"base": base, "out": out, "result": result, "manifest": manifest,
+            "snaps": pd.read_parquet(out / "snapshots.parquet"), "agreements": pd.read_parquet(out / "agreements.parquet"),
+            "history": pd.read_parquet(out / "history.parquet")}  # fmt: skip
+
+
+@pytest.fixture
+def on_archive(built, monkeypatch):
+    monkeypatch.setattr(paths, "PROCESSED_DIR", built["base"] / "processed")
+    query._load.cache_clear()
+    query.use("archive")
+    yield built
+    query.use("curated")
+    query._load.cache_clear()
+
+
+def test_one_snapshot_per_manifest_file(built):
+    assert len(built["manifest"]) == 1128
+    assert sorted(built["snaps"]["file"]) == sorted(f"ice_287g_archive/{m['file']}" for m in built["manifest"])
+
+
+def test_rows_kinds_and_layouts_match_the_manifest(built):
+    snaps = built["snaps"].set_index("file")
+    counts = built["agreements"].groupby("file").size()
+    bad = []
+    for m in built["manifest"]:
+        f = f"ice_287g_archive/{m['file']}"
+        got = (int(counts.get(f, 0)), snaps.at[f, "kind"], snaps.at[f, "layout"])
+        if got != (int(m["rows"]), m["kind"], m["layout"]):
+            bad.append((f, got, (m["rows"], m["kind"], m["layout"])))
+    assert bad == []
+    assert set(snaps["layout"]) <= {"P0", "P1", "P2", "P3", "Q1", "Q2", "Q3"}
+    assert (snaps["layout"].eq("P0") == ~snaps["is_ice_file"]).all()  # transcriptions are marked
+
+
+def test_curated_files_are_the_same_snapshots_with_their_dates_kept(built):
+    curated = [e for e in registry.load(local=False) if e.is_ice_sheet]
+    snaps = built["snaps"].set_index("sha256")
+    curated_counts = pd.read_parquet(built["base"] / "processed" / "agreements.parquet").groupby("file").size()
+    panel_counts = built["agreements"].groupby("snapshot_id").size()
+    for e in curated:
+        s = snaps.loc[e.sha256]
+        assert e.path in s["names"].split(";")
+        assert s["published"] <= dt.date.fromisoformat(e.published)
+        if s["published"] < dt.date.fromisoformat(e.published):
+            assert e.published in s["also_live_on"].split(";")
+        assert panel_counts[s["snapshot_id"]] == curated_counts[e.path]
+
+
+def test_qa_passes_including_history_invariants(built):
+    qa = pd.read_csv(built["out"] / "qa.csv")
+    assert not qa["status"].eq("fail").any()
+    assert qa["check"].str.startswith("history").sum() == 6
+
+
+def test_history_totals_equal_each_snapshot_count(built):
+    kept = built["agreements"][~built["agreements"]["is_duplicate"]]
+    for unit, key in (("agreement", "agreement_id"), ("agency", "agency_id")):
+        want = kept.groupby("snapshot_id")[key].nunique().sort_index()
+        got = history.listed_on(built["history"], built["snaps"], unit).reindex(want.index)
+        assert got.tolist() == want.tolist()
+
+
+def test_removals_reported_once_and_resignings_linked(built):
+    h = built["history"]
+    assert not h.duplicated(["unit", "kind", "id", "spell"]).any()
+    removed = h[h["status"] == "removed"]
+    assert (removed["removed_by"] >= removed["last_seen"]).all()  # same day: an am sheet listed it, the pm did not
+    assert (removed["removed_by_snapshot"] != removed["last_snapshot"]).all()
+    linked = h[h["status"].isin(["re-signed", "signed date changed"])]
+    assert len(linked) > 0
+    spells = h[h["unit"].eq("agreement")].groupby("id")
+    for old in linked.itertuples():
+        successor = spells.get_group(old.replaced_by)  # every spell of the new id
+        assert (successor["agency_id"].iat[0], successor["model"].iat[0]) == (old.agency_id, old.model)
+        assert old.id in set(successor["replaces"])
+
+
+def test_ids_are_stable_across_consecutive_snapshots(built):
+    """A row ICE printed identically on two consecutive sheets has one agreement id."""
+    a = built["agreements"]
+    snaps = built["snaps"].sort_values(["kind", "published", "edition_order"])
+    raw = ["state_raw", "agency_raw", "support_type_raw", "signed_raw"]
+    by_snapshot = {sid: frame[raw + ["agreement_id"]] for sid, frame in a.groupby("snapshot_id")}
+    for _, group in snaps.groupby("kind"):
+        ids = group["snapshot_id"].tolist()
+        for prev, nxt in zip(ids, ids[1:]):
+            if prev not in by_snapshot or nxt not in by_snapshot:  # an empty pending sheet
+                continue
+            merged = by_snapshot[prev].merge(by_snapshot[nxt], on=raw)
+            assert (merged["agreement_id_x"] == merged["agreement_id_y"]).all(), (prev, nxt)
+
+
+def test_day_resolution_queries_and_the_counts_cache_agree(on_archive):
+    cache = on_archive["out"] / counts_cache.FILE
+    day = dt.date(2021, 1, 13)
+    while day <= dt.date(2026, 6, 1):
+        for kind in ("participating", "pending"):
+            try:
+                slow = query.count(day, kind=kind, unit="agencies", by="state")
+            except Exception:
+                assert counts_cache.count(cache, day, kind, "agencies", "state", asof.snapshot_info) is None
+                continue
+            assert counts_cache.count(cache, day, kind, "agencies", "state", asof.snapshot_info) == slow, day
+        day += dt.timedelta(days=17)
+
+
+def test_gaps_are_explicit(on_archive):
+    snaps = on_archive["snaps"]
+    part = snaps[snaps["kind"] == "participating"].sort_values("published")
+    dates = sorted(set(part["published"]))
+    gap = next((a, b) for a, b in zip(dates, dates[1:]) if (b - a).days > asof.STALE_AFTER_DAYS + 2)
+    late = gap[0] + dt.timedelta(days=asof.STALE_AFTER_DAYS + 1)
+    info = query.count(late)["snapshot"]
+    if "last_seen_live" not in info:  # not re-posted in between
+        assert "stale_note" in info and f"{asof.STALE_AFTER_DAYS + 1} days" in info["stale_note"]
+    assert "stale_note" not in query.count(gap[0])["snapshot"]

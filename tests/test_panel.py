@@ -1,0 +1,158 @@
+"""The archive panel on fixtures: one snapshot per distinct file, history spells, re-signings,
+the parse cache and incremental builds, day-resolution queries with staleness, the counts cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pandas as pd
+import pytest
+
+import workbooks as wb
+from analysis import asof, counts_cache, history, panel, paths, query
+
+D = dt.datetime
+
+
+def sheet(raw, rel, rows, published, edition="pm", layout="P3", kind="participating", set_name="ice_287g_archive"):
+    """Each day's sheet gets its date in COUNTY so equal lists are still distinct files (same bytes dedupe)."""
+    rows = [(*r[:3], f"{r[3]} {published}", *r[4:]) for r in rows]
+    wb.BUILDERS[layout](raw / rel, rows)
+    return wb.raw_entry(raw, rel, kind=kind, published=published, edition=edition, layout=layout, rows=len(rows),
+                        set_name=set_name)  # fmt: skip
+
+
+def row(state, agency, model, signed):
+    return (state, agency, "County", "X", model, signed, "link", "link")
+
+
+A = row("FLORIDA", "Alpha County Sheriff's Office", "Task Force Model", D(2025, 2, 1))
+A2 = row("FLORIDA", "Alpha County Sheriff's Office", "Task Force Model", D(2025, 8, 1))  # re-signed
+B = row("TEXAS", "Beta Police Department", "Warrant Service Officer", D(2025, 3, 1))
+C = row("GEORGIA", "Gamma County Sheriff's Office", "Jail Enforcement Model", D(2025, 4, 1))
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    monkeypatch.setattr(paths, "RAW_DIR", raw)
+    monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
+    query._load.cache_clear()
+    yield raw
+    query.use("curated")
+    query._load.cache_clear()
+
+
+def five_sheets(raw):
+    """A, B, C listed; B drops off on day 3 and returns on day 4; A is re-signed on day 4."""
+    arch = "ice_287g_archive/participating_2025-09-0{}_pm.xlsx"
+    return [
+        sheet(raw, arch.format(1), [A, B, C], "2025-09-01"),
+        sheet(raw, arch.format(2), [A, B, C], "2025-09-02"),
+        sheet(raw, arch.format(3), [A, C], "2025-09-03"),
+        sheet(raw, arch.format(4), [A2, B, C], "2025-09-04"),
+        sheet(raw, arch.format(5), [A2, B], "2025-09-05"),
+    ]
+
+
+def test_same_bytes_are_one_snapshot_dated_earliest(project):
+    entries = five_sheets(project)
+    curated = "ice_287g/participating_2025-09-09.xlsx"
+    (project / curated).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(project / entries[-1].path, project / curated)
+    entries.append(wb.raw_entry(project, curated, kind="participating", published="2025-09-09", layout="P3", rows=2))
+    items = panel.distinct_sheets(entries)
+    assert len(items) == 5
+    last = [d for d in items if d.entry.sha256 == entries[-1].sha256][0]
+    assert last.entry.path.endswith("2025-09-05_pm.xlsx")  # earliest date names the snapshot
+    assert last.also_live_on == ["2025-09-09"] and curated in last.names
+
+    panel.build(entries, quiet=True)
+    snaps = pd.read_parquet(panel.archive_dir() / "snapshots.parquet")
+    assert len(snaps) == 5
+    query.use("archive")
+    # The curated re-post keeps the sheet fresh: 2025-09-12 is 3 days after it was last seen live.
+    info = query.count("2025-09-12")["snapshot"]
+    assert info["file"].endswith("2025-09-05_pm.xlsx") and info["last_seen_live"] == "2025-09-09"
+    assert info["days_before_as_of"] == 3 and "stale_note" not in info
+    late = query.count("2025-10-01")["snapshot"]
+    assert late["days_before_as_of"] == 22 and "22 days" in late["stale_note"]
+
+
+def test_history_spells_removals_and_resigning(project):
+    entries = five_sheets(project)
+    panel.build(entries, quiet=True)
+    hist = pd.read_parquet(panel.archive_dir() / "history.parquet")
+    agr = hist[hist["unit"] == "agreement"].set_index(["id", "spell"])
+    b = "TX:beta-police-department:WSO:2025-03-01"
+    assert agr.loc[(b, 1), "status"] == "removed"
+    assert agr.loc[(b, 1), "last_seen"] == pd.Timestamp("2025-09-02")
+    assert agr.loc[(b, 1), "removed_by"] == pd.Timestamp("2025-09-03") and agr.loc[(b, 1), "window_days"] == 1
+    assert agr.loc[(b, 2), "status"] == "active" and agr.loc[(b, 2), "first_seen"] == pd.Timestamp("2025-09-04")
+    a1, a2 = "FL:alpha-county-sheriffs-office:TFM:2025-02-01", "FL:alpha-county-sheriffs-office:TFM:2025-08-01"
+    assert agr.loc[(a1, 1), "status"] == "re-signed" and agr.loc[(a1, 1), "replaced_by"] == a2
+    assert agr.loc[(a2, 1), "replaces"] == a1
+    c = "GA:gamma-county-sheriffs-office:JEM:2025-04-01"
+    assert agr.loc[(c, 1), "status"] == "removed" and agr.loc[(c, 1), "removed_by"] == pd.Timestamp("2025-09-05")
+    # Removals counted once each: B's gap and C's end, not A's re-signing.
+    assert int(hist[(hist["unit"] == "agreement") & (hist["status"] == "removed")].shape[0]) == 2
+    agencies = hist[hist["unit"] == "agency"].set_index(["id", "spell"])
+    assert agencies.loc[("FL:alpha-county-sheriffs-office", 1), "n_snapshots"] == 5  # the agency never left
+    qa = pd.read_csv(panel.archive_dir() / "qa.csv")
+    assert qa[qa["check"].str.startswith("history")]["status"].eq("pass").all()
+
+
+def test_listed_on_matches_snapshot_counts(project):
+    panel.build(five_sheets(project), quiet=True)
+    hist = pd.read_parquet(panel.archive_dir() / "history.parquet")
+    snaps = pd.read_parquet(panel.archive_dir() / "snapshots.parquet")
+    assert history.listed_on(hist, snaps, "agreement").sort_index().tolist() == [3, 3, 2, 3, 2]
+    assert history.listed_on(hist, snaps, "agency").sort_index().tolist() == [3, 3, 2, 3, 2]
+
+
+def test_history_check_fails_when_a_count_disagrees(project):
+    panel.build(five_sheets(project), quiet=True)
+    out = panel.archive_dir()
+    hist, snaps = pd.read_parquet(out / "history.parquet"), pd.read_parquet(out / "snapshots.parquet")
+    agreements = pd.read_parquet(out / "agreements.parquet")
+    broken = hist.drop(index=hist.index[(hist["unit"] == "agreement")][0])
+    checks = {r["check"]: r["status"] for r in history.checks(broken, agreements, snaps)}
+    assert checks["history agreements listed = snapshot agreement count"] == "fail"
+
+
+def test_warm_build_skips_and_new_sheet_is_parsed_alone(project, monkeypatch):
+    entries = five_sheets(project)
+    panel.build(entries, quiet=True)
+    assert panel.build(entries, quiet=True).skipped
+    parsed = []
+    real = panel._parse
+    monkeypatch.setattr(panel, "_parse", lambda path, label: parsed.append(label) or real(path, label))
+    extra = sheet(project, "ice_287g_archive/participating_2025-09-06_pm.xlsx", [A2, B, C], "2025-09-06")
+    result = panel.build([*entries, extra], quiet=True)
+    assert not result.skipped and parsed == [extra.path]  # the other five came from the cache
+    assert len(pd.read_parquet(panel.archive_dir() / "snapshots.parquet")) == 6
+
+
+def test_counts_cache_answers_like_the_tables(project):
+    panel.build(five_sheets(project), quiet=True)
+    query.use("archive")
+    cache = panel.archive_dir() / counts_cache.FILE
+    for day in ("2025-09-01", "2025-09-03", "2025-09-04", "2025-09-30"):
+        for unit in ("agreements", "agencies"):
+            for by in (None, "state", "model"):
+                slow = query.count(day, unit=unit, by=by)
+                fast = counts_cache.count(cache, asof.parse_date(day), "participating", unit, by, asof.snapshot_info)
+                assert fast == slow, (day, unit, by)
+    # state x model is not cached: the CLI answers it from the tables
+    assert counts_cache.count(cache, asof.parse_date("2025-09-04"), "participating", "agreements", "state,model",
+                              asof.snapshot_info) is None  # fmt: skip
+    assert counts_cache.count(cache, dt.date(2020, 1, 1), "participating", "agreements", None, asof.snapshot_info) is None
+
+
+def test_diff_at_day_resolution(project):
+    panel.build(five_sheets(project), quiet=True)
+    query.use("archive")
+    d = query.diff("2025-09-02", "2025-09-03")
+    assert [r["agreement_id"] for r in d["agreements_removed"]] == ["TX:beta-police-department:WSO:2025-03-01"]
+    assert d["from"]["snapshot"]["published"] == "2025-09-02" and d["to"]["snapshot"]["published"] == "2025-09-03"
