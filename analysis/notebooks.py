@@ -15,7 +15,7 @@ from pathlib import Path
 from . import paths
 from .errors import NotebookError, UsageError
 
-ORDER = ["growth", "concentration", "pending", "courts", "reimbursement"]
+ORDER = ["growth", "concentration", "pending", "courts", "reimbursement", "statistics"]
 KERNEL = "ice-287g-claims"
 
 

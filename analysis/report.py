@@ -67,6 +67,10 @@ def build(rows: list[dict]) -> str:
              "<p class='meta'>Every number below was computed from pinned public data by the notebooks linked in each section; "
              "verdicts are computed from the claim registry's comparison rules, never typed in.</p>",
              "<p>" + " ".join(f"{_badge(v)} {counts.get(v, 0)}" for v in BADGE) + "</p>",
+             "<p class='meta'>Jump to: <a href='#statistics'>statistics</a> · <a href='#methods'>methods</a> · "
+             "<a href='#provenance'>data provenance</a>"
+             + (" · <a href='recheck.md'>claims re-checked on the newest sheet</a>" if (paths.REPORTS_DIR / "recheck.md").is_file() else "")
+             + "</p>",
              "<table class='summary'><tr><th>claim</th><th>verdict</th><th>claimed</th><th>data</th></tr>"]  # fmt: skip
     for r in rows:
         parts.append(f"<tr><td><a href='#{r['id']}'>{r['id']}</a></td><td>{_badge(r['verdict'])}</td>"
@@ -89,6 +93,9 @@ def build(rows: list[dict]) -> str:
             parts.append(f"<img src='figures/{fig}' alt='figure for the {r['notebook']} notebook'>")
             shown_fig.add(fig)
         parts.append("</div>")
+    from . import report_statistics
+
+    parts.append(report_statistics.section_html(paths.REPORTS_DIR / "results"))
     parts.append(_methods())
     parts.append(_provenance())
     parts.append("</body></html>\n")
@@ -136,7 +143,7 @@ def _corrections_by_snapshot() -> str:
 def _methods() -> str:
     corrections = paths.PROCESSED_DIR / "corrections.csv"
     n = sum(1 for _ in corrections.open()) - 1 if corrections.is_file() else 0
-    return ("<h2>Methods</h2><ul>"
+    return ("<h2 id='methods'>Methods</h2><ul>"
             "<li><b>Agreement vs agency.</b> ICE's sheet has one row per agency and support model; agreements are rows, "
             "agencies are distinct agency ids (state + a folded name, with reviewed aliases and a truncation rule).</li>"
             "<li><b>Snapshot in force.</b> A claim dated D uses the latest sheet published on or before D (later editions win).</li>"
@@ -149,7 +156,7 @@ def _methods() -> str:
 
 
 def _provenance() -> str:
-    rows = ["<h2>Data provenance</h2><table><tr><th>file</th><th>sha256</th><th>source</th></tr>"]
+    rows = ["<h2 id='provenance'>Data provenance</h2><table><tr><th>file</th><th>sha256</th><th>source</th></tr>"]
     for e in sorted(registry.load(), key=lambda e: e.path):
         src = f"<a href='{html.escape(e.url)}'>{html.escape(e.source)}</a>" if e.url else html.escape(e.source)
         note = "" if e.bytes_from_upstream else " (transcribed; upstream is a reference)"

@@ -12,8 +12,8 @@ Sections
 2. Crossing date: ``crossing_bracket``.
 3. Growth: ``pct_change``, ``fold_change``, ``growth_table``.
 4. Interrupted time series: ``hac_maxlags``, ``segmented_regression``, ``describe_segments``.
-5. Count models by state: ``fit_count_model``, ``describe_rate_ratios``,
-   ``fit_participation_logit``.
+5. Count models by state: ``fit_count_model``, ``scale_ratios``, ``describe_rate_ratios``,
+   ``fit_participation_logit``, ``describe_odds_ratios``.
 6. Per-capita rates: ``per_capita``.
 """
 
@@ -45,9 +45,12 @@ __all__ = [
     "SegmentedResult",
     "segmented_regression",
     "describe_segments",
+    "segmented_predict",
     "CountModelResult",
     "fit_count_model",
+    "scale_ratios",
     "describe_rate_ratios",
+    "describe_odds_ratios",
     "LogitResult",
     "fit_participation_logit",
     "per_capita",
@@ -353,7 +356,7 @@ class CrossingBracket:
 
 
 def crossing_bracket(
-    series: pd.Series, threshold: float, direction: str = "below"
+    series: pd.Series, threshold: float, direction: str = "below", which: str = "first"
 ) -> CrossingBracket | None:
     """Bracket the date a series first crossed ``threshold`` between two snapshots.
 
@@ -364,6 +367,10 @@ def crossing_bracket(
     series may cross back later; ``stays_crossed`` reports that. direction="above" is the
     mirror image (from < threshold to >= threshold). Returns None if it never crosses.
 
+    which="last" returns the *last* crossing instead: for a series that wobbles around the
+    threshold before leaving it for good, that is the date it "fell below and stayed below"
+    (``stays_crossed`` is then True unless the series crossed back at its very end).
+
     Why: snapshots are irregular, so "Florida's share fell below 40% in May" can only be
     checked as "it was above on date A and below on date B"; a story's date is consistent
     with the data if it falls in that bracket.
@@ -371,6 +378,8 @@ def crossing_bracket(
     """
     if direction not in ("below", "above"):
         raise ValueError("direction must be 'below' or 'above'")
+    if which not in ("first", "last"):
+        raise ValueError("which must be 'first' or 'last'")
     s = series.dropna()
     idx = pd.DatetimeIndex(pd.to_datetime(s.index))
     if not idx.is_monotonic_increasing:
@@ -382,7 +391,8 @@ def crossing_bracket(
         on_start, on_end = values >= threshold, values < threshold
     else:
         on_start, on_end = values < threshold, values >= threshold
-    for i in range(1, len(values)):
+    steps = range(1, len(values)) if which == "first" else range(len(values) - 1, 0, -1)
+    for i in steps:
         if on_start[i - 1] and on_end[i]:
             return CrossingBracket(
                 direction=direction,
@@ -689,6 +699,23 @@ def describe_segments(result: SegmentedResult, unit: str = "agreements") -> list
     return out
 
 
+def segmented_predict(result: SegmentedResult, dates: Iterable[Any]) -> np.ndarray:
+    """Fitted values of a ``segmented_regression`` at any dates (e.g. a daily grid for a
+    figure), built from the same design as the fit: t = days since the first observation,
+    one hinge max(0, t - t_j) per break (and a step per break if level shifts were fitted)."""
+    d = pd.DatetimeIndex(pd.to_datetime(list(dates)))
+    t = np.asarray((d - result.start).days, dtype=float)
+    cols = {"const": np.ones_like(t), "t": t}
+    for b in result.breaks:
+        tb = float((b - result.start).days)
+        cols[f"slope_change_{b.date()}"] = np.maximum(0.0, t - tb)
+        if result.level_shifts is not None:
+            cols[f"level_shift_{b.date()}"] = (t >= tb).astype(float)
+    params = result.results.params
+    X = pd.DataFrame(cols)[list(params.index)]
+    return X.to_numpy() @ params.to_numpy()
+
+
 # ---------------------------------------------------------------------------------------
 # 5. Count models by state
 # ---------------------------------------------------------------------------------------
@@ -847,37 +874,91 @@ def fit_count_model(
     )
 
 
+def scale_ratios(
+    table: pd.DataFrame,
+    per: Mapping[str, tuple[float, str]] | None = None,
+    ratio_col: str = "rate_ratio",
+    names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Rate or odds ratios re-expressed for a meaningful change in each covariate.
+
+    A ratio per 1.0 of a vote share stored as a fraction is a ratio per 100 percentage
+    points, far outside the data. Because exp(b * c) = exp(b) ** c, the ratio for a change
+    of c is the ratio to the power c, and so are both ends of its interval (swapped if c < 0).
+    ``per`` maps a term to (change, label); others stay per 1 unit. ``names`` gives readable
+    covariate names. Returns term, name, change, per_label, ratio, ci_low, ci_high, p_value.
+    """
+    per, names = dict(per or {}), dict(names or {})
+    rows = []
+    for row in table.itertuples(index=False):
+        term = row.term
+        change, label = per.get(term, (1.0, f"1 unit of {names.get(term, term)}"))
+        ratio = getattr(row, ratio_col)
+        lo, hi = sorted((row.ci_low ** change, row.ci_high ** change))
+        rows.append({"term": term, "name": names.get(term, term), "change": float(change),
+                     "per_label": label, "ratio": float(ratio ** change), "ci_low": float(lo),
+                     "ci_high": float(hi), "p_value": float(row.p_value)})
+    cols = ["term", "name", "change", "per_label", "ratio", "ci_low", "ci_high", "p_value"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _ratio_sentences(scaled: pd.DataFrame, what: str, level: str, model: str) -> list[str]:
+    out = []
+    for row in scaled.itertuples(index=False):
+        r, lo, hi = row.ratio, row.ci_low, row.ci_high
+        if not np.isfinite(r):
+            out.append(f"{row.name}: no finite estimate ({model}).")
+            continue
+        direction = "higher" if row.change > 0 else "lower"
+        d = max(_decimals(r, lo, hi), 2)  # ratios near 1: keep at least 2 decimals
+        pct = 100 * (r - 1)
+        trend = f"{_fmt(abs(pct))}% {'higher' if pct >= 0 else 'lower'}"
+        s = (f"Holding the other covariates fixed, {row.per_label} {direction} {row.name} goes "
+             f"with {what} {_fmt(r, d)} times as high ({trend}; {level} CI {_fmt(lo, d)} to "
+             f"{_fmt(hi, d)}; {model} model)")
+        if lo <= 1 <= hi:
+            s += "; the interval includes 1 (no difference)"
+        out.append(s + ".")
+    return out
+
+
 def describe_rate_ratios(
     result: CountModelResult,
     per: Mapping[str, tuple[float, str]] | None = None,
     outcome: str = "agreements",
+    exposure: str = "unit of exposure",
+    names: Mapping[str, str] | None = None,
 ) -> list[str]:
     """One plain-language sentence per covariate, scaled to a meaningful change.
 
     ``per`` maps a covariate to (change, label), e.g. {"trump_share": (0.10, "10 percentage
     points")} when vote share is stored as a fraction: a coefficient per 1.0 (= 100 points)
-    is meaningless, so the rate ratio is raised to the power 0.10. Covariates not in ``per``
-    are described per 1 unit. Because exp(b * c) = exp(b) ** c, the interval scales the same
-    way.
+    is meaningless, so the rate ratio is raised to the power 0.10 (see ``scale_ratios``).
+    Covariates not in ``per`` are described per 1 unit. ``exposure`` names the offset's unit
+    ("resident"), ``names`` gives readable covariate names.
     """
-    per = dict(per or {})
+    scaled = scale_ratios(result.rate_ratios, per, "rate_ratio", names)
     level = f"{100 * (1 - result.alpha):g}%"
-    out = []
-    for row in result.rate_ratios.itertuples(index=False):
-        change, label = per.get(row.term, (1.0, f"1 unit of {row.term}"))
-        rr = row.rate_ratio ** change
-        lo, hi = sorted((row.ci_low ** change, row.ci_high ** change))
-        direction = "higher" if change > 0 else "lower"
-        d = max(_decimals(rr, lo, hi), 2)  # ratios near 1: keep at least 2 decimals
-        pct = 100 * (rr - 1)
-        trend = f"{_fmt(abs(pct))}% {'higher' if pct >= 0 else 'lower'}"
-        s = (f"Holding the other covariates fixed, {label} {direction} {row.term} goes with "
-             f"a rate of {outcome} per unit of exposure {_fmt(rr, d)} times as high "
-             f"({trend}; {level} CI {_fmt(lo, d)} to {_fmt(hi, d)}; {result.model} model)")
-        if lo <= 1 <= hi:
-            s += "; the interval includes 1 (no difference)"
-        out.append(s + ".")
-    return out
+    return _ratio_sentences(scaled, f"a rate of {outcome} per {exposure}", level, result.model.replace("_", " "))
+
+
+def describe_odds_ratios(
+    result: LogitResult,
+    per: Mapping[str, tuple[float, str]] | None = None,
+    outcome: str = "having any agreement",
+    names: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Plain-language sentences for ``fit_participation_logit``, scaled like the rate ratios.
+
+    An odds ratio is not a probability ratio: odds of 4:1 against 1:1 are "4 times the
+    odds", though the probability only goes from 50% to 80%. With separation there is no
+    finite estimate, and the sentence says so instead of printing one.
+    """
+    level = f"{100 * (1 - result.alpha):g}%"
+    if result.separation:
+        return [f"No finite odds ratios: {result.note}."]
+    scaled = scale_ratios(result.odds_ratios, per, "odds_ratio", names)
+    return _ratio_sentences(scaled, f"odds of {outcome}", level, "logistic")
 
 
 @dataclass

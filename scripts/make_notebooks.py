@@ -11,6 +11,82 @@ from analysis import paths
 
 KERNEL = {"name": "ice-287g-claims", "display_name": "Python (ice-287g-claims)", "language": "python"}
 
+# The statistics notebook explains rather than checks: it has no registry claims and its own
+# cells (method notes between the calls), so it lists "body" instead of compute/figure.
+STATISTICS_BODY = [
+    ("md", ("## 1. Concentration over time\n\n"
+           "**Shares.** A state's share is its count divided by the national total on the same sheet "
+           "(territories count in the total: they are agreements on ICE's list). **Top-5 share** adds the five largest "
+           "shares; unlike the *names* of the top five, it does not depend on how ties at fifth place are broken. "
+           "**HHI** (Herfindahl-Hirschman index) squares each share in percent and adds them: 10,000 if one state "
+           "had everything, 10,000/N for N equal states; it falls when growth spreads across states. "
+           "**States with any** counts the 50 states + DC with at least one agreement. "
+           "Everything is shown in both units: *agreements* (rows of the sheet) and *agencies* (distinct agencies; an "
+           "agency with two models is one agency).")),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_concentration(s)"),
+    ("md", ("**When did Florida's share fall below one third?** Sheets are irregular, so the date can only be "
+           "*bracketed*: the last sheet with Florida at or above one third and the next sheet, after which it stayed "
+           "below (one edition per day: the day's last). With the full archive of sheets (`data/processed/archive/`, "
+           "if built) the bracket narrows towards a single day.")),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_crossing(s)"),
+    ("code", "statistics.show_crossing_archive(s)"),
+    ("md", ("**Multinomial intervals: a process view, not sampling error.** An ICE sheet is a *census* of agreements, "
+           "not a sample, so Florida's share on a sheet has no sampling error. The Goodman simultaneous intervals below "
+           "(statsmodels `multinomial_proportions_confint`) only mean something if the sheet is treated as one draw "
+           "from a process in which each new agreement lands in a state with fixed probabilities: they show how much a "
+           "share could move by chance *in such a process*, e.g. whether Florida's lead is larger than chance would "
+           "make it. Read them that way or not at all.")),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_multinomial(s)"),
+    ("md", ("## 2. Growth\n\nCounts by model (JEM = jail enforcement, TFM = task force, WSO = warrant service officer) "
+           "on every participating sheet, then the percent increases between the dates the articles use "
+           "(percent change = 100 x (new - old) / old; 'sevenfold' is +600%, not +700%).")),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_models_by_type(s)"),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_growth(s)"),
+    ("md", ("**Segmented (interrupted) time series.** The cumulative count y on day t is fitted as straight-line "
+           "pieces whose slope may change at 2025-01-20 (inauguration), 2025-07-04 (budget law funding reimbursement) "
+           "and 2025-10-01 (reimbursement starts): y = b0 + b1 t + sum_j c_j max(0, t - t_j) + error, by OLS. b1 is the "
+           "daily growth before the first break; each c_j is the *change* in daily growth at break j. Successive values "
+           "of a cumulative count are not independent, so standard errors are Newey-West (HAC) with lags from the "
+           "Newey-West rule. Limits: the breaks were chosen in advance from the calendar, not found in the data; a "
+           "slope change at a date does not show the policy caused it; sheets are unevenly spaced (HAC lags count sheets, "
+           "not days) and the first segment rests on three sheets.")),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_its(s)"),
+    ("md", ("## 3. What explains where agreements are\n\n"
+           "**Count model.** Agreements per state on the sheet in force on `as_of`, modelled as a *rate per resident*: a "
+           "Poisson regression with log(population) as offset, so exp(coefficient) is a **rate ratio** (how many times "
+           "higher the agreements-per-resident rate is for a given change in a covariate, the other held fixed). "
+           "Covariates: 2024 Trump share of all presidential votes (FiveThirtyEight; Maine/Nebraska district rows and "
+           "Puerto Rico dropped, New York's two ballot lines per candidate added, blank/over/under/void ballots "
+           "excluded) and pending immigration-court cases per 1,000 residents (TRAC state table / Census 2024). "
+           "Poisson assumes variance = mean; if the Pearson dispersion exceeds 1.5 the model is refitted as a "
+           "**negative binomial**, whose extra variance parameter widens the intervals honestly. "
+           "**Participation.** Whether a state has any agreement at all is a separate **logistic** model (odds ratios; "
+           "checked for separation). Florida's state law requiring its sheriffs to take part is a policy the "
+           "covariates cannot see, so the count model is refitted without Florida.")),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_models(s)"),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_states_without(s)"),
+    ("md", ("**Axios's sentence** - \"efforts ... appear most aggressive in five southern states with "
+           "Democratic-leaning cities, while deeply red, rural states are seeing less activity\" - read against the "
+           "estimates (every number below is computed):")),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_axios_reading(s)"),
+    ("md", ("**Limits.** These are *ecological* associations across 51 jurisdictions: they say nothing about which "
+           "sheriffs sign or why. One sheet is one moment (the later sheet shows how the estimates move). State laws "
+           "that require cooperation (e.g. Florida's) or limit it (e.g. California's and Illinois's) are not modelled "
+           "and may explain much of the pattern. 'Rural' and 'Democratic-leaning "
+           "cities' have no measure here; pending cases per resident is a proxy for immigrant presence, dated "
+           "mid-to-late 2025 (undated TRAC snapshot).")),
+    ("md", ("## 4. Per-capita views\n\n'Most cooperative' as a count favours big states; as agreements per million "
+           "residents (Census July 1, 2024) it favours small states with many small sheriffs' offices. Courts: pending "
+           "immigration-court cases per 1,000 residents, by state, and the county ranking (TRAC's address is the "
+           "immigrant's latest address, often a detention centre's county for detained people).")),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_per_capita(s)"),
+    ("code", "# NBVAL_CHECK_OUTPUT\nstatistics.show_courts(s)"),
+    ("md", "## Figures\n\nSaved to `reports/figures/` (byte-stable PNG, house style)."),
+    ("code", "# NBVAL_CHECK_OUTPUT\nfor f in statistics.make_figures(s):\n    print(f\"{f['name']}.png: {f['caption']}\")"),
+    ("code", "results.save(\"statistics\", statistics.to_results(s), output_dir)"),
+]
+
+
 NOTEBOOKS = {
     "growth": {
         "title": "Growth of 287(g) agreements: 135 → ~960 → 1,000",
@@ -57,47 +133,75 @@ NOTEBOOKS = {
         "figure": "fig = plots.performance_tiers()",
         "params_cli": "-p salary 75000",
     },
+    "statistics": {
+        "title": "Statistics: what the 287(g) numbers mean",
+        "question": "How concentrated are agreements and how is that changing, how fast did they grow around the policy dates, and what goes with more agreements in a state (vote share, court backlog), as counts and per resident?",
+        "claims_note": "none: this notebook explains the numbers the others check; it gives no verdicts.",
+        "data": "All curated ICE participating sheets (2024-01-02 to the latest); the sheets in force on `as_of` (Axios, 2025-06-16) and `later_as_of`; Census Vintage 2024 state population; FiveThirtyEight 2024 presidential results; TRAC pending court cases by address (undated, mid-to-late 2025).",
+        "params": 'as_of = "2025-06-16"\nlater_as_of = "2026-05-18"\ninauguration = "2025-01-20"\nbreitbart_date = "2025-09-03"\nvoz_date = "2025-09-18"\ntop_n = 15\ncounty_population_csv = None\noutput_dir = None',
+        "compute": "s = statistics.analyse(as_of=as_of, later_as_of=later_as_of, inauguration=inauguration, breitbart_date=breitbart_date, voz_date=voz_date, top_n=top_n, county_population_csv=county_population_csv)",
+        "params_cli": "-p as_of 2025-11-25",
+        "modules": "`analysis/statistics.py` (results), `analysis/stats.py` (methods), `analysis/state_panel.py` (state table)",
+        "imports": "from analysis import statistics, plots, results",
+        "body": STATISTICS_BODY,
+    },
 }
 
 
+def _claim_ids(name: str) -> list[str]:
+    """Registry claims the notebook checks; [] for a notebook the registry does not know."""
+    from analysis import claim_registry
+
+    if name not in claim_registry.NOTEBOOKS:
+        return []
+    return [c.id for c in claim_registry.claims_for_notebook(name)]
+
+
 def make(name: str, spec: dict) -> nbformat.NotebookNode:
-    module = name
-    claims_line = "{claims}"
+    ids = _claim_ids(name)
+    claims = ", ".join(f"`{i}`" for i in ids) or spec.get("claims_note", "none")
+    modules = spec.get("modules", f"`analysis/{name}.py`")
     header = (
         f"# {spec['title']}\n\n"
         f"**Question.** {spec['question']}\n\n"
-        f"**Claims checked.** {claims_line}\n\n"
+        f"**Claims checked.** {claims}\n\n"
         f"**Data.** {spec['data']}\n\n"
         f"**How to change the parameters.** `python -m analysis run {name} {spec['params_cli']}` "
-        f"(or `papermill notebooks/{name}.ipynb out.ipynb {spec['params_cli']}`). All logic lives in `analysis/{module}.py`."
+        f"(or `papermill notebooks/{name}.ipynb out.ipynb {spec['params_cli']}`). All logic lives in {modules}."
     )
-    from analysis import claim_registry
-
-    ids = [c.id for c in claim_registry.claims_for_notebook(name)]
-    header = header.replace(claims_line, ", ".join(f"`{i}`" for i in ids) or "none")
     params = new_code_cell(spec["params"])
     params.metadata["tags"] = ["parameters"]
-    cells = [
-        new_markdown_cell(header),
-        params,
-        new_code_cell(f"from analysis import {module}, plots, results, claims\nplots.use_style()"),
-        new_code_cell(f"# NBVAL_CHECK_OUTPUT\n{spec['compute']}\nresults.show(res)"),
-        new_markdown_cell("Verdicts for this notebook's claims, computed from the registry's comparison and the values above:"),
-        new_code_cell(f"# NBVAL_CHECK_OUTPUT\nclaims.show_verdicts({name!r}, res)"),
-        new_code_cell(spec["figure"]),
-        new_code_cell(f"results.save({name!r}, res, output_dir)"),
-    ]
+    cells = [new_markdown_cell(header), params]
+    if "body" in spec:
+        cells += [new_code_cell(f"{spec['imports']}\nplots.use_style()"), new_code_cell(spec["compute"])]
+        cells += [new_markdown_cell(src) if kind == "md" else new_code_cell(src) for kind, src in spec["body"]]
+    else:
+        cells += [
+            new_code_cell(f"from analysis import {name}, plots, results, claims\nplots.use_style()"),
+            new_code_cell(f"# NBVAL_CHECK_OUTPUT\n{spec['compute']}\nresults.show(res)"),
+        ]
+        if ids:
+            cells += [
+                new_markdown_cell("Verdicts for this notebook's claims, computed from the registry's comparison and the values above:"),
+                new_code_cell(f"# NBVAL_CHECK_OUTPUT\nclaims.show_verdicts({name!r}, res)"),
+            ]
+        cells += [new_code_cell(spec["figure"]), new_code_cell(f"results.save({name!r}, res, output_dir)")]
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = KERNEL
     nb.metadata["language_info"] = {"name": "python"}
     return nb
 
 
-def main() -> None:
+def main(names: list[str] | None = None) -> None:
+    """Write every notebook, or only ``names`` (python scripts/make_notebooks.py statistics)."""
     for name, spec in NOTEBOOKS.items():
+        if names and name not in names:
+            continue
         nbformat.write(make(name, spec), paths.NOTEBOOKS_DIR / f"{name}.ipynb")
         print(f"wrote notebooks/{name}.ipynb")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:] or None)

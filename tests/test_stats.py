@@ -466,3 +466,107 @@ def test_sentence_number_formatting():
     assert stats._fmt(1234.5) == "1,234"
     d = stats._decimals(0.10, 0.0915, 0.11)
     assert [stats._fmt(v, d) for v in (0.10, 0.0915, 0.11)] == ["0.10", "0.09", "0.11"]
+
+
+# ---------------------------------------------------------------------------------------
+# Additions for the statistics notebook (issue 4)
+# ---------------------------------------------------------------------------------------
+
+
+def _dated(values, start="2025-01-01", step=10):
+    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq=f"{step}D"))
+
+
+def test_crossing_bracket_last_is_the_crossing_that_stays():
+    # dips below at index 2, back above at 3, below for good from 5
+    s = _dated([0.40, 0.35, 0.30, 0.36, 0.34, 0.33, 0.31])
+    first = stats.crossing_bracket(s, 1 / 3, "below", which="first")
+    last = stats.crossing_bracket(s, 1 / 3, "below", which="last")
+    assert (first.before_value, first.after_value, first.stays_crossed) == (0.35, 0.30, False)
+    assert (last.before_value, last.after_value, last.stays_crossed) == (0.34, 0.33, True)
+    assert last.before_date == s.index[4] and last.after_date == s.index[5]
+    assert last.width_days == 10
+    # a single crossing: first and last agree
+    one = _dated([0.5, 0.4, 0.3])
+    assert stats.crossing_bracket(one, 1 / 3, which="last") == stats.crossing_bracket(one, 1 / 3)
+    # a series that re-crossed at its very end: the last crossing does not stay
+    back = _dated([0.4, 0.3, 0.2, 0.4])
+    assert stats.crossing_bracket(back, 1 / 3, which="last").stays_crossed is False
+    with pytest.raises(ValueError, match="which"):
+        stats.crossing_bracket(one, 1 / 3, which="middle")
+
+
+def test_scale_ratios_hand_values():
+    table = pd.DataFrame({"term": ["share", "rate"], "rate_ratio": [100.0, 2.0], "ci_low": [4.0, 0.5],
+                          "ci_high": [400.0, 8.0], "p_value": [0.01, 0.2]})
+    out = stats.scale_ratios(table, {"share": (0.5, "half a unit"), "rate": (-1.0, "one unit less")},
+                             names={"share": "vote share"}).set_index("term")
+    # 100 ** 0.5 = 10, 4 ** 0.5 = 2, 400 ** 0.5 = 20
+    assert out.loc["share", ["ratio", "ci_low", "ci_high"]].tolist() == pytest.approx([10.0, 2.0, 20.0])
+    assert out.loc["share", "name"] == "vote share" and out.loc["share", "per_label"] == "half a unit"
+    # a negative change inverts the ratio and swaps the interval's ends
+    assert out.loc["rate", ["ratio", "ci_low", "ci_high"]].tolist() == pytest.approx([0.5, 0.125, 2.0])
+    assert out.loc["rate", "name"] == "rate"  # no readable name given: the term
+    unscaled = stats.scale_ratios(table).set_index("term")
+    assert unscaled.loc["rate", "ratio"] == 2.0 and unscaled.loc["rate", "per_label"] == "1 unit of rate"
+
+
+def test_describe_rate_ratios_names_and_exposure():
+    df = _count_frame(seed=1, n=1500)
+    r = stats.fit_count_model(df, "agreements", "pop", ["x", "trump_share"])
+    lines = stats.describe_rate_ratios(r, {"trump_share": (0.10, "10 percentage points")}, "agreements",
+                                       "resident", {"trump_share": "Trump vote share"})
+    assert "10 percentage points higher Trump vote share goes with a rate of agreements per resident" in lines[1]
+    assert "poisson model" in lines[1]
+
+
+def test_describe_odds_ratios_scaled_and_separation():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=2000)
+    y = (rng.uniform(size=2000) < 1 / (1 + np.exp(-(0.2 + np.log(2.0) * x)))).astype(int)
+    r = stats.fit_participation_logit(pd.DataFrame({"x": x, "any": y}), "any", ["x"])
+    line = stats.describe_odds_ratios(r, {"x": (2.0, "2 units")}, names={"x": "exposure"})[0]
+    orow = r.odds_ratios.iloc[0]
+    assert line.startswith("Holding the other covariates fixed, 2 units higher exposure goes with odds of having")
+    assert f"{orow.odds_ratio ** 2:.2f} times as high" in line  # odds ratio ~ 2 -> ~ 4 per 2 units
+    sep = stats.fit_participation_logit(pd.DataFrame({"x": np.arange(10.0), "any": (np.arange(10) > 4.5).astype(int)}),
+                                        "any", ["x"])
+    lines = stats.describe_odds_ratios(sep)
+    assert len(lines) == 1 and "No finite odds ratios" in lines[0] and "times as high" not in lines[0]
+
+
+def test_segmented_predict_hand_values_and_fitted():
+    # exact piecewise line, no noise: 10 + 1*t, slope 3 after day 10, slope 0 after day 20
+    dates = pd.date_range("2025-01-01", periods=31, freq="D")
+    t = np.arange(31.0)
+    y = 10 + t + 2 * np.maximum(0, t - 10) - 3 * np.maximum(0, t - 20)
+    r = stats.segmented_regression(dates, y, [dates[10], dates[20]])
+    assert r.slopes["slope"].tolist() == pytest.approx([1.0, 3.0, 0.0], abs=1e-9)
+    np.testing.assert_allclose(stats.segmented_predict(r, dates), r.results.fittedvalues, atol=1e-9)
+    # between observations (a daily grid of a figure) and at a hand-computed day
+    assert stats.segmented_predict(r, [pd.Timestamp("2025-01-16")])[0] == pytest.approx(10 + 15 + 2 * 5)
+    # with level shifts the step is part of the prediction
+    y2 = y + 7 * (t >= 20)
+    r2 = stats.segmented_regression(dates, y2, [dates[10], dates[20]], level_shifts=True)
+    np.testing.assert_allclose(stats.segmented_predict(r2, dates), y2, atol=1e-8)
+
+
+def test_segmented_regression_recovers_three_breaks_on_irregular_dates():
+    """The notebook's design: four segments, breaks at the policy dates, sheets unevenly
+    spaced, AR(1) noise; the HAC intervals cover the true daily slopes."""
+    rng = np.random.default_rng(11)
+    start = pd.Timestamp("2024-01-01")
+    days = np.unique(np.r_[0, 360, 380, np.sort(rng.choice(np.arange(385, 870), 60, replace=False))])
+    breaks = [pd.Timestamp("2025-01-20"), pd.Timestamp("2025-07-04"), pd.Timestamp("2025-10-01")]
+    tb = [(b - start).days for b in breaks]
+    slopes = [0.0, 4.0, 2.5, 3.5]
+    t = days.astype(float)
+    mean = 135 + slopes[0] * t + sum((slopes[j + 1] - slopes[j]) * np.maximum(0, t - tb[j]) for j in range(3))
+    e = np.zeros(len(t))
+    for i in range(1, len(t)):
+        e[i] = 0.5 * e[i - 1] + rng.normal(0, 5)
+    r = stats.segmented_regression(start + pd.to_timedelta(days, "D"), mean + e, breaks)
+    assert r.breaks == breaks and len(r.slopes) == 4
+    for truth, row in zip(slopes, r.slopes.itertuples()):
+        assert row.ci_low < truth < row.ci_high
+        assert row.slope == pytest.approx(truth, abs=0.6)
