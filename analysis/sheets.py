@@ -61,11 +61,28 @@ def cell_text(value) -> str:
     return str(value)
 
 
+def _check_crcs(path: Path, label: str) -> None:
+    """Refuse a zip whose parts fail their CRC-32 check.
+
+    calamine does not verify CRCs: a damaged byte in a part's data can decompress to other
+    text (a garbled agency, a cell moved out of the STATE column) and be read without error,
+    so a corrupt file could become a different count. Checking every part costs ~1 ms per sheet.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+    except Exception as err:  # noqa: BLE001 - zlib.error, BadZipFile, EOFError, ... from a damaged archive
+        raise NotAWorkbookError(f"corrupt xlsx (zip archive damaged: {type(err).__name__}: {err})", path=label) from None
+    if bad is not None:
+        raise NotAWorkbookError(f"corrupt xlsx: part {bad} fails its CRC check (damaged or truncated file)", path=label)
+
+
 def _open_rows(path: Path, label: str) -> tuple[str, list[list]]:
     from python_calamine import CalamineWorkbook
 
     if not zipfile.is_zipfile(path):
         raise NotAWorkbookError("not an xlsx workbook (not a zip archive; truncated or wrong file type)", path=label)
+    _check_crcs(path, label)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names

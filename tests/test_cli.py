@@ -102,10 +102,8 @@ def project_paths(root: Path) -> dict[str, Path]:
     }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
+def make_template(root: Path) -> Path:
     """A copy of the package plus data/raw (fixture sheets, registry.csv) and a current build."""
-    root = tmp_path_factory.mktemp("project")
     shutil.copytree(paths.PACKAGE_DIR, root / "analysis", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     where = project_paths(root)
     with pytest.MonkeyPatch.context() as mp:
@@ -116,6 +114,11 @@ def project(tmp_path_factory):
         build.build(entries, quiet=True)  # code_version() hashes the copy, as the subprocess will
     query._load.cache_clear()
     return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return make_template(tmp_path_factory.mktemp("project"))
 
 
 def test_project_copy_is_current(project, elsewhere):

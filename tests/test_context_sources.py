@@ -5,7 +5,6 @@ integration tests check the real files against the facts stated in their MANIFES
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from analysis import census, elections, reference_figures, trac

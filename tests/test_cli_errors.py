@@ -1,0 +1,238 @@
+"""The fault table of issue 6, through the command line.
+
+Each bad input is put into a throwaway project (a copy of the package with a fixture build, as
+in test_cli.py) and ``python -m analysis build`` (or ``fetch``) is run as a subprocess. Every
+fault must end in exactly one ``error: <file>: ...`` line on stderr, no traceback, the fault's
+own exit code, and data/processed/ byte for byte as it was. Cases already covered in
+test_cli.py (usage errors, missing tables, ``verify`` of an edited file) are not repeated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import mutations as mu
+import pandas as pd
+import pytest
+import workbooks as wb
+from test_cli import assert_one_error_line, make_template
+
+from analysis import errors, registry
+
+D = dt.datetime
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return make_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def project(template, tmp_path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(template, root)
+    return root
+
+
+def cli(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
+    base.update(env or {}, PYTHONPATH=str(root))
+    cwd = root.parent / "cwd"
+    cwd.mkdir(exist_ok=True)
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=cwd, env=base, capture_output=True, text=True,
+                          timeout=180, check=False)  # fmt: skip
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """Every file under folder (hidden temp files included) -> sha256."""
+    if not folder.exists():
+        return {}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def replace_sheet(root: Path, rel: str, data: bytes, **changes) -> None:
+    """Put ``data`` at data/raw/rel and register its sha256 (and any other registry changes)."""
+    raw = root / "data" / "raw"
+    (raw / rel).write_bytes(data)
+    csv_path = raw / "registry.csv"
+    entries = registry.read_registry(csv_path)
+    fixed = []
+    for e in entries:
+        if e.path == rel:
+            e = dataclasses.replace(e, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), **changes)
+        fixed.append(e)
+    registry.write_registry(fixed, csv_path)
+
+
+def reregister(root: Path, rel: str, **changes) -> None:
+    replace_sheet(root, rel, (root / "data" / "raw" / rel).read_bytes(), **changes)
+
+
+# ----------------------------------------------------------------------------- fault table
+
+
+def _p3(rows, header=wb.HEADERS["P3"]) -> bytes:
+    return mu.xlsx_bytes(header, rows, "Sheet1")
+
+
+PM = wb.PM_REL
+GOOD_PM = _p3(wb.PM_ROWS)
+BAD_STATE = ("ATLANTIS", "Polk County Sheriff's Office", "County", "Polk", "Task Force Model", D(2025, 2, 3), "link", "link")
+BAD_MODEL = ("FLORIDA", "Polk County Sheriff's Office", "County", "Polk", "287(g) Model", D(2025, 2, 3), "link", "link")
+
+# id -> (what is done to the project, error class, file named, further fragments of the message)
+FAULTS = {
+    "not an xlsx (csv text)": (
+        lambda root: replace_sheet(root, PM, b"STATE,LAW ENFORCEMENT AGENCY\nFLORIDA,Hardee County Sheriff's Office\n"),
+        errors.NotAWorkbookError, PM, ["not an xlsx"]),
+    "not an xlsx (html error page)": (
+        lambda root: replace_sheet(root, PM, b"<html><body>502 Bad Gateway</body></html>"),
+        errors.NotAWorkbookError, PM, ["not an xlsx"]),
+    "truncated download": (
+        lambda root: replace_sheet(root, PM, GOOD_PM[: len(GOOD_PM) * 2 // 3]),
+        errors.NotAWorkbookError, PM, ["truncated"]),
+    "zip that is not a workbook": (
+        lambda root: replace_sheet(root, PM, _zip_without_workbook()),
+        errors.NotAWorkbookError, PM, ["cannot read workbook"]),
+    "empty first worksheet": (
+        lambda root: replace_sheet(root, PM, mu.xlsx_bytes(None)),
+        errors.EmptySheetError, PM, ["empty"]),
+    "workbook without worksheets": (
+        lambda root: replace_sheet(root, PM, mu.xlsx_bytes(None, sheets=False)),
+        errors.EmptySheetError, PM, ["no worksheet"]),
+    "header not in row 1": (
+        lambda root: replace_sheet(root, PM, mu.xlsx_bytes([None] * 8, [wb.HEADERS["P3"], *wb.PM_ROWS])),
+        errors.EmptySheetError, PM, ["no header row"]),
+    "unknown layout (extra column)": (
+        lambda root: replace_sheet(root, PM, _p3([(*r, "x") for r in wb.PM_ROWS], (*wb.HEADERS["P3"], "NOTES"))),
+        errors.UnknownLayoutError, PM, ["NOTES", "ADDENDUM", "closest known layout P3"]),
+    "unknown layout (columns reordered)": (
+        lambda root: replace_sheet(root, PM, _p3([(r[1], r[0], *r[2:]) for r in wb.PM_ROWS],
+                                                 ("LAW ENFORCEMENT AGENCY", "STATE", *wb.HEADERS["P3"][2:]))),
+        errors.UnknownLayoutError, PM, ["LAW ENFORCEMENT AGENCY, STATE", "closest known layout"]),
+    "required column missing": (
+        lambda root: replace_sheet(root, PM, _p3([r[1:] for r in wb.PM_ROWS], wb.HEADERS["P3"][1:])),
+        errors.MissingColumnError, PM, ["STATE", "missing", "closest known layout"]),
+    "registered participating, content pending": (
+        lambda root: reregister(root, wb.PENDING_REL, kind="participating"),
+        errors.KindMismatchError, wb.PENDING_REL, ["registered as participating", "Q2", "pending"]),
+    "registered pending, content participating": (
+        lambda root: reregister(root, PM, kind="pending"),
+        errors.KindMismatchError, PM, ["registered as pending", "P3", "participating"]),
+    "unknown STATE value": (
+        lambda root: replace_sheet(root, PM, _p3([*wb.PM_ROWS[:2], BAD_STATE]), rows=3),
+        errors.SheetError, PM, ["row 4", "ATLANTIS"]),
+    "unknown SUPPORT TYPE": (
+        lambda root: replace_sheet(root, PM, _p3([*wb.PM_ROWS[:2], BAD_MODEL]), rows=3),
+        errors.SheetError, PM, ["row 4", "287(g) Model"]),
+    "repeated header row inside the data": (
+        lambda root: replace_sheet(root, PM, _p3([*wb.PM_ROWS[:2], wb.HEADERS["P3"], *wb.PM_ROWS[2:]]), rows=7),
+        errors.SheetError, PM, ["row 4", "'STATE'"]),
+    "rows read differ from the registry": (
+        lambda root: reregister(root, PM, rows=7),
+        errors.QAError, "participating_2025-09-02", ["rows read = registry rows", "outputs not replaced"]),
+}
+
+
+def _zip_without_workbook() -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("readme.txt", date_time=(2025, 1, 1, 0, 0, 0)), "not a spreadsheet")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_build_fault(project, fault):
+    act, error, named, fragments = FAULTS[fault]
+    processed = project / "data" / "processed"
+    before = tree_hashes(processed)
+    act(project)
+    proc = cli(project, "build", "-q")
+    line = assert_one_error_line(proc, error.exit_code, named, *fragments)
+    assert line.startswith(f"error: {named}") or error is errors.QAError, line  # the message leads with the file
+    after = tree_hashes(processed)
+    if error is errors.QAError:
+        # qa.csv is rewritten on purpose so the failure can be read; nothing else changes
+        assert {k: v for k, v in after.items() if k != "qa.csv"} == {k: v for k, v in before.items() if k != "qa.csv"}
+        qa = pd.read_csv(processed / "qa.csv")
+        assert (qa["status"] == "fail").sum() == 1
+    else:
+        assert after == before
+
+
+def test_fault_exit_codes_are_distinct():
+    classes = [errors.UsageError, errors.DataIntegrityError, errors.SheetError, errors.NotAWorkbookError,
+               errors.EmptySheetError, errors.UnknownLayoutError, errors.MissingColumnError, errors.KindMismatchError,
+               errors.QAError, errors.StaleOutputError, errors.NotebookError, errors.DuplicateSheetError]  # fmt: skip
+    codes = [c.exit_code for c in classes]
+    assert len(set(codes)) == len(codes) and 0 not in codes and 1 not in codes
+    assert {c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.AnalysisError)} == {
+        errors.AnalysisError, *classes}, "a new error class needs a row in this table and its own exit code"
+    for fault, (_, error, _, _) in FAULTS.items():
+        assert error in classes, fault
+
+
+# ----------------------------------------------------------------------------- integrity (issue 6.1)
+
+
+def test_build_refuses_an_edited_raw_file_naming_both_hashes(project):
+    processed = project / "data" / "processed"
+    before = tree_hashes(processed)
+    target = project / "data" / "raw" / wb.AM_REL
+    expected = hashlib.sha256(target.read_bytes()).hexdigest()
+    target.write_bytes(target.read_bytes() + b"\0")
+    actual = hashlib.sha256(target.read_bytes()).hexdigest()
+    proc = cli(project, "build", "-q", "--force")
+    assert_one_error_line(proc, 3, f"error: {wb.AM_REL}: sha256 mismatch", f"expected {expected}", f"got {actual}",
+                          "python -m analysis fetch")  # fmt: skip
+    assert tree_hashes(processed) == before
+
+
+def test_fetch_from_a_tampered_mirror_leaves_no_partial_file(project, tmp_path):
+    """The mirror's copy differs from the registry: refused, naming file, both hashes and the fix;
+    data/raw keeps no partial or temp file; data/processed is not touched."""
+    raw, processed = project / "data" / "raw", project / "data" / "processed"
+    mirror = tmp_path / "mirror"
+    shutil.copytree(raw, mirror)
+    (mirror / wb.PM_REL).write_bytes(b"tampered" + (mirror / wb.PM_REL).read_bytes())
+    actual = hashlib.sha256((mirror / wb.PM_REL).read_bytes()).hexdigest()
+    expected = hashlib.sha256((raw / wb.PM_REL).read_bytes()).hexdigest()
+    (raw / wb.PM_REL).unlink()  # so fetch has to copy it
+    raw_before, processed_before = tree_hashes(raw), tree_hashes(processed)
+    proc = cli(project, "fetch", "-q", env={"DATA_MIRROR": str(mirror)})
+    assert_one_error_line(proc, 3, f"error: {wb.PM_REL}: sha256 mismatch from DATA_MIRROR", f"expected {expected}",
+                          f"got {actual}", "fetch")  # fmt: skip
+    assert tree_hashes(raw) == raw_before  # nothing landed, not even a temp file
+    assert tree_hashes(processed) == processed_before
+
+
+# ----------------------------------------------------------------------------- duplicates (issue 6.2, last row)
+
+
+def test_duplicated_rows_are_kept_counted_and_reported(project):
+    """Documented rule (build.assign_ids, qa.py): ICE's duplicated rows are kept (a row is an
+    agreement as printed), flagged ``is_duplicate`` and counted in qa.csv as a warning."""
+    rows = [*wb.PM_ROWS, wb.PM_ROWS[0], wb.PM_ROWS[2], wb.PM_ROWS[0]]
+    replace_sheet(project, PM, _p3(rows), rows=len(rows))
+    proc = cli(project, "build", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    processed = project / "data" / "processed"
+    a = pd.read_parquet(processed / "agreements.parquet")
+    pm = a[a["snapshot_id"] == "participating_2025-09-02"]
+    assert len(pm) == 9
+    assert sorted(pm.loc[pm["is_duplicate"], "row"]) == [8, 9, 10]  # rows 2-7 are the originals
+    qa = pd.read_csv(processed / "qa.csv")
+    row = qa[(qa["check"].str.startswith("agreement ids unique")) & (qa["scope"] == "participating_2025-09-02")]
+    assert row[["value", "status"]].astype(str).values.tolist() == [["3", "warn"]]
