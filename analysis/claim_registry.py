@@ -19,7 +19,10 @@ Optional: ``as_of_note``, ``note``, ``not_checkable_reason`` (required for, and 
 ``not_checkable`` and ``policy`` comparisons), ``also_check_units`` + ``unit_quantities`` (unit ->
 quantity key, one per unit; the claim's own unit maps to ``quantity``), ``sensitivity`` (true: the
 notebook must also show the values on the nearest snapshots before and after ``as_of``),
-``quote_verbatim`` (default true; false needs ``quote_note``).
+``quote_verbatim`` (default true; false needs ``quote_note``), ``reading`` (only with
+``point_in_time = "now"``: how the article dates its number -- ``today`` / ``now`` (the word is
+printed), ``present`` (present tense, no time word), ``undated`` (the article itself has no date);
+``analysis.recheck`` re-evaluates these claims on the newest snapshot).
 
 Cross-claim rule: one quantity key names one measured thing, so every claim using a key (as
 ``quantity`` or in ``unit_quantities``) must have the same ``as_of`` and ``notebook``.
@@ -47,6 +50,7 @@ NOTEBOOKS = ("growth", "concentration", "pending", "courts", "reimbursement")
 FAMILIES = ("growth", "concentration", "pending", "courts", "reimbursement", "context")
 AS_OF_BASES = ("explicit", "article-date", "inferred")
 POINTS_IN_TIME = ("fixed", "now")
+READINGS = ("today", "now", "present", "undated")
 UNITS = (
     "agreements", "agencies", "applications", "percent", "states", "share", "dollars",
     "people-per-day", "people-per-year", "ratio", "cases", "removal-orders", "arrests", "rank",
@@ -60,7 +64,7 @@ _CLAIM_REQUIRED = (
 )
 _CLAIM_OPTIONAL = (
     "as_of_note", "note", "not_checkable_reason", "also_check_units", "unit_quantities",
-    "sensitivity", "quote_verbatim", "quote_note",
+    "sensitivity", "quote_verbatim", "quote_note", "reading",
 )
 _TOP_LEVEL = ("schema_version", "article", "claim")
 
@@ -126,6 +130,29 @@ class Claim:
     sensitivity: bool = False
     quote_verbatim: bool = True
     quote_note: str = ""
+    reading: str = ""
+
+    @property
+    def is_point_in_time(self) -> bool:
+        """True when the article read its number at its own date ("today", "now", undated), so a
+        newer snapshot can be checked against it; False when the number is tied to a fixed date."""
+        return self.point_in_time == "now"
+
+    def at_date(self, date: dt.date) -> Claim:
+        """This claim re-read on ``date``: quantity keys that end in the as-of date (``agencies_2025_09_03``)
+        are re-dated (``agencies_2026_05_18``), as the family modules name what they compute for a date.
+        Undated keys (policy, not-checkable) stay as they are."""
+        import dataclasses
+
+        old, new = _date_key(self.as_of), _date_key(date)
+
+        def redate(key: str) -> str:
+            return key[: -len(old)] + new if key.endswith("_" + old) else key
+
+        return dataclasses.replace(
+            self, as_of=date, quantity=redate(self.quantity),
+            unit_quantities=MappingProxyType({u: redate(q) for u, q in self.unit_quantities.items()}),
+        )  # fmt: skip
 
     @property
     def comparison_type(self) -> str:
@@ -139,6 +166,10 @@ class Claim:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _thaw(getattr(self, k)) for k in self.__dataclass_fields__}
+
+
+def _date_key(date: dt.date) -> str:
+    return date.isoformat().replace("-", "_")
 
 
 @dataclass(frozen=True)
@@ -320,6 +351,15 @@ def _claim(rec: Mapping, articles: Mapping[str, Article]) -> Claim:
         if uq_raw[unit] != quantity:
             raise _Fail(f"unit_quantities[{unit!r}] must equal quantity {quantity!r}")
 
+    reading = _str(rec, "reading", allow_empty=True)
+    if reading:
+        if reading not in READINGS:
+            hint = difflib.get_close_matches(reading, READINGS, n=1)
+            raise _Fail(f"field 'reading' is {reading!r}, not one of {', '.join(READINGS)}"
+                        + (f" (did you mean '{hint[0]}'?)" if hint else ""))  # fmt: skip
+        if point != "now":
+            raise _Fail("field 'reading' is only for point_in_time = \"now\" claims (a fixed date has no reading to redo)")
+
     quote_verbatim = _bool(rec, "quote_verbatim", True)
     quote_note = _str(rec, "quote_note", allow_empty=True)
     if not quote_verbatim and not quote_note.strip():
@@ -331,6 +371,7 @@ def _claim(rec: Mapping, articles: Mapping[str, Article]) -> Claim:
         comparison=_freeze(comparison), as_of_note=as_of_note, note=_str(rec, "note", allow_empty=True),
         not_checkable_reason=reason, also_check_units=units, unit_quantities=_freeze(uq_raw),
         sensitivity=_bool(rec, "sensitivity", False), quote_verbatim=quote_verbatim, quote_note=quote_note,
+        reading=reading,
     )
 
 

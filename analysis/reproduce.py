@@ -20,10 +20,11 @@ def _params(pairs: list[list[str]] | None) -> dict:
 
 
 def _claims_and_report(quiet: bool) -> list[dict]:
-    from . import claims, report
+    from . import claims, recheck, report
 
     rows = claims.table()
     claims.write(rows)
+    recheck.write(recheck.recheck())  # reports/recheck.md: point-in-time claims on the newest sheet
     report.write(rows)
     return rows
 

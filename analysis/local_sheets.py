@@ -1,0 +1,224 @@
+"""`add-sheet`: register a researcher's own ICE sheet next to the pinned ones, then rebuild.
+
+A sheet ICE posted after the pinned set (or one from the archive) can be checked against every
+claim without editing the pinned registry: the file is copied to ``data/raw/local/`` and
+recorded in ``data/raw/local/registry_local.csv``, which ``registry.load(local=True)`` adds to
+the build. Nothing is registered unless the sheet is new, readable, of the declared kind, dated,
+and the rebuild passes QA; a failed rebuild rolls the registration back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import atomic, paths, registry
+from .errors import DuplicateSheetError, KindMismatchError, UsageError
+from .registry import RawFile
+from .snapshots import edition_order, snapshot_id
+
+KINDS = ("participating", "pending")
+LOCAL_SET = "local"
+
+# ICE's own names: participatingAgencies09152025am.xlsx, pendingAgencies07312025.xlsx, pm2, amB ...
+ICE_NAME = re.compile(r"^(participating|pending)Agencies(\d{2})(\d{2})(\d{4})([A-Za-z][A-Za-z0-9_]*)?\.xlsx$", re.I)
+# ICE workbooks recovered from the Wayback Machine: participatingAgencies-20250221214937.xlsx
+WAYBACK_NAME = re.compile(r"^(participating|pending)Agencies-(\d{4})(\d{2})(\d{2})(\d{6})\.xlsx$", re.I)
+# This project's names (curated set and archive): participating_2025-09-02_pm.xlsx
+PROJECT_NAME = re.compile(r"^(participating|pending)_(\d{4}-\d{2}-\d{2})(?:_([A-Za-z0-9]+))?\.xlsx$")
+_EDITION = re.compile(r"^[a-z0-9]{1,8}$")
+
+
+@dataclass(frozen=True)
+class NameInfo:
+    """What a file name says: kind, publication date and edition (any may be missing)."""
+
+    kind: str | None
+    published: dt.date | None
+    edition: str
+    basis: str  # which naming rule gave the date
+
+
+def parse_name(name: str) -> NameInfo:
+    """Kind, date and edition from ICE's, Wayback's or this project's file name; raises on impossible dates."""
+    for pattern, basis in ((ICE_NAME, "ice_filename"), (WAYBACK_NAME, "wayback_capture"), (PROJECT_NAME, "project_filename")):
+        m = pattern.match(name)
+        if not m:
+            continue
+        kind = m[1].lower()
+        if basis == "ice_filename":
+            y, mo, d, edition = m[4], m[2], m[3], (m[5] or "").lower()
+        elif basis == "wayback_capture":
+            y, mo, d, edition = m[2], m[3], m[4], m[5]
+        else:
+            (y, mo, d), edition = m[2].split("-"), (m[3] or "").lower()
+        try:
+            published = dt.date(int(y), int(mo), int(d))
+        except ValueError:
+            raise UsageError(f"file name gives an impossible date {y}-{mo}-{d}; pass --published YYYY-MM-DD", path=name) from None
+        return NameInfo(kind, published, edition, basis)
+    kind = next((k for k in KINDS if name.lower().startswith(k)), None)
+    return NameInfo(kind, None, "", "")
+
+
+def _parse_date(value: str, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--published is not a date (YYYY-MM-DD): {value!r}", path=label) from None
+
+
+def _all_registered() -> list[tuple[RawFile, Path]]:
+    """Every entry of the pinned, archive and local registries, with the registry it is in."""
+    out = []
+    for csv_path in (paths.REGISTRY_CSV, paths.ARCHIVE_REGISTRY_CSV, paths.LOCAL_REGISTRY_CSV):
+        out += [(e, csv_path) for e in registry.read_registry(csv_path)]
+    return out
+
+
+def _latest_signed(sheet) -> dt.date | None:
+    """Latest real SIGNED date in the sheet (typos repaired as the build repairs them)."""
+    from . import normalize
+
+    today = dt.date.today()
+    dates = [normalize.parse_signed(raw, today)[0] for raw in sheet.columns["signed_raw"]]
+    dates = [d for d in dates if d is not None]
+    return max(dates) if dates else None
+
+
+@dataclass
+class Added:
+    entry: RawFile
+    build_message: str
+
+
+def check(source: Path, *, published: str | None = None, kind: str | None = None, edition: str | None = None) -> RawFile:
+    """Everything add-sheet refuses, in order; returns the registry entry the sheet would get."""
+    from . import fetch
+    from .sheets import read_sheet
+
+    label = source.name
+    if not source.is_file():
+        raise UsageError("file not found", path=str(source))
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}", path=label)
+    sha = fetch.sha256_of(source)
+    registered = _all_registered()
+    for entry, csv_path in registered:
+        if entry.sha256 == sha:
+            raise DuplicateSheetError(
+                f"already registered: same sha256 as {entry.path} in {paths.relative_to_root(csv_path)}"
+                + ("; use `python -m analysis build --archive` for archive sheets" if csv_path == paths.ARCHIVE_REGISTRY_CSV else ""),
+                path=label,
+            )
+
+    info = parse_name(label)
+    if published is not None:
+        day, basis = _parse_date(published, label), "--published"
+    elif info.published is not None:
+        day, basis = info.published, info.basis
+    else:
+        raise UsageError(
+            "no date in the file name (expected ICE's participatingAgenciesMMDDYYYY[am|pm].xlsx or "
+            "pendingAgencies...); pass --published YYYY-MM-DD",
+            path=label,
+        )
+    if day > dt.date.today():
+        raise UsageError(f"publication date {day} is in the future", path=label)
+    if day < dt.date(1996, 9, 30):
+        raise UsageError(f"publication date {day} is before 287(g) existed (1996-09-30)", path=label)
+    edition = (edition if edition is not None else info.edition).strip().lower()
+    if edition and not _EDITION.match(edition):
+        raise UsageError(f"edition {edition!r} must be 1-8 lower-case letters or digits (am, pm, mid, pm2, 143000)", path=label)
+
+    sheet = read_sheet(source, label=label)  # unknown layout, missing column, not a workbook: typed errors
+    declared = kind or info.kind
+    if declared and declared != sheet.kind:
+        where = "--kind" if kind else "its file name"
+        raise KindMismatchError(
+            f"{where} says {declared} but its header ({sheet.layout.id}) is a {sheet.kind} sheet "
+            "(ICE swapped the two files on 2025-09-22 pm); pass the other file or the right --kind",
+            path=label,
+        )
+    if sheet.kind == "participating":
+        latest = _latest_signed(sheet)
+        if latest is not None and latest > day:
+            raise UsageError(
+                f"publication date {day} (from {basis}) is before the latest SIGNED date in the sheet ({latest}); "
+                "ICE misdated some file names: pass the real date with --published YYYY-MM-DD",
+                path=label,
+            )
+
+    stem = f"{sheet.kind}_{day.isoformat()}" + (f"_{edition}" if edition else "")
+    rel = f"local/{stem}.xlsx"
+    for entry, csv_path in registered:
+        if csv_path == paths.ARCHIVE_REGISTRY_CSV or not entry.is_ice_sheet:
+            continue  # the archive is built separately; only sheets built together may not collide
+        same_slot = (entry.kind, entry.published, edition_order(entry.edition)) == (sheet.kind, day.isoformat(), edition_order(edition))
+        if same_slot or snapshot_id(entry.path) == stem:
+            raise DuplicateSheetError(
+                f"a {sheet.kind} sheet for {day}{' ' + edition if edition else ''} is already registered "
+                f"({entry.path}, different bytes); pass --edition (e.g. pm2) to add it as another edition",
+                path=label,
+            )
+    return RawFile(
+        path=rel, set=LOCAL_SET, kind=sheet.kind, sha256=sha, bytes=source.stat().st_size, published=day.isoformat(),
+        edition=edition, layout=sheet.layout.id, rows=sheet.n_rows, url="", bytes_from_upstream=False,
+        source="added with `python -m analysis add-sheet`", original_filename=label,
+        notes=f"added {dt.date.today().isoformat()}; date from {basis}; layout {sheet.layout.id}; {sheet.n_rows} rows",
+    )  # fmt: skip
+
+
+def add(source: Path | str, *, published: str | None = None, kind: str | None = None, edition: str | None = None,
+        quiet: bool = False) -> Added:  # fmt: skip
+    """Register ``source`` as a local sheet and rebuild; on any failure nothing stays registered."""
+    from . import build, query
+
+    source = Path(source)
+    entry = check(source, published=published, kind=kind, edition=edition)
+    local_before = registry.read_registry(paths.LOCAL_REGISTRY_CSV)
+    had_registry = paths.LOCAL_REGISTRY_CSV.is_file()
+    qa_path = paths.PROCESSED_DIR / "qa.csv"
+    qa_before = qa_path.read_bytes() if qa_path.is_file() else None
+    target = entry.local_path
+    with atomic.atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+    try:
+        registry.write_registry([*local_before, entry], paths.LOCAL_REGISTRY_CSV)
+        result = build.build(registry.load(local=True), quiet=quiet)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        if had_registry:
+            registry.write_registry(local_before, paths.LOCAL_REGISTRY_CSV)
+        else:
+            paths.LOCAL_REGISTRY_CSV.unlink(missing_ok=True)
+        if qa_before is not None:
+            atomic.write_bytes(qa_path, qa_before)  # a failed build rewrote qa.csv; the tables are untouched
+        raise
+    query._load.cache_clear()
+    return Added(entry, result.message)
+
+
+def cmd_add_sheet(args) -> int:
+    added = add(args.path, published=args.published, kind=args.kind, edition=args.edition, quiet=args.quiet)
+    e = added.entry
+    print(f"registered {e.original_filename} as data/raw/{e.path} ({e.kind}, published {e.published}"
+          f"{', ' + e.edition if e.edition else ''}, layout {e.layout}, {e.rows:,} rows) in "
+          f"{paths.relative_to_root(paths.LOCAL_REGISTRY_CSV)}")  # fmt: skip
+    print(added.build_message)
+    print("next: `python -m analysis recheck` re-evaluates the point-in-time claims on the newest snapshot")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("add-sheet", help="register your own ICE sheet (xlsx) under data/raw/local/ and rebuild")
+    p.add_argument("path", help="the workbook, e.g. participatingAgencies05202026am.xlsx as downloaded from ice.gov")
+    p.add_argument("--published", help="publication date YYYY-MM-DD (default: from ICE's file name)")
+    p.add_argument("--kind", choices=list(KINDS), help="participating or pending (default: from the file name; checked against the header)")
+    p.add_argument("--edition", help="edition when ICE posted several that day: am, mid, pm, pm2 ... (default: from the file name)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_add_sheet)

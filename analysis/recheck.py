@@ -1,0 +1,264 @@
+"""`recheck`: read every "now" claim again on the newest snapshot, including researchers' local sheets.
+
+An article that says "today, almost 960 agencies" was checked on the sheet in force on its date;
+a newer sheet says what the same sentence would mean now. Claims the registry marks
+``point_in_time = "now"`` are re-evaluated on the newest snapshot; claims tied to a fixed date
+("when Trump took office", "as of July 31") keep their verdict. Values come from the family
+modules' own ``compute`` functions called with the other date, so nothing is computed twice
+in two ways, and verdicts from :mod:`analysis.verdicts` via :func:`analysis.claims.evaluate_one`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import atomic, claim_registry, paths, results
+from .errors import AnalysisError, UsageError
+
+REPORT = "recheck.md"
+COLUMNS = ["claim", "reading", "article date", "verdict at article date", "now (snapshot)", "verdict now", "what changed"]
+
+# Reimbursement is policy: its quantities do not depend on the calculator's inputs, which are
+# the notebook's defaults (scripts/make_notebooks.py).
+REIMBURSEMENT_DEFAULTS = {"salary": 60000, "benefits": 20000, "overtime": 20000}
+
+
+def _inauguration() -> str:
+    """The growth baseline date, as the registry dates the inauguration claims."""
+    for claim in claim_registry.load_claims():
+        if claim.quantity == "agreements_at_inauguration":
+            return claim.as_of.isoformat()
+    return "2025-01-20"
+
+
+def _growth(date: str):
+    from . import growth
+
+    return growth.compute(inauguration=_inauguration(), breitbart_date=date, voz_date=date)
+
+
+def _concentration(date: str):
+    from . import concentration
+
+    return concentration.compute(axios_date=date, catn_date=date, voz_date=date)
+
+
+def _pending(date: str):
+    from . import pending
+
+    return pending.compute(visaverge_date=date)
+
+
+def _courts(date: str):
+    from . import courts
+
+    return courts.compute(as_of=date)
+
+
+def _reimbursement(date: str):
+    from . import reimbursement
+
+    return reimbursement.compute(**REIMBURSEMENT_DEFAULTS)
+
+
+@dataclass(frozen=True)
+class Family:
+    """How to recompute one notebook's quantities for a single date."""
+
+    compute: Callable[[str], list]
+    kind: str | None  # the ICE list whose newest snapshot 'now' means; None: not ICE sheets
+    note: str = ""
+
+
+NOTEBOOK_FAMILIES: dict[str, Family] = {
+    "growth": Family(_growth, "participating"),
+    "concentration": Family(_concentration, "participating"),
+    "pending": Family(_pending, "pending"),
+    "courts": Family(_courts, None, "TRAC's county table is undated and no newer release is pinned; same data"),
+    "reimbursement": Family(_reimbursement, None, "policy rules, not data"),
+}
+
+
+@lru_cache(maxsize=64)
+def _found(notebook: str, date: str) -> dict[str, dict]:
+    """quantity -> {value, source} as the notebook's family module computes it for ``date``
+    (empty, so every claim is 'not checkable', when there is no data for that date)."""
+    try:
+        res = NOTEBOOK_FAMILIES[notebook].compute(date)
+    except (AnalysisError, FileNotFoundError):
+        return {}
+    return {r.quantity: {"value": results._clean(r.value), "source": r.source} for r in res}
+
+
+def newest_date(kind: str, as_of: str = "latest") -> tuple[dt.date, str]:
+    """The date 'now' means for one ICE list, and the snapshot file in force on it."""
+    from . import query
+
+    snaps = query.snapshots(kind)
+    if snaps.empty:
+        raise UsageError(f"no {kind} snapshot in data/processed/; run `python -m analysis build`")
+    if as_of == "latest":
+        snap = snaps.iloc[-1]
+        return snap["published"], snap["file"]
+    day = query.parse_date(as_of)
+    return day, query.snapshot_in_force(day, kind)["file"]
+
+
+def _short(value, unit: str) -> str | None:
+    """A value as a few words, or None when it is a table (then the verdict's note says more)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if unit == "percent" else f"{value:,.4g}"
+    if isinstance(value, dict) and all(isinstance(v, (int, float)) or v is None for v in value.values()) and len(value) <= 3:
+        return ", ".join(f"{k} {_short(v, unit)}" for k, v in value.items())
+    return None
+
+
+def _end_snapshot(source: str) -> str:
+    """The sheet a value was read from ('a -> b' for an increase names its end sheet last)."""
+    return (source or "").split(" -> ")[-1] or "none"
+
+
+def _value_change(a, b, unit: str) -> str | None:
+    """'957 -> 1,843 agreements', per unit for claims checked in several units; None for tables."""
+    if isinstance(a, dict) and isinstance(b, dict) and set(a) == set(b):
+        pairs = [(k, _short(a[k], unit), _short(b[k], unit)) for k in a]
+        if all(x is not None and y is not None for _, x, y in pairs) and len(pairs) <= 3:
+            return ", ".join(f"{k} {x} -> {y}" for k, x, y in pairs)
+        return None
+    x, y = _short(a, unit), _short(b, unit)
+    return f"{x} -> {y} {unit}" if x is not None and y is not None and not isinstance(a, dict) else None
+
+
+def _changes(then: dict, now: dict, claim, family: Family) -> str:
+    parts = []
+    if _end_snapshot(then["snapshot"]) != _end_snapshot(now["snapshot"]):
+        parts.append(f"snapshot {_end_snapshot(then['snapshot'])} -> {_end_snapshot(now['snapshot'])}")
+    if then["reproduced_value"] == now["reproduced_value"]:
+        parts.append("same value" + (f" ({family.note})" if family.note else ""))
+    else:
+        change = _value_change(then["reproduced_value"], now["reproduced_value"], claim.unit)
+        parts.append(change if change else f"now: {now['note']}")
+    if then["verdict"] == now["verdict"]:
+        parts.append("verdict unchanged")
+    else:
+        parts.append(f"verdict changed: {then['verdict']} -> {now['verdict']}")
+    return "; ".join(parts)
+
+
+def recheck(as_of: str = "latest") -> list[dict]:
+    """One row per claim: verdict on the article's date, verdict on the newest snapshot, what changed."""
+    from .claims import evaluate_one
+
+    _found.cache_clear()  # the processed tables may have changed since the last call (add-sheet)
+    rows = []
+    for claim in claim_registry.load_claims():
+        family = NOTEBOOK_FAMILIES[claim.notebook]
+        then = evaluate_one(claim, _found(claim.notebook, claim.as_of.isoformat()))
+        row = {"id": claim.id, "reading": claim.reading or ("now" if claim.is_point_in_time else "fixed"),
+               "article_date": claim.as_of.isoformat(), "verdict_then": then["verdict"], "value_then": then["reproduced_value"],
+               "snapshot_then": then["snapshot"], "point_in_time": claim.is_point_in_time}  # fmt: skip
+        if not claim.is_point_in_time:
+            row.update(now_date=None, snapshot_now=None, verdict_now=then["verdict"], value_now=then["reproduced_value"],
+                       changed=f"fixed date ({claim.as_of}): verdict kept; a later sheet does not change a dated number")  # fmt: skip
+        elif claim.comparison_type in ("not_checkable", "policy"):
+            row.update(now_date=None, snapshot_now=None, verdict_now=then["verdict"], value_now=None,
+                       changed="not checkable against the pinned data at any date")  # fmt: skip
+        else:
+            if family.kind is not None:
+                day, _ = newest_date(family.kind, as_of)
+            else:
+                day, _ = newest_date("participating", as_of)  # the date is only a label for undated data
+            now = evaluate_one(claim.at_date(day), _found(claim.notebook, day.isoformat()))
+            row.update(now_date=day.isoformat() if family.kind else None, snapshot_now=_end_snapshot(now["snapshot"]),
+                       verdict_now=now["verdict"],
+                       value_now=now["reproduced_value"], changed=_changes(then, now, claim, family))  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def _cell(text) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(rows: list[dict], as_of: str = "latest") -> str:
+    from . import query
+
+    newest = []
+    for kind in ("participating", "pending"):
+        try:
+            day, file = newest_date(kind, as_of)
+            newest.append(f"{kind}: `{file}` ({day})")
+        except UsageError:
+            continue
+    local = [s for s in query.tables()[1]["set"].unique() if s == "local"]
+    lines = [
+        "# Recheck: the point-in-time claims on the newest snapshot",
+        "",
+        f"Newest snapshots ({'latest' if as_of == 'latest' else 'in force on ' + as_of}): " + "; ".join(newest) + ".",
+        "Local sheets added with `python -m analysis add-sheet` are included." if local else
+        "No local sheets are registered (`python -m analysis add-sheet` adds one).",
+        "",
+        "Claims whose article dates its number (`reading` today / now / present / undated) are re-evaluated on the newest "
+        "snapshot with the same family functions and comparison rules; claims tied to a fixed date keep their verdict.",
+        "Generated by `python -m analysis recheck`; columns are described in docs/data-dictionary.md.",
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
+    for r in rows:
+        if r["snapshot_now"]:
+            now = f"{r['now_date']} (`{r['snapshot_now']}`)" if r["now_date"] else f"`{r['snapshot_now']}` (undated data)"
+        else:
+            now = "n/a"
+        cells = [f"`{r['id']}`", r["reading"], r["article_date"], r["verdict_then"], now, r["verdict_now"], r["changed"]]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write(rows: list[dict], as_of: str = "latest", out_dir=None) -> str:
+    from pathlib import Path
+
+    path = Path(out_dir) / REPORT if out_dir else paths.REPORTS_DIR / REPORT
+    atomic.write_text(path, to_markdown(rows, as_of))
+    return paths.relative_to_root(path)
+
+
+def cmd_recheck(args) -> int:
+    from . import freshness
+
+    freshness.warn_if_stale()
+    if args.as_of != "latest":
+        from . import query
+
+        query.parse_date(args.as_of)
+    rows = recheck(args.as_of)
+    where = write(rows, args.as_of)
+    if args.format == "json":
+        print(json.dumps(rows, indent=1, ensure_ascii=False, default=str))
+        return 0
+    width = max(len(r["id"]) for r in rows)
+    for r in rows:
+        verdicts = r["verdict_then"] if not r["point_in_time"] else f"{r['verdict_then']} -> {r['verdict_now']}"
+        print(f"{r['id']:<{width}}  {verdicts:<36}  {r['changed']}")
+    changed = sum(r["verdict_then"] != r["verdict_now"] for r in rows)
+    print(f"\n{sum(r['point_in_time'] for r in rows)} point-in-time claims re-evaluated, {changed} verdict(s) changed; "
+          f"table in {where}")  # fmt: skip
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("recheck", help="re-evaluate the 'now/today/undated' claims on the newest snapshot; writes reports/recheck.md")
+    p.add_argument("--as-of", default="latest", help="'latest' (default: the newest snapshot, local sheets included) or YYYY-MM-DD")
+    p.add_argument("--format", default="table", choices=["table", "json"])
+    p.set_defaults(func=cmd_recheck)

@@ -1,0 +1,98 @@
+"""A throwaway copy of the project for tests that write (add-sheet, recheck, export, build).
+
+Same pattern as tests/test_cli.py: the package is copied to a tmp dir, its data/ holds fixture or
+real raw files, and either ``analysis.paths`` is monkeypatched to point at the copy (in-process)
+or the CLI runs as a subprocess with PYTHONPATH at the copy. The real data/ and reports/ are never
+written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis import paths, registry
+
+# The real project's registries, captured at import, before any test points analysis.paths elsewhere.
+REAL_REGISTRY_CSV = paths.REGISTRY_CSV
+REAL_ARCHIVE_REGISTRY_CSV = paths.ARCHIVE_REGISTRY_CSV
+CONTEXT_KINDS = ("trac_county", "trac_state", "census_state", "election_results", "reference_figures")
+
+
+def project_paths(root: Path) -> dict[str, Path]:
+    data = root / "data"
+    return {
+        "PACKAGE_DIR": root / "analysis", "RESOURCES_DIR": root / "analysis" / "resources", "ROOT": root,
+        "DATA_DIR": data, "RAW_DIR": data / "raw", "PROCESSED_DIR": data / "processed",
+        "REPORTS_DIR": root / "reports", "NOTEBOOKS_DIR": root / "notebooks", "DOCS_DIR": root / "docs",
+        "REGISTRY_CSV": data / "raw" / "registry.csv", "ARCHIVE_REGISTRY_CSV": data / "raw" / "registry_archive.csv",
+        "LOCAL_RAW_DIR": data / "raw" / "local", "LOCAL_REGISTRY_CSV": data / "raw" / "local" / "registry_local.csv",
+    }  # fmt: skip
+
+
+def copy_package(root: Path) -> Path:
+    """Copy analysis/ and docs/ (export reads the data dictionary) under ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(paths.PACKAGE_DIR, root / "analysis", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if paths.DOCS_DIR.is_dir():
+        shutil.copytree(paths.DOCS_DIR, root / "docs")
+    return root
+
+
+@contextlib.contextmanager
+def patched(root: Path):
+    """analysis.paths (and the module-level copies other modules took) pointing at ``root``."""
+    from analysis import query, results
+
+    where = project_paths(root)
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in where.items():
+            mp.setattr(paths, name, value)
+        mp.setattr(results, "DEFAULT_RESULTS_DIR", where["REPORTS_DIR"] / "results")
+        query._load.cache_clear()
+        try:
+            yield where
+        finally:
+            query._load.cache_clear()
+
+
+def real_entries(mirror: Path, raw_dir: Path, *, ice: bool, context: bool, drop: tuple[str, ...] = ()) -> list:
+    """Entries of the real pinned registry (ICE sheets and/or context files), copied from the mirror."""
+    chosen = []
+    for entry in registry.read_registry(REAL_REGISTRY_CSV):
+        wanted = (ice and entry.is_ice_sheet) or (context and entry.kind in CONTEXT_KINDS)
+        if not wanted or entry.path in drop:
+            continue
+        source = mirror / entry.path
+        if not source.is_file():
+            pytest.fail(f"{entry.path} missing from DATA_MIRROR {mirror}")
+        target = raw_dir / entry.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        chosen.append(entry)
+    return chosen
+
+
+def run(args: list[str], *, cwd: Path, pythonpath: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
+    env["PYTHONPATH"] = str(pythonpath)
+    env["MPLBACKEND"] = "Agg"
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)  # fmt: skip
+
+
+def assert_one_error_line(proc: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]

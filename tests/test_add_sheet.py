@@ -1,0 +1,241 @@
+"""`add-sheet` and `recheck`: a researcher's own ICE sheet is registered locally, rebuilt, and the
+"now" claims are re-read on it; refusals are one line with distinct exit codes.
+
+Everything runs in throwaway project copies (tests/projectcopy.py): a fixture build, and a build
+of the real curated sheets from $DATA_MIRROR without the newest one, so that a real archive
+sheet not in the curated set becomes the newest snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import projectcopy as pc
+import workbooks as wb
+from analysis import build, claim_registry, registry
+from analysis.errors import UsageError
+from analysis.local_sheets import parse_name
+
+# ----------------------------------------------------------------------------- file names
+
+
+@pytest.mark.parametrize(
+    "name, kind, published, edition",
+    [
+        ("participatingAgencies09152025am.xlsx", "participating", dt.date(2025, 9, 15), "am"),
+        ("pendingAgencies07312025.xlsx", "pending", dt.date(2025, 7, 31), ""),
+        ("participatingAgencies12052025pm2.xlsx", "participating", dt.date(2025, 12, 5), "pm2"),
+        ("participatingAgencies-20250221214937.xlsx", "participating", dt.date(2025, 2, 21), "214937"),
+        ("pending_2026-02-27_am.xlsx", "pending", dt.date(2026, 2, 27), "am"),
+        ("participating_2025-09-15.xlsx", "participating", dt.date(2025, 9, 15), ""),
+        ("participatingAgencies090022025am.xlsx", "participating", None, ""),  # ICE's misspelt name: no date
+        ("my_sheet.xlsx", None, None, ""),
+    ],
+)
+def test_parse_name(name, kind, published, edition):
+    info = parse_name(name)
+    assert (info.kind, info.published, info.edition) == (kind, published, edition)
+
+
+def test_parse_name_impossible_date():
+    with pytest.raises(UsageError, match="impossible date"):
+        parse_name("participatingAgencies02302025am.xlsx")
+
+
+# ----------------------------------------------------------------------------- fixture project
+
+NEW_ROWS = [
+    *wb.PM_ROWS,
+    ("NEW YORK", "Nassau County Sheriff's Office", "County", "Nassau", "Task Force Model", dt.datetime(2025, 9, 25), "link", "link"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fixture_project(tmp_path_factory):
+    root = pc.copy_package(tmp_path_factory.mktemp("addsheet") / "project")
+    with pc.patched(root) as where:
+        entries = wb.write_fixture_set(where["RAW_DIR"])
+        registry.write_registry(entries, where["REGISTRY_CSV"])
+        build.build(entries, quiet=True)
+    return root
+
+
+@pytest.fixture
+def inbox(tmp_path) -> Path:
+    d = tmp_path / "downloads"
+    d.mkdir()
+    return d
+
+
+def _local_files(root: Path) -> list[str]:
+    local = root / "data" / "raw" / "local"
+    return sorted(p.name for p in local.glob("*.xlsx")) if local.is_dir() else []
+
+
+def test_add_fixture_sheet_registers_rebuilds_and_rechecks(fixture_project, inbox):
+    root = fixture_project
+    pinned_before = (root / "data/raw/registry.csv").read_bytes()
+    sheet = wb.p3(inbox / "participatingAgencies10012025am.xlsx", NEW_ROWS)
+    proc = pc.run(["add-sheet", str(sheet), "-q"], cwd=inbox, pythonpath=root)
+    assert proc.returncode == 0, proc.stderr
+    assert "registered participatingAgencies10012025am.xlsx as data/raw/local/participating_2025-10-01_am.xlsx" in proc.stdout
+    assert "built 5 snapshots" in proc.stdout
+
+    assert (root / "data/raw/registry.csv").read_bytes() == pinned_before  # pinned registry untouched
+    (entry,) = registry.read_registry(root / "data/raw/local/registry_local.csv")
+    assert (entry.path, entry.set, entry.kind, entry.published, entry.edition, entry.layout, entry.rows) == (
+        "local/participating_2025-10-01_am.xlsx", "local", "participating", "2025-10-01", "am", "P3", 7)
+    assert entry.sha256 == wb.sha256_bytes(sheet.read_bytes())
+    assert _local_files(root) == ["participating_2025-10-01_am.xlsx"]
+
+    import pandas as pd
+
+    snaps = pd.read_parquet(root / "data/processed/snapshots.parquet")
+    local = snaps[snaps["set"] == "local"]
+    assert local["file"].tolist() == ["local/participating_2025-10-01_am.xlsx"]
+    assert local["rows"].tolist() == [7]
+
+    proc = pc.run(["recheck", "--format", "json"], cwd=inbox, pythonpath=root)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["id"]: r for r in json.loads(proc.stdout)}
+    now = rows["voz-1001-agreements"]
+    assert now["snapshot_now"] == "local/participating_2025-10-01_am.xlsx"
+    assert now["value_then"] == 6 and now["value_now"] == 7
+    assert rows["breitbart-135-at-inauguration"]["changed"].startswith("fixed date (2025-01-20): verdict kept")
+    md = (root / "reports" / "recheck.md").read_text()
+    assert "Local sheets added with `python -m analysis add-sheet` are included." in md
+    assert "| `voz-1001-agreements` | undated | 2025-09-18 |" in md
+
+    # the same bytes again: refused, naming the local registry
+    again = inbox / "copy" / "participatingAgencies10012025am.xlsx"
+    again.parent.mkdir()
+    shutil.copyfile(sheet, again)
+    pc.assert_one_error_line(pc.run(["add-sheet", str(again)], cwd=inbox, pythonpath=root), 13,
+                             "already registered", "data/raw/local/registry_local.csv")  # fmt: skip
+
+
+def test_refuses_a_pinned_sheet(fixture_project, inbox):
+    copy = inbox / "participatingAgencies09022025am.xlsx"
+    shutil.copyfile(fixture_project / "data/raw" / wb.AM_REL, copy)
+    pc.assert_one_error_line(pc.run(["add-sheet", str(copy)], cwd=inbox, pythonpath=fixture_project), 13,
+                             "participatingAgencies09022025am.xlsx", "already registered", wb.AM_REL,
+                             "data/raw/registry.csv")  # fmt: skip
+
+
+def test_refuses_unknown_layout(fixture_project, inbox):
+    sheet = wb.write_sheet(inbox / "participatingAgencies10032025am.xlsx",
+                           ("STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE", "REGION"), [("TEXAS", "X Police", "Task Force Model", "S")])  # fmt: skip
+    pc.assert_one_error_line(pc.run(["add-sheet", str(sheet)], cwd=inbox, pythonpath=fixture_project), 7,
+                             "participatingAgencies10032025am.xlsx", "matches no known layout")  # fmt: skip
+
+
+def test_refuses_kind_mismatch_from_name_and_option(fixture_project, inbox):
+    pending = wb.q2(inbox / "participatingAgencies10042025pm.xlsx")  # a pending list under a participating name
+    pc.assert_one_error_line(pc.run(["add-sheet", str(pending)], cwd=inbox, pythonpath=fixture_project), 9,
+                             "its file name says participating", "(Q2) is a pending sheet")  # fmt: skip
+    part = wb.p3(inbox / "sheet.xlsx", NEW_ROWS)
+    proc = pc.run(["add-sheet", str(part), "--kind", "pending", "--published", "2025-10-05"], cwd=inbox, pythonpath=fixture_project)
+    pc.assert_one_error_line(proc, 9, "--kind says pending", "(P3) is a participating sheet")
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        ([], "no date in the file name"),
+        (["--published", "2025-02-30"], "--published is not a date"),
+        (["--published", "2025-09-20"], "before the latest SIGNED date in the sheet (2025-09-25)"),
+        (["--published", "2999-01-01"], "is in the future"),
+    ],
+)
+def test_refuses_bad_dates(fixture_project, inbox, args, fragment):
+    sheet = wb.p3(inbox / "export (3).xlsx", NEW_ROWS)
+    pc.assert_one_error_line(pc.run(["add-sheet", str(sheet), *args], cwd=inbox, pythonpath=fixture_project), 2,
+                             "export (3).xlsx", fragment)  # fmt: skip
+
+
+def test_refuses_a_second_sheet_for_the_same_edition(fixture_project, inbox):
+    sheet = wb.p3(inbox / "participatingAgencies09022025pm.xlsx", NEW_ROWS[:3])
+    proc = pc.run(["add-sheet", str(sheet), "--published", "2025-09-02"], cwd=inbox, pythonpath=fixture_project)
+    pc.assert_one_error_line(proc, 13, "already registered", "--edition")
+
+
+def test_failed_rebuild_rolls_back(fixture_project, inbox):
+    before = (fixture_project / "data/raw/local/registry_local.csv")
+    before_bytes = before.read_bytes() if before.is_file() else None
+    files_before = _local_files(fixture_project)
+    bad = [("ATLANTIS", "Atlantis Police Department", "State Agency", "", "Task Force Model", dt.datetime(2025, 9, 1), "link", "link")]
+    sheet = wb.p3(inbox / "participatingAgencies10062025am.xlsx", bad)
+    proc = pc.run(["add-sheet", str(sheet), "-q"], cwd=inbox, pythonpath=fixture_project)
+    pc.assert_one_error_line(proc, 4, "unknown STATE value 'ATLANTIS'")
+    assert _local_files(fixture_project) == files_before
+    assert (before.read_bytes() if before.is_file() else None) == before_bytes
+
+
+def test_refusals_write_nothing(fixture_project, inbox):
+    """Run last in this module: the only local sheet is the one the success test added."""
+    assert _local_files(fixture_project) == ["participating_2025-10-01_am.xlsx"]
+    assert not list((fixture_project / "data/raw/local").glob(".*.tmp"))
+
+
+# ----------------------------------------------------------------------------- the real data
+
+NEWEST_CURATED = "ice_287g/participating_2026-05-18.xlsx"
+ARCHIVE_SHEET = "ice_287g_archive/participating_2026-05-14_am.xlsx"  # not in the curated set
+
+
+@pytest.fixture(scope="module")
+def real_project(tmp_path_factory, mirror_dir):
+    """The curated ICE sheets minus the newest, and the context files, from $DATA_MIRROR."""
+    root = pc.copy_package(tmp_path_factory.mktemp("addsheet_real") / "project")
+    with pc.patched(root) as where:
+        entries = pc.real_entries(mirror_dir, where["RAW_DIR"], ice=True, context=True, drop=(NEWEST_CURATED,))
+        registry.write_registry(entries, where["REGISTRY_CSV"])
+        build.build(entries, quiet=True)
+    return root
+
+
+def test_real_archive_sheet_becomes_now(real_project, mirror_dir, tmp_path):
+    source = mirror_dir / ARCHIVE_SHEET
+    assert source.is_file(), source
+    downloaded = tmp_path / "participatingAgencies05142026am.xlsx"  # ICE's own name for it
+    shutil.copyfile(source, downloaded)
+
+    proc = pc.run(["add-sheet", str(downloaded), "-q"], cwd=tmp_path, pythonpath=real_project)
+    assert proc.returncode == 0, proc.stderr
+    assert "as data/raw/local/participating_2026-05-14_am.xlsx (participating, published 2026-05-14, am, layout P3, 1,832 rows)" in proc.stdout
+
+    proc = pc.run(["recheck", "--format", "json"], cwd=tmp_path, pythonpath=real_project)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["id"]: r for r in json.loads(proc.stdout)}
+    point = {c.id for c in claim_registry.load_claims() if c.is_point_in_time}
+    for cid, row in rows.items():
+        if cid not in point:
+            assert row["verdict_now"] == row["verdict_then"] and row["snapshot_now"] is None
+    assert rows["voz-1001-agreements"]["snapshot_now"] == "local/participating_2026-05-14_am.xlsx"
+    assert rows["voz-1001-agreements"]["value_now"] == 1832
+    assert rows["voz-1001-agreements"]["value_then"] == 1000  # the sheet in force on 2025-09-18
+    assert rows["breitbart-almost-960-today"]["verdict_then"] == "partly supported"
+    md = (real_project / "reports" / "recheck.md").read_text()
+    assert "participating: `local/participating_2026-05-14_am.xlsx` (2026-05-14)" in md
+
+
+def test_real_archive_sheet_refused_when_the_archive_is_registered(real_project, mirror_dir, tmp_path):
+    """With registry_archive.csv present, an archive sheet is already registered there."""
+    shutil.copyfile(pc.REAL_ARCHIVE_REGISTRY_CSV, real_project / "data/raw/registry_archive.csv")
+    try:
+        other = [e for e in registry.read_registry(pc.REAL_ARCHIVE_REGISTRY_CSV)
+                 if e.path == "ice_287g_archive/participating_2026-05-11_am.xlsx"]  # fmt: skip
+        assert other, "archive registry lacks the 2026-05-11 am sheet"
+        copy = tmp_path / "participatingAgencies05112026am.xlsx"
+        shutil.copyfile(mirror_dir / other[0].path, copy)
+        proc = pc.run(["add-sheet", str(copy)], cwd=tmp_path, pythonpath=real_project)
+        pc.assert_one_error_line(proc, 13, "already registered", "ice_287g_archive/participating_2026-05-11_am.xlsx",
+                                 "registry_archive.csv", "--archive")  # fmt: skip
+    finally:
+        (real_project / "data/raw/registry_archive.csv").unlink()
+
