@@ -55,7 +55,8 @@ def parse_dictionary(text: str) -> dict[str, list[dict[str, str]]]:
     """Sections of the data dictionary: heading (a file path) -> rows {column, type, meaning}.
 
     A section is a ``### path`` heading followed by a markdown table whose first column is the
-    column (or key) name in backticks; ``Same columns as `other/path`.`` copies another section.
+    column (or key) name in backticks; ``Same columns as `other/path`.`` copies another section
+    (any rows of its own come after the copied ones).
     """
     sections: dict[str, list[dict[str, str]]] = {}
     same_as: dict[str, str] = {}
@@ -79,7 +80,7 @@ def parse_dictionary(text: str) -> dict[str, list[dict[str, str]]]:
         if len(cells) >= 3 and cells[0].startswith("`") and cells[0].endswith("`"):
             sections[current].append({"column": cells[0].strip("`"), "type": cells[1].strip("`"), "meaning": cells[2]})
     for name, other in same_as.items():
-        sections[name] = list(sections.get(other, []))
+        sections[name] = list(sections.get(other, [])) + sections[name]  # its own rows follow the copied ones
     return sections
 
 

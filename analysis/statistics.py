@@ -384,8 +384,9 @@ def crossing_sentence(c: dict | None, source: str) -> str:
     if c is None:
         return f"{source}: Florida's share never fell below one third."
     s = (f"{source}: Florida's share of {c['unit']} was {_pct(c['share_before'])} on {c['last_at_or_above']} "
-         f"and {_pct(c['share_after'])} on {c['first_below']}, so it fell below one third within those "
-         f"{c['width_days']} days{' and stayed below' if c['stays_below'] else ' (later back above)'}.")  # fmt: skip
+         f"and {_pct(c['share_after'])} on {c['first_below']}, so it fell below one third within "
+         f"{'1 day' if c['width_days'] == 1 else 'those ' + str(c['width_days']) + ' days'}"
+         f"{' and stayed below' if c['stays_below'] else ' (later back above)'}.")  # fmt: skip
     if c.get("first_crossing"):
         f = c["first_crossing"]
         s += f" (It had first dipped below between {f['last_at_or_above']} and {f['first_below']}.)"

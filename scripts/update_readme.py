@@ -1,0 +1,66 @@
+"""Write the README's Performance block from benchmarks/latest.json (the figures are never typed in).
+
+    python benchmarks/bench_archive.py --json benchmarks/latest.json && python scripts/update_readme.py
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BEGIN = "<!-- BEGIN performance (written by scripts/update_readme.py from benchmarks/latest.json) -->"
+END = "<!-- END performance -->"
+
+
+def render(b: dict) -> str:
+    met = b["targets_met"]
+    mark = {True: "met", False: "**missed**"}
+    ratio = b["cold_build_s"] / b["baseline_calamine_s"]
+    add = b["add_one_sheet"]
+    rows = [
+        ("baseline: bare python-calamine read of every file's first sheet", f"{b['baseline_calamine_s']:.2f} s", "", ""),
+    ]
+    if "baseline_openpyxl_s" in b:
+        rows.append(("baseline: naive `pandas.read_excel(engine=\"openpyxl\")` loop", f"{b['baseline_openpyxl_s']:.2f} s", "", ""))
+    rows += [
+        ("cold `build --archive` (empty cache; CLI call)", f"{b['cold_build_s']:.2f} s ({ratio:.1f} × bare read)", "≤ 3 × bare read",
+         mark[met["cold build --archive"]]),
+        ("peak memory of the cold build", f"{b['cold_build_peak_mib']:.0f} MiB", "< 1 GiB", mark[met["peak memory, cold build"]]),
+        ("warm `build --archive`, nothing changed (CLI call)", f"{b['warm_build_cli_s']:.2f} s", "< 0.5 s",
+         mark[met["warm build --archive (CLI)"]]),
+        ("warm `build --archive`, nothing changed (in-process)", f"{b['warm_build_inprocess_s']:.2f} s", "< 0.5 s",
+         mark[met["warm build --archive (in-process)"]]),
+        (f"add one sheet (`{Path(add['sheet']).name}`), extra over warm", f"{add['extra_s']:.2f} s", "< 0.5 s",
+         mark[met["add one sheet (extra over warm)"]]),
+        ("`query --as-of` on the archive, in-process (tables loaded)", f"{b['query_inprocess_s'] * 1000:.0f} ms", "< 0.3 s",
+         mark[met["query --as-of (in-process, tables loaded)"]]),
+        ("`query --as-of` on the archive, whole CLI call", f"{b['query_cli_s']:.2f} s", "< 0.3 s",
+         mark[met["query --as-of (whole CLI call)"]]),
+    ]  # fmt: skip
+    lines = [
+        f"Latest run: {b['files']:,} archived files, {b['cpus']} CPUs, Python {b['python']}, produced by",
+        "`python benchmarks/bench_archive.py --json benchmarks/latest.json` (medians of repeated runs).",
+        "",
+        "| measure | result | target | |",
+        "|---|---|---|---|",
+        *[f"| {a} | {r} | {t} | {m} |" for a, r, t, m in rows],
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    bench = json.loads((ROOT / "benchmarks" / "latest.json").read_text())
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        sys.exit("README.md has no performance block markers")
+    readme.write_text(pattern.sub(lambda _: f"{BEGIN}\n{render(bench)}\n{END}", text))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
