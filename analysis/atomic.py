@@ -1,7 +1,9 @@
 """Atomic writes: every output goes to a temp file beside its target and is renamed into place.
 
 An interrupted run (even kill -9) therefore leaves either the previous file or the new one,
-never half of one.
+never half of one. A build that writes several files commits them as a set with
+``replace_dir``: they are written into a staging copy of the folder, which then takes the
+folder's place in one atomic exchange, so a reader never sees new tables beside old ones.
 """
 
 from __future__ import annotations
@@ -46,3 +48,71 @@ def write_bytes(path: Path | str, data: bytes) -> None:
 def write_text(path: Path | str, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _link(src, dst) -> None:
+    """A hard link (free, and atomic writes never modify a file in place), or a copy where links fail."""
+    import shutil
+
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+@contextlib.contextmanager
+def replace_dir(target: Path | str, *, link: bool = True) -> Iterator[Path]:
+    """Yield a staging copy of the folder ``target``; on success the staging folder takes
+    target's place in one atomic exchange and the old one is removed. On an error or a kill the
+    target is untouched; a leftover ``.name.*.tmp`` folder beside it is removed by the next run.
+
+    ``link=True`` fills the copy with hard links (free, for data/processed/ and its 40 MB parse
+    cache): then every write into it must replace files, never edit them, as atomic_path does.
+    ``link=False`` copies, for folders that code outside this package writes into (reports/).
+    """
+    import shutil
+
+    copy = _link if link else shutil.copy2
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a killed run
+        shutil.rmtree(stale, ignore_errors=True)
+    stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        os.chmod(stage, 0o777 & ~_umask())
+        if target.is_dir():
+            for entry in target.iterdir():
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    shutil.copytree(entry, stage / entry.name, copy_function=copy)
+                else:
+                    copy(entry, stage / entry.name)
+        yield stage
+        if not target.exists():
+            os.replace(stage, target)
+        elif not _exchange(stage, target):  # elsewhere: two renames, a brief moment without target
+            old = target.with_name(f".{target.name}.{os.getpid()}.old")
+            os.replace(target, old)
+            os.replace(stage, target)
+            stage = old
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

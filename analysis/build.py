@@ -118,17 +118,22 @@ def build(entries: list[RawFile], *, quiet: bool = False, force: bool = False) -
     schemas.validate_agreements(agreements)
     schemas.validate_snapshots(snaps)
     qa_table = qa.run_checks(agreements, snaps, corrections)
-    # QA is written even when it fails so the failure can be read; the data tables are not.
-    write_csv(qa_table, paths.PROCESSED_DIR / "qa.csv")
-    qa.raise_on_failure(qa_table, "data/processed/qa.csv")
-    write_parquet(agreements, paths.PROCESSED_DIR / "agreements.parquet")
-    write_parquet(snaps, paths.PROCESSED_DIR / "snapshots.parquet")
-    write_csv(corrections, paths.PROCESSED_DIR / "corrections.csv")
-    counts_cache.write(agreements, snaps, paths.PROCESSED_DIR)
+    if qa_table["status"].eq("fail").any():
+        # QA is written even when it fails so the failure can be read; the data tables are not.
+        write_csv(qa_table, paths.PROCESSED_DIR / "qa.csv")
+        qa.raise_on_failure(qa_table, "data/processed/qa.csv")
     from . import context_tables
 
-    context_tables.build_all(entries)
-    atomic.write_text(paths.PROCESSED_DIR / BUILD_MANIFEST, json.dumps(_manifest(entries), indent=1, sort_keys=True) + "\n")
+    # Every output is written into a staging copy of data/processed/ that replaces it in one atomic
+    # exchange: a kill at any point leaves the previous set whole (the archive/ panel is carried over).
+    with atomic.replace_dir(paths.PROCESSED_DIR) as out:
+        write_csv(qa_table, out / "qa.csv")
+        write_parquet(agreements, out / "agreements.parquet")
+        write_parquet(snaps, out / "snapshots.parquet")
+        write_csv(corrections, out / "corrections.csv")
+        counts_cache.write(agreements, snaps, out)
+        context_tables.build_all(entries, out)
+        atomic.write_text(out / BUILD_MANIFEST, json.dumps(_manifest(entries), indent=1, sort_keys=True) + "\n")
     return BuildResult(
         False, len(snaps), len(agreements), len(corrections), 0,
         f"built {len(snaps)} snapshots, {len(agreements):,} agreement rows, {len(corrections):,} corrections logged; QA passed",

@@ -23,14 +23,15 @@ def _reader(spec: str):
     return getattr(importlib.import_module(f"analysis.{module}"), func)
 
 
-def build_all(entries: list[RawFile]) -> list[str]:
+def build_all(entries: list[RawFile], out_dir=None) -> list[str]:
+    out_dir = paths.PROCESSED_DIR if out_dir is None else out_dir
     written = []
     for entry in entries:
         if entry.kind not in TABLES:
             continue
         name, spec = TABLES[entry.kind]
         df = _reader(spec)(entry.local_path)
-        with atomic.atomic_path(paths.PROCESSED_DIR / name) as tmp:
+        with atomic.atomic_path(out_dir / name) as tmp:
             df.to_parquet(tmp, index=False, compression="zstd")
         written.append(name)
     return written

@@ -14,7 +14,10 @@ ROOT = PACKAGE_DIR.parent
 DATA_DIR = ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = DATA_DIR / "processed"
-REPORTS_DIR = ROOT / "reports"
+# reproduce writes a whole new report into a staging folder that then replaces reports/ at once;
+# the notebooks' kernels find that folder through this variable (see reproduce.staged_reports).
+REPORTS_ENV = "ICE287G_REPORTS_DIR"
+REPORTS_DIR = Path(os.environ[REPORTS_ENV]) if os.environ.get(REPORTS_ENV) else ROOT / "reports"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 DOCS_DIR = ROOT / "docs"
 RESOURCES_DIR = PACKAGE_DIR / "resources"

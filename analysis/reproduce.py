@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 
 
@@ -17,6 +19,30 @@ def _params(pairs: list[list[str]] | None) -> dict:
             except ValueError:
                 out[key] = value
     return out
+
+
+@contextlib.contextmanager
+def staged_reports():
+    """Write a whole new reports/ into a staging copy that replaces it in one atomic exchange.
+
+    A failing notebook or a kill (even -9) mid-run leaves the previous report whole: notebooks,
+    figures, results, claims and index.html are never a mix of two runs. The kernels that
+    papermill starts find the staging folder through $ICE287G_REPORTS_DIR (paths.py).
+    """
+    from . import atomic, paths, results
+
+    with atomic.replace_dir(paths.REPORTS_DIR, link=False) as stage:  # kernels write here: copies, not links
+        saved = paths.REPORTS_DIR, results.DEFAULT_RESULTS_DIR, os.environ.get(paths.REPORTS_ENV)
+        paths.REPORTS_DIR, results.DEFAULT_RESULTS_DIR = stage, stage / "results"
+        os.environ[paths.REPORTS_ENV] = str(stage)
+        try:
+            yield stage
+        finally:
+            paths.REPORTS_DIR, results.DEFAULT_RESULTS_DIR = saved[0], saved[1]
+            if saved[2] is None:
+                os.environ.pop(paths.REPORTS_ENV, None)
+            else:
+                os.environ[paths.REPORTS_ENV] = saved[2]
 
 
 def _claims_and_report(quiet: bool) -> list[dict]:
@@ -35,8 +61,9 @@ def cmd_reproduce(args) -> int:
     entries = registry.load()
     print(fetch.fetch(entries, quiet=args.quiet).summary())
     print(build.build(entries, quiet=args.quiet).message)
-    notebooks.run_all(quiet=args.quiet)
-    rows = _claims_and_report(args.quiet)
+    with staged_reports():
+        notebooks.run_all(quiet=args.quiet)
+        rows = _claims_and_report(args.quiet)
     print(f"{len(rows)} claims checked; report in reports/index.html, table in reports/claims.csv")
     return 0
 
@@ -44,8 +71,9 @@ def cmd_reproduce(args) -> int:
 def cmd_run(args) -> int:
     from . import notebooks
 
-    notebooks.run_all([args.notebook], _params(args.parameter), quiet=args.quiet)
-    _claims_and_report(args.quiet)
+    with staged_reports():
+        notebooks.run_all([args.notebook], _params(args.parameter), quiet=args.quiet)
+        _claims_and_report(args.quiet)
     print(f"ran notebooks/{args.notebook}.ipynb -> reports/notebooks/{args.notebook}.ipynb; claims and report updated")
     return 0
 

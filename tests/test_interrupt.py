@@ -160,13 +160,9 @@ def test_kill_leaves_whole_files_and_the_next_run_completes(project, reference, 
     for name in outputs:
         # never half a file: each output is its previous bytes or the complete new ones
         assert after.get(name) in (before[name], ref[name]), f"{name} is partial after kill at {where}"
-    if point in ("read", "first"):
-        # killed before the first rename: the previous outputs are intact, byte for byte
-        assert {n: after[n] for n in outputs} == before
-    if any(after[n] != before[n] for n in outputs):
-        # a mixed set must not pass as current: the manifest (renamed last) still describes the old inputs
-        assert reference["renames"][-1] == "build_manifest.json"
-        assert after["build_manifest.json"] == before["build_manifest.json"]
+    # outputs are staged in a copy of data/processed/ that replaces it in one atomic exchange
+    # (atomic.replace_dir): wherever the kill lands, the previous set is intact, byte for byte
+    assert {n: after[n] for n in outputs} == before, f"previous outputs changed after kill at {where}"
 
     proc = cli(project, "build", "-q")  # no --force: the next run must see there is work to do
     assert proc.returncode == 0, proc.stderr
@@ -182,9 +178,6 @@ def test_kill_leaves_whole_files_and_the_next_run_completes(project, reference, 
     assert "nothing to do" in cli(project, "build", "-q").stdout
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 6.5 'previous outputs intact': outputs are renamed one by one, so a kill "
-                   "between renames leaves qa.csv (renamed first) new and the tables old. Needs build.py to stage every "
-                   "output before committing any (see report).")  # fmt: skip
 def test_kill_between_renames_keeps_the_previous_set(project):
     processed = project / "data" / "processed"
     before = tree_hashes(processed)

@@ -91,3 +91,38 @@ def test_inferred_date_claims_show_their_neighbours(reproduced):
         assert [s["which"] for s in sens].count("in force") == 1, claim.id
         assert len(sens) >= 2, claim.id
         assert all(s["verdict"] in VERDICTS for s in sens), claim.id
+
+
+def _tree(root) -> dict:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_failed_run_leaves_the_previous_report_whole(tmp_path, monkeypatch):
+    """Notebooks, figures, results and index.html are written into a staging copy of reports/;
+    an error (or a kill) before the end leaves reports/ exactly as it was."""
+    from analysis import reproduce, results
+
+    reports = tmp_path / "reports"
+    (reports / "figures").mkdir(parents=True)
+    (reports / "index.html").write_text("old report")
+    (reports / "figures" / "a.png").write_bytes(b"old figure")
+    monkeypatch.setattr(paths, "REPORTS_DIR", reports)
+    monkeypatch.delenv(paths.REPORTS_ENV, raising=False)
+    before = _tree(reports)
+    with pytest.raises(RuntimeError):
+        with reproduce.staged_reports() as stage:
+            (stage / "figures" / "a.png").write_bytes(b"half of a new run")  # a copy: editing it is safe
+            (stage / "index.html").unlink()
+            (stage / "index.html").write_text("new report")
+            raise RuntimeError("a notebook failed")
+    assert _tree(reports) == before
+    assert paths.REPORTS_DIR == reports and paths.REPORTS_ENV not in __import__("os").environ
+    assert not list(tmp_path.glob(".reports.*"))
+
+    with reproduce.staged_reports() as stage:
+        assert results.DEFAULT_RESULTS_DIR == stage / "results"
+        (stage / "index.html").unlink()
+        (stage / "index.html").write_text("new report")
+    assert (reports / "index.html").read_text() == "new report"
+    assert (reports / "figures" / "a.png").read_bytes() == b"old figure"  # carried over
+    assert results.DEFAULT_RESULTS_DIR != stage / "results"
