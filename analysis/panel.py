@@ -291,15 +291,17 @@ def _build(sheets: list[RawFile], *, quiet: bool):
     hist = history.build(agreements, snaps)
     qa_table = pd.concat([qa.run_checks(agreements, snaps, corrections),
                           pd.DataFrame(history.checks(hist, agreements, snaps))], ignore_index=True)  # fmt: skip
-    out = archive_dir()
-    write_csv(qa_table, out / "qa.csv")
-    qa.raise_on_failure(qa_table, "data/processed/archive/qa.csv")
-    write_parquet(agreements, out / "agreements.parquet")
-    write_parquet(snaps, out / "snapshots.parquet")
-    write_parquet(hist, out / "history.parquet")
-    write_csv(corrections, out / "corrections.csv")
-    counts_cache.write(agreements, snaps, out)
-    atomic.write_text(out / MANIFEST, json.dumps(_manifest(sheets), indent=1, sort_keys=True) + "\n")
+    if qa_table["status"].eq("fail").any():  # the failure is written so it can be read; the tables are not
+        write_csv(qa_table, archive_dir() / "qa.csv")
+        qa.raise_on_failure(qa_table, "data/processed/archive/qa.csv")
+    with atomic.replace_dir(archive_dir()) as out:  # one atomic exchange: never a mix of two builds
+        write_csv(qa_table, out / "qa.csv")
+        write_parquet(agreements, out / "agreements.parquet")
+        write_parquet(snaps, out / "snapshots.parquet")
+        write_parquet(hist, out / "history.parquet")
+        write_csv(corrections, out / "corrections.csv")
+        counts_cache.write(agreements, snaps, out)
+        atomic.write_text(out / MANIFEST, json.dumps(_manifest(sheets), indent=1, sort_keys=True) + "\n")
     removed = int((hist["unit"].eq("agreement") & hist["status"].eq("removed")).sum())
     return buildinfo.BuildResult(
         False, len(snaps), len(agreements), len(corrections), 0,
