@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import DataIntegrityError
-from .registry import RawFile, write_registry
+from .registry import RawFile, from_row, write_registry
 
 CURATED_SETS = [
     "ice_287g",
@@ -120,22 +120,14 @@ def _archive_entry(row: dict[str, str]) -> RawFile:
     if not spec:
         raise DataIntegrityError(f"{row['file']}: cannot parse retrieved_from", path=f"{ARCHIVE_SET}/MANIFEST.csv")
     originals = row["original_filenames"].split(";")
-    return RawFile(
-        path=f"{ARCHIVE_SET}/{row['file']}",
-        set=ARCHIVE_SET,
-        kind=row["kind"],
-        sha256=row["sha256"].lower(),
-        bytes=int(row["bytes"]),
-        published=row["published"],
-        edition=row["edition"],
-        layout=row["layout"],
-        rows=int(row["rows"]),
-        url=raw_url(spec["repo"], spec["commit"], originals[0]),
-        bytes_from_upstream=True,
-        source=row["retrieved_from"],
-        original_filename=";".join(Path(o).name for o in originals),
-        notes=f"date basis: {row['date_basis']} | {row['notes']}",
-    )
+    # Written as a registry row so one parser (registry.from_row) decides every field's type.
+    return from_row({
+        "path": f"{ARCHIVE_SET}/{row['file']}", "set": ARCHIVE_SET, "kind": row["kind"], "sha256": row["sha256"],
+        "bytes": row["bytes"], "published": row["published"], "edition": row["edition"], "layout": row["layout"],
+        "rows": row["rows"], "url": raw_url(spec["repo"], spec["commit"], originals[0]), "bytes_from_upstream": "yes",
+        "source": row["retrieved_from"], "original_filename": ";".join(Path(o).name for o in originals),
+        "notes": f"date basis: {row['date_basis']} | {row['notes']}",
+    }, paths.RAW_DIR / ARCHIVE_SET / "MANIFEST.csv")  # fmt: skip
 
 
 def build_registry(manifests_dir: Path) -> tuple[list[RawFile], list[RawFile]]:

@@ -67,7 +67,8 @@ class RawFile:
         return row
 
 
-def _from_row(row: dict[str, str], source: Path) -> RawFile:
+def from_row(row: dict[str, str], source: Path) -> RawFile:
+    """A registry row (every cell text, as in the CSV) -> RawFile; ``source`` names it in errors."""
     missing = [c for c in COLUMNS if c not in row]
     if missing:
         raise DataIntegrityError(f"registry lacks columns {missing}", path=paths.relative_to_root(source))
@@ -94,7 +95,7 @@ def read_registry(path: Path) -> list[RawFile]:
     if not path.is_file():
         return []
     with path.open(newline="", encoding="utf-8") as fh:
-        return [_from_row(row, path) for row in csv.DictReader(fh)]
+        return [from_row(row, path) for row in csv.DictReader(fh)]
 
 
 def write_registry(entries: list[RawFile], path: Path) -> None:

@@ -310,49 +310,21 @@ class CrossingBracket:
     def width_days(self) -> int:
         return int((self.after_date - self.before_date).days)
 
-    def _need(self, direction: str, name: str):
+    # Direction-specific names for before_*/after_*: (direction they are defined for, field).
+    _ALIASES = {
+        f"{side}_{kind}": (direction, f"{field}_{kind}")
+        for direction, names in (("below", ("last_above", "first_below")), ("above", ("last_below", "first_above")))
+        for side, field in zip(names, ("before", "after"))
+        for kind in ("date", "value")
+    }
+
+    def __getattr__(self, name: str):
+        if name not in CrossingBracket._ALIASES:
+            raise AttributeError(name)
+        direction, field = CrossingBracket._ALIASES[name]
         if self.direction != direction:
             raise AttributeError(f"{name} is defined only for direction={direction!r}")
-
-    @property
-    def last_above_date(self) -> pd.Timestamp:
-        self._need("below", "last_above_date")
-        return self.before_date
-
-    @property
-    def first_below_date(self) -> pd.Timestamp:
-        self._need("below", "first_below_date")
-        return self.after_date
-
-    @property
-    def last_above_value(self) -> float:
-        self._need("below", "last_above_value")
-        return self.before_value
-
-    @property
-    def first_below_value(self) -> float:
-        self._need("below", "first_below_value")
-        return self.after_value
-
-    @property
-    def last_below_date(self) -> pd.Timestamp:
-        self._need("above", "last_below_date")
-        return self.before_date
-
-    @property
-    def first_above_date(self) -> pd.Timestamp:
-        self._need("above", "first_above_date")
-        return self.after_date
-
-    @property
-    def last_below_value(self) -> float:
-        self._need("above", "last_below_value")
-        return self.before_value
-
-    @property
-    def first_above_value(self) -> float:
-        self._need("above", "first_above_value")
-        return self.after_value
+        return getattr(self, field)
 
 
 def crossing_bracket(

@@ -391,30 +391,52 @@ def _v(verdict: str, note: str) -> Verdict:
     return Verdict(verdict, " ".join(note.split()))
 
 
+def _optional(p: Mapping, key: str) -> Fraction | None:
+    return to_fraction(p[key]) if key in p else None
+
+
+def _tolerances(p: Mapping) -> tuple[Fraction, Fraction | None]:
+    return to_fraction(p["tolerance"]), _optional(p, "partial_tolerance")
+
+
+def _right_side(slack: Fraction, limit: Fraction | None, loose: str, how: str, holds: str) -> Verdict:
+    """A one-sided claim that holds: only partly when the bound is looser than ``limit`` allows."""
+    if limit is not None and slack > limit:
+        return _v(PARTLY, f"{loose}, beyond {_pct(limit)}: true but {how}")
+    return _v(SUPPORTED, holds)
+
+
+def _wrong_side(head: str, gap: Fraction, ptol: Fraction | None) -> Verdict:
+    """A one-sided claim on the wrong side of its bound: partly within the partial band, else not."""
+    if ptol is not None and gap <= ptol:
+        return _v(PARTLY, f"{head}; within the {_pct(ptol)} partial band")
+    return _v(NOT_SUPPORTED, head)
+
+
+def _band(gap: Fraction, tol: Fraction, ptol: Fraction | None, head: str, partly: str, outside: str) -> Verdict:
+    """The tolerance ladder: within ``tol`` supported, within ``ptol`` partly, else not supported."""
+    if gap <= tol:
+        return _v(SUPPORTED, f"{head}, within the {_pct(tol)} tolerance")
+    if ptol is not None and gap <= ptol:
+        return _v(PARTLY, f"{head}, {partly} but within {_pct(ptol)}")
+    return _v(NOT_SUPPORTED, f"{head}, {outside}")
+
+
 def _approx(c: Fraction, r: Fraction, p: Mapping) -> Verdict:
-    tol = to_fraction(p["tolerance"])
-    ptol = to_fraction(p["partial_tolerance"]) if "partial_tolerance" in p else None
+    tol, ptol = _tolerances(p)
     diff = abs(r - c)
     rel = _rel(diff, c)
     head = f"reproduced {_fmt(r)} vs claimed {_fmt(c)}: off by {_fmt(diff)} ({_pct(rel)})"
-    if rel <= tol:
-        return _v(SUPPORTED, f"{head}, within the {_pct(tol)} tolerance")
-    if ptol is not None and rel <= ptol:
-        return _v(PARTLY, f"{head}, outside the {_pct(tol)} tolerance but within {_pct(ptol)}")
-    return _v(NOT_SUPPORTED, f"{head}, outside the {_pct(ptol if ptol is not None else tol)} band")
+    return _band(rel, tol, ptol, head, f"outside the {_pct(tol)} tolerance",
+                 f"outside the {_pct(ptol if ptol is not None else tol)} band")  # fmt: skip
 
 
 def _almost(c: Fraction, r: Fraction, p: Mapping) -> Verdict:
-    tol = to_fraction(p["tolerance"])
-    ptol = to_fraction(p["partial_tolerance"]) if "partial_tolerance" in p else None
+    tol, ptol = _tolerances(p)
     if r <= c:
         short = _rel(c - r, c)
         head = f"reproduced {_fmt(r)} is at or below the claimed 'almost {_fmt(c)}' (short by {_pct(short)})"
-        if short <= tol:
-            return _v(SUPPORTED, f"{head}, within the {_pct(tol)} tolerance")
-        if ptol is not None and short <= ptol:
-            return _v(PARTLY, f"{head}, more than {_pct(tol)} below but within {_pct(ptol)}")
-        return _v(NOT_SUPPORTED, f"{head}, too far below")
+        return _band(short, tol, ptol, head, f"more than {_pct(tol)} below", "too far below")
     over = _rel(r - c, c)
     head = f"reproduced {_fmt(r)} exceeds the claimed 'almost {_fmt(c)}' by {_pct(over)}"
     if over <= tol:
@@ -424,37 +446,29 @@ def _almost(c: Fraction, r: Fraction, p: Mapping) -> Verdict:
 
 def _lower_bound(c: Fraction, r: Fraction, p: Mapping, *, strict: bool) -> Verdict:
     word = "more than" if strict else "at least"
-    ptol = to_fraction(p["partial_tolerance"]) if "partial_tolerance" in p else None
-    upper = to_fraction(p["upper_tolerance"]) if "upper_tolerance" in p else None
+    ptol = _optional(p, "partial_tolerance")
+    upper = _optional(p, "upper_tolerance")
     ok = r > c if strict else r >= c
     if ok:
         excess = _rel(r - c, c)
-        if upper is not None and excess > upper:
-            return _v(PARTLY, f"reproduced {_fmt(r)} is {word} {_fmt(c)} but by {_pct(excess)}, "
-                              f"beyond {_pct(upper)}: true but understated")
-        return _v(SUPPORTED, f"reproduced {_fmt(r)} is {word} the claimed {_fmt(c)}")
+        return _right_side(excess, upper, f"reproduced {_fmt(r)} is {word} {_fmt(c)} but by {_pct(excess)}",
+                           "understated", f"reproduced {_fmt(r)} is {word} the claimed {_fmt(c)}")  # fmt: skip
     short = _rel(c - r, c)
     head = (f"reproduced {_fmt(r)} equals {_fmt(c)}, which is not more than it" if r == c
             else f"reproduced {_fmt(r)} is below the claimed {word} {_fmt(c)} (short by {_pct(short)})")
-    if ptol is not None and short <= ptol:
-        return _v(PARTLY, f"{head}; within the {_pct(ptol)} partial band")
-    return _v(NOT_SUPPORTED, head)
+    return _wrong_side(head, short, ptol)
 
 
 def _at_most(c: Fraction, r: Fraction, p: Mapping) -> Verdict:
-    ptol = to_fraction(p["partial_tolerance"]) if "partial_tolerance" in p else None
-    lower = to_fraction(p["lower_tolerance"]) if "lower_tolerance" in p else None
+    ptol = _optional(p, "partial_tolerance")
+    lower = _optional(p, "lower_tolerance")
     if r <= c:
         short = _rel(c - r, c)
-        if lower is not None and short > lower:
-            return _v(PARTLY, f"reproduced {_fmt(r)} is at most {_fmt(c)} but {_pct(short)} below it, "
-                              f"beyond {_pct(lower)}: true but overstated")
-        return _v(SUPPORTED, f"reproduced {_fmt(r)} is at most the claimed {_fmt(c)}")
+        return _right_side(short, lower, f"reproduced {_fmt(r)} is at most {_fmt(c)} but {_pct(short)} below it",
+                           "overstated", f"reproduced {_fmt(r)} is at most the claimed {_fmt(c)}")  # fmt: skip
     excess = _rel(r - c, c)
     head = f"reproduced {_fmt(r)} exceeds the claimed at most {_fmt(c)} by {_pct(excess)}"
-    if ptol is not None and excess <= ptol:
-        return _v(PARTLY, f"{head}; within the {_pct(ptol)} partial band")
-    return _v(NOT_SUPPORTED, head)
+    return _wrong_side(head, excess, ptol)
 
 
 def _equal(c: Fraction, r: Fraction, p: Mapping) -> Verdict:

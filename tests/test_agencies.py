@@ -174,23 +174,18 @@ def test_assign_ids_formats_and_merges():
     assert set(fixes["rule"]) == {"agency_truncated", "agency_alias"}
 
 
-def test_truncation_blocked_when_both_names_share_a_model_in_one_sheet():
+@pytest.mark.parametrize("models, agencies", [
+    (("WSO", "WSO"), 2),  # both names with one model in one sheet: two agencies, no truncation
+    (("JEM", "WSO"), 1),  # different models: the cut-off name is the same agency
+])  # fmt: skip
+def test_truncation_depends_on_sharing_a_model_in_one_sheet(models, agencies):
     df = frame([
-        ("participating_2025-05-16", D1, "participating", "MI", "Allegan County Sheriff's Offic", "WSO", dt.date(2025, 5, 1)),
-        ("participating_2025-05-16", D1, "participating", "MI", "Allegan County Sheriff's Office", "WSO", dt.date(2025, 5, 1)),
+        ("participating_2025-05-16", D1, "participating", "MI", "Allegan County Sheriff's Offic", models[0], dt.date(2025, 5, 1)),
+        ("participating_2025-05-16", D1, "participating", "MI", "Allegan County Sheriff's Office", models[1], dt.date(2025, 5, 1)),
     ])  # fmt: skip
     out, fixes = build.assign_ids(df)
-    assert out["agency_id"].nunique() == 2
-    assert fixes.empty
-
-
-def test_truncation_allowed_when_names_share_a_sheet_under_different_models():
-    df = frame([
-        ("participating_2025-05-16", D1, "participating", "MI", "Allegan County Sheriff's Offic", "JEM", dt.date(2025, 5, 1)),
-        ("participating_2025-05-16", D1, "participating", "MI", "Allegan County Sheriff's Office", "WSO", dt.date(2025, 5, 1)),
-    ])  # fmt: skip
-    out, _ = build.assign_ids(df)
-    assert out["agency_id"].nunique() == 1
+    assert out["agency_id"].nunique() == agencies
+    assert fixes.empty == (agencies == 2)
 
 
 def test_duplicate_rows_are_flagged_not_dropped():

@@ -9,6 +9,7 @@ spelling variants, ``link``/``link pending``) so the readers see realistic input
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -122,36 +123,10 @@ def write_layout(layout_id: str, path: Path | str, rows: Sequence[Sequence] | No
                        kw.pop("sheet_name", SHEET_NAMES[layout_id]), **kw)  # fmt: skip
 
 
-def p0(path, rows=None, **kw) -> Path:
-    """RelevantResearch transcription of ICE's HTML table: SIGNED text, MOA a Wayback URL."""
-    return write_layout("P0", path, rows, **kw)
-
-
-def p1(path, rows=None, **kw) -> Path:
-    return write_layout("P1", path, rows, **kw)
-
-
-def p2(path, rows=None, **kw) -> Path:
-    return write_layout("P2", path, rows, **kw)
-
-
-def p3(path, rows=None, **kw) -> Path:
-    return write_layout("P3", path, rows, **kw)
-
-
-def q1(path, rows=None, **kw) -> Path:
-    return write_layout("Q1", path, rows, **kw)
-
-
-def q2(path, rows=None, **kw) -> Path:
-    return write_layout("Q2", path, rows, **kw)
-
-
-def q3(path, rows=None, **kw) -> Path:
-    return write_layout("Q3", path, rows, **kw)
-
-
-BUILDERS = {"P0": p0, "P1": p1, "P2": p2, "P3": p3, "Q1": q1, "Q2": q2, "Q3": q3}
+# One builder per layout: wb.p3(path, rows=None, **kw) writes a P3 workbook, and so on.
+# (P0 is RelevantResearch's transcription of ICE's HTML table: SIGNED text, MOA a Wayback URL.)
+BUILDERS = {lid: functools.partial(write_layout, lid) for lid in HEADERS}
+p0, p1, p2, p3, q1, q2, q3 = (BUILDERS[lid] for lid in ("P0", "P1", "P2", "P3", "Q1", "Q2", "Q3"))
 
 
 # ----------------------------------------------------------------------------- a small registered set
