@@ -118,14 +118,19 @@ def listed_on(history: pd.DataFrame, snapshots: pd.DataFrame, unit: str = "agree
     return pd.Series(out, dtype="int64")
 
 
-def checks(history: pd.DataFrame, agreements: pd.DataFrame, snapshots: pd.DataFrame) -> list[dict]:
-    """QA rows (check, scope, value, expected, status) for the history invariants."""
+def checks(history: pd.DataFrame, agreements: pd.DataFrame, snapshots: pd.DataFrame, only=None) -> list[dict]:
+    """QA rows (check, scope, value, expected, status) for the history invariants.
+
+    ``only`` limits the count comparison to these snapshot ids (an append checks its new sheets;
+    ``agreements`` then needs only their rows).
+    """
     from .qa import _row
 
     rows = []
     kept = agreements[~agreements["is_duplicate"]]
+    compared = snapshots["snapshot_id"] if only is None else pd.Index(sorted(only))
     for unit, key in (("agreement", "agreement_id"), ("agency", "agency_id")):
-        want = kept.groupby("snapshot_id")[key].nunique().reindex(snapshots["snapshot_id"], fill_value=0)
+        want = kept.groupby("snapshot_id")[key].nunique().reindex(compared, fill_value=0)
         got = listed_on(history, snapshots, unit).reindex(want.index, fill_value=0)
         bad = want.index[want.ne(got)]
         rows.append(_row(f"history {unit}s listed = snapshot {unit} count", "all snapshots", len(bad), 0, len(bad) == 0))

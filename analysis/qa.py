@@ -18,6 +18,12 @@ def _row(check: str, scope: str, value, expected, ok: bool, *, warn_only: bool =
 
 
 def run_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
+    rows = snapshot_checks(agreements, snapshots) + global_checks(set(agreements["state"].unique()), snapshots)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def snapshot_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame) -> list[dict]:
+    """The checks of each sheet on its own (an archive append runs them on the new sheets only)."""
     rows: list[dict] = []
     # Per-snapshot figures as plain dicts: the loop below runs once per sheet (1,128 in the archive).
     by_snap = agreements.groupby("snapshot_id", sort=False)
@@ -28,7 +34,6 @@ def run_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame, corrections: p
     dupes = by_snap["is_duplicate"].sum().to_dict()
     blank_model = agreements["model"].isna().groupby(agreements["snapshot_id"], sort=False).sum().to_dict()
     after = (agreements["signed"] > agreements["published"]).groupby(agreements["snapshot_id"], sort=False).sum().to_dict()
-    known_states = set(__import__("us").states.mapping("abbr", "name"))
 
     for snap in snapshots.itertuples():
         sid = snap.snapshot_id
@@ -47,12 +52,18 @@ def run_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame, corrections: p
         rows.append(_row("agreement ids unique (duplicate rows kept, flagged)", sid, d, 0, d == 0, warn_only=True))
         b = int(blank_model.get(sid, 0))
         rows.append(_row("support type stated", sid, b, 0, b == 0, warn_only=True))
+    return rows
 
-    unknown = sorted(set(agreements["state"].unique()) - known_states)
+
+def global_checks(states: set[str], snapshots: pd.DataFrame) -> list[dict]:
+    """The checks across sheets: every state code seen, and the snapshot keys."""
+    rows: list[dict] = []
+    known_states = set(__import__("us").states.mapping("abbr", "name"))
+    unknown = sorted(states - known_states)
     rows.append(_row("no state outside the known list", "all", ",".join(unknown) or "none", "none", not unknown))
     key = snapshots[["kind", "published", "edition_order"]].astype(str).agg("|".join, axis=1)
     rows.append(_row("one snapshot per kind, date and edition", "all", int(key.duplicated().sum()), 0, not key.duplicated().any()))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return rows
 
 
 def raise_on_failure(qa_table: pd.DataFrame, where: str) -> None:

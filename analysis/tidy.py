@@ -149,8 +149,11 @@ def _link_status(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def tidy(raw: Columns | pd.DataFrame) -> tuple[Columns, pd.DataFrame]:
-    """Clean every cell; returns the agreement columns (see finalize) and the corrections log."""
+def tidy(raw: Columns | pd.DataFrame, *, ids: Callable | None = None) -> tuple[Columns, pd.DataFrame]:
+    """Clean every cell; returns the agreement columns (see finalize) and the corrections log.
+
+    ``ids`` replaces assign_ids (the archive's incremental append gives ids from the built panel).
+    """
     df = columns_of(raw)
     fixes = []
 
@@ -176,7 +179,7 @@ def tidy(raw: Columns | pd.DataFrame) -> tuple[Columns, pd.DataFrame]:
     fixes.append(_corrections(df, "SIGNED", df["signed_raw"], signed, flags))
 
     df["agency"] = _per_unique(df["agency_raw"], normalize.clean_agency_name, 1)[0][0]
-    df, agency_fixes = assign_ids(df)
+    df, agency_fixes = (ids or assign_ids)(df)
     fixes.append(agency_fixes)
     corrections = correction_frame(fixes)
     return df, corrections
@@ -224,10 +227,13 @@ def _pair_codes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
     return codes, [(ua[c // width], ub[c % width]) for c in combined]
 
 
-def assign_ids(df: Columns | pd.DataFrame) -> tuple[Columns | pd.DataFrame, pd.DataFrame]:
+def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None) -> tuple[Columns | pd.DataFrame, pd.DataFrame]:
     """agency_id by the rules in agencies.py; agreement_id = agency + model + signed date.
 
     Given a DataFrame (as in the tests) it returns one; given columns it returns columns.
+    ``context``, when given, receives what an append needs to extend the ids without redoing
+    them (see increment.py): the key of every (cleaned name, state) pair, the co-occurring
+    truncation candidates and the spelling counts behind the display names.
     """
     as_frame = isinstance(df, pd.DataFrame)
     cols = columns_of(df)
@@ -254,7 +260,10 @@ def assign_ids(df: Columns | pd.DataFrame) -> tuple[Columns | pd.DataFrame, pd.D
 
     cols["agency_id"] = pair_id[pair_codes] if pairs else np.empty(0, dtype=object)
     rule = _objects(pair_rule)[pair_codes] if pairs else np.empty(0, dtype=object)
-    cols["agency_name"] = agency_id_names(cols)
+    cols["agency_name"] = agency_id_names(cols, None if context is None else context.setdefault("names", {}))
+    if context is not None:
+        context["pairs"] = {pair: (k, c, f) for pair, k, c, f in zip(pairs, pair_key, pair_canon, full)}
+        context["cooccur"] = cooccur
     fixes = _corrections(cols, "LAW ENFORCEMENT AGENCY", cols["agency_raw"], cols["agency_name"], rule)
 
     codes_s, uniques_s = pd.factorize(_objects(cols["signed"]), use_na_sentinel=False)
@@ -271,8 +280,11 @@ def assign_ids(df: Columns | pd.DataFrame) -> tuple[Columns | pd.DataFrame, pd.D
     return out, pd.DataFrame(fixes, columns=CORRECTION_COLUMNS)
 
 
-def agency_id_names(cols: Columns) -> np.ndarray:
-    """Display name of each agency: its most frequent cleaned spelling, ties to the latest seen."""
+def agency_id_names(cols: Columns, stats_out: dict | None = None) -> np.ndarray:
+    """Display name of each agency: its most frequent cleaned spelling, ties to the latest seen.
+
+    ``stats_out`` receives (agency_id, spelling) -> (rows, latest) behind the choice.
+    """
     n = len(cols["row"])
     order = cols["_edition_order"] if "_edition_order" in cols else np.zeros(n, dtype="int64")
     published = pd.to_datetime(pd.Series(cols["published"], dtype=object)).to_numpy()
@@ -283,6 +295,8 @@ def agency_id_names(cols: Columns) -> np.ndarray:
     stats = pd.DataFrame({"code": pair_codes, "when": when}).groupby("code")["when"].agg(["size", "max"])
     table = pd.DataFrame({"agency_id": [p[0] for p in pairs], "agency": [p[1] for p in pairs]})
     table["n"], table["last"] = stats["size"].to_numpy(), stats["max"].to_numpy()
+    if stats_out is not None:
+        stats_out.update(zip(pairs, zip(table["n"].tolist(), table["last"].tolist())))
     best = (
         table.sort_values(["agency_id", "n", "last", "agency"], ascending=[True, False, False, True])
         .drop_duplicates("agency_id")
