@@ -38,8 +38,25 @@ def write(agreements, snapshots, out_dir: Path) -> Path:
     Totals and counts by state and by model are cached; the rarer state x model breakdown is
     answered from the tables (query.count), which gives the same numbers, only slower.
     """
-    import sqlite3
+    names, rows = snapshot_rows(agreements, snapshots)
+    return write_rows(Path(out_dir) / FILE, [names_row(names), *rows])
 
+
+def names_row(names: dict) -> tuple:
+    return ("", "names", "", 0, json.dumps(names, sort_keys=True))
+
+
+def meta_of(s) -> dict:
+    """A snapshot's metadata as stored (s: a row of the snapshots table, as a namedtuple)."""
+    meta = {f: getattr(s, f, "") for f in SNAPSHOT_FIELDS}
+    meta["published"] = str(meta["published"])[:10]
+    meta["also_live_on"] = meta["also_live_on"] if isinstance(meta["also_live_on"], str) else ""
+    meta["edition_order"] = int(meta["edition_order"])
+    return meta
+
+
+def snapshot_rows(agreements, snapshots) -> tuple[dict, list[tuple]]:
+    """(state code -> name, one sqlite row per snapshot): the rows an append adds for new sheets."""
     work = agreements[["snapshot_id", "state", "state_name", "is_state", "model", "agency_id"]].copy()
     work["model"] = work["model"].fillna("unstated")
     pairs = work[["state", "state_name"]].drop_duplicates()
@@ -49,17 +66,20 @@ def write(agreements, snapshots, out_dir: Path) -> Path:
     totals = {"agreements": work.groupby("snapshot_id").size().to_dict(),
               "agencies": work.groupby("snapshot_id")["agency_id"].nunique().to_dict()}  # fmt: skip
     tables = {(u, g): _pairs(work, [g], u) for u in UNITS for g in CACHED}
-    rows = [("", "names", "", 0, json.dumps(names, sort_keys=True))]
+    rows = []
     for s in snapshots.sort_values(["kind", "published", "edition_order", "snapshot_id"]).itertuples(index=False):
-        meta = {f: getattr(s, f, "") for f in SNAPSHOT_FIELDS}
-        meta["published"] = str(meta["published"])[:10]
-        meta["also_live_on"] = meta["also_live_on"] if isinstance(meta["also_live_on"], str) else ""
-        meta["edition_order"] = int(meta["edition_order"])
+        meta = meta_of(s)
         sid = s.snapshot_id
         counts = {u: {"": int(totals[u].get(sid, 0)), **{g: tables[(u, g)].get(sid, []) for g in CACHED}} for u in UNITS}
         data = {"meta": meta, "states": int(states.get(sid, 0)), "territories": territories.get(sid, []), "counts": counts}
         rows.append((sid, meta["kind"], meta["published"], meta["edition_order"], json.dumps(data, sort_keys=True, separators=(",", ":"))))
-    path = Path(out_dir) / FILE
+    return names, rows
+
+
+def write_rows(path: Path, rows: list[tuple]) -> Path:
+    """A new counts.sqlite holding ``rows`` (written to a temp name, then renamed)."""
+    import sqlite3
+
     with atomic.atomic_path(path) as tmp:
         con = sqlite3.connect(tmp)
         con.execute("CREATE TABLE snapshots (snapshot_id TEXT PRIMARY KEY, kind TEXT, published TEXT, "
