@@ -94,7 +94,7 @@ def _count(args) -> dict:
 
     base = paths.PROCESSED_DIR / ("archive" if args.archive else "")
     day = asof.parse_date(args.as_of)
-    if (base / "agreements.parquet").is_file():  # the cache is only as good as the tables it came from
+    if (base / "agreements.parquet").exists():  # the cache is only as good as the tables it came from
         result = counts_cache.count(base / counts_cache.FILE, day, args.kind, args.unit, args.by, asof.snapshot_info)
         if result is not None:
             return result

@@ -102,8 +102,8 @@ def tables() -> list[str]:
     base = paths.PROCESSED_DIR
     if not (base / "agreements.parquet").is_file():
         raise StaleOutputError("processed tables not found; run `python -m analysis build`", path="data/processed")
-    found = [p for p in [*base.glob("*"), *base.glob("archive/*")]  # tables only, not caches below them
-             if p.is_file() and p.suffix in (".parquet", ".csv") and not p.name.startswith(".")]  # fmt: skip
+    found = [p for p in [*base.glob("*"), *base.glob("archive/*")]  # tables only (a parquet may be a folder of parts)
+             if (p.is_file() or p.suffix == ".parquet") and p.suffix in (".parquet", ".csv") and not p.name.startswith(".")]  # fmt: skip
     return sorted(p.relative_to(base).as_posix() for p in found)
 
 

@@ -21,6 +21,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import sys
 from dataclasses import dataclass
 
@@ -29,10 +30,16 @@ from .registry import RawFile
 
 MANIFEST = "build_manifest.json"
 OUTPUTS = ("agreements.parquet", "snapshots.parquet", "history.parquet", "corrections.csv", "qa.csv", "counts.sqlite")
+AGREEMENTS = "agreements.parquet"  # a folder of parts: the full build writes two (see RECENT_DAYS), each append one more
+# The full build puts the rows of the last RECENT_DAYS of sheets in a part of their own: when an
+# append renames an agency (increment.py), only the parts that list it are rewritten, and the
+# agencies whose names ICE is still correcting are mostly new ones.
+RECENT_DAYS = 90
+CONTEXT = "append_context.pickle"  # what an append needs to extend the ids (increment.py)
 READER_MODULES = ("sheets", "layouts", "errors")
-CACHE_FORMAT = 2  # bump when _parse's output changes
+CACHE_FORMAT = 3  # bump when _parse's output or the cache's layout changes
 # Code that shapes the panel on top of buildinfo.DATA_MODULES.
-PANEL_MODULES = ("panel", "history", "counts_cache")
+PANEL_MODULES = ("panel", "history", "counts_cache", "increment")
 
 
 def archive_dir():
@@ -182,51 +189,82 @@ def _expand(compact: dict) -> dict:
     return out
 
 
-def _cache_path():
-    return cache_dir() / f"sheets-v{CACHE_FORMAT}-{reader_version()}.pickle"
+def _cache_root():
+    return cache_dir() / f"sheets-v{CACHE_FORMAT}-{reader_version()}"
+
+
+def _load_cache() -> dict[str, tuple]:
+    """sha256 -> parsed sheet, merged from every pack (a cold build writes one, each append one more)."""
+    cache: dict[str, tuple] = {}
+    for pack in sorted(_cache_root().glob("pack-*.pickle")):
+        try:
+            cache.update(pickle.loads(pack.read_bytes()))
+        except Exception:  # a pack from another Python or a torn write: its sheets are parsed again
+            continue
+    return cache
+
+
+def _save_pack(parsed: dict[str, tuple]) -> None:
+    """Add a pack of newly parsed sheets; packs of other reader versions are stale and go."""
+    if not parsed:
+        return
+    root = _cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    for old in cache_dir().glob("sheets-*"):
+        if old != root:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    name = hashlib.sha256("\n".join(sorted(parsed)).encode()).hexdigest()[:16]
+    atomic.write_bytes(root / f"pack-{name}.pickle", pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def forget_parsed(shas: set[str]) -> None:
+    """Drop sheets from the parse cache (the benchmark's "never parsed" new sheet)."""
+    for pack in _cache_root().glob("pack-*.pickle"):
+        parsed = pickle.loads(pack.read_bytes())
+        if shas & parsed.keys():
+            kept = {k: v for k, v in parsed.items() if k not in shas}
+            atomic.write_bytes(pack, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, overlap=None) -> dict[str, tuple]:
+    """sha256 -> parsed sheet for ``items``, parsed now (a pool of one worker per core for many)."""
+    from tqdm.auto import tqdm
+
+    jobs = [(str(d.entry.local_path), d.entry.path) for d in items]
+    workers = workers or min(os.cpu_count() or 1, 8)
+    bar = tqdm(total=len(jobs), desc="parse sheets", unit="sheet", disable=quiet, file=sys.stderr)
+    results = []
+    if workers > 1 and len(jobs) >= 16:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            parsing = pool.map(_parse, *zip(*jobs), chunksize=max(1, len(jobs) // (workers * 8)))
+            if overlap:
+                overlap()  # while the workers parse, instead of after
+            for res in parsing:
+                results.append(res)
+                bar.update()
+    else:
+        for job in jobs:
+            results.append(_parse(*job))
+            bar.update()
+    bar.close()
+    out = {}
+    for d, res in zip(items, results):
+        if isinstance(res, Exception):
+            raise res
+        out[d.entry.sha256] = res
+    return out
 
 
 def parsed_sheets(items: list[Distinct], *, quiet: bool = False, workers: int | None = None) -> dict[str, tuple]:
     """sha256 -> parsed sheet, from the cache where possible; new files parsed in parallel."""
-    cache_file = _cache_path()
-    cache: dict[str, tuple] = {}
-    if cache_file.is_file():
-        try:
-            cache = pickle.loads(cache_file.read_bytes())
-        except Exception:  # a cache from another Python or a torn write: rebuild it
-            cache = {}
+    cache = _load_cache()
     todo = [d for d in items if d.entry.sha256 not in cache]
     if todo:
-        from tqdm.auto import tqdm
-
-        jobs = [(str(d.entry.local_path), d.entry.path) for d in todo]
-        workers = workers or min(os.cpu_count() or 1, 8)
-        bar = tqdm(total=len(jobs), desc="parse sheets", unit="sheet", disable=quiet, file=sys.stderr)
-        if workers > 1 and len(jobs) >= 16:
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = []
-                parsing = pool.map(_parse, *zip(*jobs), chunksize=max(1, len(jobs) // (workers * 8)))
-                _import_table_modules()  # while the workers parse, instead of after
-                for res in parsing:
-                    results.append(res)
-                    bar.update()
-        else:
-            results = []
-            for job in jobs:
-                results.append(_parse(*job))
-                bar.update()
-        bar.close()
-        for d, res in zip(todo, results):
-            if isinstance(res, Exception):
-                raise res
-            cache[d.entry.sha256] = res
-        cache_dir().mkdir(parents=True, exist_ok=True)
-        for old in cache_dir().glob("sheets-*.pickle"):
-            if old != cache_file:
-                old.unlink()
-        atomic.write_bytes(cache_file, pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL))
+        new = parse(todo, quiet=quiet, workers=workers, overlap=_import_table_modules)
+        _save_pack(new)
+        cache.update(new)
     return {d.entry.sha256: cache[d.entry.sha256] for d in items}
 
 
@@ -240,7 +278,12 @@ def archive_entries() -> list[RawFile]:
 
 
 def build(entries: list[RawFile] | None = None, *, quiet: bool = False, force: bool = False):
-    """Build data/processed/archive/ from every registered ICE sheet (curated, archive, local)."""
+    """Build data/processed/archive/ from every registered ICE sheet (curated, archive, local).
+
+    Unchanged inputs return at once; new sheets later than every built one are appended
+    (increment.py) when that gives the tables a full build would; anything else is a full build
+    (from the parse cache, so only new files are parsed).
+    """
     from . import fetch
     from .buildinfo import BuildResult
 
@@ -249,21 +292,23 @@ def build(entries: list[RawFile] | None = None, *, quiet: bool = False, force: b
     fetch.verify(sheets)
     if not force and is_current(sheets):
         return BuildResult(True, 0, 0, 0, 0, "archive panel is up to date (inputs and code unchanged); nothing to do")
+    if not force:
+        from . import increment
+
+        try:
+            return increment.append(sheets, quiet=quiet)
+        except increment.NeedsRebuild as why:
+            if not quiet:
+                print(f"archive panel: full build ({why})", file=sys.stderr)
     return _build(sheets, quiet=quiet)
 
 
-def _build(sheets: list[RawFile], *, quiet: bool):
-    import pandas as pd
-
-    from . import counts_cache, history, qa, schemas
-    from .build import check_kind, check_rows, skipped_corrections, snapshot_table, write_csv, write_parquet
+def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple]) -> list[tuple[RawFile, object]]:
+    """(registry entry, RawSheet) per distinct file, checked against the registry's kind and rows."""
+    from .build import check_kind, check_rows
     from .layouts import LAYOUTS
     from .sheets import RawSheet
-    from .snapshots import snapshot_id
-    from .tidy import correction_frame, finalize, raw_table, tidy
 
-    items = distinct_sheets(sheets)
-    parsed = parsed_sheets(items, quiet=quiet)
     pairs = []
     for d in items:
         layout_id, sheet_name, compact, skipped = parsed[d.entry.sha256]
@@ -271,17 +316,78 @@ def _build(sheets: list[RawFile], *, quiet: bool):
         check_kind(d.entry, sheet)
         check_rows(d.entry, sheet)
         pairs.append((d.entry, sheet))
+    return pairs
+
+
+def snapshots_of(items: list[Distinct], pairs):
+    """The snapshots table of these files, with every name and date that carried their bytes."""
+    from .build import snapshot_table
 
     snaps = snapshot_table(pairs)
-    extra = pd.DataFrame({
+    return snaps.merge(distinct_columns(items), on="snapshot_id", how="left")
+
+
+def distinct_columns(items: list[Distinct]):
+    import pandas as pd
+
+    from .snapshots import snapshot_id
+
+    return pd.DataFrame({
         "snapshot_id": [snapshot_id(d.entry.path) for d in items],
         "names": [";".join(d.names) for d in items],
         "also_live_on": [";".join(d.also_live_on) for d in items],
         "confirmed_until": [pd.Timestamp(max([d.entry.published, *d.also_live_on])).date() for d in items],
     })  # fmt: skip
-    snaps = snaps.merge(extra, on="snapshot_id", how="left")
-    del parsed  # the cache's copy; pairs hold what is needed
-    cols, corrections = tidy(raw_table(pairs))
+
+
+def write_agreements(df, folder, part: int, parts: dict, schema=None) -> None:
+    """One part of the agreements folder (an append's part takes the first part's exact schema);
+    ``parts`` (part file -> the agency ids in it) is kept in the append context."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if schema is not None:
+        table = table.cast(schema)
+    folder.mkdir(exist_ok=True)
+    name = f"part-{part:05d}.parquet"
+    with atomic.atomic_path(folder / name) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+    parts[name] = set(df["agency_id"].unique().tolist())
+
+
+def write_full_agreements(agreements, folder, parts: dict) -> None:
+    """The full build's parts: the sheets of the last RECENT_DAYS, and all before them."""
+    import pandas as pd
+
+    shutil.rmtree(folder) if folder.is_dir() else folder.unlink(missing_ok=True)
+    recent = agreements["published"] > agreements["published"].max() - pd.Timedelta(days=RECENT_DAYS)
+    for i, rows in enumerate((agreements[~recent], agreements[recent])):
+        write_agreements(rows, folder, i, parts, schema=None)
+
+
+def check_qa(qa_table) -> None:
+    """A failed invariant is written so it can be read; the tables are not replaced."""
+    from . import qa
+    from .build import write_csv
+
+    if qa_table["status"].eq("fail").any():
+        write_csv(qa_table, archive_dir() / "qa.csv")
+        qa.raise_on_failure(qa_table, "data/processed/archive/qa.csv")
+
+
+def _build(sheets: list[RawFile], *, quiet: bool):
+    import pandas as pd
+
+    from . import counts_cache, history, qa, schemas
+    from .build import skipped_corrections, write_csv, write_parquet
+    from .tidy import assign_ids, correction_frame, finalize, raw_table, tidy
+
+    items = distinct_sheets(sheets)
+    pairs = sheet_pairs(items, parsed_sheets(items, quiet=quiet))
+    snaps = snapshots_of(items, pairs)
+    context: dict = {}
+    cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context))
     corrections = correction_frame([corrections, skipped_corrections(pairs)])
     del pairs
     agreements = finalize(cols)
@@ -291,20 +397,29 @@ def _build(sheets: list[RawFile], *, quiet: bool):
     hist = history.build(agreements, snaps)
     qa_table = pd.concat([qa.run_checks(agreements, snaps, corrections),
                           pd.DataFrame(history.checks(hist, agreements, snaps))], ignore_index=True)  # fmt: skip
-    if qa_table["status"].eq("fail").any():  # the failure is written so it can be read; the tables are not
-        write_csv(qa_table, archive_dir() / "qa.csv")
-        qa.raise_on_failure(qa_table, "data/processed/archive/qa.csv")
+    check_qa(qa_table)
     with atomic.replace_dir(archive_dir()) as out:  # one atomic exchange: never a mix of two builds
         write_csv(qa_table, out / "qa.csv")
-        write_parquet(agreements, out / "agreements.parquet")
+        write_full_agreements(agreements, out / AGREEMENTS, context.setdefault("parts", {}))
         write_parquet(snaps, out / "snapshots.parquet")
         write_parquet(hist, out / "history.parquet")
         write_csv(corrections, out / "corrections.csv")
         counts_cache.write(agreements, snaps, out)
-        atomic.write_text(out / MANIFEST, json.dumps(_manifest(sheets), indent=1, sort_keys=True) + "\n")
+        atomic.write_bytes(out / CONTEXT, pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
+        write_manifest(out, sheets)
+    return result(snaps, len(agreements), hist, len(corrections), len(sheets))
+
+
+def write_manifest(out, sheets: list[RawFile]) -> None:
+    # One line: json's indenting encoder is pure Python and took longer than an append's tables.
+    atomic.write_text(out / MANIFEST, json.dumps(_manifest(sheets), sort_keys=True, separators=(",", ":")) + "\n")
+
+
+def result(snaps, n_agreements: int, hist, n_corrections: int, n_files: int, *, appended: int | None = None, renamed: int = 0):
     removed = int((hist["unit"].eq("agreement") & hist["status"].eq("removed")).sum())
+    how = f"appended {appended} sheet(s){f' ({renamed} agencies renamed)' if renamed else ''}; " if appended is not None else ""
     return buildinfo.BuildResult(
-        False, len(snaps), len(agreements), len(corrections), 0,
-        f"archive panel: {len(snaps)} distinct sheets ({len(sheets)} registered files), {len(agreements):,} agreement rows, "
-        f"{len(hist):,} history spells ({removed:,} agreement removals), {len(corrections):,} corrections; QA passed",
+        False, len(snaps), n_agreements, n_corrections, 0,
+        f"archive panel: {how}{len(snaps)} distinct sheets ({n_files} registered files), {n_agreements:,} agreement rows, "
+        f"{len(hist):,} history spells ({removed:,} agreement removals), {n_corrections:,} corrections; QA passed",
     )  # fmt: skip

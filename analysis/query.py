@@ -22,7 +22,7 @@ from .asof import BY_CHOICES, KINDS, STALE_AFTER_DAYS, UNITS, parse_date, snapsh
 def _load(processed: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     base = paths.Path(processed)
     agreements_path, snapshots_path = base / "agreements.parquet", base / "snapshots.parquet"
-    if not agreements_path.is_file() or not snapshots_path.is_file():
+    if not agreements_path.exists() or not snapshots_path.is_file():  # the archive's is a folder of parts
         archive = base.name == "archive"
         raise StaleOutputError(f"processed tables not found; run `python -m analysis build{' --archive' if archive else ''}`",
                                path="data/processed" + ("/archive" if archive else ""))  # fmt: skip

@@ -227,13 +227,15 @@ def _pair_codes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
     return codes, [(ua[c // width], ub[c % width]) for c in combined]
 
 
-def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None) -> tuple[Columns | pd.DataFrame, pd.DataFrame]:
+def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None, base: dict | None = None) -> tuple[Columns | pd.DataFrame, pd.DataFrame]:
     """agency_id by the rules in agencies.py; agreement_id = agency + model + signed date.
 
     Given a DataFrame (as in the tests) it returns one; given columns it returns columns.
     ``context``, when given, receives what an append needs to extend the ids without redoing
     them (see increment.py): the key of every (cleaned name, state) pair, the co-occurring
-    truncation candidates and the spelling counts behind the display names.
+    truncation candidates and the spelling counts behind the display names. ``base`` is such a
+    context from the rows already built: the rules then run over those names and these together,
+    exactly as if all rows were given (and ``context`` says what that does to the old names).
     """
     as_frame = isinstance(df, pd.DataFrame)
     cols = columns_of(df)
@@ -243,16 +245,17 @@ def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None) -> tuple
     pair_key = [agencies.name_key(a, s) for a, s in pairs]
     pair_canon = [aliases.get((s, k), k) for (_, s), k in zip(pairs, pair_key)]
     pair_rule = ["agency_alias" if c != k else "" for c, k in zip(pair_canon, pair_key)]
+    known = base["pairs"] if base else {}
 
     keys_by_state: dict[str, set[str]] = {}
-    for (_, s), c in zip(pairs, pair_canon):
+    for (_, s), c in [*((p, v[1]) for p, v in known.items()), *zip(pairs, pair_canon)]:
         keys_by_state.setdefault(s, set()).add(c)
     candidates = _prefix_pairs(keys_by_state)
-    cooccur = set()
+    cooccur = set(base["cooccur"]) if base else set()
     if candidates:
         canon_rows = _objects(pair_canon)[pair_codes]
         group = [f"{sid}|{m}" for sid, m in zip(cols["snapshot_id"], cols["model"])]
-        cooccur = _cooccurring(cols["state"], canon_rows, group, candidates)
+        cooccur |= _cooccurring(cols["state"], canon_rows, group, candidates)
     truncated = agencies.truncation_map(keys_by_state, cooccur)
     full = [truncated.get((s, c), c) for (_, s), c in zip(pairs, pair_canon)]
     pair_rule = ["agency_truncated" if f != c else r for f, c, r in zip(full, pair_canon, pair_rule)]
@@ -260,9 +263,11 @@ def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None) -> tuple
 
     cols["agency_id"] = pair_id[pair_codes] if pairs else np.empty(0, dtype=object)
     rule = _objects(pair_rule)[pair_codes] if pairs else np.empty(0, dtype=object)
-    cols["agency_name"] = agency_id_names(cols, None if context is None else context.setdefault("names", {}))
+    stats = None if context is None else context.setdefault("names", {})
+    cols["agency_name"] = agency_id_names(cols, stats, base["names"] if base else None)
     if context is not None:
-        context["pairs"] = {pair: (k, c, f) for pair, k, c, f in zip(pairs, pair_key, pair_canon, full)}
+        every = {**known, **{pair: (k, c, f) for pair, k, c, f in zip(pairs, pair_key, pair_canon, full)}}
+        context["pairs"] = {p: (k, c, truncated.get((p[1], c), c)) for p, (k, c, _) in every.items()}
         context["cooccur"] = cooccur
     fixes = _corrections(cols, "LAW ENFORCEMENT AGENCY", cols["agency_raw"], cols["agency_name"], rule)
 
@@ -280,29 +285,39 @@ def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None) -> tuple
     return out, pd.DataFrame(fixes, columns=CORRECTION_COLUMNS)
 
 
-def agency_id_names(cols: Columns, stats_out: dict | None = None) -> np.ndarray:
+def agency_id_names(cols: Columns, stats_out: dict | None = None, base: dict | None = None) -> np.ndarray:
     """Display name of each agency: its most frequent cleaned spelling, ties to the latest seen.
 
-    ``stats_out`` receives (agency_id, spelling) -> (rows, latest) behind the choice.
+    ``stats_out`` receives (agency_id, spelling) -> (rows, latest, as ns since 1970) behind the
+    choice, over these rows plus ``base`` (the same from rows already built).
     """
     n = len(cols["row"])
     order = cols["_edition_order"] if "_edition_order" in cols else np.zeros(n, dtype="int64")
     published = pd.to_datetime(pd.Series(cols["published"], dtype=object)).to_numpy()
-    when = published + np.asarray(order, dtype="int64").astype("timedelta64[s]")
+    when = (published + np.asarray(order, dtype="int64").astype("timedelta64[s]")).astype("datetime64[ns]").astype("int64")
     pair_codes, pairs = _pair_codes(cols["agency_id"], cols["agency"])
+    stats = dict(base or {})
+    if pairs:
+        grouped = pd.DataFrame({"code": pair_codes, "when": when}).groupby("code")["when"].agg(["size", "max"])
+        for pair, size, last in zip(pairs, grouped["size"].tolist(), grouped["max"].tolist()):
+            before = stats.get(pair)
+            stats[pair] = (size + before[0], max(last, before[1])) if before else (size, last)
+    if stats_out is not None:
+        stats_out.update(stats)
     if not pairs:
         return np.empty(0, dtype=object)
-    stats = pd.DataFrame({"code": pair_codes, "when": when}).groupby("code")["when"].agg(["size", "max"])
-    table = pd.DataFrame({"agency_id": [p[0] for p in pairs], "agency": [p[1] for p in pairs]})
-    table["n"], table["last"] = stats["size"].to_numpy(), stats["max"].to_numpy()
-    if stats_out is not None:
-        stats_out.update(zip(pairs, zip(table["n"].tolist(), table["last"].tolist())))
-    best = (
-        table.sort_values(["agency_id", "n", "last", "agency"], ascending=[True, False, False, True])
-        .drop_duplicates("agency_id")
-        .set_index("agency_id")["agency"]
-    )
-    return _objects(best.reindex([p[0] for p in pairs]).to_numpy(dtype=object))[pair_codes]
+    best = display_names(stats)
+    return _objects([best[p[0]] for p in pairs])[pair_codes]
+
+
+def display_names(stats: dict) -> dict[str, str]:
+    """agency_id -> the spelling with most rows, then the latest, then the first alphabetically."""
+    best: dict[str, tuple] = {}
+    for (agency_id, name), (rows, last) in stats.items():
+        key = (-rows, -last, name)
+        if agency_id not in best or key < best[agency_id]:
+            best[agency_id] = key
+    return {agency_id: key[2] for agency_id, key in best.items()}
 
 
 STRING_COLUMNS = ("model", "jurisdiction_type", "county")

@@ -10,7 +10,8 @@ It rebuilds data/processed/archive/ from scratch (that folder is a rebuildable o
 - cold ``build --archive`` (empty parse cache; a CLI call, so pandas' import is included) and
   its peak memory (largest process: the build itself; pool workers are smaller);
 - warm ``build --archive`` when nothing changed (CLI call and in-process);
-- one new sheet added to a built archive (the newest archived sheet held back, then added);
+- new sheets added to a built archive (the newest archived sheets held back, then added one at
+  a time; the newest is the headline figure, also measured as a CLI call);
 - ``query --as-of`` on the archive: in-process from loaded tables, and as a whole CLI call.
 
 Timings are wall-clock medians of a few runs on whatever machine runs this; the README quotes
@@ -22,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
 import resource
 import shutil
 import statistics
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis import panel, paths, registry  # noqa: E402
+from analysis import panel, paths, registry
 
 TARGETS = {"cold_build_ratio": 3.0, "warm_build_s": 0.5, "add_one_sheet_extra_s": 0.5, "query_s": 0.3, "peak_mib": 1024}
 
@@ -84,18 +84,35 @@ def cold_build() -> tuple[float, float]:
     return seconds, max(peak_kib, before) / 1024
 
 
-def add_one_sheet(warm_s: float) -> dict:
-    """Hold the newest archived sheet back, build, then add it: the parse cache has every other file."""
+RECENT = 5  # sheets added one at a time in the add-a-sheet benchmark
+
+
+def add_sheets(warm_s: float, warm_cli_s: float) -> dict:
+    """The newest archived sheets held back and never parsed, the panel built without them, then
+    each added in turn (oldest first) as a researcher adds sheets week by week. In-process (the
+    modules are loaded); the newest sheet is the headline figure, and is added once more as a
+    whole CLI call (pandas' import included) for comparison."""
+    from analysis.snapshots import edition_order
+
     entries = registry.load(archive=True)
-    newest = max((e for e in entries if e.set == "ice_287g_archive"), key=lambda e: (e.published, e.edition, e.path))
-    without = [e for e in entries if e.sha256 != newest.sha256]
+    archive = sorted((e for e in entries if e.set == "ice_287g_archive"), key=lambda e: (e.published, edition_order(e.edition), e.path))
+    held = archive[-RECENT:]
+    without = [e for e in entries if e.sha256 not in {h.sha256 for h in held}]
     panel.build(without, quiet=True)
-    cache_file = panel._cache_path()
-    cache = pickle.loads(cache_file.read_bytes())
-    cache.pop(newest.sha256, None)  # the new sheet has never been parsed
-    cache_file.write_bytes(pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL))
-    seconds = timed(lambda: panel.build(entries, quiet=True))
-    return {"sheet": newest.path, "seconds": seconds, "extra_s": max(seconds - warm_s, 0.0)}
+    panel.forget_parsed({h.sha256 for h in held})
+    runs, now = [], list(without)
+    for h in held:
+        now += [e for e in entries if e.sha256 == h.sha256]  # the sheet and any curated copy of its bytes
+        t = time.perf_counter()
+        message = panel.build(now, quiet=True).message
+        seconds = time.perf_counter() - t
+        runs.append({"sheet": h.path, "seconds": seconds, "extra_s": max(seconds - warm_s, 0.0), "how": message.split(";")[0]})
+    newest = held[-1]
+    panel.build([e for e in entries if e.sha256 != newest.sha256], quiet=True)
+    panel.forget_parsed({newest.sha256})
+    cli_s = timed(lambda: cli("build", "--archive", "--quiet"))
+    return {**runs[-1], "runs": runs, "median_extra_s": statistics.median(r["extra_s"] for r in runs),
+            "cli_s": cli_s, "cli_extra_s": max(cli_s - warm_cli_s, 0.0)}
 
 
 def main() -> int:
@@ -114,7 +131,7 @@ def main() -> int:
     out["cold_build_peak_mib"] = max(c[1] for c in cold)
     out["warm_build_cli_s"] = timed(lambda: cli("build", "--archive", "--quiet"), repeat=5)
     out["warm_build_inprocess_s"] = timed(lambda: panel.build(quiet=True), repeat=5)
-    out["add_one_sheet"] = add_one_sheet(out["warm_build_inprocess_s"])
+    out["add_one_sheet"] = add_sheets(out["warm_build_inprocess_s"], out["warm_build_cli_s"])
 
     from analysis import query
 
@@ -126,6 +143,7 @@ def main() -> int:
                                            for d in days)  # fmt: skip
 
     ratio = out["cold_build_s"] / out["baseline_calamine_s"]
+    add = out["add_one_sheet"]
     checks = [
         ("cold build --archive", f"{out['cold_build_s']:.2f} s = {ratio:.1f} x bare calamine read "
          f"({out['baseline_calamine_s']:.2f} s)", ratio <= TARGETS["cold_build_ratio"], f"<= {TARGETS['cold_build_ratio']} x"),
@@ -133,7 +151,9 @@ def main() -> int:
         ("warm build --archive (CLI)", f"{out['warm_build_cli_s']:.3f} s", out["warm_build_cli_s"] < TARGETS["warm_build_s"], "< 0.5 s"),
         ("warm build --archive (in-process)", f"{out['warm_build_inprocess_s']:.3f} s",
          out["warm_build_inprocess_s"] < TARGETS["warm_build_s"], "< 0.5 s"),
-        ("add one sheet (extra over warm)", f"{out['add_one_sheet']['extra_s']:.2f} s", out["add_one_sheet"]["extra_s"] < TARGETS["add_one_sheet_extra_s"], "< 0.5 s"),
+        ("add one sheet (extra over warm, in-process)", f"{add['extra_s']:.2f} s (median of the {RECENT} newest: {add['median_extra_s']:.2f} s)",
+         add["extra_s"] < TARGETS["add_one_sheet_extra_s"], "< 0.5 s"),
+        ("add one sheet (extra over warm, CLI call)", f"{add['cli_extra_s']:.2f} s", add["cli_extra_s"] < TARGETS["add_one_sheet_extra_s"], "< 0.5 s"),
         ("query --as-of (in-process, tables loaded)", f"{out['query_inprocess_s'] * 1000:.0f} ms", out["query_inprocess_s"] < TARGETS["query_s"], "< 0.3 s"),
         ("query --as-of (whole CLI call)", f"{out['query_cli_s']:.3f} s", out["query_cli_s"] < TARGETS["query_s"], "< 0.3 s"),
     ]  # fmt: skip
@@ -145,6 +165,8 @@ def main() -> int:
     width = max(len(c[0]) for c in checks)
     for name, figure, ok, target in checks:
         print(f"{name:<{width}}  {figure:<48}  target {target:<10}  {'met' if ok else 'MISSED'}")
+    for r in add["runs"]:
+        print(f"  added {r['sheet']}: {r['seconds']:.2f} s ({r['how']})")
     out["targets_met"] = {name: ok for name, _, ok, _ in checks}
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")

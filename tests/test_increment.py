@@ -1,0 +1,113 @@
+"""Appending new sheets to a built archive panel gives exactly the tables a full build gives,
+and anything an append cannot do exactly is a full build (increment.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import pandas as pd
+import pytest
+import test_panel
+import workbooks as wb
+from panel_tables import differences, read_all
+from test_panel import A2, A, B, C, row, sheet
+
+from analysis import increment, panel
+
+project = test_panel.project  # the fixture: a temporary data/raw and data/processed
+
+ARCH = "ice_287g_archive/participating_2025-09-{:02d}_pm.xlsx"
+
+
+def days(raw, lists, start=1):
+    return [sheet(raw, ARCH.format(start + i), rows, f"2025-09-{start + i:02d}") for i, rows in enumerate(lists)]
+
+
+def full_build(entries) -> dict:
+    shutil.rmtree(panel.archive_dir())
+    panel.build(entries, quiet=True)
+    return read_all()
+
+
+def appended(entries, first: int) -> tuple[dict, list[str]]:
+    """Build the first ``first`` sheets, then add the others one at a time; the tables and messages."""
+    panel.build(entries[:first], quiet=True)
+    messages = [panel.build(entries[: i + 1], quiet=True).message for i in range(first, len(entries))]
+    return read_all(), messages
+
+
+def test_appends_equal_a_full_build_through_removals_returns_and_resignings(project):
+    # B drops off on day 3 and returns on day 4; A is re-signed on day 4; C ends on day 5; D is new on day 5.
+    D = row("OHIO", "Delta Police Department", "Task Force Model", pd.Timestamp("2025-06-01").to_pydatetime())
+    entries = days(project, [[A, B, C], [A, B, C], [A, C], [A2, B, C], [A2, B, D]])
+    got, messages = appended(entries, 2)
+    assert all("appended 1 sheet(s)" in m for m in messages)
+    assert differences(got, full_build(entries)) == []
+    hist = got["history"].set_index(["unit", "id", "spell"])
+    assert hist.loc[("agreement", "FL:alpha-county-sheriffs-office:TFM:2025-02-01", 1), "status"] == "re-signed"
+    assert hist.loc[("agreement", "TX:beta-police-department:WSO:2025-03-01", 2), "first_seen"] == pd.Timestamp("2025-09-04")
+
+
+def test_a_rename_reaches_built_rows_and_their_corrections(project):
+    x, y = "Alpha County Sheriff's Office", "ALPHA COUNTY SHERIFFS OFFICE"  # one agency, two spellings
+    cut = "Alpha County Sheriff's Offic"  # ICE's truncation: a correction whose 'after' is the display name
+    rows = [[row("FLORIDA", name, "Task Force Model", pd.Timestamp("2025-02-01").to_pydatetime()), B] for name in (x, x, cut, y, y)]
+    entries = days(project, rows)
+    got, messages = appended(entries, 3)
+    assert all("appended" in m for m in messages)  # 2 x, 1 cut, 2 y: the tie goes to the latest, y
+    assert set(got["agreements"].loc[got["agreements"]["state"] == "FL", "agency_name"]) == {y}
+    fixes = got["corrections"].splitlines()
+    assert any("agency_truncated" in f and y in f for f in fixes)
+    assert differences(got, full_build(entries)) == []
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["older sheet", "changes an id", "registry row edited", "code changed"],
+)
+def test_what_an_append_cannot_do_exactly_is_a_full_build(project, case, monkeypatch, capsys):
+    full_name, cut = "Alpha County Sheriff's Office", "Alpha County Sheriff's Offic"
+    lists = [[A, B], [A, B, C], [A, C]]
+    if case == "changes an id":  # the truncated name is its own agency until the full name appears
+        lists = [[row("FLORIDA", cut, "Task Force Model", pd.Timestamp("2025-02-01").to_pydatetime())]] * 2
+        lists.append([row("FLORIDA", full_name, "Task Force Model", pd.Timestamp("2025-02-01").to_pydatetime())])
+    entries = days(project, lists, start=2)
+    built = entries[:2]
+    new = entries[2]
+    if case == "older sheet":
+        new = sheet(project, ARCH.format(1), [A, C], "2025-09-01")
+    panel.build(built, quiet=True)
+    if case == "registry row edited":
+        built = [built[0], dataclasses.replace(built[1], notes="checked again")]
+    if case == "code changed":
+        monkeypatch.setattr(panel, "code_version", lambda: "another version")
+    with pytest.raises(increment.NeedsRebuild):
+        increment.append([*built, new])
+    message = panel.build([*built, new]).message
+    assert "appended" not in message and "full build" in capsys.readouterr().err
+    assert differences(read_all(), full_build([*built, new])) == []
+
+
+def test_same_bytes_under_a_new_name_only_add_a_date(project):
+    entries = days(project, [[A, B], [A, B, C]])
+    panel.build(entries, quiet=True)
+    repost = "ice_287g/participating_2025-09-05.xlsx"
+    (project / repost).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(project / entries[-1].path, project / repost)
+    entries.append(wb.raw_entry(project, repost, kind="participating", published="2025-09-05", layout="P3", rows=3))
+    assert "appended 0 sheet(s)" in panel.build(entries, quiet=True).message
+    got = read_all()
+    assert got["snapshots"]["also_live_on"].tolist() == ["", "2025-09-05"]
+    assert differences(got, full_build(entries)) == []
+
+
+def test_new_parts_keep_the_first_parts_schema(project):
+    entries = days(project, [[A, B], [A, B, C], [A2, B]])
+    appended(entries, 1)
+    import pyarrow.parquet as pq
+
+    parts = sorted((panel.archive_dir() / panel.AGREEMENTS).glob("part-*.parquet"))
+    assert [p.name for p in parts] == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet", "part-00003.parquet"]
+    schemas = [pq.read_schema(p) for p in parts]
+    assert all(s.equals(schemas[0]) for s in schemas)
