@@ -2,7 +2,9 @@
 
 Files come from $DATA_MIRROR when it is set (a local copy of the shared raw data), otherwise
 from their pinned upstream URLs via pooch. Every file lands under a temp name and is renamed
-only after its hash matched, so data/raw/ never holds a partial or unverified file.
+only after its hash matched and, for an xlsx, every zip part passed its CRC check, so data/raw/
+never holds a partial or unverified file. That CRC check is done here, once, rather than on every
+parse: a file whose sha256 still matches is the same bytes that passed it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from . import atomic, paths
 from .errors import DataIntegrityError
 from .registry import RawFile
+from .sheets import crc_problem
 
 
 
@@ -48,6 +51,24 @@ class FetchReport:
         return "raw data: " + ", ".join(parts)
 
 
+def _check_zip(entry: RawFile, tmp: Path, origin: str) -> None:
+    """Refuse an xlsx whose zip parts fail their CRC even though its sha256 matched the registry.
+
+    This is the one CRC check a registered file gets: builds verify every raw file by sha256 and
+    then parse it with ``read_sheet(..., check_crc=False)``, so the pinned bytes must be known to
+    be intact when they enter data/raw. A match here means the registered bytes themselves are bad.
+    """
+    if not entry.path.lower().endswith(".xlsx"):
+        return
+    problem = crc_problem(tmp)
+    if problem is not None:
+        raise DataIntegrityError(
+            f"{problem} in the copy from {origin}, although its sha256 matches the registry: "
+            "the registered bytes themselves are damaged and the registry entry needs review",
+            path=entry.path,
+        )
+
+
 def _from_mirror(entry: RawFile, mirror: Path) -> None:
     source = mirror / entry.path
     if not source.is_file():
@@ -57,6 +78,7 @@ def _from_mirror(entry: RawFile, mirror: Path) -> None:
         actual = sha256_of(tmp)
         if actual != entry.sha256:
             raise DataIntegrityError(mismatch_message(entry, actual, "DATA_MIRROR"), path=entry.path)
+        _check_zip(entry, tmp, "DATA_MIRROR")
 
 
 def _from_upstream(entry: RawFile) -> None:
@@ -73,6 +95,9 @@ def _from_upstream(entry: RawFile) -> None:
         with atomic.atomic_path(target) as tmp:
             # pooch downloads to its own temp file and checks the hash before moving it.
             pooch.retrieve(entry.url, known_hash=f"sha256:{entry.sha256}", fname=tmp.name, path=tmp.parent, progressbar=False)
+            _check_zip(entry, tmp, entry.url)
+    except DataIntegrityError:
+        raise
     except ValueError as err:  # pooch's hash mismatch
         actual = _hash_from_pooch_error(str(err))
         raise DataIntegrityError(mismatch_message(entry, actual, entry.url), path=entry.path) from None

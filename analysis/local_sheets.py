@@ -135,7 +135,9 @@ def check(source: Path, *, published: str | None = None, kind: str | None = None
     if edition and not _EDITION.match(edition):
         raise UsageError(f"edition {edition!r} must be 1-8 lower-case letters or digits (am, pm, mid, pm2, 143000)", path=label)
 
-    sheet = read_sheet(source, label=label)  # unknown layout, missing column, not a workbook: typed errors
+    # Unknown layout, missing column, not a workbook, zip CRC failure: typed errors. The CRC check
+    # is kept (the default) because this is where a new file enters data/raw; builds skip it.
+    sheet = read_sheet(source, label=label, check_crc=True)
     declared = kind or info.kind
     if declared and declared != sheet.kind:
         where = "--kind" if kind else "its file name"

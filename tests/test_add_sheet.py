@@ -176,6 +176,27 @@ def test_failed_rebuild_rolls_back(fixture_project, inbox):
     assert (before.read_bytes() if before.is_file() else None) == before_bytes
 
 
+def test_refuses_a_sheet_whose_zip_crc_fails(fixture_project, inbox):
+    """add-sheet is where a researcher's file enters data/raw, so its CRCs are checked here (builds
+    then parse registered files without the check). The damage (FLORIDA -> GEORGIA in a stored
+    part) reads without error otherwise: a wrong count by state, not a failure."""
+    import zipfile
+
+    import mutations as mu
+
+    good = mu.xlsx_bytes(wb.HEADERS["P3"], NEW_ROWS, compression=zipfile.ZIP_STORED)
+    assert good.count(b">FLORIDA<") == 1
+    sheet = inbox / "participatingAgencies10072025am.xlsx"
+    sheet.write_bytes(good.replace(b">FLORIDA<", b">GEORGIA<"))
+    files_before = _local_files(fixture_project)
+    registry_csv = fixture_project / "data/raw/local/registry_local.csv"
+    registry_before = registry_csv.read_bytes() if registry_csv.is_file() else None
+    pc.assert_one_error_line(pc.run(["add-sheet", str(sheet)], cwd=inbox, pythonpath=fixture_project), 5,
+                             "participatingAgencies10072025am.xlsx: corrupt xlsx: part xl/sharedStrings.xml fails its CRC check")  # fmt: skip
+    assert _local_files(fixture_project) == files_before
+    assert (registry_csv.read_bytes() if registry_csv.is_file() else None) == registry_before
+
+
 def test_refusals_write_nothing(fixture_project, inbox):
     """Run last in this module: the only local sheet is the one the success test added."""
     assert _local_files(fixture_project) == ["participating_2025-10-01_am.xlsx"]

@@ -272,3 +272,74 @@ def test_real_pooch_download_and_real_hash_mismatch(env, local_server):
     assert wb.sha256_bytes(b"not the registered bytes") in message
     assert "transcribed" in message and "DATA_MIRROR" in message
     assert listing(raw) == [good.path]
+
+
+# ----------------------------------------------------------------------------- zip CRCs, checked once, here
+
+DAMAGED = "ice_287g/participating_2025-10-01.xlsx"
+
+
+def _write_crc_damaged(path: Path) -> Path:
+    """A P3 sheet whose stored sharedStrings part was changed after its CRC was computed
+    (FLORIDA -> GEORGIA): calamine would read it as a different count by state."""
+    import zipfile
+
+    import mutations as mu
+
+    good = mu.xlsx_bytes(wb.HEADERS["P3"], wb.PM_ROWS, compression=zipfile.ZIP_STORED)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(good.replace(b">FLORIDA<", b">GEORGIA<"))
+    return path
+
+
+@pytest.fixture
+def damaged(env):
+    """A fixture registry whose sha256 is that of the damaged bytes: the hash alone passes them."""
+    mirror, raw, entries = env
+    _write_crc_damaged(mirror / DAMAGED)
+    entry = wb.raw_entry(mirror, DAMAGED, kind="participating", published="2025-10-01", layout="P3")
+    return mirror, raw, entries, entry
+
+
+def test_mirror_file_with_matching_sha256_but_damaged_crc_is_refused(damaged):
+    mirror, raw, entries, entry = damaged
+    with pytest.raises(DataIntegrityError) as info:
+        fetch.fetch([entries[0], entry], mirror=mirror, quiet=True)
+    message = str(info.value)
+    assert info.value.exit_code == 3
+    assert len(message.splitlines()) == 1
+    assert message.startswith(f"{DAMAGED}: corrupt xlsx: part xl/sharedStrings.xml fails its CRC check")
+    assert "DATA_MIRROR" in message and "sha256 matches the registry" in message
+    assert listing(raw) == [entries[0].path]  # the good file landed; nothing of the damaged one, no temp file
+    with pytest.raises(DataIntegrityError, match="missing from data/raw/"):
+        fetch.verify([entry])
+
+
+def test_download_with_matching_sha256_but_damaged_crc_is_refused(damaged, local_server):
+    mirror, raw, _, entry = damaged
+    www, base = local_server
+    (www / "damaged.xlsx").write_bytes((mirror / DAMAGED).read_bytes())
+    entry = entry.__class__(**{**entry.__dict__, "url": f"{base}/damaged.xlsx"})
+    with pytest.raises(DataIntegrityError) as info:
+        fetch.fetch([entry], quiet=True)  # real pooch: the sha256 matches, the CRC does not
+    message = str(info.value)
+    assert message.startswith(f"{DAMAGED}: corrupt xlsx: part xl/sharedStrings.xml fails its CRC check")
+    assert f"{base}/damaged.xlsx" in message
+    assert listing(raw) == []
+
+
+def test_an_already_present_file_is_not_crc_checked_again(env, monkeypatch):
+    """Present and sha256-verified means the bytes that passed the check when they came in."""
+    mirror, raw, entries = env
+    fetch.fetch(entries, mirror=mirror, quiet=True)
+    monkeypatch.setattr(fetch, "crc_problem", lambda p: pytest.fail(f"CRC checked again: {p}"))
+    assert sorted(fetch.fetch(entries, mirror=mirror, quiet=True).present) == sorted(FILES)
+
+
+def test_only_xlsx_files_are_crc_checked(env):
+    mirror, raw, _ = env
+    rel = "context/table.csv"
+    (mirror / "context").mkdir()
+    (mirror / rel).write_bytes(b"PK\x03\x04 not a zip, a csv that starts like one\n")
+    entry = wb.raw_entry(mirror, rel, kind="context", published="2025-01-01")
+    assert fetch.fetch([entry], mirror=mirror, quiet=True).fetched == [rel]

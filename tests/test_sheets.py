@@ -260,3 +260,105 @@ def test_missing_state_column(tmp_path):
     assert "nostate.xlsx" in message
     assert "STATE" in message.split(";")[0]
     assert "LAW ENFORCEMENT AGENCY" not in message.split(";")[0]  # only the missing one is named as missing
+
+
+# ----------------------------------------------------------------------------- zip CRC check
+
+
+def _crc_damaged(path):
+    """A P3 sheet whose stored sharedStrings part says GEORGIA where its CRC was computed for
+    FLORIDA: calamine reads it without complaint, only the CRC shows the damage."""
+    import mutations as mu
+
+    good = mu.xlsx_bytes(wb.HEADERS["P3"], wb.PM_ROWS, compression=zipfile.ZIP_STORED)
+    assert good.count(b">FLORIDA<") == 1
+    path.write_bytes(good.replace(b">FLORIDA<", b">GEORGIA<"))
+    return path
+
+
+def test_read_sheet_checks_crcs_by_default(tmp_path):
+    bad = _crc_damaged(tmp_path / "bad.xlsx")
+    with pytest.raises(NotAWorkbookError, match=r"bad.xlsx: corrupt xlsx: part xl/sharedStrings.xml fails its CRC check"):
+        read_sheet(bad)
+    with pytest.raises(NotAWorkbookError, match="fails its CRC check"):
+        read_sheet(bad, check_crc=True)
+
+
+def test_check_crc_false_skips_the_check(tmp_path, monkeypatch):
+    """For sha256-verified registered files only (their CRCs were checked when fetched): the
+    damage is then invisible, which is why the default keeps the check."""
+    from analysis import sheets
+
+    bad = _crc_damaged(tmp_path / "bad.xlsx")
+    sheet = read_sheet(bad, check_crc=False)
+    assert "GEORGIA" in sheet.columns["state_raw"] and "FLORIDA" not in sheet.columns["state_raw"]
+
+    good = wb.p3(tmp_path / "good.xlsx")
+    monkeypatch.setattr(sheets, "_check_crcs", lambda *a: pytest.fail("CRC check run despite check_crc=False"))
+    assert read_sheet(good, check_crc=False).n_rows == len(wb.ROWS["P3"])
+    with pytest.raises(pytest.fail.Exception):
+        read_sheet(good)
+
+
+def test_check_crc_false_still_refuses_a_file_that_is_not_a_zip(tmp_path):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(b"STATE,LAW ENFORCEMENT AGENCY\n")
+    with pytest.raises(NotAWorkbookError, match="not a zip archive"):
+        read_sheet(path, check_crc=False)
+
+
+def test_crc_problem_in_words(tmp_path):
+    from analysis.sheets import crc_problem
+
+    assert crc_problem(wb.p3(tmp_path / "good.xlsx")) is None
+    assert "part xl/sharedStrings.xml fails its CRC check" in crc_problem(_crc_damaged(tmp_path / "bad.xlsx"))
+    (tmp_path / "junk.xlsx").write_bytes(b"junk")
+    assert crc_problem(tmp_path / "junk.xlsx").startswith("corrupt xlsx (zip archive damaged: BadZipFile")
+
+
+# ----------------------------------------------------------------------------- columnar body = row by row
+
+
+def _rows_one_by_one(rows, width, state_i, agency_i):
+    """The row-by-row loop read_sheet used before it worked column by column: the reference."""
+    from analysis.sheets import cell_text
+
+    cols, lines, skipped = [[] for _ in range(width)], [], []
+    for offset, raw in enumerate(rows[1:], start=2):
+        cells = [cell_text(c) for c in raw[:width]] + [""] * (width - len(raw))
+        if not (cells[state_i].strip() != "" and cells[agency_i].strip() != ""):
+            if any(c.strip() for c in cells) or any(cell_text(c).strip() for c in raw[width:]):
+                skipped.append((offset, "row lacks STATE or LAW ENFORCEMENT AGENCY: " + " | ".join(cells)))
+            continue
+        lines.append(offset)
+        for i, c in enumerate(cells):
+            cols[i].append(c)
+    return cols, lines, skipped
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_columnar_body_equals_the_row_by_row_reading(seed):
+    """Random grids with every cell type calamine returns, blank and half-filled rows, text
+    beyond the header width and (unlike calamine's rectangles) ragged rows."""
+    import random
+
+    from analysis.sheets import _body_columns
+
+    rng = random.Random(seed)
+    values = ["", " ", "FLORIDA", "Texas ", "Hardee County Sheriff's Office", "link", "#N/A", None, 0.0, 12.0,
+              12.5, -0.0, 7, True, False, float("nan"), dt.date(2025, 2, 3), dt.date(2019, 6, 26),
+              dt.datetime(2025, 5, 8), dt.datetime(2025, 5, 8, 14, 30), dt.time(9, 0)]  # fmt: skip
+    width = rng.randint(2, 8)
+    state_i, agency_i = rng.sample(range(width), 2)
+    n = width + rng.randint(0, 2)
+    ragged = rng.random() < 0.3
+    rows = [["H"] * n]
+    for _ in range(rng.randint(0, 60)):
+        row = [rng.choice(values) if rng.random() < 0.4 else rng.choice(values[2:6]) for _ in range(n)]
+        if ragged and rng.random() < 0.3:
+            row = row[: rng.randint(0, n + 2)] + [rng.choice(values)] * max(0, rng.randint(-2, 2))
+        rows.append(row)
+    want = _rows_one_by_one(rows, width, state_i, agency_i)
+    got = _body_columns(rows, width, state_i, agency_i)
+    assert got == want
+    assert [[type(v) for v in col] for col in got[0]] == [[type(v) for v in col] for col in want[0]]
