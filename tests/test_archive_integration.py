@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 
 import pandas as pd
 import pytest
@@ -163,3 +164,28 @@ def test_every_registered_ice_sheet_passes_its_zip_crc_check(mirror_dir):
         elif (problem := crc_problem(io.BytesIO(data))) is not None:
             bad.append((e.path, problem))
     assert bad == []
+
+
+def test_appending_the_newest_sheets_equals_the_full_build(built, tmp_path):
+    """A researcher's weekly case on the real archive: the panel built without the newest sheets,
+    then each added (appended, not rebuilt) gives the full build's tables exactly."""
+    from panel_tables import differences, read_all
+
+    from analysis.snapshots import edition_order
+
+    entries = registry.load(archive=True, local=False)
+    newest = sorted((e for e in entries if e.set == "ice_287g_archive"), key=lambda e: (e.published, edition_order(e.edition), e.path))[-2:]
+    held = {e.sha256 for e in newest}
+    processed = tmp_path / "processed"
+    shutil.copytree(built["out"] / "cache", processed / "archive" / "cache")  # parsed once already
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(paths, "RAW_DIR", built["base"] / "raw")
+        mp.setattr(paths, "PROCESSED_DIR", processed)
+        panel.build([e for e in entries if e.sha256 not in held], quiet=True)
+        messages = []
+        for i in range(1, len(newest) + 1):
+            now = [e for e in entries if e.sha256 not in held or e.sha256 in {n.sha256 for n in newest[:i]}]
+            messages.append(panel.build(now, quiet=True).message)
+        got = read_all()
+    assert all("appended 1 sheet(s)" in m for m in messages), messages
+    assert differences(got, read_all(built["out"])) == []
