@@ -41,25 +41,74 @@ def _spells(listed: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def build(agreements: pd.DataFrame, snapshots: pd.DataFrame) -> pd.DataFrame:
-    """The history table over every snapshot of each kind (see the module docstring)."""
+    """The history table over every snapshot of each kind (see the module docstring).
+
+    Works on integer codes of the ids and snapshots (one factorize per column), which gives the
+    spells _spells finds on the rows themselves, in the same order; the ids must be non-null, as
+    schemas.AGREEMENTS requires.
+    """
     frames = []
+    snapshot_codes, snapshot_ids = agreements["snapshot_id"].array.factorize()
+    kept = ~agreements["is_duplicate"].to_numpy(dtype=bool)
+    keys = {key: _ranked_codes(agreements[key]) for key in ("agreement_id", "agency_id")}
     for kind, snaps in snapshots.sort_values(["published", "edition_order", "snapshot_id"]).groupby("kind", sort=True):
         snaps = snaps.reset_index(drop=True)
-        index = pd.Series(np.arange(len(snaps)), index=snaps["snapshot_id"])
-        rows = agreements.loc[agreements["kind"].eq(kind) & ~agreements["is_duplicate"],
-                              ["snapshot_id", "agreement_id", "agency_id", "state", "model", "signed"]]  # fmt: skip
-        rows = rows.assign(idx=rows["snapshot_id"].map(index).to_numpy())
+        rows = np.flatnonzero(agreements["kind"].eq(kind).to_numpy(dtype=bool) & kept)
+        idx = pd.Index(snaps["snapshot_id"]).get_indexer(snapshot_ids)[snapshot_codes[rows]]
+        if (idx < 0).any():
+            raise ValueError(f"history: {kind} agreement rows on a snapshot missing from the snapshots table")
         for unit, key in (("agreement", "agreement_id"), ("agency", "agency_id")):
-            spells = _spells(rows[[key, "idx"]], key)
-            attrs = rows.drop_duplicates(key).set_index(key)
-            spells["agency_id"] = spells["id"].map(attrs["agency_id"]) if unit == "agreement" else spells["id"]
-            spells["state"] = spells["id"].map(attrs["state"])
-            spells["model"] = spells["id"].map(attrs["model"]) if unit == "agreement" else pd.NA
-            spells["signed"] = spells["id"].map(attrs["signed"]) if unit == "agreement" else pd.NaT
+            codes, uniques, rank = keys[key]
+            spells, first_row = _coded_spells(codes[rows], rank, idx, len(snaps))
+            spells.insert(0, "id", pd.Series(uniques.take(spells.pop("code").to_numpy())))
+            attrs = rows[first_row]  # each id's first row, as rows.drop_duplicates(key) keeps it
+
+            def attr(col: str) -> pd.Series:
+                return pd.Series(agreements[col].array.take(attrs))
+
+            spells["agency_id"] = attr("agency_id") if unit == "agreement" else spells["id"]
+            spells["state"] = attr("state")
+            spells["model"] = attr("model") if unit == "agreement" else pd.NA
+            spells["signed"] = attr("signed") if unit == "agreement" else pd.NaT
             frames.append(_describe(spells, snaps, unit, kind))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     out = _link_resignings(out)
     return out[COLUMNS].sort_values(["unit", "kind", "id", "spell"], ignore_index=True)
+
+
+def _ranked_codes(values: pd.Series) -> tuple[np.ndarray, object, np.ndarray]:
+    """(codes, uniques, rank): rank[code] orders the distinct values as sort_values does (by text)."""
+    codes, uniques = values.array.factorize()
+    if (codes < 0).any():
+        raise ValueError(f"history: {values.name} is missing on some rows")
+    order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype="int64")
+    rank[order] = np.arange(len(order))
+    return codes, uniques, rank
+
+
+def _coded_spells(codes: np.ndarray, rank: np.ndarray, idx: np.ndarray, n_snaps: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """_spells on codes: one row per spell (code, first_idx, last_idx, n_snapshots, spell) ordered
+    by id text and first snapshot, and for each spell the position of its id's first row."""
+    order = np.argsort(rank)  # rank -> code
+    listed = np.sort(rank[codes] * max(n_snaps, 1) + idx.astype("int64"))
+    listed = listed[np.append(True, listed[1:] != listed[:-1])] if len(listed) else listed  # distinct (id, idx)
+    id_rank, at = listed // max(n_snaps, 1), listed % max(n_snaps, 1)
+    start = np.ones(len(listed), dtype=bool)
+    start[1:] = (id_rank[1:] != id_rank[:-1]) | (at[1:] != at[:-1] + 1)
+    first = np.flatnonzero(start)
+    last = np.append(first[1:], len(listed)).astype("int64")[: len(first)] - 1
+    new_id = np.ones(len(first), dtype=bool)
+    new_id[1:] = id_rank[first][1:] != id_rank[first][:-1]
+    spell_start = np.maximum.accumulate(np.where(new_id, np.arange(len(first)), 0)) if len(first) else first
+    spell_codes = order[id_rank[first]]
+    seen, first_row = np.unique(codes, return_index=True)
+    spells = pd.DataFrame({
+        "code": spell_codes, "first_idx": at[first].astype("int64"), "last_idx": at[last].astype("int64"),
+        "n_snapshots": (last - first + 1).astype("int64"),
+        "spell": (np.arange(len(first)) - spell_start + 1).astype("int64"),
+    })  # fmt: skip
+    return spells, first_row[np.searchsorted(seen, spell_codes)]
 
 
 def _describe(spells: pd.DataFrame, snaps: pd.DataFrame, unit: str, kind: str) -> pd.DataFrame:
@@ -124,13 +173,16 @@ def checks(history: pd.DataFrame, agreements: pd.DataFrame, snapshots: pd.DataFr
     ``only`` limits the count comparison to these snapshot ids (an append checks its new sheets;
     ``agreements`` then needs only their rows).
     """
-    from .qa import _row
+    from .qa import _distinct_per_snapshot, _row
 
     rows = []
-    kept = agreements[~agreements["is_duplicate"]]
+    kept = ~agreements["is_duplicate"].to_numpy(dtype=bool)
+    sid, sids = agreements["snapshot_id"].factorize()
     compared = snapshots["snapshot_id"] if only is None else pd.Index(sorted(only))
     for unit, key in (("agreement", "agreement_id"), ("agency", "agency_id")):
-        want = kept.groupby("snapshot_id")[key].nunique().reindex(compared, fill_value=0)
+        # kept.groupby("snapshot_id")[key].nunique(), on codes; 0 where a snapshot has no kept row
+        want = pd.Series(_distinct_per_snapshot(sid, len(sids), agreements[key], kept), index=sids, dtype="int64")
+        want = want.reindex(compared, fill_value=0)
         got = listed_on(history, snapshots, unit).reindex(want.index, fill_value=0)
         bad = want.index[want.ne(got)]
         rows.append(_row(f"history {unit}s listed = snapshot {unit} count", "all snapshots", len(bad), 0, len(bad) == 0))

@@ -7,6 +7,7 @@ blank support type) without changing any count.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 COLUMNS = ["check", "scope", "value", "expected", "status"]
@@ -26,14 +27,21 @@ def snapshot_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame) -> list[d
     """The checks of each sheet on its own (an archive append runs them on the new sheets only)."""
     rows: list[dict] = []
     # Per-snapshot figures as plain dicts: the loop below runs once per sheet (1,128 in the archive).
-    by_snap = agreements.groupby("snapshot_id", sort=False)
-    counts = by_snap.size().to_dict()
-    agencies = by_snap["agency_id"].nunique().to_dict()
-    model_sum = (agreements.assign(m=agreements["model"].fillna("unstated")).groupby(["snapshot_id", "m"]).size()
-                 .groupby(level=0).sum().to_dict())  # fmt: skip
-    dupes = by_snap["is_duplicate"].sum().to_dict()
-    blank_model = agreements["model"].isna().groupby(agreements["snapshot_id"], sort=False).sum().to_dict()
-    after = (agreements["signed"] > agreements["published"]).groupby(agreements["snapshot_id"], sort=False).sum().to_dict()
+    # Counted on integer codes of snapshot_id (rows without one are left out, as groupby does).
+    snap_codes, sids = agreements["snapshot_id"].factorize()
+    has_sid = snap_codes >= 0
+
+    def per_snapshot(mask) -> dict:
+        """snapshot_id -> number of its rows where ``mask`` holds."""
+        counted = snap_codes[has_sid & np.asarray(mask, dtype=bool)]
+        return dict(zip(sids.tolist(), np.bincount(counted, minlength=len(sids)).tolist()))
+
+    counts = per_snapshot(True)
+    agencies = dict(zip(sids.tolist(), _distinct_per_snapshot(snap_codes, len(sids), agreements["agency_id"]).tolist()))
+    model_sum = per_snapshot(agreements["model"].fillna("unstated").notna().to_numpy())  # groupby size, then summed
+    dupes = per_snapshot(agreements["is_duplicate"].to_numpy(dtype=bool))
+    blank_model = per_snapshot(agreements["model"].isna().to_numpy())
+    after = per_snapshot((agreements["signed"] > agreements["published"]).to_numpy(dtype=bool))
 
     for snap in snapshots.itertuples():
         sid = snap.snapshot_id
@@ -53,6 +61,18 @@ def snapshot_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame) -> list[d
         b = int(blank_model.get(sid, 0))
         rows.append(_row("support type stated", sid, b, 0, b == 0, warn_only=True))
     return rows
+
+
+def _distinct_per_snapshot(sid: np.ndarray, n_snapshots: int, values: pd.Series, rows=None) -> np.ndarray:
+    """Number of distinct non-missing ``values`` on each snapshot's rows (groupby nunique), by
+    snapshot code (sid: snapshot_id factorized, -1 where missing); ``rows``: a mask of rows to count."""
+    codes, uniques = values.factorize()
+    keep = (sid >= 0) & (codes >= 0) if rows is None else rows & (sid >= 0) & (codes >= 0)
+    width = max(len(uniques), 1)
+    pairs = np.sort(sid[keep].astype("int64") * width + codes[keep])
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    return np.bincount(pairs[first] // width, minlength=n_snapshots)
 
 
 def global_checks(states: set[str], snapshots: pd.DataFrame) -> list[dict]:

@@ -6,6 +6,7 @@ are for), so it surfaces as an error and nothing is written.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -57,6 +58,11 @@ SNAPSHOTS = pa.DataFrameSchema(
 )
 
 
+# pandera imports its pandas backend (with hypothesis: ~0.4 s) on the first validate; register it
+# now, so that panel's build does it while its workers parse (panel._import_table_modules).
+pa.DataFrameSchema.register_default_backends(pd.DataFrame)
+
+
 def _validate(schema: pa.DataFrameSchema, df: pd.DataFrame, name: str) -> None:
     try:
         schema.validate(df, lazy=True)
@@ -69,7 +75,61 @@ def _validate(schema: pa.DataFrameSchema, df: pd.DataFrame, name: str) -> None:
         ) from None
 
 
+# Built-in checks that decide each value on its own (what _covering_rows relies on).
+_ONE_VALUE_CHECKS = {
+    "isin", "notin", "str_matches", "str_contains", "str_startswith", "str_endswith", "str_length", "equal_to",
+    "not_equal_to", "greater_than", "greater_than_or_equal_to", "less_than", "less_than_or_equal_to", "in_range",
+}  # fmt: skip
+
+
+def _covering_rows(schema: pa.DataFrameSchema, df: pd.DataFrame) -> pd.DataFrame | None:
+    """The rows of ``df`` that decide ``schema``: the first row of every distinct value of each
+    column with checks, and the first missing value of every column.
+
+    Valid exactly when ``df`` is, for a schema whose checks each look at one value at a time
+    (isin, str_matches, str_length, ge, ...) besides dtype and nullable: a column has the same
+    dtype here, holds every value it holds in ``df`` and a missing value iff ``df`` has one.
+    None when the schema asks more than that (unique values, frame-wide or other checks, strict
+    or ordered columns, coercion) or a column is absent; then the whole table is validated.
+    """
+    columns = schema.columns
+    if len(df) == 0 or schema.checks or schema.unique or schema.index is not None or schema.strict or schema.ordered:
+        return None
+    if schema.coerce or any(c.unique or c.coerce or c.regex for c in columns.values()):
+        return None
+    if any(not (chk.element_wise or chk.name in _ONE_VALUE_CHECKS) or chk.groupby is not None
+           for c in columns.values() for chk in c.checks):  # fmt: skip
+        return None
+    if any(name not in df.columns for name in columns) or not df.columns.is_unique:
+        return None
+    picks = []
+    for name, column in columns.items():
+        values = df[name]
+        missing = values.isna().to_numpy()
+        if missing.any():
+            picks.append([int(np.argmax(missing))])
+        if column.checks:
+            codes, _ = values.factorize()  # codes in order of first appearance, -1 where missing
+            seen = np.maximum.accumulate(codes)
+            new = np.ones(len(codes), dtype=bool)
+            new[1:] = codes[1:] > seen[:-1]
+            new &= codes >= 0
+            picks.append(np.flatnonzero(new))
+    rows = np.sort(np.concatenate(picks).astype("int64")) if picks else np.zeros(0, dtype="int64")
+    rows = rows[np.append(True, rows[1:] != rows[:-1])] if len(rows) else rows
+    return df[list(columns)].iloc[rows]
+
+
 def validate_agreements(df: pd.DataFrame) -> None:
+    """Every value is checked: on the rows that decide the schema (_covering_rows), and on the
+    whole table only if those fail, for its full list of failure cases."""
+    covering = _covering_rows(AGREEMENTS, df)
+    if covering is not None:
+        try:
+            AGREEMENTS.validate(covering, lazy=True)
+            return
+        except Exception:  # reported from the whole table, below
+            pass
     _validate(AGREEMENTS, df, "agreements table")
 
 

@@ -5,15 +5,23 @@ but only a few thousand distinct cells per column), so every rule runs once per 
 value and the result is broadcast back to the rows with integer codes. That keeps the whole
 archive to about a second here, and gives exactly the same table as applying the rules row by
 row. The rules themselves live in normalize.py (cells) and agencies.py (names).
+
+Each column made here (by raw_table, tidy and assign_ids) is ``table[codes]`` for a small table,
+and those codes are kept beside it (see _remember): grouping a column, comparing it or turning it
+into pandas' string type (finalize) then works on the table and the codes, so each raw column
+is hashed once in a build. Those arrays are read-only, which keeps the codes true.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import agencies, normalize
 from .errors import SheetError
@@ -33,6 +41,72 @@ _FAR_FUTURE = dt.date(9999, 12, 31)
 
 Columns = dict[str, np.ndarray]
 
+# ----------------------------------------------------------------------------- integer codes
+
+_CODES: dict[int, tuple] = {}  # id(array) -> (weak reference to it, codes, table, table is distinct)
+
+
+def _remember(values: np.ndarray, codes: np.ndarray, table: np.ndarray, distinct: bool = False) -> np.ndarray:
+    """Record that ``values`` is ``table[codes]`` (arrays made here only) and make it read-only so
+    that stays true. ``distinct``: no value appears twice in ``table``."""
+    values.flags.writeable = False
+    codes.flags.writeable = False
+    key = id(values)
+    _CODES[key] = (weakref.ref(values, lambda _, key=key: _CODES.pop(key, None)), codes, table, distinct)
+    return values
+
+
+def _known(values) -> tuple[np.ndarray, np.ndarray, bool] | None:
+    """(codes, table, distinct) with ``values == table[codes]`` if remembered."""
+    hit = _CODES.get(id(values))
+    return hit[1:] if hit is not None and hit[0]() is values else None
+
+
+def _codes(values) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(codes, table, distinct) with ``values == table[codes]``: remembered, or by pd.factorize."""
+    return _known(values) or (*_factorize(values), True)
+
+
+def _factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize(values, use_na_sentinel=False) with object uniques (its faster form when no
+    value is missing, which gives the same codes)."""
+    values = _objects(values)
+    codes, uniques = pd.factorize(values)
+    if len(codes) and codes.min() < 0:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, _objects(uniques)
+
+
+def _distinct(values) -> tuple[np.ndarray, np.ndarray]:
+    """Codes with one code per distinct value (pd.factorize's notion of equal), and those values."""
+    codes, table, distinct = _codes(values)
+    if distinct:
+        return codes, table
+    table_codes, uniques = _factorize(table)
+    return table_codes[codes], uniques
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique(values) by sorting (numpy 2's hashing np.unique is ~50x slower on 300k int64)."""
+    values = np.sort(values)
+    keep = np.ones(len(values), dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
+
+
+def _each(values, func: Callable) -> np.ndarray:
+    """``[func(v) for v in values]`` as an object array; func runs once per table entry."""
+    codes, table, _ = _codes(values)
+    out = np.fromiter((func(v) for v in table), dtype=object, count=len(table))
+    return _remember(out[codes], codes, out)
+
+
+def _equals(values, value) -> np.ndarray:
+    """``values == value`` row by row (a bool array)."""
+    codes, table, _ = _codes(values)
+    return np.asarray(table == value, dtype=bool)[codes] if len(table) else np.zeros(len(codes), dtype=bool)
+
+
 
 def raw_table(pairs: Iterable[tuple[object, RawSheet]]) -> Columns:
     """One row per data row of every sheet, every cell as ICE printed it (object arrays:
@@ -45,12 +119,20 @@ def raw_table(pairs: Iterable[tuple[object, RawSheet]]) -> Columns:
         "kind": [s.kind for _, s in pairs],
         "published": [dt.date.fromisoformat(e.published) for e, _ in pairs],
     }
-    out = {c: _objects(v).repeat(sizes) for c, v in per_sheet.items()}
+    sheet = np.arange(len(pairs)).repeat(sizes)  # each row's sheet: the codes of the per-sheet columns
+    out = {}
+    for c, v in per_sheet.items():
+        table = _objects(v)
+        out[c] = _remember(table[sheet], sheet, table)
     out["_edition_order"] = np.array([edition_order(e.edition) for e, _ in pairs], dtype="int64").repeat(sizes)
     for c in RAW_COLUMNS:
+        if c == "row":
+            parts = [np.asarray(s.columns[c], dtype="int64") for _, s in pairs]
+            out[c] = np.concatenate(parts) if parts else np.empty(0, dtype="int64")
+            continue
         parts = [_objects(s.columns[c]) for _, s in pairs]
         out[c] = np.concatenate(parts) if parts else np.empty(0, dtype=object)
-    out["row"] = out["row"].astype("int64")
+        out[c] = _remember(out[c], *_factorize(out[c]), distinct=True)
     return out
 
 
@@ -70,37 +152,43 @@ def _objects(values) -> np.ndarray:
 
 def _per_unique(values, func: Callable, n_out: int) -> tuple[list[np.ndarray], np.ndarray, list]:
     """``func`` once per distinct value; returns one row-aligned array per output, plus codes and uniques."""
-    codes, uniques = pd.factorize(_objects(values), use_na_sentinel=False)
-    results = [func(u) for u in uniques]
+    codes, uniques = _distinct(values)
+    return _outputs([func(u) for u in uniques], codes, n_out), codes, list(uniques)
+
+
+def _outputs(results: list, codes: np.ndarray, n_out: int) -> list[np.ndarray]:
+    """Row-aligned arrays (remembered) from one result per table entry (a tuple when n_out > 1)."""
     outs = []
     for i in range(n_out):
         column = np.empty(len(results), dtype=object)
         column[:] = [r[i] for r in results] if n_out > 1 else results
-        outs.append(column[codes])
-    return outs, codes, list(uniques)
+        outs.append(_remember(column[codes], codes, column))
+    return outs
 
 
 def _checked(df: Columns, column: str, func: Callable, n_out: int) -> list[np.ndarray]:
     """Like _per_unique, but a rejected value names the file and row of its first occurrence."""
-    values = df[column]
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    results = []
-    for code, value in enumerate(uniques):
-        try:
-            results.append(func(value))
-        except SheetError as err:
-            first = int(np.flatnonzero(codes == code)[0])
-            raise SheetError(f"row {df['row'][first]}: {err}", path=df["file"][first]) from None
-    outs = []
-    for i in range(n_out):
-        column = np.empty(len(results), dtype=object)
-        column[:] = [r[i] for r in results]
-        outs.append(column[codes])
-    return outs
+    codes, uniques = _distinct(df[column])
+    try:
+        results = [func(value) for value in uniques]
+    except SheetError:  # name the value seen first in the rows, as a row-by-row pass would
+        codes, uniques = pd.factorize(df[column], use_na_sentinel=False)
+        for code, value in enumerate(uniques):
+            try:
+                func(value)
+            except SheetError as err:
+                first = int(np.flatnonzero(codes == code)[0])
+                raise SheetError(f"row {df['row'][first]}: {err}", path=df["file"][first]) from None
+        raise
+    return _outputs(results, codes, n_out)
 
 
 def _corrections(df: Columns, field: str, before: np.ndarray, after: np.ndarray, rule: np.ndarray) -> dict:
-    mask = np.array([bool(r) for r in rule], dtype=bool) if len(rule) else np.zeros(0, dtype=bool)
+    known = _known(rule)
+    if known is not None:
+        mask = np.array([bool(r) for r in known[1]], dtype=bool)[known[0]]
+    else:
+        mask = np.array([bool(r) for r in rule], dtype=bool) if len(rule) else np.zeros(0, dtype=bool)
     after_txt = [("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)) for v in after[mask]]
     return {
         "snapshot_id": df["snapshot_id"][mask],
@@ -120,33 +208,52 @@ def _signed(df: Columns) -> tuple[np.ndarray, np.ndarray]:
     lands after it (year typos, future dates), so the cell is parsed once against a far-future
     date and only rows whose date is later than their sheet are parsed again with their own date.
     """
-    n = len(df["row"])
-    signed = np.full(n, None, dtype=object)
-    flags = np.full(n, "", dtype=object)
-    part = df["kind"] == "participating"
-    if not part.any():
-        return signed, flags
-    idx = np.flatnonzero(part)
-    raw = df["signed_raw"][idx]
-    published = df["published"][idx]
-    (value, rule), _, _ = _per_unique(raw, lambda r: normalize.parse_signed(r, _FAR_FUTURE), 2)
-    late = np.array([v is not None and v > p for v, p in zip(value, published)], dtype=bool)
-    if late.any():
-        pairs = list(zip(raw[late], published[late]))
-        exact = {pair: normalize.parse_signed(*pair) for pair in set(pairs)}
-        value[late] = [exact[p][0] for p in pairs]
-        rule[late] = [exact[p][1] for p in pairs]
-    signed[idx], flags[idx] = value, rule
-    return signed, flags
+    part = _equals(df["kind"], "participating")
+    raw_codes, uniques = _distinct(df["signed_raw"])
+    pending = len(uniques)  # the table entry of pending rows: no date, no flag
+    codes = np.where(part, raw_codes, pending)
+    value = np.full(pending + 1, None, dtype=object)
+    rule = np.full(pending + 1, "", dtype=object)
+    for i in np.flatnonzero(np.bincount(codes[part], minlength=pending + 1)):  # each value participating rows hold, once
+        value[i], rule[i] = normalize.parse_signed(uniques[i], _FAR_FUTURE)
+    late = _later(value, codes, df["published"])
+    if late.any():  # parse again against the row's own sheet date, once per (cell, date)
+        rows = np.flatnonzero(late)
+        exact: dict[tuple, int] = {}
+        for r in rows:
+            pair = (df["signed_raw"][r], df["published"][r])
+            codes[r] = exact.setdefault(pair, len(value) + len(exact))
+        parsed = [normalize.parse_signed(*pair) for pair in exact]
+        value = np.concatenate([value, _objects([v for v, _ in parsed])])
+        rule = np.concatenate([rule, _objects([f for _, f in parsed])])
+    return _remember(value[codes], codes, value), _remember(rule[codes], codes, rule)
+
+
+def _later(value: np.ndarray, codes: np.ndarray, published: np.ndarray) -> np.ndarray:
+    """``value[codes] > published`` row by row where the value is not None."""
+    pub_codes, pub_table, _ = _codes(published)
+    if all(type(v) is dt.date for v in pub_table) and all(v is None or type(v) is dt.date for v in value):
+        days = np.array([-1 if v is None else v.toordinal() for v in value], dtype="int64")
+        return days[codes] > np.array([p.toordinal() for p in pub_table], dtype="int64")[pub_codes]
+    return np.array([v is not None and v > p for v, p in zip(value[codes], published)], dtype=bool)
 
 
 def _link_status(values: np.ndarray) -> np.ndarray:
-    """normalize.link_status per row; the transcriptions' unique web.archive.org URLs skip the lookup."""
-    url = np.fromiter((v[:4] == "http" for v in values), dtype=bool, count=len(values))
-    out = np.full(len(values), "archived url", dtype=object)
-    if (~url).any():
-        out[~url] = _per_unique(values[~url], normalize.link_status, 1)[0][0]
-    return out
+    """normalize.link_status per row; the transcriptions' unique web.archive.org URLs skip the lookup
+    (found by pyarrow's starts_with when every cell is text: 94k distinct URLs in the archive)."""
+    codes, table, _ = _codes(values)
+    try:
+        url = pc.starts_with(pa.array(table, type=pa.large_string()), "http")
+    except (pa.ArrowException, UnicodeError):  # a cell that is not text: the same rule, in Python
+        url = None
+    if url is None or url.null_count:
+        return _each(values, lambda v: "archived url" if v[:4] == "http" else normalize.link_status(v))
+    url = url.to_numpy(zero_copy_only=False)
+    out = np.full(len(table), "archived url", dtype=object)
+    out[~url] = [normalize.link_status(v) for v in table[~url]]
+    status_codes, statuses = _factorize(out)  # the five statuses, not one entry per URL
+    codes = status_codes[codes]
+    return _remember(statuses[codes], codes, statuses, distinct=True)
 
 
 def tidy(raw: Columns | pd.DataFrame, *, ids: Callable | None = None) -> tuple[Columns, pd.DataFrame]:
@@ -158,13 +265,14 @@ def tidy(raw: Columns | pd.DataFrame, *, ids: Callable | None = None) -> tuple[C
     fixes = []
 
     state, name, is_state, rule = _checked(df, "state_raw", normalize.state_lookup, 4)
-    df["state"], df["state_name"], df["is_state"] = state, name, is_state.astype(bool)
-    upper = np.array([n.upper() for n in name], dtype=object) if len(name) else name
+    codes, table, _ = _codes(is_state)
+    df["state"], df["state_name"], df["is_state"] = state, name, table.astype(bool)[codes]
+    upper = _each(name, lambda n: n.upper())
     fixes.append(_corrections(df, "STATE", df["state_raw"], upper, rule))
 
     model, rule = _checked(df, "support_type_raw", normalize.model_lookup, 2)
     df["model"] = model
-    model_name = np.array([normalize.MODELS.get(m) if m is not None else None for m in model], dtype=object)
+    model_name = _each(model, lambda m: normalize.MODELS.get(m) if m is not None else None)
     fixes.append(_corrections(df, "SUPPORT TYPE", df["support_type_raw"], model_name, rule))
 
     (jt, rule), _, _ = _per_unique(df["jurisdiction_type_raw"], normalize.jurisdiction_lookup, 2)
@@ -220,11 +328,17 @@ def _prefix_pairs(keys_by_state: dict[str, set[str]]) -> set[tuple[str, str, str
 
 def _pair_codes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
     """Codes of the distinct (a, b) pairs, and the pairs; integer arithmetic, no tuple per row."""
-    ca, ua = pd.factorize(a, use_na_sentinel=False)
-    cb, ub = pd.factorize(b, use_na_sentinel=False)
-    codes, combined = pd.factorize(ca.astype("int64") * max(len(ub), 1) + cb)
+    codes, combined, ua, ub = _combine(a, b)
     width = max(len(ub), 1)
     return codes, [(ua[c // width], ub[c % width]) for c in combined]
+
+
+def _combine(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Codes of the distinct (a, b) pairs, first seen first, and each pair as code_a * len(ub) + code_b."""
+    ca, ua = _distinct(a)
+    cb, ub = _distinct(b)
+    codes, combined = pd.factorize(ca.astype("int64") * max(len(ub), 1) + cb)
+    return codes, combined, ua, ub
 
 
 def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None, base: dict | None = None) -> tuple[Columns | pd.DataFrame, pd.DataFrame]:
@@ -253,16 +367,15 @@ def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None, base: di
     candidates = _prefix_pairs(keys_by_state)
     cooccur = set(base["cooccur"]) if base else set()
     if candidates:
-        canon_rows = _objects(pair_canon)[pair_codes]
-        group = [f"{sid}|{m}" for sid, m in zip(cols["snapshot_id"], cols["model"])]
-        cooccur |= _cooccurring(cols["state"], canon_rows, group, candidates)
+        cooccur |= _cooccurring_pairs(cols, pair_codes, pairs, pair_canon, candidates)
     truncated = agencies.truncation_map(keys_by_state, cooccur)
     full = [truncated.get((s, c), c) for (_, s), c in zip(pairs, pair_canon)]
     pair_rule = ["agency_truncated" if f != c else r for f, c, r in zip(full, pair_canon, pair_rule)]
     pair_id = _objects([f"{s}:{agencies.slug(f)}" for (_, s), f in zip(pairs, full)])
 
-    cols["agency_id"] = pair_id[pair_codes] if pairs else np.empty(0, dtype=object)
-    rule = _objects(pair_rule)[pair_codes] if pairs else np.empty(0, dtype=object)
+    cols["agency_id"] = _remember(pair_id[pair_codes], pair_codes, pair_id) if pairs else np.empty(0, dtype=object)
+    pair_rule = _objects(pair_rule)
+    rule = _remember(pair_rule[pair_codes], pair_codes, pair_rule) if pairs else np.empty(0, dtype=object)
     stats = None if context is None else context.setdefault("names", {})
     cols["agency_name"] = agency_id_names(cols, stats, base["names"] if base else None)
     if context is not None:
@@ -271,18 +384,52 @@ def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None, base: di
         context["cooccur"] = cooccur
     fixes = _corrections(cols, "LAW ENFORCEMENT AGENCY", cols["agency_raw"], cols["agency_name"], rule)
 
-    codes_s, uniques_s = pd.factorize(_objects(cols["signed"]), use_na_sentinel=False)
-    signed_txt = _objects([u.isoformat() if u is not None and not pd.isna(u) else "undated" for u in uniques_s])
-    suffix = np.where(cols["kind"] == "participating", signed_txt[codes_s] if n else signed_txt, "pending").astype(object)
-    model_txt = _objects(["unstated" if m is None or (isinstance(m, float) and np.isnan(m)) else m for m in cols["model"]])
-    cols["agreement_id"] = cols["agency_id"] + ":" + model_txt + ":" + suffix
-    dup_codes, _ = _pair_codes(cols["snapshot_id"], cols["agreement_id"])
+    cols["agreement_id"] = _agreement_ids(cols)
+    dup_codes = _combine(cols["snapshot_id"], cols["agreement_id"])[0]
     first = np.zeros(n, dtype=bool)
     first[np.unique(dup_codes, return_index=True)[1]] = True
     cols["is_duplicate"] = ~first
     cols.pop("_edition_order", None)
     out = pd.DataFrame(cols) if as_frame else cols
     return out, pd.DataFrame(fixes, columns=CORRECTION_COLUMNS)
+
+
+def _agreement_ids(cols: Columns) -> np.ndarray:
+    """agency_id:model:signed date ("unstated", "undated"; "pending" on pending sheets), built once
+    per distinct (agency_id, model, date) and broadcast to the rows."""
+    ids, ids_table, _ = _codes(cols["agency_id"])
+    models, model_table, _ = _codes(cols["model"])
+    signed, signed_table, _ = _codes(cols["signed"])
+    model_txt = _objects(["unstated" if m is None or (isinstance(m, float) and np.isnan(m)) else m for m in model_table])
+    dates = (u.isoformat() if u is not None and not pd.isna(u) else "undated" for u in signed_table)
+    suffix_txt = _objects([*dates, "pending"])
+    suffix = np.where(_equals(cols["kind"], "participating"), signed, len(signed_table))
+    n_models, n_suffixes = max(len(model_table), 1), len(suffix_txt)
+    first, first_pairs = pd.factorize(ids.astype("int64") * n_models + models)  # two steps: no int64 overflow
+    codes, combined = pd.factorize(first.astype("int64") * n_suffixes + suffix)
+    pair = first_pairs[combined // n_suffixes]
+    table = ids_table[pair // n_models] + ":" + model_txt[pair % n_models] + ":" + suffix_txt[combined % n_suffixes]
+    table = _objects(table)
+    return _remember(table[codes], codes, table)
+
+
+def _cooccurring_pairs(cols: Columns, pair_codes: np.ndarray, pairs: list, pair_canon: list, candidates: set) -> set:
+    """_cooccurring on codes: the (snapshot, model) group of each row as the same "sid|model" text,
+    built once per distinct (snapshot, model); the rows of each (state, key) reduced to their groups."""
+    wanted = {(s, k) for s, a, b in candidates for k in (a, b)}
+    keys = [(s, c) for (_, s), c in zip(pairs, pair_canon)]
+    rows = np.flatnonzero(np.array([k in wanted for k in keys], dtype=bool)[pair_codes])
+    sid_codes, sids = _distinct(cols["snapshot_id"])
+    model_codes, models = _distinct(cols["model"])
+    width = max(len(models), 1)
+    combo_codes, combos = pd.factorize(sid_codes[rows].astype("int64") * width + model_codes[rows])
+    text = _objects([f"{sids[c // width]}|{models[c % width]}" for c in combos])
+    text_codes, _ = pd.factorize(text)  # one group per distinct text, as _cooccurring has it
+    n_groups = max(len(text), 1)
+    where: dict[tuple[str, str], set] = {}
+    for v in _sorted_unique(pair_codes[rows].astype("int64") * n_groups + text_codes[combo_codes]).tolist():
+        where.setdefault(keys[v // n_groups], set()).add(v % n_groups)
+    return {(s, a, b) for s, a, b in candidates if where.get((s, a), set()) & where.get((s, b), set())}
 
 
 def agency_id_names(cols: Columns, stats_out: dict | None = None, base: dict | None = None) -> np.ndarray:
@@ -293,8 +440,7 @@ def agency_id_names(cols: Columns, stats_out: dict | None = None, base: dict | N
     """
     n = len(cols["row"])
     order = cols["_edition_order"] if "_edition_order" in cols else np.zeros(n, dtype="int64")
-    published = pd.to_datetime(pd.Series(cols["published"], dtype=object)).to_numpy()
-    when = (published + np.asarray(order, dtype="int64").astype("timedelta64[s]")).astype("datetime64[ns]").astype("int64")
+    when = (_datetimes(cols["published"]) + np.asarray(order, dtype="int64").astype("timedelta64[s]")).astype("datetime64[ns]").astype("int64")
     pair_codes, pairs = _pair_codes(cols["agency_id"], cols["agency"])
     stats = dict(base or {})
     if pairs:
@@ -307,7 +453,8 @@ def agency_id_names(cols: Columns, stats_out: dict | None = None, base: dict | N
     if not pairs:
         return np.empty(0, dtype=object)
     best = display_names(stats)
-    return _objects([best[p[0]] for p in pairs])[pair_codes]
+    names = _objects([best[p[0]] for p in pairs])
+    return _remember(names[pair_codes], pair_codes, names)
 
 
 def display_names(stats: dict) -> dict[str, str]:
@@ -320,17 +467,30 @@ def display_names(stats: dict) -> dict[str, str]:
     return {agency_id: key[2] for agency_id, key in best.items()}
 
 
+def _datetimes(values) -> np.ndarray:
+    """``pd.to_datetime(pd.Series(values, dtype=object)).to_numpy()``, each table entry converted
+    once when every entry is a date or None (which always gives datetime64[s])."""
+    known = _known(values)
+    if known is None or not all(v is None or type(v) is dt.date for v in known[1]):
+        return pd.to_datetime(pd.Series(values, dtype=object)).to_numpy()
+    codes, table, _ = known
+    return pd.to_datetime(pd.Series(table, dtype=object)).to_numpy()[codes]
+
+
 STRING_COLUMNS = ("model", "jurisdiction_type", "county")
 
 
 def finalize(df: Columns | pd.DataFrame) -> pd.DataFrame:
     """The agreements table: typed columns, rows ordered by kind, date, snapshot and row."""
     cols = columns_of(df)
-    order = np.lexsort((cols["row"], cols["snapshot_id"].astype(str),
-                        pd.to_datetime(pd.Series(cols["published"], dtype=object)).to_numpy(),
-                        cols["kind"].astype(str)))  # fmt: skip
+    order = np.lexsort((cols["row"], _text_rank(cols["snapshot_id"]), _datetimes(cols["published"]),
+                        _text_rank(cols["kind"])))  # fmt: skip
     out = {}
     for col in AGREEMENT_COLUMNS:
+        known = _known(cols[col])
+        if known is not None and col not in ("row", "is_state", "is_duplicate"):
+            out[col] = _from_table(col, known[1], known[0][order])
+            continue
         values = np.asarray(cols[col])[order]
         if col in ("signed", "published"):
             out[col] = pd.to_datetime(pd.Series(values, dtype=object))
@@ -343,3 +503,22 @@ def finalize(df: Columns | pd.DataFrame) -> pd.DataFrame:
         else:
             out[col] = pd.Series(values, dtype="str")
     return pd.DataFrame(out)
+
+
+def _from_table(col: str, table: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """finalize's typed Series of ``table[codes]``: the table converted once, then taken by codes
+    (pandas converts a column one value at a time, so this is the same column)."""
+    if col in ("signed", "published"):
+        if all(v is None or type(v) is dt.date for v in table):  # -> datetime64[s], as _datetimes
+            return pd.Series(pd.to_datetime(pd.Series(table, dtype=object)).to_numpy()[codes])
+        return pd.to_datetime(pd.Series(table[codes], dtype=object))
+    return pd.Series(pd.array(table, dtype="string" if col in STRING_COLUMNS else "str").take(codes))
+
+
+def _text_rank(values) -> np.ndarray:
+    """A sort key ordering rows as ``values.astype(str)`` does (equal text, equal key)."""
+    known = _known(values)
+    if known is None:
+        return values.astype(str)
+    codes, table, _ = known
+    return np.unique(table.astype(str), return_inverse=True)[1].reshape(-1)[codes]
