@@ -141,14 +141,16 @@ def _link_resignings(hist: pd.DataFrame) -> pd.DataFrame:
         return hist
     later = pairs["signed_new"].notna() & pairs["signed"].notna() & (pairs["signed_new"] > pairs["signed"])
     pairs["new_status"] = np.where(later, "re-signed", "signed date changed")
-    old_key = pd.MultiIndex.from_frame(hist[["unit", "kind", "id", "spell"]])
-    for (status, old_id, old_spell, new_id, new_spell) in pairs[["new_status", "id", "spell", "id_new", "spell_new"]].itertuples(index=False):
-        at = old_key.get_loc(("agreement", "participating", old_id, old_spell))
-        hist.iat[at, hist.columns.get_loc("status")] = status
-        hist.iat[at, hist.columns.get_loc("replaced_by")] = new_id
-        new_at = old_key.get_loc(("agreement", "participating", new_id, new_spell))
-        hist.iat[new_at, hist.columns.get_loc("replaces")] = old_id
-    return hist
+    where = dict(zip(zip(agr["id"].tolist(), agr["spell"].tolist()), agr.index.tolist()))  # (id, spell) -> label
+    old = [where[k] for k in zip(pairs["id"].tolist(), pairs["spell"].tolist())]
+    new = [where[k] for k in zip(pairs["id_new"].tolist(), pairs["spell_new"].tolist())]
+    linked = ["status", "replaced_by", "replaces"]
+    dtypes = hist[linked].dtypes.to_dict()
+    hist[linked] = hist[linked].astype(object)  # set by label in one step each, then typed back
+    hist.loc[old, "status"] = pairs["new_status"].to_numpy()
+    hist.loc[old, "replaced_by"] = pairs["id_new"].to_numpy(dtype=object)
+    hist.loc[new, "replaces"] = pairs["id"].to_numpy(dtype=object)
+    return hist.astype(dtypes)
 
 
 def listed_on(history: pd.DataFrame, snapshots: pd.DataFrame, unit: str = "agreement") -> pd.Series:
@@ -157,8 +159,8 @@ def listed_on(history: pd.DataFrame, snapshots: pd.DataFrame, unit: str = "agree
     for kind, snaps in snapshots.sort_values(["published", "edition_order", "snapshot_id"]).groupby("kind"):
         order = {s: i for i, s in enumerate(snaps["snapshot_id"])}
         h = history[(history["unit"] == unit) & (history["kind"] == kind)]
-        first = h["first_snapshot"].map(order).to_numpy()
-        last = h["last_snapshot"].map(order).to_numpy()
+        first = h["first_snapshot"].map(order).to_numpy(dtype="int64")
+        last = h["last_snapshot"].map(order).to_numpy(dtype="int64")
         delta = np.zeros(len(order) + 1, dtype="int64")
         np.add.at(delta, first, 1)
         np.add.at(delta, last + 1, -1)

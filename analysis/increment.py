@@ -149,7 +149,10 @@ def append(sheets: list[RawFile], *, quiet: bool = False):
     position = pd.Series(range(len(snaps)), index=snaps["snapshot_id"].to_numpy())
     per_sheet = pd.concat([built_qa, pd.DataFrame(qa.snapshot_checks(rows, new_snaps), columns=qa.COLUMNS)], ignore_index=True)
     per_sheet = per_sheet.assign(at=per_sheet["scope"].map(position)).dropna(subset=["at"])  # the cross-sheet rows are redone
-    crossing = qa.global_checks({state for _, state in context["pairs"]}, snaps) + history.checks(hist, rows, snaps, only=new_ids)
+    # The history checks need only the ids whose spells the new sheets touched: the rest passed before, unchanged.
+    moved = hist["last_snapshot"].isin(new_ids) | hist["removed_by_snapshot"].isin(new_ids)
+    touched = hist[hist["id"].isin(set(hist.loc[moved, "id"]))]
+    crossing = qa.global_checks({state for _, state in context["pairs"]}, snaps) + history.checks(touched, rows, snaps, only=new_ids)
     qa_table = pd.concat([per_sheet.sort_values("at", kind="stable").drop(columns="at"), pd.DataFrame(crossing, columns=qa.COLUMNS)],
                          ignore_index=True)  # fmt: skip
     panel.check_qa(qa_table)
