@@ -3,7 +3,9 @@
 A command-line query on the archive would otherwise spend a second importing pandas and
 reading 337k rows to print one number. ``build`` writes counts.sqlite beside the tables (every
 snapshot x unit x grouping, computed with the same rules as query.count, which a test checks),
-and the CLI answers from it in well under 0.3 s. Nothing here imports pandas except write().
+and the CLI answers from it in well under 0.3 s. Only the writing side (snapshot_rows) imports
+pandas and numpy; it counts on integer codes and writes the JSON from pieces, not with groupby and
+json.dumps, which took ~1 s of every archive build.
 sqlite (standard library) gives an indexed lookup of the sheet in force without reading the rest;
 the file is written to a temp name and renamed, like every output.
 """
@@ -20,6 +22,7 @@ FILE = "counts.sqlite"  # one row per snapshot: its metadata and every count, as
 UNITS = ("agreements", "agencies")
 CACHED = ("state", "model")  # groupings kept in the cache besides the totals
 SNAPSHOT_FIELDS = ("snapshot_id", "file", "kind", "published", "edition", "edition_order", "source_note", "also_live_on")
+_COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode  # json.dumps(..., same options), less overhead
 
 
 def write(agreements, snapshots, out_dir: Path) -> Path:
@@ -48,43 +51,50 @@ def meta_of(values: dict) -> dict:
 def snapshot_rows(agreements, snapshots) -> tuple[dict, list[tuple]]:
     """(state code -> name, one sqlite row per snapshot): the rows an append adds for new sheets.
 
-    Each text column is factorized once and counted with numpy on the integer codes (groupby on
-    the arrow-backed columns took ~1 s on the archive). The numbers, the groups and their order
-    (keys ascending, as factorize(sort=True) and so groupby(sort=True) sort them) are groupby's.
+    Each text column is factorized once and counted with numpy on the codes; the rows are
+    byte for byte those of groupby(sort=True) and json.dumps(sort_keys=True): the same numbers,
+    groups and key order (factorize(sort=True) sorts as groupby does), which
+    tests/test_counts_cache.py checks against that version. Row order does not matter.
     """
     import numpy as np
-    import pandas as pd
 
-    sid, sids = pd.factorize(agreements["snapshot_id"])
-    agency, agencies = pd.factorize(agreements["agency_id"])
-    state, state_keys = pd.factorize(agreements["state"], sort=True)
+    sid, sids = _codes(agreements["snapshot_id"])
+    agency, agencies = _codes(agreements["agency_id"])
+    state, state_keys = _codes(agreements["state"], sort=True)
     model, model_keys = _model_codes(agreements["model"])
     is_state = agreements["is_state"].to_numpy(dtype=bool)
-    # Codes shifted by one: 0 is a missing value, which groupby leaves out (row 0 / column 0 dropped).
-    n, ks, km = len(sids) + 1, len(state_keys) + 1, len(model_keys) + 1
-    sid1, agency1 = sid + 1, agency + 1
-    by_state, by_model = sid1 * ks + state + 1, sid1 * km + model + 1
-    totals = [c[1:].tolist() for c in _by_group(sid1, n, agency1, len(agencies))]
-    tables = {"state": _lists(*(c.reshape(n, ks)[1:, 1:] for c in _by_group(by_state, n * ks, agency1, len(agencies))), state_keys),
-              "model": _lists(*(c.reshape(n, km)[1:, 1:] for c in _by_group(by_model, n * km, agency1, len(agencies))), model_keys)}  # fmt: skip
-    states = (np.bincount(by_state[is_state], minlength=n * ks).reshape(n, ks)[1:, 1:] > 0).sum(axis=1).tolist()
-    i, j = np.nonzero(np.bincount(by_state[~is_state], minlength=n * ks).reshape(n, ks)[1:, 1:])
+    n, ns, nm = len(sids) + 1, len(state_keys) + 1, len(model_keys) + 1
+    by_state = sid * ns + state  # flat snapshot x state codes
+    per_sid, per_state, per_model = _agencies(sid, n, agency, len(agencies) + 1, state, ns, model, nm)
+    state_lists = _json_lists(np.bincount(by_state, minlength=n * ns), per_state, n, state_keys)
+    model_lists = _json_lists(np.bincount(sid * nm + model, minlength=n * nm), per_model, n, model_keys)
+    counts = list(map(_counts_json, per_sid[1:].tolist(), model_lists["agencies"], state_lists["agencies"],
+                      np.bincount(sid, minlength=n)[1:].tolist(), model_lists["agreements"], state_lists["agreements"]))  # fmt: skip
+    states = (np.bincount(by_state[is_state], minlength=n * ns).reshape(n, ns)[1:, 1:] > 0).sum(axis=1).tolist()
+    snap, code = np.nonzero(np.bincount(by_state[~is_state], minlength=n * ns).reshape(n, ns)[1:, 1:])
     territories: dict[int, list] = {}
-    for a, b in zip(i.tolist(), np.asarray(state_keys, dtype=object)[j].tolist()):
-        territories.setdefault(a, []).append(b)
+    for s, name in zip(snap.tolist(), np.asarray(state_keys, dtype=object)[code].tolist()):
+        territories.setdefault(s, []).append(name)
     index = {s: i for i, s in enumerate(sids.tolist())}
     rows = []
     for meta in _metas(snapshots):
         i = index.get(meta["snapshot_id"])
         if i is None:  # a snapshot without agreement rows
-            counts = {u: {"": 0, **{g: [] for g in CACHED}} for u in UNITS}
-            data = {"meta": meta, "states": 0, "territories": [], "counts": counts}
+            rest = {"meta": meta, "states": 0, "territories": []}
+            data = '{"counts":' + _counts_json(0, "[]", "[]", 0, "[]", "[]") + "," + _COMPACT(rest)[1:]
         else:
-            counts = {u: {"": totals[k][i], **{g: tables[g][u][i] for g in CACHED}} for k, u in enumerate(UNITS)}
-            data = {"meta": meta, "states": states[i], "territories": sorted(territories.get(i, [])), "counts": counts}
-        rows.append((meta["snapshot_id"], meta["kind"], meta["published"], meta["edition_order"],
-                     json.dumps(data, sort_keys=True, separators=(",", ":"))))  # fmt: skip
+            rest = {"meta": meta, "states": states[i], "territories": sorted(territories.get(i, []))}
+            data = '{"counts":' + counts[i] + "," + _COMPACT(rest)[1:]  # = _COMPACT(data): "counts" sorts first
+        rows.append((meta["snapshot_id"], meta["kind"], meta["published"], meta["edition_order"], data))
     return _state_names(agreements, state, state_keys), rows
+
+
+def _counts_json(agencies: int, agencies_by_model: str, agencies_by_state: str, agreements: int,
+                 agreements_by_model: str, agreements_by_state: str) -> str:  # fmt: skip
+    """_COMPACT of a snapshot's counts {unit: {"": total, grouping: [[key, n], ...]}} (UNITS x
+    CACHED), given each list in JSON already; the keys in the order sort_keys puts them."""
+    return (f'{{"agencies":{{"":{agencies},"model":{agencies_by_model},"state":{agencies_by_state}}},'
+            f'"agreements":{{"":{agreements},"model":{agreements_by_model},"state":{agreements_by_state}}}}}')
 
 
 def _metas(snapshots) -> list[dict]:
@@ -94,51 +104,86 @@ def _metas(snapshots) -> list[dict]:
     return [meta_of(dict(zip(fields, values))) for values in zip(*(ordered[f].tolist() for f in fields))]
 
 
+# Codes below are shifted by one: 0 is a missing value, which groupby leaves out of every group.
+
+
+def _codes(values, sort: bool = False):
+    """(codes + 1, the distinct values)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, sort=sort)
+    return codes + 1, uniques
+
+
 def _model_codes(model):
-    """Codes and sorted labels of the model column, a missing model counted as "unstated"."""
+    """_codes of the model column, sorted, a missing model counted as "unstated" (as fillna did)."""
     import pandas as pd
 
     codes, uniques = pd.factorize(model)  # missing -> -1, which takes the label appended last
     order, labels = pd.factorize(pd.array([*uniques.tolist(), "unstated"], dtype=model.dtype), sort=True)
-    return order[codes], labels
+    return order[codes] + 1, labels
 
 
-def _by_group(group, size: int, agency1, n_agencies: int) -> tuple:
-    """(rows, distinct agencies) per group code < size; agency1: agency codes + 1 (0, missing, not counted)."""
+def _agencies(sid, n: int, agency, na: int, state, ns: int, model, nm: int) -> tuple:
+    """Distinct agencies per snapshot, per snapshot x state and per snapshot x model (flat:
+    sid * ns + state, sid * nm + model), from one sort of the (snapshot, agency, state, model)
+    codes (np.unique is far slower)."""
     import numpy as np
 
-    pairs = np.sort(group * (n_agencies + 1) + agency1)  # sorted, then unique: np.unique is far slower here
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
-    pairs = pairs[pairs % (n_agencies + 1) > 0]
-    return np.bincount(group, minlength=size), np.bincount(pairs // (n_agencies + 1), minlength=size)
+    key = sid.astype(np.int32 if n * na * ns * nm < 2**31 else np.int64)  # narrower sorts faster
+    for codes, size in ((agency, na), (state, ns), (model, nm)):
+        key *= size
+        key += codes
+    key.sort()
+    quads = _unique_sorted(key)
+    if not agency.all():
+        quads = quads[quads // (nm * ns) % na > 0]  # an agency, not a missing value
+    with_state = _unique_sorted(quads // nm)  # (snapshot, agency, state), sorted
+    pairs = _unique_sorted(with_state // ns)  # (snapshot, agency)
+    with_model = quads // (nm * ns) * nm + quads % nm  # (snapshot, agency, model)
+    if len(with_state) != len(pairs):  # sorted already unless an agency has two states in a snapshot
+        with_model.sort()
+    with_model = _unique_sorted(with_model)
+    return (np.bincount(pairs // na, minlength=n),
+            np.bincount(with_state // (ns * na) * ns + with_state % ns, minlength=n * ns),
+            np.bincount(with_model // (nm * na) * nm + with_model % nm, minlength=n * nm))  # fmt: skip
 
 
-def _lists(rows, agencies, labels) -> dict[str, list[list]]:
-    """unit -> per snapshot code, [(key, count), ...] for its groups with rows (rows, agencies:
-    snapshot x key matrices, keys in ``labels`` order); json writes the tuples as lists."""
+def _unique_sorted(codes):
+    """The distinct values of a sorted array."""
     import numpy as np
 
+    first = np.empty(len(codes), dtype=bool)
+    first[:1] = True
+    np.not_equal(codes[1:], codes[:-1], out=first[1:])
+    return codes[first]
+
+
+def _json_lists(rows, agencies, n: int, labels) -> dict[str, list[str]]:
+    """unit -> per snapshot, its [[key, count], ...] in JSON, for the groups with rows (rows,
+    agencies: flat snapshot x key counts, keys in ``labels`` order)."""
+    import numpy as np
+
+    rows, agencies = (c.reshape(n, len(labels) + 1)[1:, 1:] for c in (rows, agencies))
     i, j = np.nonzero(rows)  # row-major: by snapshot, then key
-    bounds = np.searchsorted(i, np.arange(rows.shape[0] + 1)).tolist()
-    keys = np.asarray(labels, dtype=object)[j].tolist()
+    bounds = np.searchsorted(i, np.arange(n)).tolist()
+    keys = np.asarray([json.dumps(k) for k in labels.tolist()], dtype=object)[j].tolist()
     out = {}
     for unit, values in (("agreements", rows[i, j]), ("agencies", agencies[i, j])):
-        pairs = list(zip(keys, values.tolist()))
-        out[unit] = [pairs[a:b] for a, b in zip(bounds, bounds[1:])]
+        items = [f"[{k},{v}]" for k, v in zip(keys, values.tolist())]
+        out[unit] = ["[" + ",".join(items[a:b]) + "]" for a, b in zip(bounds, bounds[1:])]
     return out
 
 
 def _state_names(agreements, state, state_keys) -> dict:
     """state code -> state name: each state's one name (drop_duplicates, as before, when some state has two)."""
     import numpy as np
-    import pandas as pd
 
-    name, name_keys = pd.factorize(agreements["state_name"])
-    k, nn = len(state_keys), len(name_keys)
-    if k and nn and (state >= 0).all() and (name >= 0).all():
-        seen = np.bincount(state * nn + name, minlength=k * nn).reshape(k, nn) > 0
-        if (seen.sum(axis=1) == 1).all():
-            return dict(zip(state_keys.tolist(), np.asarray(name_keys, dtype=object)[seen.argmax(axis=1)].tolist()))
+    name, name_keys = _codes(agreements["state_name"])
+    ns, nn = len(state_keys) + 1, len(name_keys) + 1
+    seen = np.bincount(state * nn + name, minlength=ns * nn).reshape(ns, nn) > 0
+    if len(state_keys) and not seen[0].any() and not seen[:, 0].any() and (seen.sum(axis=1)[1:] == 1).all():
+        return dict(zip(state_keys.tolist(), np.asarray(name_keys, dtype=object)[seen[1:, 1:].argmax(axis=1)].tolist()))
     pairs = agreements[["state", "state_name"]].drop_duplicates()
     return dict(zip(pairs["state"].tolist(), pairs["state_name"].tolist()))
 
@@ -149,6 +194,9 @@ def write_rows(path: Path, rows: list[tuple]) -> Path:
 
     with atomic.atomic_path(path) as tmp:
         con = sqlite3.connect(tmp)
+        # A temp file that is renamed into place once whole: sqlite's own journal and syncs add nothing.
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
         con.execute("CREATE TABLE snapshots (snapshot_id TEXT PRIMARY KEY, kind TEXT, published TEXT, "
                     "edition_order INTEGER, data TEXT)")  # fmt: skip
         con.execute("CREATE INDEX by_day ON snapshots (kind, published, edition_order)")
