@@ -111,3 +111,50 @@ def test_new_parts_keep_the_first_parts_schema(project):
     assert [p.name for p in parts] == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet", "part-00003.parquet"]
     schemas = [pq.read_schema(p) for p in parts]
     assert all(s.equals(schemas[0]) for s in schemas)
+
+
+def test_an_append_stopped_at_any_step_leaves_the_built_panel_whole(project, monkeypatch):
+    """Every file an append writes is committed by a rename; failing at each one in turn (and at
+    the final exchange) must leave the panel as it was, and the next build must complete."""
+    import os
+
+    from analysis import atomic
+
+    entries = days(project, [[A, B, C], [A, B, C], [A2, C]])
+    panel.build(entries[:2], quiet=True)
+    saved = project.parent / "saved"
+    shutil.copytree(panel.archive_dir(), saved)
+    before = read_all()
+    real_replace, real_exchange = os.replace, atomic._exchange
+    calls: list[str] = []
+    monkeypatch.setattr(os, "replace", lambda src, dst: calls.append(str(dst)) or real_replace(src, dst))
+    panel.build(entries, quiet=True)  # an uninterrupted append, to count its steps
+    steps = len(calls) + 1  # every rename, then the exchange of the staging folder
+    assert len(calls) >= 9  # parse pack, new part, snapshots, history, corrections, qa, counts, context, manifest
+
+    for stop in range(1, steps + 1):
+        shutil.rmtree(panel.archive_dir())
+        shutil.copytree(saved, panel.archive_dir())
+        seen = [0]
+
+        def replace(src, dst, stop=stop):
+            seen[0] += 1
+            if seen[0] == stop:
+                raise OSError(f"stopped at rename {stop}")
+            return real_replace(src, dst)
+
+        def exchange(a, b, stop=stop):
+            if stop == steps:
+                raise OSError("stopped at the exchange")
+            return real_exchange(a, b)
+
+        monkeypatch.setattr(os, "replace", replace)
+        monkeypatch.setattr(atomic, "_exchange", exchange)
+        with pytest.raises(OSError):
+            panel.build(entries, quiet=True)
+        assert differences(read_all(), before) == [], stop
+        assert not [p.name for p in panel.archive_dir().parent.iterdir() if p.name.startswith(".")], stop  # no staging left
+    monkeypatch.setattr(os, "replace", real_replace)
+    monkeypatch.setattr(atomic, "_exchange", real_exchange)
+    assert "appended 1 sheet(s)" in panel.build(entries, quiet=True).message
+    assert differences(read_all(), full_build(entries)) == []
