@@ -8,10 +8,11 @@ the curated build (agreements, snapshots, corrections, qa) plus history.parquet 
   is kept (``also_live_on``, ``names``), and ``confirmed_until`` is the last date the bytes were
   seen live, which is what staleness is measured from.
 - **Fast and incremental.** Parsing is the slow part, so each file is parsed once per reader
-  version (sheets.py + layouts.py) and kept in a cache keyed by sha256; new files are parsed in
-  a process pool of one worker per core. Cleaning runs on the whole panel each time (tidy.py
-  works per distinct cell value, so that is cheap), and a build whose inputs and code are
-  unchanged returns before importing pandas.
+  version (sheets.py + layouts.py) and kept in a cache of packs keyed by sha256; many new files
+  are parsed in a process pool of one worker per core. A build whose inputs and code are
+  unchanged returns before importing pandas; new sheets later than the built ones are appended
+  (increment.py); anything else cleans the whole panel again from the cache (tidy.py works on
+  codes per distinct cell value, so that is cheap).
 """
 
 from __future__ import annotations
