@@ -128,71 +128,141 @@ def _describe(spells: pd.DataFrame, snaps: pd.DataFrame, unit: str, kind: str) -
 
 
 def _link_resignings(hist: pd.DataFrame) -> pd.DataFrame:
-    """Link a removed participating agreement to the same agency+model under a new signed date."""
-    agr = hist[(hist["unit"] == "agreement") & (hist["kind"] == "participating")]
-    ended = agr[agr["status"] == "removed"][["id", "spell", "agency_id", "model", "signed", "first_idx", "last_idx"]]
-    started = agr[["id", "spell", "agency_id", "model", "signed", "first_idx"]]
-    pairs = ended.merge(started, on=["agency_id", "model"], suffixes=("", "_new"))
-    pairs = pairs[(pairs["id"] != pairs["id_new"]) & (pairs["first_idx_new"] > pairs["first_idx"])
-                  & (pairs["first_idx_new"] <= pairs["last_idx"] + 1)]  # fmt: skip
-    pairs = pairs.sort_values(["first_idx_new", "id_new"]).drop_duplicates(["id", "spell"])  # first candidate wins
-    pairs = pairs.drop_duplicates(["id_new", "spell_new"])  # one predecessor per new spell
-    if pairs.empty:
+    """Link a removed participating agreement to the same agency+model under a new signed date
+    (hist has first_idx / last_idx: each spell's snapshot positions, see link_resignings)."""
+    from .columns import objects
+
+    col = {c: objects(hist[c]).copy() for c in ("unit", "kind", "status", "id", "agency_id", "model", "replaced_by", "replaces")}
+    col |= {"signed": hist["signed"].to_numpy(), "first_idx": hist["first_idx"].to_numpy(dtype="int64"),
+            "last_idx": hist["last_idx"].to_numpy(dtype="int64")}  # fmt: skip
+    if not link_resignings(col):
         return hist
-    later = pairs["signed_new"].notna() & pairs["signed"].notna() & (pairs["signed_new"] > pairs["signed"])
-    pairs["new_status"] = np.where(later, "re-signed", "signed date changed")
-    where = dict(zip(zip(agr["id"].tolist(), agr["spell"].tolist()), agr.index.tolist()))  # (id, spell) -> label
-    old = [where[k] for k in zip(pairs["id"].tolist(), pairs["spell"].tolist())]
-    new = [where[k] for k in zip(pairs["id_new"].tolist(), pairs["spell_new"].tolist())]
-    linked = ["status", "replaced_by", "replaces"]
-    dtypes = hist[linked].dtypes.to_dict()
-    hist[linked] = hist[linked].astype(object)  # set by label in one step each, then typed back
-    hist.loc[old, "status"] = pairs["new_status"].to_numpy()
-    hist.loc[old, "replaced_by"] = pairs["id_new"].to_numpy(dtype=object)
-    hist.loc[new, "replaces"] = pairs["id"].to_numpy(dtype=object)
-    return hist.astype(dtypes)
+    dtypes = hist.dtypes
+    return hist.assign(**{c: pd.array(col[c], dtype=dtypes[c]) for c in ("status", "replaced_by", "replaces")})
 
 
-def listed_on(history: pd.DataFrame, snapshots: pd.DataFrame, unit: str = "agreement") -> pd.Series:
-    """How many ids the history says were listed on each snapshot (must equal the snapshot's count)."""
+def link_resignings(col: dict[str, np.ndarray]) -> int:
+    """Set status / replaced_by / replaces in ``col`` (numpy columns of the history table, plus
+    first_idx / last_idx) for the re-signings; returns how many were linked.
+
+    The rule, as a merge would list the candidates: every removed spell (in table order) with
+    each spell of the same agency and model (in table order) that has another id and starts
+    after it began and no later than the sheet after its last; ordered by (first_idx of the new
+    spell, its id) keeping ties in that order, each removed spell takes its first candidate,
+    then each new spell keeps its first predecessor. Plain loops over a few thousand spells:
+    pandas' merge and sorts cost more than the work.
+    """
+    from collections import defaultdict
+
+    unit, kind, status, ids, agency, model = (col[c] for c in ("unit", "kind", "status", "id", "agency_id", "model"))
+    first_idx, last_idx = col["first_idx"], col["last_idx"]
+    agr = np.flatnonzero((unit == "agreement") & (kind == "participating")).tolist()
+
+    def key(r: int) -> tuple:
+        return agency[r], model[r] if isinstance(model[r], str) else None  # merge matches missing with missing
+
+    started = defaultdict(list)
+    for r in agr:
+        started[key(r)].append(r)
+    pairs = [(first_idx[s], ids[s], old, s) for old in agr if status[old] == "removed" for s in started[key(old)]
+             if ids[s] != ids[old] and first_idx[old] < first_idx[s] <= last_idx[old] + 1]  # fmt: skip
+    pairs.sort(key=lambda p: (p[0], p[1]))  # stable, as sort_values on two columns
+    first_candidate: dict[int, int] = {}
+    for p in pairs:
+        first_candidate.setdefault(p[2], p[3])
+    linked: dict[int, int] = {}  # new spell -> its predecessor
+    for _, _, old, new in pairs:
+        if first_candidate[old] == new:
+            linked.setdefault(new, old)
+    signed = col["signed"]
+    for new, old in linked.items():
+        later = not (np.isnat(signed[new]) or np.isnat(signed[old])) and signed[new] > signed[old]
+        status[old] = "re-signed" if later else "signed date changed"
+        col["replaced_by"][old], col["replaces"][new] = ids[new], ids[old]
+    return len(linked)
+
+
+def publication_order(snapshots: pd.DataFrame) -> dict[str, list[str]]:
+    """kind -> its snapshot ids in publication order (date, edition, id), as sort_values gives them."""
+    from .columns import objects
+
+    out: dict[str, list[str]] = {}
+    for *_, sid, kind in sorted(zip(snapshots["published"].tolist(), snapshots["edition_order"].tolist(),
+                                    objects(snapshots["snapshot_id"]).tolist(), objects(snapshots["kind"]).tolist())):  # fmt: skip
+        out.setdefault(kind, []).append(sid)
+    return dict(sorted(out.items()))
+
+
+def snapshot_positions(history, snapshots: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each spell's first and last snapshot as positions in its kind's publication order (-1: none);
+    ``history``: the table, or a dict of its columns."""
+    from .columns import objects
+
+    at = {(kind, sid): i for kind, order in publication_order(snapshots).items() for i, sid in enumerate(order)}
+    pairs = zip(objects(history["kind"]).tolist(), objects(history["first_snapshot"]).tolist(), objects(history["last_snapshot"]).tolist())
+    both = [(at.get((k, f), -1), at.get((k, last), -1)) for k, f, last in pairs]
+    both = np.array(both, dtype="int64").reshape(-1, 2)
+    return both[:, 0].copy(), both[:, 1].copy()
+
+
+def listed_on(history, snapshots: pd.DataFrame, unit: str = "agreement", positions=None, only=None) -> pd.Series:
+    """How many ids the history says were listed on each snapshot (must equal the snapshot's count).
+
+    ``history``: the table or a dict of its columns; ``positions``: snapshot_positions(history,
+    snapshots) when the caller has them; ``only``: these snapshot ids, not all.
+    """
+    from .columns import objects
+
+    first, last = snapshot_positions(history, snapshots) if positions is None else positions
+    mine = objects(history["unit"]) == unit
+    if (first[mine] < 0).any() or (last[mine] < 0).any():
+        raise ValueError("history: spells on a snapshot missing from the snapshots table")
+    kinds = objects(history["kind"])
     out = {}
-    for kind, snaps in snapshots.sort_values(["published", "edition_order", "snapshot_id"]).groupby("kind"):
-        order = {s: i for i, s in enumerate(snaps["snapshot_id"])}
-        h = history[(history["unit"] == unit) & (history["kind"] == kind)]
-        first = h["first_snapshot"].map(order).to_numpy(dtype="int64")
-        last = h["last_snapshot"].map(order).to_numpy(dtype="int64")
-        delta = np.zeros(len(order) + 1, dtype="int64")
-        np.add.at(delta, first, 1)
-        np.add.at(delta, last + 1, -1)
-        counts = np.cumsum(delta)[:-1]
-        out.update(dict(zip(snaps["snapshot_id"], counts.tolist())))
+    for kind, order in publication_order(snapshots).items():
+        rows = mine & (kinds == kind)
+        if only is None:
+            delta = np.zeros(len(order) + 1, dtype="int64")
+            np.add.at(delta, first[rows], 1)
+            np.add.at(delta, last[rows] + 1, -1)
+            out.update(zip(order, np.cumsum(delta)[:-1].tolist()))
+        else:
+            for at in (i for i, sid in enumerate(order) if sid in only):
+                out[order[at]] = int((rows & (first <= at) & (last >= at)).sum())
     return pd.Series(out, dtype="int64")
 
 
-def checks(history: pd.DataFrame, agreements: pd.DataFrame, snapshots: pd.DataFrame, only=None) -> list[dict]:
+def checks(history, agreements: pd.DataFrame, snapshots: pd.DataFrame, only=None, positions=None) -> list[dict]:
     """QA rows (check, scope, value, expected, status) for the history invariants.
 
-    ``only`` limits the count comparison to these snapshot ids (an append checks its new sheets;
-    ``agreements`` then needs only their rows).
+    ``history``: the table or a dict of its columns. ``only`` limits the count comparison to
+    these snapshot ids (an append checks its new sheets; ``agreements`` then needs only their
+    rows); ``positions``: snapshot_positions(history, snapshots) when the caller has them.
     """
+    from .columns import objects
     from .qa import _distinct_per_snapshot, _row
 
     rows = []
     kept = ~agreements["is_duplicate"].to_numpy(dtype=bool)
     sid, sids = agreements["snapshot_id"].factorize()
     compared = snapshots["snapshot_id"] if only is None else pd.Index(sorted(only))
+    positions = snapshot_positions(history, snapshots) if positions is None else positions
+    units, kinds, ids = objects(history["unit"]), objects(history["kind"]), objects(history["id"])
+    spells = np.asarray(history["spell"])
+    first_seen, last_seen = np.asarray(history["first_seen"]), np.asarray(history["last_seen"])
     for unit, key in (("agreement", "agreement_id"), ("agency", "agency_id")):
         # kept.groupby("snapshot_id")[key].nunique(), on codes; 0 where a snapshot has no kept row
         want = pd.Series(_distinct_per_snapshot(sid, len(sids), agreements[key], kept), index=sids, dtype="int64")
         want = want.reindex(compared, fill_value=0)
-        got = listed_on(history, snapshots, unit).reindex(want.index, fill_value=0)
+        got = listed_on(history, snapshots, unit, positions, only=only).reindex(want.index, fill_value=0)
         bad = want.index[want.ne(got)]
         rows.append(_row(f"history {unit}s listed = snapshot {unit} count", "all snapshots", len(bad), 0, len(bad) == 0))
-        h = history[history["unit"] == unit]
-        dup = int(h.duplicated(["kind", "id", "spell"]).sum())
+        mine = np.flatnonzero(units == unit).tolist()
+        dup = len(mine) - len({(kinds[i], ids[i], spells[i]) for i in mine})
         rows.append(_row(f"history: one row per {unit} spell (removals reported once)", "all", dup, 0, dup == 0))
-        overlap = h.sort_values(["kind", "id", "spell"])
-        same = overlap["id"].eq(overlap["id"].shift()) & overlap["kind"].eq(overlap["kind"].shift())
-        gap_ok = int((same & (pd.to_datetime(overlap["first_seen"]) < pd.to_datetime(overlap["last_seen"].shift()))).sum())
-        rows.append(_row(f"history: {unit} spells do not overlap", "all", gap_ok, 0, gap_ok == 0))
+        order = np.array(sorted(mine, key=lambda i: (kinds[i], ids[i], spells[i])), dtype="int64")
+        prev, cur = order[:-1], order[1:]
+        same = (ids[cur] == ids[prev]) & (kinds[cur] == kinds[prev])
+        overlaps = int((same & (first_seen[cur] < last_seen[prev])).sum())
+        rows.append(_row(f"history: {unit} spells do not overlap", "all", overlaps, 0, overlaps == 0))
     return rows

@@ -29,7 +29,7 @@ import pickle
 import sqlite3
 from datetime import date
 
-from . import atomic, panel
+from . import atomic, csvsplice, panel
 from .registry import RawFile
 
 
@@ -37,16 +37,15 @@ class NeedsRebuild(Exception):
     """Why an append cannot give the tables a full build would."""
 
 
-def plan(sheets: list[RawFile]) -> tuple[list[panel.Distinct], list[panel.Distinct]]:
-    """Every distinct sheet, and the new ones; NeedsRebuild when appending them is not exact."""
+def plan(sheets: list[RawFile], built: dict, current: dict) -> tuple[list[panel.Distinct], list[panel.Distinct]]:
+    """Every distinct sheet, and the new ones; NeedsRebuild when appending them is not exact.
+    ``built`` and ``current``: the built panel's manifest and the one these sheets make."""
     base = panel.archive_dir()
-    manifest = base / panel.MANIFEST
-    if not manifest.is_file() or not (base / panel.CONTEXT).is_file() or not all((base / o).exists() for o in panel.OUTPUTS):
+    if not (base / panel.CONTEXT).is_file():
         raise NeedsRebuild("no built panel to append to")
-    built = json.loads(manifest.read_text())
-    if built.get("code_version") != panel.code_version():
+    if built.get("code_version") != current["code_version"]:
         raise NeedsRebuild("the code changed since the last build")
-    now = {e.path: e.to_row() for e in sheets}
+    now = current["inputs"]
     for path, row in built["inputs"].items():
         if now.get(path) != row:
             raise NeedsRebuild(f"{path} was removed from the registry or its registry row changed")
@@ -112,14 +111,34 @@ def _rename(folder, renamed: dict[str, str], parts: dict[str, set]) -> dict[tupl
     return touched
 
 
-def append(sheets: list[RawFile], *, quiet: bool = False):
-    """Add the new sheets to data/processed/archive/ (see the module docstring)."""
-    items, new = plan(sheets)
+def append(sheets: list[RawFile], *, built: dict, current: dict, quiet: bool = False):
+    """Add the new sheets to data/processed/archive/ (see the module docstring).
+
+    The cyclic garbage collector is paused meanwhile: the append makes ~10^5 short-lived objects,
+    freed by reference counting, and a full collection of the caller's heap that they trigger
+    (in about one append in five, in the benchmark) cost ~0.1 s and found nothing to free.
+    """
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _append(sheets, built, current, quiet=quiet)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
+    items, new = plan(sheets, built, current)
+    from concurrent.futures import ThreadPoolExecutor
+
     import pandas as pd
     import pyarrow.parquet as pq
 
     from . import counts_cache, history, qa, schemas
-    from .build import skipped_corrections, write_csv, write_parquet
+    from .build import skipped_corrections, write_parquet
+    from .columns import objects
     from .tidy import assign_ids, correction_frame, finalize, raw_table, tidy
 
     base = panel.archive_dir()
@@ -131,135 +150,185 @@ def append(sheets: list[RawFile], *, quiet: bool = False):
     context: dict = {}
     cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context, base=before))
     renamed = _check_ids(before, context)
-    corrections = correction_frame([corrections, skipped_corrections(pairs)])
-    rows = finalize(cols)
-    schemas.validate_agreements(rows)
+    context["parts"] = before["parts"]
+    panel._save_pack(parsed)  # before the staging copy is made: the parse cache lives in the folder
 
-    names = panel.distinct_columns(items)
-    extra = list(names.columns[1:])
-    snaps = pd.concat([old_snaps.drop(columns=extra), *([panel.snapshots_of(new, pairs).drop(columns=extra)] if new else [])],
-                      ignore_index=True).merge(names, on="snapshot_id", how="left")  # fmt: skip
-    snaps = snaps.sort_values(["kind", "published", "edition_order", "snapshot_id"], ignore_index=True)
-    schemas.validate_snapshots(snaps)
-    new_ids = set(snaps["snapshot_id"]) - set(old_snaps["snapshot_id"])
-    new_snaps = snaps[snaps["snapshot_id"].isin(new_ids)]
-    hist = extend_history(pd.read_parquet(base / "history.parquet"), snaps, rows, new_ids)
-
-    built_qa = pd.read_csv(base / "qa.csv", dtype=str, keep_default_na=False)
-    position = pd.Series(range(len(snaps)), index=snaps["snapshot_id"].to_numpy())
-    per_sheet = pd.concat([built_qa, pd.DataFrame(qa.snapshot_checks(rows, new_snaps), columns=qa.COLUMNS)], ignore_index=True)
-    per_sheet = per_sheet.assign(at=per_sheet["scope"].map(position)).dropna(subset=["at"])  # the cross-sheet rows are redone
-    # The history checks need only the ids whose spells the new sheets touched: the rest passed before, unchanged.
-    moved = hist["last_snapshot"].isin(new_ids) | hist["removed_by_snapshot"].isin(new_ids)
-    touched = hist[hist["id"].isin(set(hist.loc[moved, "id"]))]
-    crossing = qa.global_checks({state for _, state in context["pairs"]}, snaps) + history.checks(touched, rows, snaps, only=new_ids)
-    qa_table = pd.concat([per_sheet.sort_values("at", kind="stable").drop(columns="at"), pd.DataFrame(crossing, columns=qa.COLUMNS)],
-                         ignore_index=True)  # fmt: skip
-    panel.check_qa(qa_table)
-
-    old_corrections = pd.read_csv(base / "corrections.csv", dtype=str, keep_default_na=False)
-    old_corrections["row"] = old_corrections["row"].astype("int64")
-    counts = _counts_rows(base / counts_cache.FILE, rows, snaps, new_snaps, old_snaps)
-
-    panel._save_pack(parsed)
-    with atomic.replace_dir(base) as out:
+    # One atomic exchange of the whole folder. pyarrow reads, encodes and writes parquet without
+    # the GIL, so a second thread rewrites renamed parts and writes the new ones while this one
+    # makes the other tables (the writer takes its tasks in order).
+    with atomic.replace_dir(base) as out, ThreadPoolExecutor(1) as writer:
         folder = out / panel.AGREEMENTS
-        context["parts"] = before["parts"]
-        touched = _rename(folder, renamed, context["parts"])
-        if touched:  # the agency-name corrections of renamed agencies say the new name too
-            key = zip(old_corrections["snapshot_id"], old_corrections["row"], old_corrections["field"], old_corrections["after"])
-            old_corrections["after"] = [touched.get((s, r), a) if f == "LAW ENFORCEMENT AGENCY" else a for s, r, f, a in key]
-        corrections = pd.concat([old_corrections, corrections], ignore_index=True).sort_values(
-            ["snapshot_id", "row", "field"], kind="stable", ignore_index=True)  # as correction_frame orders them
+        tasks = [renaming := writer.submit(_rename, folder, renamed, context["parts"])]
+        corrections = correction_frame([corrections, skipped_corrections(pairs)])
+        rows = finalize(cols)
+        schemas.validate_agreements(rows)
         if len(rows):
-            parts = sorted(folder.glob("part-*.parquet"))
-            panel.write_agreements(rows, folder, len(parts), context["parts"], schema=pq.read_schema(parts[0]))
-        write_parquet(snaps, out / "snapshots.parquet")
-        write_parquet(hist, out / "history.parquet")
-        write_csv(corrections, out / "corrections.csv")
-        write_csv(qa_table, out / "qa.csv")
-        counts_cache.write_rows(out / counts_cache.FILE, counts)
+            tasks.append(writer.submit(_write_part, rows, folder, context["parts"]))
+
+        names = panel.distinct_columns(items)
+        extra = list(names.columns[1:])
+        snaps = pd.concat([old_snaps.drop(columns=extra), *([panel.snapshots_of(new, pairs).drop(columns=extra)] if new else [])],
+                          ignore_index=True).merge(names, on="snapshot_id", how="left")  # fmt: skip
+        snaps = snaps.sort_values(["kind", "published", "edition_order", "snapshot_id"], ignore_index=True)
+        schemas.validate_snapshots(snaps)
+        new_ids = set(snaps["snapshot_id"]) - set(old_snaps["snapshot_id"])
+        new_snaps = snaps[snaps["snapshot_id"].isin(new_ids)]
+        hist, spells = extend_history(pq.read_table(base / "history.parquet"), snaps, rows, new_ids)
+
+        # qa.csv and corrections.csv keep their built records as text; only the new rows are rendered.
+        position = {sid: i for i, sid in enumerate(objects(snaps["snapshot_id"]).tolist())}
+        checked = qa.snapshot_checks(rows, new_snaps)
+        positions = spells["first_idx"], spells["last_idx"]
+        crossing = qa.global_checks({state for _, state in context["pairs"]}, snaps)
+        crossing += history.checks(spells, rows, snaps, only=new_ids, positions=positions)
+        qa_header, built_qa = csvsplice.read(base / "qa.csv")
+        per_sheet = [(position[scope], r) for r in built_qa if (scope := csvsplice.fields(r)[1]) in position]  # cross-sheet rows are redone
+        per_sheet += zip((position[c["scope"]] for c in checked), csvsplice.render([c[k] for k in qa.COLUMNS] for c in checked))
+        qa_records = [r for _, r in sorted(per_sheet, key=lambda pr: pr[0])] + csvsplice.render([c[k] for k in qa.COLUMNS] for c in crossing)
+        panel.check_qa(pd.DataFrame(checked + crossing, columns=qa.COLUMNS), write=lambda path: csvsplice.write(path, qa_header, qa_records))
+        tasks += [writer.submit(write_parquet, snaps, out / "snapshots.parquet"), writer.submit(_write_table, hist, out / "history.parquet")]
+
+        _update_counts(base / counts_cache.FILE, out / counts_cache.FILE, rows, snaps, new_snaps, old_snaps)
+        fix_header, fixes = csvsplice.read(base / "corrections.csv")
+        touched = renaming.result()
+        if touched:  # the agency-name corrections of renamed agencies say the new name too
+            fixes = [_renamed_correction(r, touched) if "LAW ENFORCEMENT AGENCY" in r else r for r in fixes]
+        added = csvsplice.render(zip(*(objects(corrections[c]) for c in corrections.columns)))
+        # sorted by snapshot, row, field: the new sheets' records are whole snapshots, already in order
+        fixes = [r for _, r in sorted([*((csvsplice.first_field(r), r) for r in fixes),
+                                       *zip(objects(corrections["snapshot_id"]).tolist(), added)], key=lambda kr: kr[0])]  # fmt: skip
+        csvsplice.write(out / "corrections.csv", fix_header, fixes)
+        csvsplice.write(out / "qa.csv", qa_header, qa_records)
+        for task in tasks:  # every part is written (an error in one is raised here) before the context is
+            task.result()
         atomic.write_bytes(out / panel.CONTEXT, pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
-        panel.write_manifest(out, sheets)
+        panel.write_manifest(out, current)
     total = sum(pq.read_metadata(p).num_rows for p in (base / panel.AGREEMENTS).glob("part-*.parquet"))
-    return panel.result(snaps, total, hist, len(corrections), len(sheets), appended=len(new), renamed=len(renamed))
+    return panel.result(snaps, total, spells, len(fixes), len(sheets), appended=len(new), renamed=len(renamed))
 
 
-def _counts_rows(path, rows, snaps, new_snaps, old_snaps) -> list[tuple]:
-    """counts.sqlite's rows: the built ones (with any new also-live-on dates) plus the new sheets'."""
+def _write_table(table, path) -> None:
+    import pyarrow.parquet as pq
+
+    with atomic.atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+def _write_part(rows, folder, parts: dict) -> None:
+    """The new sheets' rows as the next part, in the first part's exact schema."""
+    import pyarrow.parquet as pq
+
+    existing = sorted(folder.glob("part-*.parquet"))
+    panel.write_agreements(rows, folder, len(existing), parts, schema=pq.read_schema(existing[0]))
+
+
+def _renamed_correction(record: str, touched: dict[tuple[str, int], str]) -> str:
+    """A corrections.csv record with the new display name as ``after``, if its row was renamed."""
+    snapshot, file, row, field, before, after, rule = csvsplice.fields(record)
+    name = touched.get((snapshot, int(row))) if field == "LAW ENFORCEMENT AGENCY" else None
+    return record if name is None else csvsplice.render([[snapshot, file, row, field, before, name, rule]])[0]
+
+
+def _update_counts(built, path, rows, snaps, new_snaps, old_snaps) -> None:
+    """counts.sqlite at ``path``: a copy of the ``built`` one with the new sheets' rows added and
+    any new also-live-on dates set (queries order by date, so where rows sit does not matter)."""
+    import shutil
+
     from . import counts_cache
 
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        stored = {r[0]: r for r in con.execute("SELECT snapshot_id, kind, published, edition_order, data FROM snapshots")}
-    finally:
-        con.close()
-    names = json.loads(stored.pop("")[4])
-    if len(rows):
-        added, new_rows = counts_cache.snapshot_rows(rows, new_snaps)
-        names.update(added)
-        stored.update({r[0]: r for r in new_rows})
-    live = dict(zip(snaps["snapshot_id"], snaps["also_live_on"]))
-    for sid, was in zip(old_snaps["snapshot_id"], old_snaps["also_live_on"]):
-        if live[sid] != was:
-            data = json.loads(stored[sid][4])
-            data["meta"]["also_live_on"] = live[sid]
-            stored[sid] = (*stored[sid][:4], json.dumps(data, sort_keys=True, separators=(",", ":")))
-    return [counts_cache.names_row(names), *(stored[sid] for sid in snaps["snapshot_id"])]  # snaps: in the build's order
+    with atomic.atomic_path(path) as tmp:
+        shutil.copyfile(built, tmp)
+        con = sqlite3.connect(tmp)
+        try:
+            con.execute("PRAGMA journal_mode = OFF")  # a temp file renamed into place once whole
+            con.execute("PRAGMA synchronous = OFF")
+            if len(rows):
+                names = json.loads(con.execute("SELECT data FROM snapshots WHERE snapshot_id = ''").fetchone()[0])
+                added, new_rows = counts_cache.snapshot_rows(rows, new_snaps)
+                names.update(added)
+                con.execute("UPDATE snapshots SET data = ? WHERE snapshot_id = ''", (counts_cache.names_row(names)[4],))
+                con.executemany("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?)", new_rows)
+            live = dict(zip(snaps["snapshot_id"], snaps["also_live_on"]))
+            for sid, was in zip(old_snaps["snapshot_id"], old_snaps["also_live_on"]):
+                if live[sid] != was:
+                    data = json.loads(con.execute("SELECT data FROM snapshots WHERE snapshot_id = ?", (sid,)).fetchone()[0])
+                    data["meta"]["also_live_on"] = live[sid]
+                    con.execute("UPDATE snapshots SET data = ? WHERE snapshot_id = ?", (json.dumps(data, sort_keys=True, separators=(",", ":")), sid))
+            con.commit()
+        finally:
+            con.close()
 
 
 def extend_history(hist, snaps, rows, new_ids: set[str]):
-    """The history table after the new snapshots (all later than the built ones) are added:
-    open spells listed again are extended, the others end (removed by the new sheet), new ids
-    open a spell, and re-signings are linked again over the whole history (history.py's rule)."""
+    """The history table (an Arrow table, as read from history.parquet) after the new snapshots
+    (all later than the built ones) are added: open spells listed again are extended, the others
+    end (removed by the new sheet), new ids open a spell, and re-signings are linked again over
+    the whole history (history.py's rule). Returns the table, in the same schema, and its numpy
+    columns (with first_idx / last_idx, for history.checks).
+
+    Works on numpy columns (a few thousand spells): pandas' per-call cost on Arrow text was
+    most of an append's time when this was written with .loc and isin.
+    """
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
     from . import history
+    from .columns import isin, objects
 
-    dtypes = hist.dtypes.to_dict()
-    work = {c: hist[c].tolist() for c in history.COLUMNS}  # plain lists: a few thousand spells
-    for snap in snaps[snaps["snapshot_id"].isin(new_ids)].sort_values(["published", "edition_order", "snapshot_id"]).itertuples():
-        listed = rows[(rows["snapshot_id"] == snap.snapshot_id) & ~rows["is_duplicate"]]
-        day = pd.Timestamp(snap.published)
-        for unit, key in (("agreement", "agreement_id"), ("agency", "agency_id")):
-            first = listed.drop_duplicates(key)
-            ids = dict(zip(first[key].tolist(), range(len(first))))
-            spells: dict[str, int] = {}
-            for i, (u, k, id_, status) in enumerate(zip(work["unit"], work["kind"], work["id"], work["status"])):
-                if u != unit or k != snap.kind:
-                    continue
-                spells[id_] = max(spells.get(id_, 0), work["spell"][i])
-                if status != "active":
-                    continue
-                if id_ in ids:  # listed again
-                    work["last_snapshot"][i], work["last_seen"][i] = snap.snapshot_id, day
-                    work["n_snapshots"][i] += 1
-                    ids.pop(id_)
-                else:  # gone from the new sheet
-                    work["status"][i], work["removed_by_snapshot"][i], work["removed_by"][i] = "removed", snap.snapshot_id, day
-                    work["window_days"][i] = (day - work["last_seen"][i]).days
-            opened = first.iloc[list(ids.values())]
-            agreement = unit == "agreement"
-            new = {
-                "unit": unit, "kind": snap.kind, "id": opened[key].tolist(), "agency_id": opened["agency_id"].tolist(),
-                "state": opened["state"].tolist(), "model": opened["model"].tolist() if agreement else None,
-                "signed": opened["signed"].tolist() if agreement else pd.NaT,
-                "spell": [spells.get(i, 0) + 1 for i in opened[key].tolist()],
-                "first_snapshot": snap.snapshot_id, "first_seen": day, "last_snapshot": snap.snapshot_id, "last_seen": day,
-                "n_snapshots": 1, "status": "active", "removed_by_snapshot": None, "removed_by": pd.NaT,
-                "window_days": pd.NA, "replaced_by": None, "replaces": None,
-            }  # fmt: skip
-            for c in history.COLUMNS:
-                value = new[c]
-                work[c].extend(value if isinstance(value, list) else [value] * len(opened))
+    col = {c: np.array(hist.column(c).to_numpy(zero_copy_only=False)) for c in history.COLUMNS}  # writable; text as objects
+    col["window_days"] = np.array(hist.column("window_days").to_pylist(), dtype=object)  # ints and None, not floats and NaN
+    row_sid, kept = objects(rows["snapshot_id"]), ~rows["is_duplicate"].to_numpy(dtype=bool)
+    attrs = {c: objects(rows[c]) for c in ("agreement_id", "agency_id", "state", "model")} | {"signed": rows["signed"].to_numpy()}
+    for kind, order in history.publication_order(snaps).items():
+        for sid in (s for s in order if s in new_ids):
+            day = np.datetime64(pd.Timestamp(snaps.loc[snaps["snapshot_id"].eq(sid).to_numpy(), "published"].iloc[0]), "ms")
+            listed = np.flatnonzero((row_sid == sid) & kept)
+            added = {c: [] for c in history.COLUMNS}
+            for unit, key in (("agreement", "agreement_id"), ("agency", "agency_id")):
+                first = dict(zip(attrs[key][listed].tolist()[::-1], listed[::-1].tolist()))  # id -> its first row
+                first = dict(sorted(first.items(), key=lambda kv: kv[1]))  # in sheet order
+                mine = (col["unit"] == unit) & (col["kind"] == kind)
+                active = mine & (col["status"] == "active")
+                on_sheet = isin(col["id"], first.keys())
+                again, gone = active & on_sheet, active & ~on_sheet
+                col["last_snapshot"][again], col["last_seen"][again] = sid, day
+                col["n_snapshots"][again] += 1
+                col["status"][gone], col["removed_by_snapshot"][gone], col["removed_by"][gone] = "removed", sid, day
+                col["window_days"][gone] = ((day - col["last_seen"][gone]) // np.timedelta64(1, "D")).tolist()
+                listed_again = set(col["id"][again].tolist())
+                spells: dict[str, int] = {}
+                for i, s in zip(col["id"][mine].tolist(), col["spell"][mine].tolist()):
+                    spells[i] = max(spells.get(i, 0), s)
+                agreement = unit == "agreement"
+                for i, r in first.items():
+                    if i in listed_again:
+                        continue
+                    for c, v in (("unit", unit), ("kind", kind), ("id", i), ("agency_id", attrs["agency_id"][r]), ("state", attrs["state"][r]),
+                                 ("model", attrs["model"][r] if agreement else None),
+                                 ("signed", attrs["signed"][r] if agreement else np.datetime64("NaT", "ns")),
+                                 ("spell", spells.get(i, 0) + 1), ("first_snapshot", sid), ("first_seen", day), ("last_snapshot", sid),
+                                 ("last_seen", day), ("n_snapshots", 1), ("status", "active"), ("removed_by_snapshot", None),
+                                 ("removed_by", np.datetime64("NaT", "ms")), ("window_days", None), ("replaced_by", None), ("replaces", None)):  # fmt: skip
+                        added[c].append(v)
+            col = {c: np.concatenate([col[c], np.array(added[c], dtype=col[c].dtype)]) for c in history.COLUMNS}
     # Re-signings are linked over the whole history again, from the spells as they now stand.
-    work["status"] = ["removed" if s in ("re-signed", "signed date changed") else s for s in work["status"]]
-    work["replaced_by"] = work["replaces"] = [None] * len(work["id"])
-    order = {}
-    for kind, g in snaps.sort_values(["published", "edition_order", "snapshot_id"]).groupby("kind"):
-        order.update({(kind, sid): i for i, sid in enumerate(g["snapshot_id"])})
-    work["first_idx"] = [order[k, s] for k, s in zip(work["kind"], work["first_snapshot"])]
-    work["last_idx"] = [order[k, s] for k, s in zip(work["kind"], work["last_snapshot"])]
-    out = history._link_resignings(pd.DataFrame(work).astype({**dtypes, "first_idx": np.int64, "last_idx": np.int64}))
-    return out[history.COLUMNS].sort_values(["unit", "kind", "id", "spell"], ignore_index=True)
+    col["status"][isin(col["status"], {"re-signed", "signed date changed"})] = "removed"
+    col["replaced_by"][:] = col["replaces"][:] = None
+    col["first_idx"], col["last_idx"] = history.snapshot_positions(col, snaps)
+    history.link_resignings(col)
+    unit, kind, ids, spell = col["unit"], col["kind"], col["id"], col["spell"]
+    order = np.array(sorted(range(len(ids)), key=lambda i: (unit[i], kind[i], ids[i], spell[i])), dtype="int64")  # stable, as sort_values
+    col = {c: v[order] for c, v in col.items()}
+    def arrow(name: str):
+        """A column in the built table's type; one that was all missing (Arrow's null type, in
+        small panels) takes the type its values now need, as a full build would write them."""
+        values = col[name]
+        values = np.where(pd.isna(values), None, values) if values.dtype == object else values  # pd.NA too
+        built = hist.schema.field(name).type
+        return pa.array(values, from_pandas=True, type=None if pa.types.is_null(built) else built)
+
+    columns = [arrow(c) for c in history.COLUMNS]
+    schema = pa.schema([hist.schema.field(c).with_type(a.type) for c, a in zip(history.COLUMNS, columns)], metadata=hist.schema.metadata)
+    table = pa.Table.from_arrays(columns, schema=schema)
+    return table, col

@@ -131,11 +131,16 @@ def _manifest(entries: list[RawFile]) -> dict:
     return {"code_version": code_version(), "inputs": {e.path: e.to_row() for e in sorted(entries, key=lambda e: e.path)}}
 
 
-def is_current(entries: list[RawFile]) -> bool:
+def built_manifest() -> dict | None:
+    """The manifest of the built panel; None when there is none or an output is missing."""
     path = archive_dir() / MANIFEST
     if not path.is_file() or not all((archive_dir() / o).exists() for o in OUTPUTS):
-        return False
-    return json.loads(path.read_text()) == _manifest(entries)
+        return None
+    return json.loads(path.read_text())
+
+
+def is_current(entries: list[RawFile]) -> bool:
+    return built_manifest() == _manifest(entries)
 
 
 # ----------------------------------------------------------------------------- parse cache
@@ -293,17 +298,21 @@ def build(entries: list[RawFile] | None = None, *, quiet: bool = False, force: b
     entries = archive_entries() if entries is None else entries
     sheets = [e for e in entries if e.is_ice_sheet]
     fetch.verify(sheets)
-    if not force and is_current(sheets):
+    current = _manifest(sheets)  # made and read once: 1,166 registry rows, ~1 MB of JSON
+    built = None if force else built_manifest()
+    if built == current:
         return BuildResult(True, 0, 0, 0, 0, "archive panel is up to date (inputs and code unchanged); nothing to do")
-    if not force:
+    if built is not None:
         from . import increment
 
         try:
-            return increment.append(sheets, quiet=quiet)
+            return increment.append(sheets, quiet=quiet, built=built, current=current)
         except increment.NeedsRebuild as why:
             if not quiet:
                 print(f"archive panel: full build ({why})", file=sys.stderr)
-    return _build(sheets, quiet=quiet)
+    elif not force and not quiet:
+        print("archive panel: full build (no built panel to append to)", file=sys.stderr)
+    return _build(sheets, quiet=quiet, manifest=current)
 
 
 def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple]) -> list[tuple[RawFile, object]]:
@@ -369,17 +378,18 @@ def write_full_agreements(agreements, folder, parts: dict) -> None:
         write_agreements(rows, folder, i, parts, schema=None)
 
 
-def check_qa(qa_table) -> None:
-    """A failed invariant is written so it can be read; the tables are not replaced."""
+def check_qa(qa_table, write=None) -> None:
+    """A failed invariant is written so it can be read (``write(path)``: the whole QA table when
+    ``qa_table`` holds only the rows just checked); the tables are not replaced."""
     from . import qa
     from .build import write_csv
 
     if qa_table["status"].eq("fail").any():
-        write_csv(qa_table, archive_dir() / "qa.csv")
+        (write or (lambda path: write_csv(qa_table, path)))(archive_dir() / "qa.csv")
         qa.raise_on_failure(qa_table, "data/processed/archive/qa.csv")
 
 
-def _build(sheets: list[RawFile], *, quiet: bool):
+def _build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     import pandas as pd
 
     from . import counts_cache, history, qa, schemas
@@ -413,20 +423,24 @@ def _build(sheets: list[RawFile], *, quiet: bool):
         write_csv(corrections, out / "corrections.csv")
         parts.result()
         atomic.write_bytes(out / CONTEXT, pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
-        write_manifest(out, sheets)
+        write_manifest(out, manifest)
     return result(snaps, len(agreements), hist, len(corrections), len(sheets))
 
 
-def write_manifest(out, sheets: list[RawFile]) -> None:
-    # One line: json's indenting encoder is pure Python and took longer than an append's tables.
-    atomic.write_text(out / MANIFEST, json.dumps(_manifest(sheets), sort_keys=True, separators=(",", ":")) + "\n")
+def write_manifest(out, manifest: dict) -> None:
+    # One line, keys in _manifest's order: json's indenting and key-sorting encoders are pure
+    # Python and took longer than an append's tables.
+    atomic.write_text(out / MANIFEST, json.dumps(manifest, separators=(",", ":")) + "\n")
 
 
 def result(snaps, n_agreements: int, hist, n_corrections: int, n_files: int, *, appended: int | None = None, renamed: int = 0):
-    removed = int((hist["unit"].eq("agreement") & hist["status"].eq("removed")).sum())
+    """The build's one-line summary; ``hist``: the history table or a dict of its columns."""
+    from .columns import objects
+
+    removed = int(((objects(hist["unit"]) == "agreement") & (objects(hist["status"]) == "removed")).sum())
     how = f"appended {appended} sheet(s){f' ({renamed} agencies renamed)' if renamed else ''}; " if appended is not None else ""
     return buildinfo.BuildResult(
         False, len(snaps), n_agreements, n_corrections, 0,
         f"archive panel: {how}{len(snaps)} distinct sheets ({n_files} registered files), {n_agreements:,} agreement rows, "
-        f"{len(hist):,} history spells ({removed:,} agreement removals), {n_corrections:,} corrections; QA passed",
+        f"{len(hist['id']):,} history spells ({removed:,} agreement removals), {n_corrections:,} corrections; QA passed",
     )  # fmt: skip

@@ -19,7 +19,7 @@ def read_all(base: Path | None = None) -> dict:
     agreements = agreements.sort_values(["kind", "published", "snapshot_id", "row"], ignore_index=True)
     con = sqlite3.connect(base / "counts.sqlite")
     try:
-        counts = con.execute("SELECT * FROM snapshots ORDER BY rowid").fetchall()
+        counts = con.execute("SELECT * FROM snapshots ORDER BY snapshot_id").fetchall()  # an append adds rows at the end
     finally:
         con.close()
     return {

@@ -83,7 +83,7 @@ def test_what_an_append_cannot_do_exactly_is_a_full_build(project, case, monkeyp
     if case == "code changed":
         monkeypatch.setattr(panel, "code_version", lambda: "another version")
     with pytest.raises(increment.NeedsRebuild):
-        increment.append([*built, new])
+        increment.append([*built, new], built=panel.built_manifest(), current=panel._manifest([*built, new]))
     message = panel.build([*built, new]).message
     assert "appended" not in message and "full build" in capsys.readouterr().err
     assert differences(read_all(), full_build([*built, new])) == []
