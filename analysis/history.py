@@ -198,11 +198,15 @@ def snapshot_positions(history, snapshots: pd.DataFrame) -> tuple[np.ndarray, np
     ``history``: the table, or a dict of its columns."""
     from .columns import objects
 
-    at = {(kind, sid): i for kind, order in publication_order(snapshots).items() for i, sid in enumerate(order)}
-    pairs = zip(objects(history["kind"]).tolist(), objects(history["first_snapshot"]).tolist(), objects(history["last_snapshot"]).tolist())
-    both = [(at.get((k, f), -1), at.get((k, last), -1)) for k, f, last in pairs]
-    both = np.array(both, dtype="int64").reshape(-1, 2)
-    return both[:, 0].copy(), both[:, 1].copy()
+    kinds, firsts, lasts = objects(history["kind"]), objects(history["first_snapshot"]), objects(history["last_snapshot"])
+    first = np.full(len(kinds), -1, dtype="int64")
+    last = first.copy()
+    for kind, order in publication_order(snapshots).items():
+        at = {sid: i for i, sid in enumerate(order)}
+        rows = np.flatnonzero(kinds == kind)
+        first[rows] = np.fromiter(map(at.get, firsts[rows].tolist(), [-1] * len(rows)), dtype="int64", count=len(rows))
+        last[rows] = np.fromiter(map(at.get, lasts[rows].tolist(), [-1] * len(rows)), dtype="int64", count=len(rows))
+    return first, last
 
 
 def listed_on(history, snapshots: pd.DataFrame, unit: str = "agreement", positions=None, only=None) -> pd.Series:

@@ -269,6 +269,8 @@ def extend_history(hist, snaps, rows, new_ids: set[str]):
     Works on numpy columns (a few thousand spells): pandas' per-call cost on Arrow text was
     most of an append's time when this was written with .loc and isin.
     """
+    import bisect
+
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -280,6 +282,7 @@ def extend_history(hist, snaps, rows, new_ids: set[str]):
     col["window_days"] = np.array(hist.column("window_days").to_pylist(), dtype=object)  # ints and None, not floats and NaN
     row_sid, kept = objects(rows["snapshot_id"]), ~rows["is_duplicate"].to_numpy(dtype=bool)
     attrs = {c: objects(rows[c]) for c in ("agreement_id", "agency_id", "state", "model")} | {"signed": rows["signed"].to_numpy()}
+    attrs["model"] = np.where(pd.isna(attrs["model"]), None, attrs["model"])  # missing as None, as Arrow gives it
     for kind, order in history.publication_order(snaps).items():
         for sid in (s for s in order if s in new_ids):
             day = np.datetime64(pd.Timestamp(snaps.loc[snaps["snapshot_id"].eq(sid).to_numpy(), "published"].iloc[0]), "ms")
@@ -317,16 +320,23 @@ def extend_history(hist, snaps, rows, new_ids: set[str]):
     col["replaced_by"][:] = col["replaces"][:] = None
     col["first_idx"], col["last_idx"] = history.snapshot_positions(col, snaps)
     history.link_resignings(col)
+    # The built rows are in the table's order (unit, kind, id, spell): the new spells are put in
+    # their places among them, as a stable sort of the whole table would.
     unit, kind, ids, spell = col["unit"], col["kind"], col["id"], col["spell"]
-    order = np.array(sorted(range(len(ids)), key=lambda i: (unit[i], kind[i], ids[i], spell[i])), dtype="int64")  # stable, as sort_values
+
+    def key(i: int) -> tuple:
+        return unit[i], kind[i], ids[i], spell[i]
+
+    opened = sorted(range(hist.num_rows, len(ids)), key=key)
+    at = [bisect.bisect_right(range(hist.num_rows), key(i), key=key) for i in opened]
+    order = np.insert(np.arange(hist.num_rows), at, opened)
     col = {c: v[order] for c, v in col.items()}
+
     def arrow(name: str):
         """A column in the built table's type; one that was all missing (Arrow's null type, in
         small panels) takes the type its values now need, as a full build would write them."""
-        values = col[name]
-        values = np.where(pd.isna(values), None, values) if values.dtype == object else values  # pd.NA too
         built = hist.schema.field(name).type
-        return pa.array(values, from_pandas=True, type=None if pa.types.is_null(built) else built)
+        return pa.array(col[name], from_pandas=True, type=None if pa.types.is_null(built) else built)
 
     columns = [arrow(c) for c in history.COLUMNS]
     schema = pa.schema([hist.schema.field(c).with_type(a.type) for c, a in zip(history.COLUMNS, columns)], metadata=hist.schema.metadata)
