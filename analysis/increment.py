@@ -49,7 +49,7 @@ def plan(sheets: list[RawFile], built: dict, current: dict) -> tuple[list[panel.
     for path, row in built["inputs"].items():
         if now.get(path) != row:
             raise NeedsRebuild(f"{path} was removed from the registry or its registry row changed")
-    built_bytes = {row["sha256"] for row in built["inputs"].values()}
+    built_bytes = {e.sha256 for e in sheets if e.path in built["inputs"]}  # unchanged, as checked above
     items = panel.distinct_sheets(sheets)
     for d in items:  # a built snapshot keeps its name unless a new file is an earlier name for its bytes
         if d.entry.sha256 in built_bytes and d.entry.path not in built["inputs"]:
@@ -61,7 +61,9 @@ def _check_order(new: list[panel.Distinct], snaps) -> None:
     """Each new snapshot must come after every built one of its kind (history only grows at the end)."""
     from .snapshots import edition_order, snapshot_id
 
-    last = {kind: max(zip(g["published"], g["edition_order"], g["snapshot_id"])) for kind, g in snaps.groupby("kind")}
+    last: dict[str, tuple] = {}
+    for kind, *key in zip(snaps["kind"].tolist(), snaps["published"].tolist(), snaps["edition_order"].tolist(), snaps["snapshot_id"].tolist()):
+        last[kind] = max(last.get(kind, tuple(key)), tuple(key))
     for d in new:
         key = (date.fromisoformat(d.entry.published), edition_order(d.entry.edition), snapshot_id(d.entry.path))
         if d.entry.kind in last and key <= last[d.entry.kind]:
@@ -76,7 +78,8 @@ def _check_ids(before: dict, after: dict) -> dict[str, str]:
     for pair, (_, _, full) in before["pairs"].items():
         if after["pairs"][pair][2] != full:
             raise NeedsRebuild(f"the new sheets change the id of {pair[1]} agency {pair[0]!r} (name truncation rule)")
-    old, new = display_names(before["names"]), display_names(after["names"])
+    counted = {agency_id for (agency_id, name), n in after["names"].items() if before["names"].get((agency_id, name)) != n}
+    old, new = display_names(before["names"], counted), display_names(after["names"], counted)  # the others keep theirs
     return {agency_id: new[agency_id] for agency_id, name in old.items() if new[agency_id] != name}
 
 

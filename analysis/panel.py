@@ -25,6 +25,8 @@ import re
 import shutil
 import sys
 from dataclasses import dataclass
+from datetime import date
+from types import SimpleNamespace
 
 from . import atomic, buildinfo, paths
 from .registry import RawFile
@@ -128,7 +130,15 @@ def distinct_sheets(entries: list[RawFile]) -> list[Distinct]:
 
 
 def _manifest(entries: list[RawFile]) -> dict:
-    return {"code_version": code_version(), "inputs": {e.path: e.to_row() for e in sorted(entries, key=lambda e: e.path)}}
+    """The cache key: code version, and a digest of each input's registry row, by path.
+
+    Digests, not the rows: 1,166 rows are ~1 MB of JSON, whose writing and reading took a
+    tenth of an append. The rows are in data/raw/registry*.csv; a changed field changes the digest.
+    """
+    def digest(row: dict[str, str]) -> str:
+        return hashlib.sha256("\x1f".join(f"{k}={v}" for k, v in row.items()).encode()).hexdigest()[:32]
+
+    return {"code_version": code_version(), "inputs": {e.path: digest(e.to_row()) for e in sorted(entries, key=lambda e: e.path)}}
 
 
 def built_manifest() -> dict | None:
@@ -236,11 +246,14 @@ def forget_parsed(shas: set[str]) -> None:
 
 def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, overlap=None) -> dict[str, tuple]:
     """sha256 -> parsed sheet for ``items``, parsed now (a pool of one worker per core for many)."""
-    from tqdm.auto import tqdm
-
     jobs = [(str(d.entry.local_path), d.entry.path) for d in items]
     workers = workers or min(os.cpu_count() or 1, 8)
-    bar = tqdm(total=len(jobs), desc="parse sheets", unit="sheet", disable=quiet, file=sys.stderr)
+    if quiet:  # tqdm.auto looks for Jupyter: ~0.15 s of imports a quiet CLI append need not pay
+        bar = SimpleNamespace(update=lambda: None, close=lambda: None)
+    else:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc="parse sheets", unit="sheet", file=sys.stderr)
     results = []
     if workers > 1 and len(jobs) >= 16:
         from concurrent.futures import ProcessPoolExecutor
@@ -348,7 +361,7 @@ def distinct_columns(items: list[Distinct]):
         "snapshot_id": [snapshot_id(d.entry.path) for d in items],
         "names": [";".join(d.names) for d in items],
         "also_live_on": [";".join(d.also_live_on) for d in items],
-        "confirmed_until": [pd.Timestamp(max([d.entry.published, *d.also_live_on])).date() for d in items],
+        "confirmed_until": [date.fromisoformat(max([d.entry.published, *d.also_live_on])) for d in items],  # ISO dates: max as text
     })  # fmt: skip
 
 

@@ -452,15 +452,18 @@ def agency_id_names(cols: Columns, stats_out: dict | None = None, base: dict | N
         stats_out.update(stats)
     if not pairs:
         return np.empty(0, dtype=object)
-    best = display_names(stats)
+    best = display_names(stats, only={p[0] for p in pairs})
     names = _objects([best[p[0]] for p in pairs])
     return _remember(names[pair_codes], pair_codes, names)
 
 
-def display_names(stats: dict) -> dict[str, str]:
-    """agency_id -> the spelling with most rows, then the latest, then the first alphabetically."""
+def display_names(stats: dict, only: set | None = None) -> dict[str, str]:
+    """agency_id -> the spelling with most rows, then the latest, then the first alphabetically
+    (for the agency ids in ``only``, when given)."""
     best: dict[str, tuple] = {}
     for (agency_id, name), (rows, last) in stats.items():
+        if only is not None and agency_id not in only:
+            continue
         key = (-rows, -last, name)
         if agency_id not in best or key < best[agency_id]:
             best[agency_id] = key
