@@ -7,7 +7,7 @@ a dozen such calls, so they add up to a large share of its half-second budget.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ def objects(values) -> np.ndarray:
 
 def isin(values, members) -> np.ndarray:
     """values.isin(members) as a boolean numpy array."""
-    keep = members if isinstance(members, Set) else set(objects(members).tolist())
+    keep = members if isinstance(members, AbstractSet) else set(objects(members).tolist())
     column = objects(values)
     return np.fromiter((v in keep for v in column.tolist()), dtype=bool, count=len(column))
 

@@ -38,8 +38,9 @@ class NeedsRebuild(Exception):
 
 
 def plan(sheets: list[RawFile], built: dict, current: dict) -> tuple[list[panel.Distinct], list[panel.Distinct]]:
-    """Every distinct sheet, and the new ones; NeedsRebuild when appending them is not exact.
-    ``built`` and ``current``: the built panel's manifest and the one these sheets make."""
+    """The distinct sheets a new file joins, and those of them that are new; NeedsRebuild when
+    appending them is not exact. ``built`` and ``current``: the built panel's manifest and the
+    one these sheets make."""
     base = panel.archive_dir()
     if not (base / panel.CONTEXT).is_file():
         raise NeedsRebuild("no built panel to append to")
@@ -50,7 +51,9 @@ def plan(sheets: list[RawFile], built: dict, current: dict) -> tuple[list[panel.
         if now.get(path) != row:
             raise NeedsRebuild(f"{path} was removed from the registry or its registry row changed")
     built_bytes = {e.sha256 for e in sheets if e.path in built["inputs"]}  # unchanged, as checked above
-    items = panel.distinct_sheets(sheets)
+    # Only the snapshots a new file joins can change (new bytes, or a new name and date for built bytes).
+    joined = {e.sha256 for e in sheets if e.path not in built["inputs"]}
+    items = panel.distinct_sheets([e for e in sheets if e.sha256 in joined])
     for d in items:  # a built snapshot keeps its name unless a new file is an earlier name for its bytes
         if d.entry.sha256 in built_bytes and d.entry.path not in built["inputs"]:
             raise NeedsRebuild(f"{d.entry.path} is an earlier name for bytes already built")
@@ -168,10 +171,11 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
         if len(rows):
             tasks.append(writer.submit(_write_part, rows, folder, context["parts"]))
 
-        names = panel.distinct_columns(items)
-        extra = list(names.columns[1:])
-        snaps = pd.concat([old_snaps.drop(columns=extra), *([panel.snapshots_of(new, pairs).drop(columns=extra)] if new else [])],
-                          ignore_index=True).merge(names, on="snapshot_id", how="left")  # fmt: skip
+        snaps = pd.concat([old_snaps, *([panel.snapshots_of(new, pairs)] if new else [])], ignore_index=True)
+        names = panel.distinct_columns(items).set_index("snapshot_id")  # every name and date of the joined snapshots
+        joined = snaps["snapshot_id"].isin(names.index).to_numpy(dtype=bool)
+        for c in names.columns:
+            snaps.loc[joined, c] = snaps.loc[joined, "snapshot_id"].map(names[c]).to_numpy(dtype=object)
         snaps = snaps.sort_values(["kind", "published", "edition_order", "snapshot_id"], ignore_index=True)
         schemas.validate_snapshots(snaps)
         new_ids = set(snaps["snapshot_id"]) - set(old_snaps["snapshot_id"])
@@ -227,7 +231,7 @@ def _write_part(rows, folder, parts: dict) -> None:
 
 def _renamed_correction(record: str, touched: dict[tuple[str, int], str]) -> str:
     """A corrections.csv record with the new display name as ``after``, if its row was renamed."""
-    snapshot, file, row, field, before, after, rule = csvsplice.fields(record)
+    snapshot, file, row, field, before, _, rule = csvsplice.fields(record)
     name = touched.get((snapshot, int(row))) if field == "LAW ENFORCEMENT AGENCY" else None
     return record if name is None else csvsplice.render([[snapshot, file, row, field, before, name, rule]])[0]
 

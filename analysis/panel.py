@@ -33,11 +33,13 @@ from .registry import RawFile
 
 MANIFEST = "build_manifest.json"
 OUTPUTS = ("agreements.parquet", "snapshots.parquet", "history.parquet", "corrections.csv", "qa.csv", "counts.sqlite")
-AGREEMENTS = "agreements.parquet"  # a folder of parts: the full build writes two (see RECENT_DAYS), each append one more
-# The full build puts the rows of the last RECENT_DAYS of sheets in a part of their own: when an
-# append renames an agency (increment.py), only the parts that list it are rewritten, and the
-# agencies whose names ICE is still correcting are mostly new ones.
+AGREEMENTS = "agreements.parquet"  # a folder of parts: the full build writes up to 2 x BUCKETS, each append one more
+# When an append renames an agency (increment.py), only the parts that list it are rewritten.
+# The full build splits its rows by age (the last RECENT_DAYS of sheets: the agencies whose names
+# ICE is still correcting are mostly new ones) and by agency (BUCKETS parts of each age, by a
+# hash of agency_id), so a rename rewrites one eighth of the recent rows, not 300,000.
 RECENT_DAYS = 90
+BUCKETS = 8
 CONTEXT = "append_context.pickle"  # what an append needs to extend the ids (increment.py)
 READER_MODULES = ("sheets", "layouts", "errors")
 CACHE_FORMAT = 3  # bump when _parse's output or the cache's layout changes
@@ -135,8 +137,8 @@ def _manifest(entries: list[RawFile]) -> dict:
     Digests, not the rows: 1,166 rows are ~1 MB of JSON, whose writing and reading took a
     tenth of an append. The rows are in data/raw/registry*.csv; a changed field changes the digest.
     """
-    def digest(row: dict[str, str]) -> str:
-        return hashlib.sha256("\x1f".join(f"{k}={v}" for k, v in row.items()).encode()).hexdigest()[:32]
+    def digest(row: dict[str, str]) -> str:  # fields in registry.COLUMNS order, all text
+        return hashlib.sha256("\x1f".join(map(str, row.values())).encode()).hexdigest()[:32]
 
     return {"code_version": code_version(), "inputs": {e.path: digest(e.to_row()) for e in sorted(entries, key=lambda e: e.path)}}
 
@@ -382,13 +384,25 @@ def write_agreements(df, folder, part: int, parts: dict, schema=None) -> None:
 
 
 def write_full_agreements(agreements, folder, parts: dict) -> None:
-    """The full build's parts: the sheets of the last RECENT_DAYS, and all before them."""
+    """The full build's parts: the sheets before the last RECENT_DAYS, then those of the last
+    RECENT_DAYS, each split by agency into BUCKETS parts (all of an agency's rows in one), in
+    their row order. Empty parts are not written, except a first one (appends take its schema)."""
+    import zlib
+
+    import numpy as np
     import pandas as pd
 
     shutil.rmtree(folder) if folder.is_dir() else folder.unlink(missing_ok=True)
-    recent = agreements["published"] > agreements["published"].max() - pd.Timedelta(days=RECENT_DAYS)
-    for i, rows in enumerate((agreements[~recent], agreements[recent])):
-        write_agreements(rows, folder, i, parts, schema=None)
+    recent = (agreements["published"] > agreements["published"].max() - pd.Timedelta(days=RECENT_DAYS)).to_numpy(dtype=bool)
+    codes, ids = agreements["agency_id"].factorize()
+    bucket = np.array([zlib.crc32(i.encode()) % BUCKETS for i in ids.tolist()], dtype="int64")[codes] if len(ids) else codes
+    part = 0
+    for when in (~recent, recent):
+        for b in range(BUCKETS):
+            rows = when & (bucket == b)
+            if rows.any() or part == 0:
+                write_agreements(agreements[rows], folder, part, parts, schema=None)
+                part += 1
 
 
 def check_qa(qa_table, write=None) -> None:

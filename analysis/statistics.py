@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import courts, elections, figures, growth, paths, query, state_panel, stats
+from . import courts, elections, figures, growth, query, state_panel, stats
 from .results import Result
 
 UNITS = ("agreements", "agencies")
@@ -44,7 +44,6 @@ PER = {"trump_share": (0.10, "10 percentage points"),
 #: Short axis labels for the forest plot.
 SHORT = {"trump_share": "Trump vote share, +10 points", "pending_per_1000": "Pending cases, +5 per 1,000 residents"}
 
-ARCHIVE_DIR = paths.PROCESSED_DIR / "archive"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -124,8 +123,10 @@ def florida_crossing(table: pd.DataFrame, threshold: float = ONE_THIRD) -> dict 
 def archive_tables() -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """The full-archive panel (data/processed/archive/, same schema as the curated tables) if
     it has been built, else None: the notebook must run on the curated tables alone."""
-    a, s = ARCHIVE_DIR / "agreements.parquet", ARCHIVE_DIR / "snapshots.parquet"
-    if not (a.is_file() and s.is_file()):
+    from . import panel
+
+    a, s = panel.archive_dir() / panel.AGREEMENTS, panel.archive_dir() / "snapshots.parquet"
+    if not (a.exists() and s.is_file()):  # agreements: a folder of parts
         return None
     return pd.read_parquet(a), pd.read_parquet(s)
 

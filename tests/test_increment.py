@@ -14,6 +14,7 @@ from panel_tables import differences, read_all
 from test_panel import A2, A, B, C, row, sheet
 
 from analysis import increment, panel
+from analysis.snapshots import snapshot_id
 
 project = test_panel.project  # the fixture: a temporary data/raw and data/processed
 
@@ -108,7 +109,8 @@ def test_new_parts_keep_the_first_parts_schema(project):
     import pyarrow.parquet as pq
 
     parts = sorted((panel.archive_dir() / panel.AGREEMENTS).glob("part-*.parquet"))
-    assert [p.name for p in parts] == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet", "part-00003.parquet"]
+    assert [p.name for p in parts] == [f"part-{i:05d}.parquet" for i in range(len(parts))]
+    assert set(pq.read_table(parts[-1]).column("snapshot_id").to_pylist()) == {snapshot_id(entries[-1].path)}  # the append's own part
     schemas = [pq.read_schema(p) for p in parts]
     assert all(s.equals(schemas[0]) for s in schemas)
 

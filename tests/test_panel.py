@@ -111,6 +111,15 @@ def test_listed_on_matches_snapshot_counts(project):
     assert history.listed_on(hist, snaps, "agency").sort_index().tolist() == [3, 3, 2, 3, 2]
 
 
+def test_the_statistics_notebook_finds_the_built_archive(project):
+    from analysis import statistics
+
+    assert statistics.archive_tables() is None
+    panel.build(five_sheets(project), quiet=True)
+    agreements, snaps = statistics.archive_tables()  # agreements.parquet is a folder of parts
+    assert len(snaps) == 5 and len(agreements) == 13
+
+
 def test_history_check_fails_when_a_count_disagrees(project):
     panel.build(five_sheets(project), quiet=True)
     out = panel.archive_dir()
