@@ -1,0 +1,51 @@
+"""The pandera schemas stop a table whose dtypes or values are wrong (schemas.Text decides text
+columns on their dtype; the covering-rows shortcut must still report every kind of failure)."""
+
+import pandas as pd
+import pytest
+
+from analysis import columns, schemas
+from analysis.errors import QAError
+
+
+def agreements() -> pd.DataFrame:
+    n = 3
+    return pd.DataFrame({
+        "snapshot_id": ["s1"] * n, "kind": ["participating"] * n, "published": pd.to_datetime(["2025-01-01"] * n),
+        "file": ["f.xlsx"] * n, "row": [2, 3, 4], "state": ["FL", "TX", "FL"], "state_name": ["Florida", "Texas", "Florida"],
+        "is_state": [True] * n, "agency_id": ["FL:a", "TX:b", "FL:a"], "agency_name": ["A", "B", "A"], "agency": ["A", "B", "A"],
+        "model": pd.array(["TFM", None, "JEM"], dtype="string"), "signed": pd.to_datetime(["2025-01-01", None, "2025-02-01"]),
+        "signed_flag": ["", "", ""], "agreement_id": ["x", "y", "z"], "is_duplicate": [False] * n,
+        "jurisdiction_type": pd.array([None] * n, dtype="string"), "county": pd.array(["Dade", None, "Dade"], dtype="string"),
+        "moa_status": ["link", "none", "link"], "addendum_status": ["link", "none", "other"],
+    })  # fmt: skip
+
+
+def test_a_valid_table_passes():
+    schemas.validate_agreements(agreements())
+
+
+@pytest.mark.parametrize(
+    "column, change, message",
+    [
+        ("agency", lambda s: s.astype(object), "dtype"),  # text must be pandas' text dtype, not objects
+        ("model", lambda s: s.astype("str"), "dtype"),  # "string" (pd.NA) and "str" (NaN) are told apart
+        ("state", lambda s: s.where(s != "TX", "Texas"), "str_matches"),
+        ("model", lambda s: s.where(s != "JEM", "XYZ"), "isin"),
+        ("state", lambda s: s.where(s != "TX", None), "not_nullable"),
+    ],
+)
+def test_a_wrong_dtype_or_value_stops_the_build(column, change, message):
+    df = agreements()
+    df[column] = change(df[column])
+    with pytest.raises(QAError, match=message) as err:
+        schemas.validate_agreements(df)
+    assert repr(column) in str(err.value)
+
+
+def test_column_helpers_agree_with_pandas():
+    values = pd.Series(["a", "b", None, "c", "a"], dtype="str")
+    assert columns.isin(values, ["a", "c"]).tolist() == values.isin(["a", "c"]).tolist()
+    assert columns.isin(values, {"b"}).tolist() == [False, True, False, False, False]
+    order = pd.Series(["c", "a", "b"], dtype="str")
+    assert columns.positions(values, order).tolist() == pd.Index(order).get_indexer(values).tolist()
