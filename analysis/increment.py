@@ -18,6 +18,10 @@ raises NeedsRebuild with the reason, and panel.build does a full build):
   closed (removed by the new sheet) or opened, and re-signings are linked again over the whole
   history; QA runs on the new sheets plus the cross-sheet checks; snapshots, corrections and
   counts.sqlite get the new sheets' rows. Everything is committed in one atomic exchange.
+- **Cost.** An append should take well under half a second (benchmarks/bench_archive.py), so
+  the whole-panel files are extended rather than redone: numpy columns for the history, the
+  built CSV records kept as text (csvsplice.py), a copy of counts.sqlite with rows inserted,
+  parquet written on a second thread. pandas' fixed cost per call is most of what remains.
 
 tests/test_increment.py builds panels both ways and compares every table.
 """
