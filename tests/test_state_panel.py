@@ -151,7 +151,7 @@ def test_florida_crossing_brackets_by_day():
 
 
 def test_archive_concentration_optional(tmp_path, monkeypatch):
-    monkeypatch.setattr(statistics, "ARCHIVE_DIR", tmp_path / "archive")
+    monkeypatch.setattr(paths, "PROCESSED_DIR", tmp_path)  # the archive panel is PROCESSED_DIR/archive
     assert statistics.archive_tables() is None and statistics.archive_concentration() is None
     (tmp_path / "archive").mkdir()
     snaps = pd.DataFrame({"snapshot_id": ["a0", "a1", "a2"], "kind": ["participating"] * 3,
