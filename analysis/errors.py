@@ -87,3 +87,27 @@ class DuplicateSheetError(AnalysisError):
     """A sheet being added is already registered."""
 
     exit_code = 13
+
+
+class BusyError(AnalysisError):
+    """Another command holds the project's write lock (it names the pid); nothing was written."""
+
+    exit_code = 14
+
+
+class LimitError(SheetError):
+    """A sheet is beyond a stated size limit (unpacked member bytes or data rows); refused before parsing."""
+
+    exit_code = 15
+
+
+class DuplicateRowsError(SheetError):
+    """A sheet repeats whole rows beyond what real ICE sheets carry."""
+
+    exit_code = 16
+
+
+class OutputError(AnalysisError):
+    """An output path cannot be written (exists, not writable, disk full); nothing was half written."""
+
+    exit_code = 17

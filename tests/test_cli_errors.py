@@ -174,7 +174,8 @@ def test_build_fault(project, fault):
 def test_fault_exit_codes_are_distinct():
     classes = [errors.UsageError, errors.DataIntegrityError, errors.SheetError, errors.NotAWorkbookError,
                errors.EmptySheetError, errors.UnknownLayoutError, errors.MissingColumnError, errors.KindMismatchError,
-               errors.QAError, errors.StaleOutputError, errors.NotebookError, errors.DuplicateSheetError]  # fmt: skip
+               errors.QAError, errors.StaleOutputError, errors.NotebookError, errors.DuplicateSheetError,
+               errors.BusyError, errors.LimitError, errors.DuplicateRowsError, errors.OutputError]  # fmt: skip
     codes = [c.exit_code for c in classes]
     assert len(set(codes)) == len(codes) and 0 not in codes and 1 not in codes
     assert {c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.AnalysisError)} == {
