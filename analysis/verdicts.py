@@ -513,6 +513,8 @@ def _top_n(table: dict[str, tuple[str, Fraction]], n: int):
     cutoff = values[n - 1]
     above = {k for k, (_, q) in table.items() if q > cutoff}
     at = {k for k, (_, q) in table.items() if q == cutoff}
+    if len(above) + len(at) == n:  # the cut-off value is shared by nobody beyond the n: no tie
+        return above | at, set(), None
     return above, at, cutoff
 
 

@@ -282,6 +282,14 @@ def test_set_equal_tie_at_cutoff_accepts_either_choice():
     assert word(TOP5, alt, table) == SUPPORTED
 
 
+def test_set_equal_reports_no_tie_when_the_cutoff_value_is_not_shared():
+    # issue 13 finding 4: "tied at the cut-off" was printed with Oklahoma 17 and the next 16
+    table = {"Florida": 300, "Texas": 170, "Georgia": 40, "North Carolina": 30, "Oklahoma": 17, "Virginia": 16}
+    v = evaluate(TOP5, FIVE, table)
+    assert "tied" not in v.note, v.note
+    assert v.verdict == PARTLY and "claimed but not reproduced: Virginia" in v.note
+
+
 def test_set_equal_tie_does_not_excuse_a_name_below_the_cutoff():
     table = {"Florida": 300, "Texas": 170, "Georgia": 40, "North Carolina": 20, "Virginia": 20, "Oklahoma": 20, "Ohio": 5}
     claimed = ["Texas", "Florida", "Georgia", "North Carolina", "Ohio"]

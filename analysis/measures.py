@@ -1,0 +1,366 @@
+"""The engine: a measure and a day in, a number and the sheet rows behind it out.
+
+A number printed about ICE's 287(g) sheets is one of a few statistics (count, share, rank, top-n
+set, number of states, breakdown, percent change) of a few things (agreements or agencies,
+participating or pending, filtered by state, model or county) on one day. Declaring it as a
+:class:`Measure` and evaluating it here, on the sheet in force that day, means there is one
+definition of each, and the result keeps what a fact-checker needs to trace it: the sheet (file,
+sha256, published, edition) and the exact rows counted (sheet row numbers, the cells as printed).
+
+The sheet in force on day D is the latest published on or before D, later same-day editions
+winning, read from the archive panel (every sheet ICE posted, day by day) or, when asked, the
+curated tables. A day after the newest sheet is refused: the list may have changed since.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import paths
+from .asof import KINDS, UNITS, parse_date, snapshot_info
+from .errors import StaleOutputError, UsageError
+
+STATISTICS = ("count", "share", "rank", "top_n", "n_states", "breakdown", "pct_change")
+GROUPINGS = ("state", "model")
+MODELS = ("JEM", "TFM", "WSO")
+SOURCES = ("archive", "curated")
+#: share denominators: every row of the kind on the sheet (territories included), or the 50 states + DC only
+DENOMINATORS = ("all", "states")
+#: the cells of a counted row a reader needs to find it in ICE's sheet, as printed, then as cleaned
+EVIDENCE_COLUMNS = ["snapshot_id", "file", "row", "state_raw", "agency_raw", "support_type_raw", "county_raw",
+                    "state", "agency_id", "model"]  # fmt: skip
+_MEASURE_KEYS = ("kind", "unit", "statistic", "state", "model", "county", "by", "n", "denominator", "since")
+
+
+def state_code(value: str) -> str:
+    """A USPS code or a full state/territory name (any case) -> USPS code; anything else is refused."""
+    from .normalize import _states_by_name, squash
+
+    text = squash(str(value)).upper()
+    places = _states_by_name()
+    if text in places:
+        return places[text].abbr
+    codes = {p.abbr for p in places.values()}
+    if text in codes:
+        return text
+    raise UsageError(f"unknown state {value!r}: give a USPS code (FL) or a full name (Florida)")
+
+
+def _tuple(value: Any) -> tuple:
+    if value is None or value == "":
+        return ()
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What is counted, and how. Filters (state, model, county) narrow the rows counted."""
+
+    kind: str = "participating"
+    unit: str = "agreements"
+    statistic: str = "count"
+    state: tuple[str, ...] = ()
+    model: tuple[str, ...] = ()
+    county: str | None = None
+    by: str = "state"
+    n: int | None = None
+    denominator: str = "all"
+    since: dt.date | None = None
+
+    @classmethod
+    def from_mapping(cls, spec: Mapping, where: str = "measure") -> Measure:
+        """Build and validate a measure from a claims file's ``measure`` table; errors name the field."""
+        if not isinstance(spec, Mapping):
+            raise UsageError(f"{where}: must be a table like {{ unit = \"agreements\", statistic = \"count\" }}")
+        unknown = sorted(set(spec) - set(_MEASURE_KEYS))
+        if unknown:
+            raise UsageError(f"{where}.{unknown[0]}: unknown field; known: {', '.join(_MEASURE_KEYS)}")
+        values = dict(spec)
+        try:
+            if "state" in values:
+                values["state"] = tuple(state_code(s) for s in _tuple(values["state"]))
+            if "model" in values:
+                values["model"] = tuple(str(m).upper() for m in _tuple(values["model"]))
+            if "since" in values:
+                values["since"] = parse_date(values["since"])
+        except UsageError as err:
+            key = "state" if "state" in str(err) else "since"
+            raise UsageError(f"{where}.{key}: {err}") from None
+        measure = cls(**values)
+        measure.validate(where)
+        return measure
+
+    def validate(self, where: str = "measure") -> None:
+        def need(ok: bool, key: str, problem: str) -> None:
+            if not ok:
+                raise UsageError(f"{where}.{key}: {problem}")
+
+        need(self.kind in KINDS, "kind", f"must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        need(self.unit in UNITS, "unit", f"must be one of {', '.join(UNITS)}, not {self.unit!r}")
+        need(self.statistic in STATISTICS, "statistic", f"must be one of {', '.join(STATISTICS)}, not {self.statistic!r}")
+        need(all(m in MODELS for m in self.model), "model", f"must be among {', '.join(MODELS)}, not {list(self.model)}")
+        need(self.by in GROUPINGS, "by", f"must be one of {', '.join(GROUPINGS)}, not {self.by!r}")
+        need(self.denominator in DENOMINATORS, "denominator", f"must be one of {', '.join(DENOMINATORS)}, not {self.denominator!r}")
+        need(self.county is None or (isinstance(self.county, str) and self.county.strip() != ""), "county", "must be a county name")
+        need(self.county is None or len(self.state) == 1, "county", "needs exactly one state (county names repeat across states)")
+        if self.statistic == "top_n":
+            need(isinstance(self.n, int) and not isinstance(self.n, bool) and self.n >= 1, "n", "top_n needs n, a whole number >= 1")
+        else:
+            need(self.n is None, "n", f"only top_n takes n, not {self.statistic}")
+        if self.statistic == "rank":
+            entity = self.state if self.by == "state" else self.model
+            need(len(entity) == 1, self.by, f"rank needs exactly one {self.by} to rank")
+        if self.statistic == "share":
+            need(bool(self.state or self.model or self.county), "statistic", "a share needs a part: give state, model or county")
+        need((self.statistic == "pct_change") == (self.since is not None), "since",
+             "pct_change needs since (the base date), and only pct_change takes it")
+
+    def describe(self) -> str:
+        """One line naming the unit, the kind and every filter: how a count should be labelled."""
+        parts = [f"{self.unit} ({self.kind})"]
+        if self.state:
+            parts.append("in " + "/".join(self.state))
+        if self.county:
+            parts.append(f"county {self.county}")
+        if self.model:
+            parts.append("model " + "/".join(self.model))
+        stat = {"count": "count", "share": f"share of {'all' if self.denominator == 'all' else '50 states + DC'}",
+                "rank": f"rank by {self.by}", "top_n": f"top {self.n} by {self.by}", "n_states": "number of states",
+                "breakdown": f"by {self.by}", "pct_change": f"percent change since {self.since}"}[self.statistic]
+        return ", ".join(parts) + f": {stat}"
+
+    def to_dict(self) -> dict:
+        out = {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, ())}
+        for key in ("state", "model"):
+            if key in out:
+                out[key] = list(out[key])
+        if "since" in out:
+            out["since"] = out["since"].isoformat()
+        return out
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A measure's value on a day, with the sheet and the rows it was computed from."""
+
+    measure: Measure
+    as_of: dt.date
+    value: Any  # int | Fraction | list of names | {name: count}
+    snapshot: dict
+    evidence: pd.DataFrame = field(repr=False)
+    detail: dict = field(default_factory=dict)
+
+    def display(self) -> str:
+        return format_value(self.value, self.measure)
+
+    def snapshot_record(self) -> dict:
+        """The sheet as a fact-checker cites it: file, sha256, published, edition."""
+        return {k: self.snapshot[k] for k in ("file", "sha256", "published", "edition")}
+
+
+def format_value(value: Any, measure: Measure) -> str:
+    if isinstance(value, Fraction):
+        if measure.statistic == "pct_change":
+            return f"{float(value):.1f}%"
+        return f"{float(value):.1%}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {v:,}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+class Panel:
+    """The processed sheets one engine reads: the archive panel (default) or the curated tables.
+
+    Snapshots are loaded whole (small); agreement rows only for the sheets asked for, so a claims
+    file of fifty claims reads a handful of sheets, not the 337,000 rows of the archive.
+    """
+
+    def __init__(self, source: str = "archive", processed: Path | None = None):
+        if source not in SOURCES:
+            raise UsageError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+        base = Path(processed) if processed is not None else paths.PROCESSED_DIR
+        self.source = source
+        self.folder = base / "archive" if source == "archive" else base
+        snapshots_path = self.folder / "snapshots.parquet"
+        if not snapshots_path.is_file() or not (self.folder / "agreements.parquet").exists():
+            command = "build --archive" if source == "archive" else "build"
+            raise StaleOutputError(f"processed tables not found; run `python -m analysis {command}`",
+                                   path=paths.relative_to_root(self.folder))  # fmt: skip
+        snaps = pd.read_parquet(snapshots_path)
+        snaps["published"] = pd.to_datetime(snaps["published"]).dt.date
+        self.snapshots = snaps.sort_values(["kind", "published", "edition_order"], ignore_index=True)
+        self._rows: dict[str, pd.DataFrame] = {}
+
+    def newest(self, kind: str) -> pd.Series:
+        return self.snapshots[self.snapshots["kind"] == kind].iloc[-1]
+
+    def in_force(self, day: str | dt.date, kind: str) -> pd.Series:
+        """The sheet in force on ``day``: refused before the first sheet and after the newest."""
+        day = parse_date(day)
+        snaps = self.snapshots[self.snapshots["kind"] == kind]
+        eligible = snaps[snaps["published"] <= day]
+        if eligible.empty:
+            raise UsageError(f"{day} is before the first {kind} sheet ({snaps['published'].min()}); no data for that date")
+        newest = snaps.iloc[-1]
+        last_seen = max([newest["published"], *_also_live(newest)])
+        if day > last_seen:
+            raise UsageError(f"{day} is after the newest {kind} sheet ({newest['file']}, published {last_seen}); "
+                             "no data for that date yet")  # fmt: skip
+        return eligible.iloc[-1]
+
+    def load(self, snapshot_ids: Iterable[str]) -> None:
+        """Read the rows of several sheets in one pass (the claims of a file share a few sheets)."""
+        wanted = sorted(set(snapshot_ids) - set(self._rows))
+        if not wanted:
+            return
+        frame = pd.read_parquet(self.folder / "agreements.parquet", filters=[("snapshot_id", "in", wanted)])
+        for sid, rows in frame.groupby("snapshot_id", sort=False):
+            self._rows[sid] = rows.sort_values("row", ignore_index=True)
+        for sid in wanted:
+            self._rows.setdefault(sid, frame.iloc[0:0])
+
+    def rows(self, snapshot_id: str) -> pd.DataFrame:
+        self.load([snapshot_id])
+        return self._rows[snapshot_id]
+
+
+def _also_live(snap: Mapping) -> list[dt.date]:
+    also = snap.get("also_live_on")
+    if isinstance(also, str) and also:
+        return [dt.date.fromisoformat(x) for x in also.split(";")]
+    return []
+
+
+def size(rows: pd.DataFrame, unit: str) -> int:
+    """The one definition of a count: agreements are sheet rows, agencies distinct agency ids."""
+    return int(len(rows)) if unit == "agreements" else int(rows["agency_id"].nunique())
+
+
+def table(rows: pd.DataFrame, by: str, unit: str) -> dict[str, int]:
+    """Counts per state (USPS code) or model, largest first, ties by name: the order ranks use."""
+    keys = rows[by].astype("object").where(rows[by].notna(), "unstated")
+    grouped = rows.assign(_key=keys).groupby("_key", sort=True)
+    sizes = grouped.size() if unit == "agreements" else grouped["agency_id"].nunique()
+    return {str(k): int(v) for k, v in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def competition_rank(counts: Mapping[str, int], key: str) -> tuple[int, list[str]]:
+    """Rank of ``key`` (1 = largest; equal values share the best rank) and who shares it."""
+    value = counts.get(key, 0)
+    rank = 1 + sum(1 for v in counts.values() if v > value)
+    tied = sorted(k for k, v in counts.items() if v == value and k != key)
+    return rank, tied
+
+
+def top(counts: Mapping[str, int], n: int) -> tuple[list[str], list[str]]:
+    """The top ``n`` names; and the names tied at the cut-off beyond them (empty when no tie)."""
+    ordered = list(counts)
+    if len(ordered) <= n:
+        return ordered, []
+    cutoff = counts[ordered[n - 1]]
+    above = [k for k in ordered if counts[k] > cutoff]
+    at = [k for k in ordered if counts[k] == cutoff]
+    if len(above) + len(at) == n:
+        return above + at, []
+    return above, at
+
+
+def _filter(rows: pd.DataFrame, m: Measure, *, where: bool = True) -> pd.DataFrame:
+    """Apply the measure's filters; ``where=False`` keeps all places (a share's denominator)."""
+    keep = pd.Series(True, index=rows.index)
+    if m.model:
+        keep &= rows["model"].isin(list(m.model)).fillna(False).astype(bool)
+    if where and m.state:
+        keep &= rows["state"].isin(list(m.state))
+    if where and m.county:
+        wanted = _county_key(m.county)
+        keep &= rows["county"].fillna("").map(_county_key) == wanted
+    return rows[keep]
+
+
+def _county_key(name: str) -> str:
+    text = " ".join(str(name).lower().replace(".", "").split())
+    for suffix in (" county", " parish", " borough"):
+        text = text.removesuffix(suffix)
+    return text
+
+
+def evidence_of(rows: pd.DataFrame, **extra) -> pd.DataFrame:
+    out = rows[EVIDENCE_COLUMNS].copy()
+    for key, value in extra.items():
+        out[key] = value
+    return out.reset_index(drop=True)
+
+
+def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel) -> Evaluation:
+    """The measure's value on the sheet in force on ``as_of``, with the rows it counted."""
+    m = measure
+    day = parse_date(as_of)
+    snap = panel.in_force(day, m.kind)
+    ids = [snap["snapshot_id"]]
+    base_snap = panel.in_force(m.since, m.kind) if m.since else None
+    if base_snap is not None:
+        ids.append(base_snap["snapshot_id"])
+    panel.load(ids)
+    rows = panel.rows(snap["snapshot_id"])
+    chosen = _filter(rows, m)
+    detail: dict[str, Any] = {}
+    if m.statistic == "count":
+        value, evidence = size(chosen, m.unit), chosen
+    elif m.statistic == "share":
+        whole = _filter(rows, m, where=False)
+        if m.denominator == "states":
+            whole, chosen = whole[whole["is_state"]], chosen[chosen["is_state"]]
+        num, den = size(chosen, m.unit), size(whole, m.unit)
+        if den == 0:
+            raise UsageError(f"the share's denominator is 0 on {snap['file']}: nothing to divide by")
+        value, evidence = Fraction(num, den), chosen
+        detail = {"numerator": num, "denominator": den,
+                  "denominator_is": "every row of the sheet, territories included" if m.denominator == "all"
+                  else "the 50 states and DC"}  # fmt: skip
+    elif m.statistic in ("rank", "top_n", "breakdown"):
+        pool = _filter(rows, dataclasses.replace(m, state=(), county=None)) if m.statistic == "rank" else chosen
+        counts = table(pool, m.by, m.unit)
+        detail = {"table": counts}
+        if m.statistic == "rank":
+            entity = (m.state if m.by == "state" else m.model)[0]
+            value, tied = competition_rank(counts, entity)
+            detail.update(entity=entity, tied_with=tied, entity_count=counts.get(entity, 0))
+            evidence = pool[pool[m.by] == entity]
+        elif m.statistic == "top_n":
+            value, at_cutoff = top(counts, m.n)
+            detail.update(tied_at_cutoff=at_cutoff)
+            evidence = pool[pool[m.by].isin(value + at_cutoff)]
+        else:
+            value, evidence = counts, pool
+    elif m.statistic == "n_states":
+        states = chosen[chosen["is_state"]]
+        value, evidence = int(states["state"].nunique()), states
+        detail = {"territories": sorted(set(chosen["state"]) - set(states["state"]))}
+    else:  # pct_change
+        then_rows = _filter(panel.rows(base_snap["snapshot_id"]), m)
+        before, after = size(then_rows, m.unit), size(chosen, m.unit)
+        if before == 0:
+            raise UsageError(f"no {m.unit} on the base sheet {base_snap['file']}: a percent change from 0 is undefined")
+        value = Fraction(after - before, before) * 100
+        detail = {"from": before, "to": after, "since_snapshot": snapshot_record(base_snap, m.since)}
+        evidence = pd.concat([evidence_of(then_rows, period="since"), evidence_of(chosen, period="as_of")],
+                             ignore_index=True)  # fmt: skip
+        return Evaluation(m, day, value, snapshot_record(snap, day), evidence, detail)
+    return Evaluation(m, day, value, snapshot_record(snap, day), evidence_of(evidence), detail)
+
+
+def snapshot_record(snap: pd.Series, day: dt.date) -> dict:
+    info = snapshot_info(snap, day)
+    info["sha256"] = snap["sha256"]
+    return info
