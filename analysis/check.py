@@ -29,7 +29,7 @@ _REQUIRED = ("id", "date", "claimed", "comparison")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NUMERIC = frozenset({"approx", "almost", "more_than", "at_least", "at_most", "equal"})
 #: which statistic a comparison can judge (the verdict compares; it never derives a number)
-FITS = {**{t: frozenset({"count", "share", "n_states", "pct_change"}) for t in NUMERIC},
+FITS = {**{t: frozenset({"count", "share", "n_states", "states_without", "pct_change", "added", "removed"}) for t in NUMERIC},
         "share_above": frozenset({"share"}), "set_equal": frozenset({"top_n"}), "rank": frozenset({"rank"}),
         "rank_within": frozenset({"rank"}), "none_in": frozenset({"breakdown"}), "breakdown": frozenset({"breakdown"})}  # fmt: skip
 #: parameters a comparison given by name alone starts from (a table overrides any of them)
@@ -153,13 +153,6 @@ def load(path: str | Path) -> list[FileClaim]:
     return [_claim(rec, path, seen) for rec in records]
 
 
-def _reproduced(ev) -> Any:
-    """What the verdict compares: the value, or for ranks and top-n sets the table they come from."""
-    if ev.measure.statistic in ("rank", "top_n"):
-        return ev.detail["table"]
-    return ev.value
-
-
 def _json_value(value: Any) -> Any:
     if isinstance(value, Fraction):
         return round(float(value), 6)
@@ -186,11 +179,12 @@ def judge(claims: list[FileClaim], panel) -> list[dict]:
             out.append({**row, "verdict": v.verdict, "reproduced": None, "reproduced_text": "", "unit": "",
                         "measure": "", "snapshot": None, "evidence": None, "note": v.note, "_evidence": None})  # fmt: skip
             continue
-        ev = measures.evaluate(c.measure, c.date, panel)
-        v = verdicts.evaluate(c.comparison, c.claimed, _reproduced(ev), reason=c.reason)
-        note = v.note
+        value, ev = measures.in_units(c.measure, c.date, panel, both=c.also_units)
         if c.also_units:
-            note += _other_unit_note(c, ev, panel)
+            v = verdicts.evaluate_units(c.comparison, c.claimed, value, c.measure.unit, reason=c.reason)
+        else:
+            v = verdicts.evaluate(c.comparison, c.claimed, value, reason=c.reason)
+        note = v.note
         if ev.detail.get("denominator") is not None:
             note += f" (denominator: {ev.detail['denominator']:,} {c.measure.unit}, {ev.detail['denominator_is']})"
         if "stale_note" in ev.snapshot:
@@ -199,19 +193,6 @@ def judge(claims: list[FileClaim], panel) -> list[dict]:
                     "unit": c.measure.unit, "measure": c.measure.describe(), "snapshot": ev.snapshot_record(),
                     "evidence": None, "note": note, "_evidence": ev.evidence})  # fmt: skip
     return out
-
-
-def _other_unit_note(c: FileClaim, ev, panel) -> str:
-    """The fairness rule for units: the verdict is the printed unit's; the other unit only informs."""
-    import dataclasses
-
-    from . import measures, verdicts
-
-    other = "agencies" if c.measure.unit == "agreements" else "agreements"
-    alt = measures.evaluate(dataclasses.replace(c.measure, unit=other), c.date, panel)
-    w = verdicts.evaluate(c.comparison, c.claimed, _reproduced(alt))
-    fits = "the figure fits" if w.verdict == verdicts.SUPPORTED else "in"
-    return f"; {fits} {other}: {alt.display()} ({w.verdict}), but the sentence counts {c.measure.unit}"
 
 
 def write_evidence(rows: list[dict], folder: Path) -> None:

@@ -60,11 +60,11 @@ _ARTICLE_REQUIRED = ("id", "publication", "title", "date", "url")
 _ARTICLE_OPTIONAL = ("author", "date_note", "url_note", "title_note", "note")
 _CLAIM_REQUIRED = (
     "id", "article", "quote", "claimed_value", "unit", "as_of", "as_of_basis", "point_in_time",
-    "family", "notebook", "quantity", "comparison",
+    "family", "notebook", "comparison",
 )
 _CLAIM_OPTIONAL = (
     "as_of_note", "note", "not_checkable_reason", "also_check_units", "unit_quantities",
-    "sensitivity", "quote_verbatim", "quote_note", "reading",
+    "sensitivity", "quote_verbatim", "quote_note", "reading", "quantity", "measure", "also_units", "caveat",
 )
 _TOP_LEVEL = ("schema_version", "article", "claim")
 
@@ -131,6 +131,14 @@ class Claim:
     quote_verbatim: bool = True
     quote_note: str = ""
     reading: str = ""
+    measure: Any = field(default=None, hash=False)  # measures.Measure: the engine computes the value
+    also_units: bool = False
+    caveat: str = ""
+
+    @property
+    def is_measured(self) -> bool:
+        """True when the number comes from the engine (analysis/measures.py) on ICE's sheets."""
+        return self.measure is not None
 
     @property
     def is_point_in_time(self) -> bool:
@@ -310,7 +318,29 @@ def _claim(rec: Mapping, articles: Mapping[str, Article]) -> Claim:
     point = _choice(rec, "point_in_time", POINTS_IN_TIME)
     family = _choice(rec, "family", FAMILIES)
     notebook = _choice(rec, "notebook", NOTEBOOKS)
-    quantity = _str(rec, "quantity")
+    measure = None
+    if "measure" in rec:
+        from analysis.check import FITS
+        from analysis.measures import Measure
+
+        try:
+            measure = Measure.from_mapping(rec["measure"])
+        except UsageError as err:
+            raise _Fail(str(err)) from None
+        for key in ("quantity", "also_check_units", "unit_quantities"):
+            if key in rec:
+                raise _Fail(f"a claim with a measure takes no '{key}' (the engine names its value; use also_units)")
+        ctype = rec["comparison"].get("type") if isinstance(rec["comparison"], dict) else None
+        if ctype in FITS and measure.statistic not in FITS[ctype]:
+            raise _Fail(f"comparison {ctype!r} cannot judge a {measure.statistic}")
+        if unit in ("agreements", "agencies", "applications") and unit != measure.unit and not (
+                unit == "applications" and measure.kind == "pending"):
+            raise _Fail(f"unit {unit!r} differs from the measure's unit {measure.unit!r}")
+        quantity = cid.replace("-", "_")
+    else:
+        if _bool(rec, "also_units", False):
+            raise _Fail("'also_units' needs a measure")
+        quantity = _str(rec, "quantity")
     if not _SNAKE.match(quantity):
         raise _Fail(f"quantity {quantity!r} is not snake_case")
 
@@ -371,7 +401,8 @@ def _claim(rec: Mapping, articles: Mapping[str, Article]) -> Claim:
         comparison=_freeze(comparison), as_of_note=as_of_note, note=_str(rec, "note", allow_empty=True),
         not_checkable_reason=reason, also_check_units=units, unit_quantities=_freeze(uq_raw),
         sensitivity=_bool(rec, "sensitivity", False), quote_verbatim=quote_verbatim, quote_note=quote_note,
-        reading=reading,
+        reading=reading, measure=measure, also_units=_bool(rec, "also_units", False),
+        caveat=_str(rec, "caveat", allow_empty=True),
     )
 
 

@@ -8,23 +8,99 @@ claims.csv/json traces to a notebook run and, through its ``source``, to a raw f
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 
 from . import atomic, claim_registry, paths, results, verdicts
+from .asof import parse_date
+from .errors import UsageError
 
 COLUMNS = ["id", "article", "quote", "source", "claimed_value", "reproduced_value", "unit", "as_of", "snapshot",
-           "verdict", "note", "notebook"]  # fmt: skip
+           "published", "edition", "sha256", "evidence", "verdict", "note", "caveat", "notebook"]  # fmt: skip
+#: a notebook parameter that moves one article's "now" claims to another day (a what-if run);
+#: None (the default) means the registry's date: the date lives in the claim only
+ARTICLE_PARAMS = {"breitbart_date": "breitbart-2025-09-03", "voz_date": "voz-2025-09",
+                  "visaverge_date": "visaverge-2025-08-01", "axios_date": "axios-2025-06-16",
+                  "catn_date": "catn-2025-late"}  # fmt: skip
 
 
 def _value(entry: dict | None):
     return None if entry is None else entry.get("value")
 
 
+def claim_date(claim, dates: Mapping[str, str | None] | None = None) -> dt.date:
+    """The claim's date, or the what-if date given for its article (only for "now" claims)."""
+    for param, article in ARTICLE_PARAMS.items():
+        value = (dates or {}).get(param)
+        if value and article == claim.article and claim.is_point_in_time:
+            return parse_date(value)
+    return claim.as_of
+
+
+def _claimed(claim):
+    """The printed figure in the engine's keys (states as USPS codes), so the verdict compares like with like."""
+    from .check import _names
+
+    value = _thaw(claim.claimed_value)
+    if claim.is_measured and isinstance(value, (list, dict)):
+        return _names(value, claim.measure.by)
+    return value
+
+
+def _json_detail(detail: dict) -> dict:
+    return {k: (round(float(v), 6) if isinstance(v, Fraction) else v) for k, v in detail.items() if k != "table"}
+
+
+def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = None, panel=None,
+                     output_dir: str | Path | None = None, evidence: bool = True) -> list[results.Result]:
+    """The engine's value for every measured claim of a notebook, with its sheet and evidence rows.
+
+    Each claim's rows are written to ``evidence/<claim-id>.csv`` beside the results folder, so the
+    report links a verdict to the exact rows of ICE's sheet it counted.
+    """
+    from . import measures
+
+    panel = panel or measures.Panel("archive")
+    out_dir = Path(output_dir) if output_dir else results.DEFAULT_RESULTS_DIR
+    evidence_dir = out_dir.parent / "evidence"
+    unknown = set(dates or {}) - set(ARTICLE_PARAMS)
+    if unknown:
+        raise UsageError(f"unknown date parameter(s) {', '.join(sorted(unknown))}; known: {', '.join(ARTICLE_PARAMS)}")
+    chosen = [(c, claim_date(c, dates)) for c in claim_registry.claims_for_notebook(notebook) if c.is_measured]
+    panel.load({s["snapshot_id"] for c, day in chosen for _, s in panel.neighbours(day, c.measure.kind)}
+               | {panel.in_force(c.measure.since, c.measure.kind)["snapshot_id"] for c, _ in chosen if c.measure.since})
+    res = []
+    for claim, day in chosen:
+        value, ev = measures.in_units(claim.measure, day, panel, both=claim.also_units)
+        if evidence:
+            atomic.write_text(evidence_dir / f"{claim.id}.csv", ev.evidence.to_csv(index=False, lineterminator="\n"))
+        detail = {"snapshot": ev.snapshot_record(), "measure": claim.measure.describe(), "display": ev.display(),
+                  "evidence": f"evidence/{claim.id}.csv", "rows": len(ev.evidence),
+                  "rows_by_state": ev.evidence.groupby("state").size().to_dict() if len(ev.evidence) else {},
+                  **_json_detail(ev.detail)}  # fmt: skip
+        if claim.sensitivity:
+            detail["sensitivity"] = [
+                {"which": which, "published": snap["published"].isoformat(), "edition": snap["edition"],
+                 "snapshot": snap["file"],
+                 "value": measures.in_units(claim.measure, day, panel, both=claim.also_units, snapshot=snap)[0]}
+                for which, snap in panel.neighbours(day, claim.measure.kind)]  # fmt: skip
+        res.append(results.Result(claim.quantity, value, claim.unit, day.isoformat(), ev.snapshot["file"], detail))
+    return res
+
+
 def evaluate_one(claim, found: dict[str, dict]) -> dict:
     primary = found.get(claim.quantity)
-    if claim.also_check_units and claim.unit_quantities:
+    if claim.comparison_type == "policy":  # a rule has no reproduced value; the calculator is not evidence
+        reproduced = None
+        verdict = verdicts.evaluate_claim(claim, None)
+    elif claim.is_measured:
+        reproduced = _value(primary)
+        verdict = _measured_verdict(claim, reproduced)
+    elif claim.also_check_units and claim.unit_quantities:
         by_unit = {u: _value(found.get(q)) for u, q in claim.unit_quantities.items()}
         verdict = verdicts.evaluate_claim(claim, by_unit=by_unit)
         reproduced = by_unit
@@ -32,6 +108,11 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
         reproduced = _value(primary)
         verdict = verdicts.evaluate_claim(claim, reproduced)
     article = claim_registry.get_article(claim.article)
+    detail = (primary or {}).get("detail") or {}
+    snap = detail.get("snapshot") or {}
+    note = verdict.note
+    if claim.is_measured and detail.get("denominator"):
+        note += f" (share of {detail['denominator']:,} {claim.measure.unit} on the sheet, {detail['denominator_is']})"
     row = {
         "id": claim.id,
         "article": claim.article,
@@ -40,19 +121,46 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
         "claimed_value": claim.claimed_value if not isinstance(claim.claimed_value, dict) else dict(claim.claimed_value),
         "reproduced_value": reproduced,
         "unit": claim.unit,
-        "as_of": claim.as_of.isoformat(),
-        "snapshot": (primary or {}).get("source", ""),
+        "as_of": (primary or {}).get("as_of") or claim.as_of.isoformat(),
+        "snapshot": (primary or {}).get("source", "") if claim.comparison_type != "policy" else "",
+        "published": snap.get("published", ""),
+        "edition": snap.get("edition", ""),
+        "sha256": snap.get("sha256", ""),
+        "evidence": detail.get("evidence", "") if claim.is_measured else "",
         "verdict": verdict.verdict,
-        "note": verdict.note,
+        "note": note,
+        "caveat": claim.caveat,
         "notebook": claim.notebook,
     }
+    if claim.is_measured and primary:
+        row["measure"] = detail.get("measure", "")
+        row["display"] = detail.get("display", "")
+        row["rows"] = detail.get("rows", 0)
+        row["rows_by_state"] = detail.get("rows_by_state", {})
     if claim.sensitivity:
         row["sensitivity"] = neighbour_verdicts(claim, found)
     return row
 
 
+def _measured_verdict(claim, value) -> verdicts.Verdict:
+    reason = claim.not_checkable_reason or None
+    if claim.also_units and isinstance(value, Mapping):
+        return verdicts.evaluate_units(claim.comparison, _claimed(claim), value, claim.measure.unit, reason=reason)
+    return verdicts.evaluate(claim.comparison, _claimed(claim), value, reason=reason)
+
+
 def neighbour_verdicts(claim, found: dict[str, dict]) -> list[dict]:
-    """The verdict on the sheets around an inferred date (see sensitivity.py); scalars keep their value."""
+    """The verdict on the sheets around an inferred date; scalars (and small tables) keep their value."""
+    if claim.is_measured:
+        around = (((found.get(claim.quantity) or {}).get("detail") or {}).get("sensitivity")) or []
+        out = []
+        for snap in around:
+            verdict = _measured_verdict(claim, snap["value"])
+            entry = {k: snap[k] for k in ("which", "published", "edition", "snapshot")}
+            if not isinstance(snap["value"], dict) or len(snap["value"]) <= 4:
+                entry["value"] = snap["value"]
+            out.append({**entry, "verdict": verdict.verdict, "note": verdict.note})
+        return out
     keys = dict(claim.unit_quantities) if claim.also_check_units and claim.unit_quantities else {None: claim.quantity}
     lists = {u: ((found.get(q) or {}).get("detail") or {}).get("sensitivity") or [] for u, q in keys.items()}
     first = next(iter(lists.values()))
@@ -108,6 +216,6 @@ def write(rows: list[dict], out_dir: Path | None = None) -> tuple[Path, Path]:
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(row[k]) for k in COLUMNS})
+        writer.writerow({k: _cell(row.get(k)) for k in COLUMNS})
     atomic.write_text(csv_path, buf.getvalue())
     return json_path, csv_path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import query, sensitivity, stats
+from . import query, stats
 from .results import Result
 
 
@@ -30,27 +30,8 @@ def florida_share_series(unit: str = "agreements") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def by_state_names(as_of: str, unit: str) -> tuple[dict[str, int], dict]:
-    """State name -> count (50 states + DC; territories listed separately in the detail)."""
-    counts, result = state_counts(as_of, unit)
-    names = {g["state"]: g["state_name"] for g in result["groups"]}
-    return {names[s]: int(n) for s, n in counts.items()}, result
+def compute(*, panel=None, output_dir=None, evidence: bool = True, **dates) -> list[Result]:
+    """The engine's value for each concentration claim (dates: the registry's, or ``<article>_date`` what-ifs)."""
+    from . import claims
 
-
-def compute(*, axios_date: str, catn_date: str, voz_date: str) -> list[Result]:
-    res = []
-    for date in (axios_date, catn_date):
-        for unit in ("agreements", "agencies"):
-            table, result = by_state_names(date, unit)
-            counts, _ = state_counts(date, unit)
-            res.append(Result(f"{unit}_by_state_{date.replace('-', '_')}", table, unit, date,
-                              result["snapshot"]["file"],
-                              {"top5": stats.top_k(counts, 5), "ties_at_5th": stats.top_k_ties(counts, 5),
-                               "top5_share": stats.top_k_share(counts, 5), "total_incl_territories": result["total"],
-                               "territories": result["territories"],
-                               "sensitivity": sensitivity.values(date, lambda d, u=unit: by_state_names(d, u)[0])}))  # fmt: skip
-    voz = query.count(voz_date)
-    res.append(Result(f"states_with_agreements_{voz_date.replace('-', '_')}", voz["states"], "states", voz_date,
-                      voz["snapshot"]["file"], {"territories": voz["territories"],
-                      "sensitivity": sensitivity.values(voz_date, lambda d: query.count(d)["states"])}))  # fmt: skip
-    return res
+    return claims.measured_results("concentration", dates=dates, panel=panel, output_dir=output_dir, evidence=evidence)

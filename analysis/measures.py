@@ -28,7 +28,12 @@ from . import paths
 from .asof import KINDS, UNITS, parse_date, snapshot_info
 from .errors import StaleOutputError, UsageError
 
-STATISTICS = ("count", "share", "rank", "top_n", "n_states", "breakdown", "pct_change")
+STATISTICS = ("count", "share", "rank", "top_n", "n_states", "states_without", "breakdown", "pct_change", "added",
+              "removed")
+#: named groups of states, from primary data: who won the state's 2024 presidential vote (FiveThirtyEight)
+STATE_GROUPS = ("harris-2024", "trump-2024")
+#: statistics that compare the sheet in force on the date with the one in force on ``since``
+SINCE = frozenset({"pct_change", "added", "removed"})
 GROUPINGS = ("state", "model")
 MODELS = ("JEM", "TFM", "WSO")
 SOURCES = ("archive", "curated")
@@ -36,8 +41,11 @@ SOURCES = ("archive", "curated")
 DENOMINATORS = ("all", "states")
 #: the cells of a counted row a reader needs to find it in ICE's sheet, as printed, then as cleaned
 EVIDENCE_COLUMNS = ["snapshot_id", "file", "row", "state_raw", "agency_raw", "support_type_raw", "county_raw",
-                    "state", "agency_id", "model"]  # fmt: skip
-_MEASURE_KEYS = ("kind", "unit", "statistic", "state", "model", "county", "by", "n", "denominator", "since")
+                    "state", "agency_id", "model", "agreement_id"]  # fmt: skip
+#: what the engine reads of a sheet: the evidence columns and those the filters and statistics use
+READ_COLUMNS = [*EVIDENCE_COLUMNS, "is_state", "agency", "county"]
+_MEASURE_KEYS = ("kind", "unit", "statistic", "state", "state_group", "exclude", "model", "county", "agency", "by", "n",
+                 "denominator", "since")
 
 
 def state_code(value: str) -> str:
@@ -70,6 +78,9 @@ class Measure:
     state: tuple[str, ...] = ()
     model: tuple[str, ...] = ()
     county: str | None = None
+    agency: str | None = None
+    state_group: str | None = None
+    exclude: tuple[str, ...] = ()
     by: str = "state"
     n: int | None = None
     denominator: str = "all"
@@ -84,16 +95,19 @@ class Measure:
         if unknown:
             raise UsageError(f"{where}.{unknown[0]}: unknown field; known: {', '.join(_MEASURE_KEYS)}")
         values = dict(spec)
-        try:
-            if "state" in values:
-                values["state"] = tuple(state_code(s) for s in _tuple(values["state"]))
-            if "model" in values:
-                values["model"] = tuple(str(m).upper() for m in _tuple(values["model"]))
-            if "since" in values:
+        for key in ("state", "exclude"):
+            if key in values:
+                try:
+                    values[key] = tuple(state_code(s) for s in _tuple(values[key]))
+                except UsageError as err:
+                    raise UsageError(f"{where}.{key}: {err}") from None
+        if "model" in values:
+            values["model"] = tuple(str(m).upper() for m in _tuple(values["model"]))
+        if "since" in values:
+            try:
                 values["since"] = parse_date(values["since"])
-        except UsageError as err:
-            key = "state" if "state" in str(err) else "since"
-            raise UsageError(f"{where}.{key}: {err}") from None
+            except UsageError as err:
+                raise UsageError(f"{where}.since: {err}") from None
         measure = cls(**values)
         measure.validate(where)
         return measure
@@ -111,6 +125,8 @@ class Measure:
         need(self.denominator in DENOMINATORS, "denominator", f"must be one of {', '.join(DENOMINATORS)}, not {self.denominator!r}")
         need(self.county is None or (isinstance(self.county, str) and self.county.strip() != ""), "county", "must be a county name")
         need(self.county is None or len(self.state) == 1, "county", "needs exactly one state (county names repeat across states)")
+        need(self.state_group is None or self.state_group in STATE_GROUPS, "state_group",
+             f"must be one of {', '.join(STATE_GROUPS)}, not {self.state_group!r}")
         if self.statistic == "top_n":
             need(isinstance(self.n, int) and not isinstance(self.n, bool) and self.n >= 1, "n", "top_n needs n, a whole number >= 1")
         else:
@@ -120,21 +136,31 @@ class Measure:
             need(len(entity) == 1, self.by, f"rank needs exactly one {self.by} to rank")
         if self.statistic == "share":
             need(bool(self.state or self.model or self.county), "statistic", "a share needs a part: give state, model or county")
-        need((self.statistic == "pct_change") == (self.since is not None), "since",
-             "pct_change needs since (the base date), and only pct_change takes it")
+        need(self.agency is None or (isinstance(self.agency, str) and self.agency.strip() != ""), "agency",
+             "must be words of the agency's name")
+        need((self.statistic in SINCE) == (self.since is not None), "since",
+             f"{', '.join(sorted(SINCE))} need since (the base date), and only they take it")
 
     def describe(self) -> str:
         """One line naming the unit, the kind and every filter: how a count should be labelled."""
         parts = [f"{self.unit} ({self.kind})"]
         if self.state:
             parts.append("in " + "/".join(self.state))
+        if self.state_group:
+            parts.append(f"in the states {self.state_group.replace('-2024', '')} won in 2024")
+        if self.exclude:
+            parts.append("except " + "/".join(self.exclude))
         if self.county:
             parts.append(f"county {self.county}")
+        if self.agency:
+            parts.append(f"agency named '{self.agency}'")
         if self.model:
             parts.append("model " + "/".join(self.model))
         stat = {"count": "count", "share": f"share of {'all' if self.denominator == 'all' else '50 states + DC'}",
                 "rank": f"rank by {self.by}", "top_n": f"top {self.n} by {self.by}", "n_states": "number of states",
-                "breakdown": f"by {self.by}", "pct_change": f"percent change since {self.since}"}[self.statistic]
+                "states_without": "number of states (and DC) with none",
+                "breakdown": f"by {self.by}", "pct_change": f"percent change since {self.since}",
+                "added": f"added since {self.since}", "removed": f"removed since {self.since}"}[self.statistic]
         return ", ".join(parts) + f": {stat}"
 
     def to_dict(self) -> dict:
@@ -165,6 +191,15 @@ class Evaluation:
         """The sheet as a fact-checker cites it: file, sha256, published, edition."""
         return {k: self.snapshot[k] for k in ("file", "sha256", "published", "edition")}
 
+    def comparable(self) -> Any:
+        """What a verdict compares: the value, or for ranks and top-n sets the table they come from
+        (so ties are judged by the verdict's rules); a share or percent as a float (6 decimals)."""
+        if self.measure.statistic in ("rank", "top_n"):
+            return self.detail["table"]
+        if isinstance(self.value, Fraction):
+            return round(float(self.value), 6)
+        return self.value
+
 
 def format_value(value: Any, measure: Measure) -> str:
     if isinstance(value, Fraction):
@@ -189,6 +224,7 @@ class Panel:
         if source not in SOURCES:
             raise UsageError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
         base = Path(processed) if processed is not None else paths.PROCESSED_DIR
+        self.base = base
         self.source = source
         self.folder = base / "archive" if source == "archive" else base
         snapshots_path = self.folder / "snapshots.parquet"
@@ -200,6 +236,7 @@ class Panel:
         snaps["published"] = pd.to_datetime(snaps["published"]).dt.date
         self.snapshots = snaps.sort_values(["kind", "published", "edition_order"], ignore_index=True)
         self._rows: dict[str, pd.DataFrame] = {}
+        self._history: pd.DataFrame | None = None
 
     def newest(self, kind: str) -> pd.Series:
         return self.snapshots[self.snapshots["kind"] == kind].iloc[-1]
@@ -223,7 +260,8 @@ class Panel:
         wanted = sorted(set(snapshot_ids) - set(self._rows))
         if not wanted:
             return
-        frame = pd.read_parquet(self.folder / "agreements.parquet", filters=[("snapshot_id", "in", wanted)])
+        frame = pd.read_parquet(self.folder / "agreements.parquet", columns=READ_COLUMNS,
+                                filters=[("snapshot_id", "in", wanted)])  # fmt: skip
         for sid, rows in frame.groupby("snapshot_id", sort=False):
             self._rows[sid] = rows.sort_values("row", ignore_index=True)
         for sid in wanted:
@@ -232,6 +270,44 @@ class Panel:
     def rows(self, snapshot_id: str) -> pd.DataFrame:
         self.load([snapshot_id])
         return self._rows[snapshot_id]
+
+    def state_group(self, name: str) -> list[str]:
+        """The 50 states and DC in a named group, from the processed 2024 election table."""
+        path = self.base / "election_2024.parquet"
+        if not path.is_file():
+            raise StaleOutputError("the 2024 election table is not built; run `python -m analysis build`",
+                                   path=paths.relative_to_root(path))  # fmt: skip
+        votes = pd.read_parquet(path)
+        won = votes["harris_votes"] > votes["trump_votes"]
+        chosen = votes[won] if name == "harris-2024" else votes[~won]
+        return sorted(chosen["state"])
+
+    def neighbours(self, day: str | dt.date, kind: str) -> list[tuple[str, pd.Series]]:
+        """The sheet before the one in force, the one in force, and the next one: does a verdict hang
+        on an inferred date? At the archive's resolution these are the sheets ICE posted around it."""
+        current = self.in_force(day, kind)
+        snaps = self.snapshots[self.snapshots["kind"] == kind].reset_index(drop=True)
+        i = int(snaps.index[snaps["snapshot_id"] == current["snapshot_id"]][0])
+        out = [("previous", snaps.iloc[i - 1])] if i > 0 else []
+        out.append(("in force", current))
+        out += [("next", snaps.iloc[i + 1])] if i + 1 < len(snaps) else []
+        return out
+
+    def history(self) -> pd.DataFrame:
+        """The archive's spells (first and last sheet listing each agreement or agency)."""
+        path = self.folder / "history.parquet"
+        if self.source != "archive" or not path.is_file():
+            raise UsageError("added and removed need the archive panel's history; use the archive source "
+                             "(`python -m analysis build --archive`)")  # fmt: skip
+        if self._history is None:
+            self._history = pd.read_parquet(path)
+        return self._history
+
+
+def _states_and_dc() -> list[str]:
+    import us
+
+    return sorted([s.abbr for s in us.states.STATES] + ["DC"])
 
 
 def _also_live(snap: Mapping) -> list[dt.date]:
@@ -275,16 +351,25 @@ def top(counts: Mapping[str, int], n: int) -> tuple[list[str], list[str]]:
     return above, at
 
 
-def _filter(rows: pd.DataFrame, m: Measure, *, where: bool = True) -> pd.DataFrame:
+def _filter(rows: pd.DataFrame, m: Measure, *, where: bool = True, groups: list[str] | None = None) -> pd.DataFrame:
     """Apply the measure's filters; ``where=False`` keeps all places (a share's denominator)."""
     keep = pd.Series(True, index=rows.index)
     if m.model:
         keep &= rows["model"].isin(list(m.model)).fillna(False).astype(bool)
     if where and m.state:
         keep &= rows["state"].isin(list(m.state))
+    if where and groups is not None:
+        keep &= rows["state"].isin(groups)
+    if m.exclude:
+        keep &= ~rows["state"].isin(list(m.exclude))
     if where and m.county:
         wanted = _county_key(m.county)
         keep &= rows["county"].fillna("").map(_county_key) == wanted
+    if m.agency:
+        words = m.agency.lower().split()
+        names = rows["agency"].str.lower()
+        for word in words:
+            keep &= names.str.contains(word, regex=False)
     return rows[keep]
 
 
@@ -302,18 +387,19 @@ def evidence_of(rows: pd.DataFrame, **extra) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel) -> Evaluation:
-    """The measure's value on the sheet in force on ``as_of``, with the rows it counted."""
+def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel, *, snapshot: pd.Series | None = None) -> Evaluation:
+    """The measure's value on the sheet in force on ``as_of`` (or on ``snapshot``), with the rows it counted."""
     m = measure
     day = parse_date(as_of)
-    snap = panel.in_force(day, m.kind)
+    snap = panel.in_force(day, m.kind) if snapshot is None else snapshot
     ids = [snap["snapshot_id"]]
     base_snap = panel.in_force(m.since, m.kind) if m.since else None
     if base_snap is not None:
         ids.append(base_snap["snapshot_id"])
     panel.load(ids)
     rows = panel.rows(snap["snapshot_id"])
-    chosen = _filter(rows, m)
+    groups = panel.state_group(m.state_group) if m.state_group else None
+    chosen = _filter(rows, m, groups=groups)
     detail: dict[str, Any] = {}
     if m.statistic == "count":
         value, evidence = size(chosen, m.unit), chosen
@@ -343,10 +429,21 @@ def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel) -> Evaluation
             evidence = pool[pool[m.by].isin(value + at_cutoff)]
         else:
             value, evidence = counts, pool
+    elif m.statistic == "states_without":
+        universe = [st for st in (groups if groups is not None else _states_and_dc())
+                    if st not in m.exclude and (not m.state or st in m.state)]  # fmt: skip
+        counts = table(chosen, "state", m.unit)
+        without = [st for st in universe if counts.get(st, 0) == 0]
+        value = len(without)
+        detail = {"states": without, "of": len(universe)}
+        evidence = chosen.iloc[0:0]
     elif m.statistic == "n_states":
         states = chosen[chosen["is_state"]]
         value, evidence = int(states["state"].nunique()), states
         detail = {"territories": sorted(set(chosen["state"]) - set(states["state"]))}
+    elif m.statistic in ("added", "removed"):
+        value, evidence, detail = _changes(m, day, panel)
+        detail["since_snapshot"] = snapshot_record(base_snap, m.since)
     else:  # pct_change
         then_rows = _filter(panel.rows(base_snap["snapshot_id"]), m)
         before, after = size(then_rows, m.unit), size(chosen, m.unit)
@@ -358,6 +455,52 @@ def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel) -> Evaluation
                              ignore_index=True)  # fmt: skip
         return Evaluation(m, day, value, snapshot_record(snap, day), evidence, detail)
     return Evaluation(m, day, value, snapshot_record(snap, day), evidence_of(evidence), detail)
+
+
+def _changes(m: Measure, day: dt.date, panel: Panel) -> tuple[int, pd.DataFrame, dict]:
+    """Agreements (or agencies) first listed, or dropped, between ``since`` and the day.
+
+    Read from the archive's history spells, not by comparing two sheets: an agreement signed in
+    July and dropped in November is a removal that the two end sheets would both miss. A re-signing
+    (same agency and model, a new signed date) is not a removal (history.py links them). The
+    evidence is each one's row on the sheet that first listed it (added) or last listed it (removed).
+    """
+    spells = panel.history()
+    unit = "agreement" if m.unit == "agreements" else "agency"
+    s = spells[(spells["unit"] == unit) & (spells["kind"] == m.kind)]
+    lo, hi = pd.Timestamp(m.since), pd.Timestamp(day)
+    if m.statistic == "added":
+        s = s[(s["first_seen"] > lo) & (s["first_seen"] <= hi) & (s["spell"] == 1)]
+        where = "first_snapshot"
+    else:
+        s = s[(s["status"] == "removed") & (s["removed_by"] > lo) & (s["removed_by"] <= hi)]
+        where = "last_snapshot"
+    if m.state:
+        s = s[s["state"].isin(list(m.state))]
+    if m.model:
+        s = s[s["model"].isin(list(m.model))]
+    panel.load(s[where].unique())
+    key = "agreement_id" if unit == "agreement" else "agency_id"
+    parts = [_filter(panel.rows(sid), dataclasses.replace(m, state=()))
+             for sid in sorted(s[where].unique())]  # fmt: skip
+    rows = pd.concat(parts, ignore_index=True) if parts else panel.rows(panel.in_force(day, m.kind)["snapshot_id"]).iloc[0:0]
+    wanted = set(zip(s[where], s["id"]))
+    rows = rows[pd.Series([(a, b) in wanted for a, b in zip(rows["snapshot_id"], rows[key])], index=rows.index, dtype=bool)]
+    if unit == "agency":
+        rows = rows.drop_duplicates(["snapshot_id", "agency_id"])
+    return int(rows[key].nunique()), rows, {"names": sorted(set(rows["agency"]))}
+
+
+def in_units(measure: Measure, as_of: str | dt.date, panel: Panel, *, both: bool,
+             snapshot: pd.Series | None = None) -> tuple[Any, Evaluation]:
+    """The comparable value in the measure's unit, or {unit: value} in both units when a sentence may
+    mix them; and the evaluation in the measure's own unit (its sheet and rows)."""
+    first = evaluate(measure, as_of, panel, snapshot=snapshot)
+    if not both:
+        return first.comparable(), first
+    other = "agencies" if measure.unit == "agreements" else "agreements"
+    second = evaluate(dataclasses.replace(measure, unit=other), as_of, panel, snapshot=snapshot)
+    return {measure.unit: first.comparable(), other: second.comparable()}, first
 
 
 def snapshot_record(snap: pd.Series, day: dt.date) -> dict:

@@ -4,8 +4,8 @@ An article that says "today, almost 960 agencies" was checked on the sheet in fo
 a newer sheet says what the same sentence would mean now. Claims the registry marks
 ``point_in_time = "now"`` are re-evaluated on the newest snapshot; claims tied to a fixed date
 ("when Trump took office", "as of July 31") keep their verdict. Values come from the family
-modules' own ``compute`` functions called with the other date, so nothing is computed twice
-in two ways, and verdicts from :mod:`analysis.verdicts` via :func:`analysis.claims.evaluate_one`.
+engine (analysis/measures.py via claims.measured_results) on the newest sheet, so nothing is computed
+twice in two ways, and verdicts from :mod:`analysis.verdicts` via :func:`analysis.claims.evaluate_one`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from . import atomic, claim_registry, paths, results
 from .errors import AnalysisError, UsageError
@@ -28,39 +27,25 @@ COLUMNS = ["claim", "reading", "article date", "verdict at article date", "now (
 REIMBURSEMENT_DEFAULTS = {"salary": 60000, "benefits": 20000, "overtime": 20000}
 
 
-def _inauguration() -> str:
-    """The growth baseline date, as the registry dates the inauguration claims."""
-    for claim in claim_registry.load_claims():
-        if claim.quantity == "agreements_at_inauguration":
-            return claim.as_of.isoformat()
-    return "2025-01-20"
+def _measured(notebook: str):
+    """The engine's values for a notebook's claims with every article's "now" moved to one date."""
+
+    def compute(date: str, panel):
+        from . import claims
+
+        return claims.measured_results(notebook, dates=dict.fromkeys(claims.ARTICLE_PARAMS, date), panel=panel(),
+                                       evidence=False)  # fmt: skip
+
+    return compute
 
 
-def _growth(date: str):
-    from . import growth
-
-    return growth.compute(inauguration=_inauguration(), breitbart_date=date, voz_date=date)
-
-
-def _concentration(date: str):
-    from . import concentration
-
-    return concentration.compute(axios_date=date, catn_date=date, voz_date=date)
-
-
-def _pending(date: str):
-    from . import pending
-
-    return pending.compute(visaverge_date=date)
-
-
-def _courts(date: str):
+def _courts(date: str, panel=None):
     from . import courts
 
     return courts.compute(as_of=date)
 
 
-def _reimbursement(date: str):
+def _reimbursement(date: str, panel=None):
     from . import reimbursement
 
     return reimbursement.compute(**REIMBURSEMENT_DEFAULTS)
@@ -70,29 +55,43 @@ def _reimbursement(date: str):
 class Family:
     """How to recompute one notebook's quantities for a single date."""
 
-    compute: Callable[[str], list]
+    compute: Callable[..., list]  # (date, panel getter) -> results
     kind: str | None  # the ICE list whose newest snapshot 'now' means; None: not ICE sheets
     note: str = ""
 
 
 NOTEBOOK_FAMILIES: dict[str, Family] = {
-    "growth": Family(_growth, "participating"),
-    "concentration": Family(_concentration, "participating"),
-    "pending": Family(_pending, "pending"),
+    "growth": Family(_measured("growth"), "participating"),
+    "concentration": Family(_measured("concentration"), "participating"),
+    "pending": Family(_measured("pending"), "pending"),
     "courts": Family(_courts, None, "TRAC's county table is undated and no newer release is pinned; same data"),
     "reimbursement": Family(_reimbursement, None, "policy rules, not data"),
 }
 
 
-@lru_cache(maxsize=64)
-def _found(notebook: str, date: str) -> dict[str, dict]:
-    """quantity -> {value, source} as the notebook's family module computes it for ``date``
+def _finder():
+    """quantity -> {value, source} per (notebook, date), computed once per recheck on one archive panel
     (empty, so every claim is 'not checkable', when there is no data for that date)."""
-    try:
-        res = NOTEBOOK_FAMILIES[notebook].compute(date)
-    except (AnalysisError, FileNotFoundError):
-        return {}
-    return {r.quantity: {"value": results._clean(r.value), "source": r.source} for r in res}
+    from . import measures
+
+    cache: dict[tuple[str, str], dict] = {}
+    opened: list = []
+
+    def panel():
+        if not opened:
+            opened.append(measures.Panel("archive"))
+        return opened[0]
+
+    def found(notebook: str, date: str) -> dict[str, dict]:
+        if (notebook, date) not in cache:
+            try:
+                res = NOTEBOOK_FAMILIES[notebook].compute(date, panel)
+            except (AnalysisError, FileNotFoundError):
+                res = []
+            cache[notebook, date] = {r.quantity: {"value": results._clean(r.value), "source": r.source} for r in res}
+        return cache[notebook, date]
+
+    return found
 
 
 def newest_date(kind: str, as_of: str = "latest") -> tuple[dt.date, str]:
@@ -160,7 +159,7 @@ def recheck(as_of: str = "latest") -> list[dict]:
     """One row per claim: verdict on the article's date, verdict on the newest snapshot, what changed."""
     from .claims import evaluate_one
 
-    _found.cache_clear()  # the processed tables may have changed since the last call (add-sheet)
+    _found = _finder()  # fresh per call: the processed tables may have changed since the last one (add-sheet)
     rows = []
     for claim in claim_registry.load_claims():
         family = NOTEBOOK_FAMILIES[claim.notebook]

@@ -114,11 +114,11 @@ Comparison types (the ``type`` key of the ``comparison`` table) and their parame
 
 Units
 -----
-When a sentence may mix units ("135 police departments" where the sheet counts agreements), the
-registry lists ``also_check_units`` and :func:`evaluate_units` checks each unit: the verdict is the
-printed unit's verdict when that is "supported"; otherwise, if another unit is supported or partly
-supported, the result is "partly supported" and the note names the unit that matches; otherwise
-the printed unit's verdict stands.
+A sentence's unit is the noun it counts: "agencies", "police departments", "sheriff's offices" are
+agencies; "agreements", "deals", "MOAs" are agreements. When it may mix units, the registry lists
+``also_check_units`` and :func:`evaluate_units` computes each: the verdict is always the printed
+unit's, graded by how far off the figure is in that unit (a 1.5 % slip can be partly supported, a
+17 % overstatement is not supported), and the note names any other unit in which the figure holds.
 """
 
 from __future__ import annotations
@@ -782,11 +782,12 @@ def evaluate(comparison: Mapping, claimed: Any, reproduced: Any, *, reason: str 
 
 def evaluate_units(comparison: Mapping, claimed: Any, by_unit: Mapping[str, Any], printed_unit: str,
                    *, reason: str | None = None) -> Verdict:
-    """Check a claim once per unit (``by_unit``: unit -> reproduced value) and say which matches.
+    """Judge a figure in the unit the sentence prints, and say which other unit it fits.
 
-    The printed unit's verdict stands when it is "supported"; otherwise a supported or partly
-    supported reading in another unit makes the result "partly supported"; otherwise the printed
-    unit's verdict stands (see "Units" in the module docstring).
+    The verdict is always the printed unit's, graded by how far off the figure is in that unit, so
+    a small slip (135 "police departments" where the sheet has 133 agencies and 135 agreements)
+    reads differently from a large overstatement ("almost 960 agencies" where there are 798); the
+    note names any other unit in which the figure holds (see "Units" in the module docstring).
     """
     if not isinstance(by_unit, Mapping) or not by_unit:
         raise UsageError("by_unit must be a non-empty table unit -> reproduced value")
@@ -797,10 +798,10 @@ def evaluate_units(comparison: Mapping, claimed: Any, by_unit: Mapping[str, Any]
     detail = " | ".join(lines)
     if primary.verdict == SUPPORTED:
         return _v(SUPPORTED, f"matches in {printed_unit} as printed | {detail}")
-    matching = [u for u, v in results.items() if u != printed_unit and v.verdict in (SUPPORTED, PARTLY)]
-    if matching:
-        best = min(matching, key=lambda u: _ORDER[results[u].verdict])
-        return _v(PARTLY, f"the figure fits {best} ({results[best].verdict}), not {printed_unit} as printed | {detail}")
+    fitting = [u for u, v in results.items() if u != printed_unit and v.verdict == SUPPORTED]
+    if fitting:
+        return _v(primary.verdict, f"judged in {printed_unit} as printed; the figure fits {_join(fitting)}, "
+                                   f"which the sentence does not name | {detail}")  # fmt: skip
     return _v(primary.verdict, detail)
 
 

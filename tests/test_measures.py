@@ -55,7 +55,8 @@ def panel(tmp_path) -> M.Panel:
             rows.append({"snapshot_id": sid, "kind": kind, "file": file, "row": i + 2, "state": state,
                          "is_state": state != "GU", "agency_id": f"{state}:{_slug(agency)}", "agency": agency,
                          "model": model, "county": county, "state_raw": state.lower(), "agency_raw": agency + " ",
-                         "support_type_raw": model or "", "county_raw": county or ""})  # fmt: skip
+                         "support_type_raw": model or "", "county_raw": county or "",
+                         "agreement_id": f"{state}:{_slug(agency)}:{model or 'unstated'}"})  # fmt: skip
     pd.DataFrame(snaps).to_parquet(tmp_path / "snapshots.parquet")
     frame = pd.DataFrame(rows)
     frame["model"] = frame["model"].astype("string")

@@ -492,11 +492,21 @@ def test_units_printed_unit_supported():
     assert v.verdict == SUPPORTED
 
 
-def test_units_other_unit_matches_is_partly_and_named():
+def test_units_other_unit_matching_is_named_but_the_printed_unit_decides():
     c = {"type": "equal"}
     v = evaluate_units(c, 135, {"agencies": 120, "agreements": 135}, "agencies")
-    assert v.verdict == PARTLY
-    assert v.note.startswith("the figure fits agreements")
+    assert v.verdict == NOT_SUPPORTED
+    assert v.note.startswith("judged in agencies as printed; the figure fits agreements")
+
+
+def test_units_a_small_slip_and_a_large_overstatement_read_differently():
+    # issue 13 finding 4: 135 printed as agencies (133 agencies, 135 agreements) vs "almost 960"
+    # agencies (798 agencies, 957 agreements) were both "partly supported"
+    slip = evaluate_units({"type": "equal", "partial_tolerance": 0.02}, 135, {"agencies": 133, "agreements": 135}, "agencies")
+    over = evaluate_units({"type": "almost", "tolerance": 0.02, "partial_tolerance": 0.05}, 960,
+                          {"agencies": 798, "agreements": 957}, "agencies")  # fmt: skip
+    assert slip.verdict == PARTLY and "fits agreements" in slip.note
+    assert over.verdict == NOT_SUPPORTED and "fits agreements" in over.note
 
 
 def test_units_nothing_matches_keeps_printed_verdict():
@@ -506,7 +516,8 @@ def test_units_nothing_matches_keeps_printed_verdict():
 
 def test_units_printed_unit_missing():
     c = {"type": "equal"}
-    assert evaluate_units(c, 135, {"agreements": 135}, "agencies").verdict == PARTLY
+    v = evaluate_units(c, 135, {"agreements": 135}, "agencies")
+    assert v.verdict == NOT_CHECKABLE and "fits agreements" in v.note
     assert evaluate_units(c, 135, {"agreements": 1}, "agencies").verdict == NOT_CHECKABLE
 
 
@@ -539,7 +550,7 @@ def test_visaverge_article_is_partly_supported_by_code():
 def test_breitbart_agencies_vs_agreements():
     claim = claim_registry.get_claim("breitbart-135-at-inauguration")
     v = evaluate_claim(claim, by_unit={"agencies": 128, "agreements": 135})
-    assert v.verdict == PARTLY and "fits agreements" in v.note
+    assert v.verdict == NOT_SUPPORTED and "fits agreements" in v.note
     with pytest.raises(UsageError, match="does not check"):
         evaluate_claim(claim, by_unit={"states": 1})
     with pytest.raises(UsageError, match="no also_check_units"):
