@@ -249,7 +249,7 @@ def cmd_check(args) -> int:
     from .measures import Panel
 
     claims = load(args.file)
-    rows = judge(claims, Panel(args.source))
+    rows = judge(claims, Panel.default() if args.source == "auto" else Panel(args.source))
     folder = Path(args.evidence_dir) if args.evidence_dir else default_evidence_dir(Path(args.file))
     write_evidence(rows, folder)
     print(render(rows, args.format), end="")
@@ -260,7 +260,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="judge a claims file (docs/claims-file.md) with the engine; writes evidence per claim")
     p.add_argument("file", help="a TOML file of [[claim]] tables")
     p.add_argument("--format", default="table", choices=list(FORMATS))
-    p.add_argument("--source", default="archive", choices=["archive", "curated"],
-                   help="archive panel (every sheet, day by day; default) or the 38 curated sheets")
+    p.add_argument("--source", default="auto", choices=["auto", "archive", "curated"],
+                   help="archive panel (every sheet, day by day), the 38 curated sheets, or auto (default): the "
+                        "archive when it is built and current, else the curated sheets")
     p.add_argument("--evidence-dir", help="folder for <claim-id>.csv (default reports/check/<file name>/evidence)")
     p.set_defaults(func=cmd_check)

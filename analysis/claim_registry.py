@@ -173,7 +173,9 @@ class Claim:
         return tuple(dict.fromkeys(keys))
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: _thaw(getattr(self, k)) for k in self.__dataclass_fields__}
+        out = {k: _thaw(getattr(self, k)) for k in self.__dataclass_fields__}
+        out["measure"] = self.measure.to_dict() if self.measure is not None else None
+        return out
 
 
 def _date_key(date: dt.date) -> str:

@@ -7,6 +7,7 @@ claims.csv/json traces to a notebook run and, through its ``source``, to a raw f
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -41,6 +42,14 @@ def claim_date(claim, dates: Mapping[str, str | None] | None = None) -> dt.date:
     return claim.as_of
 
 
+def article_day(article: str, dates: Mapping[str, str | None] | None = None) -> dt.date:
+    """The day an article's "now" claims speak of: the what-if date given for it, else the registry's."""
+    days = {claim_date(c, dates) for c in claim_registry.load_claims() if c.article == article and c.is_point_in_time}
+    if len(days) != 1:
+        raise UsageError(f"article {article!r} has {len(days)} dates for its 'now' claims; expected one")
+    return days.pop()
+
+
 def _claimed(claim):
     """The printed figure in the engine's keys (states as USPS codes), so the verdict compares like with like."""
     from .check import _names
@@ -64,18 +73,27 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
     """
     from . import measures
 
-    panel = panel or measures.Panel("archive")
+    panel = panel or measures.Panel.default()
     out_dir = Path(output_dir) if output_dir else results.DEFAULT_RESULTS_DIR
     evidence_dir = out_dir.parent / "evidence"
     unknown = set(dates or {}) - set(ARTICLE_PARAMS)
     if unknown:
         raise UsageError(f"unknown date parameter(s) {', '.join(sorted(unknown))}; known: {', '.join(ARTICLE_PARAMS)}")
     chosen = [(c, claim_date(c, dates)) for c in claim_registry.claims_for_notebook(notebook) if c.is_measured]
-    panel.load({s["snapshot_id"] for c, day in chosen for _, s in panel.neighbours(day, c.measure.kind)}
-               | {panel.in_force(c.measure.since, c.measure.kind)["snapshot_id"] for c, _ in chosen if c.measure.since})
+    wanted = set()
+    for c, day in chosen:  # one read of every sheet the notebook needs
+        with contextlib.suppress(UsageError):
+            wanted |= {s["snapshot_id"] for _, s in panel.neighbours(day, c.measure.kind)}
+            wanted |= {panel.in_force(c.measure.since, c.measure.kind)["snapshot_id"]} if c.measure.since else set()
+    panel.load(wanted)
     res = []
     for claim, day in chosen:
-        value, ev = measures.in_units(claim.measure, day, panel, both=claim.also_units)
+        try:
+            value, ev = measures.in_units(claim.measure, day, panel, both=claim.also_units)
+        except UsageError as err:  # no sheet for that day, or no history on this panel: not checkable, saying why
+            res.append(results.Result(claim.quantity, None, claim.unit, day.isoformat(), "",
+                                      {"error": str(err), "panel": panel.source}))  # fmt: skip
+            continue
         if evidence:
             atomic.write_text(evidence_dir / f"{claim.id}.csv", ev.evidence.to_csv(index=False, lineterminator="\n"))
         detail = {"snapshot": ev.snapshot_record(), "measure": claim.measure.describe(), "display": ev.display(),
@@ -94,7 +112,9 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
 
 def evaluate_one(claim, found: dict[str, dict]) -> dict:
     primary = found.get(claim.quantity)
-    if claim.comparison_type == "policy":  # a rule has no reproduced value; the calculator is not evidence
+    if claim.comparison_type in verdicts.REASON_TYPES:
+        # a rule, or a number no pinned primary data can reproduce: nothing is "reproduced" (a
+        # calculator's parameter or a publication's figure is context, never evidence)
         reproduced = None
         verdict = verdicts.evaluate_claim(claim, None)
     elif claim.is_measured:
@@ -111,6 +131,8 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
     detail = (primary or {}).get("detail") or {}
     snap = detail.get("snapshot") or {}
     note = verdict.note
+    if claim.is_measured and detail.get("error"):
+        note += f": {detail['error']} ({detail['panel']} panel)"
     if claim.is_measured and detail.get("denominator"):
         note += f" (share of {detail['denominator']:,} {claim.measure.unit} on the sheet, {detail['denominator_is']})"
     row = {
@@ -122,7 +144,7 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
         "reproduced_value": reproduced,
         "unit": claim.unit,
         "as_of": (primary or {}).get("as_of") or claim.as_of.isoformat(),
-        "snapshot": (primary or {}).get("source", "") if claim.comparison_type != "policy" else "",
+        "snapshot": (primary or {}).get("source", "") if claim.comparison_type not in verdicts.REASON_TYPES else "",
         "published": snap.get("published", ""),
         "edition": snap.get("edition", ""),
         "sha256": snap.get("sha256", ""),
@@ -192,12 +214,53 @@ def table(results_dir: Path | None = None) -> list[dict]:
     return [{k: _thaw(v) for k, v in evaluate_one(c, found).items()} for c in claim_registry.load_claims()]
 
 
+def _found(res: list[results.Result]) -> dict[str, dict]:
+    """Results as the claims table reads them back from a results file."""
+    return {r.quantity: {"value": results._clean(r.value), "source": r.source, "as_of": r.as_of,
+                         "detail": results._clean(r.detail)} for r in res}  # fmt: skip
+
+
 def show_verdicts(notebook: str, res: list[results.Result]) -> None:
     """Print this notebook's claims with their verdicts (for the notebook's checked output)."""
-    found = {r.quantity: {"value": results._clean(r.value), "source": r.source} for r in res}
+    found = _found(res)
     for claim in claim_registry.claims_for_notebook(notebook):
         row = evaluate_one(claim, found)
         print(f"{row['id']}: {row['verdict'].upper()} - {row['note']}")
+
+
+def result(res: list[results.Result], claim_id: str) -> results.Result:
+    """The result a notebook recorded for one measured claim."""
+    key = claim_registry.get_claim(claim_id).quantity
+    for r in res:
+        if r.quantity == key:
+            return r
+    raise UsageError(f"no result for claim {claim_id!r} in this notebook")
+
+
+#: up to this many rows the evidence is printed row by row; beyond, as a count by state
+EVIDENCE_ROWS_SHOWN = 25
+
+
+def show_evidence(res: list[results.Result], output_dir: str | Path | None = None) -> None:
+    """Each measured claim's sheet and the rows it counted, as the evidence files hold them."""
+    import pandas as pd
+
+    by_key = {c.quantity: c for c in claim_registry.load_claims() if c.is_measured}
+    for r in res:
+        claim = by_key.get(r.quantity)
+        if claim is None:
+            continue
+        snap = r.detail["snapshot"]
+        print(f"{claim.id}: {r.detail['display']} = {r.detail['measure']}")
+        print(f"  sheet {snap['file']} (published {snap['published']}{' ' + snap['edition'] if snap['edition'] else ''}, "
+              f"sha256 {snap['sha256'][:12]}...), {r.detail['rows']:,} rows counted -> {r.detail['evidence']}")  # fmt: skip
+        if 0 < r.detail["rows"] <= EVIDENCE_ROWS_SHOWN:
+            base = Path(output_dir) if output_dir else results.DEFAULT_RESULTS_DIR
+            rows = pd.read_csv(base.parent / r.detail["evidence"], dtype=str, keep_default_na=False)
+            for row in rows.itertuples(index=False):
+                print(f"    row {row.row:>4} of {Path(row.file).name}: {row.state_raw} | {row.agency_raw} | {row.support_type_raw}")
+        elif r.detail["rows"]:
+            print("    by state: " + ", ".join(f"{k} {v}" for k, v in sorted(r.detail["rows_by_state"].items(), key=lambda kv: (-kv[1], kv[0]))))
 
 
 def _cell(value) -> str:

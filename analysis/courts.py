@@ -61,7 +61,11 @@ ARREST_CLAIMS = ("arrest_target_per_day", "arrest_target_to_early_2025_daily_arr
                  "deportations_per_year_goal", "san_antonio_operation_arrests")  # fmt: skip
 
 
-def compute(*, as_of: str) -> list[Result]:
+def compute(*, catn_date: str | None = None) -> list[Result]:
+    """The CATN post's county claims: TRAC's undated table, labelled with the post's date (or a what-if)."""
+    from .claims import article_day
+
+    as_of = article_day("catn-2025-late", {"catn_date": catn_date}).isoformat()
     counties = county_table()
     pending = {county_label(c, s): int(n) for c, s, n in zip(counties["county"], counties["state"], counties["pending"])}
     combined = with_nyc_combined(counties)

@@ -189,7 +189,7 @@ class Evaluation:
 
     def snapshot_record(self) -> dict:
         """The sheet as a fact-checker cites it: file, sha256, published, edition."""
-        return {k: self.snapshot[k] for k in ("file", "sha256", "published", "edition")}
+        return {k: self.snapshot[k] for k in ("file", "sha256", "published", "edition", "panel")}
 
     def comparable(self) -> Any:
         """What a verdict compares: the value, or for ranks and top-n sets the table they come from
@@ -237,6 +237,19 @@ class Panel:
         self.snapshots = snaps.sort_values(["kind", "published", "edition_order"], ignore_index=True)
         self._rows: dict[str, pd.DataFrame] = {}
         self._history: pd.DataFrame | None = None
+
+    @classmethod
+    def default(cls, processed: Path | None = None) -> Panel:
+        """The archive panel when it is built and current (every sheet, day by day); otherwise the
+        curated tables (a fixture project, or right after add-sheet until `build --archive`).
+        Each evaluation names its panel, so the choice is never silent."""
+        from .freshness import archive_stale_reason
+
+        if processed is None and archive_stale_reason() is None:
+            return cls("archive")
+        if processed is not None and (Path(processed) / "archive" / "snapshots.parquet").is_file():
+            return cls("archive", processed)
+        return cls("curated", processed)
 
     def newest(self, kind: str) -> pd.Series:
         return self.snapshots[self.snapshots["kind"] == kind].iloc[-1]
@@ -453,8 +466,8 @@ def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel, *, snapshot: 
         detail = {"from": before, "to": after, "since_snapshot": snapshot_record(base_snap, m.since)}
         evidence = pd.concat([evidence_of(then_rows, period="since"), evidence_of(chosen, period="as_of")],
                              ignore_index=True)  # fmt: skip
-        return Evaluation(m, day, value, snapshot_record(snap, day), evidence, detail)
-    return Evaluation(m, day, value, snapshot_record(snap, day), evidence_of(evidence), detail)
+        return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source}, evidence, detail)
+    return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source}, evidence_of(evidence), detail)
 
 
 def _changes(m: Measure, day: dt.date, panel: Panel) -> tuple[int, pd.DataFrame, dict]:

@@ -42,7 +42,7 @@ def _measured(notebook: str):
 def _courts(date: str, panel=None):
     from . import courts
 
-    return courts.compute(as_of=date)
+    return courts.compute(catn_date=date)
 
 
 def _reimbursement(date: str, panel=None):
@@ -79,7 +79,7 @@ def _finder():
 
     def panel():
         if not opened:
-            opened.append(measures.Panel("archive"))
+            opened.append(measures.Panel.default())
         return opened[0]
 
     def found(notebook: str, date: str) -> dict[str, dict]:

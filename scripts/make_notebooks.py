@@ -90,37 +90,76 @@ STATISTICS_BODY = [
 NOTEBOOKS = {
     "growth": {
         "title": "Growth of 287(g) agreements: 135 → ~960 → 1,000",
-        "question": "How many agreements (and agencies) did ICE list at the inauguration, on Breitbart's and Voz's dates, and what percent increase do they imply?",
-        "data": "ICE participating sheets in force on 2025-01-20 (2025-01-19 capture), 2025-09-03 (2025-09-02 pm) and 2025-09-18 (Voz, inferred).",
-        "params": 'inauguration = "2025-01-20"\nbreitbart_date = "2025-09-03"\nvoz_date = "2025-09-18"\nunit = "agreements"\noutput_dir = None',
-        "compute": "res = growth.compute(inauguration=inauguration, breitbart_date=breitbart_date, voz_date=voz_date)",
+        "question": "How many agreements (and agencies) did ICE list at the inauguration and on the articles' dates, what percent increase do they imply, and which agreements ended?",
+        "data": "The archive panel: every ICE participating sheet, day by day; each claim is judged on the sheet ICE had posted on its date (the registry's date, or a what-if date given as a parameter).",
+        "params": 'breitbart_date = None  # None: the claim registry\'s date\nvoz_date = None\nvisaverge_date = None\ncatn_date = None\nunit = "agreements"\noutput_dir = None',
+        "compute": "res = growth.compute(breitbart_date=breitbart_date, voz_date=voz_date, visaverge_date=visaverge_date, catn_date=catn_date, output_dir=output_dir)",
+        "rederive": (
+            "import pandas as pd\n"
+            "from analysis import paths\n"
+            "tidy = pd.read_parquet(paths.PROCESSED_DIR / \"archive\" / \"agreements.parquet\", columns=[\"file\", \"agency_id\"])\n"
+            "start = claims.result(res, \"voz-135-agreements-at-inauguration\")\n"
+            "end = claims.result(res, \"voz-641pct-increase\")\n"
+            "first = tidy[tidy[\"file\"] == start.source]  # every row of the sheet in force on inauguration day\n"
+            "last = tidy[tidy[\"file\"] == end.source]\n"
+            "agencies = claims.result(res, \"breitbart-135-at-inauguration\").value\n"
+            "assert agencies == {\"agencies\": first[\"agency_id\"].nunique(), \"agreements\": len(first)}\n"
+            "assert start.value == len(first)\n"
+            "pct = round(100 * (len(last) - len(first)) / len(first), 6)\n"
+            "assert pct == end.value\n"
+            "print(f\"{start.source}: {len(first):,} agreements, {first['agency_id'].nunique():,} agencies\")\n"
+            "print(f\"{end.source}: {len(last):,} agreements; increase {pct:.1f}%\")"),
         "figure": "fig = plots.growth_by_model(unit=unit)",
         "params_cli": "-p voz_date 2025-09-23",
     },
     "concentration": {
         "title": "Where the agreements are: top five states and Florida's share",
-        "question": "Which five states have the most agreements (and agencies), does Florida hold over a third, and do California and Illinois have none?",
-        "data": "ICE participating sheets in force on 2025-06-16 (Axios) and 2025-11-25 (CATN blog).",
-        "params": 'axios_date = "2025-06-16"\ncatn_date = "2025-11-25"\nvoz_date = "2025-09-18"\nunit = "agreements"\noutput_dir = None',
-        "compute": "res = concentration.compute(axios_date=axios_date, catn_date=catn_date, voz_date=voz_date)",
+        "question": "Which five states have the most agencies with agreements, does Florida hold over a third, how many states have any, and which states have none?",
+        "data": "The archive panel: the ICE participating sheets in force on the articles' dates (Axios 2025-06-16; Voz 2025-09-18, inferred; the CATN post, no earlier than 2025-11-29); the 2024 election results for 'blue states'.",
+        "params": 'axios_date = None  # None: the claim registry\'s date\ncatn_date = None\nvoz_date = None\nunit = "agreements"\noutput_dir = None',
+        "compute": "res = concentration.compute(axios_date=axios_date, catn_date=catn_date, voz_date=voz_date, output_dir=output_dir)",
+        "rederive": (
+            "import pandas as pd\n"
+            "from analysis import paths\n"
+            "tidy = pd.read_parquet(paths.PROCESSED_DIR / \"archive\" / \"agreements.parquet\", columns=[\"file\", \"state\", \"agency_id\"])\n"
+            "florida = claims.result(res, \"catn-florida-well-over-a-third\")\n"
+            "sheet = tidy[tidy[\"file\"] == florida.source]\n"
+            "share = round(float((sheet[\"state\"] == \"FL\").sum() / len(sheet)), 6)  # every row counts in the total, Guam too\n"
+            "assert share == florida.value\n"
+            "print(f\"{florida.source}: Florida {(sheet['state'] == 'FL').sum():,} of {len(sheet):,} agreements = {share:.1%}\")\n"
+            "five = claims.result(res, \"axios-five-most-cooperative-states\")\n"
+            "sheet = tidy[tidy[\"file\"] == five.source]\n"
+            "agencies = sheet.groupby(\"state\")[\"agency_id\"].nunique().sort_values(ascending=False)\n"
+            "assert agencies.to_dict() == five.value[\"agencies\"]\n"
+            "print(f\"{five.source}: agencies by state\")\n"
+            "print(agencies.head(7).to_string())"),
         "figure": "fig = plots.florida_share(unit=unit)",
         "params_cli": "-p catn_date 2026-05-18",
     },
     "pending": {
         "title": "Pending 287(g) applications on 2025-07-31",
-        "question": "How many applications were pending on 2025-07-31, and for which models?",
-        "data": "ICE pending sheet of 2025-07-31 (am).",
-        "params": 'visaverge_date = "2025-07-31"\noutput_dir = None',
-        "compute": "res = pending.compute(visaverge_date=visaverge_date)",
+        "question": "How many applications were pending on 2025-07-31, for which models, and is the program still growing?",
+        "data": "The archive panel: ICE's pending sheet in force on 2025-07-31.",
+        "params": 'visaverge_date = None  # None: the claim registry\'s date\noutput_dir = None',
+        "compute": "res = pending.compute(visaverge_date=visaverge_date, output_dir=output_dir)",
+        "rederive": (
+            "import pandas as pd\n"
+            "from analysis import paths\n"
+            "tidy = pd.read_parquet(paths.PROCESSED_DIR / \"archive\" / \"agreements.parquet\", columns=[\"file\", \"model\"])\n"
+            "split = claims.result(res, \"visaverge-pending-by-model\")\n"
+            "sheet = tidy[tidy[\"file\"] == split.source]\n"
+            "by_model = sheet[\"model\"].value_counts().to_dict()\n"
+            "assert by_model == split.value and len(sheet) == claims.result(res, \"visaverge-22-pending\").value\n"
+            "print(f\"{split.source}: {len(sheet)} applications; by model {dict(sorted(by_model.items()))}\")"),
         "figure": "fig = plots.pending_by_model()",
         "params_cli": "-p visaverge_date 2025-09-02",
     },
     "courts": {
         "title": "Immigration-court backlog by county and removal orders",
         "question": "Does Miami-Dade have the largest backlog, with Cook and Los Angeles close behind, and did Harris County lead in removal orders?",
-        "data": "TRAC pending cases by address, county table (undated, mid-to-late 2025); published reference figures (TRAC, Axios).",
-        "params": 'as_of = "2025-11-25"\ntop_n = 15\noutput_dir = None',
-        "compute": "res = courts.compute(as_of=as_of)",
+        "data": "TRAC pending cases by address, county table (undated, mid-to-late 2025); published reference figures (TRAC, Axios) as context only.",
+        "params": 'catn_date = None  # None: the claim registry\'s date\ntop_n = 15\noutput_dir = None',
+        "compute": "res = courts.compute(catn_date=catn_date)",
         "figure": "fig = plots.county_backlog(top_n=top_n)",
         "params_cli": "-p top_n 20",
     },
@@ -184,6 +223,17 @@ def make(name: str, spec: dict) -> nbformat.NotebookNode:
             cells += [
                 new_markdown_cell("Verdicts for this notebook's claims, computed from the registry's comparison and the values above:"),
                 new_code_cell(f"# NBVAL_CHECK_OUTPUT\nclaims.show_verdicts({name!r}, res)"),
+            ]
+        if "rederive" in spec:
+            cells += [
+                new_markdown_cell("**The rows behind each number.** Every value above was counted by the engine "
+                                  "(`analysis/measures.py`) on one ICE sheet; these are the sheet and the rows it counted "
+                                  "(the rows themselves when few, else their count by state). The same rows are in "
+                                  "`reports/evidence/<claim-id>.csv`."),
+                new_code_cell("# NBVAL_CHECK_OUTPUT\nclaims.show_evidence(res, output_dir)"),
+                new_markdown_cell("**The same numbers in plain pandas.** A few lines on the tidy table re-derive the "
+                                  "headline numbers without the engine; the asserts fail if the two ever disagree."),
+                new_code_cell(f"# NBVAL_CHECK_OUTPUT\n{spec['rederive']}"),
             ]
         cells += [new_code_cell(spec["figure"]), new_code_cell(f"results.save({name!r}, res, output_dir)")]
     nb = new_notebook(cells=cells)

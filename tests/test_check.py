@@ -68,7 +68,7 @@ def test_a_claims_file_is_judged_with_evidence(tmp_path, panel):  # noqa: F811
     assert set(got["fl-share"]) >= {"id", "verdict", "reproduced", "claimed", "unit", "snapshot", "evidence", "note"}
     assert got["fl-share"]["verdict"] == "supported" and got["fl-share"]["reproduced"] == 0.375  # 3 of 8
     assert got["fl-share"]["snapshot"] == {"file": "ice_287g/participating_2025-06-16_pm.xlsx", "sha256": f"{2:064x}",
-                                           "published": "2025-06-16", "edition": "pm"}  # fmt: skip
+                                           "published": "2025-06-16", "edition": "pm", "panel": "curated"}  # fmt: skip
     assert "denominator: 8 agreements" in got["fl-share"]["note"]
     evidence = pd.read_csv(tmp_path / "evidence" / "fl-share.csv")
     assert list(evidence["row"]) == [2, 3, 4] and set(evidence["state"]) == {"FL"}

@@ -82,17 +82,33 @@ def test_claim_fields(registry):
 def test_key_claims(registry):
     c = cr.get_claim("breitbart-135-at-inauguration")
     assert c.claimed_value == 135 and c.as_of == dt.date(2025, 1, 20) and c.point_in_time == "fixed"
-    assert set(c.also_check_units) == {"agreements", "agencies"}
-    assert c.quantities == ("agencies_at_inauguration", "agreements_at_inauguration")
+    assert c.is_measured and c.also_units and c.measure.unit == "agencies"
+    assert c.quantities == ("breitbart_135_at_inauguration",)  # the engine's value is named by the claim
     assert cr.get_claim("breitbart-almost-960-today").comparison_type == "almost"
     for cid in ("voz-641pct-increase", "voz-1001-agreements", "voz-more-than-1000-agencies", "voz-40-states"):
         v = cr.get_claim(cid)
         assert v.sensitivity and v.as_of_basis == "inferred"
     for cid in ("catn-florida-well-over-a-third", "catn-cook-la-close-behind"):
-        assert cr.get_claim(cid).as_of == dt.date(2025, 11, 25)
+        # issue 13 finding 5: the post cites an Axios piece of 2025-11-29, so it cannot speak of an earlier day
+        assert cr.get_claim(cid).as_of == dt.date(2025, 11, 29)
     assert cr.get_claim("visaverge-22-pending").comparison_type == "equal"
     assert cr.get_claim("visaverge-pending-by-model").comparison_type == "breakdown"
     assert {c.notebook for c in registry.claims} == set(cr.NOTEBOOKS)
+
+
+def test_every_claim_on_ice_sheets_declares_its_measure(registry):
+    """One engine for every number: a claim about ICE's sheets is a measure, not a notebook's private key."""
+    ice = [c for c in registry.claims if c.notebook in ("growth", "concentration", "pending")
+           and c.comparison_type not in ("not_checkable", "policy")]  # fmt: skip
+    assert ice and all(c.is_measured for c in ice), [c.id for c in ice if not c.is_measured]
+
+
+def test_the_subject_noun_decides_the_unit(registry):
+    # issue 13 finding 2: "local law enforcement agencies" and "police departments and sheriff's offices" are agencies
+    for cid in ("axios-five-most-cooperative-states", "breitbart-135-at-inauguration", "breitbart-almost-960-today"):
+        c = cr.get_claim(cid)
+        assert c.unit == c.measure.unit == "agencies" and c.also_units, cid
+    assert cr.get_claim("catn-florida-well-over-a-third").measure.unit == "agreements"  # "deals"
 
 
 def test_claims_are_frozen():
@@ -127,7 +143,7 @@ def test_quantity_keys_shared_only_for_the_same_thing(registry):
         for key in c.quantities:
             seen.setdefault(key, set()).add((c.as_of, c.notebook))
     assert all(len(v) == 1 for v in seen.values())
-    assert "agreements_at_inauguration" in cr.quantity_keys("growth")
+    assert "voz_135_agreements_at_inauguration" in cr.quantity_keys("growth")
 
 
 # ---------------------------------------------------------------------------------- malformed registries

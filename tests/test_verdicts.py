@@ -547,12 +547,7 @@ def test_visaverge_article_is_partly_supported_by_code():
     assert combine(results).verdict == PARTLY
 
 
-def test_breitbart_agencies_vs_agreements():
-    claim = claim_registry.get_claim("breitbart-135-at-inauguration")
-    v = evaluate_claim(claim, by_unit={"agencies": 128, "agreements": 135})
-    assert v.verdict == NOT_SUPPORTED and "fits agreements" in v.note
-    with pytest.raises(UsageError, match="does not check"):
-        evaluate_claim(claim, by_unit={"states": 1})
+def test_by_unit_needs_a_claim_that_checks_units():
     with pytest.raises(UsageError, match="no also_check_units"):
         evaluate_claim(claim_registry.get_claim("visaverge-22-pending"), by_unit={"applications": 22})
 
