@@ -218,6 +218,26 @@ def test_fetch_from_a_tampered_mirror_leaves_no_partial_file(project, tmp_path):
     assert tree_hashes(processed) == processed_before
 
 
+# ----------------------------------------------------------------------------- accented names (issue 14.1)
+
+
+def test_an_accented_agency_builds_and_folds_to_one_ascii_id(project):
+    """"Añasco" in one sheet and "Anasco" in the other: the build passes and both are one agency
+    with an ASCII id (it failed the schema, naming neither file nor row, before the fold)."""
+    def added(name):
+        return ("PUERTO RICO", name, "Municipality", "Añasco", "Task Force Model", D(2025, 8, 1), "link", "link")
+
+    replace_sheet(project, wb.AM_REL, _p3([*wb.AM_ROWS, added("Anasco Police Department")]), rows=len(wb.AM_ROWS) + 1)
+    replace_sheet(project, PM, _p3([*wb.PM_ROWS, added("Añasco Police Department")]), rows=len(wb.PM_ROWS) + 1)
+    proc = cli(project, "build", "-q")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    a = pd.read_parquet(project / "data" / "processed" / "agreements.parquet")
+    ours = a[a["state"] == "PR"]
+    assert sorted(ours["agency"]) == ["Anasco Police Department", "Añasco Police Department"]  # printed spelling kept
+    assert set(ours["agency_id"]) == {"PR:anasco-police-department"}
+    assert ours["agreement_id"].nunique() == 1
+
+
 # ----------------------------------------------------------------------------- duplicates (issue 6.2, last row)
 
 
