@@ -81,6 +81,7 @@ SNAPSHOTS = pa.DataFrameSchema(
         "edition_order": pa.Column(int, pa.Check.in_range(0, 86399)),
         "layout": pa.Column(TEXT, pa.Check.isin(["P0", "P1", "P2", "P3", "Q1", "Q2", "Q3"])),
         "rows": pa.Column(int, pa.Check.ge(0)),
+        "rows_duplicate": pa.Column(int, pa.Check.ge(0)),
         "is_ice_file": pa.Column(bool),
     },
     strict=False,
