@@ -4,9 +4,11 @@ ICE types names by hand, so the same sheriff's office appears as "Hardee County 
 Office", "Hardee County Sheriff’s Office" and, truncated, "Berrian County Sheriff's Offic".
 The id is ``STATE:slug`` of a matching key built in three documented steps:
 
-1. **Fold** (automatic): case, apostrophes and possessive 's, punctuation, '&' -> 'and',
-   a few abbreviations (Ft -> Fort, Dept -> Department), whitespace, and a trailing state
-   code (", LA") are ignored.
+1. **Fold** (automatic): case, accents (to ASCII, see ascii_fold: "Añasco" and "Anasco" are one
+   agency), apostrophes and possessive 's, punctuation and underscores, '&' -> 'and', a few
+   abbreviations (Ft -> Fort, Dept -> Department), whitespace, and a trailing state code (", LA")
+   are ignored. The key holds only a-z, 0-9 and single spaces, so the id (``STATE:slug``) always
+   matches ``[A-Z]{2}:[a-z0-9-]+``; a name with no letter or digit left is refused (tidy.assign_ids).
 2. **Aliases** (reviewed by hand, ``resources/agency_aliases.csv``): misspellings and
    renamings that folding cannot see ("Departent", "Polce", "Judical"). Each row says why.
 3. **Truncation** (automatic): a key that ends mid-word and is the start of exactly one other
@@ -28,14 +30,27 @@ from . import paths
 
 ALIASES_CSV = paths.RESOURCES_DIR / "agency_aliases.csv"
 ABBREVIATIONS = {"ft": "fort", "dept": "department", "pd": "police department", "so": "sheriffs office"}
+# Latin letters that NFKD does not split into a base letter and a mark, spelt the usual ASCII way.
+ASCII_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h"})
+_NOT_KEY = re.compile(r"[^a-z0-9]+")  # everything else separates words (underscores too)
+
+
+def ascii_fold(text: str) -> str:
+    """The one fold to ASCII that every agency id goes through: casefold (ß -> ss), NFKD with the
+    combining marks dropped (ñ -> n, é -> e), then ASCII_LETTERS. Characters still outside a-z and
+    0-9 are left for name_key to treat as separators. Ids are ASCII because the schema, URLs and
+    Stata want them so, and the same agency typed with and without an accent must get one id."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c)).translate(ASCII_LETTERS)
 
 
 @lru_cache(maxsize=None)
 def name_key(name: str, state: str) -> str:
+    """The matching key of a name (rule 1 of the module docstring): a-z, 0-9 and single spaces."""
     text = unicodedata.normalize("NFKC", name).casefold()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
     text = re.sub(r"'s\b", "s", text).replace("'", "")
-    tokens = re.sub(r"[^\w]+", " ", text).split()
+    tokens = _NOT_KEY.sub(" ", ascii_fold(text)).split()
     tokens = " ".join(ABBREVIATIONS.get(t, t) for t in tokens).split()
     if len(tokens) > 2 and tokens[-1] == state.lower():
         tokens = tokens[:-1]

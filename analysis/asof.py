@@ -50,10 +50,26 @@ def snapshot_info(snap: Mapping, as_of: dt.date) -> dict:
     }
     if last_seen != snap["published"]:
         info["last_seen_live"] = last_seen.isoformat()
+    note = duplicate_note(snap.get("rows_duplicate"))
+    if note:
+        info["duplicate_note"] = note
     if age > STALE_AFTER_DAYS:
         info["stale_note"] = (f"the sheet in force was last seen published {age} days before the date asked "
                               f"(threshold {STALE_AFTER_DAYS} days); the list may have changed since")  # fmt: skip
     return info
+
+
+def duplicate_note(dropped) -> str:
+    """What a count on a sheet with exact duplicate rows says ('' when it has none, or for tables
+    built before the count was kept)."""
+    try:
+        n = int(dropped or 0)
+    except (TypeError, ValueError):  # NaN: a snapshots table without the column
+        n = 0
+    if n <= 0:
+        return ""
+    return (f"{n} exact duplicate row{'s' if n > 1 else ''} dropped: ICE printed {'them' if n > 1 else 'it'} twice, "
+            "counted once (corrections.csv, rule row_exact_duplicate)")
 
 
 def to_json(result: dict) -> str:

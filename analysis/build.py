@@ -18,7 +18,7 @@ import pandas as pd
 from . import atomic, counts_cache, paths
 from .errors import KindMismatchError
 from .registry import RawFile
-from .sheets import RawSheet, read_sheet
+from .sheets import RawSheet, drop_exact_duplicates, read_sheet
 from .snapshots import edition_order, snapshot_id
 from .tidy import AGREEMENT_COLUMNS, CORRECTION_COLUMNS, assign_ids, correction_frame, finalize, raw_table, tidy  # noqa: F401 (re-exported)
 
@@ -44,11 +44,17 @@ def check_rows(entry: RawFile, sheet: RawSheet) -> None:
                               path=entry.path)  # fmt: skip
 
 
-def _read_one(entry: RawFile) -> RawSheet:
-    sheet = read_sheet(entry.local_path, label=entry.path)
+def checked(entry: RawFile, sheet: RawSheet) -> RawSheet:
+    """A sheet as every build counts it: kind as registered, exact duplicate rows dropped (or too
+    many refused), and rows present. The curated build and the archive panel both go through here."""
     check_kind(entry, sheet)
+    sheet = drop_exact_duplicates(sheet)
     check_rows(entry, sheet)
     return sheet
+
+
+def _read_one(entry: RawFile) -> RawSheet:
+    return checked(entry, read_sheet(entry.local_path, label=entry.path))
 
 
 def read_sheets(entries: list[RawFile], *, quiet: bool = False) -> list[tuple[RawFile, RawSheet]]:
@@ -74,9 +80,10 @@ def snapshot_table(pairs: list[tuple[RawFile, RawSheet]]) -> pd.DataFrame:
                 "layout": sheet.layout.id,
                 "layout_registry": entry.layout,
                 "worksheet": sheet.sheet_name,
-                "rows": sheet.n_rows,
+                "rows": sheet.rows_read,
                 "rows_registry": entry.rows if entry.rows is not None else -1,
                 "rows_skipped": len(sheet.skipped),
+                "rows_duplicate": len(sheet.duplicates),
                 "is_ice_file": sheet.layout.id != "P0",
                 "source_note": "ICE workbook" if sheet.layout.id != "P0" else "transcription of ICE's HTML table (not an ICE file)",
             }
@@ -141,11 +148,14 @@ def build(entries: list[RawFile], *, quiet: bool = False, force: bool = False) -
 
 
 def skipped_corrections(pairs: list[tuple[RawFile, RawSheet]]) -> dict:
-    """Rows read but not counted (no STATE or agency) go into the corrections log as row_skipped."""
-    rows = [(snapshot_id(e.path), e.path, row, text) for e, s in pairs for row, text in s.skipped]
+    """Rows read but not counted go into the corrections log: row_skipped (no STATE or agency) and
+    row_exact_duplicate (a repeat of an earlier row, cell for cell; sheets.drop_exact_duplicates)."""
+    rows = [(snapshot_id(e.path), e.path, row, text, "row_skipped") for e, s in pairs for row, text in s.skipped]
+    rows += [(snapshot_id(e.path), e.path, row, f"exact duplicate of row {first}, dropped (counted once)", "row_exact_duplicate")
+             for e, s in pairs for row, first in s.duplicates]  # fmt: skip
     return {"snapshot_id": [r[0] for r in rows], "file": [r[1] for r in rows], "row": [r[2] for r in rows],
             "field": ["(row)"] * len(rows), "before": [r[3] for r in rows], "after": [""] * len(rows),
-            "rule": ["row_skipped"] * len(rows)}  # fmt: skip
+            "rule": [r[4] for r in rows]}  # fmt: skip
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:

@@ -83,6 +83,8 @@ def _fmt(v) -> str:
 
 def _describe_snapshot(s: dict) -> str:
     text = f"{s['file']} (published {s['published']}{', ' + s['edition'] if s['edition'] else ''}; {s['source']})"
+    if "duplicate_note" in s:
+        text += f"\nnote: {s['duplicate_note']}"
     if "stale_note" in s:
         text += f"\nwarning: {s['stale_note']}"
     return text

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import numbers
 from pathlib import Path
 
 from . import atomic
@@ -21,7 +22,8 @@ from . import atomic
 FILE = "counts.sqlite"  # one row per snapshot: its metadata and every count, as JSON
 UNITS = ("agreements", "agencies")
 CACHED = ("state", "model")  # groupings kept in the cache besides the totals
-SNAPSHOT_FIELDS = ("snapshot_id", "file", "kind", "published", "edition", "edition_order", "source_note", "also_live_on")
+SNAPSHOT_FIELDS = ("snapshot_id", "file", "kind", "published", "edition", "edition_order", "source_note", "also_live_on",
+                   "rows_duplicate")  # fmt: skip
 _COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode  # json.dumps(..., same options), less overhead
 
 
@@ -45,6 +47,8 @@ def meta_of(values: dict) -> dict:
     meta["published"] = str(meta["published"])[:10]
     meta["also_live_on"] = meta["also_live_on"] if isinstance(meta["also_live_on"], str) else ""
     meta["edition_order"] = int(meta["edition_order"])
+    dropped = meta["rows_duplicate"]  # exact duplicate rows dropped (asof.duplicate_note); "" or NaN when not kept
+    meta["rows_duplicate"] = int(dropped) if isinstance(dropped, numbers.Real) and dropped == dropped else 0
     return meta
 
 

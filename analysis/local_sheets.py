@@ -99,7 +99,7 @@ class Added:
 def check(source: Path, *, published: str | None = None, kind: str | None = None, edition: str | None = None) -> RawFile:
     """Everything add-sheet refuses, in order; returns the registry entry the sheet would get."""
     from . import fetch
-    from .sheets import read_sheet
+    from .sheets import drop_exact_duplicates, read_sheet
 
     label = source.name
     if not source.is_file():
@@ -146,6 +146,7 @@ def check(source: Path, *, published: str | None = None, kind: str | None = None
             "(ICE swapped the two files on 2025-09-22 pm); pass the other file or the right --kind",
             path=label,
         )
+    sheet = drop_exact_duplicates(sheet)  # a doubled sheet is refused before it is registered
     if sheet.kind == "participating":
         latest = _latest_signed(sheet)
         if latest is not None and latest > day:
@@ -169,9 +170,9 @@ def check(source: Path, *, published: str | None = None, kind: str | None = None
             )
     return RawFile(
         path=rel, set=LOCAL_SET, kind=sheet.kind, sha256=sha, bytes=source.stat().st_size, published=day.isoformat(),
-        edition=edition, layout=sheet.layout.id, rows=sheet.n_rows, url="", bytes_from_upstream=False,
+        edition=edition, layout=sheet.layout.id, rows=sheet.rows_read, url="", bytes_from_upstream=False,
         source="added with `python -m analysis add-sheet`", original_filename=label,
-        notes=f"added {dt.date.today().isoformat()}; date from {basis}; layout {sheet.layout.id}; {sheet.n_rows} rows",
+        notes=f"added {dt.date.today().isoformat()}; date from {basis}; layout {sheet.layout.id}; {sheet.rows_read} rows",
     )  # fmt: skip
 
 

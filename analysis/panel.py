@@ -331,8 +331,8 @@ def build(entries: list[RawFile] | None = None, *, quiet: bool = False, force: b
 
 
 def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple]) -> list[tuple[RawFile, object]]:
-    """(registry entry, RawSheet) per distinct file, checked against the registry's kind and rows."""
-    from .build import check_kind, check_rows
+    """(registry entry, RawSheet) per distinct file, checked as the curated build does (build.checked)."""
+    from .build import checked
     from .layouts import LAYOUTS
     from .sheets import RawSheet
 
@@ -340,9 +340,7 @@ def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple]) -> list[tuple[R
     for d in items:
         layout_id, sheet_name, compact, skipped = parsed[d.entry.sha256]
         sheet = RawSheet(d.entry.path, LAYOUTS[layout_id], sheet_name, _expand(compact), skipped)
-        check_kind(d.entry, sheet)
-        check_rows(d.entry, sheet)
-        pairs.append((d.entry, sheet))
+        pairs.append((d.entry, checked(d.entry, sheet)))
     return pairs
 
 

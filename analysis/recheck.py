@@ -190,6 +190,18 @@ def _cell(text) -> str:
     return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
+def _duplicate_note(file: str) -> str:
+    """asof.duplicate_note for the snapshot of ``file``: the verdicts now count its exact duplicates once."""
+    from . import query
+    from .asof import duplicate_note
+
+    snaps = query.tables()[1]
+    if "rows_duplicate" not in snaps.columns:
+        return ""
+    dropped = snaps.loc[snaps["file"] == file, "rows_duplicate"]
+    return duplicate_note(dropped.iloc[0]) if len(dropped) else ""
+
+
 def to_markdown(rows: list[dict], as_of: str = "latest") -> str:
     from . import query
 
@@ -197,7 +209,8 @@ def to_markdown(rows: list[dict], as_of: str = "latest") -> str:
     for kind in ("participating", "pending"):
         try:
             day, file = newest_date(kind, as_of)
-            newest.append(f"{kind}: `{file}` ({day})")
+            note = _duplicate_note(file)
+            newest.append(f"{kind}: `{file}` ({day}{'; ' + note if note else ''})")
         except UsageError:
             continue
     local = [s for s in query.tables()[1]["set"].unique() if s == "local"]

@@ -81,6 +81,7 @@ SNAPSHOTS = pa.DataFrameSchema(
         "edition_order": pa.Column(int, pa.Check.in_range(0, 86399)),
         "layout": pa.Column(TEXT, pa.Check.isin(["P0", "P1", "P2", "P3", "Q1", "Q2", "Q3"])),
         "rows": pa.Column(int, pa.Check.ge(0)),
+        "rows_duplicate": pa.Column(int, pa.Check.ge(0)),
         "is_ice_file": pa.Column(bool),
     },
     strict=False,
@@ -96,12 +97,22 @@ def _validate(schema: pa.DataFrameSchema, df: pd.DataFrame, name: str) -> None:
     try:
         schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-        first = cases.iloc[0]
-        raise QAError(
-            f"{name} failed its schema ({len(cases)} failure case(s)); first: column {first['column']!r}, "
-            f"check {first['check']!r}, value {first['failure_case']!r}"
-        ) from None
+        raise schema_error(err.failure_cases, df, name) from None
+
+
+def schema_error(cases: pd.DataFrame, df: pd.DataFrame, name: str) -> QAError:
+    """One line for pandera's failure cases: the first failing value with the file and sheet row it
+    came from (a value check), else the first column-wide failure (a dtype); and how many there are."""
+    located = cases[cases["index"].notna()] if "index" in cases.columns else cases.iloc[:0]
+    first = (located if len(located) else cases).iloc[0]
+    what = f"column {first['column']!r} fails check {first['check']!r} with value {first['failure_case']!r}"
+    count = f"({len(cases)} failure case(s))"
+    if not len(located) or first["index"] not in df.index:
+        return QAError(f"{name} failed its schema {count}; first: {what}")
+    row = df.loc[[first["index"]]].iloc[0]  # the first row with that label, were the index not unique
+    where = f"row {row['row']}: " if "row" in df.columns else ""
+    path = str(row["file"]) if "file" in df.columns else None
+    return QAError(f"{where}{what}; {name} failed its schema {count}, nothing written", path=path)
 
 
 # Built-in checks that decide each value on its own (what _covering_rows relies on).

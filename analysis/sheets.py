@@ -16,7 +16,7 @@ from itertools import compress
 from pathlib import Path
 from typing import IO
 
-from .errors import EmptySheetError, NotAWorkbookError
+from .errors import DuplicateRowsError, EmptySheetError, NotAWorkbookError
 from .layouts import Layout, clean_header, detect
 
 # Column in the sheet -> field in the raw table.
@@ -32,6 +32,14 @@ FIELDS = {
 }
 RAW_COLUMNS = ["row", *FIELDS.values()]
 
+# Exact duplicate rows (every cell as printed) that one sheet may carry. Measured with read_sheet on
+# all 1,166 registered sheets (curated and archive): one sheet has one
+# (ice_287g_archive/participating_2025-08-04_pm.xlsx, row 868 repeats row 629, West York Borough PD,
+# TFM), every other has none. Five times that is the margin; more is a pasted block or a doubled
+# file, which would count twice: refused (DuplicateRowsError).
+MEASURED_EXACT_DUPLICATE_ROWS = 1
+MAX_EXACT_DUPLICATE_ROWS = 5 * MEASURED_EXACT_DUPLICATE_ROWS
+
 
 @dataclass
 class RawSheet:
@@ -40,6 +48,7 @@ class RawSheet:
     sheet_name: str
     columns: dict[str, list]  # RAW_COLUMNS -> values (text; '' where the layout lacks the column)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (excel row, reason)
+    duplicates: list[tuple[int, int]] = field(default_factory=list)  # (excel row dropped, earlier row it repeats)
 
     @property
     def kind(self) -> str:
@@ -47,7 +56,13 @@ class RawSheet:
 
     @property
     def n_rows(self) -> int:
+        """Data rows counted (exact duplicates dropped by drop_exact_duplicates are not)."""
         return len(self.columns["row"])
+
+    @property
+    def rows_read(self) -> int:
+        """Data rows as printed (MANIFEST's count): the counted ones and the exact duplicates dropped."""
+        return self.n_rows + len(self.duplicates)
 
 
 def cell_text(value) -> str:
@@ -185,3 +200,41 @@ def read_sheet(path: Path | str, *, label: str | None = None, check_crc: bool = 
         i = positions.get(name)
         columns[name] = columns_by_position[i] if i is not None else [""] * len(lines)
     return RawSheet(path=label, layout=layout, sheet_name=sheet_name, columns=columns, skipped=skipped)
+
+
+def exact_duplicates(sheet: RawSheet) -> list[tuple[int, int]]:
+    """(Excel row, earlier Excel row it repeats) for every data row equal cell for cell, as printed,
+    to an earlier row of the sheet. Rows that differ in any cell (a space, a county) are not exact
+    duplicates: they stay, and share an agreement_id (flagged ``is_duplicate``)."""
+    cells = [sheet.columns[c] for c in RAW_COLUMNS if c != "row"]
+    if len(set(zip(*cells))) == sheet.n_rows:  # the usual case: no row repeats
+        return []
+    rows, first, out = sheet.columns["row"], {}, []
+    for i, key in enumerate(zip(*cells)):
+        j = first.setdefault(key, i)
+        if j != i:
+            out.append((int(rows[i]), int(rows[j])))
+    return out
+
+
+def drop_exact_duplicates(sheet: RawSheet) -> RawSheet:
+    """The sheet with each exact duplicate row dropped (recorded in ``duplicates``), so no measure
+    counts a row twice; refused (DuplicateRowsError) beyond MAX_EXACT_DUPLICATE_ROWS.
+
+    Every builder runs it on every sheet (build.read_sheets, panel.sheet_pairs) and add-sheet runs it
+    before registering; the dropped rows go to corrections.csv (build.skipped_corrections)."""
+    dupes = exact_duplicates(sheet)
+    if len(dupes) > MAX_EXACT_DUPLICATE_ROWS:
+        shown = ", ".join(f"row {r} repeats row {f}" for r, f in dupes[:3])
+        raise DuplicateRowsError(
+            f"{len(dupes)} data rows repeat an earlier row cell for cell (first: {shown}{', ...' if len(dupes) > 3 else ''}); "
+            f"real ICE sheets carry at most {MEASURED_EXACT_DUPLICATE_ROWS}, the limit is {MAX_EXACT_DUPLICATE_ROWS}: a doubled file or pasted "
+            "block would count twice",
+            path=sheet.path,
+        )
+    if not dupes:
+        return sheet
+    dropped = {r for r, _ in dupes}
+    keep = [i for i, r in enumerate(sheet.columns["row"]) if int(r) not in dropped]
+    columns = {c: (v[keep] if hasattr(v, "shape") else [v[i] for i in keep]) for c, v in sheet.columns.items()}
+    return RawSheet(sheet.path, sheet.layout, sheet.sheet_name, columns, sheet.skipped, dupes)

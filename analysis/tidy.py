@@ -357,6 +357,7 @@ def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None, base: di
     pair_codes, pairs = _pair_codes(cols["agency"], cols["state"])
     aliases = agencies.load_aliases()
     pair_key = [agencies.name_key(a, s) for a, s in pairs]
+    _refuse_empty_keys(cols, pair_codes, pairs, pair_key)
     pair_canon = [aliases.get((s, k), k) for (_, s), k in zip(pairs, pair_key)]
     pair_rule = ["agency_alias" if c != k else "" for c, k in zip(pair_canon, pair_key)]
     known = base["pairs"] if base else {}
@@ -392,6 +393,17 @@ def assign_ids(df: Columns | pd.DataFrame, context: dict | None = None, base: di
     cols.pop("_edition_order", None)
     out = pd.DataFrame(cols) if as_frame else cols
     return out, pd.DataFrame(fixes, columns=CORRECTION_COLUMNS)
+
+
+def _refuse_empty_keys(cols: Columns, pair_codes: np.ndarray, pairs: list, keys: list[str]) -> None:
+    """An agency name with no letter or digit once folded to ASCII ("???", a name in another script)
+    would give the id "FL:"; it is refused, naming the first file and row that print it."""
+    empty = [code for code, key in enumerate(keys) if not key]
+    if empty:  # codes are in order of first appearance: the lowest is the first such row
+        first = int(np.flatnonzero(pair_codes == empty[0])[0])
+        raise SheetError(f"row {cols['row'][first]}: LAW ENFORCEMENT AGENCY {pairs[empty[0]][0]!r} has no letter or digit "
+                         "a-z or 0-9 once folded to ASCII (agencies.ascii_fold), so it cannot be given an agency id",
+                         path=cols["file"][first])  # fmt: skip
 
 
 def _agreement_ids(cols: Columns) -> np.ndarray:

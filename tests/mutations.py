@@ -12,7 +12,9 @@ The generator knows the rules from the spec, not from the code under test:
   mismatch with the registered kind is a KindMismatchError.
 * rows: a row counts when its STATE and LAW ENFORCEMENT AGENCY cells are both non-blank
   (LAYOUTS.md: how MANIFEST ``rows`` is counted). Other rows are skipped, and recorded when
-  they hold any text. Duplicated rows are kept and flagged (``is_duplicate``), not dropped.
+  they hold any text. A row that repeats an earlier one cell for cell (an exact duplicate) counts
+  once; more than ``sheets.MAX_EXACT_DUPLICATE_ROWS`` of them is a DuplicateRowsError. Rows
+  sharing an agreement id but differing in some cell are kept and flagged (``is_duplicate``).
 * values: a STATE or SUPPORT TYPE no rule knows stops the build (SheetError, exit 4); an odd
   SIGNED never drops the row, it is cleared or repaired and logged in the corrections.
 * bytes: anything that is not an intact xlsx zip is a NotAWorkbookError; corrupted bytes may
@@ -36,6 +38,7 @@ from xml.sax.saxutils import escape
 import workbooks as wb
 
 from analysis import errors
+from analysis.sheets import MAX_EXACT_DUPLICATE_ROWS
 
 REQUIRED = ("STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE")  # every layout has them
 KEY = ("STATE", "LAW ENFORCEMENT AGENCY")  # a row counts when both are non-blank
@@ -105,6 +108,12 @@ def eligible_rows(grid: Grid) -> list[int]:
     if s is None or a is None:
         return []
     return [i for i, r in enumerate(grid.rows) if not blank(_at(r, s)) and not blank(_at(r, a))]
+
+
+def counted_rows(grid: Grid, width: int) -> int:
+    """Eligible rows, each distinct row (its first ``width`` cells, the layout's columns) once."""
+    return len({tuple("" if v is None else v for v in (_at(grid.rows[i], j) for j in range(width)))
+                for i in eligible_rows(grid)})  # fmt: skip
 
 
 def _at(row: list, i: int):
@@ -257,10 +266,12 @@ def _grid_result(grid: Grid, **extra) -> dict:
         out["error"] = error
     elif wb.KINDS[layout] != grid.kind:
         out["error"] = errors.KindMismatchError
+    elif len(eligible_rows(grid)) - counted_rows(grid, len(wb.HEADERS[layout])) > MAX_EXACT_DUPLICATE_ROWS:
+        out["error"] = errors.DuplicateRowsError  # a doubled file or pasted block would count twice
     elif wb.KINDS[layout] == "participating" and out.get("count", len(eligible_rows(grid))) == 0:
         out["error"] = errors.EmptySheetError  # ICE's participating list is never empty: refused, not read as 0
     else:
-        out.setdefault("count", len(eligible_rows(grid)))
+        out.setdefault("count", counted_rows(grid, len(wb.HEADERS[layout])))
         out["layout"] = layout
     return out
 
@@ -447,8 +458,17 @@ def op_duplicate_rows(rng, g):
     picks = rng.sample(elig, k)
     for r in picks:
         g.rows.append(list(g.rows[r]))
-    # kept and flagged: the count grows by k, the duplicates by k (is_duplicate, keep='first')
-    return _grid_result(g, detail=f"duplicated rows {[r + 2 for r in picks]}", duplicates_added=k)
+    # exact copies count once: the count and the flagged duplicates stay as they were
+    return _grid_result(g, detail=f"duplicated rows {[r + 2 for r in picks]}", duplicates_added=0)
+
+
+def op_duplicate_sheet(rng, g):
+    """Every row twice (a doubled file): refused beyond MAX_EXACT_DUPLICATE_ROWS repeats, else counted once."""
+    if not eligible_rows(g):
+        return None
+    g = g.copy()
+    g.rows += [list(r) for r in g.rows]
+    return _grid_result(g, detail="every row twice", duplicates_added=0)
 
 
 def op_cosmetic_cells(rng, g):
@@ -640,6 +660,7 @@ OPS: dict[str, Op] = {
     "junk_row": op_junk_row,
     "partial_row": op_partial_row,
     "duplicate_rows": op_duplicate_rows,
+    "duplicate_sheet": op_duplicate_sheet,
     "cosmetic_cells": op_cosmetic_cells,
     "bad_date": op_bad_date,
     "swap_column_contents": op_swap_column_contents,

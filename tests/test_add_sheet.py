@@ -197,6 +197,20 @@ def test_refuses_a_sheet_whose_zip_crc_fails(fixture_project, inbox):
     assert (registry_csv.read_bytes() if registry_csv.is_file() else None) == registry_before
 
 
+def test_refuses_a_doubled_sheet_before_registering(fixture_project, inbox):
+    """Issue 14.2: every row twice is refused (exit 16) before anything is copied or registered."""
+    sheet = wb.p3(inbox / "participatingAgencies10082025am.xlsx", [*NEW_ROWS, *NEW_ROWS, *NEW_ROWS])
+    files_before = _local_files(fixture_project)
+    registry_csv = fixture_project / "data/raw/local/registry_local.csv"
+    registry_before = registry_csv.read_bytes() if registry_csv.is_file() else None
+    n = len(NEW_ROWS)
+    pc.assert_one_error_line(pc.run(["add-sheet", str(sheet)], cwd=inbox, pythonpath=fixture_project), 16,
+                             f"participatingAgencies10082025am.xlsx: {2 * n} data rows repeat an earlier row cell for cell",
+                             f"first: row {n + 2} repeats row 2")  # fmt: skip
+    assert _local_files(fixture_project) == files_before
+    assert (registry_csv.read_bytes() if registry_csv.is_file() else None) == registry_before
+
+
 def test_refusals_write_nothing(fixture_project, inbox):
     """Run last in this module: the only local sheet is the one the success test added."""
     assert _local_files(fixture_project) == ["participating_2025-10-01_am.xlsx"]

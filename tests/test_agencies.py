@@ -9,6 +9,7 @@ import pytest
 
 from analysis import agencies as ag
 from analysis import build
+from analysis.errors import SheetError
 
 # ----------------------------------------------------------------------------- rule 1: fold
 
@@ -49,6 +50,47 @@ def test_name_key_value():
 )
 def test_name_key_keeps_different_agencies_apart(a, b, state):
     assert ag.name_key(a, state) != ag.name_key(b, state)
+
+
+# Real place names with letters outside a-z (issue 14.1), and other ways a name leaves a-z0-9.
+ACCENTED = [
+    ("Añasco Police Department", "Anasco Police Department", "PR", "anasco-police-department"),
+    ("Cañon City Police Department", "Canon City Police Department", "CO", "canon-city-police-department"),
+    ("Española Police Department", "ESPANOLA POLICE DEPARTMENT", "NM", "espanola-police-department"),
+    ("Peñasco Police Department", "Penasco Police Department", "NM", "penasco-police-department"),
+    ("Ste. Geneviève County Sheriff’s Office", "Ste Genevieve County Sheriff's Office", "MO", "ste-genevieve-county-sheriffs-office"),
+    ("Æbleby Police Department", "Aebleby Police Department", "MN", "aebleby-police-department"),  # no NFKD split: ASCII_LETTERS
+    ("Straße Police Department", "Strasse Police Department", "PA", "strasse-police-department"),  # casefold: ß -> ss
+    ("Polk_County Sheriff's Office", "Polk County Sheriff's Office", "FL", "polk-county-sheriffs-office"),  # underscore
+    ("Polk County Sheriff\u2019s Office\u00b2", "Polk County Sheriff's Office2", "FL", "polk-county-sheriffs-office2"),  # NFKC: ² -> 2
+]
+
+
+@pytest.mark.parametrize("accented, plain, state, slug", ACCENTED)
+def test_name_key_folds_to_ascii(accented, plain, state, slug):
+    """One documented fold (agencies.ascii_fold): with and without the accent is one agency, and
+    the key holds only a-z, 0-9 and spaces, so the id matches the schema's [a-z0-9-]."""
+    assert ag.name_key(accented, state) == ag.name_key(plain, state)
+    assert ag.slug(ag.name_key(accented, state)) == slug
+
+
+def test_assign_ids_gives_accented_names_one_ascii_id():
+    df = frame([(*("participating_2025-05-16", D1, "participating"), state, name, "TFM", dt.date(2025, 5, 1))
+                for name, plain, state, _ in ACCENTED for name in (name, plain)])  # fmt: skip
+    out, _ = build.assign_ids(df)
+    assert out["agency_id"].str.fullmatch(r"[A-Z]{2}:[a-z0-9-]+").all()
+    assert out["agency_id"].tolist() == [f"{state}:{slug}" for _, _, state, slug in ACCENTED for _ in (1, 2)]
+
+
+@pytest.mark.parametrize("name", ["???", "Полиция", "—"])
+def test_a_name_with_nothing_left_after_the_fold_is_refused_naming_file_row_and_value(name):
+    df = frame([
+        ("participating_2025-05-16", D1, "participating", "FL", "Polk County Sheriff's Office", "TFM", dt.date(2025, 5, 1)),
+        ("participating_2025-05-16", D1, "participating", "FL", name, "TFM", dt.date(2025, 5, 1)),
+    ])  # fmt: skip
+    with pytest.raises(SheetError) as err:
+        build.assign_ids(df)
+    assert str(err.value).startswith(f"ice_287g/participating_2025-05-16.xlsx: row 3: LAW ENFORCEMENT AGENCY {name!r}")
 
 
 def test_trailing_state_code_needs_a_name_before_it():

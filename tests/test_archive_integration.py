@@ -10,7 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis import asof, build, counts_cache, fetch, history, panel, paths, query, registry
+from analysis import asof, build, counts_cache, fetch, history, panel, paths, query, registry, sheets
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +53,7 @@ def test_rows_kinds_and_layouts_match_the_manifest(built):
     bad = []
     for m in built["manifest"]:
         f = f"ice_287g_archive/{m['file']}"
-        got = (int(counts.get(f, 0)), snaps.at[f, "kind"], snaps.at[f, "layout"])
+        got = (int(counts.get(f, 0) + snaps.at[f, "rows_duplicate"]), snaps.at[f, "kind"], snaps.at[f, "layout"])  # as printed
         if got != (int(m["rows"]), m["kind"], m["layout"]):
             bad.append((f, got, (m["rows"], m["kind"], m["layout"])))
     assert bad == []
@@ -73,6 +73,19 @@ def test_curated_files_are_the_same_snapshots_with_their_dates_kept(built):
         if s["published"] < dt.date.fromisoformat(e.published):
             assert e.published in s["also_live_on"].split(";")
         assert panel_counts[s["snapshot_id"]] == curated_counts[e.path]
+
+
+def test_exact_duplicate_rows_are_the_measured_ones(built):
+    """sheets.MEASURED_EXACT_DUPLICATE_ROWS comes from here: one real sheet repeats one row cell for
+    cell; it is dropped (counted once) and logged, and the limit keeps its margin above it."""
+    snaps = built["snaps"]
+    dropped = snaps.loc[snaps["rows_duplicate"] > 0].set_index("file")["rows_duplicate"].to_dict()
+    assert dropped == {"ice_287g_archive/participating_2025-08-04_pm.xlsx": 1}
+    assert max(dropped.values()) == sheets.MEASURED_EXACT_DUPLICATE_ROWS < sheets.MAX_EXACT_DUPLICATE_ROWS
+    fixes = pd.read_csv(built["out"] / "corrections.csv")
+    logged = fixes[fixes["rule"] == "row_exact_duplicate"]
+    assert logged[["file", "row", "before"]].values.tolist() == [
+        ["ice_287g_archive/participating_2025-08-04_pm.xlsx", 868, "exact duplicate of row 629, dropped (counted once)"]]
 
 
 def test_qa_passes_including_history_invariants(built):

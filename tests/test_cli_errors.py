@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ import pytest
 import workbooks as wb
 from test_cli import assert_one_error_line, make_template
 
-from analysis import errors, registry
+from analysis import errors, registry, sheets
 
 D = dt.datetime
 
@@ -136,6 +137,11 @@ FAULTS = {
     "repeated header row inside the data": (
         lambda root: replace_sheet(root, PM, _p3([*wb.PM_ROWS[:2], wb.HEADERS["P3"], *wb.PM_ROWS[2:]]), rows=7),
         errors.SheetError, PM, ["row 4", "'STATE'"]),
+    "fully duplicated sheet": (  # issue 14.2: every row twice built with "QA passed" and counted twice
+        lambda root: replace_sheet(root, PM, _p3([*wb.PM_ROWS, *wb.PM_ROWS]), rows=2 * len(wb.PM_ROWS)),
+        errors.DuplicateRowsError, PM, ["6 data rows repeat an earlier row cell for cell",
+                                        "first: row 8 repeats row 2, row 9 repeats row 3, row 10 repeats row 4, ...",
+                                        f"the limit is {sheets.MAX_EXACT_DUPLICATE_ROWS}"]),
     "rows read differ from the registry": (
         lambda root: reregister(root, PM, rows=7),
         errors.QAError, "participating_2025-09-02", ["rows read = registry rows", "outputs not replaced"]),
@@ -218,22 +224,64 @@ def test_fetch_from_a_tampered_mirror_leaves_no_partial_file(project, tmp_path):
     assert tree_hashes(processed) == processed_before
 
 
-# ----------------------------------------------------------------------------- duplicates (issue 6.2, last row)
+# ----------------------------------------------------------------------------- accented names (issue 14.1)
 
 
-def test_duplicated_rows_are_kept_counted_and_reported(project):
-    """Documented rule (build.assign_ids, qa.py): ICE's duplicated rows are kept (a row is an
-    agreement as printed), flagged ``is_duplicate`` and counted in qa.csv as a warning."""
-    rows = [*wb.PM_ROWS, wb.PM_ROWS[0], wb.PM_ROWS[2], wb.PM_ROWS[0]]
+def test_an_accented_agency_builds_and_folds_to_one_ascii_id(project):
+    """"Añasco" in one sheet and "Anasco" in the other: the build passes and both are one agency
+    with an ASCII id (it failed the schema, naming neither file nor row, before the fold)."""
+    def added(name):
+        return ("PUERTO RICO", name, "Municipality", "Añasco", "Task Force Model", D(2025, 8, 1), "link", "link")
+
+    replace_sheet(project, wb.AM_REL, _p3([*wb.AM_ROWS, added("Anasco Police Department")]), rows=len(wb.AM_ROWS) + 1)
+    replace_sheet(project, PM, _p3([*wb.PM_ROWS, added("Añasco Police Department")]), rows=len(wb.PM_ROWS) + 1)
+    proc = cli(project, "build", "-q")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    a = pd.read_parquet(project / "data" / "processed" / "agreements.parquet")
+    ours = a[a["state"] == "PR"]
+    assert sorted(ours["agency"]) == ["Anasco Police Department", "Añasco Police Department"]  # printed spelling kept
+    assert set(ours["agency_id"]) == {"PR:anasco-police-department"}
+    assert ours["agreement_id"].nunique() == 1
+
+
+# ----------------------------------------------------------------------------- duplicates (issues 6.2 and 14.2)
+
+
+def test_exact_duplicate_rows_count_once_and_every_count_says_so(project):
+    """Documented rule (sheets.drop_exact_duplicates): a row ICE printed twice, cell for cell, counts
+    once in every measure; the drop is in corrections.csv (row_exact_duplicate) and in the snapshot's
+    ``rows_duplicate``, and every count on that sheet says so. A row that differs in any cell is not
+    an exact duplicate: it stays, flagged ``is_duplicate`` when its agreement_id repeats."""
+    near = (*wb.PM_ROWS[1][:3], "Hardee ", *wb.PM_ROWS[1][4:])  # a space more in COUNTY
+    rows = [*wb.PM_ROWS, wb.PM_ROWS[0], wb.PM_ROWS[2], wb.PM_ROWS[0], near]
     replace_sheet(project, PM, _p3(rows), rows=len(rows))
     proc = cli(project, "build", "-q")
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 0 and "QA passed" in proc.stdout, proc.stderr
     processed = project / "data" / "processed"
     a = pd.read_parquet(processed / "agreements.parquet")
     pm = a[a["snapshot_id"] == "participating_2025-09-02"]
-    assert len(pm) == 9
-    assert sorted(pm.loc[pm["is_duplicate"], "row"]) == [8, 9, 10]  # rows 2-7 are the originals
+    assert sorted(pm["row"]) == [2, 3, 4, 5, 6, 7, 11]  # rows 8-10 repeat rows 2, 4, 2
+    assert pm.loc[pm["is_duplicate"], "row"].tolist() == [11]
+    fixes = pd.read_csv(processed / "corrections.csv")
+    dropped = fixes[fixes["rule"] == "row_exact_duplicate"]
+    assert dropped[["file", "row", "before"]].values.tolist() == [
+        [PM, r, f"exact duplicate of row {f}, dropped (counted once)"] for r, f in ((8, 2), (9, 4), (10, 2))]
+    snaps = pd.read_parquet(processed / "snapshots.parquet").set_index("snapshot_id")
+    assert snaps.loc["participating_2025-09-02", ["rows", "rows_duplicate", "rows_registry"]].tolist() == [10, 3, 10]
     qa = pd.read_csv(processed / "qa.csv")
-    row = qa[(qa["check"].str.startswith("agreement ids unique")) & (qa["scope"] == "participating_2025-09-02")]
-    assert row[["value", "status"]].astype(str).values.tolist() == [["3", "warn"]]
+    assert (qa["status"] != "fail").all()
+
+    note = "3 exact duplicate rows dropped"
+    fast = cli(project, "query", "--as-of", "2025-09-02", "--format", "json")  # from counts.sqlite
+    (processed / "counts.sqlite").unlink()
+    slow = cli(project, "query", "--as-of", "2025-09-02", "--format", "json")  # from the tables (query.count)
+    for proc in (fast, slow):
+        answer = json.loads(proc.stdout)
+        assert answer["total"] == 7 and answer["snapshot"]["duplicate_note"].startswith(note), proc.stdout
+    text = cli(project, "query", "--as-of", "2025-09-02", "--by", "model")
+    assert f"note: {note}" in text.stdout
+    groups = json.loads(cli(project, "query", "--as-of", "2025-09-02", "--by", "model", "--format", "json").stdout)["groups"]
+    assert sum(g["count"] for g in groups) == 7
+    diff = json.loads(cli(project, "diff", "--from", "2025-01-19", "--to", "2025-09-02", "--format", "json").stdout)
+    assert diff["to"]["agreements"] == 7 and diff["to"]["snapshot"]["duplicate_note"].startswith(note)
+    assert f"note: {note}" in cli(project, "diff", "--from", "2025-01-19", "--to", "2025-09-02").stdout

@@ -38,6 +38,7 @@ def groupby_rows(agreements, snapshots):
         meta["published"] = str(meta["published"])[:10]
         meta["also_live_on"] = meta["also_live_on"] if isinstance(meta["also_live_on"], str) else ""
         meta["edition_order"] = int(meta["edition_order"])
+        meta["rows_duplicate"] = int(meta["rows_duplicate"] or 0)  # exact duplicate rows dropped; 0 when not kept
         sid = s.snapshot_id
         counts = {u: {"": int(totals[u].get(sid, 0)), **{g: tables[(u, g)].get(sid, []) for g in counts_cache.CACHED}}
                   for u in counts_cache.UNITS}  # fmt: skip
@@ -75,6 +76,7 @@ def snapshots_frame(ids, kinds=None) -> pd.DataFrame:
         "source_note": pd.Series(["note"] * n, dtype="str"),
         "also_live_on": pd.Series(["2025-09-30" if i % 2 else None for i in range(n)], dtype="str"),
         "rows": np.zeros(n, dtype="int64"),  # a column the cache does not keep
+        "rows_duplicate": np.arange(n, dtype="int64") % 2,  # one it keeps (asof.duplicate_note)
     })  # fmt: skip
 
 

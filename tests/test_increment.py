@@ -160,3 +160,16 @@ def test_an_append_stopped_at_any_step_leaves_the_built_panel_whole(project, mon
     monkeypatch.setattr(atomic, "_exchange", real_exchange)
     assert "appended 1 sheet(s)" in panel.build(entries, quiet=True).message
     assert differences(read_all(), full_build(entries)) == []
+
+
+def test_an_appended_sheet_drops_its_exact_duplicates_as_a_full_build_does(project):
+    """Issue 14.2: the append path reads sheets through the same step (build.checked); the
+    repeated row counts once, and the tables equal a full build's, corrections and counts included."""
+    entries = days(project, [[A, B, C], [A, B, C, B]])
+    got, messages = appended(entries, 1)
+    assert all("appended 1 sheet(s)" in m for m in messages)
+    assert differences(got, full_build(entries)) == []
+    sid = snapshot_id(entries[1].path)
+    assert (got["agreements"]["snapshot_id"] == sid).sum() == 3
+    assert got["snapshots"].set_index("snapshot_id").loc[sid, ["rows", "rows_duplicate"]].tolist() == [4, 1]
+    assert got["corrections"].count(",row_exact_duplicate") == 1

@@ -43,6 +43,21 @@ def test_a_wrong_dtype_or_value_stops_the_build(column, change, message):
     assert repr(column) in str(err.value)
 
 
+def test_a_failing_value_is_named_with_its_file_and_sheet_row():
+    """Issue 14.1: a schema failure is one line naming the file, the sheet row and the value
+    (the first failing value, even when a column-wide dtype failure comes first)."""
+    df = agreements()
+    df["file"] = ["a.xlsx", "b.xlsx", "c.xlsx"]
+    df["model"] = df["model"].astype("str")  # a dtype failure with no row
+    df["agency_id"] = df["agency_id"].where(df["agency_id"] != "TX:b", "TX:añasco")
+    with pytest.raises(QAError) as err:
+        schemas.validate_agreements(df)
+    message = str(err.value)
+    assert message.startswith("b.xlsx: row 3: column 'agency_id'"), message
+    assert "'TX:añasco'" in message and "str_matches" in message and "2 failure case(s)" in message
+    assert "\n" not in message
+
+
 def test_column_helpers_agree_with_pandas():
     values = pd.Series(["a", "b", None, "c", "a"], dtype="str")
     assert columns.isin(values, ["a", "c"]).tolist() == values.isin(["a", "c"]).tolist()

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zipfile
 
 import pytest
 
 from analysis.errors import (
+    DuplicateRowsError,
     EmptySheetError,
     MissingColumnError,
     NotAWorkbookError,
     SheetError,
     UnknownLayoutError,
 )
-from analysis.sheets import RAW_COLUMNS, read_sheet
+from analysis.sheets import MAX_EXACT_DUPLICATE_ROWS, RAW_COLUMNS, drop_exact_duplicates, exact_duplicates, read_sheet
 import workbooks as wb
 
 # ----------------------------------------------------------------------------- one per layout
@@ -362,3 +364,43 @@ def test_columnar_body_equals_the_row_by_row_reading(seed):
     got = _body_columns(rows, width, state_i, agency_i)
     assert got == want
     assert [[type(v) for v in col] for col in got[0]] == [[type(v) for v in col] for col in want[0]]
+
+
+# ----------------------------------------------------------------------------- exact duplicate rows (issue 14.2)
+
+
+def _with_repeats(tmp_path, repeats: list[int]):
+    """The P3 fixture sheet with the data rows at ``repeats`` (indices into PM_ROWS) appended again."""
+    rows = [*wb.PM_ROWS, *(wb.PM_ROWS[i] for i in repeats)]
+    return read_sheet(wb.p3(tmp_path / "dupes.xlsx", rows), label="ice_287g/dupes.xlsx")
+
+
+def test_exact_duplicates_are_dropped_and_recorded_as_lists_and_arrays(tmp_path):
+    import numpy as np
+
+    sheet = _with_repeats(tmp_path, [0, 2, 0])
+    assert exact_duplicates(sheet) == [(8, 2), (9, 4), (10, 2)]
+    as_arrays = dataclasses.replace(sheet, columns={c: np.asarray(v, dtype="int64" if c == "row" else object)
+                                                    for c, v in sheet.columns.items()})  # as panel._expand gives them
+    for raw in (sheet, as_arrays):
+        kept = drop_exact_duplicates(raw)
+        assert list(kept.columns["row"]) == [2, 3, 4, 5, 6, 7]
+        assert all(len(v) == 6 for v in kept.columns.values())
+        assert kept.duplicates == [(8, 2), (9, 4), (10, 2)] and (kept.n_rows, kept.rows_read) == (6, 9)
+
+
+def test_a_row_differing_in_one_space_is_not_an_exact_duplicate(tmp_path):
+    near = (*wb.PM_ROWS[0][:3], "Hardee ", *wb.PM_ROWS[0][4:])
+    sheet = read_sheet(wb.p3(tmp_path / "near.xlsx", [*wb.PM_ROWS, near]))
+    assert exact_duplicates(sheet) == [] and drop_exact_duplicates(sheet) is sheet
+
+
+def test_more_exact_duplicates_than_the_limit_are_refused_naming_count_and_first_rows(tmp_path):
+    limit = MAX_EXACT_DUPLICATE_ROWS
+    at_limit = _with_repeats(tmp_path, [i % len(wb.PM_ROWS) for i in range(limit)])
+    assert len(drop_exact_duplicates(at_limit).duplicates) == limit
+    over = _with_repeats(tmp_path, [i % len(wb.PM_ROWS) for i in range(limit + 1)])
+    with pytest.raises(DuplicateRowsError) as err:
+        drop_exact_duplicates(over)
+    assert str(err.value).startswith(f"ice_287g/dupes.xlsx: {limit + 1} data rows repeat an earlier row cell for cell "
+                                     "(first: row 8 repeats row 2, row 9 repeats row 3, row 10 repeats row 4, ...)")
