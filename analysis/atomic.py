@@ -11,8 +11,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -172,3 +175,23 @@ def replace_dir(target: Path | str, *, link: bool = True) -> Iterator[Path]:
             stage = old
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def read_consistent(folder: Path | str, read: Callable[[], T], *, tries: int = 5) -> T:
+    """``read()`` (which opens several files of ``folder``) again until no writer swapped the
+    folder meanwhile, so a reader never pairs one build's table with another's. A swap gives
+    the path a new inode (replace_dir); readers take no lock (lock.py)."""
+    for _ in range(tries - 1):
+        before = _identity(Path(folder))
+        value = read()
+        if _identity(Path(folder)) == before:
+            return value
+    return read()
