@@ -54,7 +54,8 @@ def write_text(path: Path | str, text: str) -> None:
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE).
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE, macOS renamex_np
+    RENAME_SWAP).
 
     False only where the call is unsupported (other systems, old kernels, file systems without
     the flag); any other failure (a path gone, no permission) raises, so that the caller never
@@ -64,16 +65,21 @@ def _exchange(a: Path, b: Path) -> bool:
     import errno
     import sys
 
-    if not sys.platform.startswith("linux"):
-        return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
+        if sys.platform.startswith("linux"):
+            call, at_fdcwd, rename_exchange = libc.renameat2, -100, 2
+            call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+            args = (at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+        elif sys.platform == "darwin":
+            call, rename_swap = libc.renamex_np, 2
+            call.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint]
+            args = (os.fsencode(a), os.fsencode(b), rename_swap)
+        else:
+            return False
     except (OSError, AttributeError):
         return False
-    at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+    if call(*args) == 0:
         return True
     err = ctypes.get_errno()
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
