@@ -48,18 +48,29 @@ def holder(path: Path | None = None) -> tuple[str, str]:
     return (words[0] if words else "unknown", words[1].strip() if len(words) > 1 else "unknown")
 
 
-def _open(path: Path) -> int:
+def _open(path: Path) -> int | None:
+    """The lock file, open; None where nothing can be written at all (a read-only disk): then no
+    lock is needed, and a command that does need to write fails at that write with its own error."""
+    import errno
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as err:
-        raise OutputError(f"cannot open the write lock: {err.strerror}", path=paths.relative_to_root(path)) from None
+        if err.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise OutputError(f"cannot open the write lock: {err.strerror}", path=paths.relative_to_root(path)) from None
+    try:
+        return os.open(path, os.O_RDONLY)  # flock needs no write access; the pid is then not recorded
+    except OSError:
+        return None
 
 
-def _acquire(path: Path, wait: float, what: str) -> int:
+def _acquire(path: Path, wait: float, what: str) -> int | None:
     import fcntl
 
     fd = _open(path)
+    if fd is None:
+        return None
     deadline = time.monotonic() + max(wait, 0)
     while True:
         try:
@@ -76,8 +87,11 @@ def _acquire(path: Path, wait: float, what: str) -> int:
                     path=paths.relative_to_root(path),
                 ) from None
             time.sleep(POLL_SECONDS)
-    os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()} {what}\n".encode())
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()} {what}\n".encode())
+    except OSError:
+        pass  # opened read-only: locked all the same, the holder is just not named
     return fd
 
 
@@ -103,7 +117,8 @@ def hold(*, wait: float = 0, what: str | None = None) -> Iterator[None]:
             _held["depth"] -= 1
             if outer:
                 fd, _held["fd"] = _held["fd"], None
-                os.close(fd)  # closing releases the flock; the stale pid in the file is harmless
+                if fd is not None:
+                    os.close(fd)  # closing releases the flock; the stale pid in the file is harmless
 
 
 def held() -> bool:

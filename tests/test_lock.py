@@ -127,6 +127,33 @@ def test_the_lock_is_reentrant_within_a_process(project):
         assert not lock.held()
 
 
+def test_a_read_only_project_needs_no_lock(project, monkeypatch):
+    """On a read-only disk nothing can be written, so an up-to-date build still answers."""
+    import errno
+
+    from analysis import build, registry
+
+    lock_file = project / "data" / ".lock"
+    lock_file.unlink(missing_ok=True)
+    real_open = os.open
+
+    def read_only(path, flags, *a, **k):
+        if Path(path) == lock_file and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, flags, *a, **k)
+
+    for name, value in {"DATA_DIR": project / "data", "RAW_DIR": project / "data" / "raw",
+                        "PROCESSED_DIR": project / "data" / "processed", "PACKAGE_DIR": project / "analysis",
+                        "RESOURCES_DIR": project / "analysis" / "resources", "ROOT": project,
+                        "REGISTRY_CSV": project / "data" / "raw" / "registry.csv",
+                        "LOCAL_RAW_DIR": project / "data" / "raw" / "local",
+                        "LOCAL_REGISTRY_CSV": project / "data" / "raw" / "local" / "registry_local.csv"}.items():  # fmt: skip
+        monkeypatch.setattr(paths, name, value)
+    monkeypatch.setattr(os, "open", read_only)
+    assert "nothing to do" in build.build(registry.load(), quiet=True).message
+    assert not lock_file.exists()
+
+
 # ----------------------------------------------------------------------------- staging folders
 
 
