@@ -11,8 +11,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -51,20 +54,37 @@ def write_text(path: Path | str, text: str) -> None:
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE, macOS renamex_np
+    RENAME_SWAP).
+
+    False only where the call is unsupported (other systems, old kernels, file systems without
+    the flag); any other failure (a path gone, no permission) raises, so that the caller never
+    falls back to two renames when the first one would leave the target missing.
+    """
     import ctypes
+    import errno
     import sys
 
-    if not sys.platform.startswith("linux"):
-        return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
+        if sys.platform.startswith("linux"):
+            call, at_fdcwd, rename_exchange = libc.renameat2, -100, 2
+            call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+            args = (at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+        elif sys.platform == "darwin":
+            call, rename_swap = libc.renamex_np, 2
+            call.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint]
+            args = (os.fsencode(a), os.fsencode(b), rename_swap)
+        else:
+            return False
     except (OSError, AttributeError):
         return False
-    at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+    if call(*args) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
 
 
 def _link(src, dst) -> None:
@@ -77,11 +97,53 @@ def _link(src, dst) -> None:
         shutil.copy2(src, dst)
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one we may not signal counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner(path: Path, target: Path) -> int | None:
+    """The pid in a staging (``.name.PID.xxxx.tmp``) or swap (``.name.PID.old``) folder's name."""
+    import re
+
+    m = re.fullmatch(rf"\.{re.escape(target.name)}\.(\d+)\.(?:[A-Za-z0-9_]+\.tmp|old)", path.name)
+    return int(m[1]) if m else None
+
+
+def clean_stale(target: Path | str) -> None:
+    """Remove the staging and swap folders of ``target`` whose owner process is dead.
+
+    A live owner's folder is never touched: two runs used to delete each other's staging folder
+    (issue 14.3). A swap folder of a dead owner while ``target`` is missing means that owner was
+    killed between the two renames of the fallback swap: the previous folder is put back.
+    """
+    import shutil
+
+    target = Path(target)
+    for path in sorted(target.parent.glob(f".{target.name}.*")):
+        pid = _owner(path, target)
+        if pid is None or pid_alive(pid) or not path.is_dir():
+            continue
+        if path.name.endswith(".old") and not target.exists():
+            os.replace(path, target)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def replace_dir(target: Path | str, *, link: bool = True) -> Iterator[Path]:
     """Yield a staging copy of the folder ``target``; on success the staging folder takes
     target's place in one atomic exchange and the old one is removed. On an error or a kill the
-    target is untouched; a leftover ``.name.*.tmp`` folder beside it is removed by the next run.
+    target is untouched; the staging folder's name carries this process's id, and a later run
+    removes it only once this process is dead (clean_stale).
 
     ``link=True`` fills the copy with hard links (free, for data/processed/ and its 40 MB parse
     cache): then every write into it must replace files, never edit them, as atomic_path does.
@@ -93,9 +155,8 @@ def replace_dir(target: Path | str, *, link: bool = True) -> Iterator[Path]:
 
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a killed run
-        shutil.rmtree(stale, ignore_errors=True)
-    stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    clean_stale(target)
+    stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp"))
     try:
         os.chmod(stage, 0o777 & ~_umask())
         if target.is_dir():
@@ -112,7 +173,31 @@ def replace_dir(target: Path | str, *, link: bool = True) -> Iterator[Path]:
         elif not _exchange(stage, target):  # elsewhere: two renames, a brief moment without target
             old = target.with_name(f".{target.name}.{os.getpid()}.old")
             os.replace(target, old)
-            os.replace(stage, target)
+            try:
+                os.replace(stage, target)
+            except BaseException:
+                os.replace(old, target)  # never leave the target missing
+                raise
             stage = old
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def read_consistent(folder: Path | str, read: Callable[[], T], *, tries: int = 5) -> T:
+    """``read()`` (which opens several files of ``folder``) again until no writer swapped the
+    folder meanwhile, so a reader never pairs one build's table with another's. A swap gives
+    the path a new inode (replace_dir); readers take no lock (lock.py)."""
+    for _ in range(tries - 1):
+        before = _identity(Path(folder))
+        value = read()
+        if _identity(Path(folder)) == before:
+            return value
+    return read()

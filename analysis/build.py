@@ -110,7 +110,15 @@ def ice_entries(entries: list[RawFile]) -> list[RawFile]:
 
 
 def build(entries: list[RawFile], *, quiet: bool = False, force: bool = False) -> BuildResult:
-    """Build every processed table from the given registry entries (all raw files)."""
+    """Build every processed table from the given registry entries (all raw files), holding the
+    project's write lock (lock.py; re-entrant, so a command that already holds it goes on)."""
+    from . import lock
+
+    with lock.hold():
+        return _build(entries, quiet=quiet, force=force)
+
+
+def _build(entries: list[RawFile], *, quiet: bool, force: bool) -> BuildResult:
     from . import fetch, qa, schemas
 
     fetch.verify(entries)

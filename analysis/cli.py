@@ -166,6 +166,8 @@ CORE_COMMANDS = ("registry", "fetch", "verify", "build", "query", "diff")
 
 
 def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
+    from . import lock
+
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Re-derive and check the numbers 2025 articles printed about ICE's 287(g) program.",
@@ -179,6 +181,7 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser("fetch", help="fill data/raw/ from $DATA_MIRROR or the pinned upstream URLs, verifying sha256")
     p.add_argument("--archive", action="store_true", help="also fetch the full archive of 1,128 ICE sheets")
     _add_quiet(p)
+    lock.writer(p)
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("verify", help="check every raw file in data/raw/ against its registered sha256")
@@ -190,6 +193,7 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
                    help="build the day-by-day panel of every archived sheet in data/processed/archive/ (cached, incremental)")
     p.add_argument("--force", action="store_true", help="rebuild even if inputs and code are unchanged")
     _add_quiet(p)
+    lock.writer(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("query", help="count agreements or agencies on the snapshot in force on a date")
@@ -260,6 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(extras=command not in CORE_COMMANDS)
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "writes", False):  # one writer at a time (lock.py), taken before anything is read
+            from . import lock
+
+            with lock.hold(wait=args.wait, what=args.command):
+                return args.func(args)
         return args.func(args)
     except AnalysisError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -115,7 +115,14 @@ def _hash_from_pooch_error(text: str) -> str:
 
 
 def fetch(entries: list[RawFile], *, mirror: Path | None = None, quiet: bool = False) -> FetchReport:
-    """Make every entry present and verified under data/raw/; idempotent."""
+    """Make every entry present and verified under data/raw/; idempotent. Holds the write lock."""
+    from . import lock
+
+    with lock.hold():
+        return _fetch(entries, mirror=mirror, quiet=quiet)
+
+
+def _fetch(entries: list[RawFile], *, mirror: Path | None, quiet: bool) -> FetchReport:
     from tqdm.auto import tqdm
 
     if mirror is None:

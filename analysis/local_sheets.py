@@ -5,24 +5,36 @@ claim without editing the pinned registry: the file is copied to ``data/raw/loca
 recorded in ``data/raw/local/registry_local.csv``, which ``registry.load(local=True)`` adds to
 the build. Nothing is registered unless the sheet is new, readable, of the declared kind, dated,
 and the rebuild passes QA; a failed rebuild rolls the registration back.
+
+Registering and unregistering are journal-then-commit, so that a kill -9 never leaves a half
+registration: ``data/raw/local/journal.json`` says what is about to change before anything does,
+and is removed only when the change and its rebuild are done. The next command that writes
+(lock.hold) finds a leftover journal and settles it first (``recover``): an add whose rebuild
+had passed is kept, any other add is rolled back (nothing is registered until its rebuild
+passed QA, as when the rebuild fails); a remove is completed (the user asked for it, and taking
+a sheet away cannot make the others fail). ``remove-sheet`` unregisters a local sheet.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
 import re
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import atomic, paths, registry
-from .errors import DuplicateSheetError, KindMismatchError, UsageError
+from . import atomic, lock, paths, registry
+from .errors import DataIntegrityError, DuplicateSheetError, KindMismatchError, UsageError
 from .registry import RawFile
 from .snapshots import edition_order, snapshot_id
 
 KINDS = ("participating", "pending")
 LOCAL_SET = "local"
+JOURNAL = "journal.json"
 
 # ICE's own names: participatingAgencies09152025am.xlsx, pendingAgencies07312025.xlsx, pm2, amB ...
 ICE_NAME = re.compile(r"^(participating|pending)Agencies(\d{2})(\d{2})(\d{4})([A-Za-z][A-Za-z0-9_]*)?\.xlsx$", re.I)
@@ -176,34 +188,169 @@ def check(source: Path, *, published: str | None = None, kind: str | None = None
     )  # fmt: skip
 
 
+def journal_path() -> Path:
+    return paths.LOCAL_RAW_DIR / JOURNAL
+
+
+def _begin(op: str, entry: RawFile) -> None:
+    """Write the journal: what is about to change (before anything does)."""
+    journal = {"op": op, "entry": entry.to_row(), "had_registry": paths.LOCAL_REGISTRY_CSV.is_file(), "pid": os.getpid()}
+    atomic.write_text(journal_path(), json.dumps(journal, indent=1) + "\n")
+
+
+def _end() -> None:
+    journal_path().unlink(missing_ok=True)
+
+
+def _unregister(entry: RawFile, had_registry: bool = True) -> None:
+    """Drop ``entry``'s row from the local registry (the file itself is the caller's business)."""
+    rows = [e for e in registry.read_registry(paths.LOCAL_REGISTRY_CSV) if e.path != entry.path]
+    if rows or had_registry:
+        registry.write_registry(rows, paths.LOCAL_REGISTRY_CSV)
+    else:
+        paths.LOCAL_REGISTRY_CSV.unlink(missing_ok=True)
+
+
+def _roll_back_add(entry: RawFile, had_registry: bool) -> None:
+    _unregister(entry, had_registry)  # the row first: a registered sheet always has its file
+    entry.local_path.unlink(missing_ok=True)
+
+
+def _rebuild_passed(entry: RawFile) -> bool:
+    """Whether data/processed/ was built with ``entry`` registered as it is now."""
+    from .buildinfo import BUILD_MANIFEST
+
+    manifest = paths.PROCESSED_DIR / BUILD_MANIFEST
+    try:
+        built = json.loads(manifest.read_text()).get("inputs", {})
+    except (OSError, ValueError):
+        return False
+    registered = entry in registry.read_registry(paths.LOCAL_REGISTRY_CSV)
+    return registered and entry.local_path.is_file() and built.get(entry.path) == entry.to_row()
+
+
+def recover() -> str | None:
+    """Settle an add-sheet or remove-sheet that was killed half-way (see the module docstring);
+    returns what was done (also printed as a warning), None when there was nothing to settle."""
+    path = journal_path()
+    if not path.exists():
+        return None
+    where = paths.relative_to_root(path)
+    try:
+        journal = json.loads(path.read_text())
+        op, entry, had_registry = journal["op"], registry.from_row(journal["entry"], path), bool(journal["had_registry"])
+        if op not in ("add", "remove"):
+            raise ValueError(op)
+    except (OSError, ValueError, KeyError, TypeError, DataIntegrityError):
+        raise DataIntegrityError(
+            "unreadable journal of an interrupted add-sheet or remove-sheet: check "
+            f"{paths.relative_to_root(paths.LOCAL_REGISTRY_CSV)} and data/raw/local/, then delete it",
+            path=where,
+        ) from None
+    name = entry.original_filename or entry.path
+    if op == "add" and _rebuild_passed(entry):
+        done = f"completed the interrupted add-sheet of {name}: its rebuild had passed, so it stays registered"
+    elif op == "add":
+        _roll_back_add(entry, had_registry)
+        done = (f"rolled back the interrupted add-sheet of {name}: it stopped before its rebuild passed, "
+                "so nothing stays registered; add it again")  # fmt: skip
+    else:
+        _unregister(entry)
+        entry.local_path.unlink(missing_ok=True)
+        done = f"completed the interrupted remove-sheet of {name}: it is no longer registered"
+    _end()
+    print(f"warning: {where}: {done}", file=sys.stderr)
+    return done
+
+
 def add(source: Path | str, *, published: str | None = None, kind: str | None = None, edition: str | None = None,
         quiet: bool = False) -> Added:  # fmt: skip
-    """Register ``source`` as a local sheet and rebuild; on any failure nothing stays registered."""
+    """Register ``source`` as a local sheet and rebuild; on any failure nothing stays registered.
+
+    Journal, copy, registry row, rebuild, then the journal goes (module docstring)."""
     from . import build, query
 
     source = Path(source)
-    entry = check(source, published=published, kind=kind, edition=edition)
-    local_before = registry.read_registry(paths.LOCAL_REGISTRY_CSV)
-    had_registry = paths.LOCAL_REGISTRY_CSV.is_file()
-    qa_path = paths.PROCESSED_DIR / "qa.csv"
-    qa_before = qa_path.read_bytes() if qa_path.is_file() else None
-    target = entry.local_path
-    with atomic.atomic_path(target) as tmp:
-        shutil.copyfile(source, tmp)
-    try:
-        registry.write_registry([*local_before, entry], paths.LOCAL_REGISTRY_CSV)
-        result = build.build(registry.load(local=True), quiet=quiet)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        if had_registry:
-            registry.write_registry(local_before, paths.LOCAL_REGISTRY_CSV)
-        else:
-            paths.LOCAL_REGISTRY_CSV.unlink(missing_ok=True)
-        if qa_before is not None:
-            atomic.write_bytes(qa_path, qa_before)  # a failed build rewrote qa.csv; the tables are untouched
-        raise
+    with lock.hold():
+        entry = check(source, published=published, kind=kind, edition=edition)
+        had_registry = paths.LOCAL_REGISTRY_CSV.is_file()
+        qa_path = paths.PROCESSED_DIR / "qa.csv"
+        qa_before = qa_path.read_bytes() if qa_path.is_file() else None
+        _begin("add", entry)
+        try:
+            with atomic.atomic_path(entry.local_path) as tmp:
+                shutil.copyfile(source, tmp)
+            registry.write_registry([*registry.read_registry(paths.LOCAL_REGISTRY_CSV), entry], paths.LOCAL_REGISTRY_CSV)
+            result = build.build(registry.load(local=True), quiet=quiet)
+        except BaseException:
+            _roll_back_add(entry, had_registry)
+            if qa_before is not None:
+                atomic.write_bytes(qa_path, qa_before)  # a failed build rewrote qa.csv; the tables are untouched
+            _end()
+            raise
+        _end()
     query._load.cache_clear()
     return Added(entry, result.message)
+
+
+def find_local(spec: str) -> RawFile:
+    """The local sheet ``spec`` names: its file name (as stored or as added) or its publication
+    date when only one local sheet has it. Pinned and archive sheets are refused."""
+    name = Path(spec).name
+    try:
+        day = dt.date.fromisoformat(spec).isoformat()
+    except ValueError:
+        day = None
+
+    def names(e: RawFile) -> set[str]:
+        return {e.path, Path(e.path).name, *filter(None, e.original_filename.split(";"))}
+
+    def hit(e: RawFile) -> bool:
+        return e.is_ice_sheet and e.published == day if day else bool({spec, name} & names(e))
+
+    local = registry.read_registry(paths.LOCAL_REGISTRY_CSV)
+    found = [e for e in local if hit(e)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = ", ".join(f"{Path(e.path).name} ({e.original_filename})" for e in found)
+        raise UsageError(f"{len(found)} local sheets were published on {day}: {listed}; name the file instead", path=spec)
+    for csv_path in (paths.REGISTRY_CSV, paths.ARCHIVE_REGISTRY_CSV):
+        pinned = next((e for e in registry.read_registry(csv_path) if hit(e)), None)
+        if pinned is not None:
+            raise UsageError(f"{pinned.path} is registered in {paths.relative_to_root(csv_path)}, not added with add-sheet; "
+                             "remove-sheet only unregisters local sheets", path=spec)  # fmt: skip
+    listed = ", ".join(f"{Path(e.path).name} ({e.original_filename}, {e.published})" for e in local) or "none"
+    raise UsageError(f"no local sheet {'published on ' + day if day else 'by that name'}; local sheets: {listed}", path=spec)
+
+
+@dataclass
+class Removed:
+    entry: RawFile
+    build_message: str
+
+
+def remove(spec: str, *, quiet: bool = False) -> Removed:
+    """Unregister a local sheet and rebuild; the copy is deleted once the rebuild passed.
+
+    Journal, registry row dropped, rebuild, copy deleted, then the journal goes; a failed
+    rebuild puts the row back (module docstring)."""
+    from . import build, query
+
+    with lock.hold():
+        entry = find_local(spec)
+        _begin("remove", entry)
+        try:
+            _unregister(entry)
+            result = build.build(registry.load(local=True), quiet=quiet)
+        except BaseException:
+            registry.write_registry([*registry.read_registry(paths.LOCAL_REGISTRY_CSV), entry], paths.LOCAL_REGISTRY_CSV)
+            _end()
+            raise
+        entry.local_path.unlink(missing_ok=True)
+        _end()
+    query._load.cache_clear()
+    return Removed(entry, result.message)
 
 
 def cmd_add_sheet(args) -> int:
@@ -217,6 +364,21 @@ def cmd_add_sheet(args) -> int:
     return 0
 
 
+def cmd_remove_sheet(args) -> int:
+    from . import panel
+
+    removed = remove(args.sheet, quiet=args.quiet)
+    e = removed.entry
+    print(f"unregistered {e.original_filename or e.path} (data/raw/{e.path}, {e.kind}, published {e.published}"
+          f"{', ' + e.edition if e.edition else ''}) from {paths.relative_to_root(paths.LOCAL_REGISTRY_CSV)} "
+          "and deleted its copy")  # fmt: skip
+    print(removed.build_message)
+    built = panel.built_manifest()
+    if built is not None and e.path in built.get("inputs", {}):
+        print("the archive panel still holds it: `python -m analysis build --archive` rebuilds it without")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("add-sheet", help="register your own ICE sheet (xlsx) under data/raw/local/ and rebuild")
     p.add_argument("path", help="the workbook, e.g. participatingAgencies05202026am.xlsx as downloaded from ice.gov")
@@ -224,4 +386,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", choices=list(KINDS), help="participating or pending (default: from the file name; checked against the header)")
     p.add_argument("--edition", help="edition when ICE posted several that day: am, mid, pm, pm2 ... (default: from the file name)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    lock.writer(p)
     p.set_defaults(func=cmd_add_sheet)
+
+    p = sub.add_parser("remove-sheet", help="unregister a local sheet added with add-sheet, delete its copy and rebuild")
+    p.add_argument("sheet", metavar="FILE|DATE",
+                   help="its file name (as added, e.g. participatingAgencies05202026am.xlsx, or as stored under data/raw/local/) "
+                        "or its publication date YYYY-MM-DD when only one local sheet has it")  # fmt: skip
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    lock.writer(p)
+    p.set_defaults(func=cmd_remove_sheet)

@@ -307,6 +307,13 @@ def build(entries: list[RawFile] | None = None, *, quiet: bool = False, force: b
     (increment.py) when that gives the tables a full build would; anything else is a full build
     (from the parse cache, so only new files are parsed).
     """
+    from . import lock
+
+    with lock.hold():  # re-entrant: the CLI already holds it
+        return _build_or_append(entries, quiet=quiet, force=force)
+
+
+def _build_or_append(entries: list[RawFile] | None, *, quiet: bool, force: bool):
     from . import fetch
     from .buildinfo import BuildResult
 

@@ -26,8 +26,10 @@ def _load(processed: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         archive = base.name == "archive"
         raise StaleOutputError(f"processed tables not found; run `python -m analysis build{' --archive' if archive else ''}`",
                                path="data/processed" + ("/archive" if archive else ""))  # fmt: skip
-    agreements = pd.read_parquet(agreements_path)
-    snapshots = pd.read_parquet(snapshots_path)
+    from .atomic import read_consistent
+
+    # both tables from the same build, even if one is swapped in between the two reads
+    agreements, snapshots = read_consistent(base, lambda: (pd.read_parquet(agreements_path), pd.read_parquet(snapshots_path)))
     snapshots["published"] = pd.to_datetime(snapshots["published"]).dt.date
     return agreements, snapshots
 

@@ -270,7 +270,10 @@ def cmd_recheck(args) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from . import lock
+
     p = sub.add_parser("recheck", help="re-evaluate the 'now/today/undated' claims on the newest snapshot; writes reports/recheck.md")
     p.add_argument("--as-of", default="latest", help="'latest' (default: the newest snapshot, local sheets included) or YYYY-MM-DD")
     p.add_argument("--format", default="table", choices=["table", "json"])
+    lock.writer(p)  # it writes reports/recheck.md
     p.set_defaults(func=cmd_recheck)

@@ -29,9 +29,9 @@ def staged_reports():
     figures, results, claims and index.html are never a mix of two runs. The kernels that
     papermill starts find the staging folder through $ICE287G_REPORTS_DIR (paths.py).
     """
-    from . import atomic, paths, results
+    from . import atomic, lock, paths, results
 
-    with atomic.replace_dir(paths.REPORTS_DIR, link=False) as stage:  # kernels write here: copies, not links
+    with lock.hold(), atomic.replace_dir(paths.REPORTS_DIR, link=False) as stage:  # kernels write here: copies, not links
         saved = paths.REPORTS_DIR, results.DEFAULT_RESULTS_DIR, os.environ.get(paths.REPORTS_ENV)
         paths.REPORTS_DIR, results.DEFAULT_RESULTS_DIR = stage, stage / "results"
         os.environ[paths.REPORTS_ENV] = str(stage)
@@ -95,14 +95,18 @@ def cmd_claims(args) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from . import lock
+
     p = sub.add_parser("reproduce", help="fetch, build, run every notebook, write reports/ (claims.csv/json, index.html)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    lock.writer(p)
     p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("run", help="rerun one notebook with other parameters, then refresh the claims and report")
     p.add_argument("notebook", help="growth | concentration | pending | courts | reimbursement")
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), help="papermill parameter")
     p.add_argument("-q", "--quiet", action="store_true")
+    lock.writer(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("claims", help="print the claims table from the latest notebook results")

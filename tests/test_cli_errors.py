@@ -145,7 +145,38 @@ FAULTS = {
     "rows read differ from the registry": (
         lambda root: reregister(root, PM, rows=7),
         errors.QAError, "participating_2025-09-02", ["rows read = registry rows", "outputs not replaced"]),
+    "another command holds the write lock (issue 14.3)": (
+        lambda root: _hold_lock(root),
+        errors.BusyError, "data/.lock", ["another build is running", f"pid {os.getpid()}: test", "--wait SECONDS"]),
+    "unreadable journal of an interrupted add-sheet (issue 14.5)": (
+        lambda root: _write(root / "data" / "raw" / "local" / "journal.json", "{not json"),
+        errors.DataIntegrityError, "data/raw/local/journal.json", ["unreadable journal", "registry_local.csv"]),
 }
+
+_HELD: list[int] = []  # lock files held by this process for the fault above, released after each test
+
+
+def _hold_lock(root: Path) -> None:
+    """Hold the project's write lock from this process, as a running build would (analysis/lock.py)."""
+    import fcntl
+
+    fd = os.open(root / "data" / ".lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()} test\n".encode())
+    _HELD.append(fd)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.fixture(autouse=True)
+def _release_locks():
+    yield
+    while _HELD:
+        os.close(_HELD.pop())
 
 
 def _zip_without_workbook() -> bytes:

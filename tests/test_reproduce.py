@@ -107,6 +107,7 @@ def test_a_failed_run_leaves_the_previous_report_whole(tmp_path, monkeypatch):
     (reports / "index.html").write_text("old report")
     (reports / "figures" / "a.png").write_bytes(b"old figure")
     monkeypatch.setattr(paths, "REPORTS_DIR", reports)
+    monkeypatch.setattr(paths, "DATA_DIR", tmp_path / "data")  # its write lock, not the project's (lock.py)
     monkeypatch.delenv(paths.REPORTS_ENV, raising=False)
     before = _tree(reports)
     with pytest.raises(RuntimeError):
