@@ -16,7 +16,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import atomic, paths, registry
+from . import atomic, limits, paths, registry
 from .errors import DuplicateSheetError, KindMismatchError, UsageError
 from .registry import RawFile
 from .snapshots import edition_order, snapshot_id
@@ -223,4 +223,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", choices=list(KINDS), help="participating or pending (default: from the file name; checked against the header)")
     p.add_argument("--edition", help="edition when ICE posted several that day: am, mid, pm, pm2 ... (default: from the file name)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    limits.add_arguments(p)
     p.set_defaults(func=cmd_add_sheet)
