@@ -173,6 +173,7 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
         description="Re-derive and check the numbers 2025 articles printed about ICE's 287(g) program.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from . import limits  # os only: start-up stays light
 
     p = sub.add_parser("registry", help="rebuild data/raw/registry*.csv from the MANIFEST.csv files of a raw-data folder")
     p.add_argument("--manifests", required=True, help="folder holding ice_287g/, trac_pending_by_address/, ... (e.g. ../shared/data/raw)")
@@ -182,6 +183,7 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--archive", action="store_true", help="also fetch the full archive of 1,128 ICE sheets")
     _add_quiet(p)
     lock.writer(p)
+    limits.add_arguments(p)
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("verify", help="check every raw file in data/raw/ against its registered sha256")
@@ -194,6 +196,7 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild even if inputs and code are unchanged")
     _add_quiet(p)
     lock.writer(p)
+    limits.add_arguments(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("query", help="count agreements or agencies on the snapshot in force on a date")
@@ -263,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     # The other commands' modules take ~0.1 s to import; a query does not need them.
     parser = build_parser(extras=command not in CORE_COMMANDS)
     args = parser.parse_args(argv)
+    from . import limits
+
+    limits.apply(args)  # --max-unpacked-mb / --max-rows, for this run and its parse workers
     try:
         if getattr(args, "writes", False):  # one writer at a time (lock.py), taken before anything is read
             from . import lock

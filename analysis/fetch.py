@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import atomic, paths
-from .errors import DataIntegrityError
+from .errors import DataIntegrityError, LimitError
+from .sheets import zip_problem
 from .registry import RawFile
-from .sheets import crc_problem
 
 
 
@@ -60,7 +60,9 @@ def _check_zip(entry: RawFile, tmp: Path, origin: str) -> None:
     """
     if not entry.path.lower().endswith(".xlsx"):
         return
-    problem = crc_problem(tmp)
+    problem = zip_problem(tmp, "")
+    if isinstance(problem, LimitError):  # the registry pins a sheet beyond the limit: it can be raised
+        raise LimitError(str(problem), path=entry.path)
     if problem is not None:
         raise DataIntegrityError(
             f"{problem} in the copy from {origin}, although its sha256 matches the registry: "

@@ -10,7 +10,7 @@ raises NeedsRebuild with the reason, and panel.build does a full build):
   row or changed code is a full build. A new file whose bytes are already built only adds a
   name and a date to that snapshot (``names``, ``also_live_on``, ``confirmed_until``).
 - **Ids.** Agency ids come from rules over *all* names (agencies.py), so the new names are
-  keyed against every name already built: append_context.pickle keeps each name's key, the
+  keyed against every name already built: append_context.json keeps each name's key, the
   truncation candidates that were listed together and the spelling counts behind display names
   (tidy.assign_ids ``base``). If the new sheet would change the id or display name of any agency
   already in the panel, that is a full build.
@@ -29,7 +29,6 @@ tests/test_increment.py builds panels both ways and compares every table.
 from __future__ import annotations
 
 import json
-import pickle
 import sqlite3
 from datetime import date
 
@@ -154,7 +153,12 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
     base = panel.archive_dir()
     old_snaps = pd.read_parquet(base / "snapshots.parquet")
     _check_order(new, old_snaps)
-    before = pickle.loads((base / panel.CONTEXT).read_bytes())
+    try:
+        before = panel.read_context(base)
+    except (panel.Unverified, ValueError, KeyError, TypeError) as why:  # never trusted: rebuilt from the sheets
+        why = why if isinstance(why, panel.Unverified) else f"unreadable ({type(why).__name__})"
+        panel.note_ignored(base / panel.CONTEXT, why, "not loaded; the panel is built again")
+        raise NeedsRebuild(f"{panel.CONTEXT} not loaded") from None
     parsed = panel.parse(new, quiet=quiet)
     pairs = panel.sheet_pairs(new, parsed)
     context: dict = {}
@@ -212,7 +216,7 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
         csvsplice.write(out / "qa.csv", qa_header, qa_records)
         for task in tasks:  # every part is written (an error in one is raised here) before the context is
             task.result()
-        atomic.write_bytes(out / panel.CONTEXT, pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
+        panel.write_context(out, context)
         panel.write_manifest(out, current)
     total = sum(pq.read_metadata(p).num_rows for p in (base / panel.AGREEMENTS).glob("part-*.parquet"))
     return panel.result(snaps, total, spells, len(fixes), len(sheets), appended=len(new), renamed=len(renamed))

@@ -27,7 +27,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import atomic, lock, paths, registry
+from . import atomic, limits, lock, paths, registry
 from .errors import DataIntegrityError, DuplicateSheetError, KindMismatchError, UsageError
 from .registry import RawFile
 from .snapshots import edition_order, snapshot_id
@@ -387,6 +387,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--edition", help="edition when ICE posted several that day: am, mid, pm, pm2 ... (default: from the file name)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     lock.writer(p)
+    limits.add_arguments(p)
     p.set_defaults(func=cmd_add_sheet)
 
     p = sub.add_parser("remove-sheet", help="unregister a local sheet added with add-sheet, delete its copy and rebuild")

@@ -26,26 +26,53 @@ def notebook_path(name: str) -> Path:
     return path
 
 
-def _kernel() -> str:
-    from jupyter_client.kernelspec import KernelSpecManager
+def kernel_manager_class():
+    """A kernel manager that starts the notebooks' kernel (KERNEL, named in their metadata) with
+    this interpreter, whether or not a kernelspec of that name is registered.
 
-    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+    `make install` registers KERNEL for JupyterLab, but a plain ``pip install -e .`` does not, and
+    a registered one may point at another environment; papermill, like the tests (nbval's
+    ``--nbval-current-env``), must run the code of the environment that runs it.
+    """
+    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+    from traitlets import default
+
+    class CurrentEnvSpecs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            if kernel_name == KERNEL:
+                return self.kernel_spec_class(resource_dir=RESOURCES, **get_kernel_dict())
+            return super().get_kernel_spec(kernel_name)
+
+    class CurrentEnvKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self):
+            return CurrentEnvSpecs(data_dir=self.data_dir)
+
+    return CurrentEnvKernelManager
+
+
+def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, quiet: bool = False, label: str | None = None) -> Path:
+    """Run one notebook file with papermill under this interpreter's kernel (kernel_manager_class)."""
+    import papermill as pm
+
+    out_nb = Path(out_nb)
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(
+            str(source), str(out_nb), parameters=parameters or {}, kernel_name=KERNEL,
+            kernel_manager_class=kernel_manager_class(), cwd=str(paths.NOTEBOOKS_DIR), progress_bar=not quiet, log_output=False,
+        )  # fmt: skip
+    except pm.PapermillExecutionError as err:
+        raise NotebookError(f"cell {err.exec_count} failed: {err.ename}: {err.evalue}", path=label or str(source)) from None
+    return out_nb
 
 
 def execute(name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False) -> Path:
-    import papermill as pm
-
-    out_nb = out_dir / "notebooks" / f"{name}.ipynb"
-    out_nb.parent.mkdir(parents=True, exist_ok=True)
     params = {"output_dir": str(out_dir / "results"), **(parameters or {})}
-    try:
-        pm.execute_notebook(
-            str(notebook_path(name)), str(out_nb), parameters=params, kernel_name=_kernel(),
-            cwd=str(paths.NOTEBOOKS_DIR), progress_bar=not quiet, log_output=False,
-        )  # fmt: skip
-    except pm.PapermillExecutionError as err:
-        raise NotebookError(f"cell {err.exec_count} failed: {err.ename}: {err.evalue}", path=f"notebooks/{name}.ipynb") from None
-    return out_nb
+    return execute_path(notebook_path(name), out_dir / "notebooks" / f"{name}.ipynb", params, quiet=quiet,
+                        label=f"notebooks/{name}.ipynb")  # fmt: skip
 
 
 def run_all(names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False) -> Path:

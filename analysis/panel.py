@@ -13,6 +13,10 @@ the curated build (agreements, snapshots, corrections, qa) plus history.parquet 
   unchanged returns before importing pandas; new sheets later than the built ones are appended
   (increment.py); anything else cleans the whole panel again from the cache (tidy.py works on
   codes per distinct cell value, so that is cheap).
+- **Data only.** The parse cache (Arrow IPC packs) and the append context (JSON) carry data, never
+  code: whoever can write data/processed/ must not be able to run code as the next person who
+  builds (pickle would let them). Each is written with its sha256 beside it and checked on load;
+  a file that fails the check is ignored (one note on stderr) and rebuilt, never loaded.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import re
 import shutil
 import sys
@@ -40,9 +43,10 @@ AGREEMENTS = "agreements.parquet"  # a folder of parts: the full build writes up
 # hash of agency_id), so a rename rewrites one eighth of the recent rows, not 300,000.
 RECENT_DAYS = 90
 BUCKETS = 8
-CONTEXT = "append_context.pickle"  # what an append needs to extend the ids (increment.py)
+CONTEXT = "append_context.json"  # what an append needs to extend the ids (increment.py)
+DIGEST_SUFFIX = ".sha256"  # the sha256 of a cache file, in a file beside it (write_verified)
 READER_MODULES = ("sheets", "layouts", "errors")
-CACHE_FORMAT = 3  # bump when _parse's output or the cache's layout changes
+CACHE_FORMAT = 4  # bump when _parse's output or the cache's layout changes
 # Code that shapes the panel on top of buildinfo.DATA_MODULES.
 PANEL_MODULES = ("panel", "history", "counts_cache", "increment")
 
@@ -159,7 +163,7 @@ def is_current(entries: list[RawFile]) -> bool:
 
 
 def _parse(path: str, label: str):
-    """Worker: parse one file; returns compact plain data (cheap to pickle back) or the typed error.
+    """Worker: parse one file; returns compact plain data (cheap to send back) or the typed error.
 
     Each text column travels as its distinct values plus uint32 codes: ICE repeats the same cells
     down a sheet, so this is several times smaller than lists of strings, in the pipe and the cache.
@@ -213,14 +217,119 @@ def _cache_root():
     return cache_dir() / f"sheets-v{CACHE_FORMAT}-{reader_version()}"
 
 
+class Unverified(Exception):
+    """A cache file, or the digest beside it, is missing or they disagree (see write_verified)."""
+
+
+def write_verified(path, data: bytes) -> None:
+    """``data`` at ``path``, then its sha256 beside it (``path`` + DIGEST_SUFFIX), each atomically.
+
+    A crash between the two, a torn copy or an edit leaves a file that fails read_verified, so it
+    is rebuilt, never trusted.
+    """
+    atomic.write_bytes(path, data)
+    atomic.write_text(f"{path}{DIGEST_SUFFIX}", hashlib.sha256(data).hexdigest() + "\n")
+
+
+def read_verified(path) -> bytes:
+    """The bytes of a file written by write_verified; Unverified (the reason) unless they match its digest."""
+    try:
+        data = open(path, "rb").read()
+        stored = open(f"{path}{DIGEST_SUFFIX}").read().strip()
+    except OSError as err:
+        raise Unverified(f"cannot be read with its digest ({type(err).__name__}: {err.strerror})") from None
+    if hashlib.sha256(data).hexdigest() != stored:
+        raise Unverified(f"does not match its sha256 in {os.path.basename(path)}{DIGEST_SUFFIX}")
+    return data
+
+
+def note_ignored(path, why, then: str) -> None:
+    """One line on stderr for a cache file that is not loaded (printed even when quiet: it is not progress)."""
+    print(f"note: {paths.relative_to_root(path)}: {why}; {then}", file=sys.stderr)
+
+
+def _remove_verified(path) -> None:
+    for p in (path, f"{path}{DIGEST_SUFFIX}"):
+        try:
+            os.unlink(p)
+        except FileNotFoundError:
+            pass
+
+
+def _pack_columns() -> list[str]:
+    from .sheets import RAW_COLUMNS
+
+    return [c for c in RAW_COLUMNS if c != "row"]
+
+
+def pack_bytes(parsed: dict[str, tuple]) -> bytes:
+    """Parsed sheets (sha256 -> _parse's tuple) as one Arrow IPC file: one row per sheet, each
+    text column as its distinct values (list<string>) and uint32 codes (binary), as _parse made them."""
+    import pyarrow as pa
+
+    shas = list(parsed)
+    sheets = [parsed[s] for s in shas]
+
+    def texts(lists):  # list<string> from flat values and offsets: faster than from nested lists
+        offsets = [0]
+        for values in lists:
+            offsets.append(offsets[-1] + len(values))
+        flat = pa.array([v for values in lists for v in values], pa.string())
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), flat)
+
+    columns = {
+        "sha256": pa.array(shas, pa.string()),
+        "layout": pa.array([s[0] for s in sheets], pa.string()),
+        "sheet_name": pa.array([s[1] for s in sheets], pa.string()),
+        "skipped_row": pa.array([[r for r, _ in s[3]] for s in sheets], pa.list_(pa.int64())),
+        "skipped_reason": texts([[why for _, why in s[3]] for s in sheets]),
+        "row": pa.array([s[2]["row"] for s in sheets], pa.binary()),
+    }
+    for name in _pack_columns():
+        columns[f"{name}.values"] = texts([s[2][name][0] for s in sheets])
+        columns[f"{name}.codes"] = pa.array([s[2][name][1] for s in sheets], pa.binary())
+    table = pa.table(columns)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def read_pack(data: bytes) -> dict[str, tuple]:
+    """pack_bytes reversed: sha256 -> (layout id, sheet name, compact columns, skipped rows)."""
+    import pyarrow as pa
+
+    table = pa.ipc.open_file(pa.BufferReader(data)).read_all()
+    col = {name: table.column(name).to_pylist() for name in table.column_names}
+    names = _pack_columns()
+    out = {}
+    for i, sha in enumerate(col["sha256"]):
+        compact = {"row": col["row"][i], **{n: (col[f"{n}.values"][i], col[f"{n}.codes"][i]) for n in names}}
+        out[sha] = (col["layout"][i], col["sheet_name"][i], compact, list(zip(col["skipped_row"][i], col["skipped_reason"][i])))
+    return out
+
+
+def _packs() -> list:
+    return sorted(_cache_root().glob("pack-*.arrow"))
+
+
+def _read_pack_file(pack) -> dict[str, tuple] | None:
+    """A verified pack's sheets; None (after a note, and the pack removed) for one that fails its digest."""
+    try:
+        return read_pack(read_verified(pack))
+    except Unverified as why:
+        note_ignored(pack, why, "not loaded; its sheets are parsed again")
+    except Exception as err:  # noqa: BLE001 - verified bytes that pyarrow cannot read (another format version)
+        note_ignored(pack, f"unreadable ({type(err).__name__})", "not loaded; its sheets are parsed again")
+    _remove_verified(pack)
+    return None
+
+
 def _load_cache() -> dict[str, tuple]:
     """sha256 -> parsed sheet, merged from every pack (a cold build writes one, each append one more)."""
     cache: dict[str, tuple] = {}
-    for pack in sorted(_cache_root().glob("pack-*.pickle")):
-        try:
-            cache.update(pickle.loads(pack.read_bytes()))
-        except Exception:  # a pack from another Python or a torn write: its sheets are parsed again
-            continue
+    for pack in _packs():
+        cache.update(_read_pack_file(pack) or {})
     return cache
 
 
@@ -234,16 +343,37 @@ def _save_pack(parsed: dict[str, tuple]) -> None:
         if old != root:
             shutil.rmtree(old) if old.is_dir() else old.unlink()
     name = hashlib.sha256("\n".join(sorted(parsed)).encode()).hexdigest()[:16]
-    atomic.write_bytes(root / f"pack-{name}.pickle", pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    write_verified(root / f"pack-{name}.arrow", pack_bytes(parsed))
 
 
 def forget_parsed(shas: set[str]) -> None:
     """Drop sheets from the parse cache (the benchmark's "never parsed" new sheet)."""
-    for pack in _cache_root().glob("pack-*.pickle"):
-        parsed = pickle.loads(pack.read_bytes())
-        if shas & parsed.keys():
-            kept = {k: v for k, v in parsed.items() if k not in shas}
-            atomic.write_bytes(pack, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+    for pack in _packs():
+        parsed = _read_pack_file(pack)
+        if parsed is not None and shas & parsed.keys():
+            write_verified(pack, pack_bytes({k: v for k, v in parsed.items() if k not in shas}))
+
+
+def write_context(out, context: dict) -> None:
+    """The append context (tidy.assign_ids' ``context`` plus ``parts``) as JSON, with its digest."""
+    data = {
+        "names": [[agency_id, name, rows, last] for (agency_id, name), (rows, last) in context["names"].items()],
+        "pairs": [[name, state, *keys] for (name, state), keys in context["pairs"].items()],
+        "cooccur": sorted(map(list, context["cooccur"])),
+        "parts": {part: sorted(ids) for part, ids in context["parts"].items()},
+    }
+    write_verified(out / CONTEXT, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def read_context(base) -> dict:
+    """write_context reversed, in the shapes tidy.assign_ids uses; Unverified when it fails its digest."""
+    data = json.loads(read_verified(base / CONTEXT))
+    return {
+        "names": {(agency_id, name): (rows, last) for agency_id, name, rows, last in data["names"]},
+        "pairs": {(name, state): tuple(keys) for name, state, *keys in data["pairs"]},
+        "cooccur": set(map(tuple, data["cooccur"])),
+        "parts": {part: set(ids) for part, ids in data["parts"].items()},
+    }
 
 
 def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, overlap=None) -> dict[str, tuple]:
@@ -454,7 +584,9 @@ def _build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
         write_parquet(hist, out / "history.parquet")
         write_csv(corrections, out / "corrections.csv")
         parts.result()
-        atomic.write_bytes(out / CONTEXT, pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
+        write_context(out, context)
+        for stale in out.glob("*.pickle"):  # the append context as older versions stored it
+            stale.unlink()
         write_manifest(out, manifest)
     return result(snaps, len(agreements), hist, len(corrections), len(sheets))
 

@@ -10,13 +10,16 @@ calamine does not expose Excel error values, so an error cell such as COUNTY's #
 from __future__ import annotations
 
 import datetime as dt
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from itertools import compress
 from pathlib import Path
 from typing import IO
 
-from .errors import DuplicateRowsError, EmptySheetError, NotAWorkbookError
+from . import limits
+from .errors import DuplicateRowsError, EmptySheetError, LimitError, NotAWorkbookError
 from .layouts import Layout, clean_header, detect
 
 # Column in the sheet -> field in the raw table.
@@ -78,30 +81,118 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def crc_problem(path: Path | str | IO[bytes]) -> str | None:
-    """What is wrong with the zip's CRC-32 checks, in words, or None when every part passes.
+def _too_big(what: str, limit: int) -> str:
+    return (f"{what} beyond the limit of {limit // 2**20} MiB (the largest part of any real ICE sheet unpacks to "
+            f"0.81 MiB); refused before parsing; " + limits.how_to_raise("--max-unpacked-mb", limits.UNPACKED_ENV))
 
-    calamine does not verify CRCs: a damaged byte in a part's data can decompress to other
-    text (a garbled agency, a cell moved out of the STATE column) and be read without error,
-    so a corrupt file could become a different count. Checking every part costs ~1.5 ms per
-    sheet (a fifth of a parse), so it is done where bytes enter data/raw (fetch, add-sheet)
-    and on every read of an unregistered file, not on every parse of the sha256-pinned ones.
-    """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            bad = zf.testzip()
-    except Exception as err:  # noqa: BLE001 - zlib.error, BadZipFile, EOFError, ... from a damaged archive
-        return f"corrupt xlsx (zip archive damaged: {type(err).__name__}: {err})"
-    if bad is not None:
-        return f"corrupt xlsx: part {bad} fails its CRC check (damaged or truncated file)"
+
+def _declared_sizes(zf: zipfile.ZipFile, limit: int) -> str | None:
+    """The zip directory's own sizes against the limit (free: nothing is decompressed)."""
+    total = 0
+    for info in zf.infolist():
+        total += info.file_size
+        if info.file_size > limit:
+            return _too_big(f"{info.filename} unpacks to {info.file_size / 2**20:,.1f} MiB,", limit)
+    if total > limit:
+        return _too_big(f"its parts unpack to {total / 2**20:,.1f} MiB together,", limit)
     return None
 
 
+_CHUNK = 2**20  # decompressed at most this much at a time: a bomb is counted, never held
+
+
+def _inflate(f, info: zipfile.ZipInfo, cap: int) -> tuple[int, int]:
+    """(bytes a member really unpacks to, their CRC-32), reading its raw data: the directory's
+    size can lie, and calamine inflates to the end of the data whatever it says. Stops as soon as
+    the count passes ``cap``."""
+    f.seek(info.header_offset)
+    local = f.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    f.seek(info.header_offset + 30 + name_len + extra_len)
+    left, size, crc = info.compress_size, 0, 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        while left and size <= cap:
+            chunk = f.read(min(left, _CHUNK))
+            if not chunk:
+                raise EOFError(f"{info.filename} is truncated")
+            left, size, crc = left - len(chunk), size + len(chunk), zlib.crc32(chunk, crc)
+        return size, crc
+    inflater = zlib.decompressobj(-15)  # raw deflate, as in zip members
+    while left and size <= cap:
+        data = f.read(min(left, 2**16))
+        if not data:
+            raise EOFError(f"{info.filename} is truncated")
+        left -= len(data)
+        while data and size <= cap:
+            out = inflater.decompress(data, _CHUNK)
+            size, crc = size + len(out), zlib.crc32(out, crc)
+            data = inflater.unconsumed_tail
+    return size, crc
+
+
+def zip_problem(path: Path | str, label: str) -> LimitError | NotAWorkbookError | None:
+    """What is wrong with a zip's parts, as the error to raise, or None when every part passes:
+    each part's real unpacked size against the limit (limits.py), and its CRC-32 check.
+
+    calamine does not verify CRCs: a damaged byte in a part's data can decompress to other
+    text (a garbled agency, a cell moved out of the STATE column) and be read without error,
+    so a corrupt file could become a different count. Every part is inflated once, streamed and
+    never held, which costs ~1.5 ms per sheet (a fifth of a parse), so it is done where bytes
+    enter data/raw (fetch, add-sheet) and on every read of an unregistered file, not on every
+    parse of the sha256-pinned ones (which still have their declared sizes checked).
+    """
+    limit = limits.max_unpacked_bytes()
+    try:
+        with zipfile.ZipFile(path) as zf:
+            problem = _declared_sizes(zf, limit)
+            if problem:
+                return LimitError(problem, path=label)
+            total, f = 0, zf.fp  # the raw bytes, read directly (path or file object alike)
+            for info in zf.infolist():
+                if info.flag_bits & 0x1:
+                    return NotAWorkbookError(f"part {info.filename} is encrypted", path=label)
+                if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    size, crc = _inflate(f, info, limit - total)
+                else:  # not written by Excel; zipfile stops at the declared size
+                    size = crc = 0
+                    with zf.open(info) as member:
+                        while (chunk := member.read(_CHUNK)) and size <= limit - total:
+                            size, crc = size + len(chunk), zlib.crc32(chunk, crc)
+                total += size
+                if total > limit:  # the declared sizes passed above: this part's size in the directory lies
+                    said = f"{info.filename} unpacks to more than its zip directory says ({info.file_size / 2**20:,.2f} MiB)"
+                    return LimitError(_too_big(f"{said}, and the parts together go", limit), path=label)
+                if size != info.file_size or crc != info.CRC:
+                    return NotAWorkbookError(
+                        f"corrupt xlsx: part {info.filename} fails its CRC check (damaged or truncated file)", path=label)
+    except Exception as err:  # noqa: BLE001 - zlib.error, BadZipFile, EOFError, ... from a damaged archive
+        return NotAWorkbookError(f"corrupt xlsx (zip archive damaged: {type(err).__name__}: {err})", path=label)
+    return None
+
+
+def crc_problem(path: Path | str | IO[bytes]) -> str | None:
+    """zip_problem in words (for fetch, which names the file itself), or None when every part passes."""
+    problem = zip_problem(path, "")
+    return None if problem is None else str(problem)
+
+
 def _check_crcs(path: Path | str, label: str) -> None:
-    """Refuse (NotAWorkbookError) a zip whose parts fail their CRC-32 check; see crc_problem."""
-    problem = crc_problem(path)
+    """Raise zip_problem's error (LimitError, NotAWorkbookError), if any."""
+    problem = zip_problem(path, label)
     if problem is not None:
-        raise NotAWorkbookError(problem, path=label)
+        raise problem
+
+
+def _check_declared_sizes(path: Path, label: str) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            problem = _declared_sizes(zf, limits.max_unpacked_bytes())
+    except Exception as err:  # noqa: BLE001 - as in zip_problem
+        raise NotAWorkbookError(f"corrupt xlsx (zip archive damaged: {type(err).__name__}: {err})", path=label) from None
+    if problem:
+        raise LimitError(problem, path=label)
 
 
 def _open_rows(path: Path, label: str, check_crc: bool) -> tuple[str, list[list]]:
@@ -111,6 +202,8 @@ def _open_rows(path: Path, label: str, check_crc: bool) -> tuple[str, list[list]
         raise NotAWorkbookError("not an xlsx workbook (not a zip archive; truncated or wrong file type)", path=label)
     if check_crc:
         _check_crcs(path, label)
+    else:
+        _check_declared_sizes(path, label)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
@@ -180,7 +273,8 @@ def _body_columns(rows: list[list], width: int, state_i: int, agency_i: int):
 def read_sheet(path: Path | str, *, label: str | None = None, check_crc: bool = True) -> RawSheet:
     """Parse the first worksheet; the header must be row 1 and match a known layout.
 
-    ``check_crc=False`` skips the zip CRC check (`_check_crcs`, a fifth of a parse). Only for
+    ``check_crc=False`` skips the zip CRC check and the count of each part's real unpacked size
+    (`zip_problem`, a fifth of a parse; the declared sizes are still checked). Only for
     files whose bytes are known intact: registered raw files are sha256-verified on every build
     and their CRCs were checked when they entered data/raw (fetch, add-sheet). Any other file
     keeps the default, since calamine itself does not verify CRCs.
@@ -188,6 +282,11 @@ def read_sheet(path: Path | str, *, label: str | None = None, check_crc: bool = 
     path = Path(path)
     label = label or path.name
     sheet_name, rows = _open_rows(path, label, check_crc)
+    cap = limits.max_rows()
+    if len(rows) - 1 > cap:
+        raise LimitError(f"{len(rows) - 1:,} rows below the header, beyond the limit of {cap:,} (the most in any real ICE "
+                         f"sheet is 1,843); refused before cleaning; {limits.how_to_raise('--max-rows', limits.ROWS_ENV)}",
+                         path=label)  # fmt: skip
     if not rows or not any(cell_text(c).strip() for c in rows[0]):
         raise EmptySheetError("first worksheet is empty (no header row)", path=label)
     header = clean_header(rows[0])

@@ -227,6 +227,42 @@ def xlsx_bytes(header: Sequence | None, rows: Sequence[Sequence] = (), sheet_nam
     return buf.getvalue()
 
 
+def zip_bomb(data: bytes, mib: float, part: str = "xl/sharedStrings.xml", *, lie: bool = False) -> bytes:
+    """``data`` (an xlsx) with ``mib`` MiB of one repeated letter added to ``part`` as an XML comment:
+    it deflates ~1000:1, so the file stays small while the part unpacks big (a zip bomb).
+
+    ``lie=True`` also makes the zip directory and the local header state the part's old size and
+    CRC-32, as a crafted file can: zipfile reads only the stated size, finds its CRC right and
+    passes, while a reader that inflates to the end of the data (calamine) gets it all.
+    """
+    import struct
+    import zlib
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    old = parts[part]
+    parts[part] = old + b"<!--" + b"x" * int(mib * 2**20) + b"-->"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in parts.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), body, compress_type=zipfile.ZIP_DEFLATED)
+    out = bytearray(buf.getvalue())
+    if lie:
+        crc, size = zlib.crc32(old), len(old)
+        name = part.encode()
+        local = out.find(b"PK\x03\x04")  # the local header whose name is ``part``
+        while out[local + 30: local + 30 + len(name)] != name:
+            local = out.find(b"PK\x03\x04", local + 4)
+        struct.pack_into("<I", out, local + 14, crc)
+        struct.pack_into("<I", out, local + 22, size)
+        central = out.find(b"PK\x01\x02")
+        while out[central + 46: central + 46 + len(name)] != name:
+            central = out.find(b"PK\x01\x02", central + 4)
+        struct.pack_into("<I", out, central + 16, crc)
+        struct.pack_into("<I", out, central + 24, size)
+    return bytes(out)
+
+
 # ----------------------------------------------------------------------------- mutations
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import sqlite3
 from pathlib import Path
 
@@ -30,7 +29,7 @@ def read_all(base: Path | None = None) -> dict:
         "qa": (base / "qa.csv").read_text(),
         "counts": counts,
         # What the ids depend on; which part holds which agency depends on how the rows came in.
-        "context": {k: v for k, v in pickle.loads((base / panel.CONTEXT).read_bytes()).items() if k != "parts"},
+        "context": {k: v for k, v in panel.read_context(base).items() if k != "parts"},
     }
 
 

@@ -142,6 +142,20 @@ FAULTS = {
         errors.DuplicateRowsError, PM, ["6 data rows repeat an earlier row cell for cell",
                                         "first: row 8 repeats row 2, row 9 repeats row 3, row 10 repeats row 4, ...",
                                         f"the limit is {sheets.MAX_EXACT_DUPLICATE_ROWS}"]),
+    # Size limits (issue 14.8), lowered for the run so the fixture stays small: the real ones are
+    # 50 MiB and 100,000 rows (analysis/limits.py). A 5th element is the run's environment.
+    "zip bomb (shared strings unpack beyond the limit)": (
+        lambda root: replace_sheet(root, PM, mu.zip_bomb(GOOD_PM, 2)),
+        errors.LimitError, PM, ["xl/sharedStrings.xml unpacks to 2.0 MiB", "limit of 1 MiB", "--max-unpacked-mb"],
+        {"ICE287G_MAX_UNPACKED_MB": "1"}),
+    "zip bomb whose zip directory understates its size": (
+        lambda root: replace_sheet(root, PM, mu.zip_bomb(GOOD_PM, 2, lie=True)),
+        errors.LimitError, PM, ["xl/sharedStrings.xml unpacks to more than its zip directory says", "limit of 1 MiB"],
+        {"ICE287G_MAX_UNPACKED_MB": "1"}),
+    "more rows than the cap": (
+        lambda root: None,
+        errors.LimitError, PM, ["rows below the header, beyond the limit of 3", "--max-rows"],
+        {"ICE287G_MAX_ROWS": "3"}),
     "rows read differ from the registry": (
         lambda root: reregister(root, PM, rows=7),
         errors.QAError, "participating_2025-09-02", ["rows read = registry rows", "outputs not replaced"]),
@@ -191,11 +205,11 @@ def _zip_without_workbook() -> bytes:
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_build_fault(project, fault):
-    act, error, named, fragments = FAULTS[fault]
+    act, error, named, fragments, *env = FAULTS[fault]
     processed = project / "data" / "processed"
     before = tree_hashes(processed)
     act(project)
-    proc = cli(project, "build", "-q")
+    proc = cli(project, "build", "-q", "--force", env=env[0] if env else None)
     line = assert_one_error_line(proc, error.exit_code, named, *fragments)
     assert line.startswith(f"error: {named}") or error is errors.QAError, line  # the message leads with the file
     after = tree_hashes(processed)
@@ -217,7 +231,7 @@ def test_fault_exit_codes_are_distinct():
     assert len(set(codes)) == len(codes) and 0 not in codes and 1 not in codes
     assert {c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.AnalysisError)} == {
         errors.AnalysisError, *classes}, "a new error class needs a row in this table and its own exit code"
-    for fault, (_, error, _, _) in FAULTS.items():
+    for fault, (_, error, *_) in FAULTS.items():
         assert error in classes, fault
 
 
@@ -316,3 +330,32 @@ def test_exact_duplicate_rows_count_once_and_every_count_says_so(project):
     diff = json.loads(cli(project, "diff", "--from", "2025-01-19", "--to", "2025-09-02", "--format", "json").stdout)
     assert diff["to"]["agreements"] == 7 and diff["to"]["snapshot"]["duplicate_note"].startswith(note)
     assert f"note: {note}" in cli(project, "diff", "--from", "2025-01-19", "--to", "2025-09-02").stdout
+
+
+# ----------------------------------------------------------------------------- size limits (issue 14.8)
+
+
+def test_a_raised_limit_lets_a_genuine_large_sheet_through(project):
+    """The flag beats the variable and reaches the build; without it the same sheet is refused."""
+    replace_sheet(project, PM, mu.zip_bomb(GOOD_PM, 2))
+    small = {"ICE287G_MAX_UNPACKED_MB": "1"}
+    assert cli(project, "build", "-q", env=small).returncode == errors.LimitError.exit_code
+    proc = cli(project, "build", "-q", "--max-unpacked-mb", "3", env=small)
+    assert proc.returncode == 0, proc.stderr
+    proc = cli(project, "build", "-q", "--force", "--max-rows", "3")
+    assert_one_error_line(proc, errors.LimitError.exit_code, "error: ice_287g/participating_2025-09-02", "limit of 3")
+
+
+@pytest.mark.parametrize("lie", [False, True], ids=["stated size", "understated size"])
+def test_add_sheet_refuses_a_zip_bomb_and_writes_nothing(project, tmp_path, lie):
+    bomb = tmp_path / "participatingAgencies09032025pm.xlsx"
+    bomb.write_bytes(mu.zip_bomb(GOOD_PM, 2, lie=lie))
+    raw, processed = tree_hashes(project / "data" / "raw"), tree_hashes(project / "data" / "processed")
+    proc = cli(project, "add-sheet", str(bomb), "-q", env={"ICE287G_MAX_UNPACKED_MB": "1"})
+    assert_one_error_line(proc, errors.LimitError.exit_code, bomb.name, "xl/sharedStrings.xml", "limit of 1 MiB")
+    assert tree_hashes(project / "data" / "raw") == raw and tree_hashes(project / "data" / "processed") == processed
+
+
+def test_a_bad_limit_in_the_environment_is_a_usage_error(project):
+    proc = cli(project, "build", "-q", "--force", env={"ICE287G_MAX_ROWS": "lots"})
+    assert_one_error_line(proc, errors.UsageError.exit_code, "ICE287G_MAX_ROWS", "'lots'")

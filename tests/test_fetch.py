@@ -332,7 +332,7 @@ def test_an_already_present_file_is_not_crc_checked_again(env, monkeypatch):
     """Present and sha256-verified means the bytes that passed the check when they came in."""
     mirror, raw, entries = env
     fetch.fetch(entries, mirror=mirror, quiet=True)
-    monkeypatch.setattr(fetch, "crc_problem", lambda p: pytest.fail(f"CRC checked again: {p}"))
+    monkeypatch.setattr(fetch, "zip_problem", lambda p, label: pytest.fail(f"CRC checked again: {p}"))
     assert sorted(fetch.fetch(entries, mirror=mirror, quiet=True).present) == sorted(FILES)
 
 

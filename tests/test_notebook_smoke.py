@@ -53,21 +53,66 @@ def test_make_lab_starts_jupyterlab_with_the_project_kernel():
 
 
 @pytest.mark.parametrize("cwd", [paths.NOTEBOOKS_DIR, paths.ROOT], ids=["notebook-dir", "repo-root"])
-def test_first_cells_run_in_the_project_kernel(cwd):
+def test_first_cells_run_in_the_project_kernel(cwd):  # the kernel of analysis/notebooks.py, registered or not
     """Parameters and imports of growth.ipynb, then a path check, executed by nbclient in ``cwd``."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     from nbclient import NotebookClient
 
-    try:
-        KernelSpecManager().get_kernel_spec(KERNEL)
-    except NoSuchKernel:
-        pytest.skip(f"kernel {KERNEL} not installed (make install registers it)")
+    from analysis import notebooks
+
     source = nbformat.read(paths.NOTEBOOKS_DIR / "growth.ipynb", as_version=4)
     code = [c for c in source.cells if c.cell_type == "code"][:2]  # parameters, imports
     nb = nbformat.v4.new_notebook(metadata=source.metadata)
     nb.cells = [*code, nbformat.v4.new_code_cell("import os\n" + SNIPPET + "\nprint(os.getcwd())")]
-    NotebookClient(nb, kernel_name=KERNEL, timeout=120, resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(nb, kernel_name=KERNEL, kernel_manager_class=notebooks.kernel_manager_class(), timeout=120,
+                   resources={"metadata": {"path": str(cwd)}}).execute()  # fmt: skip
     out = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
     processed, root, where = out.splitlines()
     assert Path(processed) == paths.PROCESSED_DIR and Path(root) == paths.ROOT
     assert Path(where).resolve() == Path(cwd).resolve()
+
+
+# No kernelspec named KERNEL anywhere (a plain `pip install -e ".[test]"`, no `make install`): only
+# the user and JUPYTER_PATH folders (empty here) and none of the environment's are searched.
+HIDE_KERNELS = f"""
+import jupyter_core.paths as p
+from jupyter_client.kernelspec import KernelSpecManager
+
+p.ENV_JUPYTER_PATH[:] = []
+p.SYSTEM_JUPYTER_PATH[:] = []
+assert {KERNEL!r} not in KernelSpecManager().find_kernel_specs()
+"""
+
+
+@pytest.fixture
+def unregistered(tmp_path) -> tuple[Path, dict]:
+    """A tiny notebook that names KERNEL, and an environment in which KERNEL is not registered."""
+    (tmp_path / "hide_kernels.py").write_text(HIDE_KERNELS)
+    (tmp_path / "jupyter").mkdir()
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": KERNEL, "display_name": "Python", "language": "python"},
+                                            "language_info": {"name": "python"}})  # fmt: skip
+    nb.cells = [nbformat.v4.new_code_cell(f"import sys\nassert sys.executable == {sys.executable!r}\nprint('ran')")]
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    env = {**_env(), "PYTHONPATH": f"{tmp_path}{os.pathsep}{paths.ROOT}", "JUPYTER_PATH": str(tmp_path / "jupyter"),
+           "JUPYTER_DATA_DIR": str(tmp_path / "jupyter")}  # fmt: skip
+    return path, env
+
+
+def test_pytest_runs_notebooks_without_the_registered_kernel(unregistered):
+    """pyproject's addopts run notebooks under this interpreter (--nbval-current-env), not a
+    kernel only `make install` registers (that was NoSuchKernel)."""
+    nb, env = unregistered
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(nb), "-c", str(paths.ROOT / "pyproject.toml"), "--rootdir",
+                           str(nb.parent), "-p", "hide_kernels", "-p", "no:cacheprovider", "-q"],
+                          cwd=nb.parent, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_papermill_runs_notebooks_without_the_registered_kernel(unregistered):
+    """`run` and `reproduce` execute through notebooks.execute_path, under this interpreter too."""
+    nb, env = unregistered
+    code = f"import hide_kernels\nfrom analysis import notebooks\nnotebooks.execute_path({str(nb)!r}, {str(nb.with_name('out.ipynb'))!r}, quiet=True)"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=nb.parent, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = nbformat.read(nb.with_name("out.ipynb"), as_version=4)
+    assert "ran" in "".join(o.get("text", "") for o in out.cells[0].outputs)

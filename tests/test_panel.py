@@ -165,3 +165,57 @@ def test_diff_at_day_resolution(project):
     d = query.diff("2025-09-02", "2025-09-03")
     assert [r["agreement_id"] for r in d["agreements_removed"]] == ["TX:beta-police-department:WSO:2025-03-01"]
     assert d["from"]["snapshot"]["published"] == "2025-09-02" and d["to"]["snapshot"]["published"] == "2025-09-03"
+
+
+def test_no_pickle_in_the_package():
+    """Caches under data/processed/ are data only: loading a pickle there would run whatever code
+    a writer of that folder put in it, as the user who builds next."""
+    import re
+
+    loader = re.compile(r"\bimport (pickle|joblib|dill|cloudpickle|shelve)\b|\bfrom (pickle|joblib|dill|cloudpickle|shelve) import"
+                        r"|\bpickle\.loads?\(|read_pickle|allow_pickle\s*=\s*True|\bmarshal\.loads?\(")  # fmt: skip
+    found = [f"{p.name}:{n}: {line.strip()}" for p in sorted(paths.PACKAGE_DIR.rglob("*.py"))
+             for n, line in enumerate(p.read_text().splitlines(), 1) if loader.search(line)]  # fmt: skip
+    assert not found, found
+
+
+def test_parse_cache_and_append_context_are_data_with_a_digest(project):
+    entries = five_sheets(project)
+    panel.build(entries, quiet=True)
+    packs = list(panel._cache_root().glob("pack-*"))
+    assert sorted(p.suffix for p in packs) == [".arrow", ".sha256"]
+    assert (panel.archive_dir() / panel.CONTEXT).suffix == ".json"
+    assert not list(panel.archive_dir().rglob("*.pickle"))
+    pack = next(p for p in packs if p.suffix == ".arrow")
+    assert panel.read_pack(pack.read_bytes()) == panel.parse(panel.distinct_sheets(entries), quiet=True)
+
+
+def test_a_tampered_parse_cache_is_parsed_again_not_loaded(project, monkeypatch, capsys):
+    entries = five_sheets(project)
+    panel.build(entries, quiet=True)
+    pack = next(panel._cache_root().glob("pack-*.arrow"))
+    pack.write_bytes(pack.read_bytes().replace(b"Alpha County", b"Omega County"))  # same length, other bytes
+    parsed = []
+    real = panel._parse
+    monkeypatch.setattr(panel, "_parse", lambda path, label: parsed.append(label) or real(path, label))
+    panel.build(entries, quiet=True, force=True)
+    assert len(parsed) == 5  # every sheet parsed again from its file
+    err = capsys.readouterr().err
+    assert "pack-" in err and "does not match its sha256" in err and "parsed again" in err and len(err.splitlines()) == 1
+    agreements = pd.read_parquet(panel.archive_dir() / "agreements.parquet")
+    assert not agreements["agency_name"].str.contains("Omega").any()
+    assert panel._load_cache().keys() == {e.sha256 for e in entries}  # rebuilt, and it verifies now
+
+
+def test_a_tampered_append_context_means_a_full_build(project, capsys):
+    entries = five_sheets(project)
+    panel.build(entries[:4], quiet=True)
+    context = panel.archive_dir() / panel.CONTEXT
+    context.write_text(context.read_text().replace("Alpha", "Omega"))
+    result = panel.build(entries, quiet=True)
+    assert "appended" not in result.message  # a full build: the edited context was not used
+    err = capsys.readouterr().err
+    assert "append_context.json" in err and "does not match its sha256" in err and "built again" in err
+    panel.read_context(panel.archive_dir())  # the new one verifies
+    assert "appended" in panel.build([*entries, sheet(project, "ice_287g_archive/participating_2025-09-06_pm.xlsx",
+                                                       [A2, B, C], "2025-09-06")], quiet=True).message  # fmt: skip
