@@ -139,6 +139,8 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
         "id": claim.id,
         "article": claim.article,
         "quote": claim.quote,
+        "quote_verbatim": claim.quote_verbatim,
+        "article_date": article.date.isoformat() if article.date else "undated",
         "source": f"{article.publication}, {article.date or article.date_note}".strip(", "),
         "claimed_value": claim.claimed_value if not isinstance(claim.claimed_value, dict) else dict(claim.claimed_value),
         "reproduced_value": reproduced,

@@ -166,14 +166,13 @@ CORE_COMMANDS = ("registry", "fetch", "verify", "build", "query", "diff")
 
 
 def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
-    from . import lock
+    from . import limits, lock  # os and fcntl only: start-up stays light
 
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Re-derive and check the numbers 2025 articles printed about ICE's 287(g) program.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from . import limits  # os only: start-up stays light
 
     p = sub.add_parser("registry", help="rebuild data/raw/registry*.csv from the MANIFEST.csv files of a raw-data folder")
     p.add_argument("--manifests", required=True, help="folder holding ice_287g/, trac_pending_by_address/, ... (e.g. ../shared/data/raw)")

@@ -7,6 +7,7 @@ import html
 import json
 
 from . import atomic, paths, registry
+from .claims import EVIDENCE_ROWS_SHOWN
 
 FIGURE_FOR = {"growth": "growth_by_model_agreements.png", "concentration": "florida_share_agreements.png",
               "pending": "pending_by_model.png", "courts": "county_backlog.png",
@@ -43,6 +44,51 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _short(text: str, width: int = 90) -> str:
+    """A passage cut at a word for the summary table (the claim block quotes it whole)."""
+    if len(text) <= width:
+        return text
+    return text[:width].rsplit(" ", 1)[0] + " …"
+
+
+def _reproduced(r: dict) -> str:
+    value = _fmt(r["reproduced_value"])
+    return f"{r['display']} — {r['measure']}" if r.get("display") and r.get("measure") else value
+
+
+def _source(r: dict) -> str:
+    """The sheet a value came from, as a fact-checker cites it, and the rows behind it."""
+    if not r.get("snapshot"):
+        return "—"
+    out = f"<code>{html.escape(r['snapshot'])}</code>"
+    if r.get("sha256"):
+        edition = f", {html.escape(r['edition'])}" if r.get("edition") else ""
+        out += f" (published {html.escape(r['published'])}{edition}; sha256 <code>{html.escape(r['sha256'][:16])}…</code>)"
+    if r.get("evidence"):
+        out += f"<br><a href='{html.escape(r['evidence'])}'>the {r.get('rows', 0):,} rows counted ({html.escape(r['evidence'])})</a>"
+    return out
+
+
+def _evidence(r: dict) -> str:
+    """The rows themselves when few (the 22 pending applications), else their count by state."""
+    import csv
+
+    rows = r.get("rows", 0)
+    if not r.get("evidence") or not rows:
+        return ""
+    path = paths.REPORTS_DIR / r["evidence"]
+    if rows <= EVIDENCE_ROWS_SHOWN and path.is_file():
+        with path.open(newline="", encoding="utf-8") as fh:
+            records = list(csv.DictReader(fh))
+        body = "".join(f"<tr><td class='num'>{html.escape(x['row'])}</td><td>{html.escape(x['state_raw'])}</td>"
+                       f"<td>{html.escape(x['agency_raw'])}</td><td>{html.escape(x['support_type_raw'])}</td></tr>"
+                       for x in records)  # fmt: skip
+        return (f"<details open><summary class='meta'>The {rows} rows counted, as ICE printed them</summary>"
+                f"<table><tr><th>row</th><th>STATE</th><th>LAW ENFORCEMENT AGENCY</th><th>SUPPORT TYPE</th></tr>{body}</table></details>")
+    by_state = sorted(r.get("rows_by_state", {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return ("<p class='meta'>Rows counted by state: " + html.escape(", ".join(f"{k} {v:,}" for k, v in by_state)) + "</p>")
+
+
 def _badge(verdict: str) -> str:
     return f'<span class="badge" style="background:{BADGE.get(verdict, "#57606a")}">{html.escape(verdict)}</span>'
 
@@ -71,22 +117,30 @@ def build(rows: list[dict]) -> str:
              "<a href='#provenance'>data provenance</a>"
              + (" · <a href='recheck.md'>claims re-checked on the newest sheet</a>" if (paths.REPORTS_DIR / "recheck.md").is_file() else "")
              + "</p>",
-             "<table class='summary'><tr><th>claim</th><th>verdict</th><th>claimed</th><th>data</th></tr>"]  # fmt: skip
+             "<table class='summary'><tr><th>outlet</th><th>date</th><th>passage</th><th>verdict</th><th>claimed</th>"
+             "<th>data</th></tr>"]  # fmt: skip
     for r in rows:
-        parts.append(f"<tr><td><a href='#{r['id']}'>{r['id']}</a></td><td>{_badge(r['verdict'])}</td>"
-                     f"<td class='num'>{html.escape(_fmt(r['claimed_value']))}</td><td class='num'>{html.escape(_fmt(r['reproduced_value']))}</td></tr>")  # fmt: skip
+        outlet = r["source"].partition(", ")[0]
+        parts.append(f"<tr><td>{html.escape(outlet)}</td><td>{html.escape(r.get('article_date', ''))}</td>"
+                     f"<td><a href='#{r['id']}'>{html.escape(_short(r['quote']))}</a></td><td>{_badge(r['verdict'])}</td>"
+                     f"<td class='num'>{html.escape(_fmt(r['claimed_value']))}</td>"
+                     f"<td class='num'>{html.escape(_fmt(r['reproduced_value']))}</td></tr>")  # fmt: skip
     parts.append("</table><h2>Claims</h2>")
     shown_fig: set[str] = set()
     for r in rows:
         fig = FIGURE_FOR.get(r["notebook"])
+        quote = (f"<blockquote>“{html.escape(r['quote'])}”</blockquote>" if r.get("quote_verbatim", True)
+                 else f"<blockquote>{html.escape(r['quote'])} <span class='meta'>(paraphrase, not the article's words)</span></blockquote>")
         parts.append(f"<div class='claim' id='{r['id']}'><h3>{html.escape(r['id'])} {_badge(r['verdict'])}</h3>"
-                     f"<blockquote>“{html.escape(r['quote'])}”</blockquote><p class='meta'>{html.escape(r['source'])}</p>"
+                     f"{quote}<p class='meta'>{html.escape(r['source'])}</p>"
                      f"<table><tr><th>claimed</th><td class='num'>{html.escape(_fmt(r['claimed_value']))} ({html.escape(r['unit'])})</td></tr>"
-                     f"<tr><th>reproduced</th><td class='num'>{html.escape(_fmt(r['reproduced_value']))}</td></tr>"
+                     f"<tr><th>reproduced</th><td class='num'>{html.escape(_reproduced(r))}</td></tr>"
                      f"<tr><th>as of</th><td>{html.escape(r['as_of'])}</td></tr>"
-                     f"<tr><th>source</th><td><code>{html.escape(r['snapshot'] or '—')}</code></td></tr>"
-                     f"<tr><th>why</th><td>{html.escape(r['note'])}</td></tr>"
+                     f"<tr><th>source</th><td>{_source(r)}</td></tr>"
+                     + (f"<tr><th>caveat</th><td><b>{html.escape(r['caveat'])}</b></td></tr>" if r.get("caveat") else "")
+                     + f"<tr><th>why</th><td>{html.escape(r['note'])}</td></tr>"
                      f"<tr><th>notebook</th><td><a href='notebooks/{r['notebook']}.html'>{r['notebook']}</a></td></tr></table>")  # fmt: skip
+        parts.append(_evidence(r))
         if r.get("sensitivity"):
             parts.append(_sensitivity(r["sensitivity"]))
         if fig and fig not in shown_fig and (paths.REPORTS_DIR / "figures" / fig).is_file():
@@ -147,12 +201,18 @@ def _methods() -> str:
             "<li><b>Agreement vs agency.</b> ICE's sheet has one row per agency and support model; agreements are rows, "
             "agencies are distinct agency ids (state + a folded name, with reviewed aliases and a truncation rule).</li>"
             "<li><b>Snapshot in force.</b> A claim dated D uses the latest sheet published on or before D (later editions win).</li>"
-            "<li><b>Undated claims</b> use the article's date; the notebooks show the neighbouring snapshots too.</li>"
+            "<li><b>The sheet of the day.</b> Claims on ICE's sheets are computed by one engine (<code>analysis/measures.py</code>) "
+            "on the archive panel: the sheet ICE had posted on the claim's date, at day resolution. The evidence file of each "
+            "claim lists the rows counted.</li>"
+            "<li><b>Undated claims</b> use an inferred date (the registry says why); the verdict is also shown on the sheets "
+            "before and after it.</li>"
+            "<li><b>Verdict rules</b> are in <code>docs/methods.md</code>, with worked examples.</li>"
             "<li><b>Transcriptions.</b> Sheets before 2025-02-21 are RelevantResearch's transcriptions of ICE's HTML table, not ICE files.</li>"
             f"<li><b>Corrections.</b> {n:,} cell corrections (spellings, typos, impossible dates) are logged in "
             "<code>data/processed/corrections.csv</code>; QA invariants in <code>data/processed/qa.csv</code>.</li>"
-            "<li><b>Courts.</b> TRAC's county table is undated (mid-to-late 2025); New York City is five counties. "
-            "Removal-order claims are checked against published figures only.</li></ul>" + _corrections_by_snapshot())  # fmt: skip
+            "<li><b>Courts.</b> TRAC's county table is undated (mid-to-late 2025); counties are ranked as TRAC lists them "
+            "(New York City's five counties combined is context only). No removal-order data are pinned: a figure "
+            "a publication printed gives context, never a verdict.</li></ul>" + _corrections_by_snapshot())  # fmt: skip
 
 
 def _provenance() -> str:
