@@ -12,7 +12,7 @@ import io
 import json
 from pathlib import Path
 
-from . import atomic, claim_registry, paths, results, verdicts
+from . import atomic, claim_registry, csvsafe, paths, results, verdicts
 
 COLUMNS = ["id", "article", "quote", "source", "claimed_value", "reproduced_value", "unit", "as_of", "snapshot",
            "verdict", "note", "notebook"]  # fmt: skip
@@ -108,6 +108,6 @@ def write(rows: list[dict], out_dir: Path | None = None) -> tuple[Path, Path]:
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(row[k]) for k in COLUMNS})
+        writer.writerow({k: _cell(csvsafe.escape(row[k])) for k in COLUMNS})
     atomic.write_text(csv_path, buf.getvalue())
     return json_path, csv_path

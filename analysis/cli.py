@@ -118,12 +118,14 @@ def cmd_query(args) -> int:
     if args.format == "csv":
         import csv
 
+        from .csvsafe import escape_row
+
         cols = [c for c in ("state", "state_name", "model") if any(c in g for g in result["groups"])]
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["as_of", "snapshot", "kind", "unit", *cols, "count", "share"])
         rows = result["groups"] or [{"count": result["total"], "share": 1.0}]
         for g in rows:
-            writer.writerow([result["as_of"], result["snapshot"]["file"], result["kind"], result["unit"], *[g.get(c, "") for c in cols], g["count"], g["share"]])
+            writer.writerow(escape_row([result["as_of"], result["snapshot"]["file"], result["kind"], result["unit"], *[g.get(c, "") for c in cols], g["count"], g["share"]]))
         return 0
     print(f"{result['kind']} {result['unit']} as of {result['as_of']}: {result['total']:,} {result['unit']} "
           f"in {result['states']} states (+DC)" + (f" and {', '.join(result['territories'])}" if result["territories"] else ""))

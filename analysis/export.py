@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import atomic, paths
+from . import atomic, csvsafe, paths
 from .errors import StaleOutputError, UsageError
 
 if TYPE_CHECKING:
@@ -263,8 +263,10 @@ def export(out_dir: Path | str, fmt: str, *, only: list[str] | None = None) -> l
                 df.to_parquet(tmp, index=False, compression="zstd")
         elif fmt == "csv":
             with atomic.atomic_path(target) as tmp:
-                df.to_csv(tmp, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+                csvsafe.escape_frame(df).to_csv(tmp, index=False, lineterminator="\n", date_format="%Y-%m-%d")
             notes.append("missing values and empty text are both written as empty cells; dates as YYYY-MM-DD")
+            notes.append("text cells beginning with = + - @, a tab or a carriage return (other than plain numbers) get a "
+                         "leading ' so that spreadsheets show them as text instead of running them (CSV injection)")
         else:
             labels = {r["column"]: _plain_label(r["meaning"]) for r in sections.get(heading, [])}
             notes = write_dta(df, target, labels)
