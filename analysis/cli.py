@@ -97,11 +97,13 @@ def _count(args) -> dict:
     if (base / "agreements.parquet").exists():  # the cache is only as good as the tables it came from
         result = counts_cache.count(base / counts_cache.FILE, day, args.kind, args.unit, args.by, asof.snapshot_info)
         if result is not None:
+            asof.refuse_after_newest(day, args.kind, counts_cache.newest(base / counts_cache.FILE, args.kind))
             return result
     from . import query  # the tables: also gives the clear error for a date before the first sheet
 
     if args.archive:
         query.use("archive")
+    query.refuse_after_newest(day, args.kind)
     return query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by)
 
 
@@ -206,7 +208,7 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from", required=True, help="first date YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", required=True, help="second date YYYY-MM-DD")
     p.add_argument("--kind", default="participating", choices=["participating", "pending"])
-    p.add_argument("--state", help="limit to one state (USPS code, e.g. FL)")
+    p.add_argument("--state", help="limit to one state: USPS code or name, any case (FL, Florida)")
     p.add_argument("--format", default="table", choices=["table", "json"])
     _add_archive_source(p)
     p.set_defaults(func=cmd_diff)

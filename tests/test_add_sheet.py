@@ -158,6 +158,21 @@ def test_refuses_bad_dates(fixture_project, inbox, args, fragment):
                              "export (3).xlsx", fragment)  # fmt: skip
 
 
+def test_published_overrides_an_impossible_date_in_the_file_name(fixture_project, inbox):
+    """ICE's name says 30 February; --published gives the real date, so the name's date is not
+    needed (kind and edition still come from the name). Without --published it is refused."""
+    from analysis import local_sheets
+
+    sheet = wb.p3(inbox / "participatingAgencies02302025pm.xlsx", NEW_ROWS[:3])
+    with pc.patched(fixture_project):
+        entry = local_sheets.check(sheet, published="2025-10-03")
+        assert (entry.published, entry.kind, entry.edition, entry.path) == (
+            "2025-10-03", "participating", "pm", "local/participating_2025-10-03_pm.xlsx")
+        assert "date from --published" in entry.notes
+        with pytest.raises(UsageError, match="impossible date 2025-02-30; pass --published"):
+            local_sheets.check(sheet)
+
+
 def test_refuses_a_second_sheet_for_the_same_edition(fixture_project, inbox):
     sheet = wb.p3(inbox / "participatingAgencies09022025pm.xlsx", NEW_ROWS[:3])
     proc = pc.run(["add-sheet", str(sheet), "--published", "2025-09-02"], cwd=inbox, pythonpath=fixture_project)
