@@ -199,7 +199,8 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--kind", default="participating", choices=["participating", "pending"])
     p.add_argument("--unit", default="agreements", choices=["agreements", "agencies"],
                    help="agreements = rows of ICE's sheet; agencies = distinct agency ids")
-    p.add_argument("--by", choices=["state", "model", "state,model"], help="group counts (omit for totals only)")
+    p.add_argument("--by", choices=["state", "model", "state,model"], metavar="{state|model|state,model}",
+                   help="group counts (omit for totals only)")  # the default metavar joins choices with commas
     p.add_argument("--format", default="table", choices=["table", "json", "csv"])
     _add_archive_source(p)
     p.set_defaults(func=cmd_query)

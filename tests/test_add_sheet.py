@@ -99,6 +99,11 @@ def test_add_fixture_sheet_registers_rebuilds_and_rechecks(fixture_project, inbo
     local = snaps[snaps["set"] == "local"]
     assert local["file"].tolist() == ["local/participating_2025-10-01_am.xlsx"]
     assert local["rows"].tolist() == [7]
+    for query_args in (["--as-of", "2025-10-01"], ["--as-of", "2025-10-01", "--by", "state,model"]):  # cache, tables
+        proc = pc.run(["query", *query_args], cwd=inbox, pythonpath=root)
+        assert proc.returncode == 0, proc.stderr
+        assert ("snapshot: local/participating_2025-10-01_am.xlsx (published 2025-10-01, am; "
+                "local sheet, added from participatingAgencies10012025am.xlsx)") in proc.stdout.splitlines()  # fmt: skip
 
     proc = pc.run(["recheck", "--format", "json"], cwd=inbox, pythonpath=root)
     assert proc.returncode == 0, proc.stderr
