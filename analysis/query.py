@@ -51,9 +51,11 @@ def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     return _load(str(paths.PROCESSED_DIR))
 
 
-def snapshots(kind: str = "participating") -> pd.DataFrame:
+def snapshots(kind: str | None = "participating") -> pd.DataFrame:
+    """The snapshots of ``kind`` (every kind when None) in the order they were published."""
     _, snaps = tables()
-    return snaps[snaps["kind"] == kind].sort_values(["published", "edition_order"], ignore_index=True)
+    snaps = snaps if kind is None else snaps[snaps["kind"] == kind]
+    return snaps.sort_values(["published", "edition_order"], ignore_index=True)
 
 
 def snapshot_in_force(as_of: str | dt.date, kind: str = "participating") -> pd.Series:
@@ -71,11 +73,8 @@ def snapshot_in_force(as_of: str | dt.date, kind: str = "participating") -> pd.S
 
 def newest(kind: str | None = None) -> pd.Series | None:
     """The newest snapshot of ``kind`` (of any kind when None); None when there is none."""
-    _, snaps = tables()
-    snaps = snaps if kind is None else snaps[snaps["kind"] == kind]
-    if snaps.empty:
-        return None
-    return snaps.sort_values(["published", "edition_order", "snapshot_id"]).iloc[-1]
+    snaps = snapshots(kind)
+    return None if snaps.empty else snaps.iloc[-1]
 
 
 def refuse_after_newest(day: str | dt.date, kind: str | None = None) -> None:
