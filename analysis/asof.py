@@ -37,6 +37,22 @@ def _last_seen_live(snap: Mapping, as_of: dt.date) -> dt.date:
     return max(seen)
 
 
+def refuse_after_newest(day: dt.date, kind: str | None, newest: Mapping | None) -> None:
+    """Refuse a date after the last day the newest sheet was seen published: the commands would
+    otherwise answer with that sheet as if it were the list on that day (the library's families
+    still read the sheet in force, with a stale note, for claims dated in a gap)."""
+    if newest is None:
+        return
+    published = newest["published"]
+    if isinstance(published, str):
+        published = dt.date.fromisoformat(published[:10])
+    newest = {**dict(newest), "published": published}
+    if day > _last_seen_live(newest, day):
+        what = f"{kind} sheet" if kind else "sheet"
+        raise UsageError(f"{day} is after the newest {what} ({newest['file']}, published {published}); "
+                         "no data for that date yet (a newer sheet can be added with `python -m analysis add-sheet`)")
+
+
 def snapshot_info(snap: Mapping, as_of: dt.date) -> dict:
     last_seen = _last_seen_live(snap, as_of)
     age = (as_of - last_seen).days

@@ -9,6 +9,7 @@ folder's place in one atomic exchange, so a reader never sees new tables beside 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -17,19 +18,82 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+from .errors import OutputError
+
+# Why an output cannot be written (disk full, read-only, not allowed, in the way), as opposed to
+# an input that is missing: these become OutputError; any other OSError stays what it is.
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
+                           errno.EEXIST, errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG})  # fmt: skip
+
+
+def _shown(path: Path) -> str:
+    """A path as the one-line error names it: relative to the project, else as given."""
+    from . import paths
+
+    try:
+        return Path(os.path.abspath(path)).relative_to(paths.ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@contextlib.contextmanager
+def output_errors(path: Path | str) -> Iterator[None]:
+    """Turn an OSError (or sqlite's error) from writing ``path`` or a temp file beside it into one
+    OutputError naming the path and the cause. Every write of the package goes through here
+    (atomic_path, replace_dir, ensure_dir), so no command needs its own handler; the
+    temp-then-rename rule means nothing was half written."""
+    path = Path(os.path.abspath(path))
+    scope = path.parent  # where the temp files and staging folders are made
+    try:
+        yield
+    except Exception as err:
+        if not isinstance(err, OSError):
+            if _sqlite_cannot_write(err):  # counts.sqlite: sqlite reports a full or read-only disk in its own words
+                raise OutputError(f"cannot write: {err}; nothing was half written and earlier outputs are unchanged",
+                                  path=_shown(path)) from None  # fmt: skip
+            raise
+        # the OS names the file (copies: source and destination); one of ours, or none, means this output
+        names = [Path(os.path.abspath(os.fsdecode(n))) for n in (err.filename, err.filename2)
+                 if isinstance(n, (str, bytes, os.PathLike))]  # fmt: skip
+        on_the_way = [n for n in names if n == path or n in path.parents]  # the output or a folder above it
+        ours = not names or on_the_way or any(n == scope or scope in n.parents for n in names)
+        if not ours or not (err.errno in OUTPUT_ERRNOS or (err.errno == errno.ENOENT and on_the_way)):
+            raise  # not about this output (e.g. an input that cannot be read)
+        shown = on_the_way[0] if on_the_way else path
+        raise OutputError(f"cannot write: {err.strerror or err} ({errno.errorcode.get(err.errno, err.errno)}); "
+                          "nothing was half written and earlier outputs are unchanged", path=_shown(shown)) from None
+
+
+def _sqlite_cannot_write(err: Exception) -> bool:
+    import sys
+
+    sqlite3 = sys.modules.get("sqlite3")
+    return (sqlite3 is not None and isinstance(err, sqlite3.OperationalError)
+            and str(err) in ("database or disk is full", "disk I/O error", "attempt to write a readonly database"))  # fmt: skip
+
+
+def ensure_dir(path: Path | str) -> Path:
+    """mkdir -p, with output_errors' one-line error when the folder cannot be made."""
+    path = Path(path)
+    with output_errors(path):
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
 
 @contextlib.contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
     """Yield a temp path in the target's directory; rename it onto ``path`` on success."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    with output_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        os.chmod(tmp_path, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary readable files
-        os.replace(tmp_path, path)
+        with output_errors(path):  # the caller's writes into tmp (disk full) and the rename
+            yield tmp_path
+            os.chmod(tmp_path, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary readable files
+            os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
 
@@ -154,31 +218,34 @@ def replace_dir(target: Path | str, *, link: bool = True) -> Iterator[Path]:
     copy = _link if link else shutil.copy2
 
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale(target)
-    stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp"))
+    with output_errors(target):  # a read-only or full disk: one line, before anything is written
+        target.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(target)
+        stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp"))
     try:
-        os.chmod(stage, 0o777 & ~_umask())
-        if target.is_dir():
-            for entry in target.iterdir():
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir():
-                    shutil.copytree(entry, stage / entry.name, copy_function=copy)
-                else:
-                    copy(entry, stage / entry.name)
+        with output_errors(target):
+            os.chmod(stage, 0o777 & ~_umask())
+            if target.is_dir():
+                for entry in target.iterdir():
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir():
+                        shutil.copytree(entry, stage / entry.name, copy_function=copy)
+                    else:
+                        copy(entry, stage / entry.name)
         yield stage
-        if not target.exists():
-            os.replace(stage, target)
-        elif not _exchange(stage, target):  # elsewhere: two renames, a brief moment without target
-            old = target.with_name(f".{target.name}.{os.getpid()}.old")
-            os.replace(target, old)
-            try:
+        with output_errors(target):
+            if not target.exists():
                 os.replace(stage, target)
-            except BaseException:
-                os.replace(old, target)  # never leave the target missing
-                raise
-            stage = old
+            elif not _exchange(stage, target):  # elsewhere: two renames, a brief moment without target
+                old = target.with_name(f".{target.name}.{os.getpid()}.old")
+                os.replace(target, old)
+                try:
+                    os.replace(stage, target)
+                except BaseException:
+                    os.replace(old, target)  # never leave the target missing
+                    raise
+                stage = old
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 

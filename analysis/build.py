@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import atomic, counts_cache, paths
 from .errors import KindMismatchError
+from .local_sheets import LOCAL_SET
 from .registry import RawFile
 from .sheets import RawSheet, drop_exact_duplicates, read_sheet
 from .snapshots import edition_order, snapshot_id
@@ -63,6 +64,14 @@ def read_sheets(entries: list[RawFile], *, quiet: bool = False) -> list[tuple[Ra
     return [(e, _read_one(e)) for e in tqdm(entries, desc="read sheets", unit="sheet", disable=quiet, file=sys.stderr)]
 
 
+def source_note(entry: RawFile, sheet: RawSheet) -> str:
+    """Where a snapshot's bytes come from, as every answer names it: a sheet someone added with
+    add-sheet is not vouched for as ICE's, so it is called a local sheet, by its original name."""
+    if entry.set == LOCAL_SET:
+        return f"local sheet, added from {entry.original_filename}"
+    return "ICE workbook" if sheet.layout.id != "P0" else "transcription of ICE's HTML table (not an ICE file)"
+
+
 def snapshot_table(pairs: list[tuple[RawFile, RawSheet]]) -> pd.DataFrame:
     rows = []
     for entry, sheet in pairs:
@@ -85,7 +94,7 @@ def snapshot_table(pairs: list[tuple[RawFile, RawSheet]]) -> pd.DataFrame:
                 "rows_skipped": len(sheet.skipped),
                 "rows_duplicate": len(sheet.duplicates),
                 "is_ice_file": sheet.layout.id != "P0",
-                "source_note": "ICE workbook" if sheet.layout.id != "P0" else "transcription of ICE's HTML table (not an ICE file)",
+                "source_note": source_note(entry, sheet),
             }
         )
     snaps = pd.DataFrame(rows)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 
-from . import atomic, claim_registry, paths, results, verdicts
+from . import atomic, claim_registry, csvsafe, paths, results, verdicts
 from .asof import parse_date
 from .errors import UsageError
 
@@ -281,6 +281,6 @@ def write(rows: list[dict], out_dir: Path | None = None) -> tuple[Path, Path]:
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in COLUMNS})
+        writer.writerow({k: _cell(csvsafe.escape(row.get(k))) for k in COLUMNS})
     atomic.write_text(csv_path, buf.getvalue())
     return json_path, csv_path

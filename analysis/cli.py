@@ -99,11 +99,13 @@ def _count(args) -> dict:
     if (base / "agreements.parquet").exists():  # the cache is only as good as the tables it came from
         result = counts_cache.count(base / counts_cache.FILE, day, args.kind, args.unit, args.by, asof.snapshot_info)
         if result is not None:
+            asof.refuse_after_newest(day, args.kind, counts_cache.newest(base / counts_cache.FILE, args.kind))
             return result
     from . import query  # the tables: also gives the clear error for a date before the first sheet
 
     if args.archive:
         query.use("archive")
+    query.refuse_after_newest(day, args.kind)
     return query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by)
 
 
@@ -120,12 +122,14 @@ def cmd_query(args) -> int:
     if args.format == "csv":
         import csv
 
+        from .csvsafe import escape_row
+
         cols = [c for c in ("state", "state_name", "model") if any(c in g for g in result["groups"])]
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["as_of", "snapshot", "kind", "unit", *cols, "count", "share"])
         rows = result["groups"] or [{"count": result["total"], "share": 1.0}]
         for g in rows:
-            writer.writerow([result["as_of"], result["snapshot"]["file"], result["kind"], result["unit"], *[g.get(c, "") for c in cols], g["count"], g["share"]])
+            writer.writerow(escape_row([result["as_of"], result["snapshot"]["file"], result["kind"], result["unit"], *[g.get(c, "") for c in cols], g["count"], g["share"]]))
         return 0
     print(f"{result['kind']} {result['unit']} as of {result['as_of']}: {result['total']:,} {result['unit']} "
           f"in {result['states']} states (+DC)" + (f" and {', '.join(result['territories'])}" if result["territories"] else ""))
@@ -203,7 +207,8 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--kind", default="participating", choices=["participating", "pending"])
     p.add_argument("--unit", default="agreements", choices=["agreements", "agencies"],
                    help="agreements = rows of ICE's sheet; agencies = distinct agency ids")
-    p.add_argument("--by", choices=["state", "model", "state,model"], help="group counts (omit for totals only)")
+    p.add_argument("--by", choices=["state", "model", "state,model"], metavar="{state|model|state,model}",
+                   help="group counts (omit for totals only)")  # the default metavar joins choices with commas
     p.add_argument("--format", default="table", choices=["table", "json", "csv"])
     _add_archive_source(p)
     p.set_defaults(func=cmd_query)
@@ -212,7 +217,7 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from", required=True, help="first date YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", required=True, help="second date YYYY-MM-DD")
     p.add_argument("--kind", default="participating", choices=["participating", "pending"])
-    p.add_argument("--state", help="limit to one state (USPS code, e.g. FL)")
+    p.add_argument("--state", help="limit to one state: USPS code or name, any case (FL, Florida)")
     p.add_argument("--format", default="table", choices=["table", "json"])
     _add_archive_source(p)
     p.set_defaults(func=cmd_diff)

@@ -234,6 +234,12 @@ def in_force(path: Path, day: dt.date, kind: str) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
+def newest(path: Path, kind: str) -> dict | None:
+    """The newest snapshot of ``kind``'s stored metadata (for asof.refuse_after_newest)."""
+    snap = in_force(path, dt.date.max, kind)
+    return None if snap is None else snap["meta"]
+
+
 def count(path: Path, day: dt.date, kind: str, unit: str, by: str | None, info) -> dict | None:
     """query.count's answer from the cache; None when there is no cache or the date is before the first sheet."""
     if not Path(path).is_file() or (by is not None and by not in CACHED):

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import atomic, paths
-from .errors import StaleOutputError, UsageError
+from . import atomic, csvsafe, paths
+from .errors import OutputError, StaleOutputError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -240,8 +240,22 @@ def check_outdir(out_dir: Path | str) -> Path:
     return out_dir
 
 
-def export(out_dir: Path | str, fmt: str, *, only: list[str] | None = None) -> list[Exported]:
-    """Write every processed table to ``out_dir`` in ``fmt`` with its dictionary extract beside it."""
+def refuse_to_overwrite(out_dir: Path, names: list[str]) -> None:
+    """Exported files are replaced only with --overwrite: a second export to the same folder (or a
+    typo naming another folder) must not silently replace files someone may have edited. A file
+    where the folder should be is refused too (export writes a folder of files)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError("exists and is not a folder; export writes one file per table into a folder", path=str(out_dir))
+    existing = [n for n in names if (out_dir / n).exists()]
+    if existing:
+        which = f"{existing[0]} and {len(existing) - 1} more of the files to write already exist" if len(existing) > 1 \
+            else f"{existing[0]} already exists"
+        raise OutputError(f"{which}; pass --overwrite to replace them, or choose another folder", path=str(out_dir))
+
+
+def export(out_dir: Path | str, fmt: str, *, only: list[str] | None = None, overwrite: bool = False) -> list[Exported]:
+    """Write every processed table to ``out_dir`` in ``fmt`` with its dictionary extract beside it
+    (existing files are refused unless ``overwrite``: see refuse_to_overwrite)."""
 
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -251,9 +265,22 @@ def export(out_dir: Path | str, fmt: str, *, only: list[str] | None = None) -> l
         raise UsageError("data dictionary not found", path=paths.relative_to_root(dict_file))
     dict_text = dict_file.read_text(encoding="utf-8")
     sections = parse_dictionary(dict_text)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    rels = only or tables()
+    names = [n for rel in rels for n in (f"{out_name(rel)}.{fmt}", f"{out_name(rel)}.dictionary.md")] + [DICTIONARY]
+    refuse_to_overwrite(out_dir, [] if overwrite else names)
+    new_files = [out_dir / n for n in names if not (out_dir / n).exists()]
+    atomic.ensure_dir(out_dir)
+    try:
+        return _write_all(out_dir, fmt, rels, dict_file, dict_text, sections)
+    except BaseException:  # a full disk halfway: no set of some tables but not others is left behind
+        for path in new_files:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _write_all(out_dir: Path, fmt: str, rels: list[str], dict_file: Path, dict_text: str, sections: dict) -> list[Exported]:
     done: list[Exported] = []
-    for rel in only or tables():
+    for rel in rels:
         heading = f"data/processed/{rel}"
         df = read_table(rel)
         target = out_dir / f"{out_name(rel)}.{fmt}"
@@ -263,8 +290,10 @@ def export(out_dir: Path | str, fmt: str, *, only: list[str] | None = None) -> l
                 df.to_parquet(tmp, index=False, compression="zstd")
         elif fmt == "csv":
             with atomic.atomic_path(target) as tmp:
-                df.to_csv(tmp, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+                csvsafe.escape_frame(df).to_csv(tmp, index=False, lineterminator="\n", date_format="%Y-%m-%d")
             notes.append("missing values and empty text are both written as empty cells; dates as YYYY-MM-DD")
+            notes.append("text cells beginning with = + - @, a tab or a carriage return (other than plain numbers) get a "
+                         "leading ' so that spreadsheets show them as text instead of running them (CSV injection)")
         else:
             labels = {r["column"]: _plain_label(r["meaning"]) for r in sections.get(heading, [])}
             notes = write_dta(df, target, labels)
@@ -286,7 +315,7 @@ def cmd_export(args) -> int:
 
     check_outdir(args.outdir)
     freshness.warn_if_stale()
-    done = export(args.outdir, args.format)
+    done = export(args.outdir, args.format, overwrite=args.overwrite)
     for item in done:
         print(f"{item.table:<32} -> {item.path.name} ({item.rows:,} rows)")
     print(f"{len(done)} tables written to {args.outdir} as {args.format}, each with <name>.dictionary.md; "
@@ -298,4 +327,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="write the processed tables as csv, parquet or Stata .dta, each with its data dictionary")
     p.add_argument("outdir", help="folder to write into (created if missing)")
     p.add_argument("--format", required=True, choices=list(FORMATS))
+    p.add_argument("--overwrite", action="store_true", help="replace files a previous export left in OUTDIR (refused otherwise)")
     p.set_defaults(func=cmd_export)

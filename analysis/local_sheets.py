@@ -55,8 +55,9 @@ class NameInfo:
     basis: str  # which naming rule gave the date
 
 
-def parse_name(name: str) -> NameInfo:
-    """Kind, date and edition from ICE's, Wayback's or this project's file name; raises on impossible dates."""
+def parse_name(name: str, *, need_date: bool = True) -> NameInfo:
+    """Kind, date and edition from ICE's, Wayback's or this project's file name; an impossible
+    date raises, unless ``need_date`` is False (--published gives the date): then it is None."""
     for pattern, basis in ((ICE_NAME, "ice_filename"), (WAYBACK_NAME, "wayback_capture"), (PROJECT_NAME, "project_filename")):
         m = pattern.match(name)
         if not m:
@@ -71,6 +72,8 @@ def parse_name(name: str) -> NameInfo:
         try:
             published = dt.date(int(y), int(mo), int(d))
         except ValueError:
+            if not need_date:
+                return NameInfo(kind, None, edition, basis)
             raise UsageError(f"file name gives an impossible date {y}-{mo}-{d}; pass --published YYYY-MM-DD", path=name) from None
         return NameInfo(kind, published, edition, basis)
     kind = next((k for k in KINDS if name.lower().startswith(k)), None)
@@ -128,7 +131,7 @@ def check(source: Path, *, published: str | None = None, kind: str | None = None
                 path=label,
             )
 
-    info = parse_name(label)
+    info = parse_name(label, need_date=published is None)
     if published is not None:
         day, basis = _parse_date(published, label), "--published"
     elif info.published is not None:

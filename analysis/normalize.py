@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from .errors import SheetError
+from .errors import SheetError, UsageError
 
 MODELS = {"JEM": "Jail Enforcement Model", "TFM": "Task Force Model", "WSO": "Warrant Service Officer"}
 
@@ -77,6 +77,20 @@ def state_lookup(raw: str) -> tuple[str, str, bool, str]:
         raise SheetError(f"unknown STATE value {raw!r}: add it to normalize.STATE_TYPOS if it is a typo")
     is_state = (not found.is_territory) or found.abbr == "DC"
     return found.abbr, found.name, is_state, rule
+
+
+def state_arg(value: str) -> str:
+    """A command line's --state (USPS code or full name, any case) -> USPS code.
+
+    The same exact match as STATE cells (no phonetic guesses, no typo table: a person can retype
+    it); anything else is refused, since "0 agreements in ZZ" would be an answer, not a refusal.
+    """
+    folded = squash(value).upper()
+    by_name = _states_by_name()
+    found = by_name.get(folded) or next((p for p in by_name.values() if p.abbr == folded), None)
+    if found is None:
+        raise UsageError(f"--state {value!r} is neither a USPS code (FL) nor a state or territory name (Florida)")
+    return found.abbr
 
 
 @lru_cache(maxsize=None)

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import paths
+from . import atomic, paths
 from .errors import NotebookError, UsageError
 
 ORDER = ["growth", "concentration", "pending", "courts", "reimbursement", "statistics"]
@@ -63,6 +63,7 @@ def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, 
         pm.execute_notebook(
             str(source), str(out_nb), parameters=parameters or {}, kernel_name=KERNEL,
             kernel_manager_class=kernel_manager_class(), cwd=str(paths.NOTEBOOKS_DIR), progress_bar=not quiet, log_output=False,
+            extra_arguments=QUIET_KERNEL if quiet else [],
         )  # fmt: skip
     except pm.PapermillExecutionError as err:
         raise NotebookError(f"cell {err.exec_count} failed: {err.ename}: {err.evalue}", path=label or str(source)) from None
@@ -71,8 +72,30 @@ def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, 
 
 def execute(name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False) -> Path:
     params = {"output_dir": str(out_dir / "results"), **(parameters or {})}
-    return execute_path(notebook_path(name), out_dir / "notebooks" / f"{name}.ipynb", params, quiet=quiet,
-                        label=f"notebooks/{name}.ipynb")  # fmt: skip
+    out_nb = execute_path(notebook_path(name), out_dir / "notebooks" / f"{name}.ipynb", params, quiet=quiet,
+                          label=f"notebooks/{name}.ipynb")  # fmt: skip
+    stable_paths(out_nb, out_dir)
+    return out_nb
+
+
+# --quiet: the kernel's own log stops at errors. ipykernel warns on every start that it runs over
+# TCP without encryption (the kernel listens on localhost for this one run), which is noise in CI logs.
+QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+
+
+def stable_paths(nb_path: Path, out_dir: Path) -> None:
+    """Name the report's final place in an executed notebook, not the temporary folder it ran in.
+
+    papermill records the output path and the output_dir parameter, and cells print paths under
+    it: all would show a staging folder that no longer exists after the swap (and the machine's
+    checkout). They become ``reports/...`` and paths relative to the project root.
+    """
+    import json
+
+    text = nb_path.read_text(encoding="utf-8")
+    for old, new in ((Path(out_dir), "reports/"), (paths.ROOT, "")):
+        text = text.replace(json.dumps(str(old) + "/")[1:-1], new)
+    atomic.write_text(nb_path, text)
 
 
 def run_all(names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False) -> Path:

@@ -16,6 +16,7 @@ from . import paths
 from .errors import StaleOutputError, UsageError
 
 from .asof import BY_CHOICES, KINDS, STALE_AFTER_DAYS, UNITS, parse_date, snapshot_info, to_json  # noqa: F401 (re-exported)
+from .asof import refuse_after_newest as refuse
 
 
 @lru_cache(maxsize=4)
@@ -52,9 +53,11 @@ def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     return _load(str(paths.PROCESSED_DIR))
 
 
-def snapshots(kind: str = "participating") -> pd.DataFrame:
+def snapshots(kind: str | None = "participating") -> pd.DataFrame:
+    """The snapshots of ``kind`` (every kind when None) in the order they were published."""
     _, snaps = tables()
-    return snaps[snaps["kind"] == kind].sort_values(["published", "edition_order"], ignore_index=True)
+    snaps = snaps if kind is None else snaps[snaps["kind"] == kind]
+    return snaps.sort_values(["published", "edition_order"], ignore_index=True)
 
 
 def snapshot_in_force(as_of: str | dt.date, kind: str = "participating") -> pd.Series:
@@ -68,6 +71,17 @@ def snapshot_in_force(as_of: str | dt.date, kind: str = "participating") -> pd.S
         first = snaps["published"].min()
         raise UsageError(f"{day} is before the first {kind} snapshot ({first}); no data for that date")
     return eligible.iloc[-1]
+
+
+def newest(kind: str | None = None) -> pd.Series | None:
+    """The newest snapshot of ``kind`` (of any kind when None); None when there is none."""
+    snaps = snapshots(kind)
+    return None if snaps.empty else snaps.iloc[-1]
+
+
+def refuse_after_newest(day: str | dt.date, kind: str | None = None) -> None:
+    """A command's date after the newest sheet has no data yet: refused (see asof.refuse_after_newest)."""
+    refuse(parse_date(day), kind, newest(kind))
 
 
 def rows_of(snapshot_id: str) -> pd.DataFrame:
@@ -144,10 +158,14 @@ def diff(date_from: str | dt.date, date_to: str | dt.date, *, kind: str = "parti
     d1, d2 = parse_date(date_from), parse_date(date_to)
     if d2 < d1:
         raise UsageError(f"--to ({d2}) is before --from ({d1})")
+    if state is not None:
+        from .normalize import state_arg
+
+        state = state_arg(state)
+    refuse_after_newest(d2, kind)
     s1, s2 = snapshot_in_force(d1, kind), snapshot_in_force(d2, kind)
     a, b = rows_of(s1["snapshot_id"]), rows_of(s2["snapshot_id"])
     if state:
-        state = state.upper()
         a, b = a[a["state"] == state], b[b["state"] == state]
 
     def listing(frame: pd.DataFrame, ids: set, key: str) -> list[dict]:

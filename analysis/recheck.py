@@ -160,6 +160,10 @@ def recheck(as_of: str = "latest") -> list[dict]:
     from .claims import evaluate_one
 
     _found = _finder()  # fresh per call: the processed tables may have changed since the last one (add-sheet)
+    if as_of != "latest":
+        from . import query
+
+        query.refuse_after_newest(as_of)  # after every kind's newest sheet: nothing to re-read on
     rows = []
     for claim in claim_registry.load_claims():
         family = NOTEBOOK_FAMILIES[claim.notebook]

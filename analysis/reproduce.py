@@ -81,8 +81,12 @@ def cmd_run(args) -> int:
 def cmd_claims(args) -> int:
     import json
 
-    from . import claims
+    from . import claims, paths, results
+    from .errors import StaleOutputError
 
+    if not results.load_all():  # every claim would print "not checkable", as if checked and found wanting
+        raise StaleOutputError("nothing has been reproduced yet (no notebook results); run `python -m analysis reproduce`",
+                               path=paths.relative_to_root(results.DEFAULT_RESULTS_DIR))  # fmt: skip
     rows = claims.table()
     if args.format == "json":
         sys.stdout.write(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")

@@ -99,6 +99,11 @@ def test_add_fixture_sheet_registers_rebuilds_and_rechecks(fixture_project, inbo
     local = snaps[snaps["set"] == "local"]
     assert local["file"].tolist() == ["local/participating_2025-10-01_am.xlsx"]
     assert local["rows"].tolist() == [7]
+    for query_args in (["--as-of", "2025-10-01"], ["--as-of", "2025-10-01", "--by", "state,model"]):  # cache, tables
+        proc = pc.run(["query", *query_args], cwd=inbox, pythonpath=root)
+        assert proc.returncode == 0, proc.stderr
+        assert ("snapshot: local/participating_2025-10-01_am.xlsx (published 2025-10-01, am; "
+                "local sheet, added from participatingAgencies10012025am.xlsx)") in proc.stdout.splitlines()  # fmt: skip
 
     proc = pc.run(["recheck", "--format", "json"], cwd=inbox, pythonpath=root)
     assert proc.returncode == 0, proc.stderr
@@ -156,6 +161,21 @@ def test_refuses_bad_dates(fixture_project, inbox, args, fragment):
     sheet = wb.p3(inbox / "export (3).xlsx", NEW_ROWS)
     pc.assert_one_error_line(pc.run(["add-sheet", str(sheet), *args], cwd=inbox, pythonpath=fixture_project), 2,
                              "export (3).xlsx", fragment)  # fmt: skip
+
+
+def test_published_overrides_an_impossible_date_in_the_file_name(fixture_project, inbox):
+    """ICE's name says 30 February; --published gives the real date, so the name's date is not
+    needed (kind and edition still come from the name). Without --published it is refused."""
+    from analysis import local_sheets
+
+    sheet = wb.p3(inbox / "participatingAgencies02302025pm.xlsx", NEW_ROWS[:3])
+    with pc.patched(fixture_project):
+        entry = local_sheets.check(sheet, published="2025-10-03")
+        assert (entry.published, entry.kind, entry.edition, entry.path) == (
+            "2025-10-03", "participating", "pm", "local/participating_2025-10-03_pm.xlsx")
+        assert "date from --published" in entry.notes
+        with pytest.raises(UsageError, match="impossible date 2025-02-30; pass --published"):
+            local_sheets.check(sheet)
 
 
 def test_refuses_a_second_sheet_for_the_same_edition(fixture_project, inbox):

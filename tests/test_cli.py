@@ -144,6 +144,13 @@ def test_diff_backwards_exits_2(project, elsewhere):
     assert_one_error_line(proc, 2, "--to (2025-01-19) is before --from (2025-09-02)")
 
 
+def test_query_help_shows_the_groupings_once(elsewhere):
+    proc = run(["query", "--help"], cwd=elsewhere, pythonpath=paths.ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "{state,model,state,model}" not in proc.stdout  # argparse's comma-joined choices, ambiguous
+    assert "--by {state|model|state,model}" in proc.stdout
+
+
 def test_argparse_rejects_unknown_choice(project, elsewhere):
     proc = run(["query", "--as-of", "2025-09-02", "--unit", "rows"], cwd=elsewhere, pythonpath=project)
     assert proc.returncode == 2

@@ -233,6 +233,8 @@ def test_fault_exit_codes_are_distinct():
         errors.AnalysisError, *classes}, "a new error class needs a row in this table and its own exit code"
     for fault, (_, error, *_) in FAULTS.items():
         assert error in classes, fault
+    for fault, (_, error) in COMMAND_FAULTS.items():
+        assert error in classes, fault
 
 
 # ----------------------------------------------------------------------------- integrity (issue 6.1)
@@ -359,3 +361,215 @@ def test_add_sheet_refuses_a_zip_bomb_and_writes_nothing(project, tmp_path, lie)
 def test_a_bad_limit_in_the_environment_is_a_usage_error(project):
     proc = cli(project, "build", "-q", "--force", env={"ICE287G_MAX_ROWS": "lots"})
     assert_one_error_line(proc, errors.UsageError.exit_code, "ICE287G_MAX_ROWS", "'lots'")
+
+
+# ----------------------------------------------------------------------------- other commands (issue 14)
+
+# Faults of commands other than build, and of build on a broken disk. The disk is broken in a
+# subprocess by FS_HOOK: every file or folder the command tries to create under one folder fails
+# with the errno given (EROFS: a read-only disk, EACCES: a folder the user may not write, ENOSPC: a
+# full disk). Tests run as root, where chmod does not stop writes, hence the injection; os.open and
+# os.mkdir are what tempfile.mkstemp/mkdtemp and Path.mkdir call, so atomic.py meets the error where
+# the kernel would raise it. A write failing halfway through a file is real: RLIMIT_FSIZE makes the
+# kernel refuse (EFBIG) any write beyond a few bytes (Python ignores SIGXFSZ).
+FS_HOOK = r'''
+import errno, os, sys
+where, code = os.path.abspath(sys.argv[1]), getattr(errno, sys.argv[2])
+def ours(path):
+    p = os.path.abspath(os.fsdecode(path))
+    return p == where or p.startswith(where + os.sep)
+real_open, real_mkdir = os.open, os.mkdir
+def fs_open(path, flags, *a, **k):
+    if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and ours(path):
+        raise OSError(code, os.strerror(code), path)
+    return real_open(path, flags, *a, **k)
+def fs_mkdir(path, *a, **k):
+    if ours(path) and not os.path.isdir(path):
+        raise OSError(code, os.strerror(code), path)
+    return real_mkdir(path, *a, **k)
+os.open, os.mkdir = fs_open, fs_mkdir
+from analysis.cli import main
+sys.exit(main(sys.argv[3:]))
+'''
+
+
+def cli_broken_disk(root: Path, where: Path, code: str, *args: str) -> subprocess.CompletedProcess:
+    """``cli`` with every file or folder created under ``where`` failing with errno ``code``."""
+    hook = root.parent / "fs_hook.py"
+    hook.write_text(FS_HOOK)
+    return _run_cli(root, [str(hook), str(where), code, *args])
+
+
+def cli_file_size_limit(root: Path, max_bytes: int, *args: str) -> subprocess.CompletedProcess:
+    """``cli`` where the kernel refuses to grow any file beyond ``max_bytes`` (EFBIG mid-write)."""
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+
+    return _run_cli(root, ["-m", "analysis", *args], preexec_fn=limit)
+
+
+def _run_cli(root: Path, argv: list[str], **kw) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
+    assert os.pathsep not in str(root), root  # else PYTHONPATH splits and the installed package (real data/) is used
+    env.update(PYTHONPATH=str(root), PYTHONDONTWRITEBYTECODE="1")
+    cwd = root.parent / "cwd"
+    cwd.mkdir(exist_ok=True)
+    return subprocess.run([sys.executable, *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=180,
+                          check=False, **kw)  # fmt: skip
+
+
+NEW_SHEET = "participatingAgencies10012025am.xlsx"  # dated by ICE's file name; one agreement more than the pm sheet
+NEW_ROWS = [*wb.PM_ROWS, ("NEW YORK", "Nassau County Sheriff's Office", "County", "Nassau", "Task Force Model",
+                          D(2025, 9, 25), "link", "link")]  # fmt: skip
+
+
+def _new_sheet(tmp: Path, name: str = NEW_SHEET) -> Path:
+    inbox = tmp / "downloads"
+    inbox.mkdir(exist_ok=True)
+    return wb.p3(inbox / name, NEW_ROWS)
+
+
+def _with_docs(root: Path) -> Path:
+    """export copies docs/data-dictionary.md; the template holds the package only."""
+    from analysis import paths
+
+    if not (root / "docs").is_dir():
+        shutil.copytree(paths.DOCS_DIR, root / "docs")
+    return root
+
+
+def _export_twice(root: Path, tmp: Path):
+    out = tmp / "earlier_export"
+    first = cli(_with_docs(root), "export", "--format", "csv", str(out))
+    assert first.returncode == 0, first.stderr
+    earlier = tree_hashes(out)
+    second = cli(root, "export", "--format", "csv", str(out))
+    assert tree_hashes(out) == earlier  # the earlier export is kept as it was
+    assert cli(root, "export", "--format", "csv", "--overwrite", str(out)).returncode == 0
+    return second, [f"error: {out}: agreements.csv and ", "already exist", "--overwrite"]
+
+
+def _export_to_a_file(root: Path, tmp: Path):
+    out = tmp / "tables.csv"
+    out.write_text("someone's own file\n")
+    return cli(_with_docs(root), "export", "--format", "csv", str(out)), [f"error: {out}: exists and is not a folder"]
+
+
+def _export_broken(code: str, cause: str):
+    def case(root: Path, tmp: Path):
+        out = tmp / "exported"
+        return cli_broken_disk(_with_docs(root), out, code, "export", "--format", "parquet", str(out)), [f"error: {out}", cause]
+
+    return case
+
+
+def _export_too_large(root: Path, tmp: Path):
+    out = tmp / "exported"
+    return cli_file_size_limit(_with_docs(root), 4096, "export", "--format", "csv", str(out)), [f"error: {out}/", "File too large"]
+
+
+def _build_broken(code: str, cause: str):
+    def case(root: Path, tmp: Path):
+        return cli_broken_disk(root, root / "data", code, "build", "-q", "--force"), ["error: data/processed", cause]
+
+    return case
+
+
+def _add_sheet_broken(code: str, cause: str):
+    def case(root: Path, tmp: Path):
+        sheet = _new_sheet(tmp)
+        return cli_broken_disk(root, root / "data", code, "add-sheet", "-q", str(sheet)), ["error: data/raw/local", cause]
+
+    return case
+
+
+def _add_sheet_too_large(root: Path, tmp: Path):
+    sheet = _new_sheet(tmp)
+    assert sheet.stat().st_size > 2048
+    return cli_file_size_limit(root, 2048, "add-sheet", "-q", str(sheet)), [
+        "error: data/raw/local/participating_2025-10-01_am.xlsx", "File too large"]  # fmt: skip
+
+
+def _args(*args: str, fragments: list[str]):
+    return lambda root, tmp: (cli(root, *args), fragments)
+
+
+AFTER_NEWEST = "is after the newest participating sheet"
+
+# id -> (run the command in the project: (root, tmp) -> (process, fragments of the error line), error class)
+COMMAND_FAULTS = {
+    # item 6: arguments that answered instead of refusing
+    "diff --state ZZ": (_args("diff", "--from", "2025-01-19", "--to", "2025-09-02", "--state", "ZZ",
+                              fragments=["error: --state 'ZZ'", "USPS code", "name"]), errors.UsageError),
+    "diff --state with a misspelt name": (_args("diff", "--from", "2025-01-19", "--to", "2025-09-02", "--state", "Floridaa",
+                                                fragments=["--state 'Floridaa'"]), errors.UsageError),
+    "diff --to after the newest sheet": (_args("diff", "--from", "2025-01-19", "--to", "2030-01-01",
+                                               fragments=["2030-01-01", AFTER_NEWEST, wb.PM_REL]), errors.UsageError),
+    "claims before any reproduce": (_args("claims", fragments=["error: reports/results: nothing has been reproduced",
+                                                               "python -m analysis reproduce"]), errors.StaleOutputError),
+    "query --as-of after the newest sheet (counts cache)": (
+        _args("query", "--as-of", "2030-01-01", fragments=["2030-01-01", AFTER_NEWEST, wb.PM_REL, "published 2025-09-02"]),
+        errors.UsageError),
+    "query --as-of after the newest sheet (tables: --by state,model)": (
+        _args("query", "--as-of", "2030-01-01", "--by", "state,model", "--format", "csv",
+              fragments=["2030-01-01", AFTER_NEWEST, wb.PM_REL]), errors.UsageError),
+    "query --kind pending after the newest pending sheet": (
+        _args("query", "--as-of", "2025-09-03", "--kind", "pending",
+              fragments=["is after the newest pending sheet", wb.PENDING_REL]), errors.UsageError),
+    "recheck --as-of after the newest sheet": (
+        _args("recheck", "--as-of", "3000-01-01", fragments=["3000-01-01 is after the newest sheet", wb.PM_REL]),
+        errors.UsageError),
+    # item 7: outputs that cannot be written: one line naming the path and the cause
+    "export over an earlier export": (_export_twice, errors.OutputError),
+    "export to an existing file": (_export_to_a_file, errors.OutputError),
+    "export to a folder the user may not write": (_export_broken("EACCES", "Permission denied"), errors.OutputError),
+    "export on a read-only disk": (_export_broken("EROFS", "Read-only file system"), errors.OutputError),
+    "export on a full disk": (_export_broken("ENOSPC", "No space left on device"), errors.OutputError),
+    "export: a write fails halfway through a file": (_export_too_large, errors.OutputError),
+    "build on a read-only disk": (_build_broken("EROFS", "Read-only file system"), errors.OutputError),
+    "build on a full disk": (_build_broken("ENOSPC", "No space left on device"), errors.OutputError),
+    "add-sheet on a read-only disk": (_add_sheet_broken("EROFS", "Read-only file system"), errors.OutputError),
+    "add-sheet on a full disk": (_add_sheet_broken("ENOSPC", "No space left on device"), errors.OutputError),
+    "add-sheet: a write fails halfway through the copy": (_add_sheet_too_large, errors.OutputError),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("fault", list(COMMAND_FAULTS))
+def test_command_fault(project, tmp_path, fault):
+    """One line, the error's exit code, data/ and reports/ byte for byte as they were, and no
+    file of a failed export left behind."""
+    act, error = COMMAND_FAULTS[fault]
+    before = {p: tree_hashes(project / p) for p in ("data", "reports")}
+    proc, fragments = act(project, tmp_path)
+    assert_one_error_line(proc, error.exit_code, *fragments)
+    assert {p: tree_hashes(project / p) for p in before} == before
+    assert tree_hashes(tmp_path / "exported") == {}
+
+
+def test_query_archive_refuses_a_date_after_its_newest_sheet(project):
+    """--archive answers from data/processed/archive/ (here a copy of the fixture tables, which is
+    all `query --archive` reads): the same refusal, through the counts cache and the tables."""
+    processed = project / "data" / "processed"
+    archive = processed / "archive"
+    archive.mkdir()
+    for name in ("agreements.parquet", "snapshots.parquet", "counts.sqlite"):
+        shutil.copy2(processed / name, archive / name)
+    for extra in ([], ["--by", "state,model"]):
+        proc = cli(project, "query", "--archive", "--as-of", "2030-01-01", *extra)
+        assert proc.returncode == errors.UsageError.exit_code, proc.stderr
+        line = [x for x in proc.stderr.splitlines() if not x.startswith("warning: ")]  # the copy is no built panel
+        assert line == [f"error: 2030-01-01 is after the newest participating sheet ({wb.PM_REL}, published 2025-09-02); "
+                        "no data for that date yet (a newer sheet can be added with `python -m analysis add-sheet`)"]
+    proc = cli(project, "query", "--archive", "--as-of", "2025-09-02", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("state", ["TX", "tx", "Texas", " TEXAS ", "texas"])
+def test_diff_state_takes_a_code_or_a_name(project, state):
+    proc = cli(project, "diff", "--from", "2025-01-19", "--to", "2025-09-02", "--state", state, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["state"] == "TX"
+    assert [x["as_printed"] for x in result["agencies_removed"]] == ["Lubbock County Sheriff's Office"]

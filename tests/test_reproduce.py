@@ -8,6 +8,7 @@ data/ or reports/ is touched. Every registry claim must come out with a verdict.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import os
 import shutil
 import subprocess
@@ -43,6 +44,17 @@ def test_reproduce_succeeds_quietly(reproduced):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "claims checked" in proc.stdout
     assert "Executing" not in proc.stderr  # --quiet: no papermill progress bar
+    assert "running over TCP" not in proc.stderr  # --quiet: no kernel start-up warnings either
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_executed_notebooks_do_not_name_the_staging_folder(reproduced):
+    root, proc = reproduced
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for nb in (root / "reports" / "notebooks").glob("*.ipynb"):
+        text = nb.read_text()
+        assert ".reports." not in text and "/.run-" not in text and str(root) not in text, nb.name
 
 
 @pytest.mark.integration
@@ -127,3 +139,51 @@ def test_a_failed_run_leaves_the_previous_report_whole(tmp_path, monkeypatch):
     assert (reports / "index.html").read_text() == "new report"
     assert (reports / "figures" / "a.png").read_bytes() == b"old figure"  # carried over
     assert results.DEFAULT_RESULTS_DIR != stage / "results"
+
+
+def _fake_papermill(monkeypatch, calls: list) -> None:
+    """papermill.execute_notebook as far as these tests need it: it records its arguments and writes
+    what papermill writes that names paths (its metadata, the parameters cell, a printed path)."""
+    import papermill as pm
+
+    def execute_notebook(input_path, output_path, parameters=None, **kw):
+        calls.append(kw)
+        out_dir = parameters["output_dir"]
+        nb = {"cells": [{"cell_type": "code", "source": f"output_dir = \"{out_dir}\"\n",
+                         "outputs": [{"data": {"text/plain": f"PosixPath('{out_dir}/growth.json')"}}]}],
+              "metadata": {"papermill": {"input_path": input_path, "output_path": output_path,
+                                         "parameters": {"output_dir": out_dir}}}}  # fmt: skip
+        Path(output_path).write_text(json.dumps(nb, indent=1))
+
+    monkeypatch.setattr(pm, "execute_notebook", execute_notebook)
+
+
+def test_executed_notebooks_name_the_report_not_the_staging_folder(tmp_path, monkeypatch):
+    from analysis import notebooks
+
+    calls: list = []
+    _fake_papermill(monkeypatch, calls)
+    stage = tmp_path / ".reports.x1y2.tmp" / ".run-abc"
+    out = notebooks.execute("growth", stage, quiet=True)
+    text = out.read_text()
+    assert ".reports.x1y2.tmp" not in text and ".run-abc" not in text and str(paths.ROOT) not in text
+    nb = json.loads(text)
+    meta = nb["metadata"]["papermill"]
+    assert meta["input_path"] == "notebooks/growth.ipynb"
+    assert meta["output_path"] == "reports/notebooks/growth.ipynb"
+    assert meta["parameters"]["output_dir"] == "reports/results"
+    assert nb["cells"][0]["source"] == 'output_dir = "reports/results"\n'
+    assert nb["cells"][0]["outputs"][0]["data"]["text/plain"] == "PosixPath('reports/results/growth.json')"
+
+
+def test_quiet_runs_keep_the_kernels_warnings_out_of_the_log(tmp_path, monkeypatch):
+    """ipykernel warns on every start that it runs over TCP without encryption: --quiet drops its
+    log below errors; without --quiet the kernel logs as it always did."""
+    from analysis import notebooks
+
+    calls: list = []
+    _fake_papermill(monkeypatch, calls)
+    notebooks.execute("growth", tmp_path / "a", quiet=True)
+    notebooks.execute("growth", tmp_path / "b", quiet=False)
+    assert calls[0]["extra_arguments"] == ["--IPKernelApp.log_level=ERROR"]
+    assert calls[1].get("extra_arguments", []) == []

@@ -1,0 +1,48 @@
+"""Text cells that a spreadsheet would run as a formula, defused for every CSV users open.
+
+Agency names come from workbooks anyone can hand over (``add-sheet``), and a CSV cell that
+begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a formula by Excel,
+LibreOffice and Google Sheets (CSV injection). Following OWASP's guidance, such a text cell is
+written with a single quote ``'`` in front, which spreadsheets show as text. Only text is
+escaped: numbers (negative ones included) and text that is a plain number (``-12``, ``+3.5``)
+stay as they are, since no spreadsheet runs them. Parquet and Stata files are not spreadsheets'
+formula input and stay exact; the processed CSVs in data/processed/ are the package's own inputs
+(appended byte for byte) and stay exact too: `export --format csv` is the copy for spreadsheets.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def escape(value):
+    """``value`` as it may go into a CSV cell: a text that a spreadsheet would run gets ``'`` in front."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return QUOTE + value
+    return value
+
+
+def escape_row(values) -> list:
+    return [escape(v) for v in values]
+
+
+def escape_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with its text cells escaped (columns of numbers, dates and booleans untouched)."""
+    import pandas as pd  # here, not at the top: the CLI must start without pandas
+
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+            text = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+            if text.any():
+                out[col] = s.where(~text, s[text].map(escape))
+    return out

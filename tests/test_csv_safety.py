@@ -1,0 +1,101 @@
+"""CSV injection (issue 14.4): text a spreadsheet would run as a formula is written with a leading '.
+
+Agency names come from workbooks anyone can hand over. The fixture project's pm sheet gets
+hostile names; `export --format csv` must defuse them after cleaning (which strips the tab that
+would have defused ``\\t=1+1``), while parquet keeps them exact and numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+
+import pandas as pd
+import pytest
+import workbooks as wb
+from test_cli import make_template
+from test_cli_errors import _p3, cli, replace_sheet
+
+from analysis import csvsafe, paths
+
+D = dt.datetime
+HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"Sheriff\")", "\t=1+1 Police Department", "@SUM(1+1) Sheriff's Office",
+           "+1 Constable Office", "-2+3 County Sheriff"]  # fmt: skip
+HOSTILE_ROWS = [("FLORIDA", name, "County", "Polk", "Task Force Model", D(2025, 2, 3), "link", "link") for name in HOSTILE]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"), ("+1 Sheriff", "'+1 Sheriff"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+1", "'\t=1+1"), ("\r=1+1", "'\r=1+1"),
+        ("Polk County", "Polk County"), ("", ""), ("a=b", "a=b"),
+        ("-12", "-12"), ("+3.5", "+3.5"), ("-1e3", "-1e3"),  # text that is a plain number: no spreadsheet runs it
+        (-12, -12), (-0.5, -0.5), (None, None), (True, True),
+    ],
+)  # fmt: skip
+def test_escape(value, expected):
+    assert csvsafe.escape(value) == expected
+
+
+def test_escape_frame_touches_only_text():
+    df = pd.DataFrame({"name": ["=1+1", "Polk", None], "n": [-1, 2, 3], "share": [-0.5, 0.1, 0.2],
+                       "day": pd.to_datetime(["2025-01-01"] * 3)})  # fmt: skip
+    out = csvsafe.escape_frame(df)
+    assert out["name"].tolist()[:2] == ["'=1+1", "Polk"] and pd.isna(out["name"].iloc[2])
+    pd.testing.assert_frame_equal(out.drop(columns="name"), df.drop(columns="name"))
+    assert df["name"].iloc[0] == "=1+1"  # the caller's frame is not changed
+
+
+@pytest.fixture(scope="module")
+def hostile_project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("csvsafe") / "project"
+    shutil.copytree(make_template(tmp_path_factory.mktemp("csvsafe_template")), root)
+    rows = [*wb.PM_ROWS, *HOSTILE_ROWS]
+    shutil.copytree(paths.DOCS_DIR, root / "docs")  # export copies the data dictionary
+    replace_sheet(root, wb.PM_REL, _p3(rows), rows=len(rows))
+    proc = cli(root, "build", "-q")
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+def test_export_csv_defuses_formulas_and_parquet_stays_exact(hostile_project, tmp_path):
+    proc = cli(hostile_project, "export", "--format", "csv", str(tmp_path / "csv"))
+    assert proc.returncode == 0, proc.stderr
+    proc = cli(hostile_project, "export", "--format", "parquet", str(tmp_path / "parquet"))
+    assert proc.returncode == 0, proc.stderr
+    exact = pd.read_parquet(tmp_path / "parquet" / "agreements.parquet")
+    cleaned = [n.strip() for n in HOSTILE]  # cleaning strips the tab
+    assert set(cleaned) <= set(exact["agency_name"])  # parquet: as cleaned, unescaped
+    with open(tmp_path / "csv" / "agreements.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    names = {r["agency_name"] for r in rows}
+    assert {"'" + n for n in cleaned} <= names
+    assert not any(n.startswith(csvsafe.FORMULA_START) for n in names)
+    assert all(not r["row"].startswith("'") for r in rows)  # numbers stay numbers
+    # every text cell of every exported CSV is safe, not only agency names
+    for path in (tmp_path / "csv").glob("*.csv"):
+        for record in csv.reader(io.StringIO(path.read_text(encoding="utf-8"))):
+            for cell in record:
+                assert not cell.startswith(csvsafe.FORMULA_START) or csvsafe.escape(cell) == cell, (path.name, cell)
+    extract = (tmp_path / "csv" / "agreements.dictionary.md").read_text()
+    assert "leading '" in extract
+
+
+def test_query_csv_escapes_text_cells(monkeypatch, capsys):
+    """query's CSV goes through the same helper (its text comes from the tables, so a hostile
+    group name is injected here)."""
+    from analysis import cli as cli_module
+    from analysis import freshness
+
+    result = {"as_of": "2025-09-02", "snapshot": {"file": "=cmd|' /C calc'!A0"}, "kind": "participating",
+              "unit": "agreements", "total": 3, "states": 1, "territories": [],
+              "groups": [{"model": "@evil", "count": 2, "share": 0.666667}, {"model": "-1", "count": -1, "share": -0.5}]}  # fmt: skip
+    monkeypatch.setattr(cli_module, "_count", lambda args: result)
+    monkeypatch.setattr(freshness, "warn_if_stale", lambda **kw: None)
+    assert cli_module.main(["query", "--as-of", "2025-09-02", "--by", "model", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "2025-09-02,'=cmd|' /C calc'!A0,participating,agreements,'@evil,2,0.666667"
+    assert lines[2] == "2025-09-02,'=cmd|' /C calc'!A0,participating,agreements,-1,-1,-0.5"
