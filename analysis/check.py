@@ -59,7 +59,7 @@ def _fail(cid: str, key: str, problem: str, path: Path) -> UsageError:
 
 def _names(value: Any, by: str) -> Any:
     """Claimed names in the engine's keys: states as USPS codes, models upper-case."""
-    from .measures import state_code
+    from .normalize import state_code
 
     fix = state_code if by == "state" else (lambda s: str(s).upper())
     if isinstance(value, Mapping):

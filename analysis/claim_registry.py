@@ -57,7 +57,7 @@ UNITS = (
 )
 
 _ARTICLE_REQUIRED = ("id", "publication", "title", "date", "url")
-_ARTICLE_OPTIONAL = ("author", "date_note", "url_note", "title_note", "note")
+_ARTICLE_OPTIONAL = ("author", "date_note", "url_note", "title_note", "note", "capture")
 _CLAIM_REQUIRED = (
     "id", "article", "quote", "claimed_value", "unit", "as_of", "as_of_basis", "point_in_time",
     "family", "notebook", "comparison",
@@ -103,6 +103,7 @@ class Article:
     url_note: str = ""
     title_note: str = ""
     note: str = ""
+    capture: str = ""  # the article as captured, in shared/articles/ (never copied into the project)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _thaw(getattr(self, k)) for k in self.__dataclass_fields__}

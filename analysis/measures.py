@@ -27,6 +27,7 @@ import pandas as pd
 from . import paths
 from .asof import KINDS, UNITS, parse_date, snapshot_info
 from .errors import StaleOutputError, UsageError
+from .normalize import state_code
 
 STATISTICS = ("count", "share", "rank", "top_n", "n_states", "states_without", "breakdown", "pct_change", "added",
               "removed")
@@ -46,20 +47,6 @@ EVIDENCE_COLUMNS = ["snapshot_id", "file", "row", "state_raw", "agency_raw", "su
 READ_COLUMNS = [*EVIDENCE_COLUMNS, "is_state", "agency", "county"]
 _MEASURE_KEYS = ("kind", "unit", "statistic", "state", "state_group", "exclude", "model", "county", "agency", "by", "n",
                  "denominator", "since")
-
-
-def state_code(value: str) -> str:
-    """A USPS code or a full state/territory name (any case) -> USPS code; anything else is refused."""
-    from .normalize import _states_by_name, squash
-
-    text = squash(str(value)).upper()
-    places = _states_by_name()
-    if text in places:
-        return places[text].abbr
-    codes = {p.abbr for p in places.values()}
-    if text in codes:
-        return text
-    raise UsageError(f"unknown state {value!r}: give a USPS code (FL) or a full name (Florida)")
 
 
 def _tuple(value: Any) -> tuple:

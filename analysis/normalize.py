@@ -79,8 +79,8 @@ def state_lookup(raw: str) -> tuple[str, str, bool, str]:
     return found.abbr, found.name, is_state, rule
 
 
-def state_arg(value: str) -> str:
-    """A command line's --state (USPS code or full name, any case) -> USPS code.
+def state_code(value: str) -> str:
+    """A USPS code or full state/territory name (any case) -> USPS code, for people's input.
 
     The same exact match as STATE cells (no phonetic guesses, no typo table: a person can retype
     it); anything else is refused, since "0 agreements in ZZ" would be an answer, not a refusal.
@@ -89,8 +89,16 @@ def state_arg(value: str) -> str:
     by_name = _states_by_name()
     found = by_name.get(folded) or next((p for p in by_name.values() if p.abbr == folded), None)
     if found is None:
-        raise UsageError(f"--state {value!r} is neither a USPS code (FL) nor a state or territory name (Florida)")
+        raise UsageError(f"{value!r} is neither a USPS code (FL) nor a state or territory name (Florida)")
     return found.abbr
+
+
+def state_arg(value: str) -> str:
+    """A command line's --state -> USPS code (see state_code)."""
+    try:
+        return state_code(value)
+    except UsageError as err:
+        raise UsageError(f"--state {err}") from None
 
 
 @lru_cache(maxsize=None)

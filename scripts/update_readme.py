@@ -61,14 +61,37 @@ def render(b: dict) -> str:
     return "\n".join(lines)
 
 
+CLAIMS_BEGIN = "<!-- BEGIN claims (written by scripts/update_readme.py from analysis/resources/claims.toml) -->"
+CLAIMS_END = "<!-- END claims -->"
+
+
+def render_claims() -> str:
+    """Passage -> claim -> what is counted -> notebook, from the claim registry (quotes verbatim)."""
+    sys.path.insert(0, str(ROOT))
+    from analysis import claim_registry
+
+    lines = ["| passage (verbatim) | outlet | claim id | what is counted | notebook |", "|---|---|---|---|---|"]
+    for c in claim_registry.load_claims():
+        outlet = claim_registry.get_article(c.article).publication
+        what = c.measure.describe() if c.is_measured else c.comparison_type.replace("_", " ")
+        quote = c.quote.replace("|", "\\|")
+        lines.append(f"| \u201c{quote}\u201d | {outlet} | `{c.id}` | {what} | "
+                     f"[`notebooks/{c.notebook}.ipynb`](notebooks/{c.notebook}.ipynb) |")
+    return "\n".join(lines)
+
+
+def _replace(text: str, begin: str, end: str, body: str) -> str:
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        sys.exit(f"README.md has no block markers {begin!r}")
+    return pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text)
+
+
 def main() -> int:
     bench = json.loads((ROOT / "benchmarks" / "latest.json").read_text())
     readme = ROOT / "README.md"
-    text = readme.read_text()
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        sys.exit("README.md has no performance block markers")
-    readme.write_text(pattern.sub(lambda _: f"{BEGIN}\n{render(bench)}\n{END}", text))
+    text = _replace(readme.read_text(), BEGIN, END, render(bench))
+    readme.write_text(_replace(text, CLAIMS_BEGIN, CLAIMS_END, render_claims()))
     return 0
 
 

@@ -96,7 +96,7 @@ BAD = {
     "date after the newest sheet": ('id = "x"\ndate = "2030-01-01"\nmeasure = {}\nclaimed = 1\ncomparison = "equal"',
                                     "claim 'x': date: 2030-01-01 is after the newest participating sheet"),
     "unknown state": ('id = "x"\ndate = "2025-06-16"\nmeasure = { state = "Atlantis" }\nclaimed = 1\ncomparison = "equal"',
-                      "claim 'x': measure.state: unknown state 'Atlantis'"),
+                      "claim 'x': measure.state: 'Atlantis' is neither a USPS code"),
     "unknown measure key": ('id = "x"\ndate = "2025-06-16"\nmeasure = { colour = 1 }\nclaimed = 1\ncomparison = "equal"',
                             "claim 'x': measure.colour: unknown field"),
     "unknown comparison": ('id = "x"\ndate = "2025-06-16"\nmeasure = {}\nclaimed = 1\ncomparison = "roughly"',

@@ -31,3 +31,11 @@ def test_readme_commands_name_real_subcommands():
     known = set(cli.build_parser()._subparsers._group_actions[0].choices)
     used = set(re.findall(r"python -m analysis ([a-z][a-z-]*)", (paths.ROOT / "README.md").read_text()))
     assert used and used <= known, used - known
+
+
+def test_claims_block_is_rendered_from_the_registry():
+    mod = _update_readme()
+    text = (paths.ROOT / "README.md").read_text()
+    block = re.search(re.escape(mod.CLAIMS_BEGIN) + r"\n(.*?)\n" + re.escape(mod.CLAIMS_END), text, re.S)
+    assert block, "README.md lacks the claims block"
+    assert block[1] == mod.render_claims(), "README claims block is stale: run scripts/update_readme.py"
