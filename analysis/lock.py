@@ -49,7 +49,7 @@ def holder(path: Path | None = None) -> tuple[str, str]:
 
 
 def _open(path: Path) -> int | None:
-    """The lock file, open; None where nothing can be written at all (a read-only disk): then no
+    """The lock file, open; None where nothing can be written at all (a read-only or full disk): then no
     lock is needed, and a command that does need to write fails at that write with its own error."""
     import errno
 
@@ -57,7 +57,7 @@ def _open(path: Path) -> int | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as err:
-        if err.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+        if err.errno not in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT):
             raise OutputError(f"cannot open the write lock: {err.strerror}", path=paths.relative_to_root(path)) from None
     try:
         return os.open(path, os.O_RDONLY)  # flock needs no write access; the pid is then not recorded

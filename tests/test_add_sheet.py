@@ -274,7 +274,7 @@ def test_real_archive_sheet_becomes_now(real_project, mirror_dir, tmp_path):
     assert rows["voz-1001-agreements"]["snapshot_now"] == "local/participating_2026-05-14_am.xlsx"
     assert rows["voz-1001-agreements"]["value_now"] == 1832
     assert rows["voz-1001-agreements"]["value_then"] == 1000  # the sheet in force on 2025-09-18
-    assert rows["breitbart-almost-960-today"]["verdict_then"] == "partly supported"
+    assert rows["breitbart-almost-960-today"]["verdict_then"] == "not supported"  # judged in agencies, as printed
     md = (real_project / "reports" / "recheck.md").read_text()
     assert "participating: `local/participating_2026-05-14_am.xlsx` (2026-05-14)" in md
 

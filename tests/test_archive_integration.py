@@ -225,3 +225,26 @@ def test_every_docs_claim_is_judged_by_the_engine_with_evidence(built, tmp_path)
     # the rows behind a count are the count: 22 pending applications on 2025-07-31
     pending = pd.read_csv(tmp_path / "evidence" / "visaverge-pending-by-model.csv")
     assert len(pending) == sum(by_id["visaverge-pending-by-model"]["reproduced"].values())
+
+
+def test_claims_are_judged_on_the_sheet_posted_that_day_with_one_denominator(on_archive, tmp_path):
+    """Issue 13 findings 2 and 7, on the real archive: Axios (2025-06-16) is judged on ICE's 06-16 pm
+    sheet in agencies, not on the curated 06-04 sheet; a share has one denominator everywhere."""
+    from analysis import claim_registry, claims, measures
+
+    panel = measures.Panel("archive", processed=on_archive["base"] / "processed")
+    res = claims.measured_results("concentration", panel=panel, output_dir=tmp_path / "results")
+    found = claims._found(res)
+    axios = claims.evaluate_one(claim_registry.get_claim("axios-five-most-cooperative-states"), found)
+    assert axios["snapshot"] == "ice_287g_archive/participating_2025-06-16_pm.xlsx"
+    assert axios["unit"] == "agencies" and axios["verdict"] == "supported", axios["note"]
+    assert (tmp_path / "evidence" / "axios-five-most-cooperative-states.csv").is_file()
+
+    florida = claim_registry.get_claim("catn-florida-well-over-a-third")
+    detail = found[florida.quantity]["detail"]
+    asked = query.count(florida.as_of, by="state")  # the CLI's answer on the same panel and day
+    fl = next(g for g in asked["groups"] if g["state"] == "FL")
+    assert detail["snapshot"]["file"] == asked["snapshot"]["file"]
+    assert (detail["numerator"], detail["denominator"]) == (fl["count"], asked["total"])
+    row = claims.evaluate_one(florida, found)
+    assert f"of {asked['total']:,} agreements" in row["note"]
