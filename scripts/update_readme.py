@@ -67,7 +67,7 @@ def render_reproduce(r: dict) -> list[str]:
     """benchmarks/bench_reproduce.py's figures: whole CLI calls on a fresh clone."""
     met = r["targets_met"]
     mark = {True: "met", False: "**missed**"}
-    steps = ", ".join(f"{k} {v:.1f} s" for k, v in r["fresh_steps"].items())
+    steps = ", ".join(f"{k} {v:.1f} s" for k, v in r["fresh_steps"])
     books = ", ".join(f"{k} {v:.1f} s" for k, v in r["notebook_s"].items() if k != "recheck")
     same = "byte-identical report" if r["again_byte_identical"] else "**report differed**"
     skipped = "no notebook executed" if r["again_all_skipped"] else "**some notebooks executed again**"
