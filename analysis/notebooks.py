@@ -3,20 +3,43 @@
 Each run writes into a fresh temp folder beside reports/; only when every notebook succeeded
 does it replace reports/notebooks and reports/results, so a failing notebook leaves the
 previous report intact and the error names the notebook and cell.
+
+``run -p NAME VALUE`` is checked against the notebook's own parameters cell before anything
+runs: a misspelt name would otherwise be injected and ignored (a rerun with the defaults), and a
+negative count or salary would give numbers that look like results.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from . import atomic, paths
+from .asof import UNITS
 from .errors import NotebookError, UsageError
 
 ORDER = ["growth", "concentration", "pending", "courts", "reimbursement", "statistics"]
 KERNEL = "ice-287g-claims"
+
+# Where a run's results go is decided by `run` (reports/ or a what-if folder), never by -p: a
+# redirected output_dir left the report to be rebuilt from the previous results.
+SET_BY_RUN = "output_dir"
+
+# What a parameter's value must be beyond its default's type, declared once for every notebook
+# that has the parameter: (test, what it must be).
+PARAMETER_RULES = {
+    "top_n": (lambda v: v >= 1, "at least 1"),
+    "salary": (lambda v: v >= 0, "0 or more"),
+    "benefits": (lambda v: v >= 0, "0 or more"),
+    "overtime": (lambda v: v >= 0, "0 or more"),
+    "unit": (lambda v: v in UNITS, f"one of {', '.join(UNITS)}"),
+}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def notebook_path(name: str) -> Path:
@@ -24,6 +47,93 @@ def notebook_path(name: str) -> Path:
     if not path.is_file():
         raise UsageError(f"no notebook {name!r}; choose from {', '.join(ORDER)}")
     return path
+
+
+def parameters(name: str) -> dict[str, object]:
+    """The notebook's parameters cell as {name: default}, read from the file papermill runs.
+
+    A default that is not a Python literal is taken as None (its value is then text).
+    """
+    import ast
+    import json
+
+    for cell in json.loads(notebook_path(name).read_text(encoding="utf-8"))["cells"]:
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        out: dict[str, object] = {}
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                try:
+                    out[node.targets[0].id] = ast.literal_eval(node.value)
+                except ValueError:
+                    out[node.targets[0].id] = None
+        return out
+    return {}
+
+
+def defaults(name: str) -> dict[str, object]:
+    """The parameters a user may set, with the registry's values: an article's date parameter
+    (``voz_date = None`` in the notebook: "the registry's date") resolves to that article's date."""
+    from .claims import ARTICLE_PARAMS, article_day
+
+    out = {k: v for k, v in parameters(name).items() if k != SET_BY_RUN}
+    for key, value in out.items():
+        if value is None and key in ARTICLE_PARAMS:
+            out[key] = article_day(ARTICLE_PARAMS[key]).isoformat()
+    return out
+
+
+def _typed(key: str, text: str, default: object, where: str):
+    """``text`` as a value of the default's type (a date when the default is one)."""
+    def refuse(what: str):
+        return UsageError(f"-p {key} {text!r}: must be {what} (the notebook's default is {default!r})", path=where)
+
+    if isinstance(default, bool):
+        if text.lower() not in ("true", "false"):
+            raise refuse("true or false")
+        return text.lower() == "true"
+    if isinstance(default, int):
+        try:
+            return int(text)
+        except ValueError:
+            raise refuse("a whole number") from None
+    if isinstance(default, float):
+        try:
+            value = float(text)
+        except ValueError:
+            raise refuse("a number") from None
+        if not math.isfinite(value):
+            raise refuse("a finite number")
+        return value
+    if (isinstance(default, str) and _ISO_DATE.fullmatch(default)) or key.endswith("_date"):
+        try:
+            if _ISO_DATE.fullmatch(text):  # fromisoformat alone also takes 20250923
+                return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
+        raise refuse("a date YYYY-MM-DD")
+    return text
+
+
+def validate(name: str, pairs: list[list[str]] | None) -> dict[str, object]:
+    """The -p NAME VALUE pairs as typed values, or one UsageError naming what is wrong."""
+    where = paths.relative_to_root(notebook_path(name))
+    known = defaults(name)
+    out: dict[str, object] = {}
+    for key, text in pairs or []:
+        if key == SET_BY_RUN:
+            raise UsageError(f"-p {SET_BY_RUN} cannot be set: `run` writes to reports/ or to a what-if folder itself", path=where)
+        if key not in known:
+            raise UsageError(f"unknown parameter {key!r}; this notebook's parameters are: {', '.join(known) or 'none'}", path=where)
+        if key in out:
+            raise UsageError(f"-p {key} given twice", path=where)
+        value = _typed(key, text, known[key], where)
+        rule = PARAMETER_RULES.get(key)
+        if rule is not None and not rule[0](value):
+            raise UsageError(f"-p {key} {text!r}: must be {rule[1]}", path=where)
+        out[key] = value
+    return out
 
 
 def kernel_manager_class():
@@ -98,24 +208,52 @@ def stable_paths(nb_path: Path, out_dir: Path) -> None:
     atomic.write_text(nb_path, text)
 
 
-def run_all(names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False) -> Path:
-    """Run notebooks into a temp folder, then swap it into reports/ (atomic per folder)."""
+def run_all(names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False,
+            force: bool = False) -> list[str]:
+    """Run notebooks into a temp folder, then swap it into reports/ (atomic per folder).
+
+    A notebook whose stamp (stamps.py) shows its inputs unchanged and its outputs intact is not
+    executed again (unless ``force``); its executed copy, results and figures stay. Returns the
+    names executed.
+    """
+    import time
+
+    from . import stamps
+
     names = names or ORDER
-    paths.REPORTS_DIR.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=paths.REPORTS_DIR, prefix=".run-"))
+    root = paths.REPORTS_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    todo, ran = [], []
+    for name in names:
+        inputs = stamps.notebook_inputs(name, {**defaults(name), **(parameters or {})})
+        why = "forced" if force else stamps.why_run(root, name, inputs)
+        if why is None:
+            print(f"{name}: inputs unchanged, not re-executed")
+        else:
+            todo.append((name, inputs, why))
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=".run-"))
     try:
-        existing = paths.REPORTS_DIR / "results"
+        existing = root / "results"
         if existing.is_dir():  # results of notebooks not rerun stay available
             shutil.copytree(existing, staging / "results")
-        for name in names:
+        for name, inputs, why in todo:
             if not quiet:
                 print(f"running notebooks/{name}.ipynb", file=sys.stderr)
+            before, start = stamps.report_files(root), time.perf_counter()
+            had = set((staging / "evidence").glob("*.csv"))
             execute(name, staging, parameters, quiet=quiet)
-        for sub in ("notebooks", "results"):
-            target = paths.REPORTS_DIR / sub
+            after, seconds = stamps.report_files(root), time.perf_counter() - start
+            written = [rel for rel, mtime in after.items() if before.get(rel) != mtime]  # figures
+            written += [f"evidence/{p.name}" for p in sorted(set((staging / "evidence").glob("*.csv")) - had)]
+            ran.append((name, inputs, seconds, written))
+            print(f"{name}: executed in {seconds:.1f} s ({why})")
+        for sub in ("notebooks", "results", "evidence"):  # evidence: the sheet rows behind each claim (claims.py)
+            target = root / sub
             target.mkdir(exist_ok=True)
             for src in sorted((staging / sub).glob("*")):
                 src.replace(target / src.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return paths.REPORTS_DIR
+    for name, inputs, seconds, written in ran:
+        stamps.write(root, name, inputs, [*written, f"notebooks/{name}.ipynb", f"results/{name}.json"], seconds)
+    return [name for name, *_ in ran]

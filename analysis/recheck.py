@@ -22,9 +22,6 @@ from .errors import AnalysisError, UsageError
 REPORT = "recheck.md"
 COLUMNS = ["claim", "reading", "article date", "verdict at article date", "now (snapshot)", "verdict now", "what changed"]
 
-# Reimbursement is policy: its quantities do not depend on the calculator's inputs, which are
-# the notebook's defaults (scripts/make_notebooks.py).
-REIMBURSEMENT_DEFAULTS = {"salary": 60000, "benefits": 20000, "overtime": 20000}
 
 
 def _measured(notebook: str):
@@ -47,8 +44,10 @@ def _courts(date: str, panel=None):
 
 def _reimbursement(date: str, panel=None):
     from . import reimbursement
+    from .notebooks import defaults
 
-    return reimbursement.compute(**REIMBURSEMENT_DEFAULTS)
+    # Policy: its quantities do not depend on the calculator's inputs; the notebook's own defaults.
+    return reimbursement.compute(**defaults("reimbursement"))
 
 
 @dataclass(frozen=True)

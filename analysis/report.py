@@ -94,12 +94,17 @@ def _badge(verdict: str) -> str:
 
 
 def notebook_html() -> None:
-    """Executed notebooks as HTML beside the .ipynb files (for links from the report)."""
+    """Executed notebooks as HTML beside the .ipynb files (for links from the report); a page
+    newer than its notebook (one reproduce did not execute again) is kept: nbconvert takes seconds."""
+    stale = [nb for nb in sorted((paths.REPORTS_DIR / "notebooks").glob("*.ipynb"))
+             if not nb.with_suffix(".html").is_file() or nb.with_suffix(".html").stat().st_mtime_ns < nb.stat().st_mtime_ns]
+    if not stale:
+        return
     import nbformat
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter()
-    for nb_path in sorted((paths.REPORTS_DIR / "notebooks").glob("*.ipynb")):
+    for nb_path in stale:
         body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
         atomic.write_text(nb_path.with_suffix(".html"), body)
 

@@ -5,20 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
-
-
-def _params(pairs: list[list[str]] | None) -> dict:
-    out = {}
-    for key, value in pairs or []:
-        try:
-            out[key] = int(value)
-        except ValueError:
-            try:
-                out[key] = float(value)
-            except ValueError:
-                out[key] = value
-    return out
+import time
 
 
 @contextlib.contextmanager
@@ -29,9 +18,11 @@ def staged_reports():
     figures, results, claims and index.html are never a mix of two runs. The kernels that
     papermill starts find the staging folder through $ICE287G_REPORTS_DIR (paths.py).
     """
-    from . import atomic, lock, paths, results
+    from . import atomic, lock, paths, results, stamps
 
     with lock.hold(), atomic.replace_dir(paths.REPORTS_DIR, link=False) as stage:  # kernels write here: copies, not links
+        if (paths.REPORTS_DIR / stamps.DIR).is_dir():  # replace_dir leaves hidden entries behind
+            shutil.copytree(paths.REPORTS_DIR / stamps.DIR, stage / stamps.DIR)
         saved = paths.REPORTS_DIR, results.DEFAULT_RESULTS_DIR, os.environ.get(paths.REPORTS_ENV)
         paths.REPORTS_DIR, results.DEFAULT_RESULTS_DIR = stage, stage / "results"
         os.environ[paths.REPORTS_ENV] = str(stage)
@@ -45,36 +36,67 @@ def staged_reports():
                 os.environ[paths.REPORTS_ENV] = saved[2]
 
 
-def _claims_and_report(quiet: bool) -> list[dict]:
-    from . import claims, recheck, report
+def _claims_and_report(quiet: bool, force: bool = False) -> list[dict]:
+    """Claims table and index.html from the results (cheap, always); recheck.md only when its
+    inputs (data and code) changed, as it recomputes every family on the newest sheet."""
+    from . import claims, paths, recheck, report, stamps
 
     rows = claims.table()
     claims.write(rows)
-    recheck.write(recheck.recheck())  # reports/recheck.md: point-in-time claims on the newest sheet
+    inputs = {"data": stamps.data_version(), "code": stamps.code_version()}
+    if force or stamps.why_run(paths.REPORTS_DIR, "recheck", inputs) is not None:
+        start = time.perf_counter()
+        recheck.write(recheck.recheck())  # reports/recheck.md: point-in-time claims on the newest sheet
+        stamps.write(paths.REPORTS_DIR, "recheck", inputs, [recheck.REPORT], time.perf_counter() - start)
     report.write(rows)
     return rows
 
 
 def cmd_reproduce(args) -> int:
-    from . import build, fetch, notebooks, registry
+    """fetch and build (the curated set and the archive panel: claims are judged on it), then the notebooks."""
+    from . import build, fetch, notebooks, panel, registry
 
-    entries = registry.load()
-    print(fetch.fetch(entries, quiet=args.quiet).summary())
-    print(build.build(entries, quiet=args.quiet).message)
+    lap, times = time.perf_counter(), {}
+
+    def took(step: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        times[step], lap = now - lap, now
+
+    everything = registry.load(archive=True)  # the curated set, the archive and local sheets
+    print(fetch.fetch(everything, quiet=args.quiet).summary())
+    took("fetch")
+    print(build.build(registry.load(), quiet=args.quiet).message)
+    took("build")
+    print(panel.build(everything, quiet=args.quiet).message)
+    took("archive build")
     with staged_reports():
-        notebooks.run_all(quiet=args.quiet)
-        rows = _claims_and_report(args.quiet)
+        notebooks.run_all(quiet=args.quiet, force=args.force)
+        took("notebooks")
+        rows = _claims_and_report(args.quiet, args.force)
+    took("claims and report")
     print(f"{len(rows)} claims checked; report in reports/index.html, table in reports/claims.csv")
+    print("time: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in times.items()))
     return 0
 
 
 def cmd_run(args) -> int:
-    from . import notebooks
+    """The registry's parameters refresh the main report; any other value goes to a what-if folder."""
+    from . import notebooks, paths, whatif
 
+    given = notebooks.validate(args.notebook, args.parameter)  # refused before anything runs
+    diff = whatif.changed(args.notebook, given)
+    if diff:
+        target = whatif.run(args.notebook, given, quiet=args.quiet)
+        moved = "; ".join(f"{k} {a} -> {b} ({whatif.difference(a, b)})" for k, (a, b) in diff.items())
+        print(f"what-if: {moved}; wrote {paths.relative_to_root(target)}/index.html "
+              "(the report keeps the registry's parameters)")  # fmt: skip
+        return 0
     with staged_reports():
-        notebooks.run_all([args.notebook], _params(args.parameter), quiet=args.quiet)
-        _claims_and_report(args.quiet)
-    print(f"ran notebooks/{args.notebook}.ipynb -> reports/notebooks/{args.notebook}.ipynb; claims and report updated")
+        notebooks.run_all([args.notebook], quiet=args.quiet, force=args.force)
+        _claims_and_report(args.quiet, args.force)
+    print(f"ran notebooks/{args.notebook}.ipynb with the registry's parameters -> reports/notebooks/{args.notebook}.ipynb; "
+          "claims and report updated")  # fmt: skip
     return 0
 
 
@@ -101,15 +123,20 @@ def cmd_claims(args) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     from . import lock
 
-    p = sub.add_parser("reproduce", help="fetch, build, run every notebook, write reports/ (claims.csv/json, index.html)")
+    p = sub.add_parser("reproduce", help="fetch, build (archive panel included), run the notebooks whose inputs changed, "
+                                         "write reports/ (claims.csv/json, index.html)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--force", action="store_true", help="execute every notebook even if its inputs are unchanged")
     lock.writer(p)
     p.set_defaults(func=cmd_reproduce)
 
-    p = sub.add_parser("run", help="rerun one notebook with other parameters, then refresh the claims and report")
-    p.add_argument("notebook", help="growth | concentration | pending | courts | reimbursement")
-    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), help="papermill parameter")
+    p = sub.add_parser("run", help="rerun one notebook: with the registry's parameters it refreshes the report; "
+                                   "with others it writes a what-if copy under reports/whatif/")
+    p.add_argument("notebook", help="growth | concentration | pending | courts | reimbursement | statistics")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a parameter of the notebook's parameters cell (checked: name, type, range)")
     p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--force", action="store_true", help="execute even if the notebook's inputs are unchanged")
     lock.writer(p)
     p.set_defaults(func=cmd_run)
 

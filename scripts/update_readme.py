@@ -58,6 +58,8 @@ def render(b: dict) -> str:
         "|---|---|---|---|",
         *[f"| {a} | {r} | {t} | {m} |" for a, r, t, m in rows],
     ]
+    if "reproduce" in b:
+        lines += ["", *render_reproduce(b["reproduce"])]
     return "\n".join(lines)
 
 
@@ -85,6 +87,33 @@ def _replace(text: str, begin: str, end: str, body: str) -> str:
     if not pattern.search(text):
         sys.exit(f"README.md has no block markers {begin!r}")
     return pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text)
+
+
+def render_reproduce(r: dict) -> list[str]:
+    """benchmarks/bench_reproduce.py's figures: whole CLI calls on a fresh clone."""
+    met = r["targets_met"]
+    mark = {True: "met", False: "**missed**"}
+    steps = ", ".join(f"{k} {v:.1f} s" for k, v in r["fresh_steps"])
+    books = ", ".join(f"{k} {v:.1f} s" for k, v in r["notebook_s"].items() if k != "recheck")
+    same = "byte-identical report" if r["again_byte_identical"] else "**report differed**"
+    skipped = "no notebook executed" if r["again_all_skipped"] else "**some notebooks executed again**"
+    rows = [
+        ("`reproduce` on a fresh clone (mirror and venv present; archive included)", f"{r['fresh_s']:.1f} s", "≤ 45 s",
+         mark[met["reproduce, fresh clone"]]),
+        ("… where the time went", f"{steps}; notebooks: {books}", "", ""),
+        ("`reproduce` again, nothing changed (median of 3)", f"{r['again_s']:.2f} s ({skipped}; {same})", "≤ 2 s",
+         mark[met["reproduce again, nothing changed"]]),
+        (f"`check FILE.toml` of {r['check_claims']} claims on the archive panel (whole CLI call, median of 3)",
+         f"{r['check_50_s']:.2f} s", "≤ 1 s", mark[met["check of 50 claims"]]),
+    ]  # fmt: skip
+    return [
+        f"Reproduce and check (commit {r['commit']}), produced by",
+        "`python benchmarks/bench_reproduce.py --json benchmarks/latest.json` (whole CLI calls in a fresh clone).",
+        "",
+        "| measure | result | target | |",
+        "|---|---|---|---|",
+        *[f"| {a} | {res} | {t} | {m} |" for a, res, t, m in rows],
+    ]
 
 
 def main() -> int:

@@ -274,6 +274,80 @@ def test_real_pooch_download_and_real_hash_mismatch(env, local_server):
     assert listing(raw) == [good.path]
 
 
+@pytest.fixture
+def slow_server(tmp_path, monkeypatch):
+    """Like local_server, but each response waits 0.2 s and the most requests in flight at once is counted."""
+    import time
+
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    www = tmp_path / "www"
+    www.mkdir()
+    lock, state = threading.Lock(), {"now": 0, "most": 0}
+
+    class Slow(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            with lock:
+                state["now"] += 1
+                state["most"] = max(state["most"], state["now"])
+            time.sleep(0.2)
+            try:
+                super().do_GET()
+            finally:
+                with lock:
+                    state["now"] -= 1
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Slow, directory=str(www)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield www, f"http://127.0.0.1:{server.server_address[1]}", state
+    server.shutdown()
+    server.server_close()
+
+
+def _served_copies(env, www: Path, base: str, n: int) -> list:
+    """n registry entries (the archive's shape: many files) served by the local server."""
+    from dataclasses import replace
+
+    mirror, _, entries = env
+    out = []
+    for i in range(n):
+        (www / f"s{i}.xlsx").write_bytes((mirror / entries[0].path).read_bytes())
+        out.append(replace(entries[0], path=f"ice_287g_archive/s{i}.xlsx", url=f"{base}/s{i}.xlsx"))
+    return out
+
+
+def test_downloads_run_several_at_a_time_each_verified(env, slow_server):
+    """Without a mirror the 1,128 archive files must not download one after another."""
+    _, raw, _ = env
+    www, base, state = slow_server
+    entries = _served_copies(env, www, base, 8)
+    report = fetch.fetch(entries, quiet=True)
+    assert sorted(report.fetched) == sorted(e.path for e in entries)
+    assert state["most"] >= 4  # several in flight, not one by one
+    assert listing(raw) == sorted(e.path for e in entries)  # no temp files left
+    fetch.verify(entries)
+
+
+def test_a_bad_download_in_the_pool_is_refused_and_leaves_no_partial_file(env, slow_server):
+    from dataclasses import replace
+
+    _, raw, _ = env
+    www, base, _ = slow_server
+    entries = _served_copies(env, www, base, 6)
+    (www / "s3.xlsx").write_bytes(b"not the registered bytes")
+    entries[5] = replace(entries[5], url=f"{base}/missing.xlsx")  # 404: a later failure in registry order
+    with pytest.raises(DataIntegrityError) as info:
+        fetch.fetch(entries, quiet=True)
+    assert str(info.value).startswith("ice_287g_archive/s3.xlsx: sha256 mismatch")  # the first in registry order
+    assert "ice_287g_archive/s3.xlsx" not in listing(raw)
+    assert all(p.endswith(".xlsx") and not Path(p).name.startswith(".") for p in listing(raw))
+    fetch.verify([e for e in entries if e.path in listing(raw)])
+
+
 # ----------------------------------------------------------------------------- zip CRCs, checked once, here
 
 DAMAGED = "ice_287g/participating_2025-10-01.xlsx"
