@@ -204,8 +204,16 @@ def write_evidence(rows: list[dict], folder: Path) -> None:
         if frame is None:
             continue
         target = folder / f"{row['id']}.csv"
-        write_text(target, frame.to_csv(index=False, lineterminator="\n"))
+        write_text(target, evidence_csv(frame))
         row["evidence"] = paths.relative_to_root(target)
+
+
+def evidence_csv(frame) -> str:
+    """An evidence table as CSV text, its text cells made safe for spreadsheets (agency names come
+    from files anyone can hand over)."""
+    from . import csvsafe
+
+    return csvsafe.escape_frame(frame).to_csv(index=False, lineterminator="\n")
 
 
 def default_evidence_dir(claims_file: Path) -> Path:

@@ -72,6 +72,7 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
     report links a verdict to the exact rows of ICE's sheet it counted.
     """
     from . import measures
+    from .check import evidence_csv
 
     panel = panel or measures.Panel.default()
     out_dir = Path(output_dir) if output_dir else results.DEFAULT_RESULTS_DIR
@@ -95,7 +96,7 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
                                       {"error": str(err), "panel": panel.source}))  # fmt: skip
             continue
         if evidence:
-            atomic.write_text(evidence_dir / f"{claim.id}.csv", ev.evidence.to_csv(index=False, lineterminator="\n"))
+            atomic.write_text(evidence_dir / f"{claim.id}.csv", evidence_csv(ev.evidence))
         detail = {"snapshot": ev.snapshot_record(), "measure": claim.measure.describe(), "display": ev.display(),
                   "evidence": f"evidence/{claim.id}.csv", "rows": len(ev.evidence),
                   "rows_by_state": ev.evidence.groupby("state").size().to_dict() if len(ev.evidence) else {},

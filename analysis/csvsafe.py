@@ -35,14 +35,20 @@ def escape_row(values) -> list:
 
 
 def escape_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with its text cells escaped (columns of numbers, dates and booleans untouched)."""
+    """``df`` with its text cells escaped (columns of numbers, dates and booleans untouched); the
+    frame itself when nothing needs it (the usual case: one vectorised test per text column)."""
     import pandas as pd  # here, not at the top: the CLI must start without pandas
 
-    out = df.copy()
-    for col in out.columns:
-        s = out[col]
-        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
-            text = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
-            if text.any():
-                out[col] = s.where(~text, s[text].map(escape))
+    out = df
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
+            text = s.str.startswith(FORMULA_START).fillna(False).astype(bool)
+        elif pd.api.types.is_object_dtype(s):
+            text = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).astype(bool)
+        else:
+            continue
+        if text.any():
+            out = out.copy() if out is df else out
+            out[col] = s.astype(object).where(~text, s[text].map(escape))
     return out

@@ -287,7 +287,7 @@ def add(source: Path | str, *, published: str | None = None, kind: str | None = 
             result = build.build(registry.load(local=True), quiet=quiet)
         except BaseException:
             _roll_back_add(entry, had_registry)
-            if qa_before is not None:
+            if qa_before is not None and (not qa_path.is_file() or qa_path.read_bytes() != qa_before):
                 atomic.write_bytes(qa_path, qa_before)  # a failed build rewrote qa.csv; the tables are untouched
             _end()
             raise

@@ -224,6 +224,7 @@ class Panel:
         self.snapshots = snaps.sort_values(["kind", "published", "edition_order"], ignore_index=True)
         self._rows: dict[str, pd.DataFrame] = {}
         self._history: pd.DataFrame | None = None
+        self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date]]] = {}
 
     @classmethod
     def default(cls, processed: Path | None = None) -> Panel:
@@ -241,19 +242,30 @@ class Panel:
     def newest(self, kind: str) -> pd.Series:
         return self.snapshots[self.snapshots["kind"] == kind].iloc[-1]
 
+    def _kind(self, kind: str) -> tuple[pd.DataFrame, list[dt.date]]:
+        """One kind's sheets in publication order, and their dates (for bisection: a claims file
+        asks for the sheet of a day many times)."""
+        if kind not in self._kinds:
+            snaps = self.snapshots[self.snapshots["kind"] == kind].reset_index(drop=True)
+            self._kinds[kind] = (snaps, list(snaps["published"]))
+        return self._kinds[kind]
+
     def in_force(self, day: str | dt.date, kind: str) -> pd.Series:
         """The sheet in force on ``day``: refused before the first sheet and after the newest."""
+        from bisect import bisect_right
+
         day = parse_date(day)
-        snaps = self.snapshots[self.snapshots["kind"] == kind]
-        eligible = snaps[snaps["published"] <= day]
-        if eligible.empty:
-            raise UsageError(f"{day} is before the first {kind} sheet ({snaps['published'].min()}); no data for that date")
+        snaps, published = self._kind(kind)
+        i = bisect_right(published, day)
+        if i == 0:
+            raise UsageError(f"{day} is before the first {kind} sheet ({published[0] if published else 'none'}); "
+                             "no data for that date")  # fmt: skip
         newest = snaps.iloc[-1]
         last_seen = max([newest["published"], *_also_live(newest)])
         if day > last_seen:
             raise UsageError(f"{day} is after the newest {kind} sheet ({newest['file']}, published {last_seen}); "
                              "no data for that date yet")  # fmt: skip
-        return eligible.iloc[-1]
+        return snaps.iloc[i - 1]
 
     def load(self, snapshot_ids: Iterable[str]) -> None:
         """Read the rows of several sheets in one pass (the claims of a file share a few sheets)."""
@@ -286,8 +298,8 @@ class Panel:
         """The sheet before the one in force, the one in force, and the next one: does a verdict hang
         on an inferred date? At the archive's resolution these are the sheets ICE posted around it."""
         current = self.in_force(day, kind)
-        snaps = self.snapshots[self.snapshots["kind"] == kind].reset_index(drop=True)
-        i = int(snaps.index[snaps["snapshot_id"] == current["snapshot_id"]][0])
+        snaps, _ = self._kind(kind)
+        i = int(current.name)  # its position among the kind's sheets
         out = [("previous", snaps.iloc[i - 1])] if i > 0 else []
         out.append(("in force", current))
         out += [("next", snaps.iloc[i + 1])] if i + 1 < len(snaps) else []

@@ -545,7 +545,9 @@ def test_command_fault(project, tmp_path, fault):
     before = {p: tree_hashes(project / p) for p in ("data", "reports")}
     proc, fragments = act(project, tmp_path)
     assert_one_error_line(proc, error.exit_code, *fragments)
-    assert {p: tree_hashes(project / p) for p in before} == before
+    after = {p: tree_hashes(project / p) for p in before}
+    changed = {f"{p}/{k}" for p in before for k in set(before[p]) | set(after[p]) if before[p].get(k) != after[p].get(k)}
+    assert not changed, sorted(changed)
     assert tree_hashes(tmp_path / "exported") == {}
 
 

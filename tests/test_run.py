@@ -120,7 +120,7 @@ def test_what_if_folder_is_a_digest_of_the_sorted_parameters():
 
 
 def test_parameters_are_read_from_the_notebook_and_typed():
-    assert notebooks.validate("courts", [["top_n", "20"], ["as_of", "2025-12-01"]]) == {"top_n": 20, "as_of": "2025-12-01"}
+    assert notebooks.validate("courts", [["top_n", "20"], ["catn_date", "2025-12-01"]]) == {"top_n": 20, "catn_date": "2025-12-01"}
     assert "output_dir" in notebooks.parameters("courts") and "output_dir" not in notebooks.defaults("courts")
     assert whatif.difference(15, 20) == "+5 (+33.3%)"
     assert whatif.difference("2025-09-18", "2025-09-23") == "+5 days"
