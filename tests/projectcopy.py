@@ -62,6 +62,20 @@ def patched(root: Path):
             query._load.cache_clear()
 
 
+def fixture_project(root: Path) -> Path:
+    """A package copy at ``root`` with the fixture sheets (tests/workbooks.py) registered and built."""
+    import workbooks as wb
+
+    from analysis import build
+
+    copy_package(root)
+    with patched(root) as where:
+        entries = wb.write_fixture_set(where["RAW_DIR"])
+        registry.write_registry(entries, where["REGISTRY_CSV"])
+        build.build(entries, quiet=True)
+    return root
+
+
 def real_entries(mirror: Path, raw_dir: Path, *, ice: bool, context: bool, drop: tuple[str, ...] = ()) -> list:
     """Entries of the real pinned registry (ICE sheets and/or context files), copied from the mirror."""
     chosen = []

@@ -57,12 +57,7 @@ NEW_ROWS = [
 
 @pytest.fixture(scope="module")
 def fixture_project(tmp_path_factory):
-    root = pc.copy_package(tmp_path_factory.mktemp("addsheet") / "project")
-    with pc.patched(root) as where:
-        entries = wb.write_fixture_set(where["RAW_DIR"])
-        registry.write_registry(entries, where["REGISTRY_CSV"])
-        build.build(entries, quiet=True)
-    return root
+    return pc.fixture_project(tmp_path_factory.mktemp("addsheet") / "project")
 
 
 @pytest.fixture

@@ -232,25 +232,30 @@ def test_download_error_is_a_data_integrity_error(env, monkeypatch):
 # ----------------------------------------------------------------------------- real pooch, local server
 
 
-@pytest.fixture
-def local_server(tmp_path, monkeypatch):
-    """Serve tmp_path/www on 127.0.0.1 (no outside network)."""
+def _serve(tmp_path, monkeypatch, handler_class):
+    """Serve tmp_path/www on 127.0.0.1 (no outside network) with ``handler_class``; yields (www, base url)."""
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     www = tmp_path / "www"
     www.mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler_class, directory=str(www)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield www, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(www)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield www, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_server(tmp_path, monkeypatch):
+    yield from _serve(tmp_path, monkeypatch, _Quiet)
 
 
 def test_real_pooch_download_and_real_hash_mismatch(env, local_server):
@@ -279,17 +284,9 @@ def slow_server(tmp_path, monkeypatch):
     """Like local_server, but each response waits 0.2 s and the most requests in flight at once is counted."""
     import time
 
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    www = tmp_path / "www"
-    www.mkdir()
     lock, state = threading.Lock(), {"now": 0, "most": 0}
 
-    class Slow(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
+    class Slow(_Quiet):
         def do_GET(self):
             with lock:
                 state["now"] += 1
@@ -301,11 +298,8 @@ def slow_server(tmp_path, monkeypatch):
                 with lock:
                     state["now"] -= 1
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Slow, directory=str(www)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield www, f"http://127.0.0.1:{server.server_address[1]}", state
-    server.shutdown()
-    server.server_close()
+    for www, base in _serve(tmp_path, monkeypatch, Slow):
+        yield www, base, state
 
 
 def _served_copies(env, www: Path, base: str, n: int) -> list:

@@ -22,7 +22,7 @@ import pytest
 
 import projectcopy as pc
 import workbooks as wb
-from analysis import build, registry
+from analysis import registry
 
 NEW_ROWS = [
     *wb.PM_ROWS,
@@ -57,12 +57,7 @@ sys.exit(main(["add-sheet", sheet, "-q"]))
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    root = pc.copy_package(tmp_path_factory.mktemp("journal") / "project")
-    with pc.patched(root) as where:
-        entries = wb.write_fixture_set(where["RAW_DIR"])
-        registry.write_registry(entries, where["REGISTRY_CSV"])
-        build.build(entries, quiet=True)
-    return root
+    return pc.fixture_project(tmp_path_factory.mktemp("journal") / "project")
 
 
 @pytest.fixture

@@ -21,24 +21,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_cli import assert_one_error_line
-from test_cli_errors import cli, make_template, tree_hashes
+from test_cli_errors import cli, project, template, tree_hashes  # noqa: F401 (project, template: fixtures)
 from test_interrupt import _hooked
 
 from analysis import atomic, lock, paths, query
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return make_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def project(template, tmp_path) -> Path:
-    import shutil
-
-    root = tmp_path / "project"
-    shutil.copytree(template, root)
-    return root
 
 
 def stopped_writer(root: Path) -> subprocess.Popen:
