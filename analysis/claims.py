@@ -151,20 +151,29 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
         "published": snap.get("published", ""),
         "edition": snap.get("edition", ""),
         "sha256": snap.get("sha256", ""),
-        "evidence": detail.get("evidence", "") if claim.is_measured else "",
+        "evidence": _evidence_path(claim, detail),
         "verdict": verdict.verdict,
         "note": note,
         "caveat": claim.caveat,
         "notebook": claim.notebook,
     }
+    if row["evidence"]:
+        row["rows"] = detail.get("rows", 0)
     if claim.is_measured and primary:
         row["measure"] = detail.get("measure", "")
         row["display"] = detail.get("display", "")
-        row["rows"] = detail.get("rows", 0)
         row["rows_by_state"] = detail.get("rows_by_state", {})
     if claim.sensitivity:
         row["sensitivity"] = neighbour_verdicts(claim, found)
     return row
+
+
+def _evidence_path(claim, detail: dict) -> str:
+    """The rows behind a claim's value: the engine's file, or a notebook's per-claim files (TRAC)."""
+    if claim.comparison_type in verdicts.REASON_TYPES:
+        return ""
+    evidence = detail.get("evidence") or ""
+    return evidence.get(claim.id, "") if isinstance(evidence, dict) else evidence
 
 
 def _measured_verdict(claim, value) -> verdicts.Verdict:

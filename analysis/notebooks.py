@@ -190,7 +190,7 @@ def execute(name: str, out_dir: Path, parameters: dict | None = None, *, quiet: 
 
 # --quiet: the kernel's own log stops at errors. ipykernel warns on every start that it runs over
 # TCP without encryption (the kernel listens on localhost for this one run), which is noise in CI logs.
-QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]  # its shutdown logs a benign KeyboardInterrupt at ERROR
 
 
 def stable_paths(nb_path: Path, out_dir: Path) -> None:

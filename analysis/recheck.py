@@ -39,7 +39,7 @@ def _measured(notebook: str):
 def _courts(date: str, panel=None):
     from . import courts
 
-    return courts.compute(catn_date=date)
+    return courts.compute(catn_date=date, evidence=False)
 
 
 def _reimbursement(date: str, panel=None):

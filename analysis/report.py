@@ -86,6 +86,8 @@ def _evidence(r: dict) -> str:
         return (f"<details open><summary class='meta'>The {rows} rows counted, as ICE printed them</summary>"
                 f"<table><tr><th>row</th><th>STATE</th><th>LAW ENFORCEMENT AGENCY</th><th>SUPPORT TYPE</th></tr>{body}</table></details>")
     by_state = sorted(r.get("rows_by_state", {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    if not by_state:
+        return ""
     return ("<p class='meta'>Rows counted by state: " + html.escape(", ".join(f"{k} {v:,}" for k, v in by_state)) + "</p>")
 
 

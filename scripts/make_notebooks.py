@@ -159,7 +159,7 @@ NOTEBOOKS = {
         "question": "Does Miami-Dade have the largest backlog, with Cook and Los Angeles close behind, and did Harris County lead in removal orders?",
         "data": "TRAC pending cases by address, county table (undated, mid-to-late 2025); published reference figures (TRAC, Axios) as context only.",
         "params": 'catn_date = None  # None: the claim registry\'s date\ntop_n = 15\noutput_dir = None',
-        "compute": "res = courts.compute(catn_date=catn_date)",
+        "compute": "res = courts.compute(catn_date=catn_date, output_dir=output_dir)",
         "figure": "fig = plots.county_backlog(top_n=top_n)",
         "params_cli": "-p top_n 20",
     },

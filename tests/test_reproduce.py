@@ -185,5 +185,5 @@ def test_quiet_runs_keep_the_kernels_warnings_out_of_the_log(tmp_path, monkeypat
     _fake_papermill(monkeypatch, calls)
     notebooks.execute("growth", tmp_path / "a", quiet=True)
     notebooks.execute("growth", tmp_path / "b", quiet=False)
-    assert calls[0]["extra_arguments"] == ["--IPKernelApp.log_level=ERROR"]
+    assert calls[0]["extra_arguments"] == notebooks.QUIET_KERNEL
     assert calls[1].get("extra_arguments", []) == []
