@@ -30,8 +30,9 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NUMERIC = frozenset({"approx", "almost", "more_than", "at_least", "at_most", "equal"})
 #: which statistic a comparison can judge (the verdict compares; it never derives a number)
 FITS = {**{t: frozenset({"count", "share", "n_states", "states_without", "pct_change", "added", "removed"}) for t in NUMERIC},
-        "share_above": frozenset({"share"}), "set_equal": frozenset({"top_n"}), "rank": frozenset({"rank"}),
-        "rank_within": frozenset({"rank"}), "none_in": frozenset({"breakdown"}), "breakdown": frozenset({"breakdown"})}  # fmt: skip
+        "share_above": frozenset({"share"}), "set_equal": frozenset({"top_n"}), "rank": frozenset({"rank", "breakdown"}),
+        "rank_within": frozenset({"rank", "breakdown"}), "none_in": frozenset({"breakdown"}),
+        "breakdown": frozenset({"breakdown"})}  # fmt: skip (a rank can also be judged on a breakdown's table)
 #: parameters a comparison given by name alone starts from (a table overrides any of them)
 DEFAULTS = {"approx": {"tolerance": 0.01, "partial_tolerance": 0.05},
             "almost": {"tolerance": 0.02, "partial_tolerance": 0.05},
@@ -61,7 +62,7 @@ def _names(value: Any, by: str) -> Any:
     """Claimed names in the engine's keys: states as USPS codes, models upper-case."""
     from .normalize import state_code
 
-    fix = state_code if by == "state" else (lambda s: str(s).upper())
+    fix = state_code if by == "state" else (lambda s: str(s).upper()) if by == "model" else str
     if isinstance(value, Mapping):
         return {fix(k): v for k, v in value.items()}
     if isinstance(value, list):

@@ -83,6 +83,8 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
     chosen = [(c, claim_date(c, dates)) for c in claim_registry.claims_for_notebook(notebook) if c.is_measured]
     wanted = set()
     for c, day in chosen:  # one read of every sheet the notebook needs
+        if c.measure.source != "ice":
+            continue
         with contextlib.suppress(UsageError):
             wanted |= {s["snapshot_id"] for _, s in panel.neighbours(day, c.measure.kind)}
             wanted |= {panel.in_force(c.measure.since, c.measure.kind)["snapshot_id"]} if c.measure.since else set()
@@ -99,9 +101,9 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
             atomic.write_text(evidence_dir / f"{claim.id}.csv", evidence_csv(ev.evidence))
         detail = {"snapshot": ev.snapshot_record(), "measure": claim.measure.describe(), "display": ev.display(),
                   "evidence": f"evidence/{claim.id}.csv", "rows": len(ev.evidence),
-                  "rows_by_state": ev.evidence.groupby("state").size().to_dict() if len(ev.evidence) else {},
+                  "rows_by_state": ev.evidence.groupby("state").size().to_dict() if claim.measure.source == "ice" and len(ev.evidence) else {},
                   **_json_detail(ev.detail)}  # fmt: skip
-        if claim.sensitivity:
+        if claim.sensitivity and claim.measure.source == "ice":
             detail["sensitivity"] = [
                 {"which": which, "published": snap["published"].isoformat(), "edition": snap["edition"],
                  "snapshot": snap["file"],
@@ -169,11 +171,10 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
 
 
 def _evidence_path(claim, detail: dict) -> str:
-    """The rows behind a claim's value: the engine's file, or a notebook's per-claim files (TRAC)."""
+    """The rows behind a claim's value: the file the engine wrote (none for a rule or a figure no data reproduce)."""
     if claim.comparison_type in verdicts.REASON_TYPES:
         return ""
-    evidence = detail.get("evidence") or ""
-    return evidence.get(claim.id, "") if isinstance(evidence, dict) else evidence
+    return detail.get("evidence") or "" if claim.is_measured else ""
 
 
 def _measured_verdict(claim, value) -> verdicts.Verdict:
@@ -253,26 +254,38 @@ def result(res: list[results.Result], claim_id: str) -> results.Result:
 EVIDENCE_ROWS_SHOWN = 25
 
 
+def _evidence_line(rec: dict) -> str:
+    if "agency_raw" in rec:  # a row of ICE's sheet, as printed
+        return f"row {rec['row']:>4} of {Path(rec['file']).name}: {rec['state_raw']} | {rec['agency_raw']} | {rec['support_type_raw']}"
+    return " | ".join(str(v) for k, v in rec.items() if k != "file")
+
+
 def show_evidence(res: list[results.Result], output_dir: str | Path | None = None) -> None:
-    """Each measured claim's sheet and the rows it counted, as the evidence files hold them."""
+    """Each measured claim's sheet and the rows it counted, as the evidence files hold them: all
+    rows when few, else their count by state (ICE) or the first rows (a ranking)."""
     import pandas as pd
 
     by_key = {c.quantity: c for c in claim_registry.load_claims() if c.is_measured}
+    base = (Path(output_dir) if output_dir else results.DEFAULT_RESULTS_DIR).parent
     for r in res:
         claim = by_key.get(r.quantity)
-        if claim is None:
+        if claim is None or "snapshot" not in r.detail:
             continue
         snap = r.detail["snapshot"]
+        dated = f"published {snap['published']}{' ' + snap['edition'] if snap['edition'] else ''}, " if snap["published"] else "undated, "
         print(f"{claim.id}: {r.detail['display']} = {r.detail['measure']}")
-        print(f"  sheet {snap['file']} (published {snap['published']}{' ' + snap['edition'] if snap['edition'] else ''}, "
-              f"sha256 {snap['sha256'][:12]}...), {r.detail['rows']:,} rows counted -> {r.detail['evidence']}")  # fmt: skip
-        if 0 < r.detail["rows"] <= EVIDENCE_ROWS_SHOWN:
-            base = Path(output_dir) if output_dir else results.DEFAULT_RESULTS_DIR
-            rows = pd.read_csv(base.parent / r.detail["evidence"], dtype=str, keep_default_na=False)
-            for row in rows.itertuples(index=False):
-                print(f"    row {row.row:>4} of {Path(row.file).name}: {row.state_raw} | {row.agency_raw} | {row.support_type_raw}")
-        elif r.detail["rows"]:
+        print(f"  {snap['file']} ({dated}sha256 {snap['sha256'][:12]}...), {r.detail['rows']:,} rows -> {r.detail['evidence']}")
+        if not r.detail["rows"]:
+            continue
+        if r.detail["rows"] > EVIDENCE_ROWS_SHOWN and r.detail.get("rows_by_state"):
             print("    by state: " + ", ".join(f"{k} {v}" for k, v in sorted(r.detail["rows_by_state"].items(), key=lambda kv: (-kv[1], kv[0]))))
+            continue
+        rows = pd.read_csv(base / r.detail["evidence"], dtype=str, keep_default_na=False, nrows=EVIDENCE_ROWS_SHOWN)
+        shown = rows if r.detail["rows"] <= EVIDENCE_ROWS_SHOWN else rows.head(5)
+        for rec in shown.to_dict("records"):
+            print("    " + _evidence_line(rec))
+        if len(shown) < r.detail["rows"]:
+            print(f"    ... {r.detail['rows'] - len(shown):,} more rows in the evidence file")
 
 
 def _cell(value) -> str:

@@ -8,8 +8,6 @@ checked against figures TRAC and Axios published (published_reference_figures/).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from . import paths, trac
@@ -63,44 +61,21 @@ ARREST_CLAIMS = ("arrest_target_per_day", "arrest_target_to_early_2025_daily_arr
                  "deportations_per_year_goal", "san_antonio_operation_arrests")  # fmt: skip
 
 
-def write_evidence(counties: pd.DataFrame, quantity: str, output_dir=None) -> dict[str, str]:
-    """TRAC's county rows (FIPS, county, state, pending cases, rank) behind each county claim, as
-    reports/evidence/<claim-id>.csv: the ranking a verdict compares is the whole table."""
-    from . import atomic, claim_registry, results
-    from .check import evidence_csv
+def compute(*, catn_date: str | None = None, output_dir=None, evidence: bool = True, panel=None) -> list[Result]:
+    """The CATN post's county claims: the engine ranks TRAC's undated table (labelled with the post's
+    date, or a what-if); removal orders are published figures, recorded as context only."""
+    from .claims import article_day, measured_results
 
-    folder = (Path(output_dir) if output_dir else results.DEFAULT_RESULTS_DIR).parent / "evidence"
-    table = counties[["rank", "fips", "county", "state", "pending"]].assign(file=TRAC_SOURCE)
-    out = {}
-    for claim in claim_registry.claims_for_notebook("courts"):
-        if claim.quantity == quantity and claim.comparison_type not in ("not_checkable", "policy"):
-            atomic.write_text(folder / f"{claim.id}.csv", evidence_csv(table))
-            out[claim.id] = f"evidence/{claim.id}.csv"
-    return out
-
-
-def compute(*, catn_date: str | None = None, output_dir=None, evidence: bool = True) -> list[Result]:
-    """The CATN post's county claims: TRAC's undated table, labelled with the post's date (or a what-if)."""
-    from . import registry
-    from .claims import article_day
-
-    as_of = article_day("catn-2025-late", {"catn_date": catn_date}).isoformat()
-    counties = county_table()
-    quantity = f"pending_cases_by_county_{as_of.replace('-', '_')}"
-    trac = next(e for e in registry.load() if e.path == TRAC_SOURCE)
-    pending = {county_label(c, s): int(n) for c, s, n in zip(counties["county"], counties["state"], counties["pending"])}
-    combined = with_nyc_combined(counties)
+    dates = {"catn_date": catn_date}
+    as_of = article_day("catn-2025-late", dates).isoformat()
     removal, removal_detail = removal_orders_table()
-    key = as_of.replace("-", "_")
-    res = [
-        Result(quantity, pending, "cases", TRAC_AS_OF, TRAC_SOURCE,
-               {"top5": counties.head(5)[["county", "state", "pending"]].to_dict("records"),
-                "top5_nyc_combined": combined.head(5)[["county", "state", "pending"]].to_dict("records"),
-                "snapshot": {"file": TRAC_SOURCE, "sha256": trac.sha256, "published": "", "edition": ""},
-                "evidence": write_evidence(counties, quantity, output_dir) if evidence else {},
-                "rows": len(counties)}),
-        Result(f"removal_orders_by_county_{key}", removal, "removal orders", removal_detail["period"],
+    combined = with_nyc_combined(county_table())
+    res = measured_results("courts", dates=dates, panel=panel, output_dir=output_dir, evidence=evidence)
+    res += [
+        Result(f"removal_orders_by_county_{as_of.replace('-', '_')}", removal, "removal orders", removal_detail["period"],
                "published_reference_figures/reference_figures.csv", removal_detail),
+        Result("pending_cases_nyc_combined", combined.head(5)[["county", "state", "pending"]].to_dict("records"), "cases",
+               TRAC_AS_OF, TRAC_SOURCE, {"note": "context only: the CATN post speaks 'at the county level'"}),
     ]  # fmt: skip
     for quantity in ARREST_CLAIMS:
         res.append(Result(quantity, None, "not checkable", as_of, "none: no ICE arrest data in the pinned files"))

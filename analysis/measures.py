@@ -45,7 +45,10 @@ EVIDENCE_COLUMNS = ["snapshot_id", "file", "row", "state_raw", "agency_raw", "su
                     "state", "agency_id", "model", "agreement_id"]  # fmt: skip
 #: what the engine reads of a sheet: the evidence columns and those the filters and statistics use
 READ_COLUMNS = [*EVIDENCE_COLUMNS, "is_state", "agency", "county"]
-_MEASURE_KEYS = ("kind", "unit", "statistic", "state", "state_group", "exclude", "model", "county", "agency", "by", "n",
+#: where a measure's rows come from: ICE's sheets, or TRAC's county table of pending immigration-court cases
+MEASURE_SOURCES = ("ice", "trac-county")
+TRAC_STATISTICS = ("breakdown", "top_n")
+_MEASURE_KEYS = ("source", "kind", "unit", "statistic", "state", "state_group", "exclude", "model", "county", "agency", "by", "n",
                  "denominator", "since")
 
 
@@ -62,6 +65,7 @@ class Measure:
     kind: str = "participating"
     unit: str = "agreements"
     statistic: str = "count"
+    source: str = "ice"
     state: tuple[str, ...] = ()
     model: tuple[str, ...] = ()
     county: str | None = None
@@ -82,6 +86,9 @@ class Measure:
         if unknown:
             raise UsageError(f"{where}.{unknown[0]}: unknown field; known: {', '.join(_MEASURE_KEYS)}")
         values = dict(spec)
+        if values.get("source") == "trac-county":
+            values.setdefault("unit", "cases")
+            values.setdefault("by", "county")
         for key in ("state", "exclude"):
             if key in values:
                 try:
@@ -104,6 +111,16 @@ class Measure:
             if not ok:
                 raise UsageError(f"{where}.{key}: {problem}")
 
+        need(self.source in MEASURE_SOURCES, "source", f"must be one of {', '.join(MEASURE_SOURCES)}, not {self.source!r}")
+        if self.source == "trac-county":
+            need(self.statistic in TRAC_STATISTICS, "statistic",
+                 f"TRAC's county table answers {', '.join(TRAC_STATISTICS)} of pending cases by county")
+            need(self.unit == "cases", "unit", "TRAC's county table counts pending cases ('cases')")
+            need(self.by == "county", "by", "TRAC's county table is by county")
+            need(not (self.state or self.model or self.county or self.agency or self.since or self.state_group),
+                 "source", "TRAC's county table takes no filters: it is one undated ranking of counties")
+            need(self.statistic != "top_n" or (isinstance(self.n, int) and self.n >= 1), "n", "top_n needs n >= 1")
+            return
         need(self.kind in KINDS, "kind", f"must be one of {', '.join(KINDS)}, not {self.kind!r}")
         need(self.unit in UNITS, "unit", f"must be one of {', '.join(UNITS)}, not {self.unit!r}")
         need(self.statistic in STATISTICS, "statistic", f"must be one of {', '.join(STATISTICS)}, not {self.statistic!r}")
@@ -130,6 +147,9 @@ class Measure:
 
     def describe(self) -> str:
         """One line naming the unit, the kind and every filter: how a count should be labelled."""
+        if self.source == "trac-county":
+            top = f"top {self.n} " if self.statistic == "top_n" else ""
+            return f"pending immigration-court cases, {top}by county (TRAC's county table, undated)"
         parts = [f"{self.unit} ({self.kind})"]
         if self.state:
             parts.append("in " + "/".join(self.state))
@@ -188,13 +208,18 @@ class Evaluation:
         return self.value
 
 
+#: a table (a breakdown, a ranking) is shown by its first entries; the evidence file has them all
+TABLE_SHOWN = 8
+
+
 def format_value(value: Any, measure: Measure) -> str:
     if isinstance(value, Fraction):
         if measure.statistic == "pct_change":
             return f"{float(value):.1f}%"
         return f"{float(value):.1%}"
     if isinstance(value, Mapping):
-        return ", ".join(f"{k} {v:,}" for k, v in value.items())
+        shown = ", ".join(f"{k} {v:,}" for k, v in list(value.items())[:TABLE_SHOWN])
+        return shown + (f", … ({len(value):,} in all)" if len(value) > TABLE_SHOWN else "")
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     return f"{value:,}" if isinstance(value, int) else str(value)
@@ -305,6 +330,20 @@ class Panel:
         out += [("next", snaps.iloc[i + 1])] if i + 1 < len(snaps) else []
         return out
 
+    def trac(self) -> pd.DataFrame:
+        """TRAC's county table of pending cases (processed by `build`)."""
+        path = self.base / "trac_county.parquet"
+        if not path.is_file():
+            raise StaleOutputError("TRAC's county table is not built; run `python -m analysis build`",
+                                   path=paths.relative_to_root(path))  # fmt: skip
+        return pd.read_parquet(path, columns=["fips", "state", "county", "pending"])
+
+    def sha256_of(self, rel: str) -> str:
+        """A registered raw file's sha256, as the registry pins it."""
+        from . import registry
+
+        return next((e.sha256 for e in registry.load() if e.path == rel), "")
+
     def history(self) -> pd.DataFrame:
         """The archive's spells (first and last sheet listing each agreement or agency)."""
         path = self.folder / "history.parquet"
@@ -403,6 +442,8 @@ def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel, *, snapshot: 
     """The measure's value on the sheet in force on ``as_of`` (or on ``snapshot``), with the rows it counted."""
     m = measure
     day = parse_date(as_of)
+    if m.source == "trac-county":
+        return _trac(m, day, panel)
     snap = panel.in_force(day, m.kind) if snapshot is None else snapshot
     ids = [snap["snapshot_id"]]
     base_snap = panel.in_force(m.since, m.kind) if m.since else None
@@ -467,6 +508,23 @@ def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel, *, snapshot: 
                              ignore_index=True)  # fmt: skip
         return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source}, evidence, detail)
     return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source}, evidence_of(evidence), detail)
+
+
+def _trac(m: Measure, day: dt.date, panel: Panel) -> Evaluation:
+    """Pending immigration-court cases by county from TRAC's table: undated, so the day only labels it;
+    counties as TRAC lists them ("Miami-Dade County, FL"), largest first."""
+    from .courts import TRAC_SOURCE
+
+    rows = panel.trac().copy()
+    rows["label"] = rows["county"] + ", " + rows["state"]
+    rows = rows.sort_values(["pending", "fips"], ascending=[False, True], ignore_index=True)
+    rows["rank"] = rows["pending"].rank(method="min", ascending=False).astype(int)
+    counts = {k: int(v) for k, v in zip(rows["label"], rows["pending"])}
+    value = counts if m.statistic == "breakdown" else top(counts, m.n)[0]
+    evidence = rows[["rank", "fips", "county", "state", "pending"]].assign(file=TRAC_SOURCE)
+    snap = {"id": "trac-county", "file": TRAC_SOURCE, "sha256": panel.sha256_of(TRAC_SOURCE), "published": "",
+            "edition": "", "source": "TRAC pending cases by address, county table (undated)", "panel": "trac"}  # fmt: skip
+    return Evaluation(m, day, value, snap, evidence, {"table": counts, "undated": True})
 
 
 def _changes(m: Measure, day: dt.date, panel: Panel) -> tuple[int, pd.DataFrame, dict]:

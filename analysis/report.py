@@ -87,7 +87,7 @@ def _evidence(r: dict) -> str:
                 f"<table><tr><th>row</th><th>STATE</th><th>LAW ENFORCEMENT AGENCY</th><th>SUPPORT TYPE</th></tr>{body}</table></details>")
     by_state = sorted(r.get("rows_by_state", {}).items(), key=lambda kv: (-kv[1], kv[0]))
     if not by_state:
-        return ""
+        return f"<p class='meta'>{rows:,} rows; the first are in the <a href='{html.escape(r['evidence'])}'>evidence file</a>.</p>"
     return ("<p class='meta'>Rows counted by state: " + html.escape(", ".join(f"{k} {v:,}" for k, v in by_state)) + "</p>")
 
 

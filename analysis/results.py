@@ -58,10 +58,15 @@ def load_all(output_dir: str | Path | None = None) -> dict[str, dict]:
     return merged
 
 
+SHOWN = 10  # entries of a table value printed by show(); the results file keeps them all
+
+
 def show(results: list[Result]) -> None:
     """Print results one per line, rounded, for nbval to compare (deterministic text)."""
     for r in sorted(results, key=lambda r: r.quantity):
         value = _clean(r.value)
         if isinstance(value, float):
             value = f"{value:.4f}"
+        elif isinstance(value, dict) and len(value) > SHOWN:  # a ranking of 3,000 counties: its head
+            value = ", ".join(f"{k}: {v}" for k, v in list(value.items())[:SHOWN]) + f", ... ({len(value):,} in all)"
         print(f"{r.quantity}: {value} {r.unit} (as of {r.as_of}; {r.source})")

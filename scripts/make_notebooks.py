@@ -160,6 +160,14 @@ NOTEBOOKS = {
         "data": "TRAC pending cases by address, county table (undated, mid-to-late 2025); published reference figures (TRAC, Axios) as context only.",
         "params": 'catn_date = None  # None: the claim registry\'s date\ntop_n = 15\noutput_dir = None',
         "compute": "res = courts.compute(catn_date=catn_date, output_dir=output_dir)",
+        "rederive": (
+            "import pandas as pd\n"
+            "from analysis import paths\n"
+            "trac = pd.read_parquet(paths.PROCESSED_DIR / \"trac_county.parquet\")\n"
+            "top = trac.assign(county=trac[\"county\"] + \", \" + trac[\"state\"]).nlargest(4, \"pending\")[[\"county\", \"pending\"]]\n"
+            "backlog = claims.result(res, \"catn-miami-dade-largest-backlog\").value\n"
+            "assert list(top[\"county\"]) == sorted(backlog, key=lambda k: -backlog[k])[:4]\n"
+            "print(top.to_string(index=False))"),
         "figure": "fig = plots.county_backlog(top_n=top_n)",
         "params_cli": "-p top_n 20",
     },
