@@ -131,7 +131,7 @@ def build(rows: list[dict]) -> str:
         parts.append(f"<tr><td>{html.escape(outlet)}</td><td>{html.escape(r.get('article_date', ''))}</td>"
                      f"<td><a href='#{r['id']}'>{html.escape(_short(r['quote']))}</a></td><td>{_badge(r['verdict'])}</td>"
                      f"<td class='num'>{html.escape(_fmt(r['claimed_value']))}</td>"
-                     f"<td class='num'>{html.escape(_fmt(r['reproduced_value']))}</td></tr>")  # fmt: skip
+                     f"<td class='num'>{html.escape(r.get('display') or _fmt(r['reproduced_value']))}</td></tr>")  # fmt: skip
     parts.append("</table><h2>Claims</h2>")
     shown_fig: set[str] = set()
     for r in rows:
