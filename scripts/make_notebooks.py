@@ -97,7 +97,9 @@ NOTEBOOKS = {
         "rederive": (
             "import pandas as pd\n"
             "from analysis import paths\n"
-            "tidy = pd.read_parquet(paths.PROCESSED_DIR / \"archive\" / \"agreements.parquet\", columns=[\"file\", \"agency_id\"])\n"
+            "panel = claims.result(res, \"voz-641pct-increase\").detail[\"snapshot\"][\"panel\"]  # the tables the engine read\n"
+            "folder = paths.PROCESSED_DIR / \"archive\" if panel == \"archive\" else paths.PROCESSED_DIR\n"
+            "tidy = pd.read_parquet(folder / \"agreements.parquet\", columns=[\"file\", \"agency_id\"])\n"
             "start = claims.result(res, \"voz-135-agreements-at-inauguration\")\n"
             "end = claims.result(res, \"voz-641pct-increase\")\n"
             "first = tidy[tidy[\"file\"] == start.source]  # every row of the sheet in force on inauguration day\n"
@@ -121,7 +123,9 @@ NOTEBOOKS = {
         "rederive": (
             "import pandas as pd\n"
             "from analysis import paths\n"
-            "tidy = pd.read_parquet(paths.PROCESSED_DIR / \"archive\" / \"agreements.parquet\", columns=[\"file\", \"state\", \"agency_id\"])\n"
+            "panel = claims.result(res, \"catn-florida-well-over-a-third\").detail[\"snapshot\"][\"panel\"]  # the tables the engine read\n"
+            "folder = paths.PROCESSED_DIR / \"archive\" if panel == \"archive\" else paths.PROCESSED_DIR\n"
+            "tidy = pd.read_parquet(folder / \"agreements.parquet\", columns=[\"file\", \"state\", \"agency_id\"])\n"
             "florida = claims.result(res, \"catn-florida-well-over-a-third\")\n"
             "sheet = tidy[tidy[\"file\"] == florida.source]\n"
             "share = round(float((sheet[\"state\"] == \"FL\").sum() / len(sheet)), 6)  # every row counts in the total, Guam too\n"
@@ -145,7 +149,9 @@ NOTEBOOKS = {
         "rederive": (
             "import pandas as pd\n"
             "from analysis import paths\n"
-            "tidy = pd.read_parquet(paths.PROCESSED_DIR / \"archive\" / \"agreements.parquet\", columns=[\"file\", \"model\"])\n"
+            "panel = claims.result(res, \"visaverge-pending-by-model\").detail[\"snapshot\"][\"panel\"]  # the tables the engine read\n"
+            "folder = paths.PROCESSED_DIR / \"archive\" if panel == \"archive\" else paths.PROCESSED_DIR\n"
+            "tidy = pd.read_parquet(folder / \"agreements.parquet\", columns=[\"file\", \"model\"])\n"
             "split = claims.result(res, \"visaverge-pending-by-model\")\n"
             "sheet = tidy[tidy[\"file\"] == split.source]\n"
             "by_model = sheet[\"model\"].value_counts().to_dict()\n"
