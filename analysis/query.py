@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import paths
 from .errors import StaleOutputError, UsageError
+from .measures import size
 
 from .asof import BY_CHOICES, KINDS, STALE_AFTER_DAYS, UNITS, parse_date, snapshot_info, to_json  # noqa: F401 (re-exported)
 from .asof import refuse_after_newest as refuse
@@ -89,10 +90,6 @@ def rows_of(snapshot_id: str) -> pd.DataFrame:
     return agreements[agreements["snapshot_id"] == snapshot_id]
 
 
-def _count(frame: pd.DataFrame, unit: str) -> int:
-    return len(frame) if unit == "agreements" else frame["agency_id"].nunique()
-
-
 def count(
     as_of: str | dt.date,
     *,
@@ -108,7 +105,7 @@ def count(
     day = parse_date(as_of)
     snap = snapshot_in_force(day, kind)
     frame = rows_of(snap["snapshot_id"])
-    total = _count(frame, unit)
+    total = size(frame, unit)
     states = int(frame.loc[frame["is_state"], "state"].nunique())
     result = {
         "as_of": day.isoformat(),
@@ -123,8 +120,7 @@ def count(
     if by:
         keys = BY_CHOICES[by]
         work = frame.assign(model=frame["model"].fillna("unstated"))
-        grouped = work.groupby(keys, sort=True)
-        sizes = grouped.size() if unit == "agreements" else grouped["agency_id"].nunique()
+        sizes = {key: size(group, unit) for key, group in work.groupby(keys, sort=True)}  # the engine's count
         names = frame.drop_duplicates("state").set_index("state")["state_name"]
         groups = []
         for key, n in sizes.items():
