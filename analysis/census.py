@@ -65,3 +65,51 @@ def read_state_population(path) -> pd.DataFrame:
     df["population_2024"] = df["pop"].astype("int64")
     df["is_state"] = ~df["state"].isin(TERRITORIES)
     return df[["fips", "state", "state_name", "population_2024", "is_state"]].reset_index(drop=True)
+
+
+COUNTY_SUMLEV = "050"
+COUNTY_REQUIRED = ["SUMLEV", "STATE", "COUNTY", "STNAME", "CTYNAME", "POPESTIMATE2024"]
+
+
+def read_county_population(path) -> pd.DataFrame:
+    """One row per county (SUMLEV 050) of co-est2024-alldata.csv, checked against its state rows.
+
+    Columns: fips (5 digits), state (USPS), county_name (as Census prints it: 'Doña Ana County',
+    Connecticut's 'Capitol Planning Region'), population_2024 (int). The file is Latin-1; a county
+    total that differs from its state row (SUMLEV 040) means a misread file and is refused.
+    """
+    from analysis import schemas
+
+    raw = read_text_table(path, "census county table", COUNTY_REQUIRED, encoding="latin-1")
+    raw = raw[COUNTY_REQUIRED].apply(lambda s: s.str.strip())
+    level = raw["SUMLEV"].str.zfill(3)
+    bad = ~raw["POPESTIMATE2024"].str.fullmatch(r"\d+")
+    if bad.any():
+        raise SheetError(f"non-numeric POPESTIMATE2024 {raw.loc[bad, 'POPESTIMATE2024'].iloc[0]!r}", path=str(path))
+    pop = raw["POPESTIMATE2024"].astype("int64")
+    states = raw["STATE"].str.zfill(2)
+    counties = raw[level == COUNTY_SUMLEV]
+    df = pd.DataFrame({
+        "fips": states[counties.index] + counties["COUNTY"].str.zfill(3),
+        "state": states[counties.index].map(FIPS_TO_USPS),
+        "county_name": counties["CTYNAME"],
+        "population_2024": pop[counties.index],
+    }).reset_index(drop=True)  # fmt: skip
+    if df.empty:
+        raise SheetError("no SUMLEV 050 (county) rows", path=str(path))
+    if df["state"].isna().any():
+        raise SheetError(f"unknown state FIPS in {df.loc[df['state'].isna(), 'fips'].iloc[0]!r}", path=str(path))
+    if df["fips"].duplicated().any():
+        raise SheetError(f"duplicate county FIPS {df.loc[df['fips'].duplicated(), 'fips'].iloc[0]!r}", path=str(path))
+    state_rows = pop[level == STATE_SUMLEV].groupby(states[level == STATE_SUMLEV]).sum()
+    sums = df.groupby(df["fips"].str[:2])["population_2024"].sum()
+    differ = sums.index[sums.ne(state_rows.reindex(sums.index))]  # a state without its row differs too
+    if len(differ):
+        first = differ[0]
+        said = f"{state_rows[first]:,}" if first in state_rows.index else "nothing (no SUMLEV 040 row)"
+        raise SheetError(
+            f"counties of state {first} sum to {sums[first]:,}; its state row says {said}",
+            path=str(path),
+        )
+    schemas.validate_table(schemas.COUNTY_POPULATION, df, "county population table")
+    return df

@@ -11,6 +11,8 @@ TABLES = {
     "trac_county": ("trac_county.parquet", "trac:read_trac_county"),
     "trac_state": ("trac_state.parquet", "trac:read_trac_state"),
     "census_state": ("population.parquet", "census:read_state_population"),
+    "census_county": ("county_population.parquet", "census:read_county_population"),
+    "place_county": ("place_county.parquet", "geocorr:read_place_county"),
     "election_results": ("election_2024.parquet", "elections:read_presidential_2024"),
     "reference_figures": ("reference_figures.parquet", "reference_figures:read_reference_figures"),
 }

@@ -19,6 +19,9 @@ CURATED_SETS = [
     "ice_287g",
     "trac_pending_by_address",
     "census_popest_v2024_state",
+    "census_popest_v2024_county",
+    "geocorr_place_county",
+    "us_atlas",
     "fivethirtyeight_election_results",
     "published_reference_figures",
 ]
@@ -35,11 +38,20 @@ NOT_UPSTREAM_BYTES = {
 KIND_BY_SET = {
     "trac_pending_by_address": {"trac_addressrep_county.tsv": "trac_county", "trac_addressrep_state.tsv": "trac_state"},
     "census_popest_v2024_state": {"NST-EST2024-ALLDATA.csv": "census_state", "NST-EST2024-ALLDATA_layout.pdf": "documentation"},
+    "census_popest_v2024_county": {"co-est2024-alldata.csv": "census_county"},
+    "geocorr_place_county": {"geocorr2022_place_county.csv": "place_county"},
+    # geometry for the maps: read later with geopandas, no reader here
+    "us_atlas": {
+        "counties-10m.json": "topojson_counties", "counties-albers-10m.json": "topojson_counties_albers",
+        "states-albers-10m.json": "topojson_states_albers", "LICENSE": "documentation",
+    },
     "fivethirtyeight_election_results": {"election_results_presidential.csv": "election_results"},
     "published_reference_figures": {"reference_figures.csv": "reference_figures"},
 }
 
 _REPO_SPEC = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)(?::(?P<path>[^@]+))?@(?P<commit>[0-9a-f]{40})$")
+# A source that is not a git repository (us_atlas: an npm package) names its URL in the text.
+_PINNED_URL = re.compile(r"\bpinned URL (?P<url>https://\S+)")
 _ICE_NAME = re.compile(r"Agencies(?P<date>\d{8,9})(?P<edition>[A-Za-z_0-9]*)\.xlsx$")
 _WAYBACK = re.compile(r"-(?P<date>\d{8})(?P<time>\d{6})\.xlsx$")
 _LAYOUT_NOTE = re.compile(r"\blayout (?P<layout>[PQ]\d)\b")
@@ -81,7 +93,11 @@ def _curated_entry(set_name: str, row: dict[str, str]) -> RawFile:
             f"{row['file']}: expected the MANIFEST to describe a transcription; registry rule is out of date",
             path=f"{set_name}/MANIFEST.csv",
         )
-    url = raw_url(spec["repo"], spec["commit"], spec["path"]) if spec and spec["path"] else ""
+    pinned = _PINNED_URL.search(row["retrieved_from"])
+    if spec and spec["path"]:
+        url = raw_url(spec["repo"], spec["commit"], spec["path"])
+    else:
+        url = pinned["url"].rstrip(".,;)") if pinned else ""
     if set_name == "ice_287g":
         kind = row["kind"]
         published = row["ice_published"]
@@ -94,9 +110,12 @@ def _curated_entry(set_name: str, row: dict[str, str]) -> RawFile:
         as_of = row.get("as_of", "")
         date = _DATE.search(as_of)
         published = date.group(0) if date else ""
-        original = Path(spec["path"]).name if spec and spec["path"] else ""
+        original = Path(spec["path"]).name if spec and spec["path"] else Path(url).name if pinned else ""
         layout = ""
         notes = " | ".join(x for x in (row.get("description", ""), f"as of: {as_of}" if as_of else "", row.get("notes", "")) if x)
+    rows, counted = _rows(row, set_name)
+    if counted:
+        notes = f"{notes} | objects: {counted}" if notes else f"objects: {counted}"
     return RawFile(
         path=f"{set_name}/{row['file']}",
         set=set_name,
@@ -106,13 +125,26 @@ def _curated_entry(set_name: str, row: dict[str, str]) -> RawFile:
         published=published,
         edition=edition_from_names(row["file"], original) if set_name == "ice_287g" else "",
         layout=layout,
-        rows=int(row["rows"]) if row.get("rows") else None,
+        rows=rows,
         url=url,
         bytes_from_upstream=pattern is None and bool(url),
         source=row["retrieved_from"],
         original_filename=original,
         notes=notes,
     )
+
+
+_OBJECT_COUNTS = re.compile(r"\w+=\d+(;\w+=\d+)*")
+
+
+def _rows(row: dict[str, str], set_name: str) -> tuple[int | None, str]:
+    """The MANIFEST's row count, or (None, 'counties=3231;...') for a file of several objects (TopoJSON)."""
+    text = (row.get("rows") or "").strip()
+    if not text or text.isdigit():
+        return (int(text) if text else None), ""
+    if _OBJECT_COUNTS.fullmatch(text):
+        return None, text
+    raise DataIntegrityError(f"{row['file']}: cannot read rows {text!r}", path=f"{set_name}/MANIFEST.csv")
 
 
 def _archive_entry(row: dict[str, str]) -> RawFile:

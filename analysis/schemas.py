@@ -175,3 +175,37 @@ def validate_agreements(df: pd.DataFrame) -> None:
 
 def validate_snapshots(df: pd.DataFrame) -> None:
     _validate(SNAPSHOTS, df, "snapshots table")
+
+
+# Context tables read from the Census and Geocorr files (context_tables.py); built once per build,
+# small, so they are validated whole.
+COUNTY_POPULATION = pa.DataFrameSchema(
+    {
+        "fips": pa.Column(TEXT, pa.Check.str_matches(r"^\d{5}$"), unique=True),
+        "state": pa.Column(TEXT, pa.Check.str_matches(r"^[A-Z]{2}$")),
+        "county_name": pa.Column(TEXT, pa.Check.str_length(min_value=1)),
+        "population_2024": pa.Column("int64", pa.Check.ge(0)),
+    },
+    strict=True,
+    ordered=True,
+)
+
+PLACE_COUNTY = pa.DataFrameSchema(
+    {
+        "state": pa.Column(TEXT, pa.Check.str_matches(r"^[A-Z]{2}$")),
+        "place_code": pa.Column(TEXT, pa.Check.str_matches(r"^\d{5}$")),
+        "place_name": pa.Column(TEXT, pa.Check.str_length(min_value=1)),
+        "county_fips": pa.Column(TEXT, pa.Check.str_matches(r"^\d{5}$")),
+        "county_name": pa.Column(TEXT, pa.Check.str_length(min_value=1)),
+        "pop20": pa.Column("int64", pa.Check.ge(0)),
+        "share": pa.Column("float64", pa.Check.in_range(0.0, 1.0), nullable=True),
+    },
+    strict=True,
+    ordered=True,
+    unique=["state", "place_code", "county_fips"],
+)
+
+
+def validate_table(schema: pa.DataFrameSchema, df: pd.DataFrame, name: str) -> None:
+    """Validate a whole context table; a failure is one QAError line naming the table."""
+    _validate(schema, df, name)

@@ -12,7 +12,7 @@ from .errors import SheetError
 def read_text_table(path, what: str, required=(), **read_csv_kwargs) -> pd.DataFrame:
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, **read_csv_kwargs)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise SheetError(f"cannot read {what}: {err}", path=str(path)) from err
     missing = [c for c in required if c not in df.columns]
     if missing:

@@ -22,7 +22,8 @@ from analysis import paths, registry
 # The real project's registries, captured at import, before any test points analysis.paths elsewhere.
 REAL_REGISTRY_CSV = paths.REGISTRY_CSV
 REAL_ARCHIVE_REGISTRY_CSV = paths.ARCHIVE_REGISTRY_CSV
-CONTEXT_KINDS = ("trac_county", "trac_state", "census_state", "election_results", "reference_figures")
+CONTEXT_KINDS = ("trac_county", "trac_state", "census_state", "census_county", "place_county", "election_results",
+                 "reference_figures")
 
 
 def project_paths(root: Path) -> dict[str, Path]:
