@@ -1,0 +1,239 @@
+"""County codes for agreements: the matching rule, as a pure function of one row's
+(state, COUNTY cell, agency name, jurisdiction type).
+
+Why: the maps, population covered and backlog per resident need each agreement's county; ICE
+gives only a free-text COUNTY cell, blank for most police departments. The rules, in order
+(the first that applies decides; docs/methods.md, "Geography: county codes"):
+
+1. ``territory``: a territory row (GU, MP, PR, VI, AS) is level territory, no county.
+2. ``state_agency``: jurisdiction type State Agency / State, or a name like "Florida Highway
+   Patrol", "Indiana State Police" or (type blank, or after the state's name) "Department of
+   Corrections" is statewide, no county; "City of ..." never is (is_state_agency).
+3. ``county_cell`` / ``county_alias``: the COUNTY cell matched on state + name to the Census
+   county names (suffixes County, Parish, Borough, Census Area, City and Borough, Municipality
+   dropped; "St." = "Saint"; case, accents, spaces and punctuation ignored). ICE's typos go through
+   the reviewed table resources/county_aliases.csv first.
+4. ``agency_name``: a county named in the agency name ("Lee County Sheriff's Office").
+5. ``crosswalk``: a town named in the agency name ("Cape Coral Police Department" -> "Cape Coral
+   city, FL") placed in the county holding most of its residents; that share is kept.
+6. ``unknown``: with the reason.
+
+Connecticut: ICE names the 8 former counties; the Census 2024 file has 9 planning regions. A CT
+name is matched to the former county's FIPS (09001-09015), the code of the us_atlas geometry and
+the Geocorr crosswalk, so map and crosswalk join; population by planning region does not.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+import pandas as pd
+
+from . import paths
+from .agencies import ascii_fold
+from .census import FIPS_TO_USPS, TERRITORIES
+
+GEO_LEVELS = ("county", "statewide", "territory", "unknown")
+ALIASES_CSV = paths.RESOURCES_DIR / "county_aliases.csv"
+STATE_JURISDICTIONS = frozenset({"State Agency", "State"})
+# States whose counties come from the crosswalk (2020 geography) rather than the Census 2024 file.
+FORMER_COUNTY_STATES = frozenset({"CT"})
+# Read after folding to lower-case ASCII; ordered longest first so "city and borough" wins over "borough".
+COUNTY_SUFFIXES = ("city and borough", "census area", "municipality", "borough", "county", "parish", "city")
+# A state agency by its name (folded), once a leading state name is dropped: "Department of
+# Corrections", "Kansas Bureau of Investigation", "Indiana State Police Department". ICE's
+# jurisdiction type is no guide for these (some are typed Municipality).
+_STATE_AGENCY_START = re.compile(r"^(department|dept|division|bureau|office|board|commission) of\b")
+_STATE_AGENCY_WORDS = re.compile(
+    r"\b(highway patrol|state police|state patrol|attorney general|national guard|alcohol and tobacco)\b"
+)
+_COUNTY_IN_NAME = re.compile(r"\b(county|parish|borough)\b")
+# Words that end the town's name in a municipal agency's name, and prefixes before it.
+_TOWN_END = re.compile(
+    r"\s+(police|public safety|dps|sheriffs?|marshals?|department|dept|constables?|law enforcement|"
+    r"corrections|detention|jail)\b.*$"
+)
+_TOWN_PREFIX = re.compile(r"^(the\s+)?(city|town|village|borough|township)\s+of\s+")
+# The Census class that ends a place name ('Manheim borough'), also dropped from a town in an agency's name.
+_PLACE_CLASS = re.compile(
+    r"(\s+(city|town|village|borough|cdp|municipality|metropolitan government|unified government|"
+    r"consolidated government|balance))+$"
+)
+
+
+class Placement(NamedTuple):
+    county_fips: str | None
+    geo_level: str  # one of GEO_LEVELS
+    share: float | None  # share of the town's residents in that county (crosswalk), 1.0 for a named county
+    rule: str  # the rule that decided, or "unknown: <reason>"
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII with single spaces; "St." and "Ste." spelt out (St. Lucie = Saint Lucie)."""
+    text = ascii_fold(str(text)).replace("&", " and ")
+    text = re.sub(r"\bste?\b\.?", lambda m: "sainte" if m.group(0).startswith("ste") else "saint", text)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.replace("'", "")).split())
+
+
+def _state_names() -> dict[str, str]:
+    import us
+
+    return {usps: fold(us.states.lookup(fips).name) for fips, usps in FIPS_TO_USPS.items()}
+
+
+STATE_NAMES = _state_names()
+
+
+def county_key(name: str) -> str:
+    """The matching key of a county name: folded, suffix dropped ('Miami-Dade County' -> 'miami dade')."""
+    key = fold(name)
+    for suffix in COUNTY_SUFFIXES:
+        if key.endswith(" " + suffix):
+            return key[: -len(suffix) - 1]
+    return key
+
+
+def _place_key(place_name: str) -> str:
+    """'Cape Coral city, FL' -> 'cape coral' (state and Census class dropped)."""
+    return _PLACE_CLASS.sub("", fold(place_name.rsplit(",", 1)[0]))
+
+
+def _town_key(agency: str) -> str:
+    """The town an agency's name starts with: 'City of Cape Coral Police Department' -> 'cape coral',
+    'Manheim Borough Police Department' -> 'manheim'."""
+    return _PLACE_CLASS.sub("", _TOWN_PREFIX.sub("", _TOWN_END.sub("", fold(agency))))
+
+
+def is_state_agency(agency: str, state: str, jtype: str | None) -> bool:
+    """Statewide by ICE's type, or by a name that says state agency and names no county. A name
+    'City of ...' is a town's even when ICE typed it State; a bare 'Office of ...' typed County or
+    Municipality is local ('Office of Constable Monroeville 6th Ward')."""
+    name = fold(agency)
+    if _TOWN_PREFIX.search(name):
+        return False
+    if jtype in STATE_JURISDICTIONS:
+        return True
+    if _COUNTY_IN_NAME.search(name):
+        return False
+    state_name = STATE_NAMES.get(state, "")
+    prefixed = bool(state_name) and name.startswith(state_name + " ")
+    rest = name[len(state_name) + 1 :] if prefixed else name
+    starts = _STATE_AGENCY_START.search(rest) and (prefixed or jtype is None)
+    return bool(starts or _STATE_AGENCY_WORDS.search(name))
+
+
+def load_aliases(path=ALIASES_CSV) -> dict[tuple[str, str], str]:
+    """(state, key of ICE's COUNTY cell) -> the Census county name it means, from the reviewed table."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {(r["state"], county_key(r["ice_county"])): r["census_name"] for r in csv.DictReader(fh)}
+
+
+class Gazetteer:
+    """County names and the town crosswalk of every state, indexed for the rules above."""
+
+    def __init__(self, counties: pd.DataFrame, places: pd.DataFrame, aliases: dict[tuple[str, str], str]):
+        former = places[places["state"].isin(FORMER_COUNTY_STATES)].drop_duplicates("county_fips")
+        # Geocorr prints 'Hartford CT': the name without the state, as a county.
+        former = pd.DataFrame({
+            "fips": former["county_fips"], "state": former["state"],
+            "county_name": former["county_name"].str.replace(r"\s+[A-Z]{2}$", "", regex=True) + " County",
+        })  # fmt: skip
+        counties = counties[~counties["state"].isin(FORMER_COUNTY_STATES)]
+        names = pd.concat([counties[["fips", "state", "county_name"]], former], ignore_index=True)
+        self.by_full: dict[tuple[str, str], str] = {}
+        by_key: dict[tuple[str, str], set[str]] = {}
+        for fips, state, name in names.itertuples(index=False):
+            self.by_full[(state, fold(name))] = fips
+            by_key.setdefault((state, county_key(name)), set()).add(fips)
+        self.by_key = by_key
+        self.aliases = aliases
+        self.names = dict(zip(names["fips"], names["county_name"]))
+        parts = places.dropna(subset=["share"]).assign(key=places["place_name"].map(_place_key))
+        # For a name shared by two places of a state (a city and a CDP), the larger place; its biggest part.
+        size = parts.groupby(["state", "place_code"])["pop20"].transform("sum")
+        parts = parts.assign(size=size).sort_values(["size", "share"], ascending=False, kind="stable")
+        best = parts.drop_duplicates(["state", "key"])
+        self.towns = {(s, k): (f, float(sh), n) for s, k, f, sh, n in
+                      best[["state", "key", "county_fips", "share", "place_name"]].itertuples(index=False)}  # fmt: skip
+
+    def match_county(self, state: str, name: str) -> tuple[str | None, str]:
+        """FIPS of a county name in a state, and why not when there is none."""
+        full = self.by_full.get((state, fold(name)))
+        if full:
+            return full, ""
+        found = self.by_key.get((state, county_key(name)), set())
+        if len(found) == 1:
+            return next(iter(found)), ""
+        if found:
+            return None, f"{name!r} is several counties of {state} ({', '.join(sorted(found))})"
+        return None, f"no county {name!r} in {state}"
+
+    def place(self, state: str, county, agency: str, jurisdiction_type) -> Placement:
+        """The county of one agreement row by the rules of the module docstring."""
+        county = county.strip() if isinstance(county, str) and county.strip() else None
+        jtype = jurisdiction_type if isinstance(jurisdiction_type, str) and jurisdiction_type else None
+        if state in TERRITORIES:
+            return Placement(None, "territory", None, "territory")
+        if is_state_agency(agency, state, jtype):
+            return Placement(None, "statewide", None, "state_agency")
+        reasons = []
+        if county:
+            alias = self.aliases.get((state, county_key(county)))
+            fips, why = self.match_county(state, alias or county)
+            if fips:
+                return Placement(fips, "county", 1.0, "county_alias" if alias else "county_cell")
+            reasons.append(f"COUNTY cell: {why}")
+        town = _town_key(agency)
+        # A county agency may lead with the county's bare name: "Miami-Dade Sheriff's Office".
+        bare = [town] if jtype == "County" or "sheriff" in fold(agency) else []
+        for candidate in _counties_named_in(agency) + bare:
+            fips, _ = self.match_county(state, candidate)
+            if fips:
+                return Placement(fips, "county", 1.0, "agency_name")
+        found = self.towns.get((state, town))
+        if found:
+            return Placement(found[0], "county", found[1], "crosswalk")
+        reasons.append(f"no county in the agency name and no town {town!r} of {state} in the crosswalk")
+        return Placement(None, "unknown", None, "unknown: " + "; ".join(reasons))
+
+
+def _counties_named_in(agency: str) -> list[str]:
+    """Candidate county names in an agency's name, longest first: for 'Board of St. Lucie County
+    Commissioners' -> 'Board of Saint Lucie County', 'of Saint Lucie County', 'Saint Lucie County', ..."""
+    words = fold(agency).split()
+    out = []
+    for i, word in enumerate(words):
+        if word in ("county", "parish", "borough") and i > 0:
+            out += [" ".join(words[j : i + 1]) for j in range(max(0, i - 4), i)]
+    return out
+
+
+@lru_cache(maxsize=1)
+def load() -> Gazetteer:
+    """The gazetteer from the processed tables of this build (county_population, place_county)."""
+    return Gazetteer(
+        pd.read_parquet(paths.PROCESSED_DIR / "county_population.parquet"),
+        pd.read_parquet(paths.PROCESSED_DIR / "place_county.parquet"),
+        load_aliases(),
+    )
+
+
+KEY = ["state", "county", "agency_name", "jurisdiction_type"]
+COLUMNS = ["county_fips", "geo_level", "county_share", "geo_rule"]
+
+
+def place_frame(df: pd.DataFrame, gazetteer: Gazetteer | None = None) -> pd.DataFrame:
+    """COLUMNS for every row of a table with the KEY columns, computed once per distinct tuple
+    (the archive's 337k rows have a few thousand), aligned on ``df``'s index."""
+    gaz = gazetteer or load()
+    keys = df[KEY].astype(object).where(df[KEY].notna(), None)
+    distinct = keys.drop_duplicates()
+    placed = pd.DataFrame([gaz.place(*row) for row in distinct.itertuples(index=False)], columns=COLUMNS,
+                          index=distinct.index)  # fmt: skip
+    out = keys.merge(pd.concat([distinct, placed], axis=1), on=KEY, how="left")[COLUMNS]
+    out.index = df.index
+    # text as "string" (missing as pd.NA) like the agreements' nullable columns; share as float (NaN)
+    return out.astype({"county_fips": "string", "geo_level": "string", "county_share": "float64", "geo_rule": "string"})

@@ -1,0 +1,175 @@
+"""County codes (analysis/geography.py): each rule on a small gazetteer built here, then the
+coverage on the real curated agreements (integration) against a documented floor."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import geography as geo
+
+COUNTIES = pd.DataFrame(
+    [
+        ("48201", "TX", "Harris County"), ("13143", "GA", "Haralson County"), ("13145", "GA", "Harris County"),
+        ("12086", "FL", "Miami-Dade County"), ("12071", "FL", "Lee County"), ("12111", "FL", "St. Lucie County"),
+        ("17031", "IL", "Cook County"), ("13075", "GA", "Cook County"), ("27031", "MN", "Cook County"),
+        ("22097", "LA", "St. Landry Parish"), ("02020", "AK", "Anchorage Municipality"),
+        ("35013", "NM", "Doña Ana County"), ("51159", "VA", "Richmond County"), ("51760", "VA", "Richmond city"),
+        ("09110", "CT", "Capitol Planning Region"), ("26021", "MI", "Berrien County"),
+    ],
+    columns=["fips", "state", "county_name"],
+).assign(population_2024=1)  # fmt: skip
+
+PLACES = pd.DataFrame(
+    [
+        ("FL", "10275", "Cape Coral city, FL", "12071", "Lee FL", 194016, 1.0),
+        ("LA", "03110", "Arnaudville town, LA", "22097", "St. Landry LA", 970, 0.9613),
+        ("LA", "03110", "Arnaudville town, LA", "22099", "St. Martin LA", 39, 0.0387),
+        ("CT", "37000", "Hartford city, CT", "09003", "Hartford CT", 121054, 1.0),
+        ("CT", "52000", "New Haven city, CT", "09009", "New Haven CT", 134023, 1.0),
+    ],
+    columns=["state", "place_code", "place_name", "county_fips", "county_name", "pop20", "share"],
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def gaz() -> geo.Gazetteer:
+    return geo.Gazetteer(COUNTIES, PLACES, {("MI", geo.county_key("Berrian County")): "Berrien County"})
+
+
+@pytest.mark.parametrize(
+    ("state", "county", "agency", "jtype", "expected"),
+    [
+        ("TX", "Harris County", "Harris County Sheriff's Office", "County", ("48201", "county", 1.0, "county_cell")),
+        ("FL", "Miami-Dade County", "Miami-Dade Police Department", "County", ("12086", "county", 1.0, "county_cell")),
+        ("IL", "Cook County", "Cook County Sheriff's Office", "County", ("17031", "county", 1.0, "county_cell")),
+        ("GA", "Cook County", "Cook County Sheriff's Office", "County", ("13075", "county", 1.0, "county_cell")),
+        ("GA", "Harris County", "Harris County Sheriff's Office", "County", ("13145", "county", 1.0, "county_cell")),
+        ("FL", None, "Lee County Sheriff's Office", "County", ("12071", "county", 1.0, "agency_name")),
+        ("FL", None, "Miami-Dade Sheriff's Office", "County", ("12086", "county", 1.0, "agency_name")),
+        ("FL", None, "Board of St. Lucie County Commissioners", None, ("12111", "county", 1.0, "agency_name")),
+        ("FL", None, "Cape Coral Police Department", "Municipality", ("12071", "county", 1.0, "crosswalk")),
+        ("FL", None, "City of Cape Coral Police Dept", "Municipality", ("12071", "county", 1.0, "crosswalk")),
+        ("LA", None, "Arnaudville Police Department", "Municipality", ("22097", "county", 0.9613, "crosswalk")),
+        # suffixes, "St." = "Saint", case, accents and trailing spaces
+        ("FL", "saint lucie  ", "x", "County", ("12111", "county", 1.0, "county_cell")),
+        ("LA", "St Landry", "x", "County", ("22097", "county", 1.0, "county_cell")),
+        ("AK", "Anchorage", "x", "County", ("02020", "county", 1.0, "county_cell")),
+        ("NM", "Dona Ana County", "x", "County", ("35013", "county", 1.0, "county_cell")),
+        ("VA", "Richmond City", "x", "Municipality", ("51760", "county", 1.0, "county_cell")),
+        ("VA", "Richmond County", "x", "County", ("51159", "county", 1.0, "county_cell")),
+        # ICE's typo through the reviewed alias table
+        ("MI", "Berrian County ", "Berrian County Sheriff's Office", "County", ("26021", "county", 1.0, "county_alias")),
+        # Connecticut: ICE's former county -> the former county's FIPS of the geometry and crosswalk
+        ("CT", "Hartford County", "Hartford Police Department", "Municipality", ("09003", "county", 1.0, "county_cell")),
+        ("CT", None, "New Haven Police Department", "Municipality", ("09009", "county", 1.0, "crosswalk")),
+        # statewide and territory rows get no county
+        ("FL", None, "Florida Highway Patrol", None, (None, "statewide", None, "state_agency")),
+        ("FL", "Leon County", "Florida Department of Law Enforcement", "State Agency", (None, "statewide", None, "state_agency")),
+        ("AK", None, "Department of Corrections", None, (None, "statewide", None, "state_agency")),
+        ("IN", None, "Indiana State Police Department", "Municipality", (None, "statewide", None, "state_agency")),
+        ("GU", "Kattan District", "Office Of The Attorney General", None, (None, "territory", None, "territory")),
+        ("MP", None, "CNMI Department of Corrections", None, (None, "territory", None, "territory")),
+    ],
+)
+def test_rules(gaz, state, county, agency, jtype, expected):
+    assert tuple(gaz.place(state, county, agency, jtype)) == expected
+
+
+def test_city_of_typed_state_is_not_statewide(gaz):
+    assert gaz.place("FL", None, "City of Cape Coral Police Department", "State").geo_level == "county"
+    assert gaz.place("PA", "Nowhere County", "Office of Constable Monroeville 6th Ward", "County").geo_level == "unknown"
+
+
+def test_cook_county_is_matched_on_state_and_name(gaz):
+    fips = {s: gaz.place(s, "Cook County", "x", "County").county_fips for s in ("IL", "GA", "MN")}
+    assert fips == {"IL": "17031", "GA": "13075", "MN": "27031"}
+
+
+def test_connecticut_planning_regions_are_not_used(gaz):
+    """Rule: CT is placed in its 8 former counties (09001-09015), as the us_atlas geometry and the
+    crosswalk are; the Census 2024 planning regions (09110-09190) are not matching targets."""
+    assert gaz.place("CT", "Capitol Planning Region", "x", "County").geo_level == "unknown"
+    assert gaz.names["09003"] == "Hartford County"
+
+
+@pytest.mark.parametrize(
+    ("state", "county", "agency", "reason"),
+    [
+        ("MA", "Crow Wing County", "Crow Wing County Sheriff's Office", "COUNTY cell: no county 'Crow Wing County' in MA"),
+        ("VA", "Richmond", "x", "'Richmond' is several counties of VA (51159, 51760)"),
+        ("FL", None, "University of Florida Police Department", "no town 'university of florida' of FL"),
+    ],
+)
+def test_unknown_says_why(gaz, state, county, agency, reason):
+    placed = gaz.place(state, county, agency, "Municipality")
+    assert (placed.county_fips, placed.geo_level, placed.share) == (None, "unknown", None)
+    assert placed.rule.startswith("unknown: ") and reason in placed.rule
+
+
+def test_place_frame_computes_each_distinct_tuple_once(gaz, monkeypatch):
+    df = pd.DataFrame({
+        "state": ["TX", "TX", "FL", "GU"], "county": ["Harris County", "Harris County", None, None],
+        "agency_name": ["Harris County Sheriff's Office"] * 2 + ["Cape Coral Police Department", "x"],
+        "jurisdiction_type": pd.array(["County", "County", "Municipality", None], dtype="string"),
+    }, index=[10, 11, 12, 13])  # fmt: skip
+    calls = []
+    real = geo.Gazetteer.place
+    monkeypatch.setattr(geo.Gazetteer, "place", lambda self, *a: calls.append(a) or real(self, *a))
+    out = geo.place_frame(df, gaz)
+    assert len(calls) == 3
+    assert list(out.columns) == geo.COLUMNS and list(out.index) == [10, 11, 12, 13]
+    assert out["county_fips"].tolist() == ["48201", "48201", "12071", pd.NA]
+    assert out["county_share"].tolist()[:3] == [1.0, 1.0, 1.0] and pd.isna(out["county_share"].iloc[3])
+    assert out["geo_level"].tolist() == ["county", "county", "county", "territory"]
+
+
+def test_alias_table_rows_name_real_counties():
+    """Every reviewed alias points at a Census county of its state (checked on the real names)."""
+    aliases = geo.load_aliases()
+    assert aliases, "the alias table is empty"
+    gaz = geo.load()
+    for (state, _), census_name in aliases.items():
+        assert gaz.match_county(state, census_name)[0], (state, census_name)
+
+
+# Coverage on the newest participating sheet of the curated set: measured 2026-12 at 94.1%
+# (1,736 of 1,843 rows placed in a county; 76 statewide, 3 territory, 28 unknown). The floor
+# leaves room for a few new agencies the rules cannot place before the alias table is reviewed.
+COVERAGE_FLOOR = 0.92
+
+
+@pytest.mark.integration
+def test_coverage_on_the_newest_sheet():
+    agreements = pd.read_parquet(geo.paths.PROCESSED_DIR / "agreements.parquet")
+    newest = agreements[agreements["snapshot_id"] == agreements.loc[agreements["kind"] == "participating", "snapshot_id"].max()]
+    placed = geo.place_frame(newest)
+    coverage = (placed["geo_level"] == "county").mean()
+    print(f"county coverage on {newest['snapshot_id'].iloc[0]}: {coverage:.1%} of {len(newest):,} rows")
+    assert coverage >= COVERAGE_FLOOR
+    assert placed["geo_level"].isin(geo.GEO_LEVELS).all()
+    assert placed.loc[placed["geo_level"] == "county", "county_fips"].str.fullmatch(r"\d{5}").all()
+    assert placed.loc[placed["geo_level"] != "county", "county_fips"].isna().all()
+    by_name = newest.assign(fips=placed["county_fips"]).drop_duplicates(["state", "agency_name"])
+    by_name = by_name.set_index(["state", "agency_name"])["fips"]
+    assert by_name[("GA", "Harris County Sheriff's Office")] == "13145"  # not Harris County TX
+    assert by_name[("FL", "Lee County Sheriff's Office")] == "12071"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("state", "county", "agency", "jtype", "fips"),
+    [
+        ("TX", "Harris County", "Harris County Sheriff's Office", "County", "48201"),
+        ("FL", "Miami-Dade County", "Miami-Dade Sheriff's Office", "County", "12086"),
+        ("IL", "Cook County", "Cook County Sheriff's Office", "County", "17031"),
+        ("GA", "Cook County", "Cook County Sheriff's Office", "County", "13075"),
+        ("FL", None, "Lee County Sheriff's Office", "County", "12071"),
+        ("FL", None, "Cape Coral Police Department", "Municipality", "12071"),
+        ("NM", "Doña Ana County", "x", "County", "35013"),
+        ("CT", "Hartford County", "x", "County", "09003"),
+        ("LA", None, "Arnaudville Police Department", "Municipality", "22097"),
+    ],
+)
+def test_real_gazetteer(state, county, agency, jtype, fips):
+    assert geo.load().place(state, county, agency, jtype).county_fips == fips
