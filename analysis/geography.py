@@ -237,3 +237,36 @@ def place_frame(df: pd.DataFrame, gazetteer: Gazetteer | None = None) -> pd.Data
     out.index = df.index
     # text as "string" (missing as pd.NA) like the agreements' nullable columns; share as float (NaN)
     return out.astype({"county_fips": "string", "geo_level": "string", "county_share": "float64", "geo_rule": "string"})
+
+
+def coverage(df: pd.DataFrame, placed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per snapshot: rows, rows at each geo level, and ``coverage`` (the share placed in a county).
+    Statewide and territory rows count in the denominator: they are agreements without a county."""
+    placed = place_frame(df) if placed is None else placed
+    levels = pd.crosstab(df["snapshot_id"], placed["geo_level"]).reindex(columns=list(GEO_LEVELS), fill_value=0)
+    out = levels.assign(rows=levels.sum(axis=1))
+    out["coverage"] = out["county"] / out["rows"]
+    return out[["rows", *GEO_LEVELS, "coverage"]].reset_index()
+
+
+def unplaced(df: pd.DataFrame, placed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows left unknown, one line per (state, COUNTY cell, agency) with its reason and how many
+    rows and snapshots carry it: listed, never dropped."""
+    placed = place_frame(df) if placed is None else placed
+    rows = pd.concat([df[["snapshot_id", *KEY]], placed], axis=1)
+    rows = rows[rows["geo_level"] == "unknown"]
+    return (rows.groupby([*KEY, "geo_rule"], dropna=False)
+            .agg(rows=("snapshot_id", "size"), snapshots=("snapshot_id", "nunique"))
+            .reset_index().sort_values(["rows", "state"], ascending=[False, True], kind="stable")
+            .reset_index(drop=True))  # fmt: skip
+
+
+if __name__ == "__main__":  # python -m analysis.geography [--archive]: print coverage and what stays unplaced
+    import sys
+
+    table = paths.PROCESSED_DIR / ("archive" if "--archive" in sys.argv else "") / "agreements.parquet"
+    agreements = pd.read_parquet(table, columns=["snapshot_id", *KEY])
+    where = place_frame(agreements)
+    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 90):
+        print(coverage(agreements, where).to_string(index=False, float_format="{:.1%}".format))
+        print(unplaced(agreements, where).drop(columns="jurisdiction_type").to_string(index=False))

@@ -173,3 +173,23 @@ def test_coverage_on_the_newest_sheet():
 )
 def test_real_gazetteer(state, county, agency, jtype, fips):
     assert geo.load().place(state, county, agency, jtype).county_fips == fips
+
+
+def test_coverage_and_unplaced_per_snapshot(gaz):
+    df = pd.DataFrame({
+        "snapshot_id": ["s1", "s1", "s1", "s2", "s2"],
+        "state": ["TX", "FL", "MA", "MA", "GU"],
+        "county": ["Harris County", None, "Crow Wing County", "Crow Wing County", None],
+        "agency_name": ["a", "Florida Highway Patrol", "Crow Wing County Sheriff's Office",
+                        "Crow Wing County Sheriff's Office", "b"],
+        "jurisdiction_type": [None, None, "County", "County", None],
+    })  # fmt: skip
+    placed = geo.place_frame(df, gaz)
+    cov = geo.coverage(df, placed).set_index("snapshot_id")
+    assert cov.loc["s1", ["rows", "county", "statewide", "territory", "unknown"]].tolist() == [3, 1, 1, 0, 1]
+    assert cov.loc["s1", "coverage"] == pytest.approx(1 / 3) and cov.loc["s2", "coverage"] == 0
+    left = geo.unplaced(df, placed)
+    assert left[["state", "agency_name", "rows", "snapshots"]].values.tolist() == [
+        ["MA", "Crow Wing County Sheriff's Office", 2, 2]
+    ]
+    assert "no county 'Crow Wing County' in MA" in left["geo_rule"].iloc[0]
