@@ -4,6 +4,7 @@ reference figures) in data/processed/, so notebooks read one format for everythi
 from __future__ import annotations
 
 from . import atomic, paths
+from .errors import AnalysisError
 from .registry import RawFile
 
 # registry kind -> (output table, reader "module:function")
@@ -32,7 +33,13 @@ def build_all(entries: list[RawFile], out_dir=None) -> list[str]:
         if entry.kind not in TABLES:
             continue
         name, spec = TABLES[entry.kind]
-        df = _reader(spec)(entry.local_path)
+        try:
+            df = _reader(spec)(entry.local_path)
+        except AnalysisError as err:
+            # The readers name the file they were given (absolute here); the CLI line names it as the
+            # registry does, like an ICE sheet's: "error: census_popest_v2024_county/...csv: ...".
+            message = str(err).removeprefix(f"{err.path}: ") if err.path else str(err)
+            raise type(err)(message, path=entry.path) from None
         with atomic.atomic_path(out_dir / name) as tmp:
             df.to_parquet(tmp, index=False, compression="zstd")
         written.append(name)

@@ -73,6 +73,30 @@ def replace_sheet(root: Path, rel: str, data: bytes, **changes) -> None:
     registry.write_registry(fixed, csv_path)
 
 
+def add_context_file(root: Path, rel: str, kind: str, data: bytes) -> None:
+    """Put a context file (Census, Geocorr) at data/raw/rel and register it with its sha256."""
+    (root / "data" / "raw" / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / "data" / "raw" / rel).write_bytes(data)
+    csv_path = root / "data" / "raw" / "registry.csv"
+    entries = registry.read_registry(csv_path)
+    entry = registry.RawFile(path=rel, set=rel.split("/")[0], kind=kind, sha256=hashlib.sha256(data).hexdigest(),
+                             bytes=len(data), published="", edition="", layout="", rows=None, url="",
+                             bytes_from_upstream=False, source="test", original_filename="", notes="")  # fmt: skip
+    registry.write_registry([*entries, entry], csv_path)
+
+
+COUNTY_REL = "census_popest_v2024_county/co-est2024-alldata.csv"
+COUNTY_BAD_SUM = (
+    "SUMLEV,STATE,COUNTY,STNAME,CTYNAME,POPESTIMATE2024\n"
+    "040,35,000,New Mexico,New Mexico,330\n050,35,013,New Mexico,Do\xf1a Ana County,229\n050,35,001,New Mexico,Bernalillo County,100\n"
+).encode("latin-1")
+GEOCORR_REL = "geocorr_place_county/geocorr2022_place_county.csv"
+GEOCORR_NO_LABELS = (
+    b'"county","state","place","stab","CountyName","PlaceName","pop20","afact2","afact"\n'
+    b'"12071","12","10275","FL","Lee FL","Cape Coral city, FL",194016,1,0.255 \n'
+)
+
+
 def reregister(root: Path, rel: str, **changes) -> None:
     replace_sheet(root, rel, (root / "data" / "raw" / rel).read_bytes(), **changes)
 
@@ -91,6 +115,12 @@ BAD_MODEL = ("FLORIDA", "Polk County Sheriff's Office", "County", "Polk", "287(g
 
 # id -> (what is done to the project, error class, file named, further fragments of the message)
 FAULTS = {
+    "county population not summing to its state row": (
+        lambda root: add_context_file(root, COUNTY_REL, "census_county", COUNTY_BAD_SUM),
+        errors.SheetError, COUNTY_REL, ["counties of state 35 sum to 329; its state row says 330"]),
+    "geocorr crosswalk without its label row": (
+        lambda root: add_context_file(root, GEOCORR_REL, "place_county", GEOCORR_NO_LABELS),
+        errors.SheetError, GEOCORR_REL, ["expected Geocorr's label row"]),
     "not an xlsx (csv text)": (
         lambda root: replace_sheet(root, PM, b"STATE,LAW ENFORCEMENT AGENCY\nFLORIDA,Hardee County Sheriff's Office\n"),
         errors.NotAWorkbookError, PM, ["not an xlsx"]),
