@@ -159,3 +159,29 @@ def test_real_place_county(raw_file):
     # Each town's parts add up to all of it (afact2 is rounded to 4 decimals).
     total = df.dropna(subset=["share"]).groupby(["state", "place_code"])["share"].sum()
     assert total.between(0.995, 1.005).all()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("folder", ["census_popest_v2024_county", "geocorr_place_county", "us_atlas"])
+def test_new_sets_are_registered_as_their_manifest_says(mirror_dir, folder):
+    """Every file of the three county sources has a registry row with the MANIFEST's sha256, its size,
+    and the pinned URL the MANIFEST gives (a commit-pinned GitHub raw URL, or us-atlas@3.0.1 on jsDelivr)."""
+    import csv
+
+    from analysis import fetch, paths, registry
+
+    with (mirror_dir / folder / "MANIFEST.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    by_path = {e.path: e for e in registry.read_registry(paths.REGISTRY_CSV)}
+    for row in rows:
+        entry = by_path[f"{folder}/{row['file']}"]
+        assert entry.sha256 == row["sha256"] == fetch.sha256_of(mirror_dir / entry.path)
+        assert entry.bytes == (mirror_dir / entry.path).stat().st_size
+        assert entry.bytes_from_upstream and entry.url
+        if folder == "us_atlas":
+            assert entry.url == f"https://cdn.jsdelivr.net/npm/us-atlas@3.0.1/{row['file']}"
+            assert entry.url in row["retrieved_from"]
+        else:
+            repo, rest = row["retrieved_from"].split(":", 1)
+            path, commit = rest.split("@")
+            assert entry.url == f"https://raw.githubusercontent.com/{repo}/{commit}/{path}"
