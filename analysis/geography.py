@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import pandas as pd
+import us
 
 from . import paths
 from .agencies import ascii_fold
@@ -78,13 +79,8 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.replace("'", "")).split())
 
 
-def _state_names() -> dict[str, str]:
-    import us
-
-    return {usps: fold(us.states.lookup(fips).name) for fips, usps in FIPS_TO_USPS.items()}
-
-
-STATE_NAMES = _state_names()
+# USPS -> the state's folded name, to read "Kansas Bureau of Investigation" as "bureau of ..."
+STATE_NAMES = {usps: fold(us.states.lookup(fips).name) for fips, usps in FIPS_TO_USPS.items()}
 
 
 def county_key(name: str) -> str:
