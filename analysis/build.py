@@ -21,7 +21,7 @@ from .local_sheets import LOCAL_SET
 from .registry import RawFile
 from .sheets import RawSheet, drop_exact_duplicates, read_sheet
 from .snapshots import edition_order, snapshot_id
-from .tidy import AGREEMENT_COLUMNS, CORRECTION_COLUMNS, assign_ids, correction_frame, finalize, raw_table, tidy  # noqa: F401 (re-exported)
+from .tidy import AGREEMENT_COLUMNS, CORRECTION_COLUMNS, assign_ids, correction_frame, finalize, place, raw_table, tidy  # noqa: F401 (re-exported)
 
 from .buildinfo import BUILD_MANIFEST, DATA_MODULES, BuildResult, code_version  # noqa: F401 (re-exported)
 
@@ -134,10 +134,22 @@ def _build(entries: list[RawFile], *, quiet: bool, force: bool) -> BuildResult:
     sheets = ice_entries(entries)
     if not force and is_current(entries):
         return BuildResult(True, 0, 0, 0, 0, "processed tables are up to date (inputs and code unchanged); nothing to do")
+    from . import context_tables, geography
+
+    # The context tables first: agreements are placed in counties from two of them (the same
+    # frames that are written below, so the tables and the placements agree).
+    context = context_tables.read_all(entries)
+    missing = [name for name in context_tables.GAZETTEER_TABLES if name not in context]
+    if missing:
+        from .errors import DataIntegrityError
+
+        raise DataIntegrityError(f"no registered file builds {', '.join(missing)}: agreements cannot be placed in counties",
+                                 path="data/raw/registry.csv")  # fmt: skip
     pairs = read_sheets(sheets, quiet=quiet)
-    snaps = snapshot_table(pairs)
     cols, corrections = tidy(raw_table(pairs))
-    agreements = finalize(cols)
+    gazetteer = geography.from_frames(*(context[name] for name in context_tables.GAZETTEER_TABLES))
+    agreements = place(finalize(cols), gazetteer)
+    snaps = geography.snapshot_coverage(snapshot_table(pairs), agreements)
     corrections = correction_frame([corrections, skipped_corrections(pairs)])
     schemas.validate_agreements(agreements)
     schemas.validate_snapshots(snaps)
@@ -146,7 +158,6 @@ def _build(entries: list[RawFile], *, quiet: bool, force: bool) -> BuildResult:
         # QA is written even when it fails so the failure can be read; the data tables are not.
         write_csv(qa_table, paths.PROCESSED_DIR / "qa.csv")
         qa.raise_on_failure(qa_table, "data/processed/qa.csv")
-    from . import context_tables
 
     # Every output is written into a staging copy of data/processed/ that replaces it in one atomic
     # exchange: a kill at any point leaves the previous set whole (the archive/ panel is carried over).
@@ -156,11 +167,12 @@ def _build(entries: list[RawFile], *, quiet: bool, force: bool) -> BuildResult:
         write_parquet(snaps, out / "snapshots.parquet")
         write_csv(corrections, out / "corrections.csv")
         counts_cache.write(agreements, snaps, out)
-        context_tables.build_all(entries, out)
+        context_tables.write_all(context, out)
         atomic.write_text(out / BUILD_MANIFEST, json.dumps(_manifest(entries), indent=1, sort_keys=True) + "\n")
     return BuildResult(
         False, len(snaps), len(agreements), len(corrections), 0,
-        f"built {len(snaps)} snapshots, {len(agreements):,} agreement rows, {len(corrections):,} corrections logged; QA passed",
+        f"built {len(snaps)} snapshots, {len(agreements):,} agreement rows, {len(corrections):,} corrections logged; QA passed"
+        f"{geography.coverage_note(snaps)}",
     )  # fmt: skip
 
 

@@ -11,7 +11,8 @@ BUILD_MANIFEST = "build_manifest.json"
 
 # Modules whose code shapes data/processed/; a change to any of them invalidates the build.
 DATA_MODULES = (
-    "agencies", "build", "buildinfo", "census", "context_tables", "counts_cache", "elections", "layouts", "normalize", "qa",
+    "agencies", "build", "buildinfo", "census", "context_tables", "counts_cache", "elections", "geocorr", "geography", "layouts",
+    "normalize", "qa",
     "reference_figures", "registry", "schemas", "sheets", "snapshots", "textfiles", "tidy", "trac",
 )  # fmt: skip
 

@@ -30,14 +30,24 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 import us
 
 from . import paths
 from .agencies import ascii_fold
 from .census import FIPS_TO_USPS, TERRITORIES
+from .context_tables import GAZETTEER_TABLES
 
 GEO_LEVELS = ("county", "statewide", "territory", "unknown")
+# The QA floor on the newest participating sheet's county coverage (qa.geography_checks): measured
+# on the curated 2026-05-18 sheet at 94.2% (1,737 of 1,843 rows placed in a county; 75 statewide,
+# 3 territory, 28 unknown). It leaves room for a few new agencies the rules cannot place before
+# the alias table is reviewed.
+COVERAGE_FLOOR = 0.92
+# Below this many rows a sheet's coverage is no test of the rules (one row of a 6-row test sheet
+# moves it 17 points): the QA row is then a warning. Every real participating sheet has more.
+COVERAGE_MIN_ROWS = 100
 ALIASES_CSV = paths.RESOURCES_DIR / "county_aliases.csv"
 STATE_JURISDICTIONS = frozenset({"State Agency", "State"})
 # States whose counties come from the crosswalk (2020 geography) rather than the Census 2024 file.
@@ -147,7 +157,8 @@ class Gazetteer:
         self.by_key = by_key
         self.aliases = aliases
         self.names = dict(zip(names["fips"], names["county_name"]))
-        parts = places.dropna(subset=["share"]).assign(key=places["place_name"].map(_place_key))
+        names = places["place_name"].unique()  # a place split across counties has one row per part
+        parts = places.dropna(subset=["share"]).assign(key=places["place_name"].map(dict(zip(names, map(_place_key, names)))))
         # For a name shared by two places of a state (a city and a CDP), the larger place; its biggest part.
         size = parts.groupby(["state", "place_code"])["pop20"].transform("sum")
         parts = parts.assign(size=size).sort_values(["size", "share"], ascending=False, kind="stable")
@@ -207,32 +218,77 @@ def _counties_named_in(agency: str) -> list[str]:
     return out
 
 
+def from_frames(counties: pd.DataFrame, places: pd.DataFrame) -> Gazetteer:
+    """The gazetteer of the context tables context_tables.GAZETTEER_TABLES and the reviewed aliases."""
+    return Gazetteer(counties, places, load_aliases())
+
+
+def read(folder) -> Gazetteer:
+    """The gazetteer from the GAZETTEER_TABLES written in ``folder`` (no cache: a build's own read)."""
+    return from_frames(*(pd.read_parquet(folder / name) for name in GAZETTEER_TABLES))
+
+
 @lru_cache(maxsize=1)
 def load() -> Gazetteer:
     """The gazetteer from the processed tables of this build (county_population, place_county)."""
-    return Gazetteer(
-        pd.read_parquet(paths.PROCESSED_DIR / "county_population.parquet"),
-        pd.read_parquet(paths.PROCESSED_DIR / "place_county.parquet"),
-        load_aliases(),
-    )
+    return read(paths.PROCESSED_DIR)
 
 
 KEY = ["state", "county", "agency_name", "jurisdiction_type"]
 COLUMNS = ["county_fips", "geo_level", "county_share", "geo_rule"]
 
 
-def place_frame(df: pd.DataFrame, gazetteer: Gazetteer | None = None) -> pd.DataFrame:
+def place_frame(df: pd.DataFrame, gazetteer=None, known: dict | None = None) -> pd.DataFrame:
     """COLUMNS for every row of a table with the KEY columns, computed once per distinct tuple
-    (the archive's 337k rows have a few thousand), aligned on ``df``'s index."""
-    gaz = gazetteer or load()
-    keys = df[KEY].astype(object).where(df[KEY].notna(), None)
-    distinct = keys.drop_duplicates()
-    placed = pd.DataFrame([gaz.place(*row) for row in distinct.itertuples(index=False)], columns=COLUMNS,
-                          index=distinct.index)  # fmt: skip
-    out = keys.merge(pd.concat([distinct, placed], axis=1), on=KEY, how="left")[COLUMNS]
-    out.index = df.index
+    (the archive's 337k rows have a few thousand), aligned on ``df``'s index.
+
+    ``gazetteer``: a Gazetteer, or a function making one (called only if a tuple is new); ``known``:
+    tuple -> Placement already made (the archive's append context), updated with the new ones."""
+    codes = np.zeros(len(df), dtype="int64")  # one code per distinct tuple, built column by column
+    for col in KEY:
+        col_codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
+        codes, _ = pd.factorize(codes * max(len(uniques), 1) + col_codes)
+    first = np.unique(codes, return_index=True)[1]  # the first row of each code, in code order
+    distinct = df[KEY].iloc[first].astype(object)
+    tuples = list(distinct.where(distinct.notna(), None).itertuples(index=False, name=None))
+    known = {} if known is None else known
+    missing = [t for t in tuples if t not in known]
+    if missing:
+        gaz = gazetteer() if callable(gazetteer) else (gazetteer or load())
+        known.update((t, gaz.place(*t)) for t in missing)
+    placed = pd.DataFrame([known[t] for t in tuples], columns=COLUMNS)
+    out = placed.iloc[codes].set_axis(df.index)
     # text as "string" (missing as pd.NA) like the agreements' nullable columns; share as float (NaN)
     return out.astype({"county_fips": "string", "geo_level": "string", "county_share": "float64", "geo_rule": "string"})
+
+
+def snapshot_coverage(snaps: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFrame:
+    """The snapshots table with ``county_coverage``: the share of each sheet's agreement rows
+    placed in a county (NaN for a sheet with no row)."""
+    placed = agreements["geo_level"].eq("county").to_numpy(dtype=bool)
+    by_sheet = pd.DataFrame({"sid": agreements["snapshot_id"].to_numpy(dtype=object), "county": placed})
+    share = by_sheet.groupby("sid")["county"].mean()
+    out = snaps.copy()  # after source_note, the last column both builds' snapshots tables share
+    out.insert(list(out.columns).index("source_note") + 1, "county_coverage", out["snapshot_id"].map(share).astype("float64"))
+    return out
+
+
+def newest_coverage(snaps: pd.DataFrame) -> tuple[str, float] | None:
+    """(snapshot_id, county_coverage) of the newest participating sheet, None when there is none."""
+    part = snaps[snaps["kind"].eq("participating")]
+    if part.empty:
+        return None
+    newest = part.sort_values(["published", "edition_order", "snapshot_id"], kind="stable").iloc[-1]
+    return str(newest["snapshot_id"]), float(newest["county_coverage"])
+
+
+def coverage_note(snaps: pd.DataFrame) -> str:
+    """The build message's clause on the newest participating sheet's county coverage."""
+    newest = newest_coverage(snaps)
+    if newest is None:
+        return ""
+    sid, share = newest
+    return f"; county coverage of the newest participating sheet {sid}: {share:.1%} of its agreement rows"
 
 
 def coverage(df: pd.DataFrame, placed: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -49,6 +49,8 @@ def plan(sheets: list[RawFile], built: dict, current: dict) -> tuple[list[panel.
         raise NeedsRebuild("no built panel to append to")
     if built.get("code_version") != current["code_version"]:
         raise NeedsRebuild("the code changed since the last build")
+    if built.get("gazetteer") != current["gazetteer"]:
+        raise NeedsRebuild("the county tables (data/processed/county_population, place_county) changed since the last build")
     now = current["inputs"]
     for path, row in built["inputs"].items():
         if now.get(path) != row:
@@ -89,15 +91,18 @@ def _check_ids(before: dict, after: dict) -> dict[str, str]:
     return {agency_id: new[agency_id] for agency_id, name in old.items() if new[agency_id] != name}
 
 
-def _rename(folder, renamed: dict[str, str], parts: dict[str, set]) -> dict[tuple[str, int], str]:
+def _rename(folder, renamed: dict[str, str], parts: dict[str, set], place) -> dict[tuple[str, int], str]:
     """Give the built rows of these agencies their new display name; returns (snapshot, row) -> name.
 
     A new spelling that becomes an agency's most frequent one (ICE fixing a typo) renames it in
-    every sheet: only that column changes, so the parts are rewritten without cleaning again.
+    every sheet: only that column and the county columns placed from it (``place``: a frame of
+    geography.KEY -> geography.COLUMNS) change, so the parts are rewritten without cleaning again.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+
+    from .geography import COLUMNS as GEO_COLUMNS, KEY
 
     touched: dict[tuple[str, int], str] = {}
     if not renamed:
@@ -112,6 +117,11 @@ def _rename(folder, renamed: dict[str, str], parts: dict[str, set]) -> dict[tupl
             continue
         i = table.schema.get_field_index("agency_name")
         table = table.set_column(i, table.schema.field(i), pc.if_else(hit, pc.take(names, where), table.column(i)))
+        placed = place(table.select(KEY).to_pandas())
+        for c in GEO_COLUMNS:
+            j = table.schema.get_field_index(c)
+            values = pa.array(placed[c].astype(object).where(placed[c].notna(), None).tolist(), type=table.schema.field(j).type)
+            table = table.set_column(j, table.schema.field(j), values)
         rows = table.filter(hit)
         touched.update(zip(zip(rows.column("snapshot_id").to_pylist(), rows.column("row").to_pylist()),
                            rows.column("agency_name").to_pylist()))  # fmt: skip
@@ -145,10 +155,10 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from . import counts_cache, history, qa, schemas
+    from . import counts_cache, geography, history, paths, qa, schemas
     from .build import skipped_corrections, write_parquet
     from .columns import objects
-    from .tidy import assign_ids, correction_frame, finalize, raw_table, tidy
+    from .tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
 
     base = panel.archive_dir()
     old_snaps = pd.read_parquet(base / "snapshots.parquet")
@@ -165,6 +175,10 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
     cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context, base=before))
     renamed = _check_ids(before, context)
     context["parts"] = before["parts"]
+    # Placements are kept per (state, county, agency_name, jurisdiction_type): the gazetteer is read
+    # only for a tuple not placed before (a new agency, a new spelling, a renamed agency).
+    context["places"] = before["places"]
+    gazetteer = _lazy(lambda: geography.read(paths.PROCESSED_DIR))
     panel._save_pack(parsed)  # before the staging copy is made: the parse cache lives in the folder
 
     # One atomic exchange of the whole folder. pyarrow reads, encodes and writes parquet without
@@ -172,14 +186,16 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
     # makes the other tables (the writer takes its tasks in order).
     with atomic.replace_dir(base) as out, ThreadPoolExecutor(1) as writer:
         folder = out / panel.AGREEMENTS
-        tasks = [renaming := writer.submit(_rename, folder, renamed, context["parts"])]
+        tasks = [renaming := writer.submit(_rename, folder, renamed, context["parts"],
+                                           lambda keys: geography.place_frame(keys, gazetteer, context["places"]))]  # fmt: skip
         corrections = correction_frame([corrections, skipped_corrections(pairs)])
-        rows = finalize(cols)
+        rows = place(finalize(cols), gazetteer, context["places"])
         schemas.validate_agreements(rows)
         if len(rows):
             tasks.append(writer.submit(_write_part, rows, folder, context["parts"]))
 
-        snaps = pd.concat([old_snaps, *([panel.snapshots_of(new, pairs)] if new else [])], ignore_index=True)
+        snaps = pd.concat([old_snaps, *([geography.snapshot_coverage(panel.snapshots_of(new, pairs), rows)] if new else [])],
+                          ignore_index=True)  # fmt: skip
         names = panel.distinct_columns(items).set_index("snapshot_id")  # every name and date of the joined snapshots
         joined = snaps["snapshot_id"].isin(names.index).to_numpy(dtype=bool)
         for c in names.columns:
@@ -194,7 +210,7 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
         position = {sid: i for i, sid in enumerate(objects(snaps["snapshot_id"]).tolist())}
         checked = qa.snapshot_checks(rows, new_snaps)
         positions = spells["first_idx"], spells["last_idx"]
-        crossing = qa.global_checks({state for _, state in context["pairs"]}, snaps)
+        crossing = qa.global_checks({state for _, state in context["pairs"]}, snaps) + qa.geography_checks(rows, snaps)
         crossing += history.checks(spells, rows, snaps, only=new_ids, positions=positions)
         qa_header, built_qa = csvsplice.read(base / "qa.csv")
         per_sheet = [(position[scope], r) for r in built_qa if (scope := csvsplice.fields(r)[1]) in position]  # cross-sheet rows are redone
@@ -220,6 +236,22 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
         panel.write_manifest(out, current)
     total = sum(pq.read_metadata(p).num_rows for p in (base / panel.AGREEMENTS).glob("part-*.parquet"))
     return panel.result(snaps, total, spells, len(fixes), len(sheets), appended=len(new), renamed=len(renamed))
+
+
+def _lazy(make):
+    """``make`` called once, on first use, from either thread of an append (geography.place_frame
+    calls it only when a tuple is new)."""
+    import threading
+
+    lock, made = threading.Lock(), []
+
+    def get():
+        with lock:
+            if not made:
+                made.append(make())
+            return made[0]
+
+    return get
 
 
 def _write_table(table, path) -> None:

@@ -42,7 +42,7 @@ SOURCES = ("archive", "curated")
 DENOMINATORS = ("all", "states")
 #: the cells of a counted row a reader needs to find it in ICE's sheet, as printed, then as cleaned
 EVIDENCE_COLUMNS = ["snapshot_id", "file", "row", "state_raw", "agency_raw", "support_type_raw", "county_raw",
-                    "state", "agency_id", "model", "agreement_id"]  # fmt: skip
+                    "state", "agency_id", "model", "agreement_id", "county_fips", "geo_level"]  # fmt: skip
 #: what the engine reads of a sheet: the evidence columns and those the filters and statistics use
 READ_COLUMNS = [*EVIDENCE_COLUMNS, "is_state", "agency", "county"]
 #: where a measure's rows come from: ICE's sheets, or TRAC's county table of pending immigration-court cases

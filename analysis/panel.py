@@ -144,7 +144,10 @@ def _manifest(entries: list[RawFile]) -> dict:
     def digest(row: dict[str, str]) -> str:  # fields in registry.COLUMNS order, all text
         return hashlib.sha256("\x1f".join(map(str, row.values())).encode()).hexdigest()[:32]
 
-    return {"code_version": code_version(), "inputs": {e.path: digest(e.to_row()) for e in sorted(entries, key=lambda e: e.path)}}
+    from .context_tables import gazetteer_digests
+
+    return {"code_version": code_version(), "inputs": {e.path: digest(e.to_row()) for e in sorted(entries, key=lambda e: e.path)},
+            "gazetteer": gazetteer_digests()}  # the county tables the rows are placed from (built by `build`)
 
 
 def built_manifest() -> dict | None:
@@ -355,24 +358,29 @@ def forget_parsed(shas: set[str]) -> None:
 
 
 def write_context(out, context: dict) -> None:
-    """The append context (tidy.assign_ids' ``context`` plus ``parts``) as JSON, with its digest."""
+    """The append context (tidy.assign_ids' ``context`` plus ``parts`` and ``places``, the county
+    placement of each (state, county, agency_name, jurisdiction_type)) as JSON, with its digest."""
     data = {
         "names": [[agency_id, name, rows, last] for (agency_id, name), (rows, last) in context["names"].items()],
         "pairs": [[name, state, *keys] for (name, state), keys in context["pairs"].items()],
         "cooccur": sorted(map(list, context["cooccur"])),
         "parts": {part: sorted(ids) for part, ids in context["parts"].items()},
+        "places": [[*key, *placed] for key, placed in context["places"].items()],
     }
     write_verified(out / CONTEXT, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def read_context(base) -> dict:
     """write_context reversed, in the shapes tidy.assign_ids uses; Unverified when it fails its digest."""
+    from .geography import Placement
+
     data = json.loads(read_verified(base / CONTEXT))
     return {
         "names": {(agency_id, name): (rows, last) for agency_id, name, rows, last in data["names"]},
         "pairs": {(name, state): tuple(keys) for name, state, *keys in data["pairs"]},
         "cooccur": set(map(tuple, data["cooccur"])),
         "parts": {part: set(ids) for part, ids in data["parts"].items()},
+        "places": {tuple(p[:4]): Placement(*p[4:]) for p in data["places"]},
     }
 
 
@@ -454,6 +462,9 @@ def _build_or_append(entries: list[RawFile] | None, *, quiet: bool, force: bool)
     built = None if force else built_manifest()
     if built == current:
         return BuildResult(True, 0, 0, 0, 0, "archive panel is up to date (inputs and code unchanged); nothing to do")
+    from .context_tables import require_gazetteer_tables
+
+    require_gazetteer_tables(current["gazetteer"])  # the curated build's county tables come first
     if built is not None:
         from . import increment
 
@@ -554,19 +565,21 @@ def check_qa(qa_table, write=None) -> None:
 def _build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     import pandas as pd
 
-    from . import counts_cache, history, qa, schemas
+    from . import counts_cache, geography, history, qa, schemas
     from .build import skipped_corrections, write_csv, write_parquet
-    from .tidy import assign_ids, correction_frame, finalize, raw_table, tidy
+    from .tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
 
     items = distinct_sheets(sheets)
     pairs = sheet_pairs(items, parsed_sheets(items, quiet=quiet))
     snaps = snapshots_of(items, pairs)
-    context: dict = {}
+    context: dict = {"places": {}}
     cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context))
     corrections = correction_frame([corrections, skipped_corrections(pairs)])
     del pairs
-    agreements = finalize(cols)
+    # placed from the county tables of the curated build (their sha256 are in the manifest)
+    agreements = place(finalize(cols), geography.read(paths.PROCESSED_DIR), context["places"])
     del cols
+    snaps = geography.snapshot_coverage(snaps, agreements)
     schemas.validate_agreements(agreements)
     schemas.validate_snapshots(snaps)
     hist = history.build(agreements, snaps)
@@ -602,9 +615,12 @@ def result(snaps, n_agreements: int, hist, n_corrections: int, n_files: int, *, 
     from .columns import objects
 
     removed = int(((objects(hist["unit"]) == "agreement") & (objects(hist["status"]) == "removed")).sum())
+    from .geography import coverage_note
+
     how = f"appended {appended} sheet(s){f' ({renamed} agencies renamed)' if renamed else ''}; " if appended is not None else ""
     return buildinfo.BuildResult(
         False, len(snaps), n_agreements, n_corrections, 0,
         f"archive panel: {how}{len(snaps)} distinct sheets ({n_files} registered files), {n_agreements:,} agreement rows, "
-        f"{len(hist['id']):,} history spells ({removed:,} agreement removals), {n_corrections:,} corrections; QA passed",
+        f"{len(hist['id']):,} history spells ({removed:,} agreement removals), {n_corrections:,} corrections; QA passed"
+        f"{coverage_note(snaps)}",
     )  # fmt: skip

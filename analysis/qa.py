@@ -20,7 +20,26 @@ def _row(check: str, scope: str, value, expected, ok: bool, *, warn_only: bool =
 
 def run_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
     rows = snapshot_checks(agreements, snapshots) + global_checks(set(agreements["state"].unique()), snapshots)
+    rows += geography_checks(agreements, snapshots)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def geography_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame) -> list[dict]:
+    """Every row has a geo level (none dropped or left blank), and the newest participating sheet
+    (snapshots' county_coverage) is placed in counties at least at geography.COVERAGE_FLOOR. An
+    append checks its new rows; the built ones passed when they were built."""
+    from .geography import COVERAGE_FLOOR, COVERAGE_MIN_ROWS, GEO_LEVELS, newest_coverage
+
+    blank = int((~agreements["geo_level"].isin(GEO_LEVELS)).sum())
+    rows = [_row("every agreement row has a geo level", "all", blank, 0, blank == 0)]
+    newest = newest_coverage(snapshots)
+    if newest is not None:
+        sid, share = newest
+        n = int(snapshots.loc[snapshots["snapshot_id"].eq(sid), "rows"].iloc[0])
+        rows.append(_row("county coverage of the newest participating sheet (share of its agreement rows)", "all",
+                         f"{sid}: {share:.4f} of {n} rows", f">= {COVERAGE_FLOOR}", share >= COVERAGE_FLOOR,
+                         warn_only=n < COVERAGE_MIN_ROWS))  # fmt: skip
+    return rows
 
 
 def snapshot_checks(agreements: pd.DataFrame, snapshots: pd.DataFrame) -> list[dict]:

@@ -15,6 +15,7 @@ from pandera import dtypes
 from pandera.engines import pandas_engine
 
 from .errors import QAError
+from .geography import GEO_LEVELS
 
 MODELS = ["JEM", "TFM", "WSO"]
 
@@ -63,6 +64,10 @@ AGREEMENTS = pa.DataFrameSchema(
         "is_duplicate": pa.Column(bool),
         "jurisdiction_type": pa.Column(NA_TEXT, nullable=True),
         "county": pa.Column(NA_TEXT, nullable=True),
+        "county_fips": pa.Column(NA_TEXT, pa.Check.str_matches(r"^\d{5}$"), nullable=True),
+        "geo_level": pa.Column(NA_TEXT, pa.Check.isin(list(GEO_LEVELS))),
+        "county_share": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
+        "geo_rule": pa.Column(NA_TEXT, pa.Check.str_length(min_value=1)),
         "moa_status": pa.Column(TEXT, pa.Check.isin(["link", "link pending", "archived url", "none", "other"])),
         "addendum_status": pa.Column(TEXT, pa.Check.isin(["link", "link pending", "archived url", "none", "other"])),
     },
@@ -83,6 +88,7 @@ SNAPSHOTS = pa.DataFrameSchema(
         "rows": pa.Column(int, pa.Check.ge(0)),
         "rows_duplicate": pa.Column(int, pa.Check.ge(0)),
         "is_ice_file": pa.Column(bool),
+        "county_coverage": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
     },
     strict=False,
 )

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from . import agencies, normalize
 from .errors import SheetError
+from .geography import COLUMNS as GEO_COLUMNS
 from .sheets import RAW_COLUMNS, RawSheet
 from .snapshots import edition_order, snapshot_id
 
@@ -32,7 +33,8 @@ CORRECTION_COLUMNS = ["snapshot_id", "file", "row", "field", "before", "after", 
 AGREEMENT_COLUMNS = [
     "snapshot_id", "kind", "published", "file", "row",
     "state", "state_name", "is_state", "agency_id", "agency_name", "agency", "model", "signed", "signed_flag",
-    "agreement_id", "is_duplicate", "jurisdiction_type", "county", "moa_status", "addendum_status",
+    "agreement_id", "is_duplicate", "jurisdiction_type", "county", *GEO_COLUMNS,
+    "moa_status", "addendum_status",
     "state_raw", "agency_raw", "jurisdiction_type_raw", "county_raw", "support_type_raw", "signed_raw",
     "moa_raw", "addendum_raw",
 ]  # fmt: skip
@@ -502,6 +504,8 @@ def finalize(df: Columns | pd.DataFrame) -> pd.DataFrame:
                         _text_rank(cols["kind"])))  # fmt: skip
     out = {}
     for col in AGREEMENT_COLUMNS:
+        if col in GEO_COLUMNS:  # added by place(), from the cleaned cells
+            continue
         known = _known(cols[col])
         if known is not None and col not in ("row", "is_state", "is_duplicate"):
             out[col] = _from_table(col, known[1], known[0][order])
@@ -518,6 +522,18 @@ def finalize(df: Columns | pd.DataFrame) -> pd.DataFrame:
         else:
             out[col] = pd.Series(values, dtype="str")
     return pd.DataFrame(out)
+
+
+def place(agreements: pd.DataFrame, gazetteer, known: dict | None = None) -> pd.DataFrame:
+    """The finalized agreements with the county columns (geography.place_frame, once per distinct
+    (state, county, agency_name, jurisdiction_type)) in their AGREEMENT_COLUMNS places."""
+    from .geography import place_frame
+
+    placed = place_frame(agreements, gazetteer, known)
+    at = AGREEMENT_COLUMNS.index(GEO_COLUMNS[0])  # finalize wrote the others in AGREEMENT_COLUMNS order
+    for i, col in enumerate(GEO_COLUMNS):  # inserted, not concatenated: the other columns are not copied
+        agreements.insert(at + i, col, placed[col])
+    return agreements
 
 
 def _from_table(col: str, table: np.ndarray, codes: np.ndarray) -> pd.Series:

@@ -28,8 +28,9 @@ def read_all(base: Path | None = None) -> dict:
         "corrections": (base / "corrections.csv").read_text(),
         "qa": (base / "qa.csv").read_text(),
         "counts": counts,
-        # What the ids depend on; which part holds which agency depends on how the rows came in.
-        "context": {k: v for k, v in panel.read_context(base).items() if k != "parts"},
+        # What the ids depend on; which part holds which agency depends on how the rows came in, and
+        # the placements cached per (state, county, agency_name, type) keep an agency's former names.
+        "context": {k: v for k, v in panel.read_context(base).items() if k not in ("parts", "places")},
     }
 
 

@@ -34,7 +34,7 @@ def _columns(sections, heading) -> list[str]:
 
 def _build(root: Path, mirror: Path | None) -> Path:
     with pc.patched(root) as where:
-        entries = wb.write_fixture_set(where["RAW_DIR"])
+        entries = wb.write_fixture_set(where["RAW_DIR"], county_tables=mirror is None)
         if mirror is not None:
             entries += pc.real_entries(mirror, where["RAW_DIR"], ice=False, context=True)
         registry.write_registry(entries, where["REGISTRY_CSV"])

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import workbooks as wb
-from analysis import asof, counts_cache, history, panel, paths, query
+from analysis import asof, context_tables, counts_cache, history, panel, paths, query
 
 D = dt.datetime
 
@@ -39,6 +39,8 @@ def project(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "RAW_DIR", raw)
     monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
     query._load.cache_clear()
+    processed.mkdir(parents=True)  # the county tables `build` writes, which the panel is placed from
+    context_tables.build_all(wb.write_county_tables(raw), processed)
     yield raw
     query.use("curated")
     query._load.cache_clear()

@@ -17,6 +17,9 @@ def agreements() -> pd.DataFrame:
         "model": pd.array(["TFM", None, "JEM"], dtype="string"), "signed": pd.to_datetime(["2025-01-01", None, "2025-02-01"]),
         "signed_flag": ["", "", ""], "agreement_id": ["x", "y", "z"], "is_duplicate": [False] * n,
         "jurisdiction_type": pd.array([None] * n, dtype="string"), "county": pd.array(["Dade", None, "Dade"], dtype="string"),
+        "county_fips": pd.array(["12086", None, "12086"], dtype="string"),
+        "geo_level": pd.array(["county", "unknown", "county"], dtype="string"), "county_share": [1.0, None, 1.0],
+        "geo_rule": pd.array(["county_cell", "unknown: no county", "county_cell"], dtype="string"),
         "moa_status": ["link", "none", "link"], "addendum_status": ["link", "none", "other"],
     })  # fmt: skip
 
@@ -33,6 +36,9 @@ def test_a_valid_table_passes():
         ("state", lambda s: s.where(s != "TX", "Texas"), "str_matches"),
         ("model", lambda s: s.where(s != "JEM", "XYZ"), "isin"),
         ("state", lambda s: s.where(s != "TX", None), "not_nullable"),
+        ("county_fips", lambda s: s.where(s.isna(), "1208"), "str_matches"),  # 5 digits
+        ("geo_level", lambda s: s.where(s != "unknown", "city"), "isin"),
+        ("geo_level", lambda s: s.where(s != "unknown", None), "not_nullable"),  # every row has a level
     ],
 )
 def test_a_wrong_dtype_or_value_stops_the_build(column, change, message):

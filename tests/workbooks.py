@@ -152,8 +152,56 @@ PM_REL = "ice_287g/participating_2025-09-02.xlsx"
 PENDING_REL = "ice_287g/pending_2025-09-02.xlsx"
 
 
-def write_fixture_set(raw_dir) -> list:
-    """Write four registered sheets under raw_dir and return their registry entries.
+# ----------------------------------------------------------------------------- county tables
+
+# The two context files agreements are placed in counties from (geography.py), in the real formats
+# (Census co-est2024-alldata.csv, Geocorr 2022 place-to-county), holding the fixture sheets' counties.
+# (state FIPS, state name, county code, county name, population 2024)
+FIXTURE_COUNTIES = [
+    ("12", "Florida", "021", "Collier County", 400000), ("12", "Florida", "049", "Hardee County", 25000),
+    ("12", "Florida", "071", "Lee County", 800000), ("12", "Florida", "083", "Marion County", 400000),
+    ("12", "Florida", "086", "Miami-Dade County", 2700000), ("13", "Georgia", "075", "Cook County", 17000),
+    ("13", "Georgia", "139", "Hall County", 210000), ("17", "Illinois", "031", "Cook County", 5100000),
+    ("22", "Louisiana", "089", "St. Charles Parish", 51000), ("26", "Michigan", "021", "Berrien County", 152000),
+    ("30", "Montana", "049", "Lewis and Clark County", 73000), ("40", "Oklahoma", "143", "Tulsa County", 680000),
+    ("42", "Pennsylvania", "055", "Franklin County", 157000), ("48", "Texas", "201", "Harris County", 5000000),
+    ("48", "Texas", "303", "Lubbock County", 320000), ("48", "Texas", "329", "Midland County", 177000),
+]  # fmt: skip
+# (state abbr., place code, place name, county FIPS, Geocorr county name, pop20, afact2)
+FIXTURE_PLACES = [
+    ("FL", "10275", "Cape Coral city, FL", "12071", "Lee FL", 194016, "1"),
+    ("TX", "45000", "Lubbock city, TX", "48303", "Lubbock TX", 257141, "1"),
+    ("TX", "48072", "Midland city, TX", "48329", "Midland TX", 132524, "0.9856"),
+    ("TX", "48072", "Midland city, TX", "48317", "Martin TX", 1905, "0.0144"),
+]  # fmt: skip
+COUNTY_REL = "census_popest_v2024_county/co-est2024-alldata.csv"
+PLACE_REL = "geocorr_place_county/geocorr2022_place_county.csv"
+
+
+def write_county_tables(raw_dir) -> list:
+    """Write the two county tables under raw_dir and return their registry entries."""
+    raw_dir = Path(raw_dir)
+    lines = ["SUMLEV,REGION,DIVISION,STATE,COUNTY,STNAME,CTYNAME,POPESTIMATE2024"]
+    for state in dict.fromkeys(c[0] for c in FIXTURE_COUNTIES):
+        mine = [c for c in FIXTURE_COUNTIES if c[0] == state]
+        lines.append(f"040,3,6,{state},000,{mine[0][1]},{mine[0][1]},{sum(c[4] for c in mine)}")
+        lines += [f"050,3,6,{state},{code},{name},{county},{pop}" for _, name, code, county, pop in mine]
+    (raw_dir / COUNTY_REL).parent.mkdir(parents=True, exist_ok=True)
+    (raw_dir / COUNTY_REL).write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
+    rows = ['"county","state","place","stab","CountyName","PlaceName","pop20","afact2","afact"',
+            '"County code","State code","Place code","State abbr.","County name","Place name","Total population (2020 Census)",'
+            '"place-to-county allocation factor","county-to-place allocation factor"']  # fmt: skip
+    rows += [f'"{fips}","{fips[:2]}","{code}","{st}","{cname}","{pname}",{pop},{share},0.5 '
+             for st, code, pname, fips, cname, pop, share in FIXTURE_PLACES]  # fmt: skip
+    (raw_dir / PLACE_REL).parent.mkdir(parents=True, exist_ok=True)
+    (raw_dir / PLACE_REL).write_bytes(("\n".join(rows) + "\n").encode("latin-1"))
+    return [raw_entry(raw_dir, COUNTY_REL, kind="census_county", published="", set_name="census_popest_v2024_county"),
+            raw_entry(raw_dir, PLACE_REL, kind="place_county", published="", set_name="geocorr_place_county")]  # fmt: skip
+
+
+def write_fixture_set(raw_dir, *, county_tables: bool = True) -> list:
+    """Write four registered sheets (and the two county tables, unless the caller registers the
+    real ones) under raw_dir and return their registry entries.
 
     A P0 transcription (2025-01-19, Wayback edition 192356), am and pm ICE editions of
     2025-09-02 (P3; the pm file's path sorts *before* the am one, so only the edition can order
@@ -165,6 +213,7 @@ def write_fixture_set(raw_dir) -> list:
     p3(raw_dir / PM_REL, PM_ROWS)
     q2(raw_dir / PENDING_REL)
     return [
+        *(write_county_tables(raw_dir) if county_tables else []),  # first: tests that drop the last entry drop the pending sheet
         raw_entry(raw_dir, P0_REL, kind="participating", published="2025-01-19", edition="192356", layout="P0", rows=3),
         raw_entry(raw_dir, AM_REL, kind="participating", published="2025-09-02", edition="am", layout="P3", rows=4),
         raw_entry(raw_dir, PM_REL, kind="participating", published="2025-09-02", edition="pm", layout="P3", rows=6),
