@@ -248,3 +248,24 @@ def test_claims_are_judged_on_the_sheet_posted_that_day_with_one_denominator(on_
     assert (detail["numerator"], detail["denominator"]) == (fl["count"], asked["total"])
     row = claims.evaluate_one(florida, found)
     assert f"of {asked['total']:,} agreements" in row["note"]
+
+
+def test_county_coverage_of_the_newest_sheet_in_both_builds(built):
+    """Issue 15: the newest participating sheet of the curated tables and of the archive panel is
+    placed in counties at least at geography.COVERAGE_FLOOR, every row has a geo level, and the
+    build's QA table holds that check."""
+    from analysis import geography
+
+    for base in (built["base"] / "processed", built["out"]):
+        snaps = pd.read_parquet(base / "snapshots.parquet")
+        agreements = pd.read_parquet(base / "agreements.parquet", columns=["snapshot_id", "geo_level", "county_fips"])
+        sid, share = geography.newest_coverage(snaps)
+        rows = agreements[agreements["snapshot_id"] == sid]
+        print(f"{base.name}: county coverage of {sid}: {share:.1%} of {len(rows):,} agreement rows")
+        assert share == pytest.approx((rows["geo_level"] == "county").mean())
+        assert share >= geography.COVERAGE_FLOOR
+        assert agreements["geo_level"].isin(geography.GEO_LEVELS).all()
+        assert agreements.loc[agreements["geo_level"] == "county", "county_fips"].str.fullmatch(r"\d{5}").all()
+        qa = pd.read_csv(base / "qa.csv")
+        assert qa.loc[qa["check"].str.startswith("county coverage"), "status"].tolist() == ["pass"]
+    assert f"county coverage of the newest participating sheet {sid}" in built["result"].message

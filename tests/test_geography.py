@@ -141,6 +141,7 @@ def test_coverage_on_the_newest_sheet():
     agreements = pd.read_parquet(geo.paths.PROCESSED_DIR / "agreements.parquet")
     newest = agreements[agreements["snapshot_id"] == agreements.loc[agreements["kind"] == "participating", "snapshot_id"].max()]
     placed = geo.place_frame(newest)
+    assert placed.equals(newest[geo.COLUMNS])  # the table carries what the rules give
     coverage = (placed["geo_level"] == "county").mean()
     print(f"county coverage on {newest['snapshot_id'].iloc[0]}: {coverage:.1%} of {len(newest):,} rows")
     assert coverage >= COVERAGE_FLOOR
@@ -190,3 +191,130 @@ def test_coverage_and_unplaced_per_snapshot(gaz):
         ["MA", "Crow Wing County Sheriff's Office", 2, 2]
     ]
     assert "no county 'Crow Wing County' in MA" in left["geo_rule"].iloc[0]
+
+
+# ----------------------------------------------------------------------------- the tidy tables (both builds)
+
+GEO_ROWS = [  # (STATE, agency, TYPE, COUNTY) -> expected (county_fips, geo_level, county_share, geo_rule)
+    (("TEXAS", "Harris County Sheriff's Office", "County", "Harris"), ("48201", "county", 1.0, "county_cell")),
+    (("FLORIDA", "Miami-Dade Sheriff's Office", "County", "Miami-Dade"), ("12086", "county", 1.0, "county_cell")),
+    (("ILLINOIS", "Cook County Sheriff's Office", "County", "Cook"), ("17031", "county", 1.0, "county_cell")),
+    (("GEORGIA", "Cook County Sheriff's Office", "County", "Cook"), ("13075", "county", 1.0, "county_cell")),
+    (("FLORIDA", "Lee County Sheriff's Office", "County", None), ("12071", "county", 1.0, "agency_name")),
+    (("TEXAS", "Midland Police Department", "Municipality", None), ("48329", "county", 0.9856, "crosswalk")),
+    (("MONTANA", "Montana Department of Justice", "State Agency", "Lewis and Clark"), (None, "statewide", None, "state_agency")),
+    (("GUAM", "Guam Police Department", "State Agency", "#N/A"), (None, "territory", None, "territory")),
+    (("PENNSYLVANIA", "Greene Township Constable's Office", "Municipality", None), (None, "unknown", None, "unknown: ")),
+]  # fmt: skip
+
+
+def _geo_sheet(raw, rel, rows, published):
+    import datetime as dt
+
+    import workbooks as wb
+
+    cells = [(s, a, t, c, "Task Force Model", dt.datetime(2025, 3, 1), "link", "link") for s, a, t, c in rows]
+    wb.p3(raw / rel, cells)
+    return wb.raw_entry(raw, rel, kind="participating", published=published, layout="P3", rows=len(cells),
+                        set_name="ice_287g_archive" if "archive" in rel else "ice_287g")  # fmt: skip
+
+
+def _expected_geo(table: pd.DataFrame) -> None:
+    """Each GEO_ROWS agency's row carries its expected county columns."""
+    for (state, agency, _, _), (fips, level, share, rule) in GEO_ROWS:
+        got = table[(table["state_raw"] == state) & (table["agency_raw"] == agency)]
+        assert len(got), (state, agency)
+        for _, r in got.iterrows():
+            assert (None if pd.isna(r["county_fips"]) else r["county_fips"]) == fips, (state, agency)
+            assert r["geo_level"] == level and r["geo_rule"].startswith(rule), (state, agency, r["geo_rule"])
+            assert (pd.isna(r["county_share"]) if share is None else r["county_share"] == share), (state, agency)
+
+
+@pytest.fixture
+def geo_project(tmp_path, monkeypatch):
+    """A temporary data/ with the fixture county tables registered (tests/workbooks.py)."""
+    import workbooks as wb
+
+    from analysis import paths, query
+
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    monkeypatch.setattr(paths, "RAW_DIR", raw)
+    monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
+    query._load.cache_clear()
+    yield raw, wb.write_county_tables(raw)
+    query._load.cache_clear()
+
+
+def test_both_builds_carry_the_county_columns(geo_project):
+    from analysis import build, panel, tidy
+
+    raw, county_tables = geo_project
+    rows = [r for r, _ in GEO_ROWS]
+    entries = [*county_tables, _geo_sheet(raw, "ice_287g/participating_2025-09-01.xlsx", rows, "2025-09-01"),
+               _geo_sheet(raw, "ice_287g_archive/participating_2025-09-02_pm.xlsx", rows[:-1], "2025-09-02")]  # fmt: skip
+    message = build.build(entries[:3], quiet=True).message  # the curated build: the first sheet
+    assert "county coverage of the newest participating sheet participating_2025-09-01: 66.7%" in message  # 6 of 9 rows
+    message = panel.build(entries, quiet=True).message
+    assert "participating_2025-09-02_pm: 75.0%" in message  # 6 of 8 rows
+    for base in (build.paths.PROCESSED_DIR, panel.archive_dir()):
+        table = pd.read_parquet(base / "agreements.parquet")
+        assert list(table.columns) == tidy.AGREEMENT_COLUMNS
+        _expected_geo(table)
+        snaps = pd.read_parquet(base / "snapshots.parquet").set_index("snapshot_id")
+        shares = table.groupby("snapshot_id")["geo_level"].apply(lambda s: (s == "county").mean())
+        assert snaps.loc[shares.index, "county_coverage"].tolist() == pytest.approx(shares.tolist())
+        qa = pd.read_csv(base / "qa.csv")
+        floor = qa[qa["check"].str.startswith("county coverage")]
+        assert floor["status"].tolist() == ["warn"]  # below the floor, but a 9-row sheet only warns
+        assert qa.loc[qa["check"] == "every agreement row has a geo level", "status"].tolist() == ["pass"]
+
+
+def test_an_append_gives_the_columns_of_a_full_build(geo_project):
+    """New tuples (and an agency renamed by the new sheet) are placed as a full build places them."""
+    import shutil
+
+    from panel_tables import differences, read_all
+
+    from analysis import build, panel
+
+    raw, county_tables = geo_project
+    rows = [r for r, _ in GEO_ROWS]
+    rel = "ice_287g_archive/participating_2025-09-{:02d}_pm.xlsx"
+    lee = ("FLORIDA", "LEE COUNTY SHERIFFS OFFICE", "County", None)  # a second spelling of Lee: a rename once it leads
+    lubbock = ("TEXAS", "Lubbock Police Department", "Municipality", None)  # a new tuple: the gazetteer is read
+    days = [rows[:4], rows[:5], [*rows, lubbock], [*rows[:4], *rows[5:], lee, lee], [*rows[:4], *rows[5:], lee, lee, lee]]
+    sheets = [_geo_sheet(raw, rel.format(i + 1), d, f"2025-09-{i + 1:02d}") for i, d in enumerate(days)]
+    build.build([*county_tables, sheets[0]], quiet=True)  # the curated county tables, which the panel is placed from
+    panel.build(sheets[:2], quiet=True)
+    messages = [panel.build(sheets[: i + 1], quiet=True).message for i in range(2, len(sheets))]
+    assert all("appended 1 sheet(s)" in m for m in messages), messages
+    assert any("agencies renamed" in m for m in messages), messages  # the renamed rows are placed again
+    got = read_all()
+    shutil.rmtree(panel.archive_dir())
+    panel.build(sheets, quiet=True)
+    assert differences(got, read_all()) == []
+    table = got["agreements"]
+    _expected_geo(table)
+    lubbock = table[table["agency_raw"] == "Lubbock Police Department"]
+    assert lubbock["county_fips"].tolist() == ["48303"] and lubbock["geo_rule"].tolist() == ["crosswalk"]
+
+
+def test_changed_county_tables_make_the_archive_stale(geo_project, capsys):
+    from analysis import build, increment, panel, paths
+    from analysis.errors import DataIntegrityError
+
+    raw, county_tables = geo_project
+    sheets = [_geo_sheet(raw, f"ice_287g_archive/participating_2025-09-0{i}_pm.xlsx", [r for r, _ in GEO_ROWS], f"2025-09-0{i}")
+              for i in (1, 2)]  # fmt: skip
+    build.build([*county_tables, sheets[0]], quiet=True)
+    panel.build(sheets[:1], quiet=True)
+    assert panel.is_current(sheets[:1])
+    places = pd.read_parquet(paths.PROCESSED_DIR / "place_county.parquet")
+    places.iloc[:-1].to_parquet(paths.PROCESSED_DIR / "place_county.parquet")  # a crosswalk with a row less
+    assert not panel.is_current(sheets[:1])
+    with pytest.raises(increment.NeedsRebuild, match="county tables"):
+        increment.append(sheets, built=panel.built_manifest(), current=panel._manifest(sheets))
+    assert "appended" not in panel.build(sheets).message and "full build" in capsys.readouterr().err
+    (paths.PROCESSED_DIR / "county_population.parquet").unlink()
+    with pytest.raises(DataIntegrityError, match="county_population.parquet: missing.*run `python -m analysis build` first"):
+        panel.build(sheets, force=True)
