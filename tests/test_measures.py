@@ -38,6 +38,12 @@ SHEETS = {
 }
 
 
+# county_fips and geo_level as geography.py places these rows (tests/test_geography.py tests the rules)
+FIPS = {("FL", "Lee County Sheriff's Office"): "12071", ("FL", "Cape Coral Police Department"): "12071",
+        ("TX", "Harris County Sheriff's Office"): "48201", ("GA", "Harris County Sheriff's Office"): "13145",
+        ("GA", "Cobb County Sheriff's Office"): "13067"}  # fmt: skip
+
+
 def _slug(name: str) -> str:
     return "-".join(name.lower().replace("'", "").split())
 
@@ -56,11 +62,14 @@ def panel(tmp_path) -> M.Panel:
                          "is_state": state != "GU", "agency_id": f"{state}:{_slug(agency)}", "agency": agency,
                          "model": model, "county": county, "state_raw": state.lower(), "agency_raw": agency + " ",
                          "support_type_raw": model or "", "county_raw": county or "",
-                         "agreement_id": f"{state}:{_slug(agency)}:{model or 'unstated'}"})  # fmt: skip
+                         "agreement_id": f"{state}:{_slug(agency)}:{model or 'unstated'}",
+                         "county_fips": FIPS.get((state, agency)),
+                         "geo_level": "county" if (state, agency) in FIPS else ("territory" if state == "GU" else "unknown")})  # fmt: skip
     pd.DataFrame(snaps).to_parquet(tmp_path / "snapshots.parquet")
     frame = pd.DataFrame(rows)
     frame["model"] = frame["model"].astype("string")
     frame["county"] = frame["county"].astype("string")
+    frame[["county_fips", "geo_level"]] = frame[["county_fips", "geo_level"]].astype("string")
     frame.to_parquet(tmp_path / "agreements.parquet")
     return M.Panel("curated", processed=tmp_path)
 
@@ -89,6 +98,7 @@ def test_agreements_are_rows_and_agencies_distinct_ids(panel):
     e = ev(panel, unit="agencies", state="Florida")
     assert e.value == 2 and list(e.evidence["row"]) == [2, 3, 4]  # the rows behind the count, as in the sheet
     assert set(e.evidence["agency_raw"]) == {"Lee County Sheriff's Office ", "Cape Coral Police Department "}
+    assert set(e.evidence["county_fips"]) == {"12071"} and set(e.evidence["geo_level"]) == {"county"}  # where each row is
 
 
 def test_share_names_its_denominator(panel):
