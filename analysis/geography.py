@@ -84,7 +84,8 @@ class Placement(NamedTuple):
 
 def fold(text: str) -> str:
     """Lower-case ASCII with single spaces; "St." and "Ste." spelt out (St. Lucie = Saint Lucie)."""
-    text = ascii_fold(str(text)).replace("&", " and ")
+    text = str(text)
+    text = (text.lower() if text.isascii() else ascii_fold(text)).replace("&", " and ")  # ascii_fold of ASCII is lower()
     text = re.sub(r"\bste?\b\.?", lambda m: "sainte" if m.group(0).startswith("ste") else "saint", text)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.replace("'", "")).split())
 
@@ -148,30 +149,59 @@ class Gazetteer:
             "county_name": former["county_name"].str.replace(r"\s+[A-Z]{2}$", "", regex=True) + " County",
         })  # fmt: skip
         counties = counties[~counties["state"].isin(FORMER_COUNTY_STATES)]
-        names = pd.concat([counties[["fips", "state", "county_name"]], former], ignore_index=True)
-        self.by_full: dict[tuple[str, str], str] = {}
-        by_key: dict[tuple[str, str], set[str]] = {}
-        for fips, state, name in names.itertuples(index=False):
-            self.by_full[(state, fold(name))] = fips
-            by_key.setdefault((state, county_key(name)), set()).add(fips)
-        self.by_key = by_key
+        self._counties = pd.concat([counties[["fips", "state", "county_name"]], former], ignore_index=True)
+        self._places = places.dropna(subset=["share"])
         self.aliases = aliases
-        self.names = dict(zip(names["fips"], names["county_name"]))
-        names = places["place_name"].unique()  # a place split across counties has one row per part
-        parts = places.dropna(subset=["share"]).assign(key=places["place_name"].map(dict(zip(names, map(_place_key, names)))))
+        self.names = dict(zip(self._counties["fips"], self._counties["county_name"]))
+        # Each state is indexed when first asked for: an archive append places a few new agencies of
+        # one or two states, and folding all 33k place names took most of a second.
+        self._indexed: dict[str, tuple[dict, dict, dict]] = {}
+
+    def prepare(self, states) -> None:
+        """Index these states (counties by folded full name and by key, towns by key), in one pass."""
+        todo = sorted(set(states) - self._indexed.keys())
+        if not todo:
+            return
+        out: dict[str, tuple[dict, dict, dict]] = {state: ({}, {}, {}) for state in todo}
+        counties = self._counties[self._counties["state"].isin(todo)]
+        for fips, state, name in zip(counties["fips"].tolist(), counties["state"].tolist(), counties["county_name"].tolist()):
+            out[state][0][fold(name)] = fips
+            out[state][1].setdefault(county_key(name), set()).add(fips)
+        parts = self._places[self._places["state"].isin(todo)]
+        names = parts["place_name"].unique()  # a place split across counties has one row per part
+        parts = parts.assign(key=parts["place_name"].map(dict(zip(names, map(_place_key, names)))))
         # For a name shared by two places of a state (a city and a CDP), the larger place; its biggest part.
         size = parts.groupby(["state", "place_code"])["pop20"].transform("sum")
         parts = parts.assign(size=size).sort_values(["size", "share"], ascending=False, kind="stable")
         best = parts.drop_duplicates(["state", "key"])
-        self.towns = {(s, k): (f, float(sh), n) for s, k, f, sh, n in
-                      best[["state", "key", "county_fips", "share", "place_name"]].itertuples(index=False)}  # fmt: skip
+        for state, key, fips, share, name in best[["state", "key", "county_fips", "share", "place_name"]].itertuples(index=False):
+            out[state][2][key] = (fips, float(share), name)
+        self._indexed.update(out)
+
+    def index_data(self) -> dict:
+        """The states indexed so far, as JSON-ready data (the archive keeps it for its appends)."""
+        return {state: [by_full, {k: sorted(v) for k, v in by_key.items()}, {k: list(v) for k, v in towns.items()}]
+                for state, (by_full, by_key, towns) in sorted(self._indexed.items())}  # fmt: skip
+
+    def adopt(self, data: dict) -> None:
+        """Take the states of ``index_data`` (made from the same tables and code) instead of indexing them again."""
+        for state, (by_full, by_key, towns) in data.items():
+            self._indexed.setdefault(state, (by_full, {k: set(v) for k, v in by_key.items()},
+                                             {k: tuple(v) for k, v in towns.items()}))  # fmt: skip
+
+    def _index(self, state: str) -> tuple[dict[str, str], dict[str, set[str]], dict[str, tuple]]:
+        """A state's counties by folded full name, by key (a set of FIPS), and its towns by key."""
+        if state not in self._indexed:
+            self.prepare([state])
+        return self._indexed[state]
 
     def match_county(self, state: str, name: str) -> tuple[str | None, str]:
         """FIPS of a county name in a state, and why not when there is none."""
-        full = self.by_full.get((state, fold(name)))
+        by_full, by_key, _ = self._index(state)
+        full = by_full.get(fold(name))
         if full:
             return full, ""
-        found = self.by_key.get((state, county_key(name)), set())
+        found = by_key.get(county_key(name), set())
         if len(found) == 1:
             return next(iter(found)), ""
         if found:
@@ -200,7 +230,7 @@ class Gazetteer:
             fips, _ = self.match_county(state, candidate)
             if fips:
                 return Placement(fips, "county", 1.0, "agency_name")
-        found = self.towns.get((state, town))
+        found = self._index(state)[2].get(town)
         if found:
             return Placement(found[0], "county", found[1], "crosswalk")
         reasons.append(f"no county in the agency name and no town {town!r} of {state} in the crosswalk")
@@ -255,6 +285,7 @@ def place_frame(df: pd.DataFrame, gazetteer=None, known: dict | None = None) -> 
     missing = [t for t in tuples if t not in known]
     if missing:
         gaz = gazetteer() if callable(gazetteer) else (gazetteer or load())
+        gaz.prepare({t[0] for t in missing})
         known.update((t, gaz.place(*t)) for t in missing)
     placed = pd.DataFrame([known[t] for t in tuples], columns=COLUMNS)
     out = placed.iloc[codes].set_axis(df.index)

@@ -155,7 +155,7 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from . import counts_cache, geography, history, paths, qa, schemas
+    from . import counts_cache, geography, history, qa, schemas
     from .build import skipped_corrections, write_parquet
     from .columns import objects
     from .tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
@@ -178,7 +178,7 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
     # Placements are kept per (state, county, agency_name, jurisdiction_type): the gazetteer is read
     # only for a tuple not placed before (a new agency, a new spelling, a renamed agency).
     context["places"] = before["places"]
-    gazetteer = _lazy(lambda: geography.read(paths.PROCESSED_DIR))
+    gazetteer = _lazy(lambda: panel.read_gazetteer(base))
     panel._save_pack(parsed)  # before the staging copy is made: the parse cache lives in the folder
 
     # One atomic exchange of the whole folder. pyarrow reads, encodes and writes parquet without

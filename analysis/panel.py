@@ -44,6 +44,9 @@ AGREEMENTS = "agreements.parquet"  # a folder of parts: the full build writes up
 RECENT_DAYS = 90
 BUCKETS = 8
 CONTEXT = "append_context.json"  # what an append needs to extend the ids (increment.py)
+# The gazetteer's per-state index (geography.Gazetteer.index_data) as the full build made it: an
+# append that places a new agency takes it instead of folding every place name of the state again.
+GAZETTEER_INDEX = "gazetteer_index.json"
 DIGEST_SUFFIX = ".sha256"  # the sha256 of a cache file, in a file beside it (write_verified)
 READER_MODULES = ("sheets", "layouts", "errors")
 CACHE_FORMAT = 4  # bump when _parse's output or the cache's layout changes
@@ -370,6 +373,19 @@ def write_context(out, context: dict) -> None:
     write_verified(out / CONTEXT, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
 
+def read_gazetteer(base):
+    """The gazetteer of the county tables in data/processed/, with the states the full build indexed
+    (GAZETTEER_INDEX; one that fails its digest is noted and the states are indexed again)."""
+    from . import geography
+
+    gazetteer = geography.read(paths.PROCESSED_DIR)
+    try:
+        gazetteer.adopt(json.loads(read_verified(base / GAZETTEER_INDEX)))
+    except (Unverified, ValueError) as why:
+        note_ignored(base / GAZETTEER_INDEX, why, "not loaded; the states are indexed again")
+    return gazetteer
+
+
 def read_context(base) -> dict:
     """write_context reversed, in the shapes tidy.assign_ids uses; Unverified when it fails its digest."""
     from .geography import Placement
@@ -577,7 +593,8 @@ def _build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     corrections = correction_frame([corrections, skipped_corrections(pairs)])
     del pairs
     # placed from the county tables of the curated build (their sha256 are in the manifest)
-    agreements = place(finalize(cols), geography.read(paths.PROCESSED_DIR), context["places"])
+    gazetteer = geography.read(paths.PROCESSED_DIR)
+    agreements = place(finalize(cols), gazetteer, context["places"])
     del cols
     snaps = geography.snapshot_coverage(snaps, agreements)
     schemas.validate_agreements(agreements)
@@ -598,6 +615,7 @@ def _build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
         write_csv(corrections, out / "corrections.csv")
         parts.result()
         write_context(out, context)
+        write_verified(out / GAZETTEER_INDEX, json.dumps(gazetteer.index_data(), ensure_ascii=False, separators=(",", ":")).encode())
         for stale in out.glob("*.pickle"):  # the append context as older versions stored it
             stale.unlink()
         write_manifest(out, manifest)
