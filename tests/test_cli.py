@@ -205,7 +205,7 @@ def test_diff_table(project, elsewhere):
 def test_verify_ok(project, elsewhere):
     proc = run(["verify"], cwd=elsewhere, pythonpath=project)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "all 4 raw files present with their registered sha256"
+    assert proc.stdout.strip() == "all 6 raw files present with their registered sha256"  # 4 sheets and the 2 county tables
 
 
 # ----------------------------------------------------------------------------- in-process main()
