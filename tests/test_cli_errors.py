@@ -74,7 +74,8 @@ def replace_sheet(root: Path, rel: str, data: bytes, **changes) -> None:
 
 
 def add_context_file(root: Path, rel: str, kind: str, data: bytes) -> None:
-    """Put a context file (Census, Geocorr) at data/raw/rel and register it with its sha256."""
+    """Put a context file (Census, Geocorr) at data/raw/rel and register it with its sha256 (replacing
+    the fixture set's county table at that path)."""
     (root / "data" / "raw" / rel).parent.mkdir(parents=True, exist_ok=True)
     (root / "data" / "raw" / rel).write_bytes(data)
     csv_path = root / "data" / "raw" / "registry.csv"
@@ -82,7 +83,7 @@ def add_context_file(root: Path, rel: str, kind: str, data: bytes) -> None:
     entry = registry.RawFile(path=rel, set=rel.split("/")[0], kind=kind, sha256=hashlib.sha256(data).hexdigest(),
                              bytes=len(data), published="", edition="", layout="", rows=None, url="",
                              bytes_from_upstream=False, source="test", original_filename="", notes="")  # fmt: skip
-    registry.write_registry([*entries, entry], csv_path)
+    registry.write_registry([*(e for e in entries if e.path != rel), entry], csv_path)  # in place of the fixture's table
 
 
 COUNTY_REL = "census_popest_v2024_county/co-est2024-alldata.csv"
