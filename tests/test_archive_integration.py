@@ -10,7 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis import asof, build, counts_cache, fetch, history, panel, paths, query, registry, sheets
+from analysis import asof, build, context_tables, counts_cache, fetch, history, panel, paths, query, registry, sheets
 
 pytestmark = pytest.mark.integration
 
@@ -191,6 +191,8 @@ def test_appending_the_newest_sheets_equals_the_full_build(built, tmp_path):
     held = {e.sha256 for e in newest}
     processed = tmp_path / "processed"
     shutil.copytree(built["out"] / "cache", processed / "archive" / "cache")  # parsed once already
+    for name in context_tables.GAZETTEER_TABLES:  # the curated build's county tables, which the panel is placed from
+        shutil.copyfile(built["base"] / "processed" / name, processed / name)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(paths, "RAW_DIR", built["base"] / "raw")
         mp.setattr(paths, "PROCESSED_DIR", processed)
