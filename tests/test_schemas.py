@@ -4,7 +4,7 @@ columns on their dtype; the covering-rows shortcut must still report every kind 
 import pandas as pd
 import pytest
 
-from analysis import columns, schemas
+from analysis import columns, schemas, table_spec
 from analysis.errors import QAError
 
 
@@ -18,6 +18,7 @@ def agreements() -> pd.DataFrame:
         "signed_flag": ["", "", ""], "agreement_id": ["x", "y", "z"], "is_duplicate": [False] * n,
         "jurisdiction_type": pd.array([None] * n, dtype="string"), "county": pd.array(["Dade", None, "Dade"], dtype="string"),
         "moa_status": ["link", "none", "link"], "addendum_status": ["link", "none", "other"],
+        **{c: [""] * n for c in table_spec.AGREEMENTS.names if c.endswith("_raw")},
     })  # fmt: skip
 
 
