@@ -22,6 +22,8 @@ TABLES = {
 def _reader(spec: str):
     import importlib
 
+    from . import census, elections, geocorr, reference_figures, trac  # noqa: F401 (named, so codegraph sees the readers)
+
     module, func = spec.split(":")
     return getattr(importlib.import_module(f"analysis.{module}"), func)
 
