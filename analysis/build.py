@@ -23,7 +23,7 @@ from .sheets import RawSheet, drop_exact_duplicates, read_sheet
 from .snapshots import edition_order, snapshot_id
 from .tidy import AGREEMENT_COLUMNS, CORRECTION_COLUMNS, assign_ids, correction_frame, finalize, place, raw_table, tidy  # noqa: F401 (re-exported)
 
-from .buildinfo import BUILD_MANIFEST, DATA_MODULES, BuildResult, code_version  # noqa: F401 (re-exported)
+from .buildinfo import BUILD_MANIFEST, BuildResult, code_version  # noqa: F401 (re-exported)
 
 OUTPUTS = ("agreements.parquet", "snapshots.parquet", "corrections.csv", "qa.csv", "counts.sqlite")
 

@@ -5,24 +5,22 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from . import paths
+from . import codegraph, paths
 
 BUILD_MANIFEST = "build_manifest.json"
 
-# Modules whose code shapes data/processed/; a change to any of them invalidates the build.
-DATA_MODULES = (
-    "agencies", "build", "buildinfo", "census", "context_tables", "counts_cache", "elections", "geocorr", "geography", "layouts",
-    "normalize", "qa",
-    "reference_figures", "registry", "schemas", "sheets", "snapshots", "textfiles", "tidy", "trac",
-)  # fmt: skip
+# The curated build runs build.py and what it imports (codegraph): a change to any of those modules
+# or to a reviewed resource table invalidates data/processed/.
+BUILD_ENTRY = "build"
 
 
-def code_version(extra: tuple[str, ...] = ()) -> str:
-    """Hash of the code and reviewed tables that shape the outputs; part of the cache key."""
+def code_version(*entries: str) -> str:
+    """Hash of the code (the modules ``entries`` import, the build's by default) and the reviewed
+    tables that shape the outputs; part of the cache key."""
     digest = hashlib.sha256()
-    modules = [paths.PACKAGE_DIR / f"{name}.py" for name in (*DATA_MODULES, *extra)]
-    for path in modules + sorted(paths.RESOURCES_DIR.glob("*.csv")):
-        digest.update(path.name.encode())
+    files = codegraph.files(*(entries or (BUILD_ENTRY,)))
+    for path in files + sorted(paths.RESOURCES_DIR.glob("*.csv")):
+        digest.update(path.relative_to(paths.PACKAGE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

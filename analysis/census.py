@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import us
 
+from analysis import table_spec
 from analysis.errors import SheetError
 from analysis.textfiles import read_text_table
 
@@ -64,7 +65,7 @@ def read_state_population(path) -> pd.DataFrame:
         )
     df["population_2024"] = df["pop"].astype("int64")
     df["is_state"] = ~df["state"].isin(TERRITORIES)
-    return df[["fips", "state", "state_name", "population_2024", "is_state"]].reset_index(drop=True)
+    return df[table_spec.POPULATION.names].reset_index(drop=True)
 
 
 COUNTY_SUMLEV = "050"

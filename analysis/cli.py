@@ -251,6 +251,12 @@ def _register_export(sub) -> None:
     register(sub)
 
 
+def _register_docs(sub) -> None:
+    from .dictionary import register
+
+    register(sub)
+
+
 def _register_check(sub) -> None:
     from .check import register
 
@@ -259,7 +265,7 @@ def _register_check(sub) -> None:
 
 # Other modules add their subcommands here, keeping this file small.
 _EXTRA_COMMANDS: list = [_register_reproduce]
-_EXTRA_COMMANDS += [_register_local_sheets, _register_recheck, _register_export, _register_check]
+_EXTRA_COMMANDS += [_register_local_sheets, _register_recheck, _register_export, _register_check, _register_docs]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,6 +52,8 @@ def require_gazetteer_tables(digests: dict[str, str]) -> None:
 def _reader(spec: str):
     import importlib
 
+    from . import census, elections, geocorr, reference_figures, trac  # noqa: F401 (named, so codegraph sees the readers)
+
     module, func = spec.split(":")
     return getattr(importlib.import_module(f"analysis.{module}"), func)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import atomic, csvsafe, paths
+from . import atomic, csvsafe, paths, table_spec
 from .errors import OutputError, StaleOutputError, UsageError
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("csv", "parquet", "dta")
 DICTIONARY = "data-dictionary.md"
-STATA_NAME_MAX = 32
+STATA_NAME_MAX = table_spec.STATA_NAME_MAX
 STATA_LABEL_MAX = 80
 STATA_STR_MAX = 2045
 
@@ -133,23 +133,7 @@ def out_name(rel: str) -> str:
 # ----------------------------------------------------------------------------- Stata
 
 
-def stata_names(columns: list[str]) -> dict[str, str]:
-    """Column -> valid, unique Stata name (<= 32 chars; letters, digits, underscore)."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for col in columns:
-        name = re.sub(r"[^A-Za-z0-9_]", "_", str(col)) or "v"
-        if name[0].isdigit():
-            name = "_" + name
-        name = name[:STATA_NAME_MAX]
-        base, i = name, 2
-        while name.lower() in used:
-            suffix = f"_{i}"
-            name = base[: STATA_NAME_MAX - len(suffix)] + suffix
-            i += 1
-        used.add(name.lower())
-        out[col] = name
-    return out
+stata_names = table_spec.stata_names  # the rule; a column in the spec may name itself (Column.stata)
 
 
 def to_stata_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
@@ -206,10 +190,10 @@ def _is_date_objects(s: pd.Series) -> bool:
     return len(values) > 0 and all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in values)
 
 
-def write_dta(df: pd.DataFrame, path: Path, labels: dict[str, str]) -> list[str]:
+def write_dta(df: pd.DataFrame, path: Path, labels: dict[str, str], chosen: dict[str, str] | None = None) -> list[str]:
 
     frame, dates, notes = to_stata_frame(df)
-    names = stata_names(list(frame.columns))
+    names = stata_names(list(frame.columns), chosen)
     renamed = {c: n for c, n in names.items() if c != n}
     notes += [f"`{c}` renamed `{n}` (Stata names: <= {STATA_NAME_MAX} characters, letters/digits/_)" for c, n in renamed.items()]
     frame = frame.rename(columns=names)
@@ -296,7 +280,8 @@ def _write_all(out_dir: Path, fmt: str, rels: list[str], dict_file: Path, dict_t
                          "leading ' so that spreadsheets show them as text instead of running them (CSV injection)")
         else:
             labels = {r["column"]: _plain_label(r["meaning"]) for r in sections.get(heading, [])}
-            notes = write_dta(df, target, labels)
+            spec = table_spec.TABLES.get(rel)
+            notes = write_dta(df, target, labels, spec.stata_names() if spec else None)
         extract = section_text(dict_text, heading) or f"### {heading}\n\n(not documented in docs/{DICTIONARY})\n"
         extract = (f"# {target.name}\n\nExported from `{heading}` ({len(df):,} rows) by "
                    f"`python -m analysis export --format {fmt}`. Full dictionary: `{DICTIONARY}` in this folder.\n\n"

@@ -37,9 +37,9 @@ import us
 from . import paths
 from .agencies import ascii_fold
 from .census import FIPS_TO_USPS, TERRITORIES
+from .table_spec import GEO_LEVELS
 from .context_tables import GAZETTEER_TABLES
 
-GEO_LEVELS = ("county", "statewide", "territory", "unknown")
 # The QA floor on the newest participating sheet's county coverage (qa.geography_checks): measured
 # on the curated 2026-05-18 sheet at 94.2% (1,737 of 1,843 rows placed in a county; 75 statewide,
 # 3 territory, 28 unknown). It leaves room for a few new agencies the rules cannot place before
@@ -289,8 +289,9 @@ def place_frame(df: pd.DataFrame, gazetteer=None, known: dict | None = None) -> 
         known.update((t, gaz.place(*t)) for t in missing)
     placed = pd.DataFrame([known[t] for t in tuples], columns=COLUMNS)
     out = placed.iloc[codes].set_axis(df.index)
-    # text as "string" (missing as pd.NA) like the agreements' nullable columns; share as float (NaN)
-    return out.astype({"county_fips": "string", "geo_level": "string", "county_share": "float64", "geo_rule": "string"})
+    # county_fips as "string" (missing as pd.NA) like the agreements' nullable columns, the never-missing
+    # level and rule as "str" like the other always-present text; share as float (NaN)
+    return out.astype({"county_fips": "string", "geo_level": "str", "county_share": "float64", "geo_rule": "str"})
 
 
 def snapshot_coverage(snaps: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFrame:

@@ -20,11 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COLUMNS = [
-    "unit", "kind", "id", "agency_id", "state", "model", "signed", "spell",
-    "first_snapshot", "first_seen", "last_snapshot", "last_seen", "n_snapshots",
-    "status", "removed_by_snapshot", "removed_by", "window_days", "replaced_by", "replaces",
-]  # fmt: skip
+from . import table_spec
+
+COLUMNS = table_spec.HISTORY.names
 
 
 def _spells(listed: pd.DataFrame, key: str) -> pd.DataFrame:

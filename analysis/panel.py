@@ -48,10 +48,9 @@ CONTEXT = "append_context.json"  # what an append needs to extend the ids (incre
 # append that places a new agency takes it instead of folding every place name of the state again.
 GAZETTEER_INDEX = "gazetteer_index.json"
 DIGEST_SUFFIX = ".sha256"  # the sha256 of a cache file, in a file beside it (write_verified)
-READER_MODULES = ("sheets", "layouts", "errors")
+READER_ENTRY = "sheets"  # the parse cache is keyed by the modules the reader imports (codegraph), not the rest
 CACHE_FORMAT = 4  # bump when _parse's output or the cache's layout changes
-# Code that shapes the panel on top of buildinfo.DATA_MODULES.
-PANEL_MODULES = ("panel", "history", "counts_cache", "increment")
+PANEL_ENTRY = "panel"  # the panel runs panel.py's imports on top of the curated build's (buildinfo.BUILD_ENTRY)
 
 
 def archive_dir():
@@ -64,14 +63,16 @@ def cache_dir():
 
 def reader_version() -> str:
     """The parse cache is valid while the reader code is unchanged."""
+    from . import codegraph
+
     digest = hashlib.sha256()
-    for name in READER_MODULES:
-        digest.update((paths.PACKAGE_DIR / f"{name}.py").read_bytes())
+    for path in codegraph.files(READER_ENTRY):
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def code_version() -> str:
-    return buildinfo.code_version(PANEL_MODULES)
+    return buildinfo.code_version(buildinfo.BUILD_ENTRY, PANEL_ENTRY)
 
 
 # ----------------------------------------------------------------------------- distinct files

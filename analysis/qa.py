@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["check", "scope", "value", "expected", "status"]
+from . import table_spec
+
+COLUMNS = table_spec.QA.names
 
 
 def _row(check: str, scope: str, value, expected, ok: bool, *, warn_only: bool = False) -> dict:

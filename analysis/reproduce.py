@@ -43,7 +43,7 @@ def _claims_and_report(quiet: bool, force: bool = False) -> list[dict]:
 
     rows = claims.table()
     claims.write(rows)
-    inputs = {"data": stamps.data_version(), "code": stamps.code_version()}
+    inputs = {"data": stamps.data_version(), "code": stamps.code_version("recheck", "claims", "report")}
     if force or stamps.why_run(paths.REPORTS_DIR, "recheck", inputs) is not None:
         start = time.perf_counter()
         recheck.write(recheck.recheck())  # reports/recheck.md: point-in-time claims on the newest sheet

@@ -14,10 +14,9 @@ import pandera.pandas as pa
 from pandera import dtypes
 from pandera.engines import pandas_engine
 
+from . import table_spec
 from .errors import QAError
-from .geography import GEO_LEVELS
 
-MODELS = ["JEM", "TFM", "WSO"]
 
 
 @pandas_engine.Engine.register_dtype
@@ -44,54 +43,37 @@ class Text(pandas_engine.DataType):
 TEXT = Text()  # pandas 3's default text ("str", missing as NaN)
 NA_TEXT = Text(pd.StringDtype(na_value=pd.NA))  # "string", missing as pd.NA
 
-AGREEMENTS = pa.DataFrameSchema(
-    {
-        "snapshot_id": pa.Column(TEXT),
-        "kind": pa.Column(TEXT, pa.Check.isin(["participating", "pending"])),
-        "published": pa.Column("datetime64[ns]"),
-        "file": pa.Column(TEXT),
-        "row": pa.Column("int64", pa.Check.ge(2)),
-        "state": pa.Column(TEXT, pa.Check.str_matches(r"^[A-Z]{2}$")),
-        "state_name": pa.Column(TEXT),
-        "is_state": pa.Column(bool),
-        "agency_id": pa.Column(TEXT, pa.Check.str_matches(r"^[A-Z]{2}:[a-z0-9-]+$")),
-        "agency_name": pa.Column(TEXT, pa.Check.str_length(min_value=1)),
-        "agency": pa.Column(TEXT),
-        "model": pa.Column(NA_TEXT, pa.Check.isin(MODELS), nullable=True),
-        "signed": pa.Column("datetime64[ns]", nullable=True),
-        "signed_flag": pa.Column(TEXT),
-        "agreement_id": pa.Column(TEXT),
-        "is_duplicate": pa.Column(bool),
-        "jurisdiction_type": pa.Column(NA_TEXT, nullable=True),
-        "county": pa.Column(NA_TEXT, nullable=True),
-        "county_fips": pa.Column(NA_TEXT, pa.Check.str_matches(r"^\d{5}$"), nullable=True),
-        "geo_level": pa.Column(NA_TEXT, pa.Check.isin(list(GEO_LEVELS))),
-        "county_share": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
-        "geo_rule": pa.Column(NA_TEXT, pa.Check.str_length(min_value=1)),
-        "moa_status": pa.Column(TEXT, pa.Check.isin(["link", "link pending", "archived url", "none", "other"])),
-        "addendum_status": pa.Column(TEXT, pa.Check.isin(["link", "link pending", "archived url", "none", "other"])),
-    },
-    strict=False,
-    coerce=False,
-)
+_DTYPES = {"string": TEXT, "int64": "int64", "float64": "float64", "bool": bool, "datetime": "datetime64[ns]",
+           "date": object, "object": object}  # fmt: skip
 
-SNAPSHOTS = pa.DataFrameSchema(
-    {
-        "snapshot_id": pa.Column(TEXT, unique=True),
-        "file": pa.Column(TEXT, unique=True),
-        "sha256": pa.Column(TEXT, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
-        "kind": pa.Column(TEXT, pa.Check.isin(["participating", "pending"])),
-        "published": pa.Column(object),
-        "edition": pa.Column(TEXT),
-        "edition_order": pa.Column(int, pa.Check.in_range(0, 86399)),
-        "layout": pa.Column(TEXT, pa.Check.isin(["P0", "P1", "P2", "P3", "Q1", "Q2", "Q3"])),
-        "rows": pa.Column(int, pa.Check.ge(0)),
-        "rows_duplicate": pa.Column(int, pa.Check.ge(0)),
-        "is_ice_file": pa.Column(bool),
-        "county_coverage": pa.Column("float64", pa.Check.in_range(0, 1), nullable=True),
-    },
-    strict=False,
-)
+
+def _checks(column: table_spec.Column) -> list[pa.Check]:
+    checks = []
+    if column.isin:
+        checks.append(pa.Check.isin(list(column.isin)))
+    if column.regex:
+        checks.append(pa.Check.str_matches(column.regex))
+    if column.min_length is not None:
+        checks.append(pa.Check.str_length(min_value=column.min_length))
+    if column.ge is not None and column.le is not None:
+        checks.append(pa.Check.in_range(column.ge, column.le))
+    elif column.ge is not None:
+        checks.append(pa.Check.ge(column.ge))
+    return checks
+
+
+def schema(table: table_spec.Table) -> pa.DataFrameSchema:
+    """The pandera schema of a table in the spec: each column's dtype, nullability and checks.
+    Text that may be missing is pandas' ``string`` (pd.NA), other text ``str`` (tidy.finalize)."""
+    columns = {
+        c.name: pa.Column(NA_TEXT if c.type == "string?" else _DTYPES[c.dtype], _checks(c), nullable=c.nullable, unique=c.unique)
+        for c in table.columns
+    }
+    return pa.DataFrameSchema(columns, strict=table.strict, ordered=table.ordered, unique=list(table.unique) or None)
+
+
+AGREEMENTS = schema(table_spec.AGREEMENTS)
+SNAPSHOTS = schema(table_spec.SNAPSHOTS)
 
 
 # pandera imports its pandas backend (with hypothesis: ~0.4 s) on the first validate; register it
@@ -185,31 +167,8 @@ def validate_snapshots(df: pd.DataFrame) -> None:
 
 # Context tables read from the Census and Geocorr files (context_tables.py); built once per build,
 # small, so they are validated whole.
-COUNTY_POPULATION = pa.DataFrameSchema(
-    {
-        "fips": pa.Column(TEXT, pa.Check.str_matches(r"^\d{5}$"), unique=True),
-        "state": pa.Column(TEXT, pa.Check.str_matches(r"^[A-Z]{2}$")),
-        "county_name": pa.Column(TEXT, pa.Check.str_length(min_value=1)),
-        "population_2024": pa.Column("int64", pa.Check.ge(0)),
-    },
-    strict=True,
-    ordered=True,
-)
-
-PLACE_COUNTY = pa.DataFrameSchema(
-    {
-        "state": pa.Column(TEXT, pa.Check.str_matches(r"^[A-Z]{2}$")),
-        "place_code": pa.Column(TEXT, pa.Check.str_matches(r"^\d{5}$")),
-        "place_name": pa.Column(TEXT, pa.Check.str_length(min_value=1)),
-        "county_fips": pa.Column(TEXT, pa.Check.str_matches(r"^\d{5}$")),
-        "county_name": pa.Column(TEXT, pa.Check.str_length(min_value=1)),
-        "pop20": pa.Column("int64", pa.Check.ge(0)),
-        "share": pa.Column("float64", pa.Check.in_range(0.0, 1.0), nullable=True),
-    },
-    strict=True,
-    ordered=True,
-    unique=["state", "place_code", "county_fips"],
-)
+COUNTY_POPULATION = schema(table_spec.COUNTY_POPULATION)
+PLACE_COUNTY = schema(table_spec.PLACE_COUNTY)
 
 
 def validate_table(schema: pa.DataFrameSchema, df: pd.DataFrame, name: str) -> None:

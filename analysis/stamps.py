@@ -2,9 +2,9 @@
 
 A notebook's stamp names everything its outputs depend on: the data (the build manifests of
 data/processed/ and data/processed/archive/, which digest every registered raw file and the
-data code), the code (every module and resource of the package: notebooks call into all of
-it), the notebook file's own bytes and its parameters; and the sha256 of every file the run
-wrote. `reproduce` executes a notebook again only when one of those differs or an output is gone
+data code), the code (the package modules the notebook's cells import, transitively, read from
+the import graph by codegraph.py, and every resource), the notebook file's own bytes and its
+parameters; and the sha256 of every file the run wrote. `reproduce` executes a notebook again only when one of those differs or an output is gone
 or edited, so a second reproduce with nothing changed reuses the executed notebooks and rebuilds
 a byte-identical report in a second or two. reports/recheck.md is stamped the same way.
 """
@@ -26,10 +26,13 @@ def _sha(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def code_version() -> str:
-    """Every module and resource of the package (buildinfo.code_version covers only the data code)."""
+def code_version(*entries: str) -> str:
+    """The modules ``entries`` import (codegraph) and every resource of the package (the reviewed
+    tables, claims.toml, the plot style): what a notebook or recheck run can read."""
+    from . import codegraph
+
     digest = hashlib.sha256()
-    files = sorted(paths.PACKAGE_DIR.glob("*.py")) + sorted(p for p in paths.RESOURCES_DIR.rglob("*") if p.is_file())
+    files = codegraph.files(*entries) + sorted(p for p in paths.RESOURCES_DIR.rglob("*") if p.is_file())
     for path in files:
         digest.update(path.relative_to(paths.PACKAGE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
@@ -44,10 +47,24 @@ def data_version() -> dict[str, str | None]:
     return {k: _sha(p) if p.is_file() else None for k, p in found.items()}
 
 
+def notebook_modules(name: str) -> tuple[str, ...]:
+    """What a notebook runs: the package modules its code cells import, and the runner (notebooks.py)."""
+    from . import codegraph
+    from .notebooks import notebook_path
+
+    cells = json.loads(notebook_path(name).read_text(encoding="utf-8")).get("cells", [])
+    found = {"notebooks"}
+    for cell in cells:
+        if cell.get("cell_type") == "code":
+            source = "".join(cell.get("source", []))
+            found |= codegraph.imported_by("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+    return tuple(sorted(found))
+
+
 def notebook_inputs(name: str, parameters: dict) -> dict:
     from .notebooks import notebook_path
 
-    return {"data": data_version(), "code": code_version(), "notebook": _sha(notebook_path(name)),
+    return {"data": data_version(), "code": code_version(*notebook_modules(name)), "notebook": _sha(notebook_path(name)),
             "parameters": dict(sorted(parameters.items()))}  # fmt: skip
 
 

@@ -23,21 +23,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import agencies, normalize
+from . import agencies, normalize, table_spec
 from .errors import SheetError
 from .geography import COLUMNS as GEO_COLUMNS
 from .sheets import RAW_COLUMNS, RawSheet
 from .snapshots import edition_order, snapshot_id
 
-CORRECTION_COLUMNS = ["snapshot_id", "file", "row", "field", "before", "after", "rule"]
-AGREEMENT_COLUMNS = [
-    "snapshot_id", "kind", "published", "file", "row",
-    "state", "state_name", "is_state", "agency_id", "agency_name", "agency", "model", "signed", "signed_flag",
-    "agreement_id", "is_duplicate", "jurisdiction_type", "county", *GEO_COLUMNS,
-    "moa_status", "addendum_status",
-    "state_raw", "agency_raw", "jurisdiction_type_raw", "county_raw", "support_type_raw", "signed_raw",
-    "moa_raw", "addendum_raw",
-]  # fmt: skip
+CORRECTION_COLUMNS = table_spec.CORRECTIONS.names
+AGREEMENT_COLUMNS = table_spec.AGREEMENTS.names
 _FAR_FUTURE = dt.date(9999, 12, 31)
 
 
@@ -494,7 +487,7 @@ def _datetimes(values) -> np.ndarray:
     return pd.to_datetime(pd.Series(table, dtype=object)).to_numpy()[codes]
 
 
-STRING_COLUMNS = ("model", "jurisdiction_type", "county")
+STRING_COLUMNS = table_spec.AGREEMENTS.typed("string?")  # pandas "string" (missing as pd.NA), not "str"
 
 
 def finalize(df: Columns | pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 import us
 
+from analysis import table_spec
 from analysis.errors import SheetError
 from analysis.textfiles import read_text_table
 
@@ -89,7 +90,7 @@ def read_trac_county(path) -> pd.DataFrame:
     """
     df = _fips(_counts(_read_tsv(path, _COUNTY_RAW), path), 5, path)
     df["is_nyc"] = df["fips"].isin(NYC_FIPS)
-    return df[["fips", "state", "county", *COUNT_COLUMNS, *PCT_COLUMNS, "is_nyc"]]
+    return df[table_spec.TRAC_COUNTY.names]
 
 
 def read_trac_state(path) -> pd.DataFrame:
@@ -104,7 +105,7 @@ def read_trac_state(path) -> pd.DataFrame:
             f"stcode {row['stcode']!r} does not match FIPS {row['fips']!r} ({row['state']})",
             path=str(path),
         )
-    return df[["fips", "state", "state_name", *COUNT_COLUMNS, *PCT_COLUMNS]]
+    return df[table_spec.TRAC_STATE.names]
 
 
 def nyc_combined(county_df: pd.DataFrame) -> dict:

@@ -152,3 +152,23 @@ def test_every_row_has_a_type_and_a_meaning(sections):
     for heading, rows in sections.items():
         for r in rows:
             assert r["type"] and r["meaning"], f"{heading}: {r['column']} lacks a type or meaning"
+
+
+def test_the_committed_dictionary_is_what_the_spec_renders():
+    from analysis import dictionary
+
+    text = DICTIONARY.read_text(encoding="utf-8")
+    assert dictionary.updated(text) == text, "docs/data-dictionary.md is stale; run `python -m analysis docs` and commit it"
+
+
+def test_every_built_parquet_passes_the_schema_generated_from_the_spec(full_processed):
+    """Validated here, not at build time, for the tables the build does not check (cost)."""
+    from analysis import schemas, table_spec
+
+    checked = 0
+    for path in sorted(full_processed.rglob("*.parquet")):
+        rel = path.relative_to(full_processed).as_posix()
+        assert rel in table_spec.TABLES, f"{rel} has no entry in analysis/table_spec.py"
+        schemas.validate_table(schemas.schema(table_spec.TABLES[rel]), pd.read_parquet(path), rel)
+        checked += 1
+    assert checked >= 9

@@ -145,3 +145,10 @@ def test_cli_export_and_refusal(project, tmp_path):
     assert (out / "agreements.dta").is_file() and (out / "agreements.dictionary.md").is_file()
     proc = pc.run(["export", "--format", "csv", str(project / "data" / "processed")], cwd=tmp_path, pythonpath=project)
     pc.assert_one_error_line(proc, 2, "would overwrite the project's own tables")
+
+
+def test_a_stata_name_chosen_in_the_spec_is_kept(tmp_path):
+    """table_spec.Column.stata names a column for Stata; the others follow the rule."""
+    df = pd.DataFrame({"a b": [1], "x": [2]})
+    export.write_dta(df, tmp_path / "t.dta", {}, {"x": "chosen"})
+    assert list(pd.read_stata(tmp_path / "t.dta").columns) == ["a_b", "chosen"]

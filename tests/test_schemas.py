@@ -4,7 +4,7 @@ columns on their dtype; the covering-rows shortcut must still report every kind 
 import pandas as pd
 import pytest
 
-from analysis import columns, schemas
+from analysis import columns, schemas, table_spec
 from analysis.errors import QAError
 
 
@@ -18,9 +18,10 @@ def agreements() -> pd.DataFrame:
         "signed_flag": ["", "", ""], "agreement_id": ["x", "y", "z"], "is_duplicate": [False] * n,
         "jurisdiction_type": pd.array([None] * n, dtype="string"), "county": pd.array(["Dade", None, "Dade"], dtype="string"),
         "county_fips": pd.array(["12086", None, "12086"], dtype="string"),
-        "geo_level": pd.array(["county", "unknown", "county"], dtype="string"), "county_share": [1.0, None, 1.0],
-        "geo_rule": pd.array(["county_cell", "unknown: no county", "county_cell"], dtype="string"),
+        "geo_level": pd.array(["county", "unknown", "county"], dtype="str"), "county_share": [1.0, None, 1.0],
+        "geo_rule": pd.array(["county_cell", "unknown: no county", "county_cell"], dtype="str"),
         "moa_status": ["link", "none", "link"], "addendum_status": ["link", "none", "other"],
+        **{c: [""] * n for c in table_spec.AGREEMENTS.names if c.endswith("_raw")},
     })  # fmt: skip
 
 
