@@ -34,8 +34,10 @@ build: fetch
 reproduce: $(STAMP)
 	$(PY) -m analysis reproduce $(QUIET)
 
+# Test files spread over the cores (pytest-xdist), each file whole on one worker: a notebook's cells
+# share one kernel and a module's fixtures are built once. Plain `pytest` runs them one by one.
 test: build
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

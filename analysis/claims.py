@@ -75,7 +75,7 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
     from .check import evidence_csv
 
     panel = panel or measures.Panel.default()
-    out_dir = Path(output_dir) if output_dir else results.DEFAULT_RESULTS_DIR
+    out_dir = results.results_dir(output_dir)
     evidence_dir = out_dir.parent / "evidence"
     unknown = set(dates or {}) - set(ARTICLE_PARAMS)
     if unknown:
@@ -266,7 +266,7 @@ def show_evidence(res: list[results.Result], output_dir: str | Path | None = Non
     import pandas as pd
 
     by_key = {c.quantity: c for c in claim_registry.load_claims() if c.is_measured}
-    base = (Path(output_dir) if output_dir else results.DEFAULT_RESULTS_DIR).parent
+    base = results.results_dir(output_dir).parent
     for r in res:
         claim = by_key.get(r.quantity)
         if claim is None or "snapshot" not in r.detail:

@@ -103,10 +103,9 @@ def _count(args) -> dict:
             return result
     from . import query  # the tables: also gives the clear error for a date before the first sheet
 
-    if args.archive:
-        query.use("archive")
-    query.refuse_after_newest(day, args.kind)
-    return query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by)
+    source = "archive" if args.archive else "curated"
+    query.refuse_after_newest(day, args.kind, source=source)
+    return query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by, source=source)
 
 
 def cmd_query(args) -> int:
@@ -145,9 +144,8 @@ def cmd_diff(args) -> int:
     from . import freshness, query
 
     freshness.warn_if_stale(archive=args.archive)
-    if args.archive:
-        query.use("archive")
-    result = query.diff(args.date_from, args.date_to, kind=args.kind, state=args.state)
+    result = query.diff(args.date_from, args.date_to, kind=args.kind, state=args.state,
+                        source="archive" if args.archive else "curated")
     if args.format == "json":
         sys.stdout.write(query.to_json(result))
         return 0

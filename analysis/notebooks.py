@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import shutil
 import sys
@@ -136,13 +137,14 @@ def validate(name: str, pairs: list[list[str]] | None) -> dict[str, object]:
     return out
 
 
-def kernel_manager_class():
+def kernel_manager_class(env: dict[str, str] | None = None):
     """A kernel manager that starts the notebooks' kernel (KERNEL, named in their metadata) with
     this interpreter, whether or not a kernelspec of that name is registered.
 
     `make install` registers KERNEL for JupyterLab, but a plain ``pip install -e .`` does not, and
     a registered one may point at another environment; papermill, like the tests (nbval's
-    ``--nbval-current-env``), must run the code of the environment that runs it.
+    ``--nbval-current-env``), must run the code of the environment that runs it. ``env`` is added
+    to the kernel's environment only (e.g. $ICE287G_REPORTS_DIR for a staged run), never to ours.
     """
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client import AsyncKernelManager
@@ -160,10 +162,16 @@ def kernel_manager_class():
         def _kernel_spec_manager_default(self):
             return CurrentEnvSpecs(data_dir=self.data_dir)
 
+        async def _async_pre_start_kernel(self, **kw):
+            if env:
+                kw["env"] = {**kw.get("env", os.environ), **env}
+            return await super()._async_pre_start_kernel(**kw)
+
     return CurrentEnvKernelManager
 
 
-def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, quiet: bool = False, label: str | None = None) -> Path:
+def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, quiet: bool = False, label: str | None = None,
+                 reports_dir: Path | None = None) -> Path:
     """Run one notebook file with papermill under this interpreter's kernel (kernel_manager_class)."""
     import papermill as pm
 
@@ -172,7 +180,7 @@ def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, 
     try:
         pm.execute_notebook(
             str(source), str(out_nb), parameters=parameters or {}, kernel_name=KERNEL,
-            kernel_manager_class=kernel_manager_class(), cwd=str(paths.NOTEBOOKS_DIR), progress_bar=not quiet, log_output=False,
+            kernel_manager_class=kernel_manager_class({paths.REPORTS_ENV: str(reports_dir)} if reports_dir else None), cwd=str(paths.NOTEBOOKS_DIR), progress_bar=not quiet, log_output=False,
             extra_arguments=QUIET_KERNEL if quiet else [],
         )  # fmt: skip
     except pm.PapermillExecutionError as err:
@@ -180,10 +188,12 @@ def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, 
     return out_nb
 
 
-def execute(name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False) -> Path:
+def execute(name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False,
+            reports_dir: Path | None = None) -> Path:
+    """Run one notebook into ``out_dir``; its kernel writes figures into ``reports_dir`` when given."""
     params = {"output_dir": str(out_dir / "results"), **(parameters or {})}
     out_nb = execute_path(notebook_path(name), out_dir / "notebooks" / f"{name}.ipynb", params, quiet=quiet,
-                          label=f"notebooks/{name}.ipynb")  # fmt: skip
+                          label=f"notebooks/{name}.ipynb", reports_dir=reports_dir)  # fmt: skip
     stable_paths(out_nb, out_dir)
     return out_nb
 
@@ -209,7 +219,7 @@ def stable_paths(nb_path: Path, out_dir: Path) -> None:
 
 
 def run_all(names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False,
-            force: bool = False) -> list[str]:
+            force: bool = False, reports_dir: Path | None = None) -> list[str]:
     """Run notebooks into a temp folder, then swap it into reports/ (atomic per folder).
 
     A notebook whose stamp (stamps.py) shows its inputs unchanged and its outputs intact is not
@@ -221,7 +231,7 @@ def run_all(names: list[str] | None = None, parameters: dict | None = None, *, q
     from . import stamps
 
     names = names or ORDER
-    root = paths.REPORTS_DIR
+    root = Path(reports_dir) if reports_dir else paths.REPORTS_DIR
     root.mkdir(parents=True, exist_ok=True)
     todo, ran = [], []
     for name in names:
@@ -241,7 +251,7 @@ def run_all(names: list[str] | None = None, parameters: dict | None = None, *, q
                 print(f"running notebooks/{name}.ipynb", file=sys.stderr)
             before, start = stamps.report_files(root), time.perf_counter()
             had = set((staging / "evidence").glob("*.csv"))
-            execute(name, staging, parameters, quiet=quiet)
+            execute(name, staging, parameters, quiet=quiet, reports_dir=root)
             after, seconds = stamps.report_files(root), time.perf_counter() - start
             written = [rel for rel, mtime in after.items() if before.get(rel) != mtime]  # figures
             written += [f"evidence/{p.name}" for p in sorted(set((staging / "evidence").glob("*.csv")) - had)]

@@ -3,18 +3,23 @@
 Every answer names its unit and the snapshot it came from. The snapshot in force on a day D is
 the latest sheet published on or before D (later editions of the same day win), so "as of D"
 means "what ICE's list said at the end of day D" as far as the pinned sheets show.
+
+Every function takes ``source``: "curated" (data/processed/, the default), "archive" (the archive
+panel) or a processed folder's path. It is an argument, not a module switch, so two callers in
+one process (a test, a notebook, the CLI run in-process) cannot change each other's answers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
 from . import paths
 from .errors import StaleOutputError, UsageError
-from .measures import size
+from .measures import Panel, size
 
 from .asof import BY_CHOICES, KINDS, STALE_AFTER_DAYS, UNITS, parse_date, snapshot_info, to_json  # noqa: F401 (re-exported)
 from .asof import refuse_after_newest as refuse
@@ -22,7 +27,7 @@ from .asof import refuse_after_newest as refuse
 
 @lru_cache(maxsize=4)
 def _load(processed: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    base = paths.Path(processed)
+    base = Path(processed)
     agreements_path, snapshots_path = base / "agreements.parquet", base / "snapshots.parquet"
     if not agreements_path.exists() or not snapshots_path.is_file():  # the archive's is a folder of parts
         archive = base.name == "archive"
@@ -36,37 +41,43 @@ def _load(processed: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return agreements, snapshots
 
 
-_SOURCE = {"panel": "curated"}
+SOURCES = ("curated", "archive")
 
 
-def use(source: str) -> None:
-    """Answer from the curated tables (data/processed/, the default) or the archive panel
-    (data/processed/archive/, built by ``build --archive``: every archived sheet, day by day)."""
-    if source not in ("curated", "archive"):
+Source = str | Path | Panel
+
+
+def processed_dir(source: Source = "curated") -> Path:
+    """Where ``source`` lives: "curated" is data/processed/, "archive" is data/processed/archive/
+    (built by ``build --archive``: every archived sheet, day by day); a path is taken as is, and a
+    measures.Panel answers from its own folder."""
+    if isinstance(source, Panel):
+        return source.folder
+    if isinstance(source, Path):
+        return source
+    if source not in SOURCES:
         raise UsageError(f"source must be curated or archive, not {source!r}")
-    _SOURCE["panel"] = source
+    return paths.PROCESSED_DIR / "archive" if source == "archive" else paths.PROCESSED_DIR
 
 
-def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The agreements and snapshots tables (cached per process)."""
-    if _SOURCE["panel"] == "archive":
-        return _load(str(paths.PROCESSED_DIR / "archive"))
-    return _load(str(paths.PROCESSED_DIR))
+def tables(source: Source = "curated") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The agreements and snapshots tables of ``source`` (cached per process, keyed by path)."""
+    return _load(str(processed_dir(source)))
 
 
-def snapshots(kind: str | None = "participating") -> pd.DataFrame:
+def snapshots(kind: str | None = "participating", *, source: Source = "curated") -> pd.DataFrame:
     """The snapshots of ``kind`` (every kind when None) in the order they were published."""
-    _, snaps = tables()
+    _, snaps = tables(source)
     snaps = snaps if kind is None else snaps[snaps["kind"] == kind]
     return snaps.sort_values(["published", "edition_order"], ignore_index=True)
 
 
-def snapshot_in_force(as_of: str | dt.date, kind: str = "participating") -> pd.Series:
+def snapshot_in_force(as_of: str | dt.date, kind: str = "participating", *, source: Source = "curated") -> pd.Series:
     """The latest snapshot published on or before ``as_of``; refuses earlier dates."""
     if kind not in KINDS:
         raise UsageError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     day = parse_date(as_of)
-    snaps = snapshots(kind)
+    snaps = snapshots(kind, source=source)
     eligible = snaps[snaps["published"] <= day]
     if eligible.empty:
         first = snaps["published"].min()
@@ -74,19 +85,19 @@ def snapshot_in_force(as_of: str | dt.date, kind: str = "participating") -> pd.S
     return eligible.iloc[-1]
 
 
-def newest(kind: str | None = None) -> pd.Series | None:
+def newest(kind: str | None = None, *, source: Source = "curated") -> pd.Series | None:
     """The newest snapshot of ``kind`` (of any kind when None); None when there is none."""
-    snaps = snapshots(kind)
+    snaps = snapshots(kind, source=source)
     return None if snaps.empty else snaps.iloc[-1]
 
 
-def refuse_after_newest(day: str | dt.date, kind: str | None = None) -> None:
+def refuse_after_newest(day: str | dt.date, kind: str | None = None, *, source: Source = "curated") -> None:
     """A command's date after the newest sheet has no data yet: refused (see asof.refuse_after_newest)."""
-    refuse(parse_date(day), kind, newest(kind))
+    refuse(parse_date(day), kind, newest(kind, source=source))
 
 
-def rows_of(snapshot_id: str) -> pd.DataFrame:
-    agreements, _ = tables()
+def rows_of(snapshot_id: str, *, source: Source = "curated") -> pd.DataFrame:
+    agreements, _ = tables(source)
     return agreements[agreements["snapshot_id"] == snapshot_id]
 
 
@@ -96,6 +107,7 @@ def count(
     kind: str = "participating",
     unit: str = "agreements",
     by: str | None = None,
+    source: Source = "curated",
 ) -> dict:
     """Counts on the snapshot in force on ``as_of`` as a JSON-ready dict (shape in the README)."""
     if unit not in UNITS:
@@ -103,8 +115,8 @@ def count(
     if by is not None and by not in BY_CHOICES:
         raise UsageError(f"--by must be one of {', '.join(BY_CHOICES)}, not {by!r}")
     day = parse_date(as_of)
-    snap = snapshot_in_force(day, kind)
-    frame = rows_of(snap["snapshot_id"])
+    snap = snapshot_in_force(day, kind, source=source)
+    frame = rows_of(snap["snapshot_id"], source=source)
     total = size(frame, unit)
     states = int(frame.loc[frame["is_state"], "state"].nunique())
     result = {
@@ -136,10 +148,10 @@ def count(
     return result
 
 
-def counts_by_snapshot(kind: str = "participating", by: str | None = None) -> pd.DataFrame:
+def counts_by_snapshot(kind: str = "participating", by: str | None = None, *, source: Source = "curated") -> pd.DataFrame:
     """Agreements and agencies for every snapshot (optionally by state or model): the time series."""
-    agreements, _ = tables()
-    snaps = snapshots(kind)
+    agreements, _ = tables(source)
+    snaps = snapshots(kind, source=source)
     frame = agreements[agreements["kind"] == kind]
     keys = ["snapshot_id"] + (BY_CHOICES[by] if by else [])
     out = frame.assign(model=frame["model"].fillna("unstated")).groupby(keys).agg(
@@ -149,7 +161,8 @@ def counts_by_snapshot(kind: str = "participating", by: str | None = None) -> pd
     return out.sort_values(["published", "edition_order"] + keys[1:], ignore_index=True)
 
 
-def diff(date_from: str | dt.date, date_to: str | dt.date, *, kind: str = "participating", state: str | None = None) -> dict:
+def diff(date_from: str | dt.date, date_to: str | dt.date, *, kind: str = "participating", state: str | None = None,
+         source: Source = "curated") -> dict:
     """Agencies and agreements added and removed between the snapshots in force on two dates."""
     d1, d2 = parse_date(date_from), parse_date(date_to)
     if d2 < d1:
@@ -158,9 +171,9 @@ def diff(date_from: str | dt.date, date_to: str | dt.date, *, kind: str = "parti
         from .normalize import state_arg
 
         state = state_arg(state)
-    refuse_after_newest(d2, kind)
-    s1, s2 = snapshot_in_force(d1, kind), snapshot_in_force(d2, kind)
-    a, b = rows_of(s1["snapshot_id"]), rows_of(s2["snapshot_id"])
+    refuse_after_newest(d2, kind, source=source)
+    s1, s2 = snapshot_in_force(d1, kind, source=source), snapshot_in_force(d2, kind, source=source)
+    a, b = rows_of(s1["snapshot_id"], source=source), rows_of(s2["snapshot_id"], source=source)
     if state:
         a, b = a[a["state"] == state], b[b["state"] == state]
 

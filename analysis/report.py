@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
 
 from . import atomic, paths, registry
 from .claims import EVIDENCE_ROWS_SHOWN
@@ -69,14 +70,14 @@ def _source(r: dict) -> str:
     return out
 
 
-def _evidence(r: dict) -> str:
+def _evidence(r: dict, reports_dir: Path) -> str:
     """The rows themselves when few (the 22 pending applications), else their count by state."""
     import csv
 
     rows = r.get("rows", 0)
     if not r.get("evidence") or not rows:
         return ""
-    path = paths.REPORTS_DIR / r["evidence"]
+    path = reports_dir / r["evidence"]
     if rows <= EVIDENCE_ROWS_SHOWN and path.is_file():
         with path.open(newline="", encoding="utf-8") as fh:
             records = list(csv.DictReader(fh))
@@ -95,10 +96,10 @@ def _badge(verdict: str) -> str:
     return f'<span class="badge" style="background:{BADGE.get(verdict, "#57606a")}">{html.escape(verdict)}</span>'
 
 
-def notebook_html() -> None:
+def notebook_html(reports_dir: Path) -> None:
     """Executed notebooks as HTML beside the .ipynb files (for links from the report); a page
     newer than its notebook (one reproduce did not execute again) is kept: nbconvert takes seconds."""
-    stale = [nb for nb in sorted((paths.REPORTS_DIR / "notebooks").glob("*.ipynb"))
+    stale = [nb for nb in sorted((reports_dir / "notebooks").glob("*.ipynb"))
              if not nb.with_suffix(".html").is_file() or nb.with_suffix(".html").stat().st_mtime_ns < nb.stat().st_mtime_ns]
     if not stale:
         return
@@ -111,9 +112,11 @@ def notebook_html() -> None:
         atomic.write_text(nb_path.with_suffix(".html"), body)
 
 
-def build(rows: list[dict]) -> str:
+def build(rows: list[dict], reports_dir: Path | None = None) -> str:
+    """The report page; links and figures are looked up in ``reports_dir`` (reports/ by default)."""
     from collections import Counter
 
+    reports_dir = Path(reports_dir) if reports_dir else paths.REPORTS_DIR
     counts = Counter(r["verdict"] for r in rows)
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>ice-287g-claims: report</title><style>{CSS}</style></head><body>",
              "<h1>287(g) claims, re-derived</h1>",
@@ -122,7 +125,7 @@ def build(rows: list[dict]) -> str:
              "<p>" + " ".join(f"{_badge(v)} {counts.get(v, 0)}" for v in BADGE) + "</p>",
              "<p class='meta'>Jump to: <a href='#statistics'>statistics</a> · <a href='#methods'>methods</a> · "
              "<a href='#provenance'>data provenance</a>"
-             + (" · <a href='recheck.md'>claims re-checked on the newest sheet</a>" if (paths.REPORTS_DIR / "recheck.md").is_file() else "")
+             + (" · <a href='recheck.md'>claims re-checked on the newest sheet</a>" if (reports_dir / "recheck.md").is_file() else "")
              + "</p>",
              "<table class='summary'><tr><th>outlet</th><th>date</th><th>passage</th><th>verdict</th><th>claimed</th>"
              "<th>data</th></tr>"]  # fmt: skip
@@ -147,16 +150,16 @@ def build(rows: list[dict]) -> str:
                      + (f"<tr><th>caveat</th><td><b>{html.escape(r['caveat'])}</b></td></tr>" if r.get("caveat") else "")
                      + f"<tr><th>why</th><td>{html.escape(r['note'])}</td></tr>"
                      f"<tr><th>notebook</th><td><a href='notebooks/{r['notebook']}.html'>{r['notebook']}</a></td></tr></table>")  # fmt: skip
-        parts.append(_evidence(r))
+        parts.append(_evidence(r, reports_dir))
         if r.get("sensitivity"):
             parts.append(_sensitivity(r["sensitivity"]))
-        if fig and fig not in shown_fig and (paths.REPORTS_DIR / "figures" / fig).is_file():
+        if fig and fig not in shown_fig and (reports_dir / "figures" / fig).is_file():
             parts.append(f"<img src='figures/{fig}' alt='figure for the {r['notebook']} notebook'>")
             shown_fig.add(fig)
         parts.append("</div>")
     from . import report_statistics
 
-    parts.append(report_statistics.section_html(paths.REPORTS_DIR / "results"))
+    parts.append(report_statistics.section_html(reports_dir / "results"))
     parts.append(_methods())
     parts.append(_provenance())
     parts.append("</body></html>\n")
@@ -232,8 +235,9 @@ def _provenance() -> str:
     return "\n".join(rows)
 
 
-def write(rows: list[dict]) -> None:
-    notebook_html()
-    atomic.write_text(paths.REPORTS_DIR / "index.html", build(rows))
-    atomic.write_text(paths.REPORTS_DIR / "provenance.json",
+def write(rows: list[dict], reports_dir: Path | None = None) -> None:
+    reports_dir = Path(reports_dir) if reports_dir else paths.REPORTS_DIR
+    notebook_html(reports_dir)
+    atomic.write_text(reports_dir / "index.html", build(rows, reports_dir))
+    atomic.write_text(reports_dir / "provenance.json",
                       json.dumps([e.to_row() for e in registry.load()], indent=1) + "\n")  # fmt: skip

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shutil
 import sys
 import time
@@ -15,40 +14,31 @@ def staged_reports():
     """Write a whole new reports/ into a staging copy that replaces it in one atomic exchange.
 
     A failing notebook or a kill (even -9) mid-run leaves the previous report whole: notebooks,
-    figures, results, claims and index.html are never a mix of two runs. The kernels that
-    papermill starts find the staging folder through $ICE287G_REPORTS_DIR (paths.py).
+    figures, results, claims and index.html are never a mix of two runs. The staging folder is
+    yielded and passed down explicitly (run_all, _claims_and_report); papermill's kernels get it
+    as $ICE287G_REPORTS_DIR in their own environment (notebooks.kernel_manager_class), not ours.
     """
-    from . import atomic, lock, paths, results, stamps
+    from . import atomic, lock, paths, stamps
 
     with lock.hold(), atomic.replace_dir(paths.REPORTS_DIR, link=False) as stage:  # kernels write here: copies, not links
         if (paths.REPORTS_DIR / stamps.DIR).is_dir():  # replace_dir leaves hidden entries behind
             shutil.copytree(paths.REPORTS_DIR / stamps.DIR, stage / stamps.DIR)
-        saved = paths.REPORTS_DIR, results.DEFAULT_RESULTS_DIR, os.environ.get(paths.REPORTS_ENV)
-        paths.REPORTS_DIR, results.DEFAULT_RESULTS_DIR = stage, stage / "results"
-        os.environ[paths.REPORTS_ENV] = str(stage)
-        try:
-            yield stage
-        finally:
-            paths.REPORTS_DIR, results.DEFAULT_RESULTS_DIR = saved[0], saved[1]
-            if saved[2] is None:
-                os.environ.pop(paths.REPORTS_ENV, None)
-            else:
-                os.environ[paths.REPORTS_ENV] = saved[2]
+        yield stage
 
 
-def _claims_and_report(quiet: bool, force: bool = False) -> list[dict]:
+def _claims_and_report(reports_dir, quiet: bool, force: bool = False) -> list[dict]:
     """Claims table and index.html from the results (cheap, always); recheck.md only when its
     inputs (data and code) changed, as it recomputes every family on the newest sheet."""
-    from . import claims, paths, recheck, report, stamps
+    from . import claims, recheck, report, stamps
 
-    rows = claims.table()
-    claims.write(rows)
+    rows = claims.table(reports_dir / "results")
+    claims.write(rows, reports_dir)
     inputs = {"data": stamps.data_version(), "code": stamps.code_version("recheck", "claims", "report")}
-    if force or stamps.why_run(paths.REPORTS_DIR, "recheck", inputs) is not None:
+    if force or stamps.why_run(reports_dir, "recheck", inputs) is not None:
         start = time.perf_counter()
-        recheck.write(recheck.recheck())  # reports/recheck.md: point-in-time claims on the newest sheet
-        stamps.write(paths.REPORTS_DIR, "recheck", inputs, [recheck.REPORT], time.perf_counter() - start)
-    report.write(rows)
+        recheck.write(recheck.recheck(), out_dir=reports_dir)  # recheck.md: point-in-time claims on the newest sheet
+        stamps.write(reports_dir, "recheck", inputs, [recheck.REPORT], time.perf_counter() - start)
+    report.write(rows, reports_dir)
     return rows
 
 
@@ -70,10 +60,10 @@ def cmd_reproduce(args) -> int:
     took("build")
     print(panel.build(everything, quiet=args.quiet).message)
     took("archive build")
-    with staged_reports():
-        notebooks.run_all(quiet=args.quiet, force=args.force)
+    with staged_reports() as stage:
+        notebooks.run_all(quiet=args.quiet, force=args.force, reports_dir=stage)
         took("notebooks")
-        rows = _claims_and_report(args.quiet, args.force)
+        rows = _claims_and_report(stage, args.quiet, args.force)
     took("claims and report")
     print(f"{len(rows)} claims checked; report in reports/index.html, table in reports/claims.csv")
     print("time: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in times.items()))
@@ -92,9 +82,9 @@ def cmd_run(args) -> int:
         print(f"what-if: {moved}; wrote {paths.relative_to_root(target)}/index.html "
               "(the report keeps the registry's parameters)")  # fmt: skip
         return 0
-    with staged_reports():
-        notebooks.run_all([args.notebook], quiet=args.quiet, force=args.force)
-        _claims_and_report(args.quiet, args.force)
+    with staged_reports() as stage:
+        notebooks.run_all([args.notebook], quiet=args.quiet, force=args.force, reports_dir=stage)
+        _claims_and_report(stage, args.quiet, args.force)
     print(f"ran notebooks/{args.notebook}.ipynb with the registry's parameters -> reports/notebooks/{args.notebook}.ipynb; "
           "claims and report updated")  # fmt: skip
     return 0
@@ -108,7 +98,7 @@ def cmd_claims(args) -> int:
 
     if not results.load_all():  # every claim would print "not checkable", as if checked and found wanting
         raise StaleOutputError("nothing has been reproduced yet (no notebook results); run `python -m analysis reproduce`",
-                               path=paths.relative_to_root(results.DEFAULT_RESULTS_DIR))  # fmt: skip
+                               path=paths.relative_to_root(results.results_dir()))  # fmt: skip
     rows = claims.table()
     if args.format == "json":
         sys.stdout.write(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")

@@ -13,7 +13,11 @@ from pathlib import Path
 
 from . import atomic, paths
 
-DEFAULT_RESULTS_DIR = paths.REPORTS_DIR / "results"
+
+def results_dir(output_dir: str | Path | None = None) -> Path:
+    """``output_dir`` when given (a notebook's parameter, a staging folder), else reports/results/:
+    read at call time, so a caller names its folder instead of reassigning a module default."""
+    return Path(output_dir) if output_dir else paths.REPORTS_DIR / "results"
 
 
 @dataclass
@@ -40,7 +44,7 @@ def _clean(value):
 
 def save(notebook: str, results: list[Result], output_dir: str | Path | None = None) -> Path:
     """Write ``<output_dir>/<notebook>.json``; deterministic (sorted, rounded)."""
-    out = Path(output_dir) if output_dir else DEFAULT_RESULTS_DIR
+    out = results_dir(output_dir)
     payload = {r.quantity: _clean(asdict(r)) for r in sorted(results, key=lambda r: r.quantity)}
     path = out / f"{notebook}.json"
     atomic.write_text(path, json.dumps({"notebook": notebook, "results": payload}, indent=1, sort_keys=True) + "\n")
@@ -49,7 +53,7 @@ def save(notebook: str, results: list[Result], output_dir: str | Path | None = N
 
 def load_all(output_dir: str | Path | None = None) -> dict[str, dict]:
     """quantity -> result dict, over every notebook's results file."""
-    out = Path(output_dir) if output_dir else DEFAULT_RESULTS_DIR
+    out = results_dir(output_dir)
     merged: dict[str, dict] = {}
     for path in sorted(out.glob("*.json")):
         data = json.loads(path.read_text())

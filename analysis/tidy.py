@@ -7,7 +7,7 @@ archive to about a second here, and gives exactly the same table as applying the
 row. The rules themselves live in normalize.py (cells) and agencies.py (names).
 
 Each column made here (by raw_table, tidy and assign_ids) is ``table[codes]`` for a small table,
-and those codes are kept beside it (see _remember): grouping a column, comparing it or turning it
+and carries those codes with it (a Coded array, see _remember): grouping a column, comparing it or turning it
 into pandas' string type (finalize) then works on the table and the codes, so each raw column
 is hashed once in a build. Those arrays are read-only, which keeps the codes true.
 """
@@ -15,7 +15,6 @@ is hashed once in a build. Those arrays are read-only, which keeps the codes tru
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -38,23 +37,33 @@ Columns = dict[str, np.ndarray]
 
 # ----------------------------------------------------------------------------- integer codes
 
-_CODES: dict[int, tuple] = {}  # id(array) -> (weak reference to it, codes, table, table is distinct)
+class Coded(np.ndarray):
+    """A column made here, ``table[codes]``, carrying its codes and table as attributes.
+
+    Passed along with the array itself (no module registry): an array derived from it (a slice,
+    a mask, np.concatenate) is a plain Coded with ``codes`` None, so only the arrays _remember
+    made answer with codes, and those are read-only, which keeps the codes true.
+    """
+
+    codes: np.ndarray | None = None
+    table: np.ndarray | None = None
+    distinct: bool = False
 
 
 def _remember(values: np.ndarray, codes: np.ndarray, table: np.ndarray, distinct: bool = False) -> np.ndarray:
-    """Record that ``values`` is ``table[codes]`` (arrays made here only) and make it read-only so
-    that stays true. ``distinct``: no value appears twice in ``table``."""
+    """``values`` (which is ``table[codes]``) as a read-only Coded array carrying them.
+    ``distinct``: no value appears twice in ``table``."""
     values.flags.writeable = False
     codes.flags.writeable = False
-    key = id(values)
-    _CODES[key] = (weakref.ref(values, lambda _, key=key: _CODES.pop(key, None)), codes, table, distinct)
-    return values
+    out = values.view(Coded)
+    out.codes, out.table, out.distinct = codes, table, distinct
+    return out
 
 
 def _known(values) -> tuple[np.ndarray, np.ndarray, bool] | None:
-    """(codes, table, distinct) with ``values == table[codes]`` if remembered."""
-    hit = _CODES.get(id(values))
-    return hit[1:] if hit is not None and hit[0]() is values else None
+    """(codes, table, distinct) with ``values == table[codes]`` if it carries them."""
+    codes = getattr(values, "codes", None) if type(values) is Coded else None
+    return None if codes is None else (codes, values.table, values.distinct)
 
 
 def _codes(values) -> tuple[np.ndarray, np.ndarray, bool]:

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import html
 import json
-import os
 from pathlib import Path
 
 from . import atomic, notebooks, paths, results, stamps
@@ -50,15 +49,8 @@ def run(name: str, parameters: dict, *, quiet: bool = False) -> Path:
     """Execute ``name`` with ``parameters`` into its what-if folder (staged, then swapped in whole)."""
     target = folder(name, parameters)
     with atomic.replace_dir(target, link=False) as stage:
-        saved = os.environ.get(paths.REPORTS_ENV)
-        os.environ[paths.REPORTS_ENV] = str(stage)  # the kernel's figures go here, not to reports/figures
-        try:
-            notebooks.execute(name, stage, {**notebooks.defaults(name), **parameters}, quiet=quiet)
-        finally:
-            if saved is None:
-                os.environ.pop(paths.REPORTS_ENV, None)
-            else:
-                os.environ[paths.REPORTS_ENV] = saved
+        # the kernel's figures go here, not to reports/figures
+        notebooks.execute(name, stage, {**notebooks.defaults(name), **parameters}, quiet=quiet, reports_dir=stage)
         atomic.write_text(stage / "index.html", page(name, parameters, stage))
     return target
 

@@ -49,13 +49,12 @@ def copy_package(root: Path) -> Path:
 @contextlib.contextmanager
 def patched(root: Path):
     """analysis.paths (and the module-level copies other modules took) pointing at ``root``."""
-    from analysis import query, results
+    from analysis import query
 
     where = project_paths(root)
     with pytest.MonkeyPatch.context() as mp:
         for name, value in where.items():
             mp.setattr(paths, name, value)
-        mp.setattr(results, "DEFAULT_RESULTS_DIR", where["REPORTS_DIR"] / "results")
         query._load.cache_clear()
         try:
             yield where

@@ -36,9 +36,7 @@ def built(tmp_path_factory, mirror_dir):
 def on_archive(built, monkeypatch):
     monkeypatch.setattr(paths, "PROCESSED_DIR", built["base"] / "processed")
     query._load.cache_clear()
-    query.use("archive")
     yield built
-    query.use("curated")
     query._load.cache_clear()
 
 
@@ -138,7 +136,7 @@ def test_day_resolution_queries_and_the_counts_cache_agree(on_archive):
     while day <= dt.date(2026, 6, 1):
         for kind in ("participating", "pending"):
             try:
-                slow = query.count(day, kind=kind, unit="agencies", by="state")
+                slow = query.count(day, kind=kind, unit="agencies", by="state", source="archive")
             except Exception:
                 assert counts_cache.count(cache, day, kind, "agencies", "state", asof.snapshot_info) is None
                 continue
@@ -152,10 +150,10 @@ def test_gaps_are_explicit(on_archive):
     dates = sorted(set(part["published"]))
     gap = next((a, b) for a, b in zip(dates, dates[1:]) if (b - a).days > asof.STALE_AFTER_DAYS + 2)
     late = gap[0] + dt.timedelta(days=asof.STALE_AFTER_DAYS + 1)
-    info = query.count(late)["snapshot"]
+    info = query.count(late, source="archive")["snapshot"]
     if "last_seen_live" not in info:  # not re-posted in between
         assert "stale_note" in info and f"{asof.STALE_AFTER_DAYS + 1} days" in info["stale_note"]
-    assert "stale_note" not in query.count(gap[0])["snapshot"]
+    assert "stale_note" not in query.count(gap[0], source="archive")["snapshot"]
 
 
 def test_every_registered_ice_sheet_passes_its_zip_crc_check(mirror_dir):
@@ -244,7 +242,7 @@ def test_claims_are_judged_on_the_sheet_posted_that_day_with_one_denominator(on_
 
     florida = claim_registry.get_claim("catn-florida-well-over-a-third")
     detail = found[florida.quantity]["detail"]
-    asked = query.count(florida.as_of, by="state")  # the CLI's answer on the same panel and day
+    asked = query.count(florida.as_of, by="state", source="archive")  # the CLI's answer on the same panel and day
     fl = next(g for g in asked["groups"] if g["state"] == "FL")
     assert detail["snapshot"]["file"] == asked["snapshot"]["file"]
     assert (detail["numerator"], detail["denominator"]) == (fl["count"], asked["total"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -148,7 +149,10 @@ def test_curated_build_figure_and_claims_are_byte_identical(mirror_dir, raw_file
         raw_file(e.path)  # present in data/raw or the mirror (fails under CI=true when not)
     raw = paths.RAW_DIR if all((paths.RAW_DIR / e.path).is_file() for e in entries) else mirror_dir
     stored = paths.REPORTS_DIR / "results"
-    results_dir = stored if any(stored.glob("*.json")) else synthetic_results(tmp_path / "results")
+    if any(stored.glob("*.json")):  # a copy: a notebook run beside this test (pytest -n) may rewrite reports/results
+        results_dir = Path(shutil.copytree(stored, tmp_path / "results", ignore=shutil.ignore_patterns(".*")))
+    else:
+        results_dir = synthetic_results(tmp_path / "results")
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(paths.PROCESSED_DIR.glob("*")) if p.is_file()}
     a, b = run_twice(tmp_path, raw, paths.REGISTRY_CSV, results_dir)
     got = check_runs(a, b, raw, results_dir)

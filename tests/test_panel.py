@@ -11,6 +11,7 @@ import pytest
 
 import workbooks as wb
 from analysis import asof, context_tables, counts_cache, history, panel, paths, query
+from analysis.errors import StaleOutputError
 
 D = dt.datetime
 
@@ -42,7 +43,6 @@ def project(tmp_path, monkeypatch):
     processed.mkdir(parents=True)  # the county tables `build` writes, which the panel is placed from
     context_tables.build_all(wb.write_county_tables(raw), processed)
     yield raw
-    query.use("curated")
     query._load.cache_clear()
 
 
@@ -73,12 +73,11 @@ def test_same_bytes_are_one_snapshot_dated_earliest(project):
     panel.build(entries, quiet=True)
     snaps = pd.read_parquet(panel.archive_dir() / "snapshots.parquet")
     assert len(snaps) == 5
-    query.use("archive")
     # The curated re-post keeps the sheet fresh: 2025-09-12 is 3 days after it was last seen live.
-    info = query.count("2025-09-12")["snapshot"]
+    info = query.count("2025-09-12", source="archive")["snapshot"]
     assert info["file"].endswith("2025-09-05_pm.xlsx") and info["last_seen_live"] == "2025-09-09"
     assert info["days_before_as_of"] == 3 and "stale_note" not in info
-    late = query.count("2025-10-01")["snapshot"]
+    late = query.count("2025-10-01", source="archive")["snapshot"]
     assert late["days_before_as_of"] == 22 and "22 days" in late["stale_note"]
 
 
@@ -147,12 +146,11 @@ def test_warm_build_skips_and_new_sheet_is_parsed_alone(project, monkeypatch):
 
 def test_counts_cache_answers_like_the_tables(project):
     panel.build(five_sheets(project), quiet=True)
-    query.use("archive")
     cache = panel.archive_dir() / counts_cache.FILE
     for day in ("2025-09-01", "2025-09-03", "2025-09-04", "2025-09-30"):
         for unit in ("agreements", "agencies"):
             for by in (None, "state", "model"):
-                slow = query.count(day, unit=unit, by=by)
+                slow = query.count(day, unit=unit, by=by, source="archive")
                 fast = counts_cache.count(cache, asof.parse_date(day), "participating", unit, by, asof.snapshot_info)
                 assert fast == slow, (day, unit, by)
     # state x model is not cached: the CLI answers it from the tables
@@ -163,8 +161,9 @@ def test_counts_cache_answers_like_the_tables(project):
 
 def test_diff_at_day_resolution(project):
     panel.build(five_sheets(project), quiet=True)
-    query.use("archive")
-    d = query.diff("2025-09-02", "2025-09-03")
+    d = query.diff("2025-09-02", "2025-09-03", source="archive")
+    with pytest.raises(StaleOutputError):  # asking the archive switched nothing: the default is still the curated set
+        query.count("2025-09-03")
     assert [r["agreement_id"] for r in d["agreements_removed"]] == ["TX:beta-police-department:WSO:2025-03-01"]
     assert d["from"]["snapshot"]["published"] == "2025-09-02" and d["to"]["snapshot"]["published"] == "2025-09-03"
 

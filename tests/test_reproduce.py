@@ -133,12 +133,11 @@ def test_a_failed_run_leaves_the_previous_report_whole(tmp_path, monkeypatch):
     assert not list(tmp_path.glob(".reports.*"))
 
     with reproduce.staged_reports() as stage:
-        assert results.DEFAULT_RESULTS_DIR == stage / "results"
+        assert results.results_dir() == reports / "results"  # the stage is passed down, nothing is switched
         (stage / "index.html").unlink()
         (stage / "index.html").write_text("new report")
     assert (reports / "index.html").read_text() == "new report"
     assert (reports / "figures" / "a.png").read_bytes() == b"old figure"  # carried over
-    assert results.DEFAULT_RESULTS_DIR != stage / "results"
 
 
 def _fake_papermill(monkeypatch, calls: list) -> None:

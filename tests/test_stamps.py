@@ -32,7 +32,6 @@ def project(template, tmp_path, monkeypatch):
         monkeypatch.setattr(paths, name, value)
     monkeypatch.setattr(paths, "NOTEBOOKS_DIR", root / "notebooks")
     monkeypatch.setattr(paths, "REPORTS_DIR", root / "reports")
-    monkeypatch.setattr(results, "DEFAULT_RESULTS_DIR", root / "reports" / "results")
     monkeypatch.delenv(paths.REPORTS_ENV, raising=False)
     monkeypatch.delenv("DATA_MIRROR", raising=False)
     query._load.cache_clear()
@@ -45,13 +44,13 @@ def executed(monkeypatch):
     """Names of the notebooks the stand-in executed, in order."""
     ran = []
 
-    def execute(name, out_dir, parameters=None, *, quiet=False):
+    def execute(name, out_dir, parameters=None, *, quiet=False, reports_dir=None):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"# {name} {sorted((parameters or {}).items())}")])
         (out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out_dir / "notebooks" / f"{name}.ipynb")
         results.save(name, [results.Result(f"{name}_count", 1, "agreements", "2025-09-02", "fixture")], out_dir / "results")
-        (paths.REPORTS_DIR / "figures").mkdir(parents=True, exist_ok=True)  # the kernel writes figures into the staged reports/
-        (paths.REPORTS_DIR / "figures" / f"{name}.png").write_bytes(name.encode())
+        (reports_dir / "figures").mkdir(parents=True, exist_ok=True)  # the kernel writes figures into the staged reports/
+        (reports_dir / "figures" / f"{name}.png").write_bytes(name.encode())
         ran.append(name)
 
     monkeypatch.setattr(notebooks, "execute", execute)
