@@ -11,7 +11,7 @@ export MPLBACKEND := Agg
 # Progress bars off in CI (CI=true), on for people.
 QUIET ?= $(if $(filter true 1 yes,$(CI)),--quiet,)
 
-.PHONY: install reproduce test lab build fetch clean-processed
+.PHONY: install reproduce test lab notebooks build fetch clean-processed
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: build
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+# The notebooks are their own source, stored with outputs: after editing one (make lab),
+# re-execute it in place so its stored outputs match its cells (NB=statistics for one).
+notebooks: build
+	$(PY) scripts/store_notebooks.py $(NB)
 
 clean-processed:
 	rm -rf data/processed/*.parquet data/processed/*.csv data/processed/*.json

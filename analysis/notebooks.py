@@ -1,4 +1,9 @@
-"""Execute the parameterised notebooks with papermill.
+"""Execute the parameterised notebooks with papermill, and store them with their outputs.
+
+The notebooks in notebooks/ are their own source (edited in JupyterLab, `make lab`) and are
+stored executed, so nbval can compare their outputs; ``store`` re-executes one in place and
+keeps only what does not change from run to run (``clean``). tests/test_notebook_source.py
+holds the rules a stored notebook must follow.
 
 Each run writes into a fresh temp folder beside reports/; only when every notebook succeeded
 does it replace reports/notebooks and reports/results, so a failing notebook leaves the
@@ -267,3 +272,60 @@ def run_all(names: list[str] | None = None, parameters: dict | None = None, *, q
     for name, inputs, seconds, written in ran:
         stamps.write(root, name, inputs, [*written, f"notebooks/{name}.ipynb", f"results/{name}.json"], seconds)
     return [name for name, *_ in ran]
+
+
+# What a stored notebook keeps besides cells, outputs and ids: the kernel it runs under, and the
+# cell tags papermill (parameters) reads. Everything else an execution writes (papermill's
+# timings, paths and status, the kernel's timestamps) changes on every run and would turn each
+# re-execution into a diff with nothing in it.
+NOTEBOOK_METADATA = ("kernelspec", "language_info")
+CELL_METADATA = ("tags",)
+
+
+def clean(nb: dict) -> dict:
+    """``nb`` (a notebook as JSON) with only stable metadata, consecutive stream outputs merged
+    (the kernel splits stdout into chunks at timing-dependent places), and outputs naming paths
+    relative to the project root rather than this checkout's absolute path."""
+    import json
+
+    nb = json.loads(json.dumps(nb))  # a copy; the caller's notebook stays as it was
+    nb["metadata"] = {k: v for k, v in nb["metadata"].items() if k in NOTEBOOK_METADATA}
+    for cell in nb["cells"]:
+        cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k in CELL_METADATA and v}
+        if "outputs" in cell:
+            cell["outputs"] = _merged_streams(cell["outputs"])
+    return json.loads(json.dumps(nb).replace(json.dumps(str(paths.ROOT) + "/")[1:-1], ""))
+
+
+def _merged_streams(outputs: list[dict]) -> list[dict]:
+    merged: list[dict] = []
+    for out in outputs:
+        if out.get("output_type") == "stream":  # text as one string (on disk: a list of lines)
+            out = {**out, "text": "".join(out["text"])}
+        prev = merged[-1] if merged else None
+        if prev and out.get("output_type") == "stream" == prev.get("output_type") and out["name"] == prev["name"]:
+            prev["text"] += out["text"]
+        else:
+            merged.append(out)
+    for out in merged:  # back to nbformat's on-disk shape: one string per line
+        if out.get("output_type") == "stream":
+            out["text"] = out["text"].splitlines(keepends=True)
+    return merged
+
+
+def store(name: str, *, quiet: bool = False) -> Path:
+    """Re-execute notebooks/NAME.ipynb with its own defaults and write it back, cleaned.
+
+    The run writes results and figures to reports/ like ``run`` does, since the notebook's
+    output_dir stays None; outputs then name reports/..., as in the stored copies.
+    """
+    import json
+
+    import nbformat
+
+    source = notebook_path(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = execute_path(source, Path(tmp) / source.name, quiet=quiet, label=paths.relative_to_root(source))
+        nb = clean(json.loads(out.read_text(encoding="utf-8")))
+    atomic.write_text(source, nbformat.writes(nbformat.from_dict(nb)) + "\n")
+    return source

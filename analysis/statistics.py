@@ -1,4 +1,4 @@
-"""The statistics notebook's results: what the counts mean, not only whether they are right.
+"""The statistics notebook's values: what the counts mean, not only whether they are right.
 
 Four questions, each answered from the pinned data with a method from stats.py:
 
@@ -12,9 +12,11 @@ Four questions, each answered from the pinned data with a method from stats.py:
    of whether a state has any agreement at all.
 4. Per-capita views: agreements per million residents, pending cases per 1,000 residents.
 
-``analyse`` computes everything once; the ``show_*`` functions print rounded text for the
-notebook (stable under nbval); ``to_results`` turns it into Result records for the JSON file
-the report reads. The notebook itself holds no logic.
+``analyse`` computes everything once into a ``Summary`` of tables and dataclasses; nothing here
+prints. The narrative and the display code are in notebooks/statistics.ipynb; the wording the
+report shares with the notebook and the records of statistics.json are in report_statistics.py.
+A new section adds its values here (a Summary field filled by ``analyse``), its cells to the
+notebook before "Figures", and its records to report_statistics.to_results.
 """
 
 from __future__ import annotations
@@ -22,13 +24,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 import pandas as pd
 
 from . import courts, elections, figures, growth, query, state_panel, stats
-from .results import Result
 
 UNITS = ("agreements", "agencies")
 STATES_AND_DC = elections.STATES_AND_DC
@@ -321,6 +319,7 @@ class Summary:
     state_pending: pd.DataFrame
     counties: pd.DataFrame
     county_note: str
+    # A new section's values go here, before figures (filled by analyse).
     figures: list[dict] = field(default_factory=list)
 
 
@@ -353,224 +352,63 @@ def analyse(*, as_of: str, later_as_of: str, inauguration: str, breitbart_date: 
     )  # fmt: skip
 
 
-# --------------------------------------------------------------------------- printing
-
-
-def _pct(x: float, d: int = 1) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.{d}f}%"
-
-
-def _r(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:.2f}"
+# --------------------------------------------------------------------------- readings
 
 
 def snapshot_label(row) -> str:
+    """How a sheet is named in tables: its date, plus the edition when ICE posted two that day."""
     return _snap_label(row["published"], row["edition"])
 
 
-def show_concentration(s: Summary) -> None:
-    """Per-snapshot concentration in both units (rounded for stable output)."""
-    for unit, t in s.concentration.items():
-        print(f"Concentration of {unit} (participating sheets; shares of all {unit} incl. territories; "
-              f"states = 50 states + DC with any):")  # fmt: skip
-        print(f"{'snapshot':<16}{'total':>6}{'states':>7}{'FL share':>9}{'top-5':>8}{'HHI':>7}  top five")
-        for _, r in t.iterrows():
-            tied = f" (tied at 5th: {r['tied_at_5th']})" if r["tied_at_5th"] else ""
-            print(f"{snapshot_label(r):<16}{r['total']:>6}{r['states_with_any']:>7}{_pct(r['florida_share']):>9}"
-                  f"{_pct(r['top5_share']):>8}{r['hhi']:>7.0f}  {r['top5_states']}{tied}")  # fmt: skip
-        print()
+def direction(row) -> str:
+    """Where a ratio's 95% interval lies against 1: "higher", "lower" or "not clearly different"."""
+    if row.ci_low > 1:
+        return "higher"
+    if row.ci_high < 1:
+        return "lower"
+    return "not clearly different"
 
 
-def crossing_sentence(c: dict | None, source: str) -> str:
-    if c is None:
-        return f"{source}: Florida's share never fell below one third."
-    s = (f"{source}: Florida's share of {c['unit']} was {_pct(c['share_before'])} on {c['last_at_or_above']} "
-         f"and {_pct(c['share_after'])} on {c['first_below']}, so it fell below one third within "
-         f"{'1 day' if c['width_days'] == 1 else 'those ' + str(c['width_days']) + ' days'}"
-         f"{' and stayed below' if c['stays_below'] else ' (later back above)'}.")  # fmt: skip
-    if c.get("first_crossing"):
-        f = c["first_crossing"]
-        s += f" (It had first dipped below between {f['last_at_or_above']} and {f['first_below']}.)"
-    return s
+@dataclass
+class AxiosReading:
+    """The estimates that bear on Axios's sentence ("efforts ... appear most aggressive in five
+    southern states with Democratic-leaning cities, while deeply red, rural states are seeing
+    less activity"); report_statistics.axios_sentences puts them in words."""
+
+    total: int  # agreements in the 50 states + DC on the sheet in force on as_of
+    five_share: float  # the five named states' share of ``total``
+    sheet: str  # published date of that sheet
+    five: pd.DataFrame  # the five named states: state, rank_count, rank_per_million
+    vote: pd.Series  # rate ratio per 10 points of Trump share: ratio, ci_low, ci_high
+    vote_without_fl: pd.Series
+    vote_later: pd.Series
+    later_sheet: str
+    five_in_top5_per_million: list[str]
+    pending: pd.Series  # rate ratio per 5 pending cases per 1,000 residents
 
 
-SOURCE_LABEL = {"curated": "Curated snapshots", "archive": "Full archive"}
-
-
-def show_crossing(s: Summary) -> None:
-    """The bracket from the curated snapshots (always available, so its output is checked)."""
-    for unit in UNITS:
-        print(crossing_sentence(s.crossing[unit], SOURCE_LABEL["curated"]))
-
-
-def show_crossing_archive(s: Summary) -> None:
-    """The bracket from the full archive when data/processed/archive/ is built (output varies
-    with whether it is, so the notebook does not check it)."""
-    if s.archive_snapshots == 0:
-        print("Full-archive panel (data/processed/archive/) not built: brackets use the curated snapshots only.")
-        return
-    print(f"Full archive: {s.archive_snapshots} participating sheets since 2025-01-20.")
-    for unit in UNITS:
-        print(crossing_sentence(s.crossing_archive[unit], SOURCE_LABEL["archive"]))
-
-
-def show_multinomial(s: Summary) -> None:
-    snap = s.multinomial_snapshot
-    print(f"Goodman 95% simultaneous intervals, agreements by jurisdiction, sheet {snap['published']} "
-          f"{snap['edition']} (in force on {s.params['as_of']}); a process view, not sampling error:")  # fmt: skip
-    for r in s.multinomial.itertuples(index=False):
-        print(f"  {r.state}: {r.count:>4} agreements, share {_pct(r.share)} ({_pct(r.lower)} to {_pct(r.upper)})")
-
-
-def show_models_by_type(s: Summary) -> None:
-    for unit, t in s.models_by_type.items():
-        models = [c for c in t.columns if c not in ("snapshot_id", "published", "edition", "total")]
-        print(f"{unit.capitalize()} by model (participating sheets):")
-        print(f"{'snapshot':<16}" + "".join(f"{m:>7}" for m in models) + f"{'total':>7}")
-        for _, r in t.iterrows():
-            print(f"{snapshot_label(r):<16}" + "".join(f"{int(r[m]):>7}" for m in models) + f"{int(r['total']):>7}")
-        print()
-
-
-def show_growth(s: Summary) -> None:
-    for r in s.growth.itertuples(index=False):
-        print(f"{r.unit}: {r.label_from} {r.date_from} ({r.value_from:,.0f}) -> {r.label_to} {r.date_to} "
-              f"({r.value_to:,.0f}): {r.pct_change:+.1f}% ({r.fold_change:.2f}-fold) "
-              f"[{r.snapshot_from} -> {r.snapshot_to}]")  # fmt: skip
-
-
-def show_its(s: Summary) -> None:
-    for unit, res in s.its.items():
-        print(f"{unit.capitalize()}: {res.n} daily observations {res.start.date()} to {res.end.date()}, "
-              f"Newey-West HAC standard errors with {res.hac_lags} lags.")  # fmt: skip
-        for line in stats.describe_segments(res, unit):
-            print("  " + line)
-        for r in res.coef_table.itertuples(index=False):
-            if r.term.startswith("slope_change_"):
-                print(f"  Change in daily growth at {r.term[13:]}: {r.estimate:+.1f} {unit}/day "
-                      f"(95% CI {r.ci_low:+.1f} to {r.ci_high:+.1f})")  # fmt: skip
-        print()
-
-
-def _model_lines(m: StateModels) -> list[str]:
-    c = m.count
-    lines = [(f"As of {m.as_of} (sheet {m.info['snapshot_published']} {m.info['snapshot_edition']}): "
-             f"{c.n} jurisdictions (50 states + DC) with {int(m.panel['agreements'].sum())} agreements, "
-             f"{int(m.panel['any_agreement'].sum())} of them with any.")]  # fmt: skip
-    alpha = f"; NB alpha {c.nb_alpha:.2f}" if c.nb_alpha is not None else ""
-    lines.append(f"Count model: {c.model} ({c.reason}{alpha}).")
-    for r in m.count_scaled.itertuples(index=False):
-        lines.append(f"  rate ratio per {r.per_label} of {r.name}: {_r(r.ratio)} (95% CI {_r(r.ci_low)} to {_r(r.ci_high)})")
-    lines.append(f"Without Florida: {m.count_without_fl.model}.")
-    for r in m.count_without_fl_scaled.itertuples(index=False):
-        lines.append(f"  rate ratio per {r.per_label} of {r.name}: {_r(r.ratio)} (95% CI {_r(r.ci_low)} to {_r(r.ci_high)})")
-    lines.append(f"Logistic model of any agreement ({m.logit.n_events} of {m.logit.n} with any; {m.logit.note}):")
-    for r in m.logit_scaled.itertuples(index=False):
-        lines.append(f"  odds ratio per {r.per_label} of {r.name}: {_r(r.ratio)} (95% CI {_r(r.ci_low)} to {_r(r.ci_high)})")
-    return lines
-
-
-def show_models(s: Summary) -> None:
-    for line in _model_lines(s.models):
-        print(line)
-    print()
-    for line in s.models.sentences:
-        print(line)
-    print()
-    print(f"Same count model on a later sheet ({s.later.as_of}):")
-    for line in _model_lines(s.later)[:4]:
-        print("  " + line)
-
-
-def axios_reading(s: Summary) -> list[str]:
-    """What the estimates say about Axios's sentence ("efforts ... appear most aggressive in
-    five southern states with Democratic-leaning cities, while deeply red, rural states are
-    seeing less activity"), every number computed; the wording follows the signs and
-    whether the intervals include 1."""
+def axios_reading(s: Summary) -> AxiosReading:
+    """Every number the reading of Axios's sentence rests on (see AxiosReading)."""
     m, pc = s.models, s.per_capita
     five = pc[pc["axios_five"]]
     total = int(m.panel["agreements"].sum())
-    share5 = five["agreements"].sum() / total
-    vote = m.count_scaled.set_index("term").loc["trump_share"]
-    no_fl = m.count_without_fl_scaled.set_index("term").loc["trump_share"]
-    later = s.later.count_scaled.set_index("term").loc["trump_share"]
-    out = [f"By count, the five named states (TX, FL, GA, NC, VA) hold {_pct(share5)} of the {total} agreements in "
-           f"the 50 states + DC on the sheet of {m.info['snapshot_published']}; their count ranks are "
-           + ", ".join(f"{r.state} #{r.rank_count}" for r in five.itertuples())
-           + "; per million residents they rank " + ", ".join(f"{r.state} #{r.rank_per_million}" for r in five.itertuples())
-           + "."]  # fmt: skip
-
-    def _dir(row) -> str:
-        if row.ci_low > 1:
-            return "higher"
-        if row.ci_high < 1:
-            return "lower"
-        return "not clearly different"
-
-    out.append(f"Per resident, states with a higher 2024 Trump share have {_dir(vote)} agreement rates: "
-               f"{_r(vote.ratio)} times per 10 points (95% CI {_r(vote.ci_low)} to {_r(vote.ci_high)}); without Florida "
-               f"{_r(no_fl.ratio)} ({_r(no_fl.ci_low)} to {_r(no_fl.ci_high)}); on the sheet of {s.later.info['snapshot_published']} "
-               f"{_r(later.ratio)} ({_r(later.ci_low)} to {_r(later.ci_high)}).")  # fmt: skip
-    in_top5 = five[five["rank_per_million"] <= 5]["state"].tolist()
-    verdict = ("their lead is mostly a lead in counts, which big states win" if len(in_top5) <= 2
-               else "their lead holds per resident too")  # fmt: skip
-    out.append(f"Of the five, {len(in_top5)} ({', '.join(in_top5) or 'none'}) also {'ranks' if len(in_top5) == 1 else 'rank'} "
-               f"in the top five per million residents: {verdict}.")  # fmt: skip
-    if _dir(vote) == "higher":
-        out.append("Relative to population, the data contradict 'deeply red ... states are seeing less activity': "
-                   "redder states have more agreements per resident, not fewer.")  # fmt: skip
-    elif _dir(vote) == "lower":
-        out.append("Relative to population, redder states do have fewer agreements per resident, as Axios said.")
-    else:
-        out.append("Relative to population, the data cannot tell whether redder states have more or fewer agreements.")
-    pend = m.count_scaled.set_index("term").loc["pending_per_1000"]
-    phrase = {"higher": "a higher agreement rate", "lower": "a lower agreement rate",
-              "not clearly different": "no clear difference in the agreement rate"}[_dir(pend)]  # fmt: skip
-    out.append(f"Pending immigration-court cases per resident (a proxy for immigrant presence, not a measure of "
-               f"'Democratic-leaning cities') go with {phrase} at fixed vote share: {_r(pend.ratio)} times per 5 cases "
-               f"per 1,000 residents (95% CI {_r(pend.ci_low)} to {_r(pend.ci_high)}).")  # fmt: skip
-    return out
+    return AxiosReading(
+        total=total, five_share=five["agreements"].sum() / total, sheet=m.info["snapshot_published"],
+        five=five[["state", "rank_count", "rank_per_million"]].reset_index(drop=True),
+        vote=m.count_scaled.set_index("term").loc["trump_share"],
+        vote_without_fl=m.count_without_fl_scaled.set_index("term").loc["trump_share"],
+        vote_later=s.later.count_scaled.set_index("term").loc["trump_share"],
+        later_sheet=s.later.info["snapshot_published"],
+        five_in_top5_per_million=five[five["rank_per_million"] <= 5]["state"].tolist(),
+        pending=m.count_scaled.set_index("term").loc["pending_per_1000"],
+    )  # fmt: skip
 
 
-def show_axios_reading(s: Summary) -> None:
-    for line in axios_reading(s):
-        print(line)
-
-
-def show_states_without(s: Summary) -> None:
-    """States with no agreement, with their vote share and pending-case rate (the logit's zeros)."""
+def states_without(s: Summary) -> pd.DataFrame:
+    """States (and DC) with no agreement on ``as_of``, with their vote share and pending-case
+    rate: the logit's zeros."""
     p = s.models.panel
-    zero = p[p["any_agreement"] == 0].sort_values("state")
-    print(f"States (and DC) with no agreement as of {s.params['as_of']}: {len(zero)}")
-    for r in zero.itertuples(index=False):
-        print(f"  {r.state}: Trump {_pct(r.trump_share)}, {r.pending_per_1000:.1f} pending cases per 1,000 residents")
-    lo = p.loc[p["any_agreement"] == 1, "trump_share"].min()
-    hi = zero["trump_share"].max()
-    print(f"Lowest Trump share among states with any: {_pct(lo)}; highest among states with none: {_pct(hi)}.")
-
-
-def show_per_capita(s: Summary, top: int = 15) -> None:
-    t = s.per_capita
-    print(f"Agreements by state as of {s.params['as_of']}: count and per million residents (Census 2024); "
-          f"* = named by Axios")  # fmt: skip
-    for r in t.head(top).itertuples(index=False):
-        star = "*" if r.axios_five else " "
-        print(f" {star}{r.state}: {r.agreements:>4} agreements (rank {r.rank_count:>2}), "
-              f"{r.agreements_per_million:6.1f} per million (rank {r.rank_per_million:>2})")  # fmt: skip
-    five = t[t["axios_five"]]
-    print("Axios's five by rate: " + ", ".join(f"{r.state} #{r.rank_per_million}" for r in five.itertuples()))
-    by_rate = t.sort_values(["agreements_per_million", "state"], ascending=[False, True]).head(5)
-    print("Top five by rate: " + ", ".join(f"{r.state} ({r.agreements_per_million:.1f})" for r in by_rate.itertuples()))
-
-
-def show_courts(s: Summary, top: int = 10) -> None:
-    print(s.county_note)
-    for r in s.counties.itertuples(index=False):
-        rate = f", {r.pending_per_1000:.1f} per 1,000 residents" if "pending_per_1000" in s.counties.columns else ""
-        print(f"  {r.rank:>2}. {r.county}, {r.state}{' (NYC)' if r.is_nyc else ''}: {r.pending:,} pending cases{rate}")
-    print(f"States by pending cases per 1,000 residents (TRAC state table / Census 2024), top {top}:")
-    for r in s.state_pending.head(top).itertuples(index=False):
-        print(f"  {r.state}: {r.pending_per_1000:.1f} ({r.pending_cases:,} cases)")
+    return p[p["any_agreement"] == 0].sort_values("state", ignore_index=True)
 
 
 # --------------------------------------------------------------------------- figures
@@ -601,78 +439,3 @@ def make_figures(s: Summary) -> list[dict]:
     out.append({"name": "county_backlog", "caption": "Counties with the most pending immigration-court cases; NYC counties highlighted."})
     s.figures = out
     return out
-
-
-# --------------------------------------------------------------------------- results
-
-
-def _records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
-    recs = []
-    for rec in df[cols].to_dict("records"):
-        recs.append({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in rec.items()})
-    return recs
-
-
-def _model_record(m: StateModels) -> dict[str, Any]:
-    cols = ["term", "name", "per_label", "ratio", "ci_low", "ci_high", "p_value"]
-    c = m.count
-    return {
-        "as_of": m.as_of, "snapshot": m.info["snapshot_file"], "n": c.n, "model": c.model, "reason": c.reason,
-        "dispersion": c.dispersion, "nb_alpha": c.nb_alpha,
-        "rate_ratios": _records(m.count_scaled, cols),
-        "without_florida": {"model": m.count_without_fl.model, "rate_ratios": _records(m.count_without_fl_scaled, cols)},
-        "logit": {"n": m.logit.n, "n_events": m.logit.n_events, "separation": m.logit.separation,
-                  "note": m.logit.note, "odds_ratios": _records(m.logit_scaled, cols)},
-        "sentences": m.sentences,
-    }  # fmt: skip
-
-
-def to_results(s: Summary) -> list[Result]:
-    """The Result records written to statistics.json (prefix ``stats_``)."""
-    res = []
-    for unit, t in s.concentration.items():
-        latest = t.iloc[-1]
-        res.append(Result(
-            f"stats_concentration_{unit}",
-            _records(t, ["published", "edition", "total", "states_with_any", "florida", "florida_share", "top5_share",
-                         "top5_states", "tied_at_5th", "hhi"]),
-            unit, latest["published"].isoformat(), "ice_287g participating sheets (curated set)",
-            {"snapshots": len(t)}))  # fmt: skip
-        for which, crossing in (("curated", s.crossing[unit]), ("archive", s.crossing_archive[unit])):
-            if which == "archive" and crossing is None:
-                continue
-            res.append(Result(f"stats_florida_below_one_third_{unit}_{which}", crossing, unit,
-                              (crossing or {}).get("first_below", ""), f"ice_287g participating sheets ({which})",
-                              {"sentence": crossing_sentence(crossing, SOURCE_LABEL[which])}))  # fmt: skip
-    snap = s.multinomial_snapshot
-    res.append(Result("stats_multinomial_ci_agreements", _records(s.multinomial, ["state", "count", "share", "lower", "upper"]),
-                      "share", s.params["as_of"], snap["file"], {"method": "goodman", "alpha": 0.05}))  # fmt: skip
-    for unit, t in s.models_by_type.items():
-        cols = [c for c in t.columns if c != "snapshot_id"]
-        res.append(Result(f"stats_by_model_{unit}", _records(t, cols), unit, t["published"].iloc[-1].isoformat(),
-                          "ice_287g participating sheets (curated set)"))  # fmt: skip
-    res.append(Result("stats_growth_between_article_dates", _records(s.growth, list(s.growth.columns)), "percent",
-                      s.params["voz_date"], "ice_287g participating sheets in force on each date"))  # fmt: skip
-    for unit, r in s.its.items():
-        res.append(Result(f"stats_segmented_regression_{unit}", {
-            "slopes": _records(r.slopes, ["segment", "start", "end", "slope", "ci_low", "ci_high", "p_value"]),
-            "coefficients": _records(r.coef_table, ["term", "estimate", "ci_low", "ci_high", "p_value"]),
-            "hac_lags": r.hac_lags, "n": r.n, "sentences": stats.describe_segments(r, unit)},
-            f"{unit} per day", r.end.date().isoformat(), "ice_287g participating sheets (curated set, last edition per day)"))  # fmt: skip
-    for tag, m in (("as_of", s.models), ("later", s.later)):
-        res.append(Result(f"stats_state_models_{tag}", _model_record(m), "rate ratio", m.as_of, m.info["snapshot_file"],
-                          {k: v for k, v in m.info.items() if k not in ("as_of",)}))  # fmt: skip
-    res.append(Result("stats_axios_reading", axios_reading(s), "sentences", s.params["as_of"], s.models.info["snapshot_file"]))
-    res.append(Result("stats_per_capita_agreements",
-                      _records(s.per_capita, ["state", "agreements", "agreements_per_million", "rank_count",
-                                              "rank_per_million", "axios_five"]),
-                      "agreements per million residents", s.params["as_of"], s.models.info["snapshot_file"]))  # fmt: skip
-    res.append(Result("stats_state_pending_per_1000",
-                      _records(s.state_pending, ["state", "pending_cases", "population", "pending_per_1000"]),
-                      "pending cases per 1,000 residents", courts.TRAC_AS_OF, courts.TRAC_SOURCE))  # fmt: skip
-    cols = [c for c in ["rank", "fips", "county", "state", "pending", "is_nyc", "population", "pending_per_1000"]
-            if c in s.counties.columns]  # fmt: skip
-    res.append(Result("stats_county_backlog_top", _records(s.counties, cols), "pending cases", courts.TRAC_AS_OF,
-                      courts.TRAC_SOURCE, {"note": s.county_note}))  # fmt: skip
-    res.append(Result("stats_figures", s.figures, "figures", s.params["as_of"], "reports/figures"))
-    return res

@@ -17,7 +17,6 @@ import pytest
 
 from analysis import paths
 
-NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 KERNEL = "ice-287g-claims"
 SNIPPET = "from analysis import paths, query; print(paths.PROCESSED_DIR); print(paths.ROOT)"
 
@@ -34,16 +33,6 @@ def test_paths_resolve_the_same_from_both_working_dirs(cwd):
     assert proc.returncode == 0, proc.stderr
     processed, root = proc.stdout.splitlines()
     assert Path(processed) == paths.PROCESSED_DIR and Path(root) == paths.ROOT
-
-
-@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_names_the_project_kernel_and_opens_with_a_header(nb_path):
-    nb = nbformat.read(nb_path, as_version=4)
-    assert nb.metadata["kernelspec"]["name"] == KERNEL
-    first = nb.cells[0]
-    assert first.cell_type == "markdown" and first.source.startswith("# ")
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert "parameters" in code[0].metadata.get("tags", []), "first code cell must be papermill's parameters cell"
 
 
 def test_make_lab_starts_jupyterlab_with_the_project_kernel():

@@ -6,9 +6,7 @@ Hand-computed values on tiny inputs; one integration test on the real processed 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import sys
 
 import numpy as np
 import pandas as pd
@@ -145,9 +143,9 @@ def test_florida_crossing_brackets_by_day():
     assert (c["last_at_or_above"], c["first_below"]) == ("2025-02-01", "2025-03-01")
     assert c["width_days"] == 28 and c["stays_below"] is True and c["first_crossing"] is None
     assert c["share_after"] == pytest.approx(0.25) and c["snapshots"] == 3
-    assert "fell below one third within those 28 days and stayed below" in statistics.crossing_sentence(c, "Test")
+    assert "fell below one third within those 28 days and stayed below" in report_statistics.crossing_sentence(c, "Test")
     assert statistics.florida_crossing(t, threshold=0.1) is None
-    assert "never fell below" in statistics.crossing_sentence(None, "Test")
+    assert "never fell below" in report_statistics.crossing_sentence(None, "Test")
 
 
 def test_archive_concentration_optional(tmp_path, monkeypatch):
@@ -204,22 +202,23 @@ def test_section_html_reads_the_results_file(tmp_path):
     assert "<img src='figures/rate_ratio_forest.png' alt='Ratios &amp; intervals'>" in html
 
 
-def test_make_notebooks_statistics_has_no_claims_and_a_parameters_cell():
-    sys.path.insert(0, str(paths.ROOT / "scripts"))
-    try:
-        import make_notebooks
-    finally:
-        sys.path.pop(0)
-    nb = make_notebooks.make("statistics", make_notebooks.NOTEBOOKS["statistics"])
-    assert "**Claims checked.** none" in nb.cells[0].source
-    assert nb.cells[1].metadata["tags"] == ["parameters"] and "output_dir = None" in nb.cells[1].source
-    sources = [c.source for c in nb.cells]
-    assert not any("show_verdicts" in s for s in sources)
-    assert sources[-1].startswith('results.save("statistics"')
-    checked = [s for s in sources if s.startswith("# NBVAL_CHECK_OUTPUT")]
-    assert checked and not any("show_crossing_archive" in s for s in checked)  # varies with the archive
-    stored = json.loads((paths.NOTEBOOKS_DIR / "statistics.ipynb").read_text())
-    assert [c["source"] if isinstance(c["source"], str) else "".join(c["source"]) for c in stored["cells"]] == sources
+def _ratio(r, lo, hi):
+    return pd.Series({"ratio": r, "ci_low": lo, "ci_high": hi})
+
+
+def test_axios_sentences_follow_the_intervals():
+    five = pd.DataFrame({"state": ["TX", "FL"], "rank_count": [2, 1], "rank_per_million": [9, 1]})
+    reading = statistics.AxiosReading(
+        total=200, five_share=0.5, sheet="2025-06-16", five=five, vote=_ratio(1.5, 1.1, 2.0),
+        vote_without_fl=_ratio(1.2, 0.9, 1.6), vote_later=_ratio(1.4, 1.05, 1.9), later_sheet="2026-05-18",
+        five_in_top5_per_million=["FL"], pending=_ratio(0.8, 0.6, 0.95))  # fmt: skip
+    lines = report_statistics.axios_sentences(reading)
+    assert lines[0].startswith("By count, the five named states (TX, FL, GA, NC, VA) hold 50.0% of the 200 agreements")
+    assert "their count ranks are TX #2, FL #1; per million residents they rank TX #9, FL #1." in lines[0]
+    assert "have higher agreement rates: 1.50 times per 10 points (95% CI 1.10 to 2.00); without Florida 1.20" in lines[1]
+    assert "1 (FL) also ranks in the top five per million residents: their lead is mostly a lead in counts" in lines[2]
+    assert "the data contradict" in lines[3] and "go with a lower agreement rate" in lines[4]
+    assert statistics.direction(_ratio(1.0, 0.9, 1.1)) == "not clearly different"
 
 
 # ----------------------------------------------------------------------------- real data
