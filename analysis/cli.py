@@ -144,7 +144,7 @@ def _measure_spec(args) -> dict:
     return spec
 
 
-def _query_measure(args) -> int:
+def _query_measure(args, measure) -> int:
     """`query --measure`: one engine measure on the sheet in force, printed with its sheet and rows."""
     import json
 
@@ -154,7 +154,6 @@ def _query_measure(args) -> int:
         panel = measures.Panel("archive")
     else:  # like every query: the curated tables unless --archive
         panel = measures.Panel("curated")
-    measure = measures.Measure.from_mapping(_measure_spec(args), where="--measure")
     from .asof import parse_date
 
     day = parse_date(args.as_of)
@@ -201,14 +200,19 @@ def _query_measure(args) -> int:
 def cmd_query(args) -> int:
     from . import freshness
 
-    freshness.warn_if_stale(archive=args.archive)
-    if args.measure:
-        return _query_measure(args)
+    measure = None
+    if args.measure:  # bad arguments are refused before anything is read
+        from .measures import Measure
+
+        measure = Measure.from_mapping(_measure_spec(args), where="--measure")
     for flag in ("model", "state", "top"):
-        if getattr(args, flag):
+        if getattr(args, flag) and not args.measure:
             from .errors import UsageError
 
             raise UsageError(f"--{flag} needs --measure ({', '.join(QUERY_MEASURES)})")
+    freshness.warn_if_stale(archive=args.archive)
+    if measure is not None:
+        return _query_measure(args, measure)
     result = _count(args)
     if args.format == "json":
         from .asof import to_json
