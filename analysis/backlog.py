@@ -145,7 +145,9 @@ def figure(table: pd.DataFrame, as_of: str | dt.date, sheet: str, *, top_n: int 
     fig, ax = figures.new_figure(
         f"Pending immigration-court cases per 1,000 residents: top {len(labels)} counties",
         xlabel="Pending cases per 1,000 residents", ylabel="",
-        subtitle=f"Bold: the county's sheriff or jail holds a 287(g) agreement on {as_of} ({len(covered)} of {len(labels)})",
+        subtitle=(f"Blue and bold: the county's sheriff or jail holds a 287(g) agreement on {as_of} "
+                  f"({len(covered)} of {len(labels)})" if covered else
+                  f"None of these counties' sheriffs or jails holds a 287(g) agreement on {as_of}"),
         source=f"TRAC pending cases by address (county table, undated); Census Vintage 2024 county population; "
                f"ICE 287(g) sheet {sheet}",
         figsize=(8, 7),
