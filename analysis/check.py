@@ -29,8 +29,9 @@ _REQUIRED = ("id", "date", "claimed", "comparison")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NUMERIC = frozenset({"approx", "almost", "more_than", "at_least", "at_most", "equal"})
 #: which statistic a comparison can judge (the verdict compares; it never derives a number)
-FITS = {**{t: frozenset({"count", "share", "n_states", "states_without", "pct_change", "added", "removed"}) for t in NUMERIC},
-        "share_above": frozenset({"share"}), "set_equal": frozenset({"top_n"}), "rank": frozenset({"rank", "breakdown"}),
+FITS = {**{t: frozenset({"count", "share", "n_states", "states_without", "pct_change", "added", "removed",
+                         "population_covered", "population_share"}) for t in NUMERIC},
+        "share_above": frozenset({"share", "population_share"}), "set_equal": frozenset({"top_n"}), "rank": frozenset({"rank", "breakdown"}),
         "rank_within": frozenset({"rank", "breakdown"}), "none_in": frozenset({"breakdown"}),
         "breakdown": frozenset({"breakdown"})}  # fmt: skip (a rank can also be judged on a breakdown's table)
 #: parameters a comparison given by name alone starts from (a table overrides any of them)
@@ -134,6 +135,8 @@ def _claim(rec: Any, path: Path, seen: set[str]) -> FileClaim:
                     f"{', '.join(sorted(FITS[comparison['type']]))}", path)  # fmt: skip
     if not isinstance(rec.get("also_units", False), bool):
         raise _fail(cid, "also_units", "must be true or false", path)
+    if rec.get("also_units") and measure is not None and (measure.source != "ice" or measure.unit not in ("agreements", "agencies")):
+        raise _fail(cid, "also_units", f"only for counts of agreements or agencies, not {measure.unit}", path)
     return FileClaim(cid, date, str(rec.get("quote", "")), str(rec.get("source", "")), str(rec.get("note", "")),
                      measure, claimed, comparison, bool(rec.get("also_units", False)), str(rec.get("reason", "")))  # fmt: skip
 

@@ -108,10 +108,110 @@ def _count(args) -> dict:
     return query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by, source=source)
 
 
+#: --measure NAME -> the engine measure it asks for (the rest of the spec comes from the other flags)
+QUERY_MEASURES = {
+    "population-covered": {"statistic": "population_covered"},
+    "population-share": {"statistic": "population_share"},
+    "backlog-per-1000": {"source": "trac-county", "unit": "cases_per_1000"},
+}
+
+
+def _measure_spec(args) -> dict:
+    """The engine measure of `query --measure`, refusing flags that do not apply to it."""
+    from .errors import UsageError
+
+    spec = dict(QUERY_MEASURES[args.measure])
+    trac = spec.get("source") == "trac-county"
+    if args.unit != "agreements":
+        raise UsageError(f"--unit does not apply to --measure {args.measure} (it counts "
+                         f"{'cases per 1,000 residents' if trac else 'residents'})")  # fmt: skip
+    if trac:
+        if args.model or args.state or args.by or args.kind != "participating":
+            raise UsageError("--measure backlog-per-1000 takes only --as-of, --top and --format "
+                             "(TRAC's table is one ranking of counties; status is on the participating sheet)")  # fmt: skip
+        spec.update({"statistic": "top_n", "n": args.top} if args.top else {"statistic": "breakdown"})
+        return spec
+    if args.top:
+        raise UsageError(f"--top applies to --measure backlog-per-1000, not {args.measure}")
+    if args.by not in (None, "state", "model"):
+        raise UsageError(f"--by {args.by} does not apply to --measure {args.measure}: use state or model")
+    spec.update(kind=args.kind, by=args.by or "total")
+    if args.model:
+        spec["model"] = [m.strip() for m in args.model.split(",")]
+    if args.state:
+        spec["state"] = [s.strip() for s in args.state.split(",")]
+    return spec
+
+
+def _query_measure(args, measure) -> int:
+    """`query --measure`: one engine measure on the sheet in force, printed with its sheet and rows."""
+    import json
+
+    from . import measures
+
+    if args.archive:
+        panel = measures.Panel("archive")
+    else:  # like every query: the curated tables unless --archive
+        panel = measures.Panel("curated")
+    from .asof import parse_date
+
+    day = parse_date(args.as_of)
+    ev = measures.evaluate(measure, day, panel)
+    rows = ev.evidence
+    if args.format == "json":
+        detail = {k: v for k, v in ev.detail.items() if k != "table"}
+        sys.stdout.write(json.dumps({"as_of": day.isoformat(), "measure": measure.describe(), "value": ev.comparable(),
+                                     "snapshot": ev.snapshot_record(), "detail": detail,
+                                     "rows": json.loads(rows.to_json(orient="records"))},
+                                    indent=2, ensure_ascii=False, default=str) + "\n")  # fmt: skip
+        return 0
+    if args.format == "csv":
+        from .check import evidence_csv
+
+        sys.stdout.write(evidence_csv(rows))
+        return 0
+    print(f"{measure.describe()} as of {day}: {ev.display()}")
+    print(f"sheet: {ev.snapshot['file']} (published {ev.snapshot['published']}; panel {ev.snapshot['panel']})")
+    d = ev.detail
+    if "residents" in d:
+        print(f"each county once{' (any of the models asked)' if measure.model else ''}: {d['residents']:,} residents in {d['counties']:,} counties, "
+              f"{d['share']:.1%} of {d['population']:,} residents of {d['population_is']}")
+        print(f"agreements by role: {', '.join(f'{k} {v:,}' for k, v in d['agreements_by_role'].items())}; "
+              f"statewide agreements ({d['statewide']['agreements']:,}, not counted as covering counties) in "
+              f"{', '.join(d['statewide']['states']) or 'no state'}")  # fmt: skip
+        if d["unjoined"]:
+            print(f"covered counties without a Census 2024 population (not counted): {', '.join(d['unjoined'])}")
+        cols = ["county_fips", "state", "county_name", "population_2024", "agreements", "models"]
+    else:
+        print(f"sources: {d['sources']['trac']['file']} (undated) over {d['sources']['census']['file']}")
+        print(f"unjoined (listed, unranked): {len(d['unjoined'])}: {', '.join(d['unjoined'])}")
+        cols = ["rank", "fips", "county", "state", "pending", "population_2024", "per_1000", "status", "models_287g"]
+        if args.top:
+            rows = rows[rows["rank"].notna() & (rows["rank"] <= args.top)]
+    print()
+    shown = rows[cols].astype(object).where(rows[cols].notna(), None)
+    print(_table([{k: (int(v) if hasattr(v, "item") and float(v).is_integer() and k != "per_1000" else
+                       (f"{v:.3f}" if k == "per_1000" else v)) for k, v in r.items()}
+                  for r in shown.to_dict("records")], cols))  # fmt: skip
+    return 0
+
+
 def cmd_query(args) -> int:
     from . import freshness
 
+    measure = None
+    if args.measure:  # bad arguments are refused before anything is read
+        from .measures import Measure
+
+        measure = Measure.from_mapping(_measure_spec(args), where="--measure")
+    for flag in ("model", "state", "top"):
+        if getattr(args, flag) and not args.measure:
+            from .errors import UsageError
+
+            raise UsageError(f"--{flag} needs --measure ({', '.join(QUERY_MEASURES)})")
     freshness.warn_if_stale(archive=args.archive)
+    if measure is not None:
+        return _query_measure(args, measure)
     result = _count(args)
     if args.format == "json":
         from .asof import to_json
@@ -208,6 +308,13 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--by", choices=["state", "model", "state,model"], metavar="{state|model|state,model}",
                    help="group counts (omit for totals only)")  # the default metavar joins choices with commas
     p.add_argument("--format", default="table", choices=["table", "json", "csv"])
+    p.add_argument("--measure", choices=list(QUERY_MEASURES),
+                   help="an engine measure instead of a count: residents of counties whose sheriff or jail holds an "
+                        "agreement (population-covered / population-share), or TRAC pending cases per 1,000 "
+                        "residents by county with 287(g) status (backlog-per-1000)")  # fmt: skip
+    p.add_argument("--model", help="with --measure population-*: JEM, TFM, WSO or a comma list")
+    p.add_argument("--state", help="with --measure population-*: USPS codes or names, comma-separated")
+    p.add_argument("--top", type=int, help="with --measure backlog-per-1000: the N highest counties")
     _add_archive_source(p)
     p.set_defaults(func=cmd_query)
 

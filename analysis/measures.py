@@ -29,13 +29,17 @@ from .asof import KINDS, UNITS, parse_date, snapshot_info
 from .errors import StaleOutputError, UsageError
 from .normalize import state_code
 
+#: residents of the counties a sheriff's or county jail's agreement covers (coverage.py), as a number or a share
+POPULATION_STATISTICS = ("population_covered", "population_share")
 STATISTICS = ("count", "share", "rank", "top_n", "n_states", "states_without", "breakdown", "pct_change", "added",
-              "removed")
+              "removed", *POPULATION_STATISTICS)
 #: named groups of states, from primary data: who won the state's 2024 presidential vote (FiveThirtyEight)
 STATE_GROUPS = ("harris-2024", "trump-2024")
 #: statistics that compare the sheet in force on the date with the one in force on ``since``
 SINCE = frozenset({"pct_change", "added", "removed"})
 GROUPINGS = ("state", "model")
+#: a population statistic is one total, or one per state or model (each county once within each)
+POPULATION_GROUPINGS = ("total", "state", "model")
 MODELS = ("JEM", "TFM", "WSO")
 SOURCES = ("archive", "curated")
 #: share denominators: every row of the kind on the sheet (territories included), or the 50 states + DC only
@@ -45,9 +49,13 @@ EVIDENCE_COLUMNS = ["snapshot_id", "file", "row", "state_raw", "agency_raw", "su
                     "state", "agency_id", "model", "agreement_id", "county_fips", "geo_level"]  # fmt: skip
 #: what the engine reads of a sheet: the evidence columns and those the filters and statistics use
 READ_COLUMNS = [*EVIDENCE_COLUMNS, "is_state", "agency", "county"]
+#: read too when the table has them: what places a row in a county (coverage.placed)
+GEO_READ_COLUMNS = ["agency_name", "jurisdiction_type", "county_fips", "geo_level", "county_share", "geo_rule"]
 #: where a measure's rows come from: ICE's sheets, or TRAC's county table of pending immigration-court cases
 MEASURE_SOURCES = ("ice", "trac-county")
 TRAC_STATISTICS = ("breakdown", "top_n")
+#: TRAC's pending cases as TRAC counts them, or per 1,000 residents (Census Vintage 2024 county population)
+TRAC_UNITS = ("cases", "cases_per_1000")
 _MEASURE_KEYS = ("source", "kind", "unit", "statistic", "state", "state_group", "exclude", "model", "county", "agency", "by", "n",
                  "denominator", "since")
 
@@ -89,6 +97,10 @@ class Measure:
         if values.get("source") == "trac-county":
             values.setdefault("unit", "cases")
             values.setdefault("by", "county")
+        if values.get("statistic") in POPULATION_STATISTICS:
+            values.setdefault("unit", "residents")
+            values.setdefault("by", "total")
+            values.setdefault("denominator", "states")
         for key in ("state", "exclude"):
             if key in values:
                 try:
@@ -115,13 +127,23 @@ class Measure:
         if self.source == "trac-county":
             need(self.statistic in TRAC_STATISTICS, "statistic",
                  f"TRAC's county table answers {', '.join(TRAC_STATISTICS)} of pending cases by county")
-            need(self.unit == "cases", "unit", "TRAC's county table counts pending cases ('cases')")
+            need(self.unit in TRAC_UNITS, "unit", "TRAC's county table counts pending cases ('cases') or "
+                 "pending cases per 1,000 residents ('cases_per_1000')")
             need(self.by == "county", "by", "TRAC's county table is by county")
             need(not (self.state or self.model or self.county or self.agency or self.since or self.state_group),
                  "source", "TRAC's county table takes no filters: it is one undated ranking of counties")
             need(self.statistic != "top_n" or (isinstance(self.n, int) and self.n >= 1), "n", "top_n needs n >= 1")
             return
         need(self.kind in KINDS, "kind", f"must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        if self.statistic in POPULATION_STATISTICS:
+            need(self.unit == "residents", "unit", f"{self.statistic} counts residents ('residents')")
+            need(self.by in POPULATION_GROUPINGS, "by", f"must be one of {', '.join(POPULATION_GROUPINGS)}, not {self.by!r}")
+            need(self.denominator == "states", "denominator",
+                 "population is of the 50 states and DC ('states'): the Census county table has no territories")
+            need(self.county is None and self.agency is None and self.n is None and self.since is None, "statistic",
+                 f"{self.statistic} takes state, state_group, exclude, model and by, not county, agency, n or since")
+            need(all(m in MODELS for m in self.model), "model", f"must be among {', '.join(MODELS)}, not {list(self.model)}")
+            return
         need(self.unit in UNITS, "unit", f"must be one of {', '.join(UNITS)}, not {self.unit!r}")
         need(self.statistic in STATISTICS, "statistic", f"must be one of {', '.join(STATISTICS)}, not {self.statistic!r}")
         need(all(m in MODELS for m in self.model), "model", f"must be among {', '.join(MODELS)}, not {list(self.model)}")
@@ -149,7 +171,24 @@ class Measure:
         """One line naming the unit, the kind and every filter: how a count should be labelled."""
         if self.source == "trac-county":
             top = f"top {self.n} " if self.statistic == "top_n" else ""
+            if self.unit == "cases_per_1000":
+                return (f"pending immigration-court cases per 1,000 residents, {top}by county (TRAC's undated county "
+                        "table over Census 2024 population; 287(g) status on the day's sheet)")
             return f"pending immigration-court cases, {top}by county (TRAC's county table, undated)"
+        if self.statistic in POPULATION_STATISTICS:
+            parts = [f"residents of counties whose sheriff or county jail holds an agreement ({self.kind})"]
+            if self.state:
+                parts.append("in " + "/".join(self.state))
+            if self.state_group:
+                parts.append(f"in the states {self.state_group.replace('-2024', '')} won in 2024")
+            if self.exclude:
+                parts.append("except " + "/".join(self.exclude))
+            if self.model:
+                parts.append("model " + "/".join(self.model))
+            what = "number" if self.statistic == "population_covered" else "share of the population of the 50 states + DC"
+            if self.statistic == "population_share" and (self.state or self.state_group or self.exclude):
+                what = "share of the population of those states"
+            return ", ".join(parts) + f": {what}" + ("" if self.by == "total" else f", by {self.by}")
         parts = [f"{self.unit} ({self.kind})"]
         if self.state:
             parts.append("in " + "/".join(self.state))
@@ -205,6 +244,8 @@ class Evaluation:
             return self.detail["table"]
         if isinstance(self.value, Fraction):
             return round(float(self.value), 6)
+        if isinstance(self.value, Mapping):
+            return {k: round(float(v), 6) if isinstance(v, Fraction) else v for k, v in self.value.items()}
         return self.value
 
 
@@ -218,11 +259,18 @@ def format_value(value: Any, measure: Measure) -> str:
             return f"{float(value):.1f}%"
         return f"{float(value):.1%}"
     if isinstance(value, Mapping):
-        shown = ", ".join(f"{k} {v:,}" for k, v in list(value.items())[:TABLE_SHOWN])
+        shown = ", ".join(f"{k} {_entry(v)}" for k, v in list(value.items())[:TABLE_SHOWN])
         return shown + (f", … ({len(value):,} in all)" if len(value) > TABLE_SHOWN else "")
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _entry(v: Any) -> str:
+    """One value of a table: a count with thousands commas, a share in percent, a rate to 2 decimals."""
+    if isinstance(v, Fraction):
+        return f"{float(v):.1%}"
+    return f"{v:,.2f}" if isinstance(v, float) else f"{v:,}"
 
 
 class Panel:
@@ -297,12 +345,40 @@ class Panel:
         wanted = sorted(set(snapshot_ids) - set(self._rows))
         if not wanted:
             return
-        frame = pd.read_parquet(self.folder / "agreements.parquet", columns=READ_COLUMNS,
+        frame = pd.read_parquet(self.folder / "agreements.parquet", columns=READ_COLUMNS + self._geo_columns(),
                                 filters=[("snapshot_id", "in", wanted)])  # fmt: skip
         for sid, rows in frame.groupby("snapshot_id", sort=False):
             self._rows[sid] = rows.sort_values("row", ignore_index=True)
         for sid in wanted:
             self._rows.setdefault(sid, frame.iloc[0:0])
+
+    def _geo_columns(self) -> list[str]:
+        """GEO_READ_COLUMNS the agreements table has (a table built before county codes has fewer)."""
+        import pyarrow.dataset as ds
+
+        names = set(ds.dataset(self.folder / "agreements.parquet").schema.names)
+        return [c for c in GEO_READ_COLUMNS if c in names]
+
+    def county_population(self) -> pd.DataFrame:
+        """Census Vintage 2024 county population (50 states + DC; processed by `build`)."""
+        path = self.base / "county_population.parquet"
+        if not path.is_file():
+            raise StaleOutputError("the county population table is not built; run `python -m analysis build`",
+                                   path=paths.relative_to_root(path))  # fmt: skip
+        return pd.read_parquet(path)
+
+    def gazetteer(self):
+        """geography's county matcher over this panel's processed tables (cached)."""
+        if getattr(self, "_gazetteer", None) is None:
+            from . import geography
+
+            places = self.base / "place_county.parquet"
+            if not places.is_file():
+                raise StaleOutputError("the place-to-county crosswalk is not built; run `python -m analysis build`",
+                                       path=paths.relative_to_root(places))  # fmt: skip
+            self._gazetteer = geography.Gazetteer(self.county_population(), pd.read_parquet(places),
+                                                  geography.load_aliases())  # fmt: skip
+        return self._gazetteer
 
     def rows(self, snapshot_id: str) -> pd.DataFrame:
         self.load([snapshot_id])
@@ -443,7 +519,9 @@ def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel, *, snapshot: 
     m = measure
     day = parse_date(as_of)
     if m.source == "trac-county":
-        return _trac(m, day, panel)
+        return _trac_per_1000(m, day, panel) if m.unit == "cases_per_1000" else _trac(m, day, panel)
+    if m.statistic in POPULATION_STATISTICS:
+        return _population(m, day, panel, snapshot)
     snap = panel.in_force(day, m.kind) if snapshot is None else snapshot
     ids = [snap["snapshot_id"]]
     base_snap = panel.in_force(m.since, m.kind) if m.since else None
@@ -525,6 +603,81 @@ def _trac(m: Measure, day: dt.date, panel: Panel) -> Evaluation:
     snap = {"id": "trac-county", "file": TRAC_SOURCE, "sha256": panel.sha256_of(TRAC_SOURCE), "published": "",
             "edition": "", "source": "TRAC pending cases by address, county table (undated)", "panel": "trac"}  # fmt: skip
     return Evaluation(m, day, value, snap, evidence, {"table": counts, "undated": True})
+
+
+US_POPULATION_IS = "the 50 states and DC (Census Vintage 2024, July 1, 2024)"
+
+
+def _population(m: Measure, day: dt.date, panel: Panel, snapshot: pd.Series | None) -> Evaluation:
+    """Residents of the counties whose sheriff or county jail holds an agreement on the day
+    (coverage.py's rule), each county once; statewide, local, territory and unplaced agreements
+    are counted apart in the detail. Evidence: one row per county counted."""
+    from . import coverage
+
+    snap = panel.in_force(day, m.kind) if snapshot is None else snapshot
+    rows = panel.rows(snap["snapshot_id"])
+    groups = panel.state_group(m.state_group) if m.state_group else None
+    chosen = coverage.roles(_filter(rows, m, groups=groups), panel.gazetteer())
+    population = panel.county_population()
+    states = set(population["state"])
+    if m.state:
+        states &= set(m.state)
+    if groups is not None:
+        states &= set(groups)
+    states -= set(m.exclude)
+    denominator = int(population.loc[population["state"].isin(states), "population_2024"].sum())
+    if denominator == 0:
+        raise UsageError(f"no county population for {', '.join(sorted(m.state)) or 'those states'}: nothing to divide by")
+    counties = coverage.covered_counties(chosen, population)
+    residents = int(counties["population_2024"].sum())
+
+    def value_of(frame: pd.DataFrame) -> int | Fraction:
+        n = int(frame["population_2024"].sum())
+        return n if m.statistic == "population_covered" else Fraction(n, denominator)
+
+    if m.by == "total":
+        value: Any = value_of(counties)
+    else:
+        key = "state" if m.by == "state" else "model"
+        parts = {}
+        for name in sorted(set(chosen.loc[chosen["role"] == "county", key].dropna())):
+            mine = chosen[key].astype(object).eq(name)
+            parts[str(name)] = value_of(coverage.covered_counties(chosen[mine], population))
+        value = dict(sorted(parts.items(), key=lambda kv: (-kv[1], kv[0])))
+    statewide = chosen[chosen["role"] == "statewide"]
+    unjoined = counties[counties["population_2024"].isna()]
+    detail = {
+        "residents": residents, "counties": int(counties["population_2024"].notna().sum()),
+        "share": round(residents / denominator, 6), "population": denominator,
+        "population_is": US_POPULATION_IS if states == set(population["state"]) else f"{', '.join(sorted(states))} (Census Vintage 2024)",
+        "agreements_by_role": {r: int((chosen["role"] == r).sum()) for r in coverage.ROLES},
+        "statewide": {"agreements": len(statewide), "states": sorted(set(statewide["state"]))},
+        "unjoined": unjoined["county_fips"].tolist(),
+    }  # fmt: skip
+    if m.statistic == "population_share":
+        detail.update(denominator=denominator, denominator_is=detail["population_is"])
+    evidence = counties.assign(snapshot_id=snap["snapshot_id"], file=snap["file"])
+    return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source},
+                      evidence[["snapshot_id", "file", *counties.columns]], detail)  # fmt: skip
+
+
+def _trac_per_1000(m: Measure, day: dt.date, panel: Panel) -> Evaluation:
+    """TRAC's pending cases per 1,000 residents by county, ranked, each with its 287(g) status on
+    the participating sheet in force that day (backlog.county_table). Counties without a Census
+    2024 population (Connecticut's former counties, Puerto Rico, a retired Alaska code) are listed
+    in the detail and the evidence, unranked, never dropped."""
+    from . import backlog
+
+    snap = panel.in_force(day, "participating")
+    frame = backlog.county_table(panel, day)
+    ranked = frame[frame["per_1000"].notna()]
+    counts = {f"{c}, {s}": float(v) for c, s, v in zip(ranked["county"], ranked["state"], ranked["per_1000"])}
+    value = counts if m.statistic == "breakdown" else top(counts, m.n)[0]
+    unjoined = frame[frame["per_1000"].isna()]
+    detail = {"table": counts, "undated": True, "unjoined": [f"{c}, {s}" for c, s in zip(unjoined["county"], unjoined["state"])],
+              "sources": backlog.sources(panel)}  # fmt: skip
+    evidence = frame.assign(file=snap["file"])
+    return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source}, evidence, detail)
 
 
 def _changes(m: Measure, day: dt.date, panel: Panel) -> tuple[int, pd.DataFrame, dict]:
