@@ -127,6 +127,10 @@ def placed(rows: pd.DataFrame) -> pd.DataFrame:
         return rows[GEO_COLUMNS]
     from . import geography
 
+    for name in ("county_population.parquet", "place_county.parquet"):  # what the rules read
+        if not (paths.PROCESSED_DIR / name).is_file():
+            raise StaleOutputError("county table not built; run `python -m analysis build`",
+                                   path=paths.relative_to_root(paths.PROCESSED_DIR / name))  # fmt: skip
     return geography.place_frame(rows)[GEO_COLUMNS]
 
 
@@ -195,9 +199,9 @@ def map_data(as_of, *, level: str = "state", unit: str = "agreements", model=(),
     day = parse_date(as_of)
     panel = panel or measures.Panel.default()
     snap = panel.in_force(day, kind)
+    shapes, population = geometry(level), _population(level)  # missing inputs refused before any work
     rows = _sheet_rows(panel, snap)
     rows = measures._filter(rows, measures.Measure(kind=kind, unit=unit, model=model))
-    shapes = geometry(level)
     usps = {f: s for f, s in FIPS_TO_USPS.items()}
     table = pd.DataFrame({"id": shapes["id"].astype(str), "name": shapes["name"].astype(str)})
     table["state"] = table["id"].str[:2].map(usps)
@@ -219,7 +223,6 @@ def map_data(as_of, *, level: str = "state", unit: str = "agreements", model=(),
     known = set(table["id"])
     table["count"] = table["id"].map(counts).fillna(0).astype("int64")
     unjoined = {k: v for k, v in counts.items() if k not in known}
-    population = _population(level)
     table["population"] = table["id"].map(population).astype("Int64")
     if per_capita:
         table["value"] = table["count"] / table["population"].astype("float64") * PER  # no population: not available
@@ -327,7 +330,7 @@ def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figs
             pad = 6
             ax.add_patch(Rectangle((x0 - pad, y0 - pad), x1 - x0 + 2 * pad, y1 - y0 + 2 * pad, fill=False,
                                    edgecolor="#888888", linewidth=0.6, linestyle=(0, (3, 2))))  # fmt: skip
-            ax.text(x0 - pad, y1 + pad + 3, f"{name} (not to scale)", fontsize=10, color="#555555",
+            ax.text(x0 - pad, y1 + pad + 3, f"{name} (inset)", fontsize=10, color="#555555",
                     ha="left", va="top", parse_math=False)  # fmt: skip
     x0, y0, x1, y1 = shapes.total_bounds
     ax.set_xlim(x0 - 8, x1 + 8)
@@ -359,30 +362,63 @@ def report_dates(panel) -> list[dt.date]:
 def report_figures(folder: Path, florida_as_of: str | None = None) -> dict:
     """The report's maps under ``folder``: county small multiples on REPORT_DATES and the newest
     sheet (shared classes so they compare), and the state map of the Florida-share claim's date.
-    Returns {"over_time": [(file name, alt, caption)], "florida": (file name, alt, caption) | None}."""
+    Returns {"over_time": [[file name, alt, caption]], "florida": [file name, alt, caption] | None,
+    "skipped": [why a date has no map]} (a date outside the sheets, as on a fixture set)."""
     import pandas as pd
 
     from . import measures
 
     panel = measures.Panel.default()
-    dates = report_dates(panel)
-    maps = [map_data(d, level="county", panel=panel) for d in dates]
-    edges = classes(pd.concat([m.table["value"] for m in maps]), integer=True)
+    maps, skipped = [], []
+    for day in report_dates(panel):
+        try:
+            maps.append(map_data(day, level="county", panel=panel))
+        except UsageError as err:
+            skipped.append(str(err))
+    edges = classes(pd.concat([m.table["value"] for m in maps]), integer=True) if maps else None
     over_time = []
     for md in maps:
         name = f"map_county_{md.as_of}.png"
-        draw(md, folder / name, edges=edges, figsize=(8.0, 6.4))
-        over_time.append((name, md.alt(), f"{md.as_of}: {md.drawn:,} of {md.total:,} agreements on {md.areas:,} counties "
-                                            f"(sheet {md.snapshot['file']})"))  # fmt: skip
+        draw(md, folder / name, edges=edges, figsize=(8.0, 5.8))
+        over_time.append([name, md.alt(), f"{md.as_of}: {md.drawn:,} of {md.n(md.total)} in {areas_n(md.areas, 'county')} "
+                                          f"(sheet {md.snapshot['file']})"])  # fmt: skip
     florida = None
     if florida_as_of:
         md = map_data(florida_as_of, level="state", panel=panel)
         fl = int(md.table.loc[md.table["state"] == "FL", "count"].sum())
         name = f"map_state_{md.as_of}.png"
         draw(md, folder / name)
-        florida = (name, md.alt() + f" Florida: {fl:,} of {md.total:,}.",
-                   f"Florida: {fl:,} of {md.total:,} agreements ({fl / md.total:.1%}) on {md.snapshot['file']}")
-    return {"over_time": over_time, "florida": florida}
+        florida = [name, f"{md.alt()} Florida: {fl:,} of {md.n(md.total)}.",
+                   f"Florida: {fl:,} of {md.n(md.total)} ({fl / md.total:.1%}) on {md.snapshot['file']}, the sheet in "
+                   f"force on {md.as_of}"]  # fmt: skip
+    return {"over_time": over_time, "florida": florida, "skipped": skipped}
+
+
+def report_maps(florida_as_of: str | None = None) -> dict:
+    """report_figures under reports/figures/, drawn again only when the data or the code changed
+    (a stamp, as for the notebooks: a second reproduce stays fast and byte-identical); the alt texts
+    and captions are kept beside them in figures/maps.json. A project without the atlas or the
+    population tables gets no maps and a report line saying why."""
+    import json
+    import time
+
+    from . import atomic, stamps
+    from .errors import AnalysisError
+
+    root = paths.REPORTS_DIR
+    inputs = {"data": stamps.data_version(), "code": stamps.code_version(), "florida_as_of": str(florida_as_of)}
+    index = root / "figures" / "maps.json"
+    if stamps.why_run(root, "maps", inputs) is None and index.is_file():
+        return json.loads(index.read_text())
+    start = time.perf_counter()
+    try:
+        result = report_figures(root / "figures", florida_as_of)
+    except AnalysisError as err:
+        result = {"over_time": [], "florida": None, "skipped": [str(err)]}
+    atomic.write_text(index, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    drawn = [x[0] for x in result["over_time"]] + ([result["florida"][0]] if result["florida"] else [])
+    stamps.write(root, "maps", inputs, ["figures/maps.json", *(f"figures/{n}" for n in drawn)], time.perf_counter() - start)
+    return result
 
 
 # --------------------------------------------------------------------------- command

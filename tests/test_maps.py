@@ -218,3 +218,35 @@ def test_real_county_map_on_the_florida_share_claims_date():
     assert len(ct) == 8 and ct["value"].isna().all()  # the 8 former counties: no 2024 population
     print(f"{day} ({county.snapshot['file']}): {county.total:,} agreements; {county.drawn:,} on "
           f"{county.areas:,} counties; {county.note()}")
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+def test_report_maps_on_the_fixture_sheets(on_project):
+    """The articles' dates the fixture sheets cover get a map, the others say why; the maps are
+    drawn once per data and code version (a second call reuses them, byte for byte)."""
+    from analysis import report
+
+    first = maps.report_maps("2025-09-02")
+    assert [x[0] for x in first["over_time"]] == ["map_county_2025-01-20.png", "map_county_2025-06-16.png",
+                                                   "map_county_2025-09-02.png"]  # the newest sheet's date, read
+    assert len(first["skipped"]) == 2 and all("is after the newest participating sheet" in s for s in first["skipped"])
+    alt = dict((x[0], x[1]) for x in first["over_time"])["map_county_2025-09-02.png"]
+    assert f"on 2025-09-02, from the sheet {wb.PM_REL}: 4 of 8 agreements drawn, in 3 counties" in alt
+    assert first["florida"][0] == "map_state_2025-09-02.png" and "Florida: 4 of 8 agreements." in first["florida"][1]
+    figures = paths.REPORTS_DIR / "figures"
+    stamp = {p.name: p.stat().st_mtime_ns for p in figures.iterdir()}
+    assert maps.report_maps("2025-09-02") == first
+    assert {p.name: p.stat().st_mtime_ns for p in figures.iterdir()} == stamp  # nothing drawn again
+
+    row = {"id": maps.FLORIDA_SHARE_CLAIM, "verdict": "not supported", "quote": "q", "source": "Outlet, 2025-11-29",
+           "claimed_value": "1/3", "reproduced_value": 0.5, "unit": "share", "as_of": "2025-09-02", "note": "n",
+           "notebook": "concentration"}  # fmt: skip
+    page = report.build([row], first)
+    claim = page[page.index(f"id='{maps.FLORIDA_SHARE_CLAIM}'"):page.index("id='maps'")]
+    assert "<img src='figures/map_state_2025-09-02.png' alt='Map of participating 287(g) agreements by state" in claim
+    section = page[page.index("id='maps'"):]
+    assert section.count("<img src='figures/map_county_") == 3 and "No map: 2025-09-18 is after" in section
+    assert "href='#maps'" in page
+    assert "id='maps'" not in report.build([row])  # no maps asked for: no section
