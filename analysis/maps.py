@@ -309,6 +309,7 @@ def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figs
               + (f"; {POPULATION}" if md.per_capita else ""))  # fmt: skip
     fig, ax = figures.new_figure(title_of(md), xlabel="", ylabel="", source=source, subtitle=subtitle, figsize=figsize)
     ax.set_axis_off()
+    fig.canvas.draw_idle = lambda *a, **k: None  # geopandas asks for a render after each layer; the save renders once
     shapes = geometry(md.level).assign(id=lambda g: g["id"].astype(str))
     data = shapes.merge(md.table[["id", "value"]], on="id", how="left")
     cls = _bin(data["value"], edges)
@@ -317,7 +318,7 @@ def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figs
     line = 0.15 if md.level == "county" else 0.5
     fill = [colours[int(c)] if c >= 0 else ZERO_COLOUR for c in cls.fillna(-2)]
     fill = [f if c != -2 else MISSING_COLOUR for f, c in zip(fill, cls.fillna(-2))]
-    data.plot(ax=ax, color=fill, edgecolor="white", linewidth=line)  # one call: geopandas redraws after each
+    data.plot(ax=ax, color=fill, edgecolor="white", linewidth=line)
     missing = data[cls.isna()]
     if len(missing):
         missing.plot(ax=ax, facecolor=MISSING_COLOUR, edgecolor=EDGE, hatch="/////", linewidth=line)
