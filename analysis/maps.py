@@ -288,8 +288,13 @@ def title_of(md: MapData) -> str:
     return f"{md.what()[:1].upper() + md.what()[1:]}{per} by {md.level}, {md.as_of}"
 
 
-def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figsize=(10.0, 6.4), legend_title: str | None = None):
-    """Draw and save the map (PNG or SVG by the suffix), byte-stable and atomic; returns the path."""
+#: a small multiple (the report shows two side by side): the note goes to the page's caption, the legend below
+COMPACT_FIGSIZE = (5.2, 5.2)
+
+
+def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figsize=(10.0, 6.4), compact: bool = False):
+    """Draw and save the map (PNG or SVG by the suffix), byte-stable and atomic; returns the path.
+    ``compact``: a small multiple, whose note the caller prints beside it (the report's caption)."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import to_hex
     from matplotlib.patches import Patch, Rectangle
@@ -304,10 +309,14 @@ def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figs
     edges = edges or classes(md.table["value"], integer=integer)
     snap = md.snapshot
     edition = f", {snap['edition']}" if snap.get("edition") else ""
-    subtitle = f"Sheet in force: {snap['file']} (published {snap['published']}{edition}). {md.note()}"
+    if compact:  # the report's section and caption say the rest
+        title, subtitle = f"287(g) {md.unit} by {md.level}, {md.as_of}", f"Sheet in force: {Path(snap['file']).name}"
+    else:
+        title, subtitle = title_of(md), f"Sheet in force: {snap['file']} (published {snap['published']}{edition}). {md.note()}"
     source = (f"ICE 287(g) {md.kind} sheet {snap['file']} ({snap['panel']} panel); {BOUNDARIES}"
               + (f"; {POPULATION}" if md.per_capita else ""))  # fmt: skip
-    fig, ax = figures.new_figure(title_of(md), xlabel="", ylabel="", source=source, subtitle=subtitle, figsize=figsize)
+    figsize = COMPACT_FIGSIZE if compact else figsize
+    fig, ax = figures.new_figure(title, xlabel="", ylabel="", source=source, subtitle=subtitle, figsize=figsize)
     ax.set_axis_off()
     fig.canvas.draw_idle = lambda *a, **k: None  # geopandas asks for a render after each layer; the save renders once
     shapes = geometry(md.level).assign(id=lambda g: g["id"].astype(str))
@@ -331,11 +340,12 @@ def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figs
             pad = 6
             ax.add_patch(Rectangle((x0 - pad, y0 - pad), x1 - x0 + 2 * pad, y1 - y0 + 2 * pad, fill=False,
                                    edgecolor="#888888", linewidth=0.6, linestyle=(0, (3, 2))))  # fmt: skip
-            ax.text(x0 - pad, y1 + pad + 3, f"{name} (inset)", fontsize=10, color="#555555",
+            ax.text(x0 - pad, y1 + pad + 3, name if compact else f"{name} (inset)", fontsize=10, color="#555555",
                     ha="left", va="top", parse_math=False)  # fmt: skip
     x0, y0, x1, y1 = shapes.total_bounds
     ax.set_xlim(x0 - 8, x1 + 8)
-    ax.set_ylim(y1 + 30, y0 - 8)  # inverted: the atlas's plane is SVG's, y grows downwards; room for the inset labels
+    below = 0.3 * (x1 - x0) if compact else 0  # a band under the map for the legend
+    ax.set_ylim(y1 + 30 + below, y0 - 8)  # inverted: the atlas's plane is SVG's, y grows downwards; room for the inset labels
     ax.set_aspect("equal")
     counts = [int((cls == i).sum()) for i in range(len(edges))]
     handles = [Patch(facecolor=c, label=f"{_label(edges, i, integer)} ({areas_n(n, md.level)})") for i, (c, n) in enumerate(zip(colours, counts))]
@@ -344,8 +354,10 @@ def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figs
         handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor=EDGE, hatch="/////",
                              label=f"no 2024 population ({areas_n(len(missing), md.level)})"))  # fmt: skip
     unit = md.unit.capitalize() + (f" per {PER:,} residents" if md.per_capita else " (count)")
-    # "outside": constrained layout makes room for it at the right of the map
-    fig.legend(handles=handles, title=legend_title or unit, loc="outside right center", frameon=False, alignment="left")
+    if compact:
+        ax.legend(handles=handles, title=unit, frameon=False, alignment="left", loc="lower center", ncols=2)
+    else:  # "outside": constrained layout makes room for it at the right of the map
+        fig.legend(handles=handles, title=unit, frameon=False, alignment="left", loc="outside right center")
     with atomic.output_errors(out):
         figures.save_figure(fig, out, formats=(fmt,))
     return out
@@ -380,9 +392,9 @@ def report_figures(folder: Path, florida_as_of: str | None = None) -> dict:
     over_time = []
     for md in maps:
         name = f"map_county_{md.as_of}.png"
-        draw(md, folder / name, edges=edges, figsize=(8.0, 5.8))
+        draw(md, folder / name, edges=edges, compact=True)
         over_time.append([name, md.alt(), f"{md.as_of}: {md.drawn:,} of {md.n(md.total)} in {areas_n(md.areas, 'county')} "
-                                          f"(sheet {md.snapshot['file']})"])  # fmt: skip
+                                          f"(sheet {md.snapshot['file']}). {md.note()}"])  # fmt: skip
     florida = None
     if florida_as_of:
         md = map_data(florida_as_of, level="state", panel=panel)
