@@ -164,11 +164,18 @@ def _population(level: str) -> pd.Series:
 
 
 def _sheet_rows(panel, snap: pd.Series) -> pd.DataFrame:
-    """Every column of the sheet's rows (the engine reads fewer; the county rules need the agency's
-    name and type), in sheet order."""
+    """The sheet's rows in sheet order, with the columns the engine reads, those the county rules
+    read (the agency's name and type) and the county columns when the build wrote them (reading
+    only these is a third of the time of reading every column)."""
     import pandas as pd
+    import pyarrow.dataset as ds
 
-    frame = pd.read_parquet(panel.folder / "agreements.parquet", filters=[("snapshot_id", "==", snap["snapshot_id"])])
+    from . import geography, measures
+
+    path = panel.folder / "agreements.parquet"
+    present = set(ds.dataset(path).schema.names)
+    columns = [c for c in dict.fromkeys([*measures.READ_COLUMNS, *geography.KEY, *GEO_COLUMNS]) if c in present]
+    frame = pd.read_parquet(path, columns=columns, filters=[("snapshot_id", "==", snap["snapshot_id"])])
     return frame.sort_values("row", ignore_index=True)
 
 
