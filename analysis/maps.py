@@ -209,16 +209,15 @@ def map_data(as_of, *, level: str = "state", unit: str = "agreements", model=(),
     shapes, population = geometry(level), _population(level)  # missing inputs refused before any work
     rows = _sheet_rows(panel, snap)
     rows = measures._filter(rows, measures.Measure(kind=kind, unit=unit, model=model))
-    usps = {f: s for f, s in FIPS_TO_USPS.items()}
     table = pd.DataFrame({"id": shapes["id"].astype(str), "name": shapes["name"].astype(str)})
-    table["state"] = table["id"].str[:2].map(usps)
+    table["state"] = table["id"].str[:2].map(FIPS_TO_USPS)
 
     in_state = rows["is_state"].astype(bool)
     territories = measures.table(rows[~in_state], "state", unit)
     drawn = rows[in_state]
     statewide = unplaced = 0
     if level == "state":
-        fips_of = {s: f for f, s in usps.items()}
+        fips_of = {s: f for f, s in FIPS_TO_USPS.items()}
         counts = {fips_of.get(k, k): v for k, v in measures.table(drawn, "state", unit).items()}
     else:
         where = placed(drawn)
