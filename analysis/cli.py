@@ -368,9 +368,15 @@ def _register_check(sub) -> None:
     register(sub)
 
 
+def _register_maps(sub) -> None:
+    from .maps import register
+
+    register(sub)
+
+
 # Other modules add their subcommands here, keeping this file small.
 _EXTRA_COMMANDS: list = [_register_reproduce]
-_EXTRA_COMMANDS += [_register_local_sheets, _register_recheck, _register_export, _register_check, _register_docs]
+_EXTRA_COMMANDS += [_register_local_sheets, _register_recheck, _register_export, _register_check, _register_docs, _register_maps]
 
 
 def main(argv: list[str] | None = None) -> int:

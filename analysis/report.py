@@ -25,6 +25,7 @@ table{border-collapse:collapse;font-size:.9rem;width:100%} td,th{border:1px soli
 th{background:#f6f8fa} .num{font-variant-numeric:tabular-nums} img{max-width:100%;border:1px solid #eaeef2;margin-top:.6rem}
 .meta{color:#57606a;font-size:.9rem} code{background:#f6f8fa;padding:0 .2rem;border-radius:4px;word-break:break-all}
 .summary td:nth-child(2){white-space:nowrap}
+.maps{display:grid;grid-template-columns:1fr 1fr;gap:1rem} figure{margin:0} figcaption{color:#57606a;font-size:.85rem}
 """
 
 
@@ -112,9 +113,33 @@ def notebook_html(reports_dir: Path) -> None:
         atomic.write_text(nb_path.with_suffix(".html"), body)
 
 
-def build(rows: list[dict], reports_dir: Path | None = None) -> str:
-    """The report page; links and figures are looked up in ``reports_dir`` (reports/ by default)."""
+def _figure(item) -> str:
+    """One map with its alt text (date, sheet, counts) and caption, from maps.report_maps."""
+    name, alt, caption = item
+    return (f"<figure><img src='figures/{html.escape(name)}' alt='{html.escape(alt)}'>"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def _maps_section(maps: dict | None) -> str:
+    """County maps on the articles' dates and the newest sheet, side by side (shared colour classes)."""
+    if not maps:
+        return ""
+    out = ["<h2 id='maps'>Where: agreements by county over time</h2>"
+           "<p class='meta'>The sheet in force on each article's date and the newest sheet, with the same colour classes. "
+           "Statewide agreements (state agencies), rows no county rule placed and territories are not drawn; each map's "
+           "note counts them. County codes and what stays unplaced: <code>docs/methods.md</code>, \"Maps\".</p>"]
+    out.append("<div class='maps'>" + "".join(_figure(x) for x in maps.get("over_time", [])) + "</div>")
+    for why in maps.get("skipped", []):
+        out.append(f"<p class='meta'>No map: {html.escape(why)}</p>")
+    return "\n".join(out)
+
+
+def build(rows: list[dict], reports_dir: Path | None = None, maps: dict | None = None) -> str:
+    """The report page; links and figures are looked up in ``reports_dir`` (reports/ by default);
+    ``maps`` is maps.report_maps()'s result (None: a page without maps)."""
     from collections import Counter
+
+    from .maps import FLORIDA_SHARE_CLAIM
 
     reports_dir = Path(reports_dir) if reports_dir else paths.REPORTS_DIR
     counts = Counter(r["verdict"] for r in rows)
@@ -123,7 +148,8 @@ def build(rows: list[dict], reports_dir: Path | None = None) -> str:
              "<p class='meta'>Every number below was computed from pinned public data by the notebooks linked in each section; "
              "verdicts are computed from the claim registry's comparison rules, never typed in.</p>",
              "<p>" + " ".join(f"{_badge(v)} {counts.get(v, 0)}" for v in BADGE) + "</p>",
-             "<p class='meta'>Jump to: <a href='#statistics'>statistics</a> · <a href='#methods'>methods</a> · "
+             "<p class='meta'>Jump to: " + ("<a href='#maps'>maps</a> · " if maps else "")
+             + "<a href='#statistics'>statistics</a> · <a href='#methods'>methods</a> · "
              "<a href='#provenance'>data provenance</a>"
              + (" · <a href='recheck.md'>claims re-checked on the newest sheet</a>" if (reports_dir / "recheck.md").is_file() else "")
              + "</p>",
@@ -153,10 +179,13 @@ def build(rows: list[dict], reports_dir: Path | None = None) -> str:
         parts.append(_evidence(r, reports_dir))
         if r.get("sensitivity"):
             parts.append(_sensitivity(r["sensitivity"]))
+        if maps and maps.get("florida") and r["id"] == FLORIDA_SHARE_CLAIM:
+            parts.append(_figure(maps["florida"]))
         if fig and fig not in shown_fig and (reports_dir / "figures" / fig).is_file():
             parts.append(f"<img src='figures/{fig}' alt='figure for the {r['notebook']} notebook'>")
             shown_fig.add(fig)
         parts.append("</div>")
+    parts.append(_maps_section(maps))
     from . import report_statistics
 
     parts.append(report_statistics.section_html(reports_dir / "results"))
@@ -236,8 +265,11 @@ def _provenance() -> str:
 
 
 def write(rows: list[dict], reports_dir: Path | None = None) -> None:
+    from . import maps
+
     reports_dir = Path(reports_dir) if reports_dir else paths.REPORTS_DIR
     notebook_html(reports_dir)
-    atomic.write_text(reports_dir / "index.html", build(rows, reports_dir))
+    florida = next((r["as_of"] for r in rows if r["id"] == maps.FLORIDA_SHARE_CLAIM), None)
+    atomic.write_text(reports_dir / "index.html", build(rows, reports_dir, maps.report_maps(reports_dir, florida)))
     atomic.write_text(reports_dir / "provenance.json",
                       json.dumps([e.to_row() for e in registry.load()], indent=1) + "\n")  # fmt: skip

@@ -60,7 +60,27 @@ def render(b: dict) -> str:
     ]
     if "reproduce" in b:
         lines += ["", *render_reproduce(b["reproduce"])]
+    if "maps" in b:
+        lines += ["", *render_maps(b["maps"])]
     return "\n".join(lines)
+
+
+def render_maps(m: dict) -> list[str]:
+    """benchmarks/bench_maps.py's figures: `map` as whole CLI calls on the built panel."""
+    mark = {True: "met", False: "**missed**"}
+    rows = [(f"`map --as-of {m['as_of']}`, {name} (whole CLI call, median of {m['repeats']})", f"{s:.2f} s (CPU {cpu:.2f} s)",
+             f"≤ {m['target_s']:g} s", mark[s <= m["target_s"]]) for name, s, cpu in m["cli_s"]]
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in m["steps_s"])
+    rows.append(("… one county map, where the time went (in-process)", steps, "", ""))
+    return [
+        f"Maps ({m['panel']} panel, {m['cpus']} CPUs, load average {m.get('load_1min', '?')} at the end of the run; "
+        f"county codes from {m['county_codes']}), produced by",
+        "`python benchmarks/bench_maps.py --json benchmarks/latest.json`.",
+        "",
+        "| measure | result | target | |",
+        "|---|---|---|---|",
+        *[f"| {a} | {r} | {t} | {k} |" for a, r, t, k in rows],
+    ]
 
 
 CLAIMS_BEGIN = "<!-- BEGIN claims (written by scripts/update_readme.py from analysis/resources/claims.toml) -->"

@@ -565,6 +565,22 @@ COMMAND_FAULTS = {
     "add-sheet on a read-only disk": (_add_sheet_broken("EROFS", "Read-only file system"), errors.OutputError),
     "add-sheet on a full disk": (_add_sheet_broken("ENOSPC", "No space left on device"), errors.OutputError),
     "add-sheet: a write fails halfway through the copy": (_add_sheet_too_large, errors.OutputError),
+    # issue 15: the map command (the template has no atlas: fetch not run); outputs go under tmp/exported
+    "map without the us-atlas geometry": (
+        lambda root, tmp: (cli(root, "map", "--as-of", "2025-09-02", str(tmp / "exported" / "m.png")),
+                           ["error: data/raw/us_atlas/states-albers-10m.json: map geometry missing", "fetch"]),
+        errors.DataIntegrityError),
+    "map --model that is no 287(g) model": (
+        lambda root, tmp: (cli(root, "map", "--as-of", "2025-09-02", "--model", "ABC", str(tmp / "exported" / "m.png")),
+                           ["error: --model must be one of JEM, TFM, WSO, not 'ABC'"]), errors.UsageError),
+    "map to a .pdf": (lambda root, tmp: (cli(root, "map", "--as-of", "2025-09-02", str(tmp / "exported" / "m.pdf")),
+                                         ["error: the output must end in .png or .svg, not 'm.pdf'"]), errors.UsageError),
+    "map --as-of after the newest sheet": (
+        lambda root, tmp: (cli(root, "map", "--as-of", "2030-01-01", str(tmp / "exported" / "m.png")),
+                           ["2030-01-01", AFTER_NEWEST, wb.PM_REL]), errors.UsageError),
+    "map --as-of before the first sheet": (
+        lambda root, tmp: (cli(root, "map", "--as-of", "2020-01-01", str(tmp / "exported" / "m.png")),
+                           ["2020-01-01 is before the first participating sheet"]), errors.UsageError),
 }  # fmt: skip
 
 

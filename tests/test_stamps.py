@@ -113,7 +113,7 @@ def test_force_executes_everything(project, executed, capsys):
 def test_stamps_survive_the_staged_report(project, executed, capsys):
     """staged_reports copies reports/ without hidden entries; the stamps must come along."""
     _reproduce(capsys)
-    assert sorted(p.stem for p in (project / "reports" / stamps.DIR).glob("*.json")) == sorted([*notebooks.ORDER, "recheck"])
+    assert sorted(p.stem for p in (project / "reports" / stamps.DIR).glob("*.json")) == sorted([*notebooks.ORDER, "recheck", "maps"])
     with reproduce.staged_reports() as stage:
         assert (stage / stamps.DIR / "growth.json").is_file()
 
