@@ -47,10 +47,11 @@ DENOMINATORS = ("all", "states")
 #: the cells of a counted row a reader needs to find it in ICE's sheet, as printed, then as cleaned
 EVIDENCE_COLUMNS = ["snapshot_id", "file", "row", "state_raw", "agency_raw", "support_type_raw", "county_raw",
                     "state", "agency_id", "model", "agreement_id", "county_fips", "geo_level"]  # fmt: skip
-#: what the engine reads of a sheet: the evidence columns and those the filters and statistics use
-READ_COLUMNS = [*EVIDENCE_COLUMNS, "is_state", "agency", "county"]
-#: read too when the table has them: what places a row in a county (coverage.placed)
+#: read too when the table has them: what places a row in a county (coverage.placed); a table built
+#: before county codes has only the first two, and the engine places its rows itself
 GEO_READ_COLUMNS = ["agency_name", "jurisdiction_type", "county_fips", "geo_level", "county_share", "geo_rule"]
+#: what the engine reads of a sheet: the evidence columns and those the filters and statistics use
+READ_COLUMNS = [*(c for c in EVIDENCE_COLUMNS if c not in GEO_READ_COLUMNS), "is_state", "agency", "county"]
 #: where a measure's rows come from: ICE's sheets, or TRAC's county table of pending immigration-court cases
 MEASURE_SOURCES = ("ice", "trac-county")
 TRAC_STATISTICS = ("breakdown", "top_n")
@@ -508,7 +509,7 @@ def _county_key(name: str) -> str:
 
 
 def evidence_of(rows: pd.DataFrame, **extra) -> pd.DataFrame:
-    out = rows[EVIDENCE_COLUMNS].copy()
+    out = rows[[c for c in EVIDENCE_COLUMNS if c in rows]].copy()
     for key, value in extra.items():
         out[key] = value
     return out.reset_index(drop=True)
