@@ -21,7 +21,7 @@ def _add_archive_source(p: argparse.ArgumentParser) -> None:
 
 
 def _entries(archive: bool = False):
-    from . import registry
+    from .ingest import registry
 
     return registry.load(archive=archive)
 
@@ -29,7 +29,7 @@ def _entries(archive: bool = False):
 def cmd_registry(args) -> int:
     from pathlib import Path
 
-    from . import manifests
+    from .ingest import manifests
 
     curated, archive = manifests.write_registries(Path(args.manifests))
     print(f"wrote data/raw/registry.csv ({curated} files) and data/raw/registry_archive.csv ({archive} files)")
@@ -37,7 +37,7 @@ def cmd_registry(args) -> int:
 
 
 def cmd_fetch(args) -> int:
-    from . import fetch
+    from .ingest import fetch
 
     report = fetch.fetch(_entries(args.archive), quiet=args.quiet)
     print(report.summary())
@@ -45,7 +45,7 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from . import fetch
+    from .ingest import fetch
 
     entries = _entries(args.archive)
     fetch.verify(entries)
@@ -55,11 +55,11 @@ def cmd_verify(args) -> int:
 
 def cmd_build(args) -> int:
     if args.archive:  # the light module first: an up-to-date panel answers without importing pandas
-        from . import panel
+        from .store import panel
 
         print(panel.build(quiet=args.quiet, force=args.force).message)
         return 0
-    from . import build
+    from .store import build
 
     print(build.build(_entries(), quiet=args.quiet, force=args.force).message)
     return 0
@@ -92,7 +92,9 @@ def _describe_snapshot(s: dict) -> str:
 
 def _count(args) -> dict:
     """From the counts cache when the build wrote one (no pandas: fast), else from the tables."""
-    from . import asof, counts_cache, paths
+    from .core import paths
+    from .store import counts_cache
+    from .engine import asof
 
     base = paths.PROCESSED_DIR / ("archive" if args.archive else "")
     day = asof.parse_date(args.as_of)
@@ -101,7 +103,7 @@ def _count(args) -> dict:
         if result is not None:
             asof.refuse_after_newest(day, args.kind, counts_cache.newest(base / counts_cache.FILE, args.kind))
             return result
-    from . import query  # the tables: also gives the clear error for a date before the first sheet
+    from .engine import query  # the tables: also gives the clear error for a date before the first sheet
 
     source = "archive" if args.archive else "curated"
     query.refuse_after_newest(day, args.kind, source=source)
@@ -118,7 +120,7 @@ QUERY_MEASURES = {
 
 def _measure_spec(args) -> dict:
     """The engine measure of `query --measure`, refusing flags that do not apply to it."""
-    from .errors import UsageError
+    from .core.errors import UsageError
 
     spec = dict(QUERY_MEASURES[args.measure])
     trac = spec.get("source") == "trac-county"
@@ -147,13 +149,13 @@ def _query_measure(args, measure) -> int:
     """`query --measure`: one engine measure on the sheet in force, printed with its sheet and rows."""
     import json
 
-    from . import measures
+    from .engine import measures
 
     if args.archive:
         panel = measures.Panel("archive")
     else:  # like every query: the curated tables unless --archive
         panel = measures.Panel("curated")
-    from .asof import parse_date
+    from .engine.asof import parse_date
 
     day = parse_date(args.as_of)
     ev = measures.evaluate(measure, day, panel)
@@ -166,7 +168,7 @@ def _query_measure(args, measure) -> int:
                                     indent=2, ensure_ascii=False, default=str) + "\n")  # fmt: skip
         return 0
     if args.format == "csv":
-        from .check import evidence_csv
+        from .factcheck.check import evidence_csv
 
         sys.stdout.write(evidence_csv(rows))
         return 0
@@ -197,16 +199,16 @@ def _query_measure(args, measure) -> int:
 
 
 def cmd_query(args) -> int:
-    from . import freshness
+    from .store import freshness
 
     measure = None
     if args.measure:  # bad arguments are refused before anything is read
-        from .measures import Measure
+        from .engine.measures import Measure
 
         measure = Measure.from_mapping(_measure_spec(args), where="--measure")
     for flag in ("model", "state", "top"):
         if getattr(args, flag) and not args.measure:
-            from .errors import UsageError
+            from .core.errors import UsageError
 
             raise UsageError(f"--{flag} needs --measure ({', '.join(QUERY_MEASURES)})")
     freshness.warn_if_stale(archive=args.archive)
@@ -214,14 +216,14 @@ def cmd_query(args) -> int:
         return _query_measure(args, measure)
     result = _count(args)
     if args.format == "json":
-        from .asof import to_json
+        from .engine.asof import to_json
 
         sys.stdout.write(to_json(result))
         return 0
     if args.format == "csv":
         import csv
 
-        from .csvsafe import escape_row
+        from .core.csvsafe import escape_row
 
         cols = [c for c in ("state", "state_name", "model") if any(c in g for g in result["groups"])]
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -241,7 +243,8 @@ def cmd_query(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from . import freshness, query
+    from .store import freshness
+    from .engine import query
 
     freshness.warn_if_stale(archive=args.archive)
     result = query.diff(args.date_from, args.date_to, kind=args.kind, state=args.state,
@@ -268,7 +271,7 @@ CORE_COMMANDS = ("registry", "fetch", "verify", "build", "query", "diff")
 
 
 def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
-    from . import limits, lock  # os and fcntl only: start-up stays light
+    from .ingest import limits, lock  # os and fcntl only: start-up stays light
 
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -333,43 +336,43 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
 
 
 def _register_reproduce(sub) -> None:
-    from .reproduce import register
+    from .publish.reproduce import register
 
     register(sub)
 
 
 def _register_local_sheets(sub) -> None:
-    from .local_sheets import register
+    from .store.local_sheets import register
 
     register(sub)
 
 
 def _register_recheck(sub) -> None:
-    from .recheck import register
+    from .publish.recheck import register
 
     register(sub)
 
 
 def _register_export(sub) -> None:
-    from .export import register
+    from .store.export import register
 
     register(sub)
 
 
 def _register_docs(sub) -> None:
-    from .dictionary import register
+    from .publish.dictionary import register
 
     register(sub)
 
 
 def _register_check(sub) -> None:
-    from .check import register
+    from .factcheck.check import register
 
     register(sub)
 
 
 def _register_maps(sub) -> None:
-    from .maps import register
+    from .analyses.maps import register
 
     register(sub)
 
@@ -380,19 +383,19 @@ _EXTRA_COMMANDS += [_register_local_sheets, _register_recheck, _register_export,
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .errors import AnalysisError
+    from .core.errors import AnalysisError
 
     argv = sys.argv[1:] if argv is None else argv
     command = next((a for a in argv if not a.startswith("-")), None)
     # The other commands' modules take ~0.1 s to import; a query does not need them.
     parser = build_parser(extras=command not in CORE_COMMANDS)
     args = parser.parse_args(argv)
-    from . import limits
+    from .ingest import limits
 
     limits.apply(args)  # --max-unpacked-mb / --max-rows, for this run and its parse workers
     try:
         if getattr(args, "writes", False):  # one writer at a time (lock.py), taken before anything is read
-            from . import lock
+            from .ingest import lock
 
             with lock.hold(wait=args.wait, what=args.command):
                 return args.func(args)

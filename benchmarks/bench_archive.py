@@ -35,7 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis import panel, paths, registry
+from analysis import paths
+from analysis.ingest import registry
+from analysis.store import panel
 
 TARGETS = {"cold_build_ratio": 3.0, "warm_build_s": 0.5, "add_one_sheet_extra_s": 0.5, "query_s": 0.3, "peak_mib": 1024}
 
@@ -95,7 +97,7 @@ def add_sheets(warm_s: float, warm_cli_s: float) -> dict:
     run REPEATS times and each sheet's time is the median of its runs. In-process (the modules
     are loaded); the newest sheet is the headline figure, and is added REPEATS more times as a
     whole CLI call (pandas' import included) for comparison."""
-    from analysis.snapshots import edition_order
+    from analysis.ingest.snapshots import edition_order
 
     entries = registry.load(archive=True)
     archive = sorted((e for e in entries if e.set == "ice_287g_archive"), key=lambda e: (e.published, edition_order(e.edition), e.path))
@@ -144,7 +146,7 @@ def main() -> int:
     out["warm_build_inprocess_s"] = timed(lambda: panel.build(quiet=True), repeat=5)
     out["add_one_sheet"] = add_sheets(out["warm_build_inprocess_s"], out["warm_build_cli_s"])
 
-    from analysis import query
+    from analysis.engine import query
 
     query.tables("archive")  # load once: "from a warm cache"
     days = ["2021-06-01", "2023-03-15", "2025-01-20", "2025-09-03", "2026-05-18"]

@@ -61,7 +61,8 @@ def in_process() -> list[list]:
 import json, time
 t = [time.perf_counter()]
 def lap(): t.append(time.perf_counter()); return round(t[-1] - t[-2], 3)
-from analysis import maps, measures; import geopandas, matplotlib.pyplot
+from analysis import measures; import geopandas, matplotlib.pyplot
+from analysis.analyses import maps
 out = [["imports", lap()]]
 panel = measures.Panel.default(); out.append(["panel", lap()])
 md = maps.map_data("{DAY}", level="county", panel=panel); out.append(["map data (sheet, placement, geometry)", lap()])
@@ -80,7 +81,7 @@ def main() -> int:
     args = parser.parse_args()
     import pyarrow.dataset as ds
 
-    from analysis import measures
+    from analysis.engine import measures
 
     panel = measures.Panel.default()
     columns = set(ds.dataset(panel.folder / "agreements.parquet").schema.names)

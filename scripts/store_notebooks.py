@@ -2,7 +2,7 @@
 
 The notebooks in notebooks/ are the source (edit them in JupyterLab: `make lab`); their stored
 outputs are what nbval compares, so a changed cell must be re-run here, top to bottom under the
-project's kernel, before committing. Only stable metadata is kept (analysis.notebooks.clean).
+project's kernel, before committing. Only stable metadata is kept (analysis.publish.notebooks.clean).
 
     python scripts/store_notebooks.py [NAME ...]     (default: every notebook; `make notebooks`)
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 
-from analysis import notebooks
-from analysis.errors import AnalysisError
+from analysis.publish import notebooks
+from analysis.core.errors import AnalysisError
 
 
 def main(names: list[str]) -> int:

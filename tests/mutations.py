@@ -37,8 +37,8 @@ from xml.sax.saxutils import escape
 
 import workbooks as wb
 
-from analysis import errors
-from analysis.sheets import MAX_EXACT_DUPLICATE_ROWS
+from analysis.core import errors
+from analysis.ingest.sheets import MAX_EXACT_DUPLICATE_ROWS
 
 REQUIRED = ("STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE")  # every layout has them
 KEY = ("STATE", "LAW ENFORCEMENT AGENCY")  # a row counts when both are non-blank

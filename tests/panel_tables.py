@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import panel
+from analysis.store import panel
 
 
 def read_all(base: Path | None = None) -> dict:

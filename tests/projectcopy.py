@@ -1,7 +1,7 @@
 """A throwaway copy of the project for tests that write (add-sheet, recheck, export, build).
 
 Same pattern as tests/test_cli.py: the package is copied to a tmp dir, its data/ holds fixture or
-real raw files, and either ``analysis.paths`` is monkeypatched to point at the copy (in-process)
+real raw files, and either ``analysis.core.paths`` is monkeypatched to point at the copy (in-process)
 or the CLI runs as a subprocess with PYTHONPATH at the copy. The real data/ and reports/ are never
 written.
 """
@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import paths, registry
+from analysis import paths
+from analysis.ingest import registry
 
-# The real project's registries, captured at import, before any test points analysis.paths elsewhere.
+# The real project's registries, captured at import, before any test points analysis.core.paths elsewhere.
 REAL_REGISTRY_CSV = paths.REGISTRY_CSV
 REAL_ARCHIVE_REGISTRY_CSV = paths.ARCHIVE_REGISTRY_CSV
 CONTEXT_KINDS = ("trac_county", "trac_state", "census_state", "census_county", "place_county", "election_results",
@@ -48,8 +49,8 @@ def copy_package(root: Path) -> Path:
 
 @contextlib.contextmanager
 def patched(root: Path):
-    """analysis.paths (and the module-level copies other modules took) pointing at ``root``."""
-    from analysis import query
+    """analysis.core.paths (and the module-level copies other modules took) pointing at ``root``."""
+    from analysis.engine import query
 
     where = project_paths(root)
     with pytest.MonkeyPatch.context() as mp:
@@ -66,7 +67,7 @@ def fixture_project(root: Path) -> Path:
     """A package copy at ``root`` with the fixture sheets (tests/workbooks.py) registered and built."""
     import workbooks as wb
 
-    from analysis import build
+    from analysis.store import build
 
     copy_package(root)
     with patched(root) as where:

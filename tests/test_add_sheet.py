@@ -17,9 +17,11 @@ import pytest
 
 import projectcopy as pc
 import workbooks as wb
-from analysis import build, claim_registry, registry
-from analysis.errors import UsageError
-from analysis.local_sheets import parse_name
+from analysis import claim_registry
+from analysis.ingest import registry
+from analysis.store import build
+from analysis.core.errors import UsageError
+from analysis.store.local_sheets import parse_name
 
 # ----------------------------------------------------------------------------- file names
 
@@ -161,7 +163,7 @@ def test_refuses_bad_dates(fixture_project, inbox, args, fragment):
 def test_published_overrides_an_impossible_date_in_the_file_name(fixture_project, inbox):
     """ICE's name says 30 February; --published gives the real date, so the name's date is not
     needed (kind and edition still come from the name). Without --published it is refused."""
-    from analysis import local_sheets
+    from analysis.store import local_sheets
 
     sheet = wb.p3(inbox / "participatingAgencies02302025pm.xlsx", NEW_ROWS[:3])
     with pc.patched(fixture_project):

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analysis import agencies as ag
-from analysis import build
-from analysis.errors import SheetError
+from analysis.clean import agencies as ag
+from analysis.store import build
+from analysis.core.errors import SheetError
 
 # ----------------------------------------------------------------------------- rule 1: fold
 

@@ -10,7 +10,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis import asof, build, context_tables, counts_cache, fetch, history, panel, paths, query, registry, sheets
+from analysis import paths
+from analysis.ingest import fetch, registry, sheets
+from analysis.store import build, context_tables, counts_cache, history, panel
+from analysis.engine import asof, query
 
 pytestmark = pytest.mark.integration
 
@@ -163,7 +166,7 @@ def test_every_registered_ice_sheet_passes_its_zip_crc_check(mirror_dir):
     import hashlib
     import io
 
-    from analysis.sheets import crc_problem
+    from analysis.ingest.sheets import crc_problem
 
     sheets = [e for e in registry.load(archive=True, local=False) if e.is_ice_sheet]
     assert sum(e.path.startswith("ice_287g_archive/") for e in sheets) == 1128 and len(sheets) > 1128  # + curated
@@ -182,7 +185,7 @@ def test_appending_the_newest_sheets_equals_the_full_build(built, tmp_path):
     then each added (appended, not rebuilt) gives the full build's tables exactly."""
     from panel_tables import differences, read_all
 
-    from analysis.snapshots import edition_order
+    from analysis.ingest.snapshots import edition_order
 
     entries = registry.load(archive=True, local=False)
     newest = sorted((e for e in entries if e.set == "ice_287g_archive"), key=lambda e: (e.published, edition_order(e.edition), e.path))[-2:]
@@ -208,7 +211,8 @@ def test_every_docs_claim_is_judged_by_the_engine_with_evidence(built, tmp_path)
     """docs/claims-file.md's worked examples, on the real archive panel: a verdict, a sheet and rows each."""
     from test_check import docs_claims
 
-    from analysis import check, measures, verdicts
+    from analysis.engine import measures
+    from analysis.factcheck import check, verdicts
 
     f = tmp_path / "docs.toml"
     f.write_text(docs_claims())
@@ -230,7 +234,8 @@ def test_every_docs_claim_is_judged_by_the_engine_with_evidence(built, tmp_path)
 def test_claims_are_judged_on_the_sheet_posted_that_day_with_one_denominator(on_archive, tmp_path):
     """Issue 13 findings 2 and 7, on the real archive: Axios (2025-06-16) is judged on ICE's 06-16 pm
     sheet in agencies, not on the curated 06-04 sheet; a share has one denominator everywhere."""
-    from analysis import claim_registry, claims, measures
+    from analysis import claim_registry, claims
+    from analysis.engine import measures
 
     panel = measures.Panel("archive", processed=on_archive["base"] / "processed")
     res = claims.measured_results("concentration", panel=panel, output_dir=tmp_path / "results")
@@ -254,7 +259,7 @@ def test_county_coverage_of_the_newest_sheet_in_both_builds(built):
     """Issue 15: the newest participating sheet of the curated tables and of the archive panel is
     placed in counties at least at geography.COVERAGE_FLOOR, every row has a geo level, and the
     build's QA table holds that check."""
-    from analysis import geography
+    from analysis.clean import geography
 
     for base in (built["base"] / "processed", built["out"]):
         snaps = pd.read_parquet(base / "snapshots.parquet")

@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 import workbooks as wb
-from analysis import build, paths, query
-from analysis.errors import DataIntegrityError, KindMismatchError, QAError, SheetError, UsageError
+from analysis import paths
+from analysis.store import build
+from analysis.engine import query
+from analysis.core.errors import DataIntegrityError, KindMismatchError, QAError, SheetError, UsageError
 
 D = dt.datetime
 AM_ROWS, PM_ROWS = wb.AM_ROWS, wb.PM_ROWS
@@ -351,7 +353,7 @@ def test_build_refuses_unverified_raw_files(fresh):
 
 
 def test_query_without_tables_is_a_stale_output_error(fresh):
-    from analysis.errors import StaleOutputError
+    from analysis.core.errors import StaleOutputError
 
     with pytest.raises(StaleOutputError, match="run `python -m analysis build`"):
         query.count("2025-09-02")

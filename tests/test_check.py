@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from test_measures import panel  # noqa: F401 (fixture)
 
-from analysis import check, cli, paths
-from analysis.errors import UsageError
+from analysis import cli, paths
+from analysis.factcheck import check
+from analysis.core.errors import UsageError
 
 GOOD = """
 [[claim]]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from analysis import claim_registry as cr
-from analysis import verdicts
-from analysis.errors import UsageError
+from analysis.factcheck import verdicts
+from analysis.core.errors import UsageError
 
 # ---------------------------------------------------------------------------------- the real registry
 
@@ -23,7 +23,7 @@ def registry():
 
 
 def test_default_path_is_anchored_on_the_package():
-    assert cr.DEFAULT_PATH == Path(cr.__file__).parent / "resources" / "claims.toml"
+    assert cr.DEFAULT_PATH == Path(cr.__file__).parent.parent / "resources" / "claims.toml"
     assert cr.DEFAULT_PATH.is_file()
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import claim_registry, claims, verdicts
+from analysis import claim_registry, claims
+from analysis.factcheck import verdicts
 
 
 def test_a_publications_figure_is_context_not_a_verdict():
@@ -38,7 +39,8 @@ def test_county_claims_are_not_downgraded_by_a_merge_the_sentence_rules_out(cid)
 
 
 def test_the_report_block_shows_the_caveat_sheet_and_evidence(tmp_path, monkeypatch):
-    from analysis import paths, report
+    from analysis import paths
+    from analysis.publish import report
 
     monkeypatch.setattr(paths, "REPORTS_DIR", tmp_path)
     (tmp_path / "evidence").mkdir()

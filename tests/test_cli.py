@@ -18,7 +18,10 @@ from pathlib import Path
 import pytest
 
 import workbooks as wb
-from analysis import build, cli, paths, query, registry
+from analysis import cli, paths
+from analysis.ingest import registry
+from analysis.store import build
+from analysis.engine import query
 
 SUBCOMMANDS = ("registry", "fetch", "verify", "build", "query", "diff")
 
@@ -280,7 +283,7 @@ def real_cli(tmp_path_factory):
             pytest.fail(f"{message} (CI=true: the real data must be present)")
         pytest.skip(message)
     base = tmp_path_factory.mktemp("realcli")
-    from analysis import fetch
+    from analysis.ingest import fetch
 
     where = {"RAW_DIR": base / "raw", "PROCESSED_DIR": base / "processed"}
     entries = registry.read_registry(paths.REGISTRY_CSV)

@@ -25,7 +25,8 @@ import pytest
 import workbooks as wb
 from test_cli import assert_one_error_line, make_template
 
-from analysis import errors, registry, sheets
+from analysis.core import errors
+from analysis.ingest import registry, sheets
 
 D = dt.datetime
 
@@ -174,7 +175,7 @@ FAULTS = {
                                         "first: row 8 repeats row 2, row 9 repeats row 3, row 10 repeats row 4, ...",
                                         f"the limit is {sheets.MAX_EXACT_DUPLICATE_ROWS}"]),
     # Size limits (issue 14.8), lowered for the run so the fixture stays small: the real ones are
-    # 50 MiB and 100,000 rows (analysis/limits.py). A 5th element is the run's environment.
+    # 50 MiB and 100,000 rows (analysis/ingest/limits.py). A 5th element is the run's environment.
     "zip bomb (shared strings unpack beyond the limit)": (
         lambda root: replace_sheet(root, PM, mu.zip_bomb(GOOD_PM, 2)),
         errors.LimitError, PM, ["xl/sharedStrings.xml unpacks to 2.0 MiB", "limit of 1 MiB", "--max-unpacked-mb"],
@@ -202,7 +203,7 @@ _HELD: list[int] = []  # lock files held by this process for the fault above, re
 
 
 def _hold_lock(root: Path) -> None:
-    """Hold the project's write lock from this process, as a running build would (analysis/lock.py)."""
+    """Hold the project's write lock from this process, as a running build would (analysis/ingest/lock.py)."""
     import fcntl
 
     fd = os.open(root / "data" / ".lock", os.O_RDWR | os.O_CREAT)

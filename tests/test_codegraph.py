@@ -11,7 +11,8 @@ import test_panel
 import workbooks as wb
 from test_panel import A, B, C, sheet
 
-from analysis import buildinfo, codegraph, context_tables, freshness, panel
+from analysis.core import codegraph
+from analysis.store import buildinfo, context_tables, freshness, panel
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -29,12 +30,12 @@ def test_every_import_form_is_followed_into_subpackages(tmp_path):
         "cli.py": "def main():\n    from .store import build\n",
         "store/__init__.py": "",
         "store/build.py": ("from . import panel\nfrom .cache import pack\nfrom ..ingest import sheets\n"
-                           "from ..clean.tidy import finalize\nimport analysis.errors\n"
+                           "from ..clean.tidy import finalize\nimport analysis.core.errors\n"
                            "from analysis.clean import (\n    ids,\n)\nimport numpy as np\n"),
         "store/panel.py": "", "store/cache.py": "pack = 1\n",
         "ingest/__init__.py": "", "ingest/sheets.py": "from ..errors import SheetError\n",
         "clean/__init__.py": "", "clean/tidy.py": "", "clean/ids.py": "",
-        "errors.py": '"""Not code:\nimport analysis.report\n"""\n',
+        "errors.py": '"""Not code:\nimport analysis.publish.report\n"""\n',
         "report.py": "",
     })  # fmt: skip
     got = codegraph._closure(root, ("store.build",))

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import census, elections, reference_figures, trac
-from analysis.errors import SheetError
+from analysis.ingest import census, elections, reference_figures, trac
+from analysis.core.errors import SheetError
 
 # ---------------------------------------------------------------- fixtures (tiny raw files)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import counts_cache
+from analysis.store import counts_cache
 
 
 def groupby_rows(agreements, snapshots):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import census, geocorr, manifests
-from analysis.errors import DataIntegrityError, QAError, SheetError
+from analysis.ingest import census, geocorr, manifests
+from analysis.core.errors import DataIntegrityError, QAError, SheetError
 
 COUNTY_HEADER = "SUMLEV,REGION,DIVISION,STATE,COUNTY,STNAME,CTYNAME,POPESTIMATE2023,POPESTIMATE2024"
 COUNTY_ROWS = """\
@@ -76,7 +76,7 @@ def test_county_population_bad_values_fail(tmp_path, old, new, message):
 
 def test_utf8_reader_on_a_latin1_file_is_a_sheet_error(tmp_path):
     """A wrongly encoded text file is one error line, not a UnicodeDecodeError traceback."""
-    from analysis.textfiles import read_text_table
+    from analysis.ingest.textfiles import read_text_table
 
     path = write(tmp_path, "co.csv", COUNTY_HEADER + "\n" + COUNTY_ROWS)
     with pytest.raises(SheetError, match="cannot read census"):
@@ -168,7 +168,8 @@ def test_new_sets_are_registered_as_their_manifest_says(mirror_dir, folder):
     and the pinned URL the MANIFEST gives (a commit-pinned GitHub raw URL, or us-atlas@3.0.1 on jsDelivr)."""
     import csv
 
-    from analysis import fetch, paths, registry
+    from analysis import paths
+    from analysis.ingest import fetch, registry
 
     with (mirror_dir / folder / "MANIFEST.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

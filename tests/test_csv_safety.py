@@ -18,7 +18,8 @@ import workbooks as wb
 from test_cli import make_template
 from test_cli_errors import _p3, cli, replace_sheet
 
-from analysis import csvsafe, paths
+from analysis import paths
+from analysis.core import csvsafe
 
 D = dt.datetime
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"Sheriff\")", "\t=1+1 Police Department", "@SUM(1+1) Sheriff's Office",
@@ -88,7 +89,7 @@ def test_query_csv_escapes_text_cells(monkeypatch, capsys):
     """query's CSV goes through the same helper (its text comes from the tables, so a hostile
     group name is injected here)."""
     from analysis import cli as cli_module
-    from analysis import freshness
+    from analysis.store import freshness
 
     result = {"as_of": "2025-09-02", "snapshot": {"file": "=cmd|' /C calc'!A0"}, "kind": "participating",
               "unit": "agreements", "total": 3, "states": 1, "territories": [],

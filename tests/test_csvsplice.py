@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from analysis import csvsplice
+from analysis.store import csvsplice
 
 AWKWARD = [
     ["plain", 1, "Albemarle District Jail"],

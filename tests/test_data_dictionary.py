@@ -17,7 +17,11 @@ import pytest
 
 import projectcopy as pc
 import workbooks as wb
-from analysis import build, claims, export, paths, qa, recheck, registry, results
+from analysis import claims, paths, results
+from analysis.ingest import registry
+from analysis.clean import qa
+from analysis.store import build, export
+from analysis.publish import recheck
 
 DICTIONARY = paths.DOCS_DIR / "data-dictionary.md"
 
@@ -103,7 +107,7 @@ def test_documented_but_not_built_tables_are_the_known_ones(sections, full_proce
     written = set(_written(full_processed))
     unbuilt = {h for h in sections if h.startswith("data/processed/") and h not in written}
     assert unbuilt <= {h for h in sections if h.startswith("data/processed/archive/")}, unbuilt
-    from analysis import history
+    from analysis.store import history
 
     assert _columns(sections, "data/processed/archive/history.parquet") == history.COLUMNS
 
@@ -155,7 +159,7 @@ def test_every_row_has_a_type_and_a_meaning(sections):
 
 
 def test_the_committed_dictionary_is_what_the_spec_renders():
-    from analysis import dictionary
+    from analysis.publish import dictionary
 
     text = DICTIONARY.read_text(encoding="utf-8")
     assert dictionary.updated(text) == text, "docs/data-dictionary.md is stale; run `python -m analysis docs` and commit it"
@@ -163,12 +167,12 @@ def test_the_committed_dictionary_is_what_the_spec_renders():
 
 def test_every_built_parquet_passes_the_schema_generated_from_the_spec(full_processed):
     """Validated here, not at build time, for the tables the build does not check (cost)."""
-    from analysis import schemas, table_spec
+    from analysis.core import schemas, table_spec
 
     checked = 0
     for path in sorted(full_processed.rglob("*.parquet")):
         rel = path.relative_to(full_processed).as_posix()
-        assert rel in table_spec.TABLES, f"{rel} has no entry in analysis/table_spec.py"
+        assert rel in table_spec.TABLES, f"{rel} has no entry in analysis/core/table_spec.py"
         schemas.validate_table(schemas.schema(table_spec.TABLES[rel]), pd.read_parquet(path), rel)
         checked += 1
     assert checked >= 9

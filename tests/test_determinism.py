@@ -21,12 +21,16 @@ from pathlib import Path
 import pytest
 import workbooks as wb
 
-from analysis import claim_registry, claims, paths, registry, results
+from analysis import claim_registry, claims, paths, results
+from analysis.ingest import registry
 
 DRIVER = r'''
 import sys
 from pathlib import Path
-from analysis import build, claims, paths, plots, query, registry
+from analysis import claims, paths, plots
+from analysis.ingest import registry
+from analysis.store import build
+from analysis.engine import query
 raw, out, registry_csv, results_dir = (Path(a) for a in sys.argv[1:5])
 paths.RAW_DIR, paths.PROCESSED_DIR = raw, out / "processed"
 paths.REPORTS_DIR = out / "reports"  # nothing may land in the project's reports/

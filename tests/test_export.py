@@ -17,7 +17,9 @@ import pytest
 
 import projectcopy as pc
 import workbooks as wb
-from analysis import build, csvsafe, export, registry
+from analysis.core import csvsafe
+from analysis.ingest import registry
+from analysis.store import build, export
 
 
 @pytest.fixture(scope="module")

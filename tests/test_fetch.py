@@ -1,6 +1,6 @@
 """fetch: copy from a mirror or download, verified by sha256, never leaving a partial file.
 
-Every test points analysis.paths.RAW_DIR at a tmp dir; RawFile.local_path reads paths.RAW_DIR
+Every test points analysis.core.paths.RAW_DIR at a tmp dir; RawFile.local_path reads paths.RAW_DIR
 when called, so the registry entries follow. No test touches the network.
 """
 
@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 import workbooks as wb
-from analysis import fetch, paths
-from analysis.errors import DataIntegrityError
+from analysis import paths
+from analysis.ingest import fetch
+from analysis.core.errors import DataIntegrityError
 
 FILES = {
     "ice_287g/participating_2025-01-19.xlsx": ("P0", "participating", "2025-01-19"),

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from matplotlib import font_manager
 
-from analysis import figures
+from analysis.analyses import figures
 
 SOURCE = "ICE 287(g) participating-agencies sheet of 2025-09-02 (pm)"
 

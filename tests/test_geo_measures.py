@@ -12,9 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import backlog, check, coverage, paths
-from analysis import measures as M
-from analysis.errors import UsageError
+from analysis import paths
+from analysis.engine import coverage
+from analysis.factcheck import check
+from analysis.analyses import backlog
+from analysis.engine import measures as M
+from analysis.core.errors import UsageError
 
 D = dt.date
 
@@ -220,7 +223,7 @@ def test_model_recovers_a_known_rate_ratio():
 
 
 def test_figure_is_byte_stable(panel, tmp_path):
-    from analysis import figures
+    from analysis.analyses import figures
 
     t = backlog.county_table(panel, DAY)
     outs = []

@@ -1,4 +1,4 @@
-"""County codes (analysis/geography.py): each rule on a small gazetteer built here, then the
+"""County codes (analysis/clean/geography.py): each rule on a small gazetteer built here, then the
 coverage on the real curated agreements (integration) against a documented floor."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import geography as geo
+from analysis.clean import geography as geo
 
 COUNTIES = pd.DataFrame(
     [
@@ -235,7 +235,8 @@ def geo_project(tmp_path, monkeypatch):
     """A temporary data/ with the fixture county tables registered (tests/workbooks.py)."""
     import workbooks as wb
 
-    from analysis import paths, query
+    from analysis import paths
+    from analysis.engine import query
 
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     monkeypatch.setattr(paths, "RAW_DIR", raw)
@@ -246,7 +247,8 @@ def geo_project(tmp_path, monkeypatch):
 
 
 def test_both_builds_carry_the_county_columns(geo_project):
-    from analysis import build, panel, tidy
+    from analysis.clean import tidy
+    from analysis.store import build, panel
 
     raw, county_tables = geo_project
     rows = [r for r, _ in GEO_ROWS]
@@ -275,7 +277,7 @@ def test_an_append_gives_the_columns_of_a_full_build(geo_project):
 
     from panel_tables import differences, read_all
 
-    from analysis import build, panel
+    from analysis.store import build, panel
 
     raw, county_tables = geo_project
     rows = [r for r, _ in GEO_ROWS]
@@ -300,8 +302,9 @@ def test_an_append_gives_the_columns_of_a_full_build(geo_project):
 
 
 def test_changed_county_tables_make_the_archive_stale(geo_project, capsys):
-    from analysis import build, increment, panel, paths
-    from analysis.errors import DataIntegrityError
+    from analysis import paths
+    from analysis.store import build, increment, panel
+    from analysis.core.errors import DataIntegrityError
 
     raw, county_tables = geo_project
     sheets = [_geo_sheet(raw, f"ice_287g_archive/participating_2025-09-0{i}_pm.xlsx", [r for r, _ in GEO_ROWS], f"2025-09-0{i}")

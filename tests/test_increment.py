@@ -13,8 +13,8 @@ import workbooks as wb
 from panel_tables import differences, read_all
 from test_panel import A2, A, B, C, row, sheet
 
-from analysis import increment, panel
-from analysis.snapshots import snapshot_id
+from analysis.store import increment, panel
+from analysis.ingest.snapshots import snapshot_id
 
 project = test_panel.project  # the fixture: a temporary data/raw and data/processed
 
@@ -120,7 +120,7 @@ def test_an_append_stopped_at_any_step_leaves_the_built_panel_whole(project, mon
     the final exchange) must leave the panel as it was, and the next build must complete."""
     import os
 
-    from analysis import atomic
+    from analysis.core import atomic
 
     entries = days(project, [[A, B, C], [A, B, C], [A2, C]])
     panel.build(entries[:2], quiet=True)

@@ -13,7 +13,11 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from analysis import build, fetch, manifests, normalize, paths, query, registry
+from analysis import paths
+from analysis.ingest import fetch, manifests, registry
+from analysis.clean import normalize
+from analysis.store import build
+from analysis.engine import query
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,7 @@ import pytest
 
 import projectcopy as pc
 import workbooks as wb
-from analysis import registry
+from analysis.ingest import registry
 
 NEW_ROWS = [
     *wb.PM_ROWS,

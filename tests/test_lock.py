@@ -2,7 +2,7 @@
 
 Two runs used to delete each other's live staging folder: two ``reproduce`` crashed, and a
 deletion landing just before a swap left data/processed/ missing beside a ``.old`` folder. Now
-every writer holds data/.lock (analysis/lock.py), a second one is refused naming the holder (or
+every writer holds data/.lock (analysis/ingest/lock.py), a second one is refused naming the holder (or
 waits with ``--wait``), and a staging folder is removed only when its owner's pid is dead.
 
 The CLI cases run in a throwaway project (tests/test_cli.py make_template); the first writer is
@@ -24,7 +24,10 @@ from test_cli import assert_one_error_line
 from test_cli_errors import cli, project, template, tree_hashes  # noqa: F401 (project, template: fixtures)
 from test_interrupt import _hooked
 
-from analysis import atomic, lock, paths, query
+from analysis import paths
+from analysis.core import atomic
+from analysis.ingest import lock
+from analysis.engine import query
 
 
 
@@ -119,7 +122,8 @@ def test_a_read_only_project_needs_no_lock(project, monkeypatch):
     """On a read-only disk nothing can be written, so an up-to-date build still answers."""
     import errno
 
-    from analysis import build, registry
+    from analysis.ingest import registry
+    from analysis.store import build
 
     lock_file = project / "data" / ".lock"
     lock_file.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""Maps (analysis/maps.py): the map's table against the engine on fixture sheets and a tiny atlas
+"""Maps (analysis/analyses/maps.py): the map's table against the engine on fixture sheets and a tiny atlas
 (tests/atlas.py), what is not drawn, the Connecticut rule, the CLI end to end, and one check on
 the real archive (integration: fails under CI=true when the data are missing)."""
 
@@ -20,7 +20,13 @@ from projectcopy import copy_package, patched
 from test_cli import assert_one_error_line
 from test_cli_errors import cli_broken_disk, tree_hashes
 
-from analysis import build, claim_registry, errors, geography, maps, measures, paths, query, registry
+from analysis import claim_registry, paths
+from analysis.core import errors
+from analysis.ingest import registry
+from analysis.clean import geography
+from analysis.store import build
+from analysis.engine import measures, query
+from analysis.analyses import maps
 
 D = dt.datetime
 DAY = "2025-09-02"
@@ -226,7 +232,7 @@ def test_real_county_map_on_the_florida_share_claims_date():
 def test_report_maps_on_the_fixture_sheets(on_project):
     """The articles' dates the fixture sheets cover get a map, the others say why; the maps are
     drawn once per data and code version (a second call reuses them, byte for byte)."""
-    from analysis import report
+    from analysis.publish import report
 
     first = maps.report_maps(paths.REPORTS_DIR, "2025-09-02")
     assert [x[0] for x in first["over_time"]] == ["map_county_2025-01-20.png", "map_county_2025-06-16.png",

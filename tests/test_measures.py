@@ -1,4 +1,4 @@
-"""The engine (analysis/measures.py) on a small hand-made panel whose every answer is known."""
+"""The engine (analysis/engine/measures.py) on a small hand-made panel whose every answer is known."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from fractions import Fraction
 import pandas as pd
 import pytest
 
-from analysis import measures as M
-from analysis.errors import StaleOutputError, UsageError
+from analysis.engine import measures as M
+from analysis.core.errors import StaleOutputError, UsageError
 
 D = dt.date
 

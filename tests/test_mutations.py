@@ -23,8 +23,10 @@ import mutations as mu
 import pytest
 import workbooks as wb
 
-from analysis import build, normalize, paths
-from analysis.errors import AnalysisError, EmptySheetError, SheetError
+from analysis import paths
+from analysis.clean import normalize
+from analysis.store import build
+from analysis.core.errors import AnalysisError, EmptySheetError, SheetError
 
 SEED = 20250902
 FIXTURE_PUBLISHED = {"P0": "2025-01-19", "P1": "2025-03-07", "P2": "2025-06-27", "P3": "2025-09-02",
@@ -84,7 +86,7 @@ def _fill(outcomes: dict, pairs: list, tidy_error: BaseException | None = None) 
     logged = collections.defaultdict(set)
     for sid, row, fld in zip(corrections["snapshot_id"], corrections["row"], corrections["field"]):
         logged[sid].add((int(row), fld))
-    from analysis.snapshots import snapshot_id
+    from analysis.ingest.snapshots import snapshot_id
 
     for entry, sheet in pairs:
         sid = snapshot_id(entry.path)
@@ -154,7 +156,7 @@ def raw_dir(tmp_path, monkeypatch):
 
 def test_writer_round_trips_every_fixture_layout(raw_dir):
     """The in-memory writer is read exactly like openpyxl's files (dates, text, numbers)."""
-    from analysis.sheets import read_sheet
+    from analysis.ingest.sheets import read_sheet
 
     for lid in wb.HEADERS:
         fast = raw_dir / f"fast_{lid}.xlsx"
@@ -176,7 +178,7 @@ def test_generator_is_seeded_and_covers_every_operator():
     digest = lambda ms: [(m.op, m.detail, __import__("hashlib").sha256(m.data).hexdigest()) for m in ms]
     assert digest(one) == digest(two)
     assert {m.op for m in one} == set(mu.OPS)
-    assert {m.error for m in one} >= {None, *(getattr(__import__("analysis.errors").errors, n) for n in (
+    assert {m.error for m in one} >= {None, *(getattr(__import__("analysis.core.errors").core.errors, n) for n in (
         "NotAWorkbookError", "EmptySheetError", "UnknownLayoutError", "MissingColumnError", "KindMismatchError"))}  # fmt: skip
     assert SheetError in {m.error for m in one}
 
@@ -280,8 +282,8 @@ def test_changed_bytes_in_shared_strings_are_refused_not_misread(raw_dir):
     became Georgia's, a wrong number by state. sheets.py now checks every part's CRC first."""
     import zipfile
 
-    from analysis.errors import NotAWorkbookError
-    from analysis.sheets import read_sheet
+    from analysis.core.errors import NotAWorkbookError
+    from analysis.ingest.sheets import read_sheet
 
     good = mu.xlsx_bytes(wb.HEADERS["P3"], wb.PM_ROWS, compression=zipfile.ZIP_STORED)
     assert good.count(b">FLORIDA<") == 1  # one shared string, used by three rows

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from analysis import normalize as n
-from analysis.errors import SheetError
-from analysis.sheets import cell_text
+from analysis.clean import normalize as n
+from analysis.core.errors import SheetError
+from analysis.ingest.sheets import cell_text
 
 # ----------------------------------------------------------------------------- STATE
 

@@ -1,7 +1,7 @@
 """Notebooks open the same way from JupyterLab and from papermill.
 
 JupyterLab starts a notebook's kernel in the notebook's own folder; papermill (``make reproduce``)
-in the caller's, usually the repo root. Paths hang on the package (analysis/paths.py), so both
+in the caller's, usually the repo root. Paths hang on the package (analysis/core/paths.py), so both
 must find the same data. Kept fast: only the header, parameters and import cells run.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from analysis import paths
 
 KERNEL = "ice-287g-claims"
-SNIPPET = "from analysis import paths, query; print(paths.PROCESSED_DIR); print(paths.ROOT)"
+SNIPPET = "from analysis import paths; from analysis.engine import query; print(paths.PROCESSED_DIR); print(paths.ROOT)"
 
 
 def _env() -> dict:
@@ -42,11 +42,11 @@ def test_make_lab_starts_jupyterlab_with_the_project_kernel():
 
 
 @pytest.mark.parametrize("cwd", [paths.NOTEBOOKS_DIR, paths.ROOT], ids=["notebook-dir", "repo-root"])
-def test_first_cells_run_in_the_project_kernel(cwd):  # the kernel of analysis/notebooks.py, registered or not
+def test_first_cells_run_in_the_project_kernel(cwd):  # the kernel of analysis/publish/notebooks.py, registered or not
     """Parameters and imports of growth.ipynb, then a path check, executed by nbclient in ``cwd``."""
     from nbclient import NotebookClient
 
-    from analysis import notebooks
+    from analysis.publish import notebooks
 
     source = nbformat.read(paths.NOTEBOOKS_DIR / "growth.ipynb", as_version=4)
     code = [c for c in source.cells if c.cell_type == "code"][:2]  # parameters, imports
@@ -100,7 +100,7 @@ def test_pytest_runs_notebooks_without_the_registered_kernel(unregistered):
 def test_papermill_runs_notebooks_without_the_registered_kernel(unregistered):
     """`run` and `reproduce` execute through notebooks.execute_path, under this interpreter too."""
     nb, env = unregistered
-    code = f"import hide_kernels\nfrom analysis import notebooks\nnotebooks.execute_path({str(nb)!r}, {str(nb.with_name('out.ipynb'))!r}, quiet=True)"
+    code = f"import hide_kernels\nfrom analysis.publish import notebooks\nnotebooks.execute_path({str(nb)!r}, {str(nb.with_name('out.ipynb'))!r}, quiet=True)"
     proc = subprocess.run([sys.executable, "-c", code], cwd=nb.parent, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = nbformat.read(nb.with_name("out.ipynb"), as_version=4)

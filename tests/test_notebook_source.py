@@ -17,8 +17,9 @@ import shlex
 import nbformat
 import pytest
 
-from analysis import claim_registry, notebooks, paths
-from analysis.claims import ARTICLE_PARAMS, article_day
+from analysis import claim_registry, paths
+from analysis.publish import notebooks
+from analysis.factcheck.claims import ARTICLE_PARAMS, article_day
 
 NAMES = notebooks.ORDER
 CHECK = "# NBVAL_CHECK_OUTPUT"
@@ -174,7 +175,7 @@ def test_statistics_library_returns_values_and_prints_nothing():
     """Narrative and printing live in the notebook; statistics.py only computes."""
     tree = ast.parse((paths.ROOT / "analysis" / "statistics.py").read_text(encoding="utf-8"))
     printing = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
-    assert not printing, f"print() in analysis/statistics.py at lines {printing}"
+    assert not printing, f"print() in analysis/analyses/statistics.py at lines {printing}"
     names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     assert not {n for n in names if n.startswith("show_")}
 

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 import workbooks as wb
-from analysis import asof, context_tables, counts_cache, history, panel, paths, query
-from analysis.errors import StaleOutputError
+from analysis import paths
+from analysis.store import context_tables, counts_cache, history, panel
+from analysis.engine import asof, query
+from analysis.core.errors import StaleOutputError
 
 D = dt.datetime
 

@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from analysis import claim_registry, paths
-from analysis.verdicts import VERDICTS
+from analysis.factcheck.verdicts import VERDICTS
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,8 @@ def _tree(root) -> dict:
 def test_a_failed_run_leaves_the_previous_report_whole(tmp_path, monkeypatch):
     """Notebooks, figures, results and index.html are written into a staging copy of reports/;
     an error (or a kill) before the end leaves reports/ exactly as it was."""
-    from analysis import reproduce, results
+    from analysis import results
+    from analysis.publish import reproduce
 
     reports = tmp_path / "reports"
     (reports / "figures").mkdir(parents=True)
@@ -158,7 +159,7 @@ def _fake_papermill(monkeypatch, calls: list) -> None:
 
 
 def test_executed_notebooks_name_the_report_not_the_staging_folder(tmp_path, monkeypatch):
-    from analysis import notebooks
+    from analysis.publish import notebooks
 
     calls: list = []
     _fake_papermill(monkeypatch, calls)
@@ -178,7 +179,7 @@ def test_executed_notebooks_name_the_report_not_the_staging_folder(tmp_path, mon
 def test_quiet_runs_keep_the_kernels_warnings_out_of_the_log(tmp_path, monkeypatch):
     """ipykernel warns on every start that it runs over TCP without encryption: --quiet drops its
     log below errors; without --quiet the kernel logs as it always did."""
-    from analysis import notebooks
+    from analysis.publish import notebooks
 
     calls: list = []
     _fake_papermill(monkeypatch, calls)

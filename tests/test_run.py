@@ -17,8 +17,9 @@ import pytest
 from test_cli import assert_one_error_line, make_template
 from test_cli_errors import cli, tree_hashes
 
-from analysis import notebooks, paths, reproduce, whatif
-from analysis.errors import UsageError
+from analysis import paths
+from analysis.publish import notebooks, reproduce, whatif
+from analysis.core.errors import UsageError
 
 OLD_REPORT = {"claims.csv": "id,verdict\nx,supported\n", "claims.json": "[]\n", "index.html": "old report\n",
               "results/growth.json": "{\"notebook\": \"growth\", \"results\": {}}\n", "notebooks/growth.ipynb": "{}\n", "figures/a.png": "old figure"}  # fmt: skip

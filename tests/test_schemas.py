@@ -4,8 +4,9 @@ columns on their dtype; the covering-rows shortcut must still report every kind 
 import pandas as pd
 import pytest
 
-from analysis import columns, schemas, table_spec
-from analysis.errors import QAError
+from analysis.core import schemas, table_spec
+from analysis.store import columns
+from analysis.core.errors import QAError
 
 
 def agreements() -> pd.DataFrame:

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from analysis.errors import (
+from analysis.core.errors import (
     DuplicateRowsError,
     EmptySheetError,
     MissingColumnError,
@@ -16,7 +16,7 @@ from analysis.errors import (
     SheetError,
     UnknownLayoutError,
 )
-from analysis.sheets import MAX_EXACT_DUPLICATE_ROWS, RAW_COLUMNS, drop_exact_duplicates, exact_duplicates, read_sheet
+from analysis.ingest.sheets import MAX_EXACT_DUPLICATE_ROWS, RAW_COLUMNS, drop_exact_duplicates, exact_duplicates, read_sheet
 import workbooks as wb
 
 # ----------------------------------------------------------------------------- one per layout
@@ -125,7 +125,7 @@ def test_excel_error_cell_na_reads_as_missing(tmp_path):
     assert openpyxl.load_workbook(path)["Sheet1"]["D2"].data_type == "e"  # a real error cell
     sheet = read_sheet(path)
     assert sheet.columns["county_raw"] == [""]
-    from analysis.normalize import county_clean
+    from analysis.clean.normalize import county_clean
 
     assert county_clean(sheet.columns["county_raw"][0]) is None and county_clean("#N/A") is None
 
@@ -289,7 +289,7 @@ def test_read_sheet_checks_crcs_by_default(tmp_path):
 def test_check_crc_false_skips_the_check(tmp_path, monkeypatch):
     """For sha256-verified registered files only (their CRCs were checked when fetched): the
     damage is then invisible, which is why the default keeps the check."""
-    from analysis import sheets
+    from analysis.ingest import sheets
 
     bad = _crc_damaged(tmp_path / "bad.xlsx")
     sheet = read_sheet(bad, check_crc=False)
@@ -310,7 +310,7 @@ def test_check_crc_false_still_refuses_a_file_that_is_not_a_zip(tmp_path):
 
 
 def test_crc_problem_in_words(tmp_path):
-    from analysis.sheets import crc_problem
+    from analysis.ingest.sheets import crc_problem
 
     assert crc_problem(wb.p3(tmp_path / "good.xlsx")) is None
     assert "part xl/sharedStrings.xml fails its CRC check" in crc_problem(_crc_damaged(tmp_path / "bad.xlsx"))
@@ -323,7 +323,7 @@ def test_crc_problem_in_words(tmp_path):
 
 def _rows_one_by_one(rows, width, state_i, agency_i):
     """The row-by-row loop read_sheet used before it worked column by column: the reference."""
-    from analysis.sheets import cell_text
+    from analysis.ingest.sheets import cell_text
 
     cols, lines, skipped = [[] for _ in range(width)], [], []
     for offset, raw in enumerate(rows[1:], start=2):
@@ -344,7 +344,7 @@ def test_columnar_body_equals_the_row_by_row_reading(seed):
     beyond the header width and (unlike calamine's rectangles) ragged rows."""
     import random
 
-    from analysis.sheets import _body_columns
+    from analysis.ingest.sheets import _body_columns
 
     rng = random.Random(seed)
     values = ["", " ", "FLORIDA", "Texas ", "Hardee County Sheriff's Office", "link", "#N/A", None, 0.0, 12.0,

@@ -14,7 +14,9 @@ import nbformat
 import pytest
 from test_cli import make_template, project_paths
 
-from analysis import notebooks, paths, query, reproduce, results, stamps
+from analysis import paths, results
+from analysis.engine import query
+from analysis.publish import notebooks, reproduce, stamps
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +122,7 @@ def test_stamps_survive_the_staged_report(project, executed, capsys):
 
 def test_reproduce_builds_the_archive_panel_before_the_notebooks(project, executed, capsys, monkeypatch):
     """Claims are judged on the archive panel (measures.Panel("archive")): reproduce builds it."""
-    from analysis import panel
+    from analysis.store import panel
 
     assert not panel.archive_dir().exists()
     order = []

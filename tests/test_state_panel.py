@@ -12,7 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import paths, query, report_statistics, results, state_panel, statistics
+from analysis import paths, results, statistics
+from analysis.engine import query
+from analysis.analyses import state_panel
+from analysis.publish import report_statistics
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -1,4 +1,4 @@
-"""Tests for analysis.stats: hand-computed values on tiny inputs, and recovery of known
+"""Tests for analysis.analyses.stats: hand-computed values on tiny inputs, and recovery of known
 parameters from seeded simulations for the regression models."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis import stats
+from analysis.analyses import stats
 
 # ---------------------------------------------------------------------------------------
 # 1. Concentration

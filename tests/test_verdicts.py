@@ -1,4 +1,4 @@
-"""Every comparison type of analysis.verdicts, with its boundaries (on / just over / just under)."""
+"""Every comparison type of analysis.factcheck.verdicts, with its boundaries (on / just over / just under)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from fractions import Fraction
 
 import pytest
 
-from analysis import claim_registry, verdicts
-from analysis.errors import UsageError
-from analysis.verdicts import (
+from analysis import claim_registry
+from analysis.factcheck import verdicts
+from analysis.core.errors import UsageError
+from analysis.factcheck.verdicts import (
     NO_VALUE_NOTE,
     NOT_CHECKABLE,
     NOT_SUPPORTED,

@@ -227,8 +227,8 @@ def sha256_bytes(data: bytes) -> str:
 
 def raw_entry(raw_dir: Path, rel: str, *, kind: str, published: str, edition: str = "", layout: str = "",
               rows: int | None = None, url: str = "", bytes_from_upstream: bool = True, set_name: str = "ice_287g"):
-    """A registry entry (analysis.registry.RawFile) for a file already written at raw_dir/rel."""
-    from analysis.registry import RawFile
+    """A registry entry (analysis.ingest.registry.RawFile) for a file already written at raw_dir/rel."""
+    from analysis.ingest.registry import RawFile
 
     data = (Path(raw_dir) / rel).read_bytes()
     return RawFile(

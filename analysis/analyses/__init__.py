@@ -1,0 +1,1 @@
+"""analyses: the notebooks' analyses and statistics, and the figures they draw."""

@@ -1,0 +1,220 @@
+"""The report's figures, one function each; notebooks call them and the report embeds them.
+
+All use the house style (figures.py), say their unit and source snapshot, and are saved
+byte-stable under reports/figures/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import matplotlib.ticker as mticker
+import pandas as pd
+
+from ..core import paths
+from ..engine import query
+from . import concentration, courts, figures, reimbursement, stats
+
+FIG_DIR = paths.REPORTS_DIR / "figures"
+POLICY_DATES = {
+    "Inauguration": dt.date(2025, 1, 20),
+    "Budget law": dt.date(2025, 7, 4),
+    "Reimbursement starts": dt.date(2025, 10, 1),
+}
+MODEL_NAMES = {"JEM": "Jail Enforcement", "TFM": "Task Force", "WSO": "Warrant Service Officer"}
+
+
+def use_style() -> None:
+    figures.use_style()
+
+
+def _latest(kind: str = "participating") -> str:
+    snap = query.snapshots(kind).iloc[-1]
+    return f"{snap['published']}{' ' + snap['edition'] if snap['edition'] else ''}"
+
+
+def _save(fig, name: str):
+    figures.save_figure(fig, FIG_DIR / f"{name}.png")
+    return fig
+
+
+def growth_by_model(unit: str = "agreements"):
+    series = query.counts_by_snapshot("participating", by="model")
+    fig, ax = figures.new_figure(
+        f"287(g) {unit} by model, 2024–2026",
+        xlabel="ICE sheet date",
+        ylabel=f"{unit.capitalize()} (count)",
+        source=f"ICE 287(g) participating sheets (curated set, {series['snapshot_id'].nunique()} snapshots, latest {_latest()})",
+    )
+    for model, frame in series.groupby("model"):
+        ax.plot(frame["published"], frame[unit], marker="o", ms=3, label=MODEL_NAMES.get(model, model))
+    ax.legend(loc="upper left", frameon=False)
+    figures.format_date_axis(ax)
+    figures.format_count_axis(ax, unit)
+    figures.mark_dates(ax, POLICY_DATES)
+    return _save(fig, f"growth_by_model_{unit}")
+
+
+def florida_share(unit: str = "agreements", crossing: dict | None = None):
+    """Florida's and the top five's share per snapshot with the one-third line; with
+    ``crossing`` (statistics.florida_crossing) the bracket in which the share fell below one
+    third is shaded and the figure is saved as florida_share_crossing_<unit> (the plain one
+    stays the concentration notebook's, whichever notebook runs last)."""
+    table = concentration.florida_share_series(unit)
+    fig, ax = figures.new_figure(
+        f"Florida's and the top five states' share of 287(g) {unit}",
+        xlabel="ICE sheet date",
+        ylabel=f"Share of all {unit} (%)",
+        source=f"ICE 287(g) participating sheets (curated set, latest {_latest()})",
+    )
+    ax.plot(table["published"], 100 * table["florida_share"], marker="o", ms=3, label="Florida")
+    ax.plot(table["published"], 100 * table["top5_share"], marker="o", ms=3, label="Top five states")
+    ax.axhline(100 / 3, color="0.4", lw=1, ls=":")
+    ax.annotate("one third", (table["published"].min(), 100 / 3), xytext=(0, 4), textcoords="offset points", fontsize=9)
+    if crossing is not None:
+        lo, hi = (dt.date.fromisoformat(crossing[k]) for k in ("last_at_or_above", "first_below"))
+        ax.axvspan(lo, hi, color="0.85", lw=0, zorder=0, label=f"Fell below one third ({lo:%b} {lo.day} to {hi:%b} {hi.day}, {hi.year})")
+    ax.set_ylim(0, 100)
+    ax.legend(loc="upper right", frameon=False)
+    figures.format_date_axis(ax)
+    return _save(fig, f"florida_share_{'crossing_' if crossing is not None else ''}{unit}")
+
+
+def pending_by_model():
+    series = query.counts_by_snapshot("pending", by="model")
+    fig, ax = figures.new_figure(
+        "Pending 287(g) applications by model",
+        xlabel="ICE pending sheet date",
+        ylabel="Pending applications (rows of the sheet)",
+        source=f"ICE 287(g) pending sheets (curated set, latest {_latest('pending')})",
+    )
+    for model, frame in series.groupby("model"):
+        ax.plot(frame["published"], frame["agreements"], marker="o", ms=3, label=MODEL_NAMES.get(model, model))
+    ax.legend(loc="upper right", frameon=False)
+    figures.format_date_axis(ax)
+    figures.format_count_axis(ax, "applications")
+    return _save(fig, "pending_by_model")
+
+
+def county_backlog(top_n: int = 15):
+    table = courts.county_table().head(top_n)
+    labels = [f"{c}, {s}" for c, s in zip(table["county"], table["state"])]
+    highlight = [lab for lab, nyc in zip(labels, table["is_nyc"]) if nyc]
+    fig, ax = figures.new_figure(
+        f"Pending immigration-court cases: top {top_n} counties",
+        xlabel="Pending cases of residents (count)",
+        ylabel="",
+        subtitle="New York City's five counties (Bronx, Kings, New York, Queens, Richmond) highlighted",
+        source=f"TRAC, pending court cases by immigrant's address ({courts.TRAC_AS_OF})",
+        figsize=(8, 6),
+    )
+    figures.barh_ranking(ax, labels, table["pending"].tolist(), highlight=highlight or None)
+    return _save(fig, "county_backlog")
+
+
+def performance_tiers():
+    scores = list(range(60, 101))
+    fig, ax = figures.new_figure(
+        "Quarterly performance payment per task-force officer",
+        xlabel="Performance score (%)",
+        ylabel="Payment per quarter (US$)",
+        source="Reimbursement rules from 2025-10-01 as reported by Voz (policy, not data)",
+    )
+    ax.step(scores, [reimbursement.performance_payment(s) for s in scores], where="post")
+    figures.format_count_axis(ax, "US$")
+    return _save(fig, "performance_tiers")
+
+
+def segmented_fit(series, result, unit: str = "agreements"):
+    """Observed cumulative counts (one per day) and the fitted segmented trend, with the
+    policy dates where the slope may change: what the interrupted time series estimates."""
+    fig, ax = figures.new_figure(
+        f"Cumulative 287(g) {unit} and a segmented trend",
+        xlabel="ICE sheet date",
+        ylabel=f"{unit.capitalize()} (count)",
+        subtitle="Straight lines whose slope may change at each policy date (OLS, HAC errors)",
+        source=f"ICE 287(g) participating sheets (curated set, {result.n} dates, latest {_latest()})",
+    )
+    ax.plot(series["published"], series["count"], "o", ms=4, label="ICE sheet (last edition of the day)")
+    grid = pd.date_range(result.start, result.end, freq="D")
+    ax.plot(grid, stats.segmented_predict(result, grid), lw=1.5, label="Fitted segmented trend")
+    ax.legend(loc="upper left", frameon=False)
+    figures.format_date_axis(ax)
+    figures.format_count_axis(ax, unit)
+    figures.mark_dates(ax, POLICY_DATES)
+    return _save(fig, f"segmented_fit_{unit}")
+
+
+RANKING_COLUMNS = {
+    "agreements": ("Agreements (count)", "{:,.0f}", "agreements"),
+    "agreements_per_million": ("Agreements per million residents", "{:,.1f}", "agreements per million residents"),
+    "agencies": ("Agencies (count)", "{:,.0f}", "agencies"),
+    "agencies_per_million": ("Agencies per million residents", "{:,.1f}", "agencies per million residents"),
+}
+
+
+def state_ranking(table, column: str, as_of: str, snapshot: str, top_n: int = 15):
+    """The top ``top_n`` states by ``column`` (a count or a per-million rate from
+    statistics.per_capita_ranking), the five states Axios named highlighted."""
+    if column not in RANKING_COLUMNS:
+        raise ValueError(f"column must be one of {sorted(RANKING_COLUMNS)}")
+    xlabel, fmt, what = RANKING_COLUMNS[column]
+    ranked = table.sort_values([column, "state"], ascending=[False, True]).head(top_n)
+    named = table.loc[table["axios_five"], "state_name"].tolist()
+    labels = ranked["state_name"].tolist()
+    per_capita = "per_million" in column
+    fig, ax = figures.new_figure(
+        f"Top {top_n} states by 287(g) {what}, as of {as_of}",
+        xlabel=xlabel,
+        ylabel="",
+        subtitle="Bold: the five states Axios called most cooperative (TX, FL, GA, NC, VA)",
+        source=(f"ICE 287(g) participating sheet of {snapshot}"
+                + ("; Census Vintage 2024 population (July 1, 2024)" if per_capita else "")),
+        figsize=(8, 6),
+    )
+    highlight = [lab for lab in labels if lab in named]
+    figures.barh_ranking(ax, labels, ranked[column].tolist(), highlight=highlight or None, value_fmt=fmt)
+    return _save(fig, f"state_ranking_{column}")
+
+
+def rate_ratio_forest(rows, as_of: str, snapshot: str):
+    """Forest plot of rate ratios (and odds ratios) with 95% intervals on a log scale; 1 means
+    no association. Rows: model, label, ratio, ci_low, ci_high (statistics.forest_rows)."""
+    rows = rows.reset_index(drop=True)
+    fig, ax = figures.new_figure(
+        "What goes with more 287(g) agreements in a state?",
+        xlabel="Ratio per stated change, 95% CI (log scale; 1 = no association)",
+        ylabel="",
+        subtitle=(f"Rate: agreements per resident (count model with population offset); odds: any agreement "
+                  f"(logistic). States as of {as_of} unless dated"),
+        source=(f"ICE 287(g) participating sheet of {snapshot}; FiveThirtyEight 2024 presidential results; "
+                f"TRAC pending cases by address (2025); Census Vintage 2024 population"),
+        figsize=(9, 6),
+    )
+    models = list(dict.fromkeys(rows["model"]))
+    colors = {m: f"C{i}" for i, m in enumerate(models)}
+    # One block per model, a blank row between blocks, first block on top.
+    pos, y = [], 0.0
+    for i, r in enumerate(rows.itertuples(index=False)):
+        if i and r.model != rows["model"].iloc[i - 1]:
+            y += 0.8
+        pos.append(-y)
+        y += 1.0
+    for yi, r in zip(pos, rows.itertuples(index=False)):
+        c = colors[r.model]
+        ax.plot([r.ci_low, r.ci_high], [yi, yi], color=c, lw=2, solid_capstyle="butt")
+        ax.plot([r.ratio], [yi], "o", color=c, ms=6, label=r.model)
+    ax.axvline(1.0, color="0.4", lw=1, ls=":")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(mticker.NullFormatter())
+    ax.set_yticks(pos, rows["label"].tolist())
+    ax.tick_params(axis="y", length=0)
+    ax.grid(False, axis="y")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2,
+              frameon=False, fontsize=10, handlelength=1, borderaxespad=0.2)
+    ax.set_ylim(min(pos) - 0.6, 0.6)
+    return _save(fig, "rate_ratio_forest")

@@ -1,0 +1,733 @@
+"""The engine: a measure and a day in, a number and the sheet rows behind it out.
+
+A number printed about ICE's 287(g) sheets is one of a few statistics (count, share, rank, top-n
+set, number of states, breakdown, percent change) of a few things (agreements or agencies,
+participating or pending, filtered by state, model or county) on one day. Declaring it as a
+:class:`Measure` and evaluating it here, on the sheet in force that day, means there is one
+definition of each, and the result keeps what a fact-checker needs to trace it: the sheet (file,
+sha256, published, edition) and the exact rows counted (sheet row numbers, the cells as printed).
+
+The sheet in force on day D is the latest published on or before D, later same-day editions
+winning, read from the archive panel (every sheet ICE posted, day by day) or, when asked, the
+curated tables. A day after the newest sheet is refused: the list may have changed since.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..core import paths
+from .asof import KINDS, UNITS, parse_date, snapshot_info
+from ..core.errors import StaleOutputError, UsageError
+from ..clean.normalize import state_code
+
+#: residents of the counties a sheriff's or county jail's agreement covers (coverage.py), as a number or a share
+POPULATION_STATISTICS = ("population_covered", "population_share")
+STATISTICS = ("count", "share", "rank", "top_n", "n_states", "states_without", "breakdown", "pct_change", "added",
+              "removed", *POPULATION_STATISTICS)
+#: named groups of states, from primary data: who won the state's 2024 presidential vote (FiveThirtyEight)
+STATE_GROUPS = ("harris-2024", "trump-2024")
+#: statistics that compare the sheet in force on the date with the one in force on ``since``
+SINCE = frozenset({"pct_change", "added", "removed"})
+GROUPINGS = ("state", "model")
+#: a population statistic is one total, or one per state or model (each county once within each)
+POPULATION_GROUPINGS = ("total", "state", "model")
+MODELS = ("JEM", "TFM", "WSO")
+SOURCES = ("archive", "curated")
+#: share denominators: every row of the kind on the sheet (territories included), or the 50 states + DC only
+DENOMINATORS = ("all", "states")
+#: the cells of a counted row a reader needs to find it in ICE's sheet, as printed, then as cleaned
+EVIDENCE_COLUMNS = ["snapshot_id", "file", "row", "state_raw", "agency_raw", "support_type_raw", "county_raw",
+                    "state", "agency_id", "model", "agreement_id", "county_fips", "geo_level"]  # fmt: skip
+#: read too when the table has them: what places a row in a county (coverage.placed); a table built
+#: before county codes has only the first two, and the engine places its rows itself
+GEO_READ_COLUMNS = ["agency_name", "jurisdiction_type", "county_fips", "geo_level", "county_share", "geo_rule"]
+#: what the engine reads of a sheet: the evidence columns and those the filters and statistics use
+READ_COLUMNS = [*(c for c in EVIDENCE_COLUMNS if c not in GEO_READ_COLUMNS), "is_state", "agency", "county"]
+#: where a measure's rows come from: ICE's sheets, or TRAC's county table of pending immigration-court cases
+MEASURE_SOURCES = ("ice", "trac-county")
+TRAC_STATISTICS = ("breakdown", "top_n")
+#: TRAC's pending cases as TRAC counts them, or per 1,000 residents (Census Vintage 2024 county population)
+TRAC_UNITS = ("cases", "cases_per_1000")
+_MEASURE_KEYS = ("source", "kind", "unit", "statistic", "state", "state_group", "exclude", "model", "county", "agency", "by", "n",
+                 "denominator", "since")
+
+
+def _tuple(value: Any) -> tuple:
+    if value is None or value == "":
+        return ()
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What is counted, and how. Filters (state, model, county) narrow the rows counted."""
+
+    kind: str = "participating"
+    unit: str = "agreements"
+    statistic: str = "count"
+    source: str = "ice"
+    state: tuple[str, ...] = ()
+    model: tuple[str, ...] = ()
+    county: str | None = None
+    agency: str | None = None
+    state_group: str | None = None
+    exclude: tuple[str, ...] = ()
+    by: str = "state"
+    n: int | None = None
+    denominator: str = "all"
+    since: dt.date | None = None
+
+    @classmethod
+    def from_mapping(cls, spec: Mapping, where: str = "measure") -> Measure:
+        """Build and validate a measure from a claims file's ``measure`` table; errors name the field."""
+        if not isinstance(spec, Mapping):
+            raise UsageError(f"{where}: must be a table like {{ unit = \"agreements\", statistic = \"count\" }}")
+        unknown = sorted(set(spec) - set(_MEASURE_KEYS))
+        if unknown:
+            raise UsageError(f"{where}.{unknown[0]}: unknown field; known: {', '.join(_MEASURE_KEYS)}")
+        values = dict(spec)
+        if values.get("source") == "trac-county":
+            values.setdefault("unit", "cases")
+            values.setdefault("by", "county")
+        if values.get("statistic") in POPULATION_STATISTICS:
+            values.setdefault("unit", "residents")
+            values.setdefault("by", "total")
+            values.setdefault("denominator", "states")
+        for key in ("state", "exclude"):
+            if key in values:
+                try:
+                    values[key] = tuple(state_code(s) for s in _tuple(values[key]))
+                except UsageError as err:
+                    raise UsageError(f"{where}.{key}: {err}") from None
+        if "model" in values:
+            values["model"] = tuple(str(m).upper() for m in _tuple(values["model"]))
+        if "since" in values:
+            try:
+                values["since"] = parse_date(values["since"])
+            except UsageError as err:
+                raise UsageError(f"{where}.since: {err}") from None
+        measure = cls(**values)
+        measure.validate(where)
+        return measure
+
+    def validate(self, where: str = "measure") -> None:
+        def need(ok: bool, key: str, problem: str) -> None:
+            if not ok:
+                raise UsageError(f"{where}.{key}: {problem}")
+
+        need(self.source in MEASURE_SOURCES, "source", f"must be one of {', '.join(MEASURE_SOURCES)}, not {self.source!r}")
+        if self.source == "trac-county":
+            need(self.statistic in TRAC_STATISTICS, "statistic",
+                 f"TRAC's county table answers {', '.join(TRAC_STATISTICS)} of pending cases by county")
+            need(self.unit in TRAC_UNITS, "unit", "TRAC's county table counts pending cases ('cases') or "
+                 "pending cases per 1,000 residents ('cases_per_1000')")
+            need(self.by == "county", "by", "TRAC's county table is by county")
+            need(not (self.state or self.model or self.county or self.agency or self.since or self.state_group),
+                 "source", "TRAC's county table takes no filters: it is one undated ranking of counties")
+            need(self.statistic != "top_n" or (isinstance(self.n, int) and self.n >= 1), "n", "top_n needs n >= 1")
+            return
+        need(self.kind in KINDS, "kind", f"must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        if self.statistic in POPULATION_STATISTICS:
+            need(self.unit == "residents", "unit", f"{self.statistic} counts residents ('residents')")
+            need(self.by in POPULATION_GROUPINGS, "by", f"must be one of {', '.join(POPULATION_GROUPINGS)}, not {self.by!r}")
+            need(self.denominator == "states", "denominator",
+                 "population is of the 50 states and DC ('states'): the Census county table has no territories")
+            need(self.county is None and self.agency is None and self.n is None and self.since is None, "statistic",
+                 f"{self.statistic} takes state, state_group, exclude, model and by, not county, agency, n or since")
+            need(all(m in MODELS for m in self.model), "model", f"must be among {', '.join(MODELS)}, not {list(self.model)}")
+            return
+        need(self.unit in UNITS, "unit", f"must be one of {', '.join(UNITS)}, not {self.unit!r}")
+        need(self.statistic in STATISTICS, "statistic", f"must be one of {', '.join(STATISTICS)}, not {self.statistic!r}")
+        need(all(m in MODELS for m in self.model), "model", f"must be among {', '.join(MODELS)}, not {list(self.model)}")
+        need(self.by in GROUPINGS, "by", f"must be one of {', '.join(GROUPINGS)}, not {self.by!r}")
+        need(self.denominator in DENOMINATORS, "denominator", f"must be one of {', '.join(DENOMINATORS)}, not {self.denominator!r}")
+        need(self.county is None or (isinstance(self.county, str) and self.county.strip() != ""), "county", "must be a county name")
+        need(self.county is None or len(self.state) == 1, "county", "needs exactly one state (county names repeat across states)")
+        need(self.state_group is None or self.state_group in STATE_GROUPS, "state_group",
+             f"must be one of {', '.join(STATE_GROUPS)}, not {self.state_group!r}")
+        if self.statistic == "top_n":
+            need(isinstance(self.n, int) and not isinstance(self.n, bool) and self.n >= 1, "n", "top_n needs n, a whole number >= 1")
+        else:
+            need(self.n is None, "n", f"only top_n takes n, not {self.statistic}")
+        if self.statistic == "rank":
+            entity = self.state if self.by == "state" else self.model
+            need(len(entity) == 1, self.by, f"rank needs exactly one {self.by} to rank")
+        if self.statistic == "share":
+            need(bool(self.state or self.model or self.county), "statistic", "a share needs a part: give state, model or county")
+        need(self.agency is None or (isinstance(self.agency, str) and self.agency.strip() != ""), "agency",
+             "must be words of the agency's name")
+        need((self.statistic in SINCE) == (self.since is not None), "since",
+             f"{', '.join(sorted(SINCE))} need since (the base date), and only they take it")
+
+    def describe(self) -> str:
+        """One line naming the unit, the kind and every filter: how a count should be labelled."""
+        if self.source == "trac-county":
+            top = f"top {self.n} " if self.statistic == "top_n" else ""
+            if self.unit == "cases_per_1000":
+                return (f"pending immigration-court cases per 1,000 residents, {top}by county (TRAC's undated county "
+                        "table over Census 2024 population; 287(g) status on the day's sheet)")
+            return f"pending immigration-court cases, {top}by county (TRAC's county table, undated)"
+        if self.statistic in POPULATION_STATISTICS:
+            parts = [f"residents of counties whose sheriff or county jail holds an agreement ({self.kind})"]
+            if self.state:
+                parts.append("in " + "/".join(self.state))
+            if self.state_group:
+                parts.append(f"in the states {self.state_group.replace('-2024', '')} won in 2024")
+            if self.exclude:
+                parts.append("except " + "/".join(self.exclude))
+            if self.model:
+                parts.append("model " + "/".join(self.model))
+            what = "number" if self.statistic == "population_covered" else "share of the population of the 50 states + DC"
+            if self.statistic == "population_share" and (self.state or self.state_group or self.exclude):
+                what = "share of the population of those states"
+            return ", ".join(parts) + f": {what}" + ("" if self.by == "total" else f", by {self.by}")
+        parts = [f"{self.unit} ({self.kind})"]
+        if self.state:
+            parts.append("in " + "/".join(self.state))
+        if self.state_group:
+            parts.append(f"in the states {self.state_group.replace('-2024', '')} won in 2024")
+        if self.exclude:
+            parts.append("except " + "/".join(self.exclude))
+        if self.county:
+            parts.append(f"county {self.county}")
+        if self.agency:
+            parts.append(f"agency named '{self.agency}'")
+        if self.model:
+            parts.append("model " + "/".join(self.model))
+        stat = {"count": "count", "share": f"share of {'all' if self.denominator == 'all' else '50 states + DC'}",
+                "rank": f"rank by {self.by}", "top_n": f"top {self.n} by {self.by}", "n_states": "number of states",
+                "states_without": "number of states (and DC) with none",
+                "breakdown": f"by {self.by}", "pct_change": f"percent change since {self.since}",
+                "added": f"added since {self.since}", "removed": f"removed since {self.since}"}[self.statistic]
+        return ", ".join(parts) + f": {stat}"
+
+    def to_dict(self) -> dict:
+        out = {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, ())}
+        for key in ("state", "model"):
+            if key in out:
+                out[key] = list(out[key])
+        if "since" in out:
+            out["since"] = out["since"].isoformat()
+        return out
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A measure's value on a day, with the sheet and the rows it was computed from."""
+
+    measure: Measure
+    as_of: dt.date
+    value: Any  # int | Fraction | list of names | {name: count}
+    snapshot: dict
+    evidence: pd.DataFrame = field(repr=False)
+    detail: dict = field(default_factory=dict)
+
+    def display(self) -> str:
+        return format_value(self.value, self.measure)
+
+    def snapshot_record(self) -> dict:
+        """The sheet as a fact-checker cites it: file, sha256, published, edition."""
+        return {k: self.snapshot[k] for k in ("file", "sha256", "published", "edition", "panel")}
+
+    def comparable(self) -> Any:
+        """What a verdict compares: the value, or for ranks and top-n sets the table they come from
+        (so ties are judged by the verdict's rules); a share or percent as a float (6 decimals)."""
+        if self.measure.statistic in ("rank", "top_n"):
+            return self.detail["table"]
+        if isinstance(self.value, Fraction):
+            return round(float(self.value), 6)
+        if isinstance(self.value, Mapping):
+            return {k: round(float(v), 6) if isinstance(v, Fraction) else v for k, v in self.value.items()}
+        return self.value
+
+
+#: a table (a breakdown, a ranking) is shown by its first entries; the evidence file has them all
+TABLE_SHOWN = 8
+
+
+def format_value(value: Any, measure: Measure) -> str:
+    if isinstance(value, Fraction):
+        if measure.statistic == "pct_change":
+            return f"{float(value):.1f}%"
+        return f"{float(value):.1%}"
+    if isinstance(value, Mapping):
+        shown = ", ".join(f"{k} {_entry(v)}" for k, v in list(value.items())[:TABLE_SHOWN])
+        return shown + (f", … ({len(value):,} in all)" if len(value) > TABLE_SHOWN else "")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _entry(v: Any) -> str:
+    """One value of a table: a count with thousands commas, a share in percent, a rate to 2 decimals."""
+    if isinstance(v, Fraction):
+        return f"{float(v):.1%}"
+    return f"{v:,.2f}" if isinstance(v, float) else f"{v:,}"
+
+
+class Panel:
+    """The processed sheets one engine reads: the archive panel (default) or the curated tables.
+
+    Snapshots are loaded whole (small); agreement rows only for the sheets asked for, so a claims
+    file of fifty claims reads a handful of sheets, not the 337,000 rows of the archive.
+    """
+
+    def __init__(self, source: str = "archive", processed: Path | None = None):
+        if source not in SOURCES:
+            raise UsageError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+        base = Path(processed) if processed is not None else paths.PROCESSED_DIR
+        self.base = base
+        self.source = source
+        self.folder = base / "archive" if source == "archive" else base
+        snapshots_path = self.folder / "snapshots.parquet"
+        if not snapshots_path.is_file() or not (self.folder / "agreements.parquet").exists():
+            command = "build --archive" if source == "archive" else "build"
+            raise StaleOutputError(f"processed tables not found; run `python -m analysis {command}`",
+                                   path=paths.relative_to_root(self.folder))  # fmt: skip
+        snaps = pd.read_parquet(snapshots_path)
+        snaps["published"] = pd.to_datetime(snaps["published"]).dt.date
+        self.snapshots = snaps.sort_values(["kind", "published", "edition_order"], ignore_index=True)
+        self._rows: dict[str, pd.DataFrame] = {}
+        self._history: pd.DataFrame | None = None
+        self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date]]] = {}
+
+    @classmethod
+    def default(cls, processed: Path | None = None) -> Panel:
+        """The archive panel when it is built and current (every sheet, day by day); otherwise the
+        curated tables (a fixture project, or right after add-sheet until `build --archive`).
+        Each evaluation names its panel, so the choice is never silent."""
+        from ..store.freshness import archive_stale_reason
+
+        if processed is None and archive_stale_reason() is None:
+            return cls("archive")
+        if processed is not None and (Path(processed) / "archive" / "snapshots.parquet").is_file():
+            return cls("archive", processed)
+        return cls("curated", processed)
+
+    def newest(self, kind: str) -> pd.Series:
+        return self.snapshots[self.snapshots["kind"] == kind].iloc[-1]
+
+    def _kind(self, kind: str) -> tuple[pd.DataFrame, list[dt.date]]:
+        """One kind's sheets in publication order, and their dates (for bisection: a claims file
+        asks for the sheet of a day many times)."""
+        if kind not in self._kinds:
+            snaps = self.snapshots[self.snapshots["kind"] == kind].reset_index(drop=True)
+            self._kinds[kind] = (snaps, list(snaps["published"]))
+        return self._kinds[kind]
+
+    def in_force(self, day: str | dt.date, kind: str) -> pd.Series:
+        """The sheet in force on ``day``: refused before the first sheet and after the newest."""
+        from bisect import bisect_right
+
+        day = parse_date(day)
+        snaps, published = self._kind(kind)
+        i = bisect_right(published, day)
+        if i == 0:
+            raise UsageError(f"{day} is before the first {kind} sheet ({published[0] if published else 'none'}); "
+                             "no data for that date")  # fmt: skip
+        newest = snaps.iloc[-1]
+        last_seen = max([newest["published"], *_also_live(newest)])
+        if day > last_seen:
+            raise UsageError(f"{day} is after the newest {kind} sheet ({newest['file']}, published {last_seen}); "
+                             "no data for that date yet")  # fmt: skip
+        return snaps.iloc[i - 1]
+
+    def load(self, snapshot_ids: Iterable[str]) -> None:
+        """Read the rows of several sheets in one pass (the claims of a file share a few sheets)."""
+        wanted = sorted(set(snapshot_ids) - set(self._rows))
+        if not wanted:
+            return
+        frame = pd.read_parquet(self.folder / "agreements.parquet", columns=READ_COLUMNS + self._geo_columns(),
+                                filters=[("snapshot_id", "in", wanted)])  # fmt: skip
+        for sid, rows in frame.groupby("snapshot_id", sort=False):
+            self._rows[sid] = rows.sort_values("row", ignore_index=True)
+        for sid in wanted:
+            self._rows.setdefault(sid, frame.iloc[0:0])
+
+    def _geo_columns(self) -> list[str]:
+        """GEO_READ_COLUMNS the agreements table has (a table built before county codes has fewer)."""
+        import pyarrow.dataset as ds
+
+        names = set(ds.dataset(self.folder / "agreements.parquet").schema.names)
+        return [c for c in GEO_READ_COLUMNS if c in names]
+
+    def county_population(self) -> pd.DataFrame:
+        """Census Vintage 2024 county population (50 states + DC; processed by `build`)."""
+        path = self.base / "county_population.parquet"
+        if not path.is_file():
+            raise StaleOutputError("the county population table is not built; run `python -m analysis build`",
+                                   path=paths.relative_to_root(path))  # fmt: skip
+        return pd.read_parquet(path)
+
+    def gazetteer(self):
+        """geography's county matcher over this panel's processed tables (cached)."""
+        if getattr(self, "_gazetteer", None) is None:
+            from ..clean import geography
+
+            places = self.base / "place_county.parquet"
+            if not places.is_file():
+                raise StaleOutputError("the place-to-county crosswalk is not built; run `python -m analysis build`",
+                                       path=paths.relative_to_root(places))  # fmt: skip
+            self._gazetteer = geography.Gazetteer(self.county_population(), pd.read_parquet(places),
+                                                  geography.load_aliases())  # fmt: skip
+        return self._gazetteer
+
+    def rows(self, snapshot_id: str) -> pd.DataFrame:
+        self.load([snapshot_id])
+        return self._rows[snapshot_id]
+
+    def state_group(self, name: str) -> list[str]:
+        """The 50 states and DC in a named group, from the processed 2024 election table."""
+        path = self.base / "election_2024.parquet"
+        if not path.is_file():
+            raise StaleOutputError("the 2024 election table is not built; run `python -m analysis build`",
+                                   path=paths.relative_to_root(path))  # fmt: skip
+        votes = pd.read_parquet(path)
+        won = votes["harris_votes"] > votes["trump_votes"]
+        chosen = votes[won] if name == "harris-2024" else votes[~won]
+        return sorted(chosen["state"])
+
+    def neighbours(self, day: str | dt.date, kind: str) -> list[tuple[str, pd.Series]]:
+        """The sheet before the one in force, the one in force, and the next one: does a verdict hang
+        on an inferred date? At the archive's resolution these are the sheets ICE posted around it."""
+        current = self.in_force(day, kind)
+        snaps, _ = self._kind(kind)
+        i = int(current.name)  # its position among the kind's sheets
+        out = [("previous", snaps.iloc[i - 1])] if i > 0 else []
+        out.append(("in force", current))
+        out += [("next", snaps.iloc[i + 1])] if i + 1 < len(snaps) else []
+        return out
+
+    def trac(self) -> pd.DataFrame:
+        """TRAC's county table of pending cases (processed by `build`)."""
+        path = self.base / "trac_county.parquet"
+        if not path.is_file():
+            raise StaleOutputError("TRAC's county table is not built; run `python -m analysis build`",
+                                   path=paths.relative_to_root(path))  # fmt: skip
+        return pd.read_parquet(path, columns=["fips", "state", "county", "pending"])
+
+    def sha256_of(self, rel: str) -> str:
+        """A registered raw file's sha256, as the registry pins it."""
+        from ..ingest import registry
+
+        return next((e.sha256 for e in registry.load() if e.path == rel), "")
+
+    def history(self) -> pd.DataFrame:
+        """The archive's spells (first and last sheet listing each agreement or agency)."""
+        path = self.folder / "history.parquet"
+        if self.source != "archive" or not path.is_file():
+            raise UsageError("added and removed need the archive panel's history; use the archive source "
+                             "(`python -m analysis build --archive`)")  # fmt: skip
+        if self._history is None:
+            self._history = pd.read_parquet(path)
+        return self._history
+
+
+def _states_and_dc() -> list[str]:
+    import us
+
+    return sorted([s.abbr for s in us.states.STATES] + ["DC"])
+
+
+def _also_live(snap: Mapping) -> list[dt.date]:
+    also = snap.get("also_live_on")
+    if isinstance(also, str) and also:
+        return [dt.date.fromisoformat(x) for x in also.split(";")]
+    return []
+
+
+def size(rows: pd.DataFrame, unit: str) -> int:
+    """The one definition of a count: agreements are sheet rows, agencies distinct agency ids."""
+    return int(len(rows)) if unit == "agreements" else int(rows["agency_id"].nunique())
+
+
+def table(rows: pd.DataFrame, by: str, unit: str) -> dict[str, int]:
+    """Counts per state (USPS code) or model, largest first, ties by name: the order ranks use."""
+    keys = rows[by].astype("object").where(rows[by].notna(), "unstated")
+    grouped = rows.assign(_key=keys).groupby("_key", sort=True)
+    sizes = grouped.size() if unit == "agreements" else grouped["agency_id"].nunique()
+    return {str(k): int(v) for k, v in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def competition_rank(counts: Mapping[str, int], key: str) -> tuple[int, list[str]]:
+    """Rank of ``key`` (1 = largest; equal values share the best rank) and who shares it."""
+    value = counts.get(key, 0)
+    rank = 1 + sum(1 for v in counts.values() if v > value)
+    tied = sorted(k for k, v in counts.items() if v == value and k != key)
+    return rank, tied
+
+
+def top(counts: Mapping[str, int], n: int) -> tuple[list[str], list[str]]:
+    """The top ``n`` names; and the names tied at the cut-off beyond them (empty when no tie)."""
+    ordered = list(counts)
+    if len(ordered) <= n:
+        return ordered, []
+    cutoff = counts[ordered[n - 1]]
+    above = [k for k in ordered if counts[k] > cutoff]
+    at = [k for k in ordered if counts[k] == cutoff]
+    if len(above) + len(at) == n:
+        return above + at, []
+    return above, at
+
+
+def _filter(rows: pd.DataFrame, m: Measure, *, where: bool = True, groups: list[str] | None = None) -> pd.DataFrame:
+    """Apply the measure's filters; ``where=False`` keeps all places (a share's denominator)."""
+    keep = pd.Series(True, index=rows.index)
+    if m.model:
+        keep &= rows["model"].isin(list(m.model)).fillna(False).astype(bool)
+    if where and m.state:
+        keep &= rows["state"].isin(list(m.state))
+    if where and groups is not None:
+        keep &= rows["state"].isin(groups)
+    if m.exclude:
+        keep &= ~rows["state"].isin(list(m.exclude))
+    if where and m.county:
+        wanted = _county_key(m.county)
+        keep &= rows["county"].fillna("").map(_county_key) == wanted
+    if m.agency:
+        words = m.agency.lower().split()
+        names = rows["agency"].str.lower()
+        for word in words:
+            keep &= names.str.contains(word, regex=False)
+    return rows[keep]
+
+
+def _county_key(name: str) -> str:
+    text = " ".join(str(name).lower().replace(".", "").split())
+    for suffix in (" county", " parish", " borough"):
+        text = text.removesuffix(suffix)
+    return text
+
+
+def evidence_of(rows: pd.DataFrame, **extra) -> pd.DataFrame:
+    out = rows[[c for c in EVIDENCE_COLUMNS if c in rows]].copy()
+    for key, value in extra.items():
+        out[key] = value
+    return out.reset_index(drop=True)
+
+
+def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel, *, snapshot: pd.Series | None = None) -> Evaluation:
+    """The measure's value on the sheet in force on ``as_of`` (or on ``snapshot``), with the rows it counted."""
+    m = measure
+    day = parse_date(as_of)
+    if m.source == "trac-county":
+        return _trac_per_1000(m, day, panel) if m.unit == "cases_per_1000" else _trac(m, day, panel)
+    if m.statistic in POPULATION_STATISTICS:
+        return _population(m, day, panel, snapshot)
+    snap = panel.in_force(day, m.kind) if snapshot is None else snapshot
+    ids = [snap["snapshot_id"]]
+    base_snap = panel.in_force(m.since, m.kind) if m.since else None
+    if base_snap is not None:
+        ids.append(base_snap["snapshot_id"])
+    panel.load(ids)
+    rows = panel.rows(snap["snapshot_id"])
+    groups = panel.state_group(m.state_group) if m.state_group else None
+    chosen = _filter(rows, m, groups=groups)
+    detail: dict[str, Any] = {}
+    if m.statistic == "count":
+        value, evidence = size(chosen, m.unit), chosen
+    elif m.statistic == "share":
+        whole = _filter(rows, m, where=False)
+        if m.denominator == "states":
+            whole, chosen = whole[whole["is_state"]], chosen[chosen["is_state"]]
+        num, den = size(chosen, m.unit), size(whole, m.unit)
+        if den == 0:
+            raise UsageError(f"the share's denominator is 0 on {snap['file']}: nothing to divide by")
+        value, evidence = Fraction(num, den), chosen
+        detail = {"numerator": num, "denominator": den,
+                  "denominator_is": "every row of the sheet, territories included" if m.denominator == "all"
+                  else "the 50 states and DC"}  # fmt: skip
+    elif m.statistic in ("rank", "top_n", "breakdown"):
+        pool = _filter(rows, dataclasses.replace(m, state=(), county=None)) if m.statistic == "rank" else chosen
+        counts = table(pool, m.by, m.unit)
+        detail = {"table": counts}
+        if m.statistic == "rank":
+            entity = (m.state if m.by == "state" else m.model)[0]
+            value, tied = competition_rank(counts, entity)
+            detail.update(entity=entity, tied_with=tied, entity_count=counts.get(entity, 0))
+            evidence = pool[pool[m.by] == entity]
+        elif m.statistic == "top_n":
+            value, at_cutoff = top(counts, m.n)
+            detail.update(tied_at_cutoff=at_cutoff)
+            evidence = pool[pool[m.by].isin(value + at_cutoff)]
+        else:
+            value, evidence = counts, pool
+    elif m.statistic == "states_without":
+        universe = [st for st in (groups if groups is not None else _states_and_dc())
+                    if st not in m.exclude and (not m.state or st in m.state)]  # fmt: skip
+        counts = table(chosen, "state", m.unit)
+        without = [st for st in universe if counts.get(st, 0) == 0]
+        value = len(without)
+        detail = {"states": without, "of": len(universe)}
+        evidence = chosen.iloc[0:0]
+    elif m.statistic == "n_states":
+        states = chosen[chosen["is_state"]]
+        value, evidence = int(states["state"].nunique()), states
+        detail = {"territories": sorted(set(chosen["state"]) - set(states["state"]))}
+    elif m.statistic in ("added", "removed"):
+        value, evidence, detail = _changes(m, day, panel)
+        detail["since_snapshot"] = snapshot_record(base_snap, m.since)
+    else:  # pct_change
+        then_rows = _filter(panel.rows(base_snap["snapshot_id"]), m)
+        before, after = size(then_rows, m.unit), size(chosen, m.unit)
+        if before == 0:
+            raise UsageError(f"no {m.unit} on the base sheet {base_snap['file']}: a percent change from 0 is undefined")
+        value = Fraction(after - before, before) * 100
+        detail = {"from": before, "to": after, "since_snapshot": snapshot_record(base_snap, m.since)}
+        evidence = pd.concat([evidence_of(then_rows, period="since"), evidence_of(chosen, period="as_of")],
+                             ignore_index=True)  # fmt: skip
+        return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source}, evidence, detail)
+    return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source}, evidence_of(evidence), detail)
+
+
+def _trac(m: Measure, day: dt.date, panel: Panel) -> Evaluation:
+    """Pending immigration-court cases by county from TRAC's table: undated, so the day only labels it;
+    counties as TRAC lists them ("Miami-Dade County, FL"), largest first."""
+    from ..analyses.courts import TRAC_SOURCE
+
+    rows = panel.trac().copy()
+    rows["label"] = rows["county"] + ", " + rows["state"]
+    rows = rows.sort_values(["pending", "fips"], ascending=[False, True], ignore_index=True)
+    rows["rank"] = rows["pending"].rank(method="min", ascending=False).astype(int)
+    counts = {k: int(v) for k, v in zip(rows["label"], rows["pending"])}
+    value = counts if m.statistic == "breakdown" else top(counts, m.n)[0]
+    evidence = rows[["rank", "fips", "county", "state", "pending"]].assign(file=TRAC_SOURCE)
+    snap = {"id": "trac-county", "file": TRAC_SOURCE, "sha256": panel.sha256_of(TRAC_SOURCE), "published": "",
+            "edition": "", "source": "TRAC pending cases by address, county table (undated)", "panel": "trac"}  # fmt: skip
+    return Evaluation(m, day, value, snap, evidence, {"table": counts, "undated": True})
+
+
+US_POPULATION_IS = "the 50 states and DC (Census Vintage 2024, July 1, 2024)"
+
+
+def _population(m: Measure, day: dt.date, panel: Panel, snapshot: pd.Series | None) -> Evaluation:
+    """Residents of the counties whose sheriff or county jail holds an agreement on the day
+    (coverage.py's rule), each county once; statewide, local, territory and unplaced agreements
+    are counted apart in the detail. Evidence: one row per county counted."""
+    from . import coverage
+
+    snap = panel.in_force(day, m.kind) if snapshot is None else snapshot
+    rows = panel.rows(snap["snapshot_id"])
+    groups = panel.state_group(m.state_group) if m.state_group else None
+    chosen = coverage.roles(_filter(rows, m, groups=groups), panel.gazetteer())
+    population = panel.county_population()
+    states = set(population["state"])
+    if m.state:
+        states &= set(m.state)
+    if groups is not None:
+        states &= set(groups)
+    states -= set(m.exclude)
+    denominator = int(population.loc[population["state"].isin(states), "population_2024"].sum())
+    if denominator == 0:
+        raise UsageError(f"no county population for {', '.join(sorted(m.state)) or 'those states'}: nothing to divide by")
+    counties = coverage.covered_counties(chosen, population)
+    residents = int(counties["population_2024"].sum())
+
+    def value_of(frame: pd.DataFrame) -> int | Fraction:
+        n = int(frame["population_2024"].sum())
+        return n if m.statistic == "population_covered" else Fraction(n, denominator)
+
+    if m.by == "total":
+        value: Any = value_of(counties)
+    else:
+        key = "state" if m.by == "state" else "model"
+        parts = {}
+        for name in sorted(set(chosen.loc[chosen["role"] == "county", key].dropna())):
+            mine = chosen[key].astype(object).eq(name)
+            parts[str(name)] = value_of(coverage.covered_counties(chosen[mine], population))
+        value = dict(sorted(parts.items(), key=lambda kv: (-kv[1], kv[0])))
+    statewide = chosen[chosen["role"] == "statewide"]
+    unjoined = counties[counties["population_2024"].isna()]
+    detail = {
+        "residents": residents, "counties": int(counties["population_2024"].notna().sum()),
+        "share": round(residents / denominator, 6), "population": denominator,
+        "population_is": US_POPULATION_IS if states == set(population["state"]) else f"{', '.join(sorted(states))} (Census Vintage 2024)",
+        "agreements_by_role": {r: int((chosen["role"] == r).sum()) for r in coverage.ROLES},
+        "statewide": {"agreements": len(statewide), "states": sorted(set(statewide["state"]))},
+        "unjoined": unjoined["county_fips"].tolist(),
+    }  # fmt: skip
+    if m.statistic == "population_share":
+        detail.update(denominator=denominator, denominator_is=detail["population_is"])
+    evidence = counties.assign(snapshot_id=snap["snapshot_id"], file=snap["file"])
+    return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source},
+                      evidence[["snapshot_id", "file", *counties.columns]], detail)  # fmt: skip
+
+
+def _trac_per_1000(m: Measure, day: dt.date, panel: Panel) -> Evaluation:
+    """TRAC's pending cases per 1,000 residents by county, ranked, each with its 287(g) status on
+    the participating sheet in force that day (backlog.county_table). Counties without a Census
+    2024 population (Connecticut's former counties, Puerto Rico, a retired Alaska code) are listed
+    in the detail and the evidence, unranked, never dropped."""
+    from ..analyses import backlog
+
+    snap = panel.in_force(day, "participating")
+    frame = backlog.county_table(panel, day)
+    ranked = frame[frame["per_1000"].notna()]
+    counts = {f"{c}, {s}": float(v) for c, s, v in zip(ranked["county"], ranked["state"], ranked["per_1000"])}
+    value = counts if m.statistic == "breakdown" else top(counts, m.n)[0]
+    unjoined = frame[frame["per_1000"].isna()]
+    detail = {"table": counts, "undated": True, "unjoined": [f"{c}, {s}" for c, s in zip(unjoined["county"], unjoined["state"])],
+              "sources": backlog.sources(panel)}  # fmt: skip
+    evidence = frame.assign(file=snap["file"])
+    return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source}, evidence, detail)
+
+
+def _changes(m: Measure, day: dt.date, panel: Panel) -> tuple[int, pd.DataFrame, dict]:
+    """Agreements (or agencies) first listed, or dropped, between ``since`` and the day.
+
+    Read from the archive's history spells, not by comparing two sheets: an agreement signed in
+    July and dropped in November is a removal that the two end sheets would both miss. A re-signing
+    (same agency and model, a new signed date) is not a removal (history.py links them). The
+    evidence is each one's row on the sheet that first listed it (added) or last listed it (removed).
+    """
+    spells = panel.history()
+    unit = "agreement" if m.unit == "agreements" else "agency"
+    s = spells[(spells["unit"] == unit) & (spells["kind"] == m.kind)]
+    lo, hi = pd.Timestamp(m.since), pd.Timestamp(day)
+    if m.statistic == "added":
+        s = s[(s["first_seen"] > lo) & (s["first_seen"] <= hi) & (s["spell"] == 1)]
+        where = "first_snapshot"
+    else:
+        s = s[(s["status"] == "removed") & (s["removed_by"] > lo) & (s["removed_by"] <= hi)]
+        where = "last_snapshot"
+    if m.state:
+        s = s[s["state"].isin(list(m.state))]
+    if m.model:
+        s = s[s["model"].isin(list(m.model))]
+    panel.load(s[where].unique())
+    key = "agreement_id" if unit == "agreement" else "agency_id"
+    parts = [_filter(panel.rows(sid), dataclasses.replace(m, state=()))
+             for sid in sorted(s[where].unique())]  # fmt: skip
+    rows = pd.concat(parts, ignore_index=True) if parts else panel.rows(panel.in_force(day, m.kind)["snapshot_id"]).iloc[0:0]
+    wanted = set(zip(s[where], s["id"]))
+    rows = rows[pd.Series([(a, b) in wanted for a, b in zip(rows["snapshot_id"], rows[key])], index=rows.index, dtype=bool)]
+    if unit == "agency":
+        rows = rows.drop_duplicates(["snapshot_id", "agency_id"])
+    return int(rows[key].nunique()), rows, {"names": sorted(set(rows["agency"]))}
+
+
+def in_units(measure: Measure, as_of: str | dt.date, panel: Panel, *, both: bool,
+             snapshot: pd.Series | None = None) -> tuple[Any, Evaluation]:
+    """The comparable value in the measure's unit, or {unit: value} in both units when a sentence may
+    mix them; and the evaluation in the measure's own unit (its sheet and rows)."""
+    first = evaluate(measure, as_of, panel, snapshot=snapshot)
+    if not both:
+        return first.comparable(), first
+    other = "agencies" if measure.unit == "agreements" else "agreements"
+    second = evaluate(dataclasses.replace(measure, unit=other), as_of, panel, snapshot=snapshot)
+    return {measure.unit: first.comparable(), other: second.comparable()}, first
+
+
+def snapshot_record(snap: pd.Series, day: dt.date) -> dict:
+    info = snapshot_info(snap, day)
+    info["sha256"] = snap["sha256"]
+    return info

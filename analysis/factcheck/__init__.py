@@ -1,0 +1,1 @@
+"""factcheck: claims and verdicts: the claim registry, claims files, verdict rules, notebook results."""

@@ -1,0 +1,1 @@
+"""publish: running notebooks, the HTML report, reproduce/what-if/recheck, step stamps."""

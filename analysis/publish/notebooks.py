@@ -1,0 +1,331 @@
+"""Execute the parameterised notebooks with papermill, and store them with their outputs.
+
+The notebooks in notebooks/ are their own source (edited in JupyterLab, `make lab`) and are
+stored executed, so nbval can compare their outputs; ``store`` re-executes one in place and
+keeps only what does not change from run to run (``clean``). tests/test_notebook_source.py
+holds the rules a stored notebook must follow.
+
+Each run writes into a fresh temp folder beside reports/; only when every notebook succeeded
+does it replace reports/notebooks and reports/results, so a failing notebook leaves the
+previous report intact and the error names the notebook and cell.
+
+``run -p NAME VALUE`` is checked against the notebook's own parameters cell before anything
+runs: a misspelt name would otherwise be injected and ignored (a rerun with the defaults), and a
+negative count or salary would give numbers that look like results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from ..core import atomic, paths
+from ..engine.asof import UNITS
+from ..core.errors import NotebookError, UsageError
+
+ORDER = ["growth", "concentration", "pending", "courts", "reimbursement", "statistics"]
+KERNEL = "ice-287g-claims"
+
+# Where a run's results go is decided by `run` (reports/ or a what-if folder), never by -p: a
+# redirected output_dir left the report to be rebuilt from the previous results.
+SET_BY_RUN = "output_dir"
+
+# What a parameter's value must be beyond its default's type, declared once for every notebook
+# that has the parameter: (test, what it must be).
+PARAMETER_RULES = {
+    "top_n": (lambda v: v >= 1, "at least 1"),
+    "salary": (lambda v: v >= 0, "0 or more"),
+    "benefits": (lambda v: v >= 0, "0 or more"),
+    "overtime": (lambda v: v >= 0, "0 or more"),
+    "unit": (lambda v: v in UNITS, f"one of {', '.join(UNITS)}"),
+}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def notebook_path(name: str) -> Path:
+    path = paths.NOTEBOOKS_DIR / f"{name}.ipynb"
+    if not path.is_file():
+        raise UsageError(f"no notebook {name!r}; choose from {', '.join(ORDER)}")
+    return path
+
+
+def parameters(name: str) -> dict[str, object]:
+    """The notebook's parameters cell as {name: default}, read from the file papermill runs.
+
+    A default that is not a Python literal is taken as None (its value is then text).
+    """
+    import ast
+    import json
+
+    for cell in json.loads(notebook_path(name).read_text(encoding="utf-8"))["cells"]:
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        out: dict[str, object] = {}
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                try:
+                    out[node.targets[0].id] = ast.literal_eval(node.value)
+                except ValueError:
+                    out[node.targets[0].id] = None
+        return out
+    return {}
+
+
+def defaults(name: str) -> dict[str, object]:
+    """The parameters a user may set, with the registry's values: an article's date parameter
+    (``voz_date = None`` in the notebook: "the registry's date") resolves to that article's date."""
+    from ..factcheck.claims import ARTICLE_PARAMS, article_day
+
+    out = {k: v for k, v in parameters(name).items() if k != SET_BY_RUN}
+    for key, value in out.items():
+        if value is None and key in ARTICLE_PARAMS:
+            out[key] = article_day(ARTICLE_PARAMS[key]).isoformat()
+    return out
+
+
+def _typed(key: str, text: str, default: object, where: str):
+    """``text`` as a value of the default's type (a date when the default is one)."""
+    def refuse(what: str):
+        return UsageError(f"-p {key} {text!r}: must be {what} (the notebook's default is {default!r})", path=where)
+
+    if isinstance(default, bool):
+        if text.lower() not in ("true", "false"):
+            raise refuse("true or false")
+        return text.lower() == "true"
+    if isinstance(default, int):
+        try:
+            return int(text)
+        except ValueError:
+            raise refuse("a whole number") from None
+    if isinstance(default, float):
+        try:
+            value = float(text)
+        except ValueError:
+            raise refuse("a number") from None
+        if not math.isfinite(value):
+            raise refuse("a finite number")
+        return value
+    if (isinstance(default, str) and _ISO_DATE.fullmatch(default)) or key.endswith("_date"):
+        try:
+            if _ISO_DATE.fullmatch(text):  # fromisoformat alone also takes 20250923
+                return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
+        raise refuse("a date YYYY-MM-DD")
+    return text
+
+
+def validate(name: str, pairs: list[list[str]] | None) -> dict[str, object]:
+    """The -p NAME VALUE pairs as typed values, or one UsageError naming what is wrong."""
+    where = paths.relative_to_root(notebook_path(name))
+    known = defaults(name)
+    out: dict[str, object] = {}
+    for key, text in pairs or []:
+        if key == SET_BY_RUN:
+            raise UsageError(f"-p {SET_BY_RUN} cannot be set: `run` writes to reports/ or to a what-if folder itself", path=where)
+        if key not in known:
+            raise UsageError(f"unknown parameter {key!r}; this notebook's parameters are: {', '.join(known) or 'none'}", path=where)
+        if key in out:
+            raise UsageError(f"-p {key} given twice", path=where)
+        value = _typed(key, text, known[key], where)
+        rule = PARAMETER_RULES.get(key)
+        if rule is not None and not rule[0](value):
+            raise UsageError(f"-p {key} {text!r}: must be {rule[1]}", path=where)
+        out[key] = value
+    return out
+
+
+def kernel_manager_class(env: dict[str, str] | None = None):
+    """A kernel manager that starts the notebooks' kernel (KERNEL, named in their metadata) with
+    this interpreter, whether or not a kernelspec of that name is registered.
+
+    `make install` registers KERNEL for JupyterLab, but a plain ``pip install -e .`` does not, and
+    a registered one may point at another environment; papermill, like the tests (nbval's
+    ``--nbval-current-env``), must run the code of the environment that runs it. ``env`` is added
+    to the kernel's environment only (e.g. $ICE287G_REPORTS_DIR for a staged run), never to ours.
+    """
+    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+    from traitlets import default
+
+    class CurrentEnvSpecs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            if kernel_name == KERNEL:
+                return self.kernel_spec_class(resource_dir=RESOURCES, **get_kernel_dict())
+            return super().get_kernel_spec(kernel_name)
+
+    class CurrentEnvKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self):
+            return CurrentEnvSpecs(data_dir=self.data_dir)
+
+        async def _async_pre_start_kernel(self, **kw):
+            if env:
+                kw["env"] = {**kw.get("env", os.environ), **env}
+            return await super()._async_pre_start_kernel(**kw)
+
+    return CurrentEnvKernelManager
+
+
+def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, quiet: bool = False, label: str | None = None,
+                 reports_dir: Path | None = None) -> Path:
+    """Run one notebook file with papermill under this interpreter's kernel (kernel_manager_class)."""
+    import papermill as pm
+
+    out_nb = Path(out_nb)
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(
+            str(source), str(out_nb), parameters=parameters or {}, kernel_name=KERNEL,
+            kernel_manager_class=kernel_manager_class({paths.REPORTS_ENV: str(reports_dir)} if reports_dir else None), cwd=str(paths.NOTEBOOKS_DIR), progress_bar=not quiet, log_output=False,
+            extra_arguments=QUIET_KERNEL if quiet else [],
+        )  # fmt: skip
+    except pm.PapermillExecutionError as err:
+        raise NotebookError(f"cell {err.exec_count} failed: {err.ename}: {err.evalue}", path=label or str(source)) from None
+    return out_nb
+
+
+def execute(name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False,
+            reports_dir: Path | None = None) -> Path:
+    """Run one notebook into ``out_dir``; its kernel writes figures into ``reports_dir`` when given."""
+    params = {"output_dir": str(out_dir / "results"), **(parameters or {})}
+    out_nb = execute_path(notebook_path(name), out_dir / "notebooks" / f"{name}.ipynb", params, quiet=quiet,
+                          label=f"notebooks/{name}.ipynb", reports_dir=reports_dir)  # fmt: skip
+    stable_paths(out_nb, out_dir)
+    return out_nb
+
+
+# --quiet: the kernel's own log stops at errors. ipykernel warns on every start that it runs over
+# TCP without encryption (the kernel listens on localhost for this one run), which is noise in CI logs.
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]  # its shutdown logs a benign KeyboardInterrupt at ERROR
+
+
+def stable_paths(nb_path: Path, out_dir: Path) -> None:
+    """Name the report's final place in an executed notebook, not the temporary folder it ran in.
+
+    papermill records the output path and the output_dir parameter, and cells print paths under
+    it: all would show a staging folder that no longer exists after the swap (and the machine's
+    checkout). They become ``reports/...`` and paths relative to the project root.
+    """
+    import json
+
+    text = nb_path.read_text(encoding="utf-8")
+    for old, new in ((Path(out_dir), "reports/"), (paths.ROOT, "")):
+        text = text.replace(json.dumps(str(old) + "/")[1:-1], new)
+    atomic.write_text(nb_path, text)
+
+
+def run_all(names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False,
+            force: bool = False, reports_dir: Path | None = None) -> list[str]:
+    """Run notebooks into a temp folder, then swap it into reports/ (atomic per folder).
+
+    A notebook whose stamp (stamps.py) shows its inputs unchanged and its outputs intact is not
+    executed again (unless ``force``); its executed copy, results and figures stay. Returns the
+    names executed.
+    """
+    import time
+
+    from . import stamps
+
+    names = names or ORDER
+    root = Path(reports_dir) if reports_dir else paths.REPORTS_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    todo, ran = [], []
+    for name in names:
+        inputs = stamps.notebook_inputs(name, {**defaults(name), **(parameters or {})})
+        why = "forced" if force else stamps.why_run(root, name, inputs)
+        if why is None:
+            print(f"{name}: inputs unchanged, not re-executed")
+        else:
+            todo.append((name, inputs, why))
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=".run-"))
+    try:
+        existing = root / "results"
+        if existing.is_dir():  # results of notebooks not rerun stay available
+            shutil.copytree(existing, staging / "results")
+        for name, inputs, why in todo:
+            if not quiet:
+                print(f"running notebooks/{name}.ipynb", file=sys.stderr)
+            before, start = stamps.report_files(root), time.perf_counter()
+            had = set((staging / "evidence").glob("*.csv"))
+            execute(name, staging, parameters, quiet=quiet, reports_dir=root)
+            after, seconds = stamps.report_files(root), time.perf_counter() - start
+            written = [rel for rel, mtime in after.items() if before.get(rel) != mtime]  # figures
+            written += [f"evidence/{p.name}" for p in sorted(set((staging / "evidence").glob("*.csv")) - had)]
+            ran.append((name, inputs, seconds, written))
+            print(f"{name}: executed in {seconds:.1f} s ({why})")
+        for sub in ("notebooks", "results", "evidence"):  # evidence: the sheet rows behind each claim (claims.py)
+            target = root / sub
+            target.mkdir(exist_ok=True)
+            for src in sorted((staging / sub).glob("*")):
+                src.replace(target / src.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for name, inputs, seconds, written in ran:
+        stamps.write(root, name, inputs, [*written, f"notebooks/{name}.ipynb", f"results/{name}.json"], seconds)
+    return [name for name, *_ in ran]
+
+
+# What a stored notebook keeps besides cells, outputs and ids: the kernel it runs under, and the
+# cell tags papermill (parameters) reads. Everything else an execution writes (papermill's
+# timings, paths and status, the kernel's timestamps) changes on every run and would turn each
+# re-execution into a diff with nothing in it.
+NOTEBOOK_METADATA = ("kernelspec", "language_info")
+CELL_METADATA = ("tags",)
+
+
+def clean(nb: dict) -> dict:
+    """``nb`` (a notebook as JSON) with only stable metadata, consecutive stream outputs merged
+    (the kernel splits stdout into chunks at timing-dependent places), and outputs naming paths
+    relative to the project root rather than this checkout's absolute path."""
+    import json
+
+    nb = json.loads(json.dumps(nb))  # a copy; the caller's notebook stays as it was
+    nb["metadata"] = {k: v for k, v in nb["metadata"].items() if k in NOTEBOOK_METADATA}
+    for cell in nb["cells"]:
+        cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k in CELL_METADATA and v}
+        if "outputs" in cell:
+            cell["outputs"] = _merged_streams(cell["outputs"])
+    return json.loads(json.dumps(nb).replace(json.dumps(str(paths.ROOT) + "/")[1:-1], ""))
+
+
+def _merged_streams(outputs: list[dict]) -> list[dict]:
+    merged: list[dict] = []
+    for out in outputs:
+        if out.get("output_type") == "stream":  # text as one string (on disk: a list of lines)
+            out = {**out, "text": "".join(out["text"])}
+        prev = merged[-1] if merged else None
+        if prev and out.get("output_type") == "stream" == prev.get("output_type") and out["name"] == prev["name"]:
+            prev["text"] += out["text"]
+        else:
+            merged.append(out)
+    for out in merged:  # back to nbformat's on-disk shape: one string per line
+        if out.get("output_type") == "stream":
+            out["text"] = out["text"].splitlines(keepends=True)
+    return merged
+
+
+def store(name: str, *, quiet: bool = False) -> Path:
+    """Re-execute notebooks/NAME.ipynb with its own defaults and write it back, cleaned.
+
+    The run writes results and figures to reports/ like ``run`` does, since the notebook's
+    output_dir stays None; outputs then name reports/..., as in the stored copies.
+    """
+    import json
+
+    import nbformat
+
+    source = notebook_path(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = execute_path(source, Path(tmp) / source.name, quiet=quiet, label=paths.relative_to_root(source))
+        nb = clean(json.loads(out.read_text(encoding="utf-8")))
+    atomic.write_text(source, nbformat.writes(nbformat.from_dict(nb)) + "\n")
+    return source

@@ -1,0 +1,142 @@
+"""`reproduce`, `run` and `claims`: the commands a fact-checker uses."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import sys
+import time
+
+
+@contextlib.contextmanager
+def staged_reports():
+    """Write a whole new reports/ into a staging copy that replaces it in one atomic exchange.
+
+    A failing notebook or a kill (even -9) mid-run leaves the previous report whole: notebooks,
+    figures, results, claims and index.html are never a mix of two runs. The staging folder is
+    yielded and passed down explicitly (run_all, _claims_and_report); papermill's kernels get it
+    as $ICE287G_REPORTS_DIR in their own environment (notebooks.kernel_manager_class), not ours.
+    """
+    from ..core import atomic, paths
+    from ..ingest import lock
+    from . import stamps
+
+    with lock.hold(), atomic.replace_dir(paths.REPORTS_DIR, link=False) as stage:  # kernels write here: copies, not links
+        if (paths.REPORTS_DIR / stamps.DIR).is_dir():  # replace_dir leaves hidden entries behind
+            shutil.copytree(paths.REPORTS_DIR / stamps.DIR, stage / stamps.DIR)
+        yield stage
+
+
+def _claims_and_report(reports_dir, quiet: bool, force: bool = False) -> list[dict]:
+    """Claims table and index.html from the results (cheap, always); recheck.md only when its
+    inputs (data and code) changed, as it recomputes every family on the newest sheet."""
+    from ..factcheck import claims
+    from . import recheck, report, stamps
+
+    rows = claims.table(reports_dir / "results")
+    claims.write(rows, reports_dir)
+    inputs = {"data": stamps.data_version(), "code": stamps.code_version("publish.recheck", "factcheck.claims", "publish.report")}
+    if force or stamps.why_run(reports_dir, "recheck", inputs) is not None:
+        start = time.perf_counter()
+        recheck.write(recheck.recheck(), out_dir=reports_dir)  # recheck.md: point-in-time claims on the newest sheet
+        stamps.write(reports_dir, "recheck", inputs, [recheck.REPORT], time.perf_counter() - start)
+    report.write(rows, reports_dir)
+    return rows
+
+
+def cmd_reproduce(args) -> int:
+    """fetch and build (the curated set and the archive panel: claims are judged on it), then the notebooks."""
+    from ..ingest import fetch, registry
+    from ..store import build, panel
+    from . import notebooks
+
+    lap, times = time.perf_counter(), {}
+
+    def took(step: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        times[step], lap = now - lap, now
+
+    everything = registry.load(archive=True)  # the curated set, the archive and local sheets
+    print(fetch.fetch(everything, quiet=args.quiet).summary())
+    took("fetch")
+    print(build.build(registry.load(), quiet=args.quiet).message)
+    took("build")
+    print(panel.build(everything, quiet=args.quiet).message)
+    took("archive build")
+    with staged_reports() as stage:
+        notebooks.run_all(quiet=args.quiet, force=args.force, reports_dir=stage)
+        took("notebooks")
+        rows = _claims_and_report(stage, args.quiet, args.force)
+    took("claims and report")
+    print(f"{len(rows)} claims checked; report in reports/index.html, table in reports/claims.csv")
+    print("time: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in times.items()))
+    return 0
+
+
+def cmd_run(args) -> int:
+    """The registry's parameters refresh the main report; any other value goes to a what-if folder."""
+    from ..core import paths
+    from . import notebooks, whatif
+
+    given = notebooks.validate(args.notebook, args.parameter)  # refused before anything runs
+    diff = whatif.changed(args.notebook, given)
+    if diff:
+        target = whatif.run(args.notebook, given, quiet=args.quiet)
+        moved = "; ".join(f"{k} {a} -> {b} ({whatif.difference(a, b)})" for k, (a, b) in diff.items())
+        print(f"what-if: {moved}; wrote {paths.relative_to_root(target)}/index.html "
+              "(the report keeps the registry's parameters)")  # fmt: skip
+        return 0
+    with staged_reports() as stage:
+        notebooks.run_all([args.notebook], quiet=args.quiet, force=args.force, reports_dir=stage)
+        _claims_and_report(stage, args.quiet, args.force)
+    print(f"ran notebooks/{args.notebook}.ipynb with the registry's parameters -> reports/notebooks/{args.notebook}.ipynb; "
+          "claims and report updated")  # fmt: skip
+    return 0
+
+
+def cmd_claims(args) -> int:
+    import json
+
+    from ..core import paths
+    from ..factcheck import claims, results
+    from ..core.errors import StaleOutputError
+
+    if not results.load_all():  # every claim would print "not checkable", as if checked and found wanting
+        raise StaleOutputError("nothing has been reproduced yet (no notebook results); run `python -m analysis reproduce`",
+                               path=paths.relative_to_root(results.results_dir()))  # fmt: skip
+    rows = claims.table()
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
+        return 0
+    width = max(len(r["id"]) for r in rows)
+    for r in rows:
+        print(f"{r['id']:<{width}}  {r['verdict']:<16}  claimed {claims._cell(r['claimed_value'])[:40]:<40}  "
+              f"data {claims._cell(r['reproduced_value'])[:60]}")  # fmt: skip
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from ..ingest import lock
+
+    p = sub.add_parser("reproduce", help="fetch, build (archive panel included), run the notebooks whose inputs changed, "
+                                         "write reports/ (claims.csv/json, index.html)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--force", action="store_true", help="execute every notebook even if its inputs are unchanged")
+    lock.writer(p)
+    p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("run", help="rerun one notebook: with the registry's parameters it refreshes the report; "
+                                   "with others it writes a what-if copy under reports/whatif/")
+    p.add_argument("notebook", help="growth | concentration | pending | courts | reimbursement | statistics")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a parameter of the notebook's parameters cell (checked: name, type, range)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--force", action="store_true", help="execute even if the notebook's inputs are unchanged")
+    lock.writer(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("claims", help="print the claims table from the latest notebook results")
+    p.add_argument("--format", default="table", choices=["table", "json"])
+    p.set_defaults(func=cmd_claims)

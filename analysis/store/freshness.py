@@ -1,0 +1,43 @@
+"""Say so when processed tables are older than the raw data or the code that made them."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..core import paths
+
+
+def stale_reason() -> str | None:
+    """Why data/processed/ is out of date, or None when it is current."""
+    from ..ingest import registry
+    from . import buildinfo
+
+    manifest = paths.PROCESSED_DIR / buildinfo.BUILD_MANIFEST
+    if not manifest.is_file():
+        return "data/processed/ has not been built; run `python -m analysis build`"
+    recorded = json.loads(manifest.read_text())
+    if recorded.get("code_version") != buildinfo.code_version():
+        return "the code changed since data/processed/ was built; run `python -m analysis build`"
+    built = recorded.get("inputs", {})
+    wanted = {e.path: e.to_row() for e in registry.load(archive=any("archive" in k for k in built))}
+    if built != wanted:
+        return "the registered raw files changed since data/processed/ was built; run `python -m analysis build`"
+    return None
+
+
+def archive_stale_reason() -> str | None:
+    """Why data/processed/archive/ is out of date, or None when it is current."""
+    from . import panel
+
+    if not (panel.archive_dir() / panel.MANIFEST).is_file():
+        return "the archive panel has not been built; run `python -m analysis build --archive`"
+    if not panel.is_current([e for e in panel.archive_entries() if e.is_ice_sheet]):
+        return "the code or the registered sheets changed since the archive panel was built; run `python -m analysis build --archive`"
+    return None
+
+
+def warn_if_stale(archive: bool = False) -> None:
+    reason = archive_stale_reason() if archive else stale_reason()
+    if reason:
+        print(f"warning: {reason}", file=sys.stderr)

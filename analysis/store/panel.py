@@ -1,0 +1,650 @@
+"""The archive panel: every archived ICE sheet (1,128 files, 2021 -> 2026) as one day-by-day panel.
+
+``python -m analysis build --archive`` writes data/processed/archive/ with the same tables as
+the curated build (agreements, snapshots, corrections, qa) plus history.parquet (history.py).
+
+- **One snapshot per distinct file.** Curated and archive files with the same sha256 are one
+  snapshot. Its date is the earliest date any name gave those bytes; every other date and name
+  is kept (``also_live_on``, ``names``), and ``confirmed_until`` is the last date the bytes were
+  seen live, which is what staleness is measured from.
+- **Fast and incremental.** Parsing is the slow part, so each file is parsed once per reader
+  version (sheets.py + layouts.py) and kept in a cache of packs keyed by sha256; many new files
+  are parsed in a process pool of one worker per core. A build whose inputs and code are
+  unchanged returns before importing pandas; new sheets later than the built ones are appended
+  (increment.py); anything else cleans the whole panel again from the cache (tidy.py works on
+  codes per distinct cell value, so that is cheap).
+- **Data only.** The parse cache (Arrow IPC packs) and the append context (JSON) carry data, never
+  code: whoever can write data/processed/ must not be able to run code as the next person who
+  builds (pickle would let them). Each is written with its sha256 beside it and checked on load;
+  a file that fails the check is ignored (one note on stderr) and rebuilt, never loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from datetime import date
+from types import SimpleNamespace
+
+from ..core import atomic, paths
+from . import buildinfo
+from ..ingest.registry import RawFile
+
+MANIFEST = "build_manifest.json"
+OUTPUTS = ("agreements.parquet", "snapshots.parquet", "history.parquet", "corrections.csv", "qa.csv", "counts.sqlite")
+AGREEMENTS = "agreements.parquet"  # a folder of parts: the full build writes up to 2 x BUCKETS, each append one more
+# When an append renames an agency (increment.py), only the parts that list it are rewritten.
+# The full build splits its rows by age (the last RECENT_DAYS of sheets: the agencies whose names
+# ICE is still correcting are mostly new ones) and by agency (BUCKETS parts of each age, by a
+# hash of agency_id), so a rename rewrites one eighth of the recent rows, not 300,000.
+RECENT_DAYS = 90
+BUCKETS = 8
+CONTEXT = "append_context.json"  # what an append needs to extend the ids (increment.py)
+# The gazetteer's per-state index (geography.Gazetteer.index_data) as the full build made it: an
+# append that places a new agency takes it instead of folding every place name of the state again.
+GAZETTEER_INDEX = "gazetteer_index.json"
+DIGEST_SUFFIX = ".sha256"  # the sha256 of a cache file, in a file beside it (write_verified)
+READER_ENTRY = "ingest.sheets"  # the parse cache is keyed by the modules the reader imports (codegraph), not the rest
+CACHE_FORMAT = 4  # bump when _parse's output or the cache's layout changes
+PANEL_ENTRY = "store.panel"  # the panel runs panel.py's imports on top of the curated build's (buildinfo.BUILD_ENTRY)
+
+
+def archive_dir():
+    return paths.PROCESSED_DIR / "archive"
+
+
+def cache_dir():
+    return archive_dir() / "cache"
+
+
+def reader_version() -> str:
+    """The parse cache is valid while the reader code is unchanged."""
+    from ..core import codegraph
+
+    digest = hashlib.sha256()
+    for path in codegraph.files(READER_ENTRY):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def code_version() -> str:
+    return buildinfo.code_version(buildinfo.BUILD_ENTRY, PANEL_ENTRY)
+
+
+# ----------------------------------------------------------------------------- distinct files
+
+MAX_REPOST_DAYS = 366  # a re-post date further out than this is a typo in the name, not a date
+_ICE_NAME = re.compile(r"(?:participating|pending)Agencies(\d{2})(\d{2})(\d{4})([a-zA-Z_0-9]*)\.xlsx$")
+_WAYBACK = re.compile(r"-(\d{4})(\d{2})(\d{2})(\d{6})\.xlsx$")
+
+
+def _name_date(name: str) -> str | None:
+    """The date a file name carries (ICE's MMDDYYYY or a Wayback capture stamp), if it parses."""
+    import datetime as dt
+
+    for pattern, order in ((_ICE_NAME, (2, 0, 1)), (_WAYBACK, (0, 1, 2))):
+        m = pattern.search(name)
+        if m:
+            parts = [int(m[i + 1]) for i in range(3)]
+            try:
+                return dt.date(parts[order[0]], parts[order[1]], parts[order[2]]).isoformat()
+            except ValueError:
+                return None  # a typo'd name (e.g. 090022025): listed, not dated
+    return None
+
+
+def _plausible(day: str, first: str) -> bool:
+    """A later date for the same bytes; garbled ICE names (11114025am reads as 4025-11-11) are not dates."""
+    import datetime as dt
+
+    gap = (dt.date.fromisoformat(day) - dt.date.fromisoformat(first)).days
+    return 0 < gap <= MAX_REPOST_DAYS
+
+
+@dataclass
+class Distinct:
+    entry: RawFile  # the registry entry whose name and date the snapshot takes (the earliest)
+    names: list[str]  # every registry path and original file name that carried these bytes
+    also_live_on: list[str]  # other dates those bytes were published under
+
+
+def distinct_sheets(entries: list[RawFile]) -> list[Distinct]:
+    """Group ICE-sheet entries by sha256; the earliest (date, edition, archive first) names the snapshot."""
+    from ..ingest.snapshots import edition_order
+
+    groups: dict[str, list[RawFile]] = {}
+    for e in entries:
+        if e.is_ice_sheet:
+            groups.setdefault(e.sha256, []).append(e)
+    out = []
+    for sha, group in groups.items():
+        group.sort(key=lambda e: (e.published, edition_order(e.edition), e.set != "ice_287g_archive", e.path))
+        first = group[0]
+        names = [e.path for e in group]
+        dates = {e.published for e in group[1:]}
+        for e in group:
+            for original in filter(None, (e.original_filename or "").split(";")):
+                names.append(original)
+                d = _name_date(original)
+                if d:
+                    dates.add(d)
+        out.append(Distinct(first, sorted(dict.fromkeys(names)), sorted(d for d in dates if _plausible(d, first.published))))
+    return sorted(out, key=lambda d: d.entry.path)
+
+
+# ----------------------------------------------------------------------------- warm check
+
+
+def _manifest(entries: list[RawFile]) -> dict:
+    """The cache key: code version, and a digest of each input's registry row, by path.
+
+    Digests, not the rows: 1,166 rows are ~1 MB of JSON, whose writing and reading took a
+    tenth of an append. The rows are in data/raw/registry*.csv; a changed field changes the digest.
+    """
+    def digest(row: dict[str, str]) -> str:  # fields in registry.COLUMNS order, all text
+        return hashlib.sha256("\x1f".join(map(str, row.values())).encode()).hexdigest()[:32]
+
+    from .context_tables import gazetteer_digests
+
+    return {"code_version": code_version(), "inputs": {e.path: digest(e.to_row()) for e in sorted(entries, key=lambda e: e.path)},
+            "gazetteer": gazetteer_digests()}  # the county tables the rows are placed from (built by `build`)
+
+
+def built_manifest() -> dict | None:
+    """The manifest of the built panel; None when there is none or an output is missing."""
+    path = archive_dir() / MANIFEST
+    if not path.is_file() or not all((archive_dir() / o).exists() for o in OUTPUTS):
+        return None
+    return json.loads(path.read_text())
+
+
+def is_current(entries: list[RawFile]) -> bool:
+    return built_manifest() == _manifest(entries)
+
+
+# ----------------------------------------------------------------------------- parse cache
+
+
+def _parse(path: str, label: str):
+    """Worker: parse one file; returns compact plain data (cheap to send back) or the typed error.
+
+    Each text column travels as its distinct values plus uint32 codes: ICE repeats the same cells
+    down a sheet, so this is several times smaller than lists of strings, in the pipe and the cache.
+    """
+    from array import array
+
+    from ..core.errors import AnalysisError
+    from ..ingest.sheets import read_sheet
+
+    try:
+        # Only registered files reach here, verified by sha256 just before (build -> fetch.verify);
+        # their zip CRCs were checked when they entered data/raw/ (fetch, add-sheet).
+        s = read_sheet(path, label=label, check_crc=False)
+    except AnalysisError as err:
+        return err
+    compact = {}
+    for name, values in s.columns.items():
+        if name == "row":
+            compact[name] = array("I", values).tobytes()
+            continue
+        uniques = list(dict.fromkeys(values))
+        position = {v: i for i, v in enumerate(uniques)}
+        compact[name] = (uniques, array("I", map(position.__getitem__, values)).tobytes())
+    return (s.layout.id, s.sheet_name, compact, s.skipped)
+
+
+def _import_table_modules() -> None:
+    """The modules the table steps need (pandas, pyarrow, pandera: about a second of imports)."""
+    import pyarrow.parquet  # noqa: F401
+
+    from ..core import schemas  # noqa: F401
+    from ..clean import qa, tidy  # noqa: F401
+    from . import counts_cache, history  # noqa: F401
+
+
+def _expand(compact: dict) -> dict:
+    """Compact columns (see _parse) -> object arrays, as RawSheet.columns."""
+    import numpy as np
+
+    out = {}
+    for name, value in compact.items():
+        if name == "row":
+            out[name] = np.frombuffer(value, dtype=np.uint32).astype("int64")
+        else:
+            uniques, codes = value
+            table = np.empty(len(uniques), dtype=object)
+            table[:] = uniques
+            out[name] = table[np.frombuffer(codes, dtype=np.uint32)]
+    return out
+
+
+def _cache_root():
+    return cache_dir() / f"sheets-v{CACHE_FORMAT}-{reader_version()}"
+
+
+class Unverified(Exception):
+    """A cache file, or the digest beside it, is missing or they disagree (see write_verified)."""
+
+
+def write_verified(path, data: bytes) -> None:
+    """``data`` at ``path``, then its sha256 beside it (``path`` + DIGEST_SUFFIX), each atomically.
+
+    A crash between the two, a torn copy or an edit leaves a file that fails read_verified, so it
+    is rebuilt, never trusted.
+    """
+    atomic.write_bytes(path, data)
+    atomic.write_text(f"{path}{DIGEST_SUFFIX}", hashlib.sha256(data).hexdigest() + "\n")
+
+
+def read_verified(path) -> bytes:
+    """The bytes of a file written by write_verified; Unverified (the reason) unless they match its digest."""
+    try:
+        data = open(path, "rb").read()
+        stored = open(f"{path}{DIGEST_SUFFIX}").read().strip()
+    except OSError as err:
+        raise Unverified(f"cannot be read with its digest ({type(err).__name__}: {err.strerror})") from None
+    if hashlib.sha256(data).hexdigest() != stored:
+        raise Unverified(f"does not match its sha256 in {os.path.basename(path)}{DIGEST_SUFFIX}")
+    return data
+
+
+def note_ignored(path, why, then: str) -> None:
+    """One line on stderr for a cache file that is not loaded (printed even when quiet: it is not progress)."""
+    print(f"note: {paths.relative_to_root(path)}: {why}; {then}", file=sys.stderr)
+
+
+def _remove_verified(path) -> None:
+    for p in (path, f"{path}{DIGEST_SUFFIX}"):
+        try:
+            os.unlink(p)
+        except FileNotFoundError:
+            pass
+
+
+def _pack_columns() -> list[str]:
+    from ..ingest.sheets import RAW_COLUMNS
+
+    return [c for c in RAW_COLUMNS if c != "row"]
+
+
+def pack_bytes(parsed: dict[str, tuple]) -> bytes:
+    """Parsed sheets (sha256 -> _parse's tuple) as one Arrow IPC file: one row per sheet, each
+    text column as its distinct values (list<string>) and uint32 codes (binary), as _parse made them."""
+    import pyarrow as pa
+
+    shas = list(parsed)
+    sheets = [parsed[s] for s in shas]
+
+    def texts(lists):  # list<string> from flat values and offsets: faster than from nested lists
+        offsets = [0]
+        for values in lists:
+            offsets.append(offsets[-1] + len(values))
+        flat = pa.array([v for values in lists for v in values], pa.string())
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), flat)
+
+    columns = {
+        "sha256": pa.array(shas, pa.string()),
+        "layout": pa.array([s[0] for s in sheets], pa.string()),
+        "sheet_name": pa.array([s[1] for s in sheets], pa.string()),
+        "skipped_row": pa.array([[r for r, _ in s[3]] for s in sheets], pa.list_(pa.int64())),
+        "skipped_reason": texts([[why for _, why in s[3]] for s in sheets]),
+        "row": pa.array([s[2]["row"] for s in sheets], pa.binary()),
+    }
+    for name in _pack_columns():
+        columns[f"{name}.values"] = texts([s[2][name][0] for s in sheets])
+        columns[f"{name}.codes"] = pa.array([s[2][name][1] for s in sheets], pa.binary())
+    table = pa.table(columns)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def read_pack(data: bytes) -> dict[str, tuple]:
+    """pack_bytes reversed: sha256 -> (layout id, sheet name, compact columns, skipped rows)."""
+    import pyarrow as pa
+
+    table = pa.ipc.open_file(pa.BufferReader(data)).read_all()
+    col = {name: table.column(name).to_pylist() for name in table.column_names}
+    names = _pack_columns()
+    out = {}
+    for i, sha in enumerate(col["sha256"]):
+        compact = {"row": col["row"][i], **{n: (col[f"{n}.values"][i], col[f"{n}.codes"][i]) for n in names}}
+        out[sha] = (col["layout"][i], col["sheet_name"][i], compact, list(zip(col["skipped_row"][i], col["skipped_reason"][i])))
+    return out
+
+
+def _packs() -> list:
+    return sorted(_cache_root().glob("pack-*.arrow"))
+
+
+def _read_pack_file(pack) -> dict[str, tuple] | None:
+    """A verified pack's sheets; None (after a note, and the pack removed) for one that fails its digest."""
+    try:
+        return read_pack(read_verified(pack))
+    except Unverified as why:
+        note_ignored(pack, why, "not loaded; its sheets are parsed again")
+    except Exception as err:  # noqa: BLE001 - verified bytes that pyarrow cannot read (another format version)
+        note_ignored(pack, f"unreadable ({type(err).__name__})", "not loaded; its sheets are parsed again")
+    _remove_verified(pack)
+    return None
+
+
+def _load_cache() -> dict[str, tuple]:
+    """sha256 -> parsed sheet, merged from every pack (a cold build writes one, each append one more)."""
+    cache: dict[str, tuple] = {}
+    for pack in _packs():
+        cache.update(_read_pack_file(pack) or {})
+    return cache
+
+
+def _save_pack(parsed: dict[str, tuple]) -> None:
+    """Add a pack of newly parsed sheets; packs of other reader versions are stale and go."""
+    if not parsed:
+        return
+    root = _cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    for old in cache_dir().glob("sheets-*"):
+        if old != root:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    name = hashlib.sha256("\n".join(sorted(parsed)).encode()).hexdigest()[:16]
+    write_verified(root / f"pack-{name}.arrow", pack_bytes(parsed))
+
+
+def forget_parsed(shas: set[str]) -> None:
+    """Drop sheets from the parse cache (the benchmark's "never parsed" new sheet)."""
+    for pack in _packs():
+        parsed = _read_pack_file(pack)
+        if parsed is not None and shas & parsed.keys():
+            write_verified(pack, pack_bytes({k: v for k, v in parsed.items() if k not in shas}))
+
+
+def write_context(out, context: dict) -> None:
+    """The append context (tidy.assign_ids' ``context`` plus ``parts`` and ``places``, the county
+    placement of each (state, county, agency_name, jurisdiction_type)) as JSON, with its digest."""
+    data = {
+        "names": [[agency_id, name, rows, last] for (agency_id, name), (rows, last) in context["names"].items()],
+        "pairs": [[name, state, *keys] for (name, state), keys in context["pairs"].items()],
+        "cooccur": sorted(map(list, context["cooccur"])),
+        "parts": {part: sorted(ids) for part, ids in context["parts"].items()},
+        "places": [[*key, *placed] for key, placed in context["places"].items()],
+    }
+    write_verified(out / CONTEXT, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def read_gazetteer(base):
+    """The gazetteer of the county tables in data/processed/, with the states the full build indexed
+    (GAZETTEER_INDEX; one that fails its digest is noted and the states are indexed again)."""
+    from ..clean import geography
+
+    gazetteer = geography.read(paths.PROCESSED_DIR)
+    try:
+        gazetteer.adopt(json.loads(read_verified(base / GAZETTEER_INDEX)))
+    except (Unverified, ValueError) as why:
+        note_ignored(base / GAZETTEER_INDEX, why, "not loaded; the states are indexed again")
+    return gazetteer
+
+
+def read_context(base) -> dict:
+    """write_context reversed, in the shapes tidy.assign_ids uses; Unverified when it fails its digest."""
+    from ..clean.geography import Placement
+
+    data = json.loads(read_verified(base / CONTEXT))
+    return {
+        "names": {(agency_id, name): (rows, last) for agency_id, name, rows, last in data["names"]},
+        "pairs": {(name, state): tuple(keys) for name, state, *keys in data["pairs"]},
+        "cooccur": set(map(tuple, data["cooccur"])),
+        "parts": {part: set(ids) for part, ids in data["parts"].items()},
+        "places": {tuple(p[:4]): Placement(*p[4:]) for p in data["places"]},
+    }
+
+
+def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, overlap=None) -> dict[str, tuple]:
+    """sha256 -> parsed sheet for ``items``, parsed now (a pool of one worker per core for many)."""
+    jobs = [(str(d.entry.local_path), d.entry.path) for d in items]
+    workers = workers or min(os.cpu_count() or 1, 8)
+    if quiet:  # tqdm.auto looks for Jupyter: ~0.15 s of imports a quiet CLI append need not pay
+        bar = SimpleNamespace(update=lambda: None, close=lambda: None)
+    else:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc="parse sheets", unit="sheet", file=sys.stderr)
+    results = []
+    if workers > 1 and len(jobs) >= 16:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            parsing = pool.map(_parse, *zip(*jobs), chunksize=max(1, len(jobs) // (workers * 8)))
+            if overlap:
+                overlap()  # while the workers parse, instead of after
+            for res in parsing:
+                results.append(res)
+                bar.update()
+    else:
+        for job in jobs:
+            results.append(_parse(*job))
+            bar.update()
+    bar.close()
+    out = {}
+    for d, res in zip(items, results):
+        if isinstance(res, Exception):
+            raise res
+        out[d.entry.sha256] = res
+    return out
+
+
+def parsed_sheets(items: list[Distinct], *, quiet: bool = False, workers: int | None = None) -> dict[str, tuple]:
+    """sha256 -> parsed sheet, from the cache where possible; new files parsed in parallel."""
+    cache = _load_cache()
+    todo = [d for d in items if d.entry.sha256 not in cache]
+    if todo:
+        new = parse(todo, quiet=quiet, workers=workers, overlap=_import_table_modules)
+        _save_pack(new)
+        cache.update(new)
+    return {d.entry.sha256: cache[d.entry.sha256] for d in items}
+
+
+# ----------------------------------------------------------------------------- build
+
+
+def archive_entries() -> list[RawFile]:
+    from ..ingest import registry
+
+    return registry.load(archive=True)
+
+
+def build(entries: list[RawFile] | None = None, *, quiet: bool = False, force: bool = False):
+    """Build data/processed/archive/ from every registered ICE sheet (curated, archive, local).
+
+    Unchanged inputs return at once; new sheets later than every built one are appended
+    (increment.py) when that gives the tables a full build would; anything else is a full build
+    (from the parse cache, so only new files are parsed).
+    """
+    from ..ingest import lock
+
+    with lock.hold():  # re-entrant: the CLI already holds it
+        return _build_or_append(entries, quiet=quiet, force=force)
+
+
+def _build_or_append(entries: list[RawFile] | None, *, quiet: bool, force: bool):
+    from ..ingest import fetch
+    from .buildinfo import BuildResult
+
+    entries = archive_entries() if entries is None else entries
+    sheets = [e for e in entries if e.is_ice_sheet]
+    fetch.verify(sheets)
+    current = _manifest(sheets)  # made and read once: 1,166 registry rows, ~1 MB of JSON
+    built = None if force else built_manifest()
+    if built == current:
+        return BuildResult(True, 0, 0, 0, 0, "archive panel is up to date (inputs and code unchanged); nothing to do")
+    from .context_tables import require_gazetteer_tables
+
+    require_gazetteer_tables(current["gazetteer"])  # the curated build's county tables come first
+    if built is not None:
+        from . import increment
+
+        try:
+            return increment.append(sheets, quiet=quiet, built=built, current=current)
+        except increment.NeedsRebuild as why:
+            if not quiet:
+                print(f"archive panel: full build ({why})", file=sys.stderr)
+    elif not force and not quiet:
+        print("archive panel: full build (no built panel to append to)", file=sys.stderr)
+    return _build(sheets, quiet=quiet, manifest=current)
+
+
+def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple]) -> list[tuple[RawFile, object]]:
+    """(registry entry, RawSheet) per distinct file, checked as the curated build does (build.checked)."""
+    from .build import checked
+    from ..ingest.layouts import LAYOUTS
+    from ..ingest.sheets import RawSheet
+
+    pairs = []
+    for d in items:
+        layout_id, sheet_name, compact, skipped = parsed[d.entry.sha256]
+        sheet = RawSheet(d.entry.path, LAYOUTS[layout_id], sheet_name, _expand(compact), skipped)
+        pairs.append((d.entry, checked(d.entry, sheet)))
+    return pairs
+
+
+def snapshots_of(items: list[Distinct], pairs):
+    """The snapshots table of these files, with every name and date that carried their bytes."""
+    from .build import snapshot_table
+
+    snaps = snapshot_table(pairs)
+    return snaps.merge(distinct_columns(items), on="snapshot_id", how="left")
+
+
+def distinct_columns(items: list[Distinct]):
+    import pandas as pd
+
+    from ..ingest.snapshots import snapshot_id
+
+    return pd.DataFrame({
+        "snapshot_id": [snapshot_id(d.entry.path) for d in items],
+        "names": [";".join(d.names) for d in items],
+        "also_live_on": [";".join(d.also_live_on) for d in items],
+        "confirmed_until": [date.fromisoformat(max([d.entry.published, *d.also_live_on])) for d in items],  # ISO dates: max as text
+    })  # fmt: skip
+
+
+def write_agreements(df, folder, part: int, parts: dict, schema=None) -> None:
+    """One part of the agreements folder (an append's part takes the first part's exact schema);
+    ``parts`` (part file -> the agency ids in it) is kept in the append context."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if schema is not None:
+        table = table.cast(schema)
+    folder.mkdir(exist_ok=True)
+    name = f"part-{part:05d}.parquet"
+    with atomic.atomic_path(folder / name) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+    parts[name] = set(df["agency_id"].unique().tolist())
+
+
+def write_full_agreements(agreements, folder, parts: dict) -> None:
+    """The full build's parts: the sheets before the last RECENT_DAYS, then those of the last
+    RECENT_DAYS, each split by agency into BUCKETS parts (all of an agency's rows in one), in
+    their row order. Empty parts are not written, except a first one (appends take its schema)."""
+    import zlib
+
+    import numpy as np
+    import pandas as pd
+
+    shutil.rmtree(folder) if folder.is_dir() else folder.unlink(missing_ok=True)
+    recent = (agreements["published"] > agreements["published"].max() - pd.Timedelta(days=RECENT_DAYS)).to_numpy(dtype=bool)
+    codes, ids = agreements["agency_id"].factorize()
+    bucket = np.array([zlib.crc32(i.encode()) % BUCKETS for i in ids.tolist()], dtype="int64")[codes] if len(ids) else codes
+    part = 0
+    for when in (~recent, recent):
+        for b in range(BUCKETS):
+            rows = when & (bucket == b)
+            if rows.any() or part == 0:
+                write_agreements(agreements[rows], folder, part, parts, schema=None)
+                part += 1
+
+
+def check_qa(qa_table, write=None) -> None:
+    """A failed invariant is written so it can be read (``write(path)``: the whole QA table when
+    ``qa_table`` holds only the rows just checked); the tables are not replaced."""
+    from ..clean import qa
+    from .build import write_csv
+
+    if qa_table["status"].eq("fail").any():
+        (write or (lambda path: write_csv(qa_table, path)))(archive_dir() / "qa.csv")
+        qa.raise_on_failure(qa_table, "data/processed/archive/qa.csv")
+
+
+def _build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
+    import pandas as pd
+
+    from ..core import schemas
+    from ..clean import geography, qa
+    from . import counts_cache, history
+    from .build import skipped_corrections, write_csv, write_parquet
+    from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
+
+    items = distinct_sheets(sheets)
+    pairs = sheet_pairs(items, parsed_sheets(items, quiet=quiet))
+    snaps = snapshots_of(items, pairs)
+    context: dict = {"places": {}}
+    cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context))
+    corrections = correction_frame([corrections, skipped_corrections(pairs)])
+    del pairs
+    # placed from the county tables of the curated build (their sha256 are in the manifest)
+    gazetteer = geography.read(paths.PROCESSED_DIR)
+    agreements = place(finalize(cols), gazetteer, context["places"])
+    del cols
+    snaps = geography.snapshot_coverage(snaps, agreements)
+    schemas.validate_agreements(agreements)
+    schemas.validate_snapshots(snaps)
+    hist = history.build(agreements, snaps)
+    qa_table = pd.concat([qa.run_checks(agreements, snaps, corrections),
+                          pd.DataFrame(history.checks(hist, agreements, snaps))], ignore_index=True)  # fmt: skip
+    check_qa(qa_table)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with atomic.replace_dir(archive_dir()) as out, ThreadPoolExecutor(1) as writer:  # one atomic exchange
+        # pyarrow encodes parquet without the GIL: the 337k rows are written while the counts are made.
+        parts = writer.submit(write_full_agreements, agreements, out / AGREEMENTS, context.setdefault("parts", {}))
+        counts_cache.write(agreements, snaps, out)
+        write_csv(qa_table, out / "qa.csv")
+        write_parquet(snaps, out / "snapshots.parquet")
+        write_parquet(hist, out / "history.parquet")
+        write_csv(corrections, out / "corrections.csv")
+        parts.result()
+        write_context(out, context)
+        write_verified(out / GAZETTEER_INDEX, json.dumps(gazetteer.index_data(), ensure_ascii=False, separators=(",", ":")).encode())
+        for stale in out.glob("*.pickle"):  # the append context as older versions stored it
+            stale.unlink()
+        write_manifest(out, manifest)
+    return result(snaps, len(agreements), hist, len(corrections), len(sheets))
+
+
+def write_manifest(out, manifest: dict) -> None:
+    # One line, keys in _manifest's order: json's indenting and key-sorting encoders are pure
+    # Python and took longer than an append's tables.
+    atomic.write_text(out / MANIFEST, json.dumps(manifest, separators=(",", ":")) + "\n")
+
+
+def result(snaps, n_agreements: int, hist, n_corrections: int, n_files: int, *, appended: int | None = None, renamed: int = 0):
+    """The build's one-line summary; ``hist``: the history table or a dict of its columns."""
+    from .columns import objects
+
+    removed = int(((objects(hist["unit"]) == "agreement") & (objects(hist["status"]) == "removed")).sum())
+    from ..clean.geography import coverage_note
+
+    how = f"appended {appended} sheet(s){f' ({renamed} agencies renamed)' if renamed else ''}; " if appended is not None else ""
+    return buildinfo.BuildResult(
+        False, len(snaps), n_agreements, n_corrections, 0,
+        f"archive panel: {how}{len(snaps)} distinct sheets ({n_files} registered files), {n_agreements:,} agreement rows, "
+        f"{len(hist['id']):,} history spells ({removed:,} agreement removals), {n_corrections:,} corrections; QA passed"
+        f"{coverage_note(snaps)}",
+    )  # fmt: skip
