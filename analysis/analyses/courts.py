@@ -12,9 +12,9 @@ import pandas as pd
 
 from ..core import paths
 from ..ingest import trac
+from ..ingest.trac import TRAC_SOURCE
 from ..factcheck.results import Result
 
-TRAC_SOURCE = "trac_pending_by_address/trac_addressrep_county.tsv"
 TRAC_AS_OF = "2025 (undated TRAC snapshot; inferred mid-to-late 2025)"
 
 

@@ -592,7 +592,7 @@ def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel, *, snapshot: 
 def _trac(m: Measure, day: dt.date, panel: Panel) -> Evaluation:
     """Pending immigration-court cases by county from TRAC's table: undated, so the day only labels it;
     counties as TRAC lists them ("Miami-Dade County, FL"), largest first."""
-    from ..analyses.courts import TRAC_SOURCE
+    from ..ingest.trac import TRAC_SOURCE
 
     rows = panel.trac().copy()
     rows["label"] = rows["county"] + ", " + rows["state"]

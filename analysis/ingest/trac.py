@@ -18,6 +18,8 @@ from analysis.core import table_spec
 from analysis.core.errors import SheetError
 from analysis.ingest.textfiles import read_text_table
 
+# The registry path of the county table; the engine cites it as a measure's source.
+TRAC_SOURCE = "trac_pending_by_address/trac_addressrep_county.tsv"
 FIPS_TO_USPS = us.states.mapping("fips", "abbr")  # 50 states, DC and territories (PR = "72")
 
 # New York City is five counties: Bronx, Kings (Brooklyn), New York (Manhattan), Queens, Richmond.
