@@ -21,6 +21,8 @@ REPORTS_DIR = Path(os.environ[REPORTS_ENV]) if os.environ.get(REPORTS_ENV) else 
 NOTEBOOKS_DIR = ROOT / "notebooks"
 DOCS_DIR = ROOT / "docs"
 RESOURCES_DIR = PACKAGE_DIR / "resources"
+# Every build writes its inputs and code version here, in its output folder (store.buildinfo).
+BUILD_MANIFEST = "build_manifest.json"
 
 REGISTRY_CSV = RAW_DIR / "registry.csv"
 ARCHIVE_REGISTRY_CSV = RAW_DIR / "registry_archive.csv"

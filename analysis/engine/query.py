@@ -12,6 +12,7 @@ one process (a test, a notebook, the CLI run in-process) cannot change each othe
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,8 +26,19 @@ from .asof import BY_CHOICES, KINDS, STALE_AFTER_DAYS, UNITS, parse_date, snapsh
 from .asof import refuse_after_newest as refuse
 
 
+def _built(base) -> tuple[int, int] | None:
+    """Which build ``base`` holds: its snapshots table's inode and mtime. Every build replaces the
+    table (atomic rename or folder exchange), so a rebuild - by add-sheet in this process, say -
+    is a new cache key and nobody has to clear the cache."""
+    try:
+        st = os.stat(Path(base) / "snapshots.parquet")
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
 @lru_cache(maxsize=4)
-def _load(processed: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _load(processed: str, built: tuple[int, int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     base = Path(processed)
     agreements_path, snapshots_path = base / "agreements.parquet", base / "snapshots.parquet"
     if not agreements_path.exists() or not snapshots_path.is_file():  # the archive's is a folder of parts
@@ -61,8 +73,9 @@ def processed_dir(source: Source = "curated") -> Path:
 
 
 def tables(source: Source = "curated") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The agreements and snapshots tables of ``source`` (cached per process, keyed by path)."""
-    return _load(str(processed_dir(source)))
+    """The agreements and snapshots tables of ``source`` (cached per process, keyed by path and build)."""
+    base = processed_dir(source)
+    return _load(str(base), _built(base))
 
 
 def snapshots(kind: str | None = "participating", *, source: Source = "curated") -> pd.DataFrame:

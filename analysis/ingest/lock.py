@@ -100,7 +100,7 @@ def hold(*, wait: float = 0, what: str | None = None) -> Iterator[None]:
     """Hold the project's write lock (re-entrant: nested holds in one process are free).
 
     The outermost hold first finishes or rolls back an add-sheet or remove-sheet that was
-    interrupted (local_sheets.recover), so no command builds on a half registration.
+    interrupted (journal.recover), so no command builds on a half registration.
     """
     with _threads:
         outer = _held["depth"] == 0
@@ -109,9 +109,9 @@ def hold(*, wait: float = 0, what: str | None = None) -> Iterator[None]:
         _held["depth"] += 1
         try:
             if outer:
-                from ..store import local_sheets
+                from . import journal
 
-                local_sheets.recover()
+                journal.recover()
             yield
         finally:
             _held["depth"] -= 1

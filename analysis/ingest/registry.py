@@ -16,6 +16,9 @@ from pathlib import Path
 from ..core import atomic, paths
 from ..core.errors import DataIntegrityError
 
+# The registry set of sheets researchers add themselves (add-sheet, data/raw/local/).
+LOCAL_SET = "local"
+
 COLUMNS = [
     "path",  # relative to data/raw/
     "set",  # ice_287g | ice_287g_archive | trac_pending_by_address | ... | local

@@ -18,8 +18,7 @@ import pandas as pd
 from ..core import atomic, paths
 from . import counts_cache
 from ..core.errors import KindMismatchError
-from .local_sheets import LOCAL_SET
-from ..ingest.registry import RawFile
+from ..ingest.registry import LOCAL_SET, RawFile
 from ..ingest.sheets import RawSheet, drop_exact_duplicates, read_sheet
 from ..ingest.snapshots import edition_order, snapshot_id
 from ..clean.tidy import AGREEMENT_COLUMNS, CORRECTION_COLUMNS, assign_ids, correction_frame, finalize, place, raw_table, tidy  # noqa: F401 (re-exported)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..core import codegraph, paths
 
-BUILD_MANIFEST = "build_manifest.json"
+BUILD_MANIFEST = paths.BUILD_MANIFEST
 
 # The curated build runs build.py and what it imports (codegraph): a change to any of those modules
 # or to a reviewed resource table invalidates data/processed/.

@@ -9,7 +9,7 @@ and the rebuild passes QA; a failed rebuild rolls the registration back.
 Registering and unregistering are journal-then-commit, so that a kill -9 never leaves a half
 registration: ``data/raw/local/journal.json`` says what is about to change before anything does,
 and is removed only when the change and its rebuild are done. The next command that writes
-(lock.hold) finds a leftover journal and settles it first (``recover``): an add whose rebuild
+(lock.hold) finds a leftover journal and settles it first (journal.recover): an add whose rebuild
 had passed is kept, any other add is rolled back (nothing is registered until its rebuild
 passed QA, as when the rebuild fails); a remove is completed (the user asked for it, and taking
 a sheet away cannot make the others fail). ``remove-sheet`` unregisters a local sheet.
@@ -19,23 +19,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
 import re
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import atomic, paths
-from ..ingest import limits, lock, registry
-from ..core.errors import DataIntegrityError, DuplicateSheetError, KindMismatchError, UsageError
-from ..ingest.registry import RawFile
+from ..ingest import journal, limits, lock, registry
+from ..core.errors import DuplicateSheetError, KindMismatchError, UsageError
+from ..ingest.registry import LOCAL_SET, RawFile
 from ..ingest.snapshots import edition_order, snapshot_id
 
 KINDS = ("participating", "pending")
-LOCAL_SET = "local"
-JOURNAL = "journal.json"
 
 # ICE's own names: participatingAgencies09152025am.xlsx, pendingAgencies07312025.xlsx, pm2, amB ...
 ICE_NAME = re.compile(r"^(participating|pending)Agencies(\d{2})(\d{2})(\d{4})([A-Za-z][A-Za-z0-9_]*)?\.xlsx$", re.I)
@@ -192,88 +187,12 @@ def check(source: Path, *, published: str | None = None, kind: str | None = None
     )  # fmt: skip
 
 
-def journal_path() -> Path:
-    return paths.LOCAL_RAW_DIR / JOURNAL
-
-
-def _begin(op: str, entry: RawFile) -> None:
-    """Write the journal: what is about to change (before anything does)."""
-    journal = {"op": op, "entry": entry.to_row(), "had_registry": paths.LOCAL_REGISTRY_CSV.is_file(), "pid": os.getpid()}
-    atomic.write_text(journal_path(), json.dumps(journal, indent=1) + "\n")
-
-
-def _end() -> None:
-    journal_path().unlink(missing_ok=True)
-
-
-def _unregister(entry: RawFile, had_registry: bool = True) -> None:
-    """Drop ``entry``'s row from the local registry (the file itself is the caller's business)."""
-    rows = [e for e in registry.read_registry(paths.LOCAL_REGISTRY_CSV) if e.path != entry.path]
-    if rows or had_registry:
-        registry.write_registry(rows, paths.LOCAL_REGISTRY_CSV)
-    else:
-        paths.LOCAL_REGISTRY_CSV.unlink(missing_ok=True)
-
-
-def _roll_back_add(entry: RawFile, had_registry: bool) -> None:
-    _unregister(entry, had_registry)  # the row first: a registered sheet always has its file
-    entry.local_path.unlink(missing_ok=True)
-
-
-def _rebuild_passed(entry: RawFile) -> bool:
-    """Whether data/processed/ was built with ``entry`` registered as it is now."""
-    from .buildinfo import BUILD_MANIFEST
-
-    manifest = paths.PROCESSED_DIR / BUILD_MANIFEST
-    try:
-        built = json.loads(manifest.read_text()).get("inputs", {})
-    except (OSError, ValueError):
-        return False
-    registered = entry in registry.read_registry(paths.LOCAL_REGISTRY_CSV)
-    return registered and entry.local_path.is_file() and built.get(entry.path) == entry.to_row()
-
-
-def recover() -> str | None:
-    """Settle an add-sheet or remove-sheet that was killed half-way (see the module docstring);
-    returns what was done (also printed as a warning), None when there was nothing to settle."""
-    path = journal_path()
-    if not path.exists():
-        return None
-    where = paths.relative_to_root(path)
-    try:
-        journal = json.loads(path.read_text())
-        op, entry, had_registry = journal["op"], registry.from_row(journal["entry"], path), bool(journal["had_registry"])
-        if op not in ("add", "remove"):
-            raise ValueError(op)
-    except (OSError, ValueError, KeyError, TypeError, DataIntegrityError):
-        raise DataIntegrityError(
-            "unreadable journal of an interrupted add-sheet or remove-sheet: check "
-            f"{paths.relative_to_root(paths.LOCAL_REGISTRY_CSV)} and data/raw/local/, then delete it",
-            path=where,
-        ) from None
-    name = entry.original_filename or entry.path
-    if op == "add" and _rebuild_passed(entry):
-        done = f"completed the interrupted add-sheet of {name}: its rebuild had passed, so it stays registered"
-    elif op == "add":
-        _roll_back_add(entry, had_registry)
-        done = (f"rolled back the interrupted add-sheet of {name}: it stopped before its rebuild passed, "
-                "so nothing stays registered; add it again")  # fmt: skip
-    else:
-        _unregister(entry)
-        entry.local_path.unlink(missing_ok=True)
-        done = f"completed the interrupted remove-sheet of {name}: it is no longer registered"
-    _end()
-    print(f"warning: {where}: {done}", file=sys.stderr)
-    return done
-
-
 def add(source: Path | str, *, published: str | None = None, kind: str | None = None, edition: str | None = None,
         quiet: bool = False) -> Added:  # fmt: skip
     """Register ``source`` as a local sheet and rebuild; on any failure nothing stays registered.
 
     Journal, copy, registry row, rebuild, then the journal goes (module docstring)."""
     from . import build
-    from ..engine import query
 
     source = Path(source)
     with lock.hold():
@@ -281,20 +200,19 @@ def add(source: Path | str, *, published: str | None = None, kind: str | None = 
         had_registry = paths.LOCAL_REGISTRY_CSV.is_file()
         qa_path = paths.PROCESSED_DIR / "qa.csv"
         qa_before = qa_path.read_bytes() if qa_path.is_file() else None
-        _begin("add", entry)
+        journal.begin("add", entry)
         try:
             with atomic.atomic_path(entry.local_path) as tmp:
                 shutil.copyfile(source, tmp)
             registry.write_registry([*registry.read_registry(paths.LOCAL_REGISTRY_CSV), entry], paths.LOCAL_REGISTRY_CSV)
             result = build.build(registry.load(local=True), quiet=quiet)
         except BaseException:
-            _roll_back_add(entry, had_registry)
+            journal.roll_back_add(entry, had_registry)
             if qa_before is not None and (not qa_path.is_file() or qa_path.read_bytes() != qa_before):
                 atomic.write_bytes(qa_path, qa_before)  # a failed build rewrote qa.csv; the tables are untouched
-            _end()
+            journal.end()
             raise
-        _end()
-    query._load.cache_clear()
+        journal.end()
     return Added(entry, result.message)
 
 
@@ -341,21 +259,19 @@ def remove(spec: str, *, quiet: bool = False) -> Removed:
     Journal, registry row dropped, rebuild, copy deleted, then the journal goes; a failed
     rebuild puts the row back (module docstring)."""
     from . import build
-    from ..engine import query
 
     with lock.hold():
         entry = find_local(spec)
-        _begin("remove", entry)
+        journal.begin("remove", entry)
         try:
-            _unregister(entry)
+            journal.unregister(entry)
             result = build.build(registry.load(local=True), quiet=quiet)
         except BaseException:
             registry.write_registry([*registry.read_registry(paths.LOCAL_REGISTRY_CSV), entry], paths.LOCAL_REGISTRY_CSV)
-            _end()
+            journal.end()
             raise
         entry.local_path.unlink(missing_ok=True)
-        _end()
-    query._load.cache_clear()
+        journal.end()
     return Removed(entry, result.message)
 
 
