@@ -240,7 +240,7 @@ def run_all(names: list[str] | None = None, parameters: dict | None = None, *, q
     root.mkdir(parents=True, exist_ok=True)
     todo, ran = [], []
     for name in names:
-        inputs = stamps.notebook_inputs(name, {**defaults(name), **(parameters or {})})
+        inputs = stamps.notebook_inputs(notebook_path(name), {**defaults(name), **(parameters or {})})
         why = "forced" if force else stamps.why_run(root, name, inputs)
         if why is None:
             print(f"{name}: inputs unchanged, not re-executed")

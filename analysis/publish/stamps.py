@@ -47,24 +47,24 @@ def data_version() -> dict[str, str | None]:
     return {k: _sha(p) if p.is_file() else None for k, p in found.items()}
 
 
-def notebook_modules(name: str) -> tuple[str, ...]:
+def notebook_modules(notebook: Path) -> tuple[str, ...]:
     """What a notebook runs: the package modules its code cells import, and the runner (notebooks.py)."""
     from ..core import codegraph
-    from .notebooks import notebook_path
 
-    cells = json.loads(notebook_path(name).read_text(encoding="utf-8")).get("cells", [])
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
     found = {"publish.notebooks"}
     for cell in cells:
         if cell.get("cell_type") == "code":
             source = "".join(cell.get("source", []))
-            found |= codegraph.imported_by("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+            found |= codegraph.imported_by("
+".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
     return tuple(sorted(found))
 
 
-def notebook_inputs(name: str, parameters: dict) -> dict:
-    from .notebooks import notebook_path
-
-    return {"data": data_version(), "code": code_version(*notebook_modules(name)), "notebook": _sha(notebook_path(name)),
+def notebook_inputs(notebook: Path, parameters: dict) -> dict:
+    """What a notebook run depends on; ``notebook`` is its file (notebooks.notebook_path), passed in
+    because notebooks.py imports this module."""
+    return {"data": data_version(), "code": code_version(*notebook_modules(notebook)), "notebook": _sha(notebook),
             "parameters": dict(sorted(parameters.items()))}  # fmt: skip
 
 
