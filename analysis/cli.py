@@ -55,9 +55,9 @@ def cmd_verify(args) -> int:
 
 def cmd_build(args) -> int:
     if args.archive:  # the light module first: an up-to-date panel answers without importing pandas
-        from .store import panel
+        from .store import archive
 
-        print(panel.build(quiet=args.quiet, force=args.force).message)
+        print(archive.build(quiet=args.quiet, force=args.force).message)
         return 0
     from .store import build
 

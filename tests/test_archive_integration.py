@@ -12,7 +12,7 @@ import pytest
 
 from analysis import paths
 from analysis.ingest import fetch, registry, sheets
-from analysis.store import build, context_tables, counts_cache, history, panel
+from analysis.store import archive, build, context_tables, counts_cache, history, panel
 from analysis.engine import asof, query
 
 pytestmark = pytest.mark.integration
@@ -27,7 +27,7 @@ def built(tmp_path_factory, mirror_dir):
         mp.setattr(paths, "PROCESSED_DIR", base / "processed")
         fetch.fetch(entries, mirror=mirror_dir, quiet=True)
         build.build(registry.load(local=False), quiet=True)  # the curated tables, to compare with
-        result = panel.build(entries, quiet=True)
+        result = archive.build(entries, quiet=True)
     out = base / "processed" / "archive"
     manifest = list(csv.DictReader((mirror_dir / "ice_287g_archive" / "MANIFEST.csv").open(newline="", encoding="utf-8")))
     return {"base": base, "out": out, "result": result, "manifest": manifest,
@@ -197,11 +197,11 @@ def test_appending_the_newest_sheets_equals_the_full_build(built, tmp_path):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(paths, "RAW_DIR", built["base"] / "raw")
         mp.setattr(paths, "PROCESSED_DIR", processed)
-        panel.build([e for e in entries if e.sha256 not in held], quiet=True)
+        archive.build([e for e in entries if e.sha256 not in held], quiet=True)
         messages = []
         for i in range(1, len(newest) + 1):
             now = [e for e in entries if e.sha256 not in held or e.sha256 in {n.sha256 for n in newest[:i]}]
-            messages.append(panel.build(now, quiet=True).message)
+            messages.append(archive.build(now, quiet=True).message)
         got = read_all()
     assert all("appended 1 sheet(s)" in m for m in messages), messages
     assert differences(got, read_all(built["out"])) == []

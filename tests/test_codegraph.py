@@ -12,7 +12,7 @@ import workbooks as wb
 from test_panel import A, B, C, sheet
 
 from analysis.core import codegraph
-from analysis.store import buildinfo, context_tables, freshness, panel
+from analysis.store import archive, buildinfo, context_tables, freshness, panel
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -76,7 +76,7 @@ def test_editing_a_leaf_module_marks_the_archive_stale(tmp_path, monkeypatch):
         context_tables.build_all(wb.write_county_tables(raw), where["PROCESSED_DIR"])
         entries = [sheet(raw, f"ice_287g_archive/participating_2025-09-0{d}_pm.xlsx", rows, f"2025-09-0{d}")
                    for d, rows in ((1, [A, B]), (2, [A, B, C]))]  # fmt: skip
-        panel.build(entries, quiet=True)
+        archive.build(entries, quiet=True)
         reader = panel.reader_version()
         assert panel.is_current(entries)
         _edit(root, "report")

@@ -248,7 +248,7 @@ def geo_project(tmp_path, monkeypatch):
 
 def test_both_builds_carry_the_county_columns(geo_project):
     from analysis.clean import tidy
-    from analysis.store import build, panel
+    from analysis.store import archive, build, panel
 
     raw, county_tables = geo_project
     rows = [r for r, _ in GEO_ROWS]
@@ -256,7 +256,7 @@ def test_both_builds_carry_the_county_columns(geo_project):
                _geo_sheet(raw, "ice_287g_archive/participating_2025-09-02_pm.xlsx", rows[:-1], "2025-09-02")]  # fmt: skip
     message = build.build(entries[:3], quiet=True).message  # the curated build: the first sheet
     assert "county coverage of the newest participating sheet participating_2025-09-01: 66.7%" in message  # 6 of 9 rows
-    message = panel.build(entries, quiet=True).message
+    message = archive.build(entries, quiet=True).message
     assert "participating_2025-09-02_pm: 75.0%" in message  # 6 of 8 rows
     for base in (build.paths.PROCESSED_DIR, panel.archive_dir()):
         table = pd.read_parquet(base / "agreements.parquet")
@@ -277,7 +277,7 @@ def test_an_append_gives_the_columns_of_a_full_build(geo_project):
 
     from panel_tables import differences, read_all
 
-    from analysis.store import build, panel
+    from analysis.store import archive, build, panel
 
     raw, county_tables = geo_project
     rows = [r for r, _ in GEO_ROWS]
@@ -287,13 +287,13 @@ def test_an_append_gives_the_columns_of_a_full_build(geo_project):
     days = [rows[:4], rows[:5], [*rows, lubbock], [*rows[:4], *rows[5:], lee, lee], [*rows[:4], *rows[5:], lee, lee, lee]]
     sheets = [_geo_sheet(raw, rel.format(i + 1), d, f"2025-09-{i + 1:02d}") for i, d in enumerate(days)]
     build.build([*county_tables, sheets[0]], quiet=True)  # the curated county tables, which the panel is placed from
-    panel.build(sheets[:2], quiet=True)
-    messages = [panel.build(sheets[: i + 1], quiet=True).message for i in range(2, len(sheets))]
+    archive.build(sheets[:2], quiet=True)
+    messages = [archive.build(sheets[: i + 1], quiet=True).message for i in range(2, len(sheets))]
     assert all("appended 1 sheet(s)" in m for m in messages), messages
     assert any("agencies renamed" in m for m in messages), messages  # the renamed rows are placed again
     got = read_all()
     shutil.rmtree(panel.archive_dir())
-    panel.build(sheets, quiet=True)
+    archive.build(sheets, quiet=True)
     assert differences(got, read_all()) == []
     table = got["agreements"]
     _expected_geo(table)
@@ -303,21 +303,21 @@ def test_an_append_gives_the_columns_of_a_full_build(geo_project):
 
 def test_changed_county_tables_make_the_archive_stale(geo_project, capsys):
     from analysis import paths
-    from analysis.store import build, increment, panel
+    from analysis.store import archive, build, increment, panel
     from analysis.core.errors import DataIntegrityError
 
     raw, county_tables = geo_project
     sheets = [_geo_sheet(raw, f"ice_287g_archive/participating_2025-09-0{i}_pm.xlsx", [r for r, _ in GEO_ROWS], f"2025-09-0{i}")
               for i in (1, 2)]  # fmt: skip
     build.build([*county_tables, sheets[0]], quiet=True)
-    panel.build(sheets[:1], quiet=True)
+    archive.build(sheets[:1], quiet=True)
     assert panel.is_current(sheets[:1])
     places = pd.read_parquet(paths.PROCESSED_DIR / "place_county.parquet")
     places.iloc[:-1].to_parquet(paths.PROCESSED_DIR / "place_county.parquet")  # a crosswalk with a row less
     assert not panel.is_current(sheets[:1])
     with pytest.raises(increment.NeedsRebuild, match="county tables"):
         increment.append(sheets, built=panel.built_manifest(), current=panel._manifest(sheets))
-    assert "appended" not in panel.build(sheets).message and "full build" in capsys.readouterr().err
+    assert "appended" not in archive.build(sheets).message and "full build" in capsys.readouterr().err
     (paths.PROCESSED_DIR / "county_population.parquet").unlink()
     with pytest.raises(DataIntegrityError, match="county_population.parquet: missing.*run `python -m analysis build` first"):
-        panel.build(sheets, force=True)
+        archive.build(sheets, force=True)

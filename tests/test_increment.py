@@ -13,7 +13,7 @@ import workbooks as wb
 from panel_tables import differences, read_all
 from test_panel import A2, A, B, C, row, sheet
 
-from analysis.store import increment, panel
+from analysis.store import archive, increment, panel
 from analysis.ingest.snapshots import snapshot_id
 
 project = test_panel.project  # the fixture: a temporary data/raw and data/processed
@@ -27,14 +27,14 @@ def days(raw, lists, start=1):
 
 def full_build(entries) -> dict:
     shutil.rmtree(panel.archive_dir())
-    panel.build(entries, quiet=True)
+    archive.build(entries, quiet=True)
     return read_all()
 
 
 def appended(entries, first: int) -> tuple[dict, list[str]]:
     """Build the first ``first`` sheets, then add the others one at a time; the tables and messages."""
-    panel.build(entries[:first], quiet=True)
-    messages = [panel.build(entries[: i + 1], quiet=True).message for i in range(first, len(entries))]
+    archive.build(entries[:first], quiet=True)
+    messages = [archive.build(entries[: i + 1], quiet=True).message for i in range(first, len(entries))]
     return read_all(), messages
 
 
@@ -78,26 +78,26 @@ def test_what_an_append_cannot_do_exactly_is_a_full_build(project, case, monkeyp
     new = entries[2]
     if case == "older sheet":
         new = sheet(project, ARCH.format(1), [A, C], "2025-09-01")
-    panel.build(built, quiet=True)
+    archive.build(built, quiet=True)
     if case == "registry row edited":
         built = [built[0], dataclasses.replace(built[1], notes="checked again")]
     if case == "code changed":
         monkeypatch.setattr(panel, "code_version", lambda: "another version")
     with pytest.raises(increment.NeedsRebuild):
         increment.append([*built, new], built=panel.built_manifest(), current=panel._manifest([*built, new]))
-    message = panel.build([*built, new]).message
+    message = archive.build([*built, new]).message
     assert "appended" not in message and "full build" in capsys.readouterr().err
     assert differences(read_all(), full_build([*built, new])) == []
 
 
 def test_same_bytes_under_a_new_name_only_add_a_date(project):
     entries = days(project, [[A, B], [A, B, C]])
-    panel.build(entries, quiet=True)
+    archive.build(entries, quiet=True)
     repost = "ice_287g/participating_2025-09-05.xlsx"
     (project / repost).parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(project / entries[-1].path, project / repost)
     entries.append(wb.raw_entry(project, repost, kind="participating", published="2025-09-05", layout="P3", rows=3))
-    assert "appended 0 sheet(s)" in panel.build(entries, quiet=True).message
+    assert "appended 0 sheet(s)" in archive.build(entries, quiet=True).message
     got = read_all()
     assert got["snapshots"]["also_live_on"].tolist() == ["", "2025-09-05"]
     assert differences(got, full_build(entries)) == []
@@ -123,14 +123,14 @@ def test_an_append_stopped_at_any_step_leaves_the_built_panel_whole(project, mon
     from analysis.core import atomic
 
     entries = days(project, [[A, B, C], [A, B, C], [A2, C]])
-    panel.build(entries[:2], quiet=True)
+    archive.build(entries[:2], quiet=True)
     saved = project.parent / "saved"
     shutil.copytree(panel.archive_dir(), saved)
     before = read_all()
     real_replace, real_exchange = os.replace, atomic._exchange
     calls: list[str] = []
     monkeypatch.setattr(os, "replace", lambda src, dst: calls.append(str(dst)) or real_replace(src, dst))
-    panel.build(entries, quiet=True)  # an uninterrupted append, to count its steps
+    archive.build(entries, quiet=True)  # an uninterrupted append, to count its steps
     steps = len(calls) + 1  # every rename, then the exchange of the staging folder
     assert len(calls) >= 9  # parse pack, new part, snapshots, history, corrections, qa, counts, context, manifest
 
@@ -153,12 +153,12 @@ def test_an_append_stopped_at_any_step_leaves_the_built_panel_whole(project, mon
         monkeypatch.setattr(os, "replace", replace)
         monkeypatch.setattr(atomic, "_exchange", exchange)
         with pytest.raises(OSError):
-            panel.build(entries, quiet=True)
+            archive.build(entries, quiet=True)
         assert differences(read_all(), before) == [], stop
         assert not [p.name for p in panel.archive_dir().parent.iterdir() if p.name.startswith(".")], stop  # no staging left
     monkeypatch.setattr(os, "replace", real_replace)
     monkeypatch.setattr(atomic, "_exchange", real_exchange)
-    assert "appended 1 sheet(s)" in panel.build(entries, quiet=True).message
+    assert "appended 1 sheet(s)" in archive.build(entries, quiet=True).message
     assert differences(read_all(), full_build(entries)) == []
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import workbooks as wb
 from analysis import paths
-from analysis.store import context_tables, counts_cache, history, panel
+from analysis.store import archive, context_tables, counts_cache, history, panel
 from analysis.engine import asof, query
 from analysis.core.errors import StaleOutputError
 
@@ -72,7 +72,7 @@ def test_same_bytes_are_one_snapshot_dated_earliest(project):
     assert last.entry.path.endswith("2025-09-05_pm.xlsx")  # earliest date names the snapshot
     assert last.also_live_on == ["2025-09-09"] and curated in last.names
 
-    panel.build(entries, quiet=True)
+    archive.build(entries, quiet=True)
     snaps = pd.read_parquet(panel.archive_dir() / "snapshots.parquet")
     assert len(snaps) == 5
     # The curated re-post keeps the sheet fresh: 2025-09-12 is 3 days after it was last seen live.
@@ -85,7 +85,7 @@ def test_same_bytes_are_one_snapshot_dated_earliest(project):
 
 def test_history_spells_removals_and_resigning(project):
     entries = five_sheets(project)
-    panel.build(entries, quiet=True)
+    archive.build(entries, quiet=True)
     hist = pd.read_parquet(panel.archive_dir() / "history.parquet")
     agr = hist[hist["unit"] == "agreement"].set_index(["id", "spell"])
     b = "TX:beta-police-department:WSO:2025-03-01"
@@ -107,7 +107,7 @@ def test_history_spells_removals_and_resigning(project):
 
 
 def test_listed_on_matches_snapshot_counts(project):
-    panel.build(five_sheets(project), quiet=True)
+    archive.build(five_sheets(project), quiet=True)
     hist = pd.read_parquet(panel.archive_dir() / "history.parquet")
     snaps = pd.read_parquet(panel.archive_dir() / "snapshots.parquet")
     assert history.listed_on(hist, snaps, "agreement").sort_index().tolist() == [3, 3, 2, 3, 2]
@@ -118,13 +118,13 @@ def test_the_statistics_notebook_finds_the_built_archive(project):
     from analysis import statistics
 
     assert statistics.archive_tables() is None
-    panel.build(five_sheets(project), quiet=True)
+    archive.build(five_sheets(project), quiet=True)
     agreements, snaps = statistics.archive_tables()  # agreements.parquet is a folder of parts
     assert len(snaps) == 5 and len(agreements) == 13
 
 
 def test_history_check_fails_when_a_count_disagrees(project):
-    panel.build(five_sheets(project), quiet=True)
+    archive.build(five_sheets(project), quiet=True)
     out = panel.archive_dir()
     hist, snaps = pd.read_parquet(out / "history.parquet"), pd.read_parquet(out / "snapshots.parquet")
     agreements = pd.read_parquet(out / "agreements.parquet")
@@ -135,19 +135,19 @@ def test_history_check_fails_when_a_count_disagrees(project):
 
 def test_warm_build_skips_and_new_sheet_is_parsed_alone(project, monkeypatch):
     entries = five_sheets(project)
-    panel.build(entries, quiet=True)
-    assert panel.build(entries, quiet=True).skipped
+    archive.build(entries, quiet=True)
+    assert archive.build(entries, quiet=True).skipped
     parsed = []
     real = panel._parse
     monkeypatch.setattr(panel, "_parse", lambda path, label: parsed.append(label) or real(path, label))
     extra = sheet(project, "ice_287g_archive/participating_2025-09-06_pm.xlsx", [A2, B, C], "2025-09-06")
-    result = panel.build([*entries, extra], quiet=True)
+    result = archive.build([*entries, extra], quiet=True)
     assert not result.skipped and parsed == [extra.path]  # the other five came from the cache
     assert len(pd.read_parquet(panel.archive_dir() / "snapshots.parquet")) == 6
 
 
 def test_counts_cache_answers_like_the_tables(project):
-    panel.build(five_sheets(project), quiet=True)
+    archive.build(five_sheets(project), quiet=True)
     cache = panel.archive_dir() / counts_cache.FILE
     for day in ("2025-09-01", "2025-09-03", "2025-09-04", "2025-09-30"):
         for unit in ("agreements", "agencies"):
@@ -162,7 +162,7 @@ def test_counts_cache_answers_like_the_tables(project):
 
 
 def test_diff_at_day_resolution(project):
-    panel.build(five_sheets(project), quiet=True)
+    archive.build(five_sheets(project), quiet=True)
     d = query.diff("2025-09-02", "2025-09-03", source="archive")
     with pytest.raises(StaleOutputError):  # asking the archive switched nothing: the default is still the curated set
         query.count("2025-09-03")
@@ -184,7 +184,7 @@ def test_no_pickle_in_the_package():
 
 def test_parse_cache_and_append_context_are_data_with_a_digest(project):
     entries = five_sheets(project)
-    panel.build(entries, quiet=True)
+    archive.build(entries, quiet=True)
     packs = list(panel._cache_root().glob("pack-*"))
     assert sorted(p.suffix for p in packs) == [".arrow", ".sha256"]
     assert (panel.archive_dir() / panel.CONTEXT).suffix == ".json"
@@ -195,13 +195,13 @@ def test_parse_cache_and_append_context_are_data_with_a_digest(project):
 
 def test_a_tampered_parse_cache_is_parsed_again_not_loaded(project, monkeypatch, capsys):
     entries = five_sheets(project)
-    panel.build(entries, quiet=True)
+    archive.build(entries, quiet=True)
     pack = next(panel._cache_root().glob("pack-*.arrow"))
     pack.write_bytes(pack.read_bytes().replace(b"Alpha County", b"Omega County"))  # same length, other bytes
     parsed = []
     real = panel._parse
     monkeypatch.setattr(panel, "_parse", lambda path, label: parsed.append(label) or real(path, label))
-    panel.build(entries, quiet=True, force=True)
+    archive.build(entries, quiet=True, force=True)
     assert len(parsed) == 5  # every sheet parsed again from its file
     err = capsys.readouterr().err
     assert "pack-" in err and "does not match its sha256" in err and "parsed again" in err and len(err.splitlines()) == 1
@@ -212,13 +212,13 @@ def test_a_tampered_parse_cache_is_parsed_again_not_loaded(project, monkeypatch,
 
 def test_a_tampered_append_context_means_a_full_build(project, capsys):
     entries = five_sheets(project)
-    panel.build(entries[:4], quiet=True)
+    archive.build(entries[:4], quiet=True)
     context = panel.archive_dir() / panel.CONTEXT
     context.write_text(context.read_text().replace("Alpha", "Omega"))
-    result = panel.build(entries, quiet=True)
+    result = archive.build(entries, quiet=True)
     assert "appended" not in result.message  # a full build: the edited context was not used
     err = capsys.readouterr().err
     assert "append_context.json" in err and "does not match its sha256" in err and "built again" in err
     panel.read_context(panel.archive_dir())  # the new one verifies
-    assert "appended" in panel.build([*entries, sheet(project, "ice_287g_archive/participating_2025-09-06_pm.xlsx",
+    assert "appended" in archive.build([*entries, sheet(project, "ice_287g_archive/participating_2025-09-06_pm.xlsx",
                                                        [A2, B, C], "2025-09-06")], quiet=True).message  # fmt: skip

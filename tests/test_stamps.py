@@ -122,12 +122,12 @@ def test_stamps_survive_the_staged_report(project, executed, capsys):
 
 def test_reproduce_builds_the_archive_panel_before_the_notebooks(project, executed, capsys, monkeypatch):
     """Claims are judged on the archive panel (measures.Panel("archive")): reproduce builds it."""
-    from analysis.store import panel
+    from analysis.store import archive, panel
 
     assert not panel.archive_dir().exists()
     order = []
-    real_build = panel.build
-    monkeypatch.setattr(panel, "build", lambda *a, **k: order.append("archive") or real_build(*a, **k))
+    real_build = archive.build
+    monkeypatch.setattr(archive, "build", lambda *a, **k: order.append("archive") or real_build(*a, **k))
     monkeypatch.setattr(notebooks, "run_all", lambda **k: order.append("notebooks") or [])
     out = _reproduce(capsys)
     assert order == ["archive", "notebooks"]

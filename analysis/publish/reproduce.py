@@ -48,7 +48,7 @@ def _claims_and_report(reports_dir, quiet: bool, force: bool = False) -> list[di
 def cmd_reproduce(args) -> int:
     """fetch and build (the curated set and the archive panel: claims are judged on it), then the notebooks."""
     from ..ingest import fetch, registry
-    from ..store import build, panel
+    from ..store import archive, build
     from . import notebooks
 
     lap, times = time.perf_counter(), {}
@@ -63,7 +63,7 @@ def cmd_reproduce(args) -> int:
     took("fetch")
     print(build.build(registry.load(), quiet=args.quiet).message)
     took("build")
-    print(panel.build(everything, quiet=args.quiet).message)
+    print(archive.build(everything, quiet=args.quiet).message)
     took("archive build")
     with staged_reports() as stage:
         notebooks.run_all(quiet=args.quiet, force=args.force, reports_dir=stage)

@@ -2,7 +2,7 @@
 
 A researcher adds this week's sheet and should not wait for the whole archive to be cleaned
 again. An append gives exactly the tables a full build would give, or it does not run (it
-raises NeedsRebuild with the reason, and panel.build does a full build):
+raises NeedsRebuild with the reason, and archive.build does a full build):
 
 - **When.** The panel was built by this code version from inputs that are all still registered
   unchanged, every built snapshot keeps its name, and each new file's snapshot comes after every

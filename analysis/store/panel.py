@@ -1,6 +1,6 @@
 """The archive panel: every archived ICE sheet (1,128 files, 2021 -> 2026) as one day-by-day panel.
 
-``python -m analysis build --archive`` writes data/processed/archive/ with the same tables as
+``python -m analysis build --archive`` (archive.build) writes data/processed/archive/ with the same tables as
 the curated build (agreements, snapshots, corrections, qa) plus history.parquet (history.py).
 
 - **One snapshot per distinct file.** Curated and archive files with the same sha256 are one
@@ -458,46 +458,6 @@ def archive_entries() -> list[RawFile]:
     return registry.load(archive=True)
 
 
-def build(entries: list[RawFile] | None = None, *, quiet: bool = False, force: bool = False):
-    """Build data/processed/archive/ from every registered ICE sheet (curated, archive, local).
-
-    Unchanged inputs return at once; new sheets later than every built one are appended
-    (increment.py) when that gives the tables a full build would; anything else is a full build
-    (from the parse cache, so only new files are parsed).
-    """
-    from ..ingest import lock
-
-    with lock.hold():  # re-entrant: the CLI already holds it
-        return _build_or_append(entries, quiet=quiet, force=force)
-
-
-def _build_or_append(entries: list[RawFile] | None, *, quiet: bool, force: bool):
-    from ..ingest import fetch
-    from .buildinfo import BuildResult
-
-    entries = archive_entries() if entries is None else entries
-    sheets = [e for e in entries if e.is_ice_sheet]
-    fetch.verify(sheets)
-    current = _manifest(sheets)  # made and read once: 1,166 registry rows, ~1 MB of JSON
-    built = None if force else built_manifest()
-    if built == current:
-        return BuildResult(True, 0, 0, 0, 0, "archive panel is up to date (inputs and code unchanged); nothing to do")
-    from .context_tables import require_gazetteer_tables
-
-    require_gazetteer_tables(current["gazetteer"])  # the curated build's county tables come first
-    if built is not None:
-        from . import increment
-
-        try:
-            return increment.append(sheets, quiet=quiet, built=built, current=current)
-        except increment.NeedsRebuild as why:
-            if not quiet:
-                print(f"archive panel: full build ({why})", file=sys.stderr)
-    elif not force and not quiet:
-        print("archive panel: full build (no built panel to append to)", file=sys.stderr)
-    return _build(sheets, quiet=quiet, manifest=current)
-
-
 def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple]) -> list[tuple[RawFile, object]]:
     """(registry entry, RawSheet) per distinct file, checked as the curated build does (build.checked)."""
     from .build import checked
@@ -582,7 +542,8 @@ def check_qa(qa_table, write=None) -> None:
         qa.raise_on_failure(qa_table, "data/processed/archive/qa.csv")
 
 
-def _build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
+def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
+    """Clean the whole panel again from the parse cache (archive.build decides when)."""
     import pandas as pd
 
     from ..core import schemas

@@ -1,0 +1,52 @@
+"""`build --archive`: nothing to do, an append of new sheets, or a full build of the archive panel.
+
+The one entry point above panel.py (the panel's tables, parse cache and full build) and
+increment.py (appends, which reuse panel's pieces), so neither has to import the other.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..ingest.registry import RawFile
+from . import panel
+
+
+def build(entries: list[RawFile] | None = None, *, quiet: bool = False, force: bool = False):
+    """Build data/processed/archive/ from every registered ICE sheet (curated, archive, local).
+
+    Unchanged inputs return at once; new sheets later than every built one are appended
+    (increment.py) when that gives the tables a full build would; anything else is a full build
+    (from the parse cache, so only new files are parsed).
+    """
+    from ..ingest import lock
+
+    with lock.hold():  # re-entrant: the CLI already holds it
+        return _build_or_append(entries, quiet=quiet, force=force)
+
+
+def _build_or_append(entries: list[RawFile] | None, *, quiet: bool, force: bool):
+    from ..ingest import fetch
+    from .buildinfo import BuildResult
+
+    entries = panel.archive_entries() if entries is None else entries
+    sheets = [e for e in entries if e.is_ice_sheet]
+    fetch.verify(sheets)
+    current = panel._manifest(sheets)  # made and read once: 1,166 registry rows, ~1 MB of JSON
+    built = None if force else panel.built_manifest()
+    if built == current:
+        return BuildResult(True, 0, 0, 0, 0, "archive panel is up to date (inputs and code unchanged); nothing to do")
+    from .context_tables import require_gazetteer_tables
+
+    require_gazetteer_tables(current["gazetteer"])  # the curated build's county tables come first
+    if built is not None:
+        from . import increment
+
+        try:
+            return increment.append(sheets, quiet=quiet, built=built, current=current)
+        except increment.NeedsRebuild as why:
+            if not quiet:
+                print(f"archive panel: full build ({why})", file=sys.stderr)
+    elif not force and not quiet:
+        print("archive panel: full build (no built panel to append to)", file=sys.stderr)
+    return panel.full_build(sheets, quiet=quiet, manifest=current)
