@@ -87,15 +87,44 @@ CLAIMS_BEGIN = "<!-- BEGIN claims (written by scripts/update_readme.py from anal
 CLAIMS_END = "<!-- END claims -->"
 
 
+def statistic_lines() -> tuple[str, dict[str, int], int]:
+    """Where the engine computes each statistic: measures.py's path from the root, statistic -> the
+    first line of ``evaluate`` that tests it (``m.statistic == "share"``: the branch that computes
+    it), and the line of ``evaluate`` itself (for a measure with its own reader, e.g. TRAC's)."""
+    import ast
+
+    sys.path.insert(0, str(ROOT))
+    from analysis.engine import measures
+
+    path = Path(measures.__file__).resolve()
+    fn = next(n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.FunctionDef) and n.name == "evaluate")
+    lines: dict[str, int] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "statistic":
+            for comp in node.comparators:
+                for const in [comp, *getattr(comp, "elts", [])]:
+                    if isinstance(const, ast.Constant) and isinstance(const.value, str):
+                        lines[const.value] = min(lines.get(const.value, node.lineno), node.lineno)
+    return path.relative_to(ROOT).as_posix(), lines, fn.lineno
+
+
 def render_claims() -> str:
-    """Passage -> claim -> what is counted -> notebook, from the claim registry (quotes verbatim)."""
+    """Passage -> claim -> what is counted -> notebook, from the claim registry (quotes verbatim).
+
+    "What is counted" links the line of the engine that computes it, so a reader goes from a
+    claim's row to its code in one click (docs/architecture.md)."""
     sys.path.insert(0, str(ROOT))
     from analysis import claim_registry
 
+    engine, stat_line, evaluate_line = statistic_lines()
     lines = ["| passage (verbatim) | outlet | claim id | what is counted | notebook |", "|---|---|---|---|---|"]
     for c in claim_registry.load_claims():
         outlet = claim_registry.get_article(c.article).publication
-        what = c.measure.describe() if c.is_measured else c.comparison_type.replace("_", " ")
+        if c.is_measured:
+            line = evaluate_line if c.measure.source == "trac-county" else stat_line.get(c.measure.statistic, evaluate_line)
+            what = f"[{c.measure.describe()}]({engine}#L{line})"
+        else:
+            what = c.comparison_type.replace("_", " ")
         quote = c.quote.replace("|", "\\|")
         lines.append(f"| \u201c{quote}\u201d | {outlet} | `{c.id}` | {what} | "
                      f"[`notebooks/{c.notebook}.ipynb`](notebooks/{c.notebook}.ipynb) |")
