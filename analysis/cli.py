@@ -372,7 +372,7 @@ def _register_check(sub) -> None:
 
 
 def _register_maps(sub) -> None:
-    from .analyses.maps import register
+    from .publish.maps import register
 
     register(sub)
 

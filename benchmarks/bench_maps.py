@@ -62,7 +62,7 @@ import json, time
 t = [time.perf_counter()]
 def lap(): t.append(time.perf_counter()); return round(t[-1] - t[-2], 3)
 from analysis import measures; import geopandas, matplotlib.pyplot
-from analysis.analyses import maps
+from analysis.publish import maps
 out = [["imports", lap()]]
 panel = measures.Panel.default(); out.append(["panel", lap()])
 md = maps.map_data("{DAY}", level="county", panel=panel); out.append(["map data (sheet, placement, geometry)", lap()])

@@ -15,7 +15,8 @@ import pytest
 from analysis import paths
 from analysis.engine import coverage
 from analysis.factcheck import check
-from analysis.analyses import backlog
+from analysis.analyses import figures
+from analysis.engine import backlog
 from analysis.engine import measures as M
 from analysis.core.errors import UsageError
 
@@ -228,7 +229,7 @@ def test_figure_is_byte_stable(panel, tmp_path):
     t = backlog.county_table(panel, DAY)
     outs = []
     for name in ("a", "b"):
-        fig, _ = backlog.figure(t, DAY, "ice_287g/participating_2025-06-16.xlsx", top_n=5)
+        fig, _ = figures.backlog_figure(t, DAY, "ice_287g/participating_2025-06-16.xlsx", top_n=5)
         outs += figures.save_figure(fig, tmp_path / name, formats=("png",))
     assert outs[0].read_bytes() == outs[1].read_bytes()
 

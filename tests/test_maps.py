@@ -1,4 +1,4 @@
-"""Maps (analysis/analyses/maps.py): the map's table against the engine on fixture sheets and a tiny atlas
+"""Maps (analysis/publish/maps.py): the map's table against the engine on fixture sheets and a tiny atlas
 (tests/atlas.py), what is not drawn, the Connecticut rule, the CLI end to end, and one check on
 the real archive (integration: fails under CI=true when the data are missing)."""
 
@@ -26,7 +26,7 @@ from analysis.ingest import registry
 from analysis.clean import geography
 from analysis.store import build
 from analysis.engine import measures, query
-from analysis.analyses import maps
+from analysis.publish import maps
 
 D = dt.datetime
 DAY = "2025-09-02"

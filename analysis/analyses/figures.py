@@ -559,3 +559,25 @@ def barh_ranking(
         frac = (widest + 3 + 6) / width_pt
         ax.set_xlim(0, max(vals) / (1 - min(frac, 0.5)))
     return bars
+
+
+def backlog_figure(table: pd.DataFrame, as_of: str | dt.date, sheet: str, *, top_n: int = 20):
+    """Ranked bars of the ``top_n`` counties by pending cases per 1,000 residents, counties whose
+    sheriff or jail holds an agreement in bold colour. Returns (fig, ax); save with figures.save_figure."""
+    from ..engine import coverage
+
+    ranked = table[table["per_1000"].notna()].head(top_n)
+    labels = [f"{c}, {s}" for c, s in zip(ranked["county"], ranked["state"])]
+    covered = [lab for lab, st in zip(labels, ranked["status"]) if st == coverage.STATUS_COUNTY]
+    fig, ax = new_figure(
+        f"Pending immigration-court cases per 1,000 residents: top {len(labels)} counties",
+        xlabel="Pending cases per 1,000 residents", ylabel="",
+        subtitle=(f"Blue and bold: the county's sheriff or jail holds a 287(g) agreement on {as_of} "
+                  f"({len(covered)} of {len(labels)})" if covered else
+                  f"None of these counties' sheriffs or jails holds a 287(g) agreement on {as_of}"),
+        source=f"TRAC pending cases by address (county table, undated); Census Vintage 2024 county population; "
+               f"ICE 287(g) sheet {sheet}",
+        figsize=(8, 7),
+    )  # fmt: skip
+    barh_ranking(ax, labels, ranked["per_1000"].astype(float).tolist(), highlight=covered, value_fmt="{:,.1f}")
+    return fig, ax

@@ -37,8 +37,7 @@ import us
 from ..core import paths
 from .agencies import ascii_fold
 from ..ingest.census import FIPS_TO_USPS, TERRITORIES
-from ..core.table_spec import GEO_LEVELS
-from ..store.context_tables import GAZETTEER_TABLES
+from ..core.table_spec import GAZETTEER_TABLES, GEO_LEVELS
 
 # The QA floor on the newest participating sheet's county coverage (qa.geography_checks): measured
 # on the curated 2026-05-18 sheet at 94.2% (1,737 of 1,843 rows placed in a county; 75 statewide,
@@ -249,7 +248,7 @@ def _counties_named_in(agency: str) -> list[str]:
 
 
 def from_frames(counties: pd.DataFrame, places: pd.DataFrame) -> Gazetteer:
-    """The gazetteer of the context tables context_tables.GAZETTEER_TABLES and the reviewed aliases."""
+    """The gazetteer of the context tables table_spec.GAZETTEER_TABLES and the reviewed aliases."""
     return Gazetteer(counties, places, load_aliases())
 
 

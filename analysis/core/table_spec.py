@@ -561,6 +561,10 @@ ARCHIVE_BUILD_MANIFEST = Table(
     keys=True,
 )
 
+# The county tables agreements are placed from (geography); the archive panel's manifest carries their
+# sha256, so `build` writes them first.
+GAZETTEER_TABLES = (COUNTY_POPULATION.path, PLACE_COUNTY.path)
+
 GROUPS = (
     Group(
         "Processed tables (`data/processed/`, written by `python -m analysis build`)",

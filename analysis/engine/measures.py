@@ -667,7 +667,7 @@ def _trac_per_1000(m: Measure, day: dt.date, panel: Panel) -> Evaluation:
     the participating sheet in force that day (backlog.county_table). Counties without a Census
     2024 population (Connecticut's former counties, Puerto Rico, a retired Alaska code) are listed
     in the detail and the evidence, unranked, never dropped."""
-    from ..analyses import backlog
+    from . import backlog
 
     snap = panel.in_force(day, "participating")
     frame = backlog.county_table(panel, day)

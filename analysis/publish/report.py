@@ -140,7 +140,7 @@ def build(rows: list[dict], reports_dir: Path | None = None, maps: dict | None =
     ``maps`` is maps.report_maps()'s result (None: a page without maps)."""
     from collections import Counter
 
-    from ..analyses.maps import FLORIDA_SHARE_CLAIM
+    from .maps import FLORIDA_SHARE_CLAIM
 
     reports_dir = Path(reports_dir) if reports_dir else paths.REPORTS_DIR
     counts = Counter(r["verdict"] for r in rows)
@@ -266,7 +266,7 @@ def _provenance() -> str:
 
 
 def write(rows: list[dict], reports_dir: Path | None = None) -> None:
-    from ..analyses import maps
+    from . import maps
 
     reports_dir = Path(reports_dir) if reports_dir else paths.REPORTS_DIR
     notebook_html(reports_dir)

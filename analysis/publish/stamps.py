@@ -56,8 +56,7 @@ def notebook_modules(notebook: Path) -> tuple[str, ...]:
     for cell in cells:
         if cell.get("cell_type") == "code":
             source = "".join(cell.get("source", []))
-            found |= codegraph.imported_by("
-".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+            found |= codegraph.imported_by("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
     return tuple(sorted(found))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..core import atomic, paths
 from ..core.errors import AnalysisError
+from ..core.table_spec import GAZETTEER_TABLES
 from ..ingest.registry import RawFile
 
 # registry kind -> (output table, reader "module:function")
@@ -18,10 +19,9 @@ TABLES = {
     "reference_figures": ("reference_figures.parquet", "ingest.reference_figures:read_reference_figures"),
 }
 
-# The tables geography.Gazetteer is made from (counties, then places). The curated build places
-# agreements from the frames it is about to write; the archive panel reads the written files, so
-# their sha256 are part of its manifest (gazetteer_digests) and `build` must have run first.
-GAZETTEER_TABLES = ("county_population.parquet", "place_county.parquet")
+# table_spec.GAZETTEER_TABLES: what geography.Gazetteer is made from (counties, then places). The
+# curated build places agreements from the frames it is about to write; the archive panel reads the
+# written files, so their sha256 are part of its manifest (gazetteer_digests) and `build` must run first.
 
 
 def gazetteer_digests(folder=None) -> dict[str, str]:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engine import coverage
+from . import coverage
 
 CENSUS_COUNTY_SOURCE = "census_popest_v2024_county/co-est2024-alldata.csv"
 PER = 1_000
@@ -67,7 +67,7 @@ def county_table(panel, as_of: str | dt.date) -> pd.DataFrame:
 
 def sources(panel) -> dict[str, dict[str, str]]:
     """The two files behind the rate, with their pinned sha256."""
-    from .courts import TRAC_SOURCE
+    from ..ingest.trac import TRAC_SOURCE
 
     return {"trac": {"file": TRAC_SOURCE, "sha256": panel.sha256_of(TRAC_SOURCE)},
             "census": {"file": CENSUS_COUNTY_SOURCE, "sha256": panel.sha256_of(CENSUS_COUNTY_SOURCE)}}  # fmt: skip
@@ -132,25 +132,3 @@ def describe_model(fit: BacklogModel) -> list[str]:
                    f"with none in the same state (95% CI {r.ci_low:.2f}-{r.ci_high:.2f}; {fit.n:,} counties, "
                    f"{fit.n_states} state clusters; an association, not an effect)")  # fmt: skip
     return out
-
-
-def figure(table: pd.DataFrame, as_of: str | dt.date, sheet: str, *, top_n: int = 20):
-    """Ranked bars of the ``top_n`` counties by pending cases per 1,000 residents, counties whose
-    sheriff or jail holds an agreement in bold colour. Returns (fig, ax); save with figures.save_figure."""
-    from . import figures
-
-    ranked = table[table["per_1000"].notna()].head(top_n)
-    labels = [f"{c}, {s}" for c, s in zip(ranked["county"], ranked["state"])]
-    covered = [lab for lab, st in zip(labels, ranked["status"]) if st == coverage.STATUS_COUNTY]
-    fig, ax = figures.new_figure(
-        f"Pending immigration-court cases per 1,000 residents: top {len(labels)} counties",
-        xlabel="Pending cases per 1,000 residents", ylabel="",
-        subtitle=(f"Blue and bold: the county's sheriff or jail holds a 287(g) agreement on {as_of} "
-                  f"({len(covered)} of {len(labels)})" if covered else
-                  f"None of these counties' sheriffs or jails holds a 287(g) agreement on {as_of}"),
-        source=f"TRAC pending cases by address (county table, undated); Census Vintage 2024 county population; "
-               f"ICE 287(g) sheet {sheet}",
-        figsize=(8, 7),
-    )  # fmt: skip
-    figures.barh_ranking(ax, labels, ranked["per_1000"].astype(float).tolist(), highlight=covered, value_fmt="{:,.1f}")
-    return fig, ax

@@ -307,7 +307,7 @@ def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figs
     from matplotlib.patches import Patch, Rectangle
 
     from ..core import atomic
-    from . import figures
+    from ..analyses import figures
 
     out = Path(out)
     fmt = out.suffix.lower().lstrip(".")
@@ -424,11 +424,11 @@ def report_maps(reports_dir, florida_as_of: str | None = None) -> dict:
     import time
 
     from ..core import atomic
-    from ..publish import stamps
+    from . import stamps
     from ..core.errors import AnalysisError
 
     root = Path(reports_dir)
-    inputs = {"data": stamps.data_version(), "code": stamps.code_version("analyses.maps"), "florida_as_of": str(florida_as_of)}
+    inputs = {"data": stamps.data_version(), "code": stamps.code_version("publish.maps"), "florida_as_of": str(florida_as_of)}
     index = root / "figures" / "maps.json"
     if stamps.why_run(root, "maps", inputs) is None and index.is_file():
         return json.loads(index.read_text())
