@@ -173,7 +173,7 @@ def test_statistics_notebook_narrates_numbered_sections_and_gives_no_verdicts():
 
 def test_statistics_library_returns_values_and_prints_nothing():
     """Narrative and printing live in the notebook; statistics.py only computes."""
-    tree = ast.parse((paths.ROOT / "analysis" / "statistics.py").read_text(encoding="utf-8"))
+    tree = ast.parse((paths.PACKAGE_DIR / "analyses" / "statistics.py").read_text(encoding="utf-8"))
     printing = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
     assert not printing, f"print() in analysis/analyses/statistics.py at lines {printing}"
     names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}

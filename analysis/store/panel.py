@@ -51,7 +51,7 @@ GAZETTEER_INDEX = "gazetteer_index.json"
 DIGEST_SUFFIX = ".sha256"  # the sha256 of a cache file, in a file beside it (write_verified)
 READER_ENTRY = "ingest.sheets"  # the parse cache is keyed by the modules the reader imports (codegraph), not the rest
 CACHE_FORMAT = 4  # bump when _parse's output or the cache's layout changes
-PANEL_ENTRY = "store.panel"  # the panel runs panel.py's imports on top of the curated build's (buildinfo.BUILD_ENTRY)
+PANEL_ENTRY = "store.archive"  # `build --archive` runs archive.py (panel, increment) on top of the curated build's imports
 
 
 def archive_dir():
