@@ -24,6 +24,13 @@ def _missing(message: str):
 
 
 @pytest.fixture(scope="session")
+def missing_data():
+    """Call it with a message when the real data a test needs are absent: fails under CI=true, else
+    skips (a fixture, since `from conftest import` can reach notebooks/conftest.py under xdist)."""
+    return _missing
+
+
+@pytest.fixture(scope="session")
 def mirror_dir() -> Path:
     """The raw-data mirror ($DATA_MIRROR); fails under CI when it is not set or absent."""
     mirror = paths.data_mirror()

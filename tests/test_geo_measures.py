@@ -300,12 +300,10 @@ def test_query_measure_refuses_bad_arguments(project, capsys, argv, message):
 
 
 @pytest.fixture(scope="module")
-def real_panel():
-    from conftest import _missing
-
+def real_panel(missing_data):
     for name in ("agreements.parquet", "county_population.parquet", "place_county.parquet", "trac_county.parquet"):
         if not (paths.PROCESSED_DIR / name).exists():
-            _missing(f"data/processed/{name} not built")
+            missing_data(f"data/processed/{name} not built")
     return M.Panel("curated")
 
 

@@ -202,14 +202,12 @@ def test_cli_output_on_a_read_only_disk(project, tmp_path):
 
 
 @pytest.mark.integration
-def test_real_county_map_on_the_florida_share_claims_date():
-    from conftest import _missing
-
+def test_real_county_map_on_the_florida_share_claims_date(missing_data):
     needed = [paths.RAW_DIR / rel for rel, _ in maps.ATLAS.values()]
     needed += [paths.PROCESSED_DIR / "county_population.parquet", paths.PROCESSED_DIR / "archive" / "snapshots.parquet"]
     for path in needed:
         if not path.exists():
-            _missing(f"not built or fetched: {path}")
+            missing_data(f"not built or fetched: {path}")
     day = next(c.as_of for c in claim_registry.load_claims() if c.id == maps.FLORIDA_SHARE_CLAIM)
     panel = measures.Panel.default()
     state = maps.map_data(day, level="state", panel=panel)
