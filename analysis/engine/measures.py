@@ -177,20 +177,23 @@ class Measure:
                         "table over Census 2024 population; 287(g) status on the day's sheet)")
             return f"pending immigration-court cases, {top}by county (TRAC's county table, undated)"
         if self.statistic in POPULATION_STATISTICS:
-            parts = [f"residents of counties whose sheriff or county jail holds an agreement ({self.kind})"]
-            if self.state:
-                parts.append("in " + "/".join(self.state))
-            if self.state_group:
-                parts.append(f"in the states {self.state_group.replace('-2024', '')} won in 2024")
-            if self.exclude:
-                parts.append("except " + "/".join(self.exclude))
-            if self.model:
-                parts.append("model " + "/".join(self.model))
+            parts = [f"residents of counties whose sheriff or county jail holds an agreement ({self.kind})",
+                     *self._where()]
             what = "number" if self.statistic == "population_covered" else "share of the population of the 50 states + DC"
             if self.statistic == "population_share" and (self.state or self.state_group or self.exclude):
                 what = "share of the population of those states"
             return ", ".join(parts) + f": {what}" + ("" if self.by == "total" else f", by {self.by}")
-        parts = [f"{self.unit} ({self.kind})"]
+        parts = [f"{self.unit} ({self.kind})", *self._where()]
+        stat = {"count": "count", "share": f"share of {'all' if self.denominator == 'all' else '50 states + DC'}",
+                "rank": f"rank by {self.by}", "top_n": f"top {self.n} by {self.by}", "n_states": "number of states",
+                "states_without": "number of states (and DC) with none",
+                "breakdown": f"by {self.by}", "pct_change": f"percent change since {self.since}",
+                "added": f"added since {self.since}", "removed": f"removed since {self.since}"}[self.statistic]
+        return ", ".join(parts) + f": {stat}"
+
+    def _where(self) -> list[str]:
+        """The filters in words, in the order describe() prints them."""
+        parts = []
         if self.state:
             parts.append("in " + "/".join(self.state))
         if self.state_group:
@@ -203,12 +206,7 @@ class Measure:
             parts.append(f"agency named '{self.agency}'")
         if self.model:
             parts.append("model " + "/".join(self.model))
-        stat = {"count": "count", "share": f"share of {'all' if self.denominator == 'all' else '50 states + DC'}",
-                "rank": f"rank by {self.by}", "top_n": f"top {self.n} by {self.by}", "n_states": "number of states",
-                "states_without": "number of states (and DC) with none",
-                "breakdown": f"by {self.by}", "pct_change": f"percent change since {self.since}",
-                "added": f"added since {self.since}", "removed": f"removed since {self.since}"}[self.statistic]
-        return ", ".join(parts) + f": {stat}"
+        return parts
 
     def to_dict(self) -> dict:
         out = {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, ())}
