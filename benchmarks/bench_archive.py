@@ -100,8 +100,8 @@ def add_sheets(warm_s: float, warm_cli_s: float) -> dict:
     from analysis.ingest.snapshots import edition_order
 
     entries = registry.load(archive=True)
-    archive = sorted((e for e in entries if e.set == "ice_287g_archive"), key=lambda e: (e.published, edition_order(e.edition), e.path))
-    held = archive[-RECENT:]
+    archived = sorted((e for e in entries if e.set == "ice_287g_archive"), key=lambda e: (e.published, edition_order(e.edition), e.path))
+    held = archived[-RECENT:]
     without = [e for e in entries if e.sha256 not in {h.sha256 for h in held}]
     times: dict[str, list[float]] = {h.path: [] for h in held}
     how: dict[str, str] = {}

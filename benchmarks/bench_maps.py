@@ -61,7 +61,7 @@ def in_process() -> list[list]:
 import json, time
 t = [time.perf_counter()]
 def lap(): t.append(time.perf_counter()); return round(t[-1] - t[-2], 3)
-from analysis import measures; import geopandas, matplotlib.pyplot
+from analysis.engine import measures; import geopandas, matplotlib.pyplot
 from analysis.publish import maps
 out = [["imports", lap()]]
 panel = measures.Panel.default(); out.append(["panel", lap()])

@@ -47,9 +47,13 @@ def county_table(panel, as_of: str | dt.date) -> pd.DataFrame:
     """Every county of TRAC's table (none dropped): pending cases, Census 2024 population, pending per
     1,000 residents (3 decimals), its competition rank (1 = highest; unjoined counties unranked) and
     its 287(g) status on the participating sheet in force on ``as_of``. Highest rate first."""
+    snap = panel.in_force(as_of, "participating")
+    return panel.derived(("backlog.county_table", snap["snapshot_id"]), lambda: _county_table(panel, snap))
+
+
+def _county_table(panel, snap) -> pd.DataFrame:
     trac = panel.trac()
     population = panel.county_population()
-    snap = panel.in_force(as_of, "participating")
     rows = coverage.roles(panel.rows(snap["snapshot_id"]), panel.gazetteer())
     status = coverage.county_status(rows)
     out = trac.merge(population[["fips", "population_2024"]], on="fips", how="left")

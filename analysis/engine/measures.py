@@ -295,6 +295,7 @@ class Panel:
         snaps["published"] = pd.to_datetime(snaps["published"]).dt.date
         self.snapshots = snaps.sort_values(["kind", "published", "edition_order"], ignore_index=True)
         self._rows: dict[str, pd.DataFrame] = {}
+        self._derived: dict[tuple, pd.DataFrame] = {}  # tables made from one sheet (derived)
         self._history: pd.DataFrame | None = None
         self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date]]] = {}
 
@@ -365,6 +366,13 @@ class Panel:
             raise StaleOutputError("the county population table is not built; run `python -m analysis build`",
                                    path=paths.relative_to_root(path))  # fmt: skip
         return pd.read_parquet(path)
+
+    def derived(self, key: tuple, make) -> pd.DataFrame:
+        """``make()`` once per key in this panel's life (a claims file asks the same sheet's county
+        table again and again); a copy each time, so a caller's edit does not leak."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key].copy()
 
     def gazetteer(self):
         """geography's county matcher over this panel's processed tables (cached)."""
