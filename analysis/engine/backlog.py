@@ -54,8 +54,7 @@ def county_table(panel, as_of: str | dt.date) -> pd.DataFrame:
 def _county_table(panel, snap) -> pd.DataFrame:
     trac = panel.trac()
     population = panel.county_population()
-    rows = coverage.roles(panel.rows(snap["snapshot_id"]), panel.gazetteer())
-    status = coverage.county_status(rows)
+    status = coverage.county_status(panel.roles(snap["snapshot_id"]))
     out = trac.merge(population[["fips", "population_2024"]], on="fips", how="left")
     out = out.merge(status, on="fips", how="left")
     out["status"] = out["status"].fillna(coverage.STATUS_NONE)
