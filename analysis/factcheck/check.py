@@ -218,7 +218,7 @@ def evidence_csv(frame) -> str:
     from files anyone can hand over)."""
     from ..core import csvsafe
 
-    return csvsafe.escape_frame(frame).to_csv(index=False, lineterminator="\n")
+    return csvsafe.frame_csv(frame, index=False, lineterminator="\n")
 
 
 def default_evidence_dir(claims_file: Path) -> Path:
