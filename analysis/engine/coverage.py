@@ -70,8 +70,9 @@ def roles(rows: pd.DataFrame, gazetteer=None) -> pd.DataFrame:
     where = placed(rows, gazetteer)
     names = rows["agency_name"] if "agency_name" in rows else rows["agency"]
     jtypes = rows["jurisdiction_type"] if "jurisdiction_type" in rows else pd.Series(None, index=rows.index)
-    county_level = pd.Series([is_county_agency(n, j if isinstance(j, str) else None) for n, j in zip(names, jtypes)],
-                             index=rows.index, dtype=bool)  # fmt: skip
+    pairs = list(zip(names.tolist(), [j if isinstance(j, str) else None for j in jtypes.tolist()]))
+    known = {pair: is_county_agency(*pair) for pair in dict.fromkeys(pairs)}  # an agency's models repeat its name
+    county_level = pd.Series([known[pair] for pair in pairs], index=rows.index, dtype=bool)
     level = where["geo_level"].astype(object)
     role = level.where(level != "county", county_level.map({True: "county", False: "local"}))
     return rows.assign(county_fips=where["county_fips"].astype(object), geo_level=level, role=role.fillna("unknown"))

@@ -297,7 +297,8 @@ class Panel:
         self._rows: dict[str, pd.DataFrame] = {}
         self._derived: dict[tuple, pd.DataFrame] = {}  # tables made from one sheet (derived)
         self._history: pd.DataFrame | None = None
-        self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date]]] = {}
+        self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date], dt.date]] = {}
+        self._sha256: dict[str, str] | None = None
 
     @classmethod
     def default(cls, processed: Path | None = None) -> Panel:
@@ -315,12 +316,13 @@ class Panel:
     def newest(self, kind: str) -> pd.Series:
         return self.snapshots[self.snapshots["kind"] == kind].iloc[-1]
 
-    def _kind(self, kind: str) -> tuple[pd.DataFrame, list[dt.date]]:
-        """One kind's sheets in publication order, and their dates (for bisection: a claims file
-        asks for the sheet of a day many times)."""
+    def _kind(self, kind: str) -> tuple[pd.DataFrame, list[dt.date], dt.date | None]:
+        """One kind's sheets in publication order, their dates (for bisection: a claims file asks
+        for the sheet of a day many times) and the last day the newest was seen live."""
         if kind not in self._kinds:
             snaps = self.snapshots[self.snapshots["kind"] == kind].reset_index(drop=True)
-            self._kinds[kind] = (snaps, list(snaps["published"]))
+            last_seen = max([snaps["published"].iloc[-1], *_also_live(snaps.iloc[-1])]) if len(snaps) else None
+            self._kinds[kind] = (snaps, list(snaps["published"]), last_seen)
         return self._kinds[kind]
 
     def in_force(self, day: str | dt.date, kind: str) -> pd.Series:
@@ -328,15 +330,13 @@ class Panel:
         from bisect import bisect_right
 
         day = parse_date(day)
-        snaps, published = self._kind(kind)
+        snaps, published, last_seen = self._kind(kind)
         i = bisect_right(published, day)
         if i == 0:
             raise UsageError(f"{day} is before the first {kind} sheet ({published[0] if published else 'none'}); "
                              "no data for that date")  # fmt: skip
-        newest = snaps.iloc[-1]
-        last_seen = max([newest["published"], *_also_live(newest)])
         if day > last_seen:
-            raise UsageError(f"{day} is after the newest {kind} sheet ({newest['file']}, published {last_seen}); "
+            raise UsageError(f"{day} is after the newest {kind} sheet ({snaps['file'].iloc[-1]}, published {last_seen}); "
                              "no data for that date yet")  # fmt: skip
         return snaps.iloc[i - 1]
 
@@ -423,7 +423,7 @@ class Panel:
         """The sheet before the one in force, the one in force, and the next one: does a verdict hang
         on an inferred date? At the archive's resolution these are the sheets ICE posted around it."""
         current = self.in_force(day, kind)
-        snaps, _ = self._kind(kind)
+        snaps = self._kind(kind)[0]
         i = int(current.name)  # its position among the kind's sheets
         out = [("previous", snaps.iloc[i - 1])] if i > 0 else []
         out.append(("in force", current))
@@ -446,10 +446,15 @@ class Panel:
         return self.derived(("coverage.roles", snapshot_id), lambda: coverage.roles(self.rows(snapshot_id), self.gazetteer))
 
     def sha256_of(self, rel: str) -> str:
-        """A registered raw file's sha256, as the registry pins it."""
-        from ..ingest import registry
+        """A registered raw file's sha256, as the registry pins it (read once per panel: each
+        per-resident claim cites two files)."""
+        if self._sha256 is None:
+            from ..ingest import registry
 
-        return next((e.sha256 for e in registry.load() if e.path == rel), "")
+            self._sha256 = {}
+            for e in registry.load():
+                self._sha256.setdefault(e.path, e.sha256)  # the first entry of a path, as a search finds it
+        return self._sha256.get(rel, "")
 
     def history(self) -> pd.DataFrame:
         """The archive's spells (first and last sheet listing each agreement or agency)."""
@@ -701,10 +706,10 @@ def _trac_per_1000(m: Measure, day: dt.date, panel: Panel) -> Evaluation:
     snap = panel.in_force(day, "participating")
     frame = backlog.county_table(panel, day)
     ranked = frame[frame["per_1000"].notna()]
-    counts = {f"{c}, {s}": float(v) for c, s, v in zip(ranked["county"], ranked["state"], ranked["per_1000"])}
+    counts = {f"{c}, {s}": float(v) for c, s, v in zip(ranked["county"].tolist(), ranked["state"].tolist(), ranked["per_1000"].tolist())}
     value = counts if m.statistic == "breakdown" else top(counts, m.n)[0]
     unjoined = frame[frame["per_1000"].isna()]
-    detail = {"table": counts, "undated": True, "unjoined": [f"{c}, {s}" for c, s in zip(unjoined["county"], unjoined["state"])],
+    detail = {"table": counts, "undated": True, "unjoined": [f"{c}, {s}" for c, s in zip(unjoined["county"].tolist(), unjoined["state"].tolist())],
               "sources": backlog.sources(panel)}  # fmt: skip
     evidence = frame.assign(file=snap["file"])
     return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source}, evidence, detail)
