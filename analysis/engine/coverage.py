@@ -95,7 +95,7 @@ def _per_county(values: pd.Series, fips: pd.Series, index: pd.Index, join) -> pd
     members: dict = {}
     for key, value in zip(fips.tolist(), values.tolist()):
         members.setdefault(key, []).append(value)
-    out = np.array([join(members[k]) for k in index], dtype=object)
+    out = np.array([join(members[k]) for k in index.tolist()], dtype=object)
     dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else None
     return pd.Series(out, index=index, name=values.name, dtype=dtype)
 

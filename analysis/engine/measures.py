@@ -346,8 +346,8 @@ class Panel:
         if not wanted:
             return
         frame = self._read_agreements(wanted)
-        for sid, rows in frame.groupby("snapshot_id", sort=False):
-            self._rows[sid] = rows.sort_values("row", ignore_index=True)
+        for sid, rows in frame.sort_values("row", kind="stable").groupby("snapshot_id", sort=False):  # one sort, not one per sheet
+            self._rows[sid] = rows.reset_index(drop=True)
         for sid in wanted:
             self._rows.setdefault(sid, frame.iloc[0:0])
 
@@ -654,7 +654,8 @@ def _population(m: Measure, day: dt.date, panel: Panel, snapshot: pd.Series | No
     groups = panel.state_group(m.state_group) if m.state_group else None
     chosen = _filter(panel.roles(snap["snapshot_id"]), m, groups=groups)  # a row's role is its own: filter after
     population = panel.county_population()
-    states = set(population["state"])
+    all_states = set(population["state"].tolist())
+    states = set(all_states)
     if m.state:
         states &= set(m.state)
     if groups is not None:
@@ -684,7 +685,7 @@ def _population(m: Measure, day: dt.date, panel: Panel, snapshot: pd.Series | No
     detail = {
         "residents": residents, "counties": int(counties["population_2024"].notna().sum()),
         "share": round(residents / denominator, 6), "population": denominator,
-        "population_is": US_POPULATION_IS if states == set(population["state"]) else f"{', '.join(sorted(states))} (Census Vintage 2024)",
+        "population_is": US_POPULATION_IS if states == all_states else f"{', '.join(sorted(states))} (Census Vintage 2024)",
         "agreements_by_role": {r: int((chosen["role"] == r).sum()) for r in coverage.ROLES},
         "statewide": {"agreements": len(statewide), "states": sorted(set(statewide["state"]))},
         "unjoined": unjoined["county_fips"].tolist(),
