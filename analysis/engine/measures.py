@@ -681,12 +681,13 @@ def _population(m: Measure, day: dt.date, panel: Panel, snapshot: pd.Series | No
             parts[str(name)] = value_of(coverage.covered_counties(chosen[mine], population))
         value = dict(sorted(parts.items(), key=lambda kv: (-kv[1], kv[0])))
     statewide = chosen[chosen["role"] == "statewide"]
+    by_role = chosen["role"].value_counts().to_dict()
     unjoined = counties[counties["population_2024"].isna()]
     detail = {
         "residents": residents, "counties": int(counties["population_2024"].notna().sum()),
         "share": round(residents / denominator, 6), "population": denominator,
         "population_is": US_POPULATION_IS if states == all_states else f"{', '.join(sorted(states))} (Census Vintage 2024)",
-        "agreements_by_role": {r: int((chosen["role"] == r).sum()) for r in coverage.ROLES},
+        "agreements_by_role": {r: int(by_role.get(r, 0)) for r in coverage.ROLES},
         "statewide": {"agreements": len(statewide), "states": sorted(set(statewide["state"]))},
         "unjoined": unjoined["county_fips"].tolist(),
     }  # fmt: skip

