@@ -65,13 +65,17 @@ def placed(rows: pd.DataFrame, gazetteer=None) -> pd.DataFrame:
     return geography.place_frame(keyed, gazetteer)
 
 
-def roles(rows: pd.DataFrame, gazetteer=None) -> pd.DataFrame:
-    """The rows with county_fips, geo_level and ``role`` (one of ROLES)."""
+def roles(rows: pd.DataFrame, gazetteer=None, known: dict | None = None) -> pd.DataFrame:
+    """The rows with county_fips, geo_level and ``role`` (one of ROLES). ``known``: (agency name,
+    jurisdiction type) -> is_county_agency, filled as met (a panel keeps one for all its sheets)."""
     where = placed(rows, gazetteer)
     names = rows["agency_name"] if "agency_name" in rows else rows["agency"]
     jtypes = rows["jurisdiction_type"] if "jurisdiction_type" in rows else pd.Series(None, index=rows.index)
     pairs = list(zip(names.tolist(), [j if isinstance(j, str) else None for j in jtypes.tolist()]))
-    known = {pair: is_county_agency(*pair) for pair in dict.fromkeys(pairs)}  # an agency's models repeat its name
+    known = {} if known is None else known
+    for pair in dict.fromkeys(pairs):  # an agency's models repeat its name, and its sheets
+        if pair not in known:
+            known[pair] = is_county_agency(*pair)
     county_level = pd.Series([known[pair] for pair in pairs], index=rows.index, dtype=bool)
     level = where["geo_level"].astype(object)
     role = level.where(level != "county", county_level.map({True: "county", False: "local"}))
@@ -104,7 +108,8 @@ def covered_counties(rows: pd.DataFrame, population: pd.DataFrame) -> pd.DataFra
     """One row per county covered by a county-level agreement among ``rows`` (already with ROLES):
     county_fips, state, county_name, population_2024 (missing when the county is not in the Census
     2024 table), agreements, models, agencies and the sheet rows. Each county once."""
-    county = rows[rows["role"] == "county"]
+    used = [c for c in ("county_fips", "model", "agency", "row") if c in rows]  # not the sheet's other columns
+    county = rows.loc[rows["role"] == "county", used]
     if "model" not in county:
         county = county.assign(model=pd.NA)
     sizes = county.groupby("county_fips", sort=True).size()
@@ -131,7 +136,8 @@ def _state_of_fips(fips: str) -> str | None:
 def county_status(rows: pd.DataFrame) -> pd.DataFrame:
     """Per county with any placed agreement among ``rows`` (with ROLES): status (STATUSES) and the
     models of its county-level agreements ("JEM;TFM"; empty without one)."""
-    placed_rows = rows[rows["role"].isin(["county", "local"])]
+    used = [c for c in ("county_fips", "role", "model") if c in rows]  # not the sheet's other columns
+    placed_rows = rows.loc[rows["role"].isin(["county", "local"]), used]
     if "model" not in placed_rows:
         placed_rows = placed_rows.assign(model=pd.NA)
     has_county = (placed_rows["role"] == "county").groupby(placed_rows["county_fips"], sort=True).any()

@@ -299,6 +299,7 @@ class Panel:
         self._history: pd.DataFrame | None = None
         self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date], dt.date]] = {}
         self._sha256: dict[str, str] | None = None
+        self._county_agency: dict[tuple, bool] = {}  # coverage.roles' test of each agency name, across sheets
 
     @classmethod
     def default(cls, processed: Path | None = None) -> Panel:
@@ -443,7 +444,8 @@ class Panel:
         both need it); the gazetteer is read only for a table without county codes."""
         from . import coverage
 
-        return self.derived(("coverage.roles", snapshot_id), lambda: coverage.roles(self.rows(snapshot_id), self.gazetteer))
+        return self.derived(("coverage.roles", snapshot_id),
+                            lambda: coverage.roles(self.rows(snapshot_id), self.gazetteer, self._county_agency))  # fmt: skip
 
     def sha256_of(self, rel: str) -> str:
         """A registered raw file's sha256, as the registry pins it (read once per panel: each
