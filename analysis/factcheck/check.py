@@ -177,6 +177,7 @@ def judge(claims: list[FileClaim], panel) -> list[dict]:
                 raise UsageError(f"claim {c.id!r}: date: {err}") from None
     panel.load(wanted)
     out = []
+    evaluated: dict = {}  # (measure, date, both units) -> in_units: claims repeating a measure on a day share it
     for c in claims:
         row = {"id": c.id, "date": c.date, "source": c.source, "quote": c.quote, "claimed": c.claimed}
         if c.measure is None:
@@ -184,7 +185,10 @@ def judge(claims: list[FileClaim], panel) -> list[dict]:
             out.append({**row, "verdict": v.verdict, "reproduced": None, "reproduced_text": "", "unit": "",
                         "measure": "", "snapshot": None, "evidence": None, "note": v.note, "_evidence": None})  # fmt: skip
             continue
-        value, ev = measures.in_units(c.measure, c.date, panel, both=c.also_units)
+        key = (c.measure, c.date, c.also_units)
+        if key not in evaluated:
+            evaluated[key] = measures.in_units(c.measure, c.date, panel, both=c.also_units)
+        value, ev = evaluated[key]
         if c.also_units:
             v = verdicts.evaluate_units(c.comparison, c.claimed, value, c.measure.unit, reason=c.reason)
         else:
@@ -204,12 +208,15 @@ def write_evidence(rows: list[dict], folder: Path) -> None:
     """One CSV per claim with a reproduced value; paths recorded relative to the project root."""
     from ..core.atomic import write_text
 
+    texts: dict[int, tuple] = {}  # id(frame) -> (frame, its CSV): claims sharing an evaluation share its rows
     for row in rows:
         frame = row.pop("_evidence")
         if frame is None:
             continue
+        if id(frame) not in texts:
+            texts[id(frame)] = (frame, evidence_csv(frame))  # the frame is kept, so its id is not reused
         target = folder / f"{row['id']}.csv"
-        write_text(target, evidence_csv(frame))
+        write_text(target, texts[id(frame)][1])
         row["evidence"] = paths.relative_to_root(target)
 
 
