@@ -297,7 +297,7 @@ class Panel:
         self._rows: dict[str, pd.DataFrame] = {}
         self._derived: dict[tuple, pd.DataFrame] = {}  # tables made from one sheet (derived)
         self._history: pd.DataFrame | None = None
-        self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date], dt.date]] = {}
+        self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date], dt.date | None]] = {}
         self._sha256: dict[str, str] | None = None
         self._county_agency: dict[tuple, bool] = {}  # coverage.roles' test of each agency name, across sheets
 
