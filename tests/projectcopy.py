@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import clirun
 import pytest
 
 from analysis import paths
@@ -77,6 +78,21 @@ def fixture_project(root: Path) -> Path:
     return root
 
 
+def link_fetched_raw(raw_dir: Path) -> None:
+    """Hard-link this checkout's fetched raw files (never written, so links are safe) into
+    ``raw_dir``, where a test's own fetch then only verifies their sha256 instead of copying 55 MB
+    from the mirror. Locally added sheets are left out; a file fetch did not bring is fetched."""
+    for src in sorted(paths.RAW_DIR.rglob("*")):
+        dst = raw_dir / src.relative_to(paths.RAW_DIR)
+        if src.is_dir() or dst.exists() or src.name.startswith(".") or paths.LOCAL_RAW_DIR in src.parents:
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system
+            shutil.copy2(src, dst)
+
+
 def real_entries(mirror: Path, raw_dir: Path, *, ice: bool, context: bool, drop: tuple[str, ...] = ()) -> list:
     """Entries of the real pinned registry (ICE sheets and/or context files), copied from the mirror."""
     chosen = []
@@ -98,8 +114,7 @@ def run(args: list[str], *, cwd: Path, pythonpath: Path, timeout: int = 300) -> 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
     env["PYTHONPATH"] = str(pythonpath)
     env["MPLBACKEND"] = "Agg"
-    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
+    return clirun.run_analysis(args, cwd=cwd, env=env, timeout=timeout)
 
 
 def assert_one_error_line(proc: subprocess.CompletedProcess, code: int, *fragments: str) -> str:

@@ -1,5 +1,8 @@
 """The archive panel on the real 1,128 archived sheets (through $DATA_MIRROR; fails under CI=true
-without it). Built once into a temp dir; nothing under the project's data/ is touched."""
+without it). Built once into a temp dir; nothing under the project's data/ is touched. The temp
+build starts from this checkout's fetched files (hard links, sha256-verified again) and parse cache
+when they exist (`make test` made them just before), so it cleans, places, links and checks every
+row without parsing 1,166 workbooks a second time; the parse itself is tested in test_panel."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from projectcopy import link_fetched_raw
 
 from analysis import paths
 from analysis.ingest import fetch, registry, sheets
@@ -22,6 +26,9 @@ pytestmark = pytest.mark.integration
 def built(tmp_path_factory, mirror_dir):
     base = tmp_path_factory.mktemp("archive")
     entries = registry.load(archive=True, local=False)
+    link_fetched_raw(base / "raw")
+    if panel.cache_dir().is_dir():  # this checkout's parse cache: the build still cleans, places and checks every row
+        shutil.copytree(panel.cache_dir(), base / "processed" / "archive" / "cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(paths, "RAW_DIR", base / "raw")
         mp.setattr(paths, "PROCESSED_DIR", base / "processed")
@@ -120,17 +127,18 @@ def test_removals_reported_once_and_resignings_linked(built):
 
 def test_ids_are_stable_across_consecutive_snapshots(built):
     """A row ICE printed identically on two consecutive sheets has one agreement id."""
-    a = built["agreements"]
-    snaps = built["snaps"].sort_values(["kind", "published", "edition_order"])
     raw = ["state_raw", "agency_raw", "support_type_raw", "signed_raw"]
-    by_snapshot = {sid: frame[raw + ["agreement_id"]] for sid, frame in a.groupby("snapshot_id")}
+    a = built["agreements"][["snapshot_id", *raw, "agreement_id"]].astype({"snapshot_id": str})
+    snaps = built["snaps"].sort_values(["kind", "published", "edition_order"])
+    following = {}  # snapshot -> the next one of its kind (an empty pending sheet has no rows to pair)
     for _, group in snaps.groupby("kind"):
-        ids = group["snapshot_id"].tolist()
-        for prev, nxt in zip(ids, ids[1:]):
-            if prev not in by_snapshot or nxt not in by_snapshot:  # an empty pending sheet
-                continue
-            merged = by_snapshot[prev].merge(by_snapshot[nxt], on=raw)
-            assert (merged["agreement_id_x"] == merged["agreement_id_y"]).all(), (prev, nxt)
+        ids = group["snapshot_id"].astype(str).tolist()
+        following.update(zip(ids, ids[1:]))
+    pairs = a.assign(next_id=a["snapshot_id"].map(following)).merge(a, left_on=["next_id", *raw],
+                                                                    right_on=["snapshot_id", *raw])  # fmt: skip
+    assert len(pairs) > 0
+    changed = pairs[pairs["agreement_id_x"] != pairs["agreement_id_y"]]
+    assert changed.empty, changed[["snapshot_id_x", "snapshot_id_y"]].drop_duplicates().head().values.tolist()
 
 
 def test_day_resolution_queries_and_the_counts_cache_agree(on_archive):

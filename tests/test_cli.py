@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import clirun
 import pytest
 
 import workbooks as wb
@@ -30,8 +31,7 @@ def run(args: list[str], *, cwd: Path, pythonpath: Path | None = None, timeout: 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
-    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
+    return clirun.run_analysis(args, cwd=cwd, env=env, timeout=timeout)
 
 
 def assert_one_error_line(proc: subprocess.CompletedProcess, code: int, *fragments: str) -> str:

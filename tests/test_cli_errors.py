@@ -21,6 +21,7 @@ from pathlib import Path
 
 import mutations as mu
 import pandas as pd
+import clirun
 import pytest
 import workbooks as wb
 from test_cli import assert_one_error_line, make_template
@@ -48,8 +49,7 @@ def cli(root: Path, *args: str, env: dict | None = None) -> subprocess.Completed
     base.update(env or {}, PYTHONPATH=str(root))
     cwd = root.parent / "cwd"
     cwd.mkdir(exist_ok=True)
-    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=cwd, env=base, capture_output=True, text=True,
-                          timeout=180, check=False)  # fmt: skip
+    return clirun.run_analysis(args, cwd=cwd, env=base, timeout=180)
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
@@ -443,11 +443,14 @@ def cli_file_size_limit(root: Path, max_bytes: int, *args: str) -> subprocess.Co
 
 
 def _run_cli(root: Path, argv: list[str], **kw) -> subprocess.CompletedProcess:
+    """A fresh interpreter when ``kw`` asks what only one gives (``preexec_fn``), else a fork (clirun)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
     assert os.pathsep not in str(root), root  # else PYTHONPATH splits and the installed package (real data/) is used
     env.update(PYTHONPATH=str(root), PYTHONDONTWRITEBYTECODE="1")
     cwd = root.parent / "cwd"
     cwd.mkdir(exist_ok=True)
+    if not kw:
+        return clirun.run(argv, cwd=cwd, env=env, timeout=180)
     return subprocess.run([sys.executable, *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=180,
                           check=False, **kw)  # fmt: skip
 

@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+import clirun
 import pytest
 import workbooks as wb
 from test_cli_errors import _p3, cli, make_template, replace_sheet, tree_hashes
@@ -95,13 +96,12 @@ def reference(template, tmp_path_factory) -> dict:
     return {"hashes": hashes, "renames": renames}
 
 
-def _hooked(root: Path, marker: Path, point: str) -> subprocess.Popen:
+def _hooked(root: Path, marker: Path, point: str) -> clirun.Forked:
     hook = root.parent / "hook.py"
     hook.write_text(HOOK)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
     env["PYTHONPATH"] = str(root)
-    return subprocess.Popen([sys.executable, str(hook), str(marker), point], cwd=root.parent, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    return clirun.Forked([str(hook), str(marker), point], cwd=root.parent, env=env)
 
 
 def kill_at(root: Path, point: str) -> str:

@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import clirun
 import pytest
 
 import projectcopy as pc
@@ -76,13 +77,12 @@ def sheet(tmp_path) -> Path:
     return wb.p3(inbox / ORIGINAL, NEW_ROWS)
 
 
-def hooked(root: Path, sheet: Path, marker: Path, point: str) -> subprocess.Popen:
+def hooked(root: Path, sheet: Path, marker: Path, point: str) -> clirun.Forked:
     hook = root.parent / "hook.py"
     hook.write_text(HOOK)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
     env["PYTHONPATH"] = str(root)
-    return subprocess.Popen([sys.executable, str(hook), str(marker), point, str(sheet)], cwd=root.parent, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    return clirun.Forked([str(hook), str(marker), point, str(sheet)], cwd=root.parent, env=env)
 
 
 def kill_before(root: Path, sheet: Path, point: str) -> None:

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import clirun
 import pytest
 from test_cli import assert_one_error_line
 from test_cli_errors import cli, project, template, tree_hashes  # noqa: F401 (project, template: fixtures)
@@ -32,7 +33,7 @@ from analysis.engine import query
 
 
 
-def stopped_writer(root: Path) -> subprocess.Popen:
+def stopped_writer(root: Path) -> clirun.Forked:
     """``build --force`` asleep just before its first write into its staging copy (lock held)."""
     marker = root.parent / "stopped.txt"
     proc = _hooked(root, marker, "1")
@@ -45,7 +46,7 @@ def stopped_writer(root: Path) -> subprocess.Popen:
     return proc
 
 
-def kill(proc: subprocess.Popen) -> None:
+def kill(proc: clirun.Forked) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate()
 
@@ -84,8 +85,8 @@ def test_a_second_writer_with_wait_goes_on_when_the_first_ends(project):
     first = stopped_writer(project)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
     env["PYTHONPATH"] = str(project)
-    second = subprocess.Popen([sys.executable, "-m", "analysis", "build", "-q", "--force", "--wait", "60"],
-                              cwd=project.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    second = clirun.Forked(["-m", "analysis", "build", "-q", "--force", "--wait", "60"], cwd=project.parent, env=env,
+                           text=True)  # fmt: skip
     try:
         time.sleep(1.5)
         assert second.poll() is None, second.communicate()  # waiting, not refused

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import atlas
 import pandas as pd
+import clirun
 import pytest
 import workbooks as wb
 from projectcopy import copy_package, patched
@@ -66,8 +67,7 @@ def on_project(project):
 def run(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
     env["PYTHONPATH"] = str(root)
-    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=root.parent, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)  # fmt: skip
+    return clirun.run_analysis(args, cwd=root.parent, env=env, timeout=120)
 
 
 # ----------------------------------------------------------------------------- the table

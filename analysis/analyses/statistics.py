@@ -120,22 +120,23 @@ def florida_crossing(table: pd.DataFrame, threshold: float = ONE_THIRD) -> dict 
     return out
 
 
-def archive_tables() -> tuple[pd.DataFrame, pd.DataFrame] | None:
+def archive_tables(columns: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """The full-archive panel (data/processed/archive/, same schema as the curated tables) if
-    it has been built, else None: the notebook must run on the curated tables alone."""
+    it has been built, else None: the notebook must run on the curated tables alone. ``columns``
+    limits the agreements table to those (the panel is 337,000 rows wide with text)."""
     from ..store import panel
 
     a, s = panel.archive_dir() / panel.AGREEMENTS, panel.archive_dir() / "snapshots.parquet"
     if not (a.exists() and s.is_file()):  # agreements: a folder of parts
         return None
-    return pd.read_parquet(a), pd.read_parquet(s)
+    return pd.read_parquet(a, columns=columns), pd.read_parquet(s)
 
 
 def archive_concentration(unit: str = "agreements", since: str = "2025-01-20") -> pd.DataFrame | None:
     """Concentration per participating snapshot of the archive panel from ``since`` on (the
     2021-2024 sheets are another administration's program and would add old crossings), or
     None when the archive is not built."""
-    tables = archive_tables()
+    tables = archive_tables(columns=["snapshot_id", "state", "row", "agency_id"])
     if tables is None:
         return None
     agreements, snaps = tables

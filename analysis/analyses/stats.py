@@ -104,7 +104,8 @@ def _check_counts(counts: pd.Series) -> pd.Series:
 def _sort_desc(values: pd.Series) -> pd.Series:
     """Sort by value descending, ties broken by the index label (as text) ascending, so the
     order never depends on the row order of the input."""
-    order = sorted(range(len(values)), key=lambda i: (-values.iloc[i], str(values.index[i])))
+    labels = np.array([str(x) for x in values.index], dtype=str)
+    order = np.lexsort((labels, -values.to_numpy(dtype=float)))  # last key sorts first
     return values.iloc[order]
 
 
@@ -120,11 +121,15 @@ def shares(counts: pd.Series) -> pd.Series:
     the input to every concentration measure below. Ties are ordered by state code so that
     the same sheet always gives the same table. Raises ValueError if the total is 0.
     """
-    values = _check_counts(counts)
-    total = values.sum()
+    return _shares_sorted(_sort_desc(_check_counts(counts)))
+
+
+def _shares_sorted(ordered: pd.Series) -> pd.Series:
+    """``shares`` of counts already checked and sorted by ``_sort_desc`` (dividing keeps the order)."""
+    total = ordered.sum()
     if total <= 0:
         raise ValueError("total count is 0; shares are undefined")
-    out = _sort_desc(values / total)
+    out = ordered / total
     out.name = "share"
     return out
 
@@ -139,7 +144,10 @@ def hhi(counts: pd.Series) -> float:
     (Antitrust practice calls above 2,500 "highly concentrated"; that convention is about
     markets, quoted only as a reference point.)
     """
-    s = shares(counts)
+    return _hhi_of_shares(shares(counts))
+
+
+def _hhi_of_shares(s: pd.Series) -> float:
     return float(((100.0 * s) ** 2).sum())
 
 
@@ -150,10 +158,13 @@ def top_k(counts: pd.Series, k: int = 5) -> list[str]:
     ``top_k_ties`` to learn whether that tie-break decided who made the list. States with a
     count of 0 are never "top" states, so fewer than k may be returned.
     """
+    return _top_k_sorted(_sort_desc(_check_counts(counts)), k)
+
+
+def _top_k_sorted(ordered: pd.Series, k: int) -> list[str]:
     if k < 1:
         raise ValueError("k must be at least 1")
-    s = _sort_desc(_check_counts(counts))
-    s = s[s > 0]
+    s = ordered[ordered > 0]
     return [str(x) for x in s.index[:k]]
 
 
@@ -165,10 +176,13 @@ def top_k_ties(counts: pd.Series, k: int = 5) -> list[str]:
     state whose count equals the k-th state's count, but only when at least one of them was
     left out of ``top_k``. Zero counts never form a tie (they are not in the top list).
     """
+    return _top_k_ties_sorted(_sort_desc(_check_counts(counts)), k)
+
+
+def _top_k_ties_sorted(ordered: pd.Series, k: int) -> list[str]:
     if k < 1:
         raise ValueError("k must be at least 1")
-    s = _sort_desc(_check_counts(counts))
-    s = s[s > 0]
+    s = ordered[ordered > 0]
     if len(s) <= k:
         return []
     kth = s.iloc[k - 1]
@@ -184,9 +198,12 @@ def top_k_share(counts: pd.Series, k: int = 5) -> float:
     Unlike the list of names, this number does not depend on how ties are broken: tied
     states have the same count, so whichever one is included adds the same amount.
     """
+    return _top_k_share_of_shares(shares(counts), k)
+
+
+def _top_k_share_of_shares(s: pd.Series, k: int) -> float:
     if k < 1:
         raise ValueError("k must be at least 1")
-    s = shares(counts)
     return float(s.iloc[:k].sum())
 
 
@@ -212,21 +229,22 @@ def concentration_table(
         raise KeyError(f"concentration_table: missing columns {sorted(missing)}")
     rows = []
     for snap, g in df.groupby(by, sort=True):
-        counts = g.groupby(state_col)[count_col].sum()
-        counts = _check_counts(counts)
+        counts = _check_counts(g.groupby(state_col)[count_col].sum())
         total = float(counts.sum())
         focus_count = float(counts.get(focus, 0.0))
         if total > 0:
+            ordered = _sort_desc(counts)  # sorted once; the public helpers each sort again
+            share = _shares_sorted(ordered)
             row = {
                 by: snap,
                 "total": total,
                 "n_states": int((counts > 0).sum()),
                 "focus_count": focus_count,
                 "focus_share": focus_count / total,
-                "top_k_share": top_k_share(counts, k),
-                "top_k_states": ", ".join(top_k(counts, k)),
-                "top_k_tied": ", ".join(top_k_ties(counts, k)),
-                "hhi": hhi(counts),
+                "top_k_share": _top_k_share_of_shares(share, k),
+                "top_k_states": ", ".join(_top_k_sorted(ordered, k)),
+                "top_k_tied": ", ".join(_top_k_ties_sorted(ordered, k)),
+                "hhi": _hhi_of_shares(share),
             }
         else:
             row = {

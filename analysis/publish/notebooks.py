@@ -187,6 +187,9 @@ def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, 
             str(source), str(out_nb), parameters=parameters or {}, kernel_name=KERNEL,
             kernel_manager_class=kernel_manager_class({paths.REPORTS_ENV: str(reports_dir)} if reports_dir else None), cwd=str(paths.NOTEBOOKS_DIR), progress_bar=not quiet, log_output=False,
             extra_arguments=QUIET_KERNEL if quiet else [],
+            # written once at the end (also when a cell fails), not re-serialised after every cell: the
+            # output lands in a staging folder nobody reads mid-run, and each save re-encodes every figure
+            request_save_on_cell_execute=False,
         )  # fmt: skip
     except pm.PapermillExecutionError as err:
         raise NotebookError(f"cell {err.exec_count} failed: {err.ename}: {err.evalue}", path=label or str(source)) from None
