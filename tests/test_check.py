@@ -95,6 +95,20 @@ def test_claims_repeating_a_measure_share_its_evaluation_yet_each_keeps_its_own_
     assert first.read_bytes() == second.read_bytes() and list(pd.read_csv(first)["row"]) == [2, 3, 4]
 
 
+def test_evidence_text_is_shared_only_between_frames_whose_csv_is_the_same():
+    """write_evidence writes one CSV text for frames with the same cells; never for cells that
+    compare equal but print differently (-0.0 and 0.0; 1 and 1.0 in an object column)."""
+    text = pd.DataFrame({"state": pd.Series(["FL", None], dtype="str"), "row": [2, 3], "n": pd.array([1, None], dtype="Int64")})
+    assert check._same_cells(text, text.copy())
+    assert not check._same_cells(text, text.assign(row=[2, 4]))
+    assert not check._same_cells(text, text.assign(state=["FL", ""]))
+    signed = pd.DataFrame({"x": [0.0, 1.0]})
+    assert signed.equals(pd.DataFrame({"x": [-0.0, 1.0]})) and not check._same_cells(signed, pd.DataFrame({"x": [-0.0, 1.0]}))
+    mixed = pd.DataFrame({"x": pd.Series([1, "a"], dtype=object)})
+    other = pd.DataFrame({"x": pd.Series([1.0, "a"], dtype=object)})
+    assert mixed.equals(other) and not check._same_cells(mixed, other)
+
+
 def test_table_and_csv_formats_name_the_sheet(tmp_path, panel):  # noqa: F811
     _, table = run(tmp_path, GOOD, panel, "table")
     assert "sheet: ice_287g/participating_2025-06-16_pm.xlsx (published 2025-06-16, pm" in table

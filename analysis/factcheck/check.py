@@ -205,19 +205,35 @@ def judge(claims: list[FileClaim], panel) -> list[dict]:
 
 
 def write_evidence(rows: list[dict], folder: Path) -> None:
-    """One CSV per claim with a reproduced value; paths recorded relative to the project root."""
+    """One CSV per claim with a reproduced value; paths recorded relative to the project root.
+    Claims counting the same rows (a count and a breakdown of one sheet, or one measure quoted
+    twice) share one CSV text: a check of 50 claims wrote a fifth of its rows twice."""
     from ..core.atomic import write_text
 
-    texts: dict[int, tuple] = {}  # id(frame) -> (frame, its CSV): claims sharing an evaluation share its rows
+    written: dict[tuple, list[tuple]] = {}  # (columns, dtypes, rows) -> [(frame, its CSV)]
     for row in rows:
         frame = row.pop("_evidence")
         if frame is None:
             continue
-        if id(frame) not in texts:
-            texts[id(frame)] = (frame, evidence_csv(frame))  # the frame is kept, so its id is not reused
+        same = written.setdefault((tuple(frame.columns), tuple(map(str, frame.dtypes)), len(frame)), [])
+        text = next((t for f, t in same if f is frame or _same_cells(f, frame)), None)
+        if text is None:
+            text = evidence_csv(frame)
+            same.append((frame, text))
         target = folder / f"{row['id']}.csv"
-        write_text(target, texts[id(frame)][1])
+        write_text(target, text)
         row["evidence"] = paths.relative_to_root(target)
+
+
+def _same_cells(a, b) -> bool:
+    """Whether two frames of the same columns and dtypes hold the same cells, so the same CSV text.
+    Only for text, integer and boolean columns: DataFrame.equals takes -0.0 for 0.0, and 1 for 1.0
+    in an object column, which a CSV writes differently."""
+    import pandas as pd
+
+    exact = all((pd.api.types.is_string_dtype(t) and not pd.api.types.is_object_dtype(t))
+                or pd.api.types.is_integer_dtype(t) or pd.api.types.is_bool_dtype(t) for t in a.dtypes)  # fmt: skip
+    return exact and a.equals(b)
 
 
 def evidence_csv(frame) -> str:
