@@ -82,6 +82,33 @@ def test_a_claims_file_is_judged_with_evidence(tmp_path, panel):  # noqa: F811
     assert not (tmp_path / "evidence" / "salary.csv").exists()
 
 
+def test_claims_repeating_a_measure_share_its_evaluation_yet_each_keeps_its_own_verdict(tmp_path, panel):  # noqa: F811
+    """Two outlets' figures for one measure on one day are computed once (check.judge), but each claim
+    is judged against its own figure and gets its own evidence file, the same rows in both."""
+    text = GOOD.split("[[claim]]")[1]  # fl-share: 3 of 8
+    other = text.replace('id = "fl-share"', 'id = "fl-share-again"').replace('comparison = "more_than"', 'comparison = "at_most"')
+    rows, out = run(tmp_path, "[[claim]]" + text + "[[claim]]" + other, panel)
+    got = {r["id"]: r for r in json.loads(out)}
+    assert got["fl-share"]["verdict"] == "supported" and got["fl-share-again"]["verdict"] == "not supported"
+    assert got["fl-share"]["reproduced"] == got["fl-share-again"]["reproduced"] == 0.375
+    first, second = (tmp_path / "evidence" / f"{i}.csv" for i in ("fl-share", "fl-share-again"))
+    assert first.read_bytes() == second.read_bytes() and list(pd.read_csv(first)["row"]) == [2, 3, 4]
+
+
+def test_evidence_text_is_shared_only_between_frames_whose_csv_is_the_same():
+    """write_evidence writes one CSV text for frames with the same cells; never for cells that
+    compare equal but print differently (-0.0 and 0.0; 1 and 1.0 in an object column)."""
+    text = pd.DataFrame({"state": pd.Series(["FL", None], dtype="str"), "row": [2, 3], "n": pd.array([1, None], dtype="Int64")})
+    assert check._same_cells(text, text.copy())
+    assert not check._same_cells(text, text.assign(row=[2, 4]))
+    assert not check._same_cells(text, text.assign(state=["FL", ""]))
+    signed = pd.DataFrame({"x": [0.0, 1.0]})
+    assert signed.equals(pd.DataFrame({"x": [-0.0, 1.0]})) and not check._same_cells(signed, pd.DataFrame({"x": [-0.0, 1.0]}))
+    mixed = pd.DataFrame({"x": pd.Series([1, "a"], dtype=object)})
+    other = pd.DataFrame({"x": pd.Series([1.0, "a"], dtype=object)})
+    assert mixed.equals(other) and not check._same_cells(mixed, other)
+
+
 def test_table_and_csv_formats_name_the_sheet(tmp_path, panel):  # noqa: F811
     _, table = run(tmp_path, GOOD, panel, "table")
     assert "sheet: ice_287g/participating_2025-06-16_pm.xlsx (published 2025-06-16, pm" in table

@@ -50,6 +50,18 @@ def test_escape_frame_touches_only_text():
     assert df["name"].iloc[0] == "=1+1"  # the caller's frame is not changed
 
 
+@pytest.mark.parametrize("cell", [*HOSTILE, "\r=1+1", "Polk, \"=1\"", "two\nlines", "two\n-lines", "a=b", "-12", None])
+@pytest.mark.parametrize("where", [0, 1])  # the first column (a line's start) or after a comma
+def test_frame_csv_is_the_escaped_frames_csv(cell, where):
+    """frame_csv tests the CSV text before escaping: the same text as escaping first, hostile cell or not,
+    quoted or not, at the text's or a line's start or after a comma."""
+    cols = {"name": [cell, "Polk County"], "n": [1, 2], "share": [0.5, 0.25]}  # only the name can run
+    df = pd.DataFrame(cols if where == 0 else {"n": cols["n"], "name": cols["name"], "share": cols["share"]})
+    for kwargs in ({"index": False, "lineterminator": "\n"}, {"index": False, "header": False, "lineterminator": "\n"},
+                   {"index": False, "sep": ";"}, {"index": False, "lineterminator": "\r"}):  # fmt: skip
+        assert csvsafe.frame_csv(df, **kwargs) == csvsafe.escape_frame(df).to_csv(**kwargs)
+
+
 @pytest.fixture(scope="module")
 def hostile_project(tmp_path_factory):
     root = tmp_path_factory.mktemp("csvsafe") / "project"

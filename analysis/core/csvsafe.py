@@ -34,6 +34,25 @@ def escape_row(values) -> list:
     return [escape(v) for v in values]
 
 
+#: where a cell's first character sits in CSV text: after a comma or a line's end, or the text's
+#: start (two patterns: one with an alternation of anchors is three times slower), inside a quote or not
+_CELL_MAY_RUN = re.compile(r'[,\n]"?[=+\-@\t\r]')
+_FIRST_CELL_MAY_RUN = re.compile(r'"?[=+\-@\t\r]')
+
+
+def frame_csv(df: pd.DataFrame, **to_csv) -> str:
+    """``escape_frame(df).to_csv(**to_csv)`` as text (no path), testing the text first: when no cell
+    of it can start with FORMULA_START, no text cell does, nothing is escaped and the text is final
+    (one regex over the text instead of a test per column: a check of 50 claims writes 34,000 rows)."""
+    if (to_csv.get("sep", ",") != "," or to_csv.get("quotechar", '"') != '"'
+            or not (to_csv.get("lineterminator") or "\n").endswith("\n")):  # the test reads commas, quotes and lines
+        return escape_frame(df).to_csv(**to_csv)
+    text = df.to_csv(**to_csv)
+    if not (_CELL_MAY_RUN.search(text) or _FIRST_CELL_MAY_RUN.match(text)):
+        return text
+    return escape_frame(df).to_csv(**to_csv)
+
+
 def escape_frame(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with its text cells escaped (columns of numbers, dates and booleans untouched); the
     frame itself when nothing needs it (the usual case: one vectorised test per text column)."""

@@ -52,21 +52,23 @@ def county_table(panel, as_of: str | dt.date) -> pd.DataFrame:
 
 
 def _county_table(panel, snap) -> pd.DataFrame:
-    trac = panel.trac()
-    population = panel.county_population()
-    rows = coverage.roles(panel.rows(snap["snapshot_id"]), panel.gazetteer())
-    status = coverage.county_status(rows)
-    out = trac.merge(population[["fips", "population_2024"]], on="fips", how="left")
-    out = out.merge(status, on="fips", how="left")
+    out = panel.derived(("backlog.rates",), lambda: _rates(panel)).merge(
+        coverage.county_status(panel.roles(snap["snapshot_id"])), on="fips", how="left")  # fmt: skip
     out["status"] = out["status"].fillna(coverage.STATUS_NONE)
     out["models_287g"] = out["models_287g"].fillna("")
+    return out[COLUMNS]
+
+
+def _rates(panel) -> pd.DataFrame:
+    """TRAC's counties with their population, rate, rank and unjoined reason, highest rate first: the
+    part of the county table no sheet changes (made once per panel; a claims file asks it per day)."""
+    out = panel.trac().merge(panel.county_population()[["fips", "population_2024"]], on="fips", how="left")
     out["population_2024"] = out["population_2024"].astype("Int64")
     pop = out["population_2024"].astype("float64")
     out["per_1000"] = (out["pending"] / pop * PER).round(3)
     out["rank"] = out["per_1000"].rank(method="min", ascending=False).astype("Int64")
     out["unjoined_reason"] = [("" if j else _unjoined_reason(f)) for f, j in zip(out["fips"], out["per_1000"].notna())]
-    out = out.sort_values(["per_1000", "fips"], ascending=[False, True], na_position="last", ignore_index=True)
-    return out[COLUMNS]
+    return out.sort_values(["per_1000", "fips"], ascending=[False, True], na_position="last", ignore_index=True)
 
 
 def sources(panel) -> dict[str, dict[str, str]]:

@@ -297,7 +297,9 @@ class Panel:
         self._rows: dict[str, pd.DataFrame] = {}
         self._derived: dict[tuple, pd.DataFrame] = {}  # tables made from one sheet (derived)
         self._history: pd.DataFrame | None = None
-        self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date]]] = {}
+        self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date], dt.date | None]] = {}
+        self._sha256: dict[str, str] | None = None
+        self._county_agency: dict[tuple, bool] = {}  # coverage.roles' test of each agency name, across sheets
 
     @classmethod
     def default(cls, processed: Path | None = None) -> Panel:
@@ -315,12 +317,13 @@ class Panel:
     def newest(self, kind: str) -> pd.Series:
         return self.snapshots[self.snapshots["kind"] == kind].iloc[-1]
 
-    def _kind(self, kind: str) -> tuple[pd.DataFrame, list[dt.date]]:
-        """One kind's sheets in publication order, and their dates (for bisection: a claims file
-        asks for the sheet of a day many times)."""
+    def _kind(self, kind: str) -> tuple[pd.DataFrame, list[dt.date], dt.date | None]:
+        """One kind's sheets in publication order, their dates (for bisection: a claims file asks
+        for the sheet of a day many times) and the last day the newest was seen live."""
         if kind not in self._kinds:
             snaps = self.snapshots[self.snapshots["kind"] == kind].reset_index(drop=True)
-            self._kinds[kind] = (snaps, list(snaps["published"]))
+            last_seen = max([snaps["published"].iloc[-1], *_also_live(snaps.iloc[-1])]) if len(snaps) else None
+            self._kinds[kind] = (snaps, list(snaps["published"]), last_seen)
         return self._kinds[kind]
 
     def in_force(self, day: str | dt.date, kind: str) -> pd.Series:
@@ -328,15 +331,13 @@ class Panel:
         from bisect import bisect_right
 
         day = parse_date(day)
-        snaps, published = self._kind(kind)
+        snaps, published, last_seen = self._kind(kind)
         i = bisect_right(published, day)
         if i == 0:
             raise UsageError(f"{day} is before the first {kind} sheet ({published[0] if published else 'none'}); "
                              "no data for that date")  # fmt: skip
-        newest = snaps.iloc[-1]
-        last_seen = max([newest["published"], *_also_live(newest)])
         if day > last_seen:
-            raise UsageError(f"{day} is after the newest {kind} sheet ({newest['file']}, published {last_seen}); "
+            raise UsageError(f"{day} is after the newest {kind} sheet ({snaps['file'].iloc[-1]}, published {last_seen}); "
                              "no data for that date yet")  # fmt: skip
         return snaps.iloc[i - 1]
 
@@ -345,19 +346,35 @@ class Panel:
         wanted = sorted(set(snapshot_ids) - set(self._rows))
         if not wanted:
             return
-        frame = pd.read_parquet(self.folder / "agreements.parquet", columns=READ_COLUMNS + self._geo_columns(),
-                                filters=[("snapshot_id", "in", wanted)])  # fmt: skip
-        for sid, rows in frame.groupby("snapshot_id", sort=False):
-            self._rows[sid] = rows.sort_values("row", ignore_index=True)
+        frame = self._read_agreements(wanted)
+        for sid, rows in frame.sort_values("row", kind="stable").groupby("snapshot_id", sort=False):  # one sort, not one per sheet
+            self._rows[sid] = rows.reset_index(drop=True)
         for sid in wanted:
             self._rows.setdefault(sid, frame.iloc[0:0])
 
-    def _geo_columns(self) -> list[str]:
-        """GEO_READ_COLUMNS the agreements table has (a table built before county codes has fewer)."""
+    def _read_agreements(self, wanted: list[str]) -> pd.DataFrame:
+        """The rows of the ``wanted`` sheets, as ``pd.read_parquet`` gives them. The archive's parts are
+        split by agency, so every part is read; its text columns are read dictionary-encoded (ICE
+        repeats the same cells down and across sheets), filtered, then decoded: half the time of
+        decoding every row's text (a third of a check of 50 claims)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = self.folder / "agreements.parquet"
+        schema = self._agreements_schema()
+        columns = READ_COLUMNS + [c for c in GEO_READ_COLUMNS if c in schema.names]  # a table built before county codes has fewer
+        text = [c for c in columns if pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)]
+        table = pq.read_table(path, columns=columns, filters=[("snapshot_id", "in", wanted)], read_dictionary=text,
+                              use_pandas_metadata=True)  # fmt: skip
+        decoded = pa.schema([f.with_type(schema.field(f.name).type) if f.name in text else f for f in table.schema],
+                            metadata=table.schema.metadata)  # fmt: skip
+        return table.cast(decoded).to_pandas()
+
+    def _agreements_schema(self):
+        """The agreements table's arrow schema (its columns and their types)."""
         import pyarrow.dataset as ds
 
-        names = set(ds.dataset(self.folder / "agreements.parquet").schema.names)
-        return [c for c in GEO_READ_COLUMNS if c in names]
+        return ds.dataset(self.folder / "agreements.parquet").schema
 
     def county_population(self) -> pd.DataFrame:
         """Census Vintage 2024 county population (50 states + DC; processed by `build`)."""
@@ -365,11 +382,12 @@ class Panel:
         if not path.is_file():
             raise StaleOutputError("the county population table is not built; run `python -m analysis build`",
                                    path=paths.relative_to_root(path))  # fmt: skip
-        return pd.read_parquet(path)
+        return self.derived(("county_population",), lambda: pd.read_parquet(path))
 
     def derived(self, key: tuple, make) -> pd.DataFrame:
         """``make()`` once per key in this panel's life (a claims file asks the same sheet's county
-        table again and again); a copy each time, so a caller's edit does not leak."""
+        table, and the county population, again and again); a copy each time, so a caller's edit
+        does not leak."""
         if key not in self._derived:
             self._derived[key] = make()
         return self._derived[key].copy()
@@ -406,7 +424,7 @@ class Panel:
         """The sheet before the one in force, the one in force, and the next one: does a verdict hang
         on an inferred date? At the archive's resolution these are the sheets ICE posted around it."""
         current = self.in_force(day, kind)
-        snaps, _ = self._kind(kind)
+        snaps = self._kind(kind)[0]
         i = int(current.name)  # its position among the kind's sheets
         out = [("previous", snaps.iloc[i - 1])] if i > 0 else []
         out.append(("in force", current))
@@ -419,13 +437,26 @@ class Panel:
         if not path.is_file():
             raise StaleOutputError("TRAC's county table is not built; run `python -m analysis build`",
                                    path=paths.relative_to_root(path))  # fmt: skip
-        return pd.read_parquet(path, columns=["fips", "state", "county", "pending"])
+        return self.derived(("trac",), lambda: pd.read_parquet(path, columns=["fips", "state", "county", "pending"]))
+
+    def roles(self, snapshot_id: str) -> pd.DataFrame:
+        """coverage.roles of a sheet's rows, once per sheet (a day's population and per-resident claims
+        both need it); the gazetteer is read only for a table without county codes."""
+        from . import coverage
+
+        return self.derived(("coverage.roles", snapshot_id),
+                            lambda: coverage.roles(self.rows(snapshot_id), self.gazetteer, self._county_agency))  # fmt: skip
 
     def sha256_of(self, rel: str) -> str:
-        """A registered raw file's sha256, as the registry pins it."""
-        from ..ingest import registry
+        """A registered raw file's sha256, as the registry pins it (read once per panel: each
+        per-resident claim cites two files)."""
+        if self._sha256 is None:
+            from ..ingest import registry
 
-        return next((e.sha256 for e in registry.load() if e.path == rel), "")
+            self._sha256 = {}
+            for e in registry.load():
+                self._sha256.setdefault(e.path, e.sha256)  # the first entry of a path, as a search finds it
+        return self._sha256.get(rel, "")
 
     def history(self) -> pd.DataFrame:
         """The archive's spells (first and last sheet listing each agreement or agency)."""
@@ -622,11 +653,11 @@ def _population(m: Measure, day: dt.date, panel: Panel, snapshot: pd.Series | No
     from . import coverage
 
     snap = panel.in_force(day, m.kind) if snapshot is None else snapshot
-    rows = panel.rows(snap["snapshot_id"])
     groups = panel.state_group(m.state_group) if m.state_group else None
-    chosen = coverage.roles(_filter(rows, m, groups=groups), panel.gazetteer())
+    chosen = _filter(panel.roles(snap["snapshot_id"]), m, groups=groups)  # a row's role is its own: filter after
     population = panel.county_population()
-    states = set(population["state"])
+    all_states = set(population["state"].tolist())
+    states = set(all_states)
     if m.state:
         states &= set(m.state)
     if groups is not None:
@@ -652,12 +683,13 @@ def _population(m: Measure, day: dt.date, panel: Panel, snapshot: pd.Series | No
             parts[str(name)] = value_of(coverage.covered_counties(chosen[mine], population))
         value = dict(sorted(parts.items(), key=lambda kv: (-kv[1], kv[0])))
     statewide = chosen[chosen["role"] == "statewide"]
+    by_role = chosen["role"].value_counts().to_dict()
     unjoined = counties[counties["population_2024"].isna()]
     detail = {
         "residents": residents, "counties": int(counties["population_2024"].notna().sum()),
         "share": round(residents / denominator, 6), "population": denominator,
-        "population_is": US_POPULATION_IS if states == set(population["state"]) else f"{', '.join(sorted(states))} (Census Vintage 2024)",
-        "agreements_by_role": {r: int((chosen["role"] == r).sum()) for r in coverage.ROLES},
+        "population_is": US_POPULATION_IS if states == all_states else f"{', '.join(sorted(states))} (Census Vintage 2024)",
+        "agreements_by_role": {r: int(by_role.get(r, 0)) for r in coverage.ROLES},
         "statewide": {"agreements": len(statewide), "states": sorted(set(statewide["state"]))},
         "unjoined": unjoined["county_fips"].tolist(),
     }  # fmt: skip
@@ -678,10 +710,10 @@ def _trac_per_1000(m: Measure, day: dt.date, panel: Panel) -> Evaluation:
     snap = panel.in_force(day, "participating")
     frame = backlog.county_table(panel, day)
     ranked = frame[frame["per_1000"].notna()]
-    counts = {f"{c}, {s}": float(v) for c, s, v in zip(ranked["county"], ranked["state"], ranked["per_1000"])}
+    counts = {f"{c}, {s}": float(v) for c, s, v in zip(ranked["county"].tolist(), ranked["state"].tolist(), ranked["per_1000"].tolist())}
     value = counts if m.statistic == "breakdown" else top(counts, m.n)[0]
     unjoined = frame[frame["per_1000"].isna()]
-    detail = {"table": counts, "undated": True, "unjoined": [f"{c}, {s}" for c, s in zip(unjoined["county"], unjoined["state"])],
+    detail = {"table": counts, "undated": True, "unjoined": [f"{c}, {s}" for c, s in zip(unjoined["county"].tolist(), unjoined["state"].tolist())],
               "sources": backlog.sources(panel)}  # fmt: skip
     evidence = frame.assign(file=snap["file"])
     return Evaluation(m, day, value, {**snapshot_record(snap, day), "panel": panel.source}, evidence, detail)

@@ -177,6 +177,7 @@ def judge(claims: list[FileClaim], panel) -> list[dict]:
                 raise UsageError(f"claim {c.id!r}: date: {err}") from None
     panel.load(wanted)
     out = []
+    evaluated: dict = {}  # (measure, date, both units) -> in_units: claims repeating a measure on a day share it
     for c in claims:
         row = {"id": c.id, "date": c.date, "source": c.source, "quote": c.quote, "claimed": c.claimed}
         if c.measure is None:
@@ -184,7 +185,10 @@ def judge(claims: list[FileClaim], panel) -> list[dict]:
             out.append({**row, "verdict": v.verdict, "reproduced": None, "reproduced_text": "", "unit": "",
                         "measure": "", "snapshot": None, "evidence": None, "note": v.note, "_evidence": None})  # fmt: skip
             continue
-        value, ev = measures.in_units(c.measure, c.date, panel, both=c.also_units)
+        key = (c.measure, c.date, c.also_units)
+        if key not in evaluated:
+            evaluated[key] = measures.in_units(c.measure, c.date, panel, both=c.also_units)
+        value, ev = evaluated[key]
         if c.also_units:
             v = verdicts.evaluate_units(c.comparison, c.claimed, value, c.measure.unit, reason=c.reason)
         else:
@@ -201,16 +205,35 @@ def judge(claims: list[FileClaim], panel) -> list[dict]:
 
 
 def write_evidence(rows: list[dict], folder: Path) -> None:
-    """One CSV per claim with a reproduced value; paths recorded relative to the project root."""
+    """One CSV per claim with a reproduced value; paths recorded relative to the project root.
+    Claims counting the same rows (a count and a breakdown of one sheet, or one measure quoted
+    twice) share one CSV text: a check of 50 claims wrote a fifth of its rows twice."""
     from ..core.atomic import write_text
 
+    written: dict[tuple, list[tuple]] = {}  # (columns, dtypes, rows) -> [(frame, its CSV)]
     for row in rows:
         frame = row.pop("_evidence")
         if frame is None:
             continue
+        same = written.setdefault((tuple(frame.columns), tuple(map(str, frame.dtypes)), len(frame)), [])
+        text = next((t for f, t in same if f is frame or _same_cells(f, frame)), None)
+        if text is None:
+            text = evidence_csv(frame)
+            same.append((frame, text))
         target = folder / f"{row['id']}.csv"
-        write_text(target, evidence_csv(frame))
+        write_text(target, text)
         row["evidence"] = paths.relative_to_root(target)
+
+
+def _same_cells(a, b) -> bool:
+    """Whether two frames of the same columns and dtypes hold the same cells, so the same CSV text.
+    Only for text, integer and boolean columns: DataFrame.equals takes -0.0 for 0.0, and 1 for 1.0
+    in an object column, which a CSV writes differently."""
+    import pandas as pd
+
+    exact = all((pd.api.types.is_string_dtype(t) and not pd.api.types.is_object_dtype(t))
+                or pd.api.types.is_integer_dtype(t) or pd.api.types.is_bool_dtype(t) for t in a.dtypes)  # fmt: skip
+    return exact and a.equals(b)
 
 
 def evidence_csv(frame) -> str:
@@ -218,7 +241,7 @@ def evidence_csv(frame) -> str:
     from files anyone can hand over)."""
     from ..core import csvsafe
 
-    return csvsafe.escape_frame(frame).to_csv(index=False, lineterminator="\n")
+    return csvsafe.frame_csv(frame, index=False, lineterminator="\n")
 
 
 def default_evidence_dir(claims_file: Path) -> Path:
