@@ -32,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+from clienv import cli_env
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -52,7 +54,8 @@ def timed(fn, repeat: int = 1) -> float:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, env=cli_env(ROOT), capture_output=True,
+                          text=True, check=True)  # fmt: skip
 
 
 def archive_files() -> list[Path]:

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from clienv import cli_env
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TARGET_S = 2.0
@@ -40,7 +42,7 @@ CASES = {
 def cli_seconds(args: list[str], out: Path, repeat: int) -> tuple[float, float]:
     """Median wall-clock and CPU (user + system) seconds of the call: on a busy shared machine the
     CPU time says what the call costs when the wall clock says how long others made it wait."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    env = cli_env(ROOT)
     runs, cpu = [], []
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -69,7 +71,7 @@ md = maps.map_data("{DAY}", level="county", panel=panel); out.append(["map data 
 maps.draw(md, "{{}}".format(__import__("tempfile").mkdtemp() + "/m.png")); out.append(["draw and save PNG", lap()])
 print(json.dumps(out))
 """
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    env = cli_env(ROOT)
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(proc.stdout)
 

@@ -32,6 +32,8 @@ import time
 import tomllib
 from pathlib import Path
 
+from clienv import cli_env
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"fresh_reproduce_s": 45.0, "again_s": 2.0, "check_50_s": 1.0}
 N_CLAIMS = 50
@@ -40,7 +42,7 @@ DATES = ["2025-02-21", "2025-04-01", "2025-06-16", "2025-07-31", "2025-09-03", "
 
 
 def cli(clone: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
-    env = {**os.environ, "PYTHONPATH": str(clone), "MPLBACKEND": "Agg"}
+    env = cli_env(clone)
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "analysis", *args], cwd=clone, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
