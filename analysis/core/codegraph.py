@@ -37,9 +37,17 @@ def _package_of(module: str, path: Path) -> str:
     return module if path.name == "__init__.py" else module.rpartition(".")[0]
 
 
-def _imports(root: Path, module: str, path: Path) -> set[str]:
+def _imports(root: Path, module: str, path: Path) -> frozenset[str]:
     """The package's modules ``module`` imports (directly), by dotted name under the package."""
-    return imported_by(path.read_bytes(), root, _package_of(module, path))
+    stat = path.stat()
+    return _file_imports(root, _package_of(module, path), path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_imports(root: Path, package: str, path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    """``_imports``, read once per version of the file (a reproduce asks the closures of a dozen entry
+    points, which share most modules); the file's mtime and size are in the key, so an edit is read."""
+    return frozenset(imported_by(path.read_bytes(), root, package))
 
 
 @functools.lru_cache(maxsize=None)
