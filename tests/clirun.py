@@ -34,9 +34,10 @@ import time
 import traceback
 from pathlib import Path
 
-# Third-party libraries the command line imports (see `python -X importtime -m analysis build`).
+# Third-party libraries the command line imports (`python -X importtime -m analysis build`; nbformat and
+# papermill for `run`, `recheck` and `reproduce`, nbformat alone ~1 s through jsonschema's format checkers).
 PRELOAD = ["numpy", "pandas", "pyarrow.parquet", "pandera.pandas", "geopandas", "pyogrio", "matplotlib.pyplot",
-           "us", "python_calamine", "openpyxl"]  # fmt: skip
+           "us", "python_calamine", "openpyxl", "nbformat", "papermill"]  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- the test's side
