@@ -35,9 +35,10 @@ reproduce: $(STAMP)
 	$(PY) -m analysis reproduce $(QUIET)
 
 # Test files spread over the cores (pytest-xdist), each file whole on one worker: a notebook's cells
-# share one kernel and a module's fixtures are built once. Plain `pytest` runs them one by one.
+# share one kernel and a module's fixtures are built once, longest files first (tests/conftest.py orders
+# them; --no-loadscope-reorder keeps that order). Plain `pytest` runs them one by one.
 test: build
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

@@ -19,6 +19,7 @@ import clirun
 import pytest
 
 import workbooks as wb
+from projectcopy import compile_package, copy_package
 from analysis import cli, paths
 from analysis.ingest import registry
 from analysis.store import build
@@ -107,7 +108,7 @@ def project_paths(root: Path) -> dict[str, Path]:
 
 def make_template(root: Path) -> Path:
     """A copy of the package plus data/raw (fixture sheets, registry.csv) and a current build."""
-    shutil.copytree(paths.PACKAGE_DIR, root / "analysis", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    compile_package(copy_package(root))
     where = project_paths(root)
     with pytest.MonkeyPatch.context() as mp:
         for name, value in where.items():

@@ -466,18 +466,9 @@ def _new_sheet(tmp: Path, name: str = NEW_SHEET) -> Path:
     return wb.p3(inbox / name, NEW_ROWS)
 
 
-def _with_docs(root: Path) -> Path:
-    """export copies docs/data-dictionary.md; the template holds the package only."""
-    from analysis import paths
-
-    if not (root / "docs").is_dir():
-        shutil.copytree(paths.DOCS_DIR, root / "docs")
-    return root
-
-
 def _export_twice(root: Path, tmp: Path):
     out = tmp / "earlier_export"
-    first = cli(_with_docs(root), "export", "--format", "csv", str(out))
+    first = cli(root, "export", "--format", "csv", str(out))
     assert first.returncode == 0, first.stderr
     earlier = tree_hashes(out)
     second = cli(root, "export", "--format", "csv", str(out))
@@ -489,20 +480,20 @@ def _export_twice(root: Path, tmp: Path):
 def _export_to_a_file(root: Path, tmp: Path):
     out = tmp / "tables.csv"
     out.write_text("someone's own file\n")
-    return cli(_with_docs(root), "export", "--format", "csv", str(out)), [f"error: {out}: exists and is not a folder"]
+    return cli(root, "export", "--format", "csv", str(out)), [f"error: {out}: exists and is not a folder"]
 
 
 def _export_broken(code: str, cause: str):
     def case(root: Path, tmp: Path):
         out = tmp / "exported"
-        return cli_broken_disk(_with_docs(root), out, code, "export", "--format", "parquet", str(out)), [f"error: {out}", cause]
+        return cli_broken_disk(root, out, code, "export", "--format", "parquet", str(out)), [f"error: {out}", cause]
 
     return case
 
 
 def _export_too_large(root: Path, tmp: Path):
     out = tmp / "exported"
-    return cli_file_size_limit(_with_docs(root), 4096, "export", "--format", "csv", str(out)), [f"error: {out}/", "File too large"]
+    return cli_file_size_limit(root, 4096, "export", "--format", "csv", str(out)), [f"error: {out}/", "File too large"]
 
 
 def _build_broken(code: str, cause: str):

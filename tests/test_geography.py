@@ -239,7 +239,6 @@ def geo_project(tmp_path, monkeypatch):
     from analysis.engine import query
 
     raw, processed = tmp_path / "raw", tmp_path / "processed"
-    monkeypatch.setattr(paths, "DATA_DIR", tmp_path)  # its own data/.lock, apart from other xdist workers
     monkeypatch.setattr(paths, "RAW_DIR", raw)
     monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
     query._load.cache_clear()

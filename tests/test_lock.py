@@ -111,7 +111,7 @@ def test_wait_gives_up_after_its_timeout(project):
 
 def test_the_lock_is_reentrant_within_a_process(project):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(paths, "DATA_DIR", project / "data")
+        mp.setattr(paths, "PROCESSED_DIR", project / "data" / "processed")  # the lock sits beside it
         with lock.hold(what="outer"):
             with lock.hold(what="inner"):  # reproduce fetches and builds under its own lock
                 assert lock.holder(project / "data" / ".lock") == (str(os.getpid()), "outer")

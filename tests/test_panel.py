@@ -39,7 +39,6 @@ C = row("GEORGIA", "Gamma County Sheriff's Office", "Jail Enforcement Model", D(
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     raw, processed = tmp_path / "raw", tmp_path / "processed"
-    monkeypatch.setattr(paths, "DATA_DIR", tmp_path)  # data/.lock too: builds on other xdist workers must not queue on it
     monkeypatch.setattr(paths, "RAW_DIR", raw)
     monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
     query._load.cache_clear()

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from projectcopy import link_fetched_raw
+from projectcopy import compile_package, link_fetched_raw
 
 from analysis import claim_registry, paths
 from analysis.factcheck.verdicts import VERDICTS
@@ -26,6 +26,7 @@ def reproduced(tmp_path_factory, mirror_dir):
     root = tmp_path_factory.mktemp("reproduce")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
     shutil.copytree(paths.PACKAGE_DIR, root / "analysis", ignore=ignore)
+    compile_package(root)  # the command and six kernels import it
     shutil.copytree(paths.NOTEBOOKS_DIR, root / "notebooks", ignore=ignore)
     (root / "data" / "raw").mkdir(parents=True)
     for registry_csv in (paths.REGISTRY_CSV, paths.ARCHIVE_REGISTRY_CSV):
@@ -133,7 +134,7 @@ def test_a_failed_run_leaves_the_previous_report_whole(tmp_path, monkeypatch):
     (reports / "index.html").write_text("old report")
     (reports / "figures" / "a.png").write_bytes(b"old figure")
     monkeypatch.setattr(paths, "REPORTS_DIR", reports)
-    monkeypatch.setattr(paths, "DATA_DIR", tmp_path / "data")  # its write lock, not the project's (lock.py)
+    monkeypatch.setattr(paths, "PROCESSED_DIR", tmp_path / "data" / "processed")  # its write lock beside it, not the project's (lock.py)
     monkeypatch.delenv(paths.REPORTS_ENV, raising=False)
     before = _tree(reports)
     with pytest.raises(RuntimeError):

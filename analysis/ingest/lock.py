@@ -35,8 +35,10 @@ _held: dict = {"depth": 0, "fd": None}
 
 
 def lock_path() -> Path:
-    """data/.lock (read at call time: tests point paths at throwaway projects)."""
-    return paths.DATA_DIR / LOCK_NAME
+    """data/.lock: beside data/processed, the folder every writer swaps, read at call time, so a
+    run pointed at another processed folder (a throwaway project, a test's temp build) locks its
+    own data folder and never queues behind the real one."""
+    return paths.PROCESSED_DIR.parent / LOCK_NAME
 
 
 def holder(path: Path | None = None) -> tuple[str, str]:
