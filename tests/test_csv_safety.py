@@ -111,3 +111,9 @@ def test_query_csv_escapes_text_cells(monkeypatch, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == "2025-09-02,'=cmd|' /C calc'!A0,participating,agreements,'@evil,2,0.666667"
     assert lines[2] == "2025-09-02,'=cmd|' /C calc'!A0,participating,agreements,-1,-1,-0.5"
+
+
+def test_escape_frame_with_a_repeated_column_name():
+    """df[name] of a repeated name is a frame: each column is escaped by position."""
+    df = pd.DataFrame([["=1+1", "@x", 1]], columns=["name", "name", "n"])
+    assert csvsafe.escape_frame(df).to_csv(index=False, lineterminator="\n") == "name,name,n\n'=1+1,'@x,1\n"

@@ -59,8 +59,8 @@ def escape_frame(df: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd  # here, not at the top: the CLI must start without pandas
 
     out = df
-    for col in df.columns:
-        s = df[col]
+    for i in range(df.shape[1]):  # by position: df[name] of a repeated name is a frame, not a column
+        s = df.iloc[:, i]
         if pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
             text = s.str.startswith(FORMULA_START).fillna(False).astype(bool)
         elif pd.api.types.is_object_dtype(s):
@@ -69,5 +69,5 @@ def escape_frame(df: pd.DataFrame) -> pd.DataFrame:
             continue
         if text.any():
             out = out.copy() if out is df else out
-            out[col] = s.astype(object).where(~text, s[text].map(escape))
+            out.isetitem(i, s.astype(object).where(~text, s[text].map(escape)))
     return out
