@@ -41,9 +41,17 @@ _FIRST_CELL_MAY_RUN = re.compile(r'"?[=+\-@\t\r]')
 
 
 def frame_csv(df: pd.DataFrame, **to_csv) -> str:
-    """``escape_frame(df).to_csv(**to_csv)`` as text (no path), testing the text first: when no cell
-    of it can start with FORMULA_START, no text cell does, nothing is escaped and the text is final
-    (one regex over the text instead of a test per column: a check of 50 claims writes 34,000 rows)."""
+    """``escape_frame(df).to_csv(**to_csv)`` as text (no path). A check of 50 claims writes 34,000
+    rows of evidence, so the usual call (``index=False, lineterminator="\\n"``) goes through Arrow's
+    CSV writer (a third of pandas' time); any frame or option it cannot write the same way takes
+    pandas, testing the text first: when no cell of it can start with FORMULA_START, no text cell
+    does, nothing is escaped and the text is final (one regex instead of a test per column)."""
+    header = to_csv.get("header", True)
+    if (set(to_csv) <= {"index", "lineterminator", "header"} and to_csv.get("index") is False
+            and to_csv.get("lineterminator") == "\n" and isinstance(header, bool)):  # fmt: skip
+        text = _arrow_csv(df, header)
+        if text is not None:
+            return text
     if (to_csv.get("sep", ",") != "," or to_csv.get("quotechar", '"') != '"'
             or not (to_csv.get("lineterminator") or "\n").endswith("\n")):  # the test reads commas, quotes and lines
         return escape_frame(df).to_csv(**to_csv)
@@ -51,6 +59,101 @@ def frame_csv(df: pd.DataFrame, **to_csv) -> str:
     if not (_CELL_MAY_RUN.search(text) or _FIRST_CELL_MAY_RUN.match(text)):
         return text
     return escape_frame(df).to_csv(**to_csv)
+
+
+def _arrow_csv(df: pd.DataFrame, header: bool) -> str | None:
+    """``escape_frame(df).to_csv(index=False, header=header, lineterminator="\\n")`` written by Arrow,
+    or None when Arrow's text could differ from pandas'. Decided by dtype: text, integers, booleans
+    and numpy floats only (floats and booleans turned into pandas' own text first: ``repr``-like
+    ``5.0``/``1e-05`` and ``True``, where Arrow writes ``5``/``1e-05`` and ``true``); str column names
+    (the header is pandas' own csv.writer line); two columns or more (a lone empty cell is ``""``).
+    Arrow quotes every text cell or none, so it writes without quotes, and the few rows with a cell
+    that needs them (a comma in an agency's name: 129 of 34,522 rows in a check of 50 claims) are
+    written between its runs by csv.writer, which is what pandas uses."""
+    import csv
+    import io
+
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pa_csv
+
+    if df.shape[1] < 2 or not all(isinstance(c, str) for c in df.columns):
+        return None
+    arrays, texts = [], []
+    try:
+        for _, s in df.items():
+            kind = s.dtype.kind
+            if isinstance(s.dtype, pd.StringDtype):
+                column = pa.array(s.array)
+                column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+                texts.append(len(arrays))
+                arrays.append(column.cast(pa.large_string()))
+            elif kind in "iu":  # numpy and nullable integers: the same digits, missing is empty
+                arrays.append(pa.array(s.array))
+            elif kind == "b":
+                arrays.append(pc.if_else(pa.array(s.array), "True", "False"))
+            elif kind == "f" and isinstance(s.dtype, np.dtype):  # as pandas does (get_values_for_csv)
+                values = s.to_numpy()
+                arrays.append(pa.array(values.astype(str), pa.string(), mask=np.isnan(values)))
+            else:  # dates, categories, objects, nullable floats...: pandas' own text
+                return None
+        quoted, formulas = _scan([arrays[i] for i in texts], len(df))
+        for i, cells in zip(texts, formulas):
+            if len(cells):  # escape itself (and its plain-number rule) for the few cells that may run
+                mask = np.zeros(len(df), dtype=bool)
+                mask[cells] = True
+                escaped = [escape(arrays[i][int(row)].as_py()) for row in cells]
+                arrays[i] = pc.replace_with_mask(arrays[i], pa.array(mask), pa.array(escaped, pa.large_string()))
+        table = pa.Table.from_arrays(arrays, names=[str(i) for i in range(len(arrays))])
+        out = io.StringIO()
+        lines = csv.writer(out, lineterminator="\n")
+        if header:
+            lines.writerow(df.columns)
+        start = 0
+        for row in [*quoted, len(df)]:
+            if row > start:
+                sink = pa.BufferOutputStream()
+                options = pa_csv.WriteOptions(include_header=False, quoting_style="none")
+                pa_csv.write_csv(table.slice(start, row - start), sink, options)
+                out.write(sink.getvalue().to_pybytes().decode("utf-8"))
+            if row < len(df):
+                lines.writerow([column[row].as_py() for column in table.columns])
+            start = row + 1
+    except (pa.ArrowInvalid, UnicodeEncodeError):  # a cell Arrow would not write bare; text not UTF-8
+        return None
+    return out.getvalue()
+
+
+#: bytes that make csv.writer quote a cell (and Arrow refuse to write it bare); the first bytes of
+#: a cell that may run (all ASCII, so a cell's first byte is its first character)
+_QUOTE_BYTES = list(b',"\r\n')
+_FORMULA_BYTES = list("".join(FORMULA_START).encode("ascii"))
+
+
+def _scan(texts: list, rows: int) -> tuple:
+    """The rows with a text cell that needs quotes, and for each text column the rows whose cell
+    starts with FORMULA_START: one pass over the UTF-8 bytes of all text columns laid end to end
+    (an Arrow string kernel per column costs more than writing the CSV). A null cell may be flagged
+    too: csv.writer and escape write it as pandas does, empty."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not texts or not rows:
+        return [], [[] for _ in texts]
+    joined = pa.concat_arrays(texts)
+    offsets = np.frombuffer(joined.buffers()[1], np.int64)[joined.offset : joined.offset + len(joined) + 1]
+    data = np.frombuffer(joined.buffers()[2] or b"", np.uint8)
+    span = data[offsets[0] : offsets[-1]]
+    hit = np.zeros(len(span), dtype=bool)
+    for byte in _QUOTE_BYTES:  # four comparisons: three times faster than np.isin or a lookup table
+        hit |= span == byte
+    hits = np.flatnonzero(hit) + offsets[0]
+    quoted = np.unique((np.searchsorted(offsets, hits, "right") - 1) % rows)
+    cells = np.flatnonzero(np.diff(offsets))
+    cells = cells[np.isin(data[offsets[cells]], _FORMULA_BYTES)]
+    return quoted.tolist(), [cells[cells // rows == i] % rows for i in range(len(texts))]
 
 
 def escape_frame(df: pd.DataFrame) -> pd.DataFrame:
