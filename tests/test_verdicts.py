@@ -7,6 +7,8 @@ import math
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis import claim_registry
 from analysis.factcheck import verdicts
@@ -297,6 +299,23 @@ def test_set_equal_tie_does_not_excuse_a_name_below_the_cutoff():
     v = evaluate(TOP5, claimed, table)
     assert v.verdict == PARTLY  # 4 valid members
     assert "Ohio" in v.note
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.sampled_from([0.0, -0.0, 0.1, 0.2, 0.30000000000000004, 0.3, 1e-300, 2.5]),
+                                 st.floats(-1e6, 1e6, allow_nan=False), st.integers(-3, 3).map(float)),
+                       min_size=1, max_size=12),
+       n=st.integers(1, 6), order=st.permutations(range(12)), as_int=st.booleans())
+def test_set_equal_top_n_ranks_floats_as_their_exact_values(values, n, order, as_int):
+    """The float fast path (_top_n_of) names the same top n, ties and cut-off as ranking the exact
+    values: each table once as floats (or ints) and once as Fractions, which take the exact path."""
+    if as_int:
+        values = [int(v) for v in values]
+    table = {f"County {i}": v for i, v in enumerate(values)}
+    exact = {k: verdicts.to_fraction(v) for k, v in table.items()}
+    names = [f"County {i}" for i in order[:n]]  # names past the table's end are absent from it
+    comparison = {"type": "set_equal", "top_n": n, "partial_if_overlap_at_least": 1}
+    assert evaluate(comparison, names, table) == evaluate(comparison, names, exact)
 
 
 def test_set_equal_table_needs_top_n():

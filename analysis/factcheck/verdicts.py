@@ -530,6 +530,29 @@ def _top_n(table: dict[str, tuple[str, Fraction]], n: int):
     return above, at, cutoff
 
 
+def _top_n_of(value: Mapping, n: int) -> tuple[dict[str, tuple[str, Fraction]], set, set, Fraction | None, int]:
+    """``_top_n(_table(value))``, with the table cut to the names it returns, and the table's size.
+
+    A per-resident table has a row per county (3,200), and making each rate a Fraction was most of
+    a top-n claim's cost. When the values are all finite floats, or all ints, and no two names fold
+    together, the floats themselves are ranked: the shortest repr of a float is exact and keeps the
+    floats' order and equality (each repr lies in its float's rounding interval, and those do not
+    overlap), so the same names come out; only the names returned become Fractions."""
+    vals = list(value.values())
+    kinds = set(map(type, vals))
+    keys = [_norm(k) for k in value] if kinds in ({int}, {float}) and len(vals) > n else []
+    if not keys or len(set(keys)) < len(keys) or (kinds == {float} and not all(map(math.isfinite, vals))):
+        table = _table(value, "reproduced")
+        return (table, *_top_n(table, n), len(table))
+    cut = heapq.nlargest(n, vals)[-1]
+    above = {k for k, v in zip(keys, vals) if v > cut}
+    at = {k for k, v in zip(keys, vals) if v == cut}
+    table = {k: (str(name), to_fraction(v)) for k, name, v in zip(keys, value, vals) if v >= cut}
+    if len(above) + len(at) == n:
+        return table, above | at, set(), None, len(keys)
+    return table, above, at, to_fraction(cut), len(keys)
+
+
 def _set_equal(claimed: Any, reproduced: Any, p: Mapping) -> Verdict:
     names = _names(claimed, "claimed_value")
     wanted = {_norm(n): n for n in names}
@@ -538,8 +561,7 @@ def _set_equal(claimed: Any, reproduced: Any, p: Mapping) -> Verdict:
         if "top_n" not in p:
             raise UsageError("set_equal got a table; give comparison.top_n to rank it")
         n = int(p["top_n"])
-        table = _table(reproduced, "reproduced")
-        above, at, cutoff = _top_n(table, n)
+        table, above, at, cutoff, size = _top_n_of(reproduced, n)
 
         def display(k: str) -> str:  # only the names shown are formatted (a county table has thousands)
             return f"{table[k][0]} ({_fmt(table[k][1])})"
@@ -547,7 +569,7 @@ def _set_equal(claimed: Any, reproduced: Any, p: Mapping) -> Verdict:
         s = set(wanted)
         slots = n - len(above)
         overlap = len(s & above) + min(len(s & at), slots)
-        identical = above <= s and s <= above | at and len(s) == min(n, len(table))
+        identical = above <= s and s <= above | at and len(s) == min(n, size)
         top = sorted(above | at, key=lambda k: (-table[k][1], k))
         head = f"top {n} by value: {_join(display(k) for k in sorted(above, key=lambda k: (-table[k][1], k)))}"
         if at:
