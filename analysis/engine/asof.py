@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 
+from ..core.dates import parse_iso_date
 from ..core.errors import UsageError
 
 UNITS = ("agreements", "agencies")
@@ -20,12 +21,8 @@ STALE_AFTER_DAYS = 14
 
 
 def parse_date(value: str | dt.date) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise UsageError(f"not a date (YYYY-MM-DD): {value!r}") from None
+    """A day as people give it: strictly ``YYYY-MM-DD`` (core.dates)."""
+    return parse_iso_date(value)
 
 
 def _last_seen_live(snap: Mapping, as_of: dt.date) -> dt.date:

@@ -16,16 +16,15 @@ negative count or salary would give numbers that look like results.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
-import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from ..core import atomic, paths
+from ..core.dates import ISO_DATE, parse_iso_date
 from ..engine.asof import UNITS
 from ..core.errors import NotebookError, UsageError
 
@@ -45,7 +44,6 @@ PARAMETER_RULES = {
     "overtime": (lambda v: v >= 0, "0 or more"),
     "unit": (lambda v: v in UNITS, f"one of {', '.join(UNITS)}"),
 }
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def notebook_path(name: str) -> Path:
@@ -112,13 +110,11 @@ def _typed(key: str, text: str, default: object, where: str):
         if not math.isfinite(value):
             raise refuse("a finite number")
         return value
-    if (isinstance(default, str) and _ISO_DATE.fullmatch(default)) or key.endswith("_date"):
+    if (isinstance(default, str) and ISO_DATE.fullmatch(default)) or key.endswith("_date"):
         try:
-            if _ISO_DATE.fullmatch(text):  # fromisoformat alone also takes 20250923
-                return dt.date.fromisoformat(text).isoformat()
-        except ValueError:
-            pass
-        raise refuse("a date YYYY-MM-DD")
+            return parse_iso_date(text).isoformat()
+        except UsageError:
+            raise refuse("a date YYYY-MM-DD") from None
     return text
 
 
@@ -138,8 +134,33 @@ def validate(name: str, pairs: list[list[str]] | None) -> dict[str, object]:
         rule = PARAMETER_RULES.get(key)
         if rule is not None and not rule[0](value):
             raise UsageError(f"-p {key} {text!r}: must be {rule[1]}", path=where)
+        if isinstance(value, str) and ISO_DATE.fullmatch(value):
+            try:
+                _within_sheets(parse_iso_date(value), DATE_KINDS.get(name, "participating"))
+            except UsageError as err:
+                raise UsageError(f"-p {key} {text!r}: {err}", path=where) from None
         out[key] = value
     return out
+
+
+#: the sheets a notebook's date parameters are read on (participating, unless named here)
+DATE_KINDS = {"pending": "pending"}
+
+
+def _within_sheets(day, kind: str) -> None:
+    """Refuse a date before the first sheet of ``kind`` or after the newest, on the panel the notebooks
+    read (the archive when current, else the curated tables), as `query` does; the notebook would
+    otherwise fail in a cell (`run growth -p voz_date 2099-01-01` exited 12 with a KeyError)."""
+    from ..engine import asof
+    from ..store import counts_cache, freshness, panel
+
+    base = panel.archive_dir() if freshness.archive_stale_reason() is None else paths.PROCESSED_DIR
+    cache = base / counts_cache.FILE
+    if not cache.is_file():
+        return  # nothing built: the run builds first, or says what is missing
+    if counts_cache.in_force(cache, day, kind) is None:
+        raise UsageError(f"{day} is before the first {kind} sheet; no data for that date")
+    asof.refuse_after_newest(day, kind, counts_cache.newest(cache, kind))
 
 
 def kernel_manager_class(env: dict[str, str] | None = None):

@@ -77,9 +77,11 @@ def parse_name(name: str, *, need_date: bool = True) -> NameInfo:
 
 
 def _parse_date(value: str, label: str) -> dt.date:
+    from ..core.dates import parse_iso_date
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return parse_iso_date(value)
+    except UsageError:
         raise UsageError(f"--published is not a date (YYYY-MM-DD): {value!r}", path=label) from None
 
 
