@@ -173,9 +173,10 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
 
 def _evidence_path(claim, detail: dict) -> str:
     """The rows behind a claim's value: the file the engine wrote (none for a rule or a figure no data reproduce)."""
-    if claim.comparison_type in verdicts.REASON_TYPES:
+    if claim.comparison_type in verdicts.REASON_TYPES or not claim.is_measured:
         return ""
-    return detail.get("evidence") or "" if claim.is_measured else ""
+    path = detail.get("evidence") or ""
+    return path if paths.stays_inside(path) else ""  # read from a results file: only a path inside reports/
 
 
 def _measured_verdict(claim, value) -> verdicts.Verdict:
@@ -276,7 +277,7 @@ def show_evidence(res: list[results.Result], output_dir: str | Path | None = Non
         dated = f"published {snap['published']}{' ' + snap['edition'] if snap['edition'] else ''}, " if snap["published"] else "undated, "
         print(f"{claim.id}: {r.detail['display']} = {r.detail['measure']}")
         print(f"  {snap['file']} ({dated}sha256 {snap['sha256'][:12]}...), {r.detail['rows']:,} rows -> {r.detail['evidence']}")
-        if not r.detail["rows"]:
+        if not r.detail["rows"] or not paths.stays_inside(r.detail["evidence"]):
             continue
         if r.detail["rows"] > EVIDENCE_ROWS_SHOWN and r.detail.get("rows_by_state"):
             print("    by state: " + ", ".join(f"{k} {v}" for k, v in sorted(r.detail["rows_by_state"].items(), key=lambda kv: (-kv[1], kv[0]))))
