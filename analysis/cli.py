@@ -8,6 +8,7 @@ stderr and the error's own exit code; anything else is a bug and keeps its trace
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 
@@ -124,6 +125,11 @@ def _measure_spec(args) -> dict:
 
     spec = dict(QUERY_MEASURES[args.measure])
     trac = spec.get("source") == "trac-county"
+    if args.top is not None and args.top < 1:
+        raise UsageError(f"--top must be a whole number of at least 1, not {args.top}")
+    for flag in ("state", "model"):  # an empty list is not "all": it is a typo or an empty variable
+        if getattr(args, flag) is not None and not [x for x in getattr(args, flag).split(",") if x.strip()]:
+            raise UsageError(f"--{flag} is empty: name one or more, or leave --{flag} out for all")
     if args.unit != "agreements":
         raise UsageError(f"--unit does not apply to --measure {args.measure} (it counts "
                          f"{'cases per 1,000 residents' if trac else 'residents'})")  # fmt: skip
@@ -138,9 +144,9 @@ def _measure_spec(args) -> dict:
     if args.by not in (None, "state", "model"):
         raise UsageError(f"--by {args.by} does not apply to --measure {args.measure}: use state or model")
     spec.update(kind=args.kind, by=args.by or "total")
-    if args.model:
+    if args.model is not None:
         spec["model"] = [m.strip() for m in args.model.split(",")]
-    if args.state:
+    if args.state is not None:
         spec["state"] = [s.strip() for s in args.state.split(",")]
     return spec
 
@@ -192,9 +198,9 @@ def _query_measure(args, measure) -> int:
             rows = rows[rows["rank"].notna() & (rows["rank"] <= args.top)]
     print()
     shown = rows[cols].astype(object).where(rows[cols].notna(), None)
-    print(_table([{k: (int(v) if hasattr(v, "item") and float(v).is_integer() and k != "per_1000" else
+    print(_table([{k: (None if v is None else int(v) if hasattr(v, "item") and float(v).is_integer() and k != "per_1000" else
                        (f"{v:.3f}" if k == "per_1000" else v)) for k, v in r.items()}
-                  for r in shown.to_dict("records")], cols))  # fmt: skip
+                  for r in shown.to_dict("records")], cols))  # fmt: skip  (no per-1,000 rate: a county without population)
     return 0
 
 
@@ -207,7 +213,7 @@ def cmd_query(args) -> int:
 
         measure = Measure.from_mapping(_measure_spec(args), where="--measure")
     for flag in ("model", "state", "top"):
-        if getattr(args, flag) and not args.measure:
+        if getattr(args, flag) is not None and not args.measure:
             from .core.errors import UsageError
 
             raise UsageError(f"--{flag} needs --measure ({', '.join(QUERY_MEASURES)})")
@@ -393,7 +399,58 @@ _EXTRA_COMMANDS: dict = {
 }  # fmt: skip
 
 
+#: control characters as a terminal shows them: as text (\x1b), never as what they do (clear the screen,
+#: ring the bell, move the cursor); tab and newline stay
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x09, 0x0A)}
+
+
+class _Printable:
+    """A terminal's stream that writes control characters as text: an agency name in someone's sheet
+    (``_x001B_[2J`` in the xlsx, ESC [2J once read) cleared the screen through ``diff``."""
+
+    def __init__(self, stream, keep: str = ""):
+        self._stream = stream
+        self._table = {c: text for c, text in _CONTROL.items() if chr(c) not in keep}
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.translate(self._table))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _safe_streams():
+    """stdout and stderr made safe for what they carry, for one command: a character the stream's
+    encoding lacks is written as an escape (PYTHONIOENCODING=ascii gave a UnicodeEncodeError traceback),
+    and on a terminal control characters are shown, not obeyed (stderr keeps \\r for progress bars)."""
+    streams = (sys.stdout, sys.stderr)
+    errors = [getattr(s, "errors", None) for s in streams]
+    for stream in streams:
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
+
+    def printable(stream, keep: str = ""):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            if stream.isatty():
+                return _Printable(stream, keep)
+        return stream
+
+    try:
+        with contextlib.redirect_stdout(printable(streams[0])), contextlib.redirect_stderr(printable(streams[1], "\r")):
+            yield
+    finally:
+        for stream, was in zip(streams, errors):
+            with contextlib.suppress(AttributeError, ValueError, OSError, TypeError):
+                stream.reconfigure(errors=was)
+
+
 def main(argv: list[str] | None = None) -> int:
+    with _safe_streams():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     from .core.errors import AnalysisError
 
     argv = sys.argv[1:] if argv is None else argv
