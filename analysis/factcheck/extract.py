@@ -28,8 +28,10 @@ from . import vocabulary as V
 from .extract_numbers import figures
 from .extract_rules import Context
 
-#: how a claim's id names what it counts
+#: how long a claim's id may grow (it names the evidence file)
 _ID_MAX = 60
+#: a reference list's entry: "(2025, November 29)." or "(n.d.)." or a bare address
+_CITATION = re.compile(r"\((?:19|20)\d\d(?:,\s*[A-Z][a-z]+(?:\s+\d{1,2})?)?\)\.|\(n\.d\.\)|https?://\S+\s*$")
 
 
 @dataclass
@@ -118,7 +120,10 @@ def extract(path: str | Path, *, date: str | dt.date | None = None, source: str 
         on_topic = bool(V.TOPIC.search(sent.fold) or V.TOPIC.search(art.paragraphs[sent.paragraph]))
         refs = extract_dates.find(sent.fold, day)
         figs = figures(sent.fold, [(r.start, r.end) for r in refs])
-        drafts, skips = extract_sentences.read(sent.fold, figs, refs, Context(day, on_topic, counties))
+        if _CITATION.search(sent.text) or _CITATION.search(art.paragraphs[sent.paragraph]):
+            drafts, skips = [], [(f, "in a reference list entry (another publication's title or date)") for f in figs]
+        else:
+            drafts, skips = extract_sentences.read(sent.fold, figs, refs, Context(day, on_topic, counties))
         for f, why in skips:
             out.skipped.append({"text": f.text, "line": sent.line, "why": why, "quote": sent.text})
             out.accounted[(sent.start, f.start, f.end)] = "skipped"

@@ -86,7 +86,7 @@ def counties_in(text: str, ctx: Context) -> list[dict]:
     the name ("Bucks County, Pennsylvania"), else the most populous county of that name."""
     out = []
     seen: set[int] = set()
-    for m in [*_COUNTY.finditer(text), *_BARE_COUNTY.finditer(text)]:
+    for m in sorted([*_COUNTY.finditer(text), *_BARE_COUNTY.finditer(text)], key=lambda m: m.start()):
         if m.start() in seen:
             continue
         seen.add(m.start())
@@ -208,7 +208,7 @@ def base_day(refs: list[DateRef], ctx: Context, at: int | None = None) -> tuple[
         before = [r for r in days if at is not None and r.start < at]
         r = before[-1] if before else days[0]
         return r.day, r.how, r.confidence
-    return ctx.article_date, "no date in the sentence: the article's date", 0.75
+    return ctx.article_date, V.UNDATED, 0.75
 
 
 def since_day(refs: list[DateRef], ctx: Context) -> tuple[dt.date, str, float]:
@@ -278,7 +278,8 @@ def filters(sentence: str, clause: tuple[int, int], ctx: Context, measure: dict,
 
     named = [c for a, _, c in states_in(text) if close(a)]
     counties = [c for c in counties_in(text, ctx) if close(c["start"])]
-    models = sorted({c for _, _, c in models_in(text)})
+    after = sentence[near_at:near_at + 40] if near_at is not None else text
+    models = sorted({c for a, _, c in models_in(after) if not re.search(r"\d", after[:a])})  # the figure's own noun phrase
     if counties and counties[0]["state"]:
         c = counties[0]
         measure["agency"] = c["name"].removesuffix(" Parish").removesuffix(" Borough")
@@ -302,7 +303,7 @@ def figure(sentence: str, f: Figure, refs: list[DateRef], ctx: Context, spans) -
     span = [(f.start, f.end)]
     quoted = f"'{f.text}'"
     if f.kind == "money" or _policy_figure(sentence, f, ctext):
-        bands = [(m.start() + clause[0], m.end() + clause[0]) for m in re.finditer(r"\d+%\s*-\s*\d+%", ctext)] if f.kind == "money" else []
+        bands = [m.span() for m in re.finditer(r"\d+%\s*-\s*\d+%", sentence)] if f.kind == "money" else []
         return Draft(day, f.number, "policy", reason=V.POLICY_REASON, confidence=0.8, spans=span + bands,
                      reading=f"{quoted}: a programme rule or target (pay, reimbursement, hiring), recorded as policy", label="policy")  # fmt: skip
     noun = unit_noun(sentence, f.end)
@@ -319,7 +320,7 @@ def figure(sentence: str, f: Figure, refs: list[DateRef], ctx: Context, spans) -
                          reading=f"{quoted} {noun[2]}: a target ({target.group(0).strip()!r}), not a count")  # fmt: skip
         return _count(sentence, f, noun, refs, ctx, clause, day, dhow, dconf, (ctype, params, strength, words))
     if noun and f.kind in ("count", "vague") and noun[0] == "states":
-        c = comparison_of(ctype or ("at_least" if f.kind == "vague" else "equal"), params if ctype else {})
+        c = comparison_of(ctype or ("at_least" if f.kind == "vague" else V.BARE_STATES[0]), params if ctype else dict(V.BARE_STATES[1]))
         return Draft(day, f.number, c, {"unit": "agreements", "statistic": "n_states"}, confidence=min(0.85, dconf), spans=span,
                      reading=f"{quoted} {noun[2]}: the number of states (and DC) with any agreement, {dhow}"
                              + (f"; '{words}' -> {ctype}" if ctype else ""), label="states")  # fmt: skip
@@ -329,6 +330,9 @@ def figure(sentence: str, f: Figure, refs: list[DateRef], ctx: Context, spans) -
         if pattern.search(ctext):
             return Draft(day, f.number, "not_checkable", reason=reason, confidence=0.7, spans=span,
                          reading=f"{quoted}: about {reason.split(':')[0]}, which no pinned data count", label="uncheckable")  # fmt: skip
+    if f.kind in ("percent", "count") and V.POLICY.search(sentence) and not re.search(_CHANGE_UP + "|" + _CHANGE_DOWN, ctext, re.I):
+        return Draft(day, f.number, "policy", reason=V.POLICY_REASON, confidence=0.6, spans=span, label="policy",
+                     reading=f"{quoted} in a sentence about pay, reimbursement or hiring: recorded as policy")  # fmt: skip
     if f.kind in ("percent", "multiplier") and re.search(_CHANGE_UP + "|" + _CHANGE_DOWN, ctext, re.I):
         return _change(sentence, f, refs, ctx, clause, (ctype, params, strength, words))
     if f.kind in ("percent", "fraction"):
@@ -387,7 +391,7 @@ def _count(sentence, f: Figure, noun, refs, ctx, clause, day, dhow, dconf, comp)
         reading += f"; '{f.text}' read as at least {f.number}"
         confidence = min(confidence, 0.6)
     elif not ctype:
-        ctype, params = V.BARE_COUNT
+        ctype, params = V.BARE_COUNT if dhow != V.UNDATED else V.BARE_COUNT_UNDATED
         params = dict(params)
     also = unit == "agencies" and measure.get("statistic", "count") == "count"
     reading += f", {dhow}" + (f"; '{words}' -> {ctype}" if words else "") + (f"; {'; '.join(notes)}" if notes else "")

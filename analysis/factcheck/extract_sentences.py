@@ -20,7 +20,9 @@ from .extract_rules import Context, Draft
 
 _NONE = re.compile(r"\b(?:have|has) (?:none|no (?:287\(g\) )?(?:agreements|deals|partners|partnerships))\b|"
                    r"\bwithout (?:any )?(?:287\(g\) )?agreements\b|will not be used as (?:federal )?immigration enforcement|"
-                   r"\b(?:bars?|bans?|prohibits?|forbids?)\s+(?:local\s+)?(?:police|law enforcement|officers|agencies|cooperation)",
+                   r"\b(?:bars?|bans?|prohibits?|forbids?)\s+(?:local\s+)?(?:police|law enforcement|officers|agencies)\s+from\s+"
+                   r"(?:cooperating|working with ICE|enforcing (?:federal )?immigration|joining|signing|participating)|"
+                   r"\b(?:bars?|bans?|prohibits?|forbids?|limits?) cooperation with (?:ICE|federal immigration)",
                    re.I)  # fmt: skip
 _OTHER_GROUP = re.compile(r"\b(?P<det>some|several|many|a few|\w+) other (?P<colour>" + "|".join(V.COLOUR_GROUPS) + r") states\b", re.I)
 _MOST = re.compile(r"\bmost\b|\bthe largest number\b|\blead(?:s|ing)? the (?:nation|country)\b|\btop\b", re.I)
@@ -84,7 +86,7 @@ def _list_figure(figs: list[Figure], n: int, sentence: str, near: int) -> list[t
 def sentence_rules(sentence: str, figs: list[Figure], refs: list[DateRef], ctx: Context, spans) -> list[Draft]:
     out: list[Draft] = []
     for rule in (_none, _big_share, _like, _top_n, _ranks, _growing, _country, _dismantle, _ended_agency, _ended_some,
-                 _held, _types):  # fmt: skip
+                 _held, _types, _fully):  # fmt: skip
         out += rule(sentence, figs, refs, ctx, spans, out)
     return out
 
@@ -184,8 +186,8 @@ def _ranks(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
         clause = sentence[slice(*R.clause_of(spans, m.start()))]
         if before:
             c = before[-1]
-            tail = sentence[m.start():m.start() + 90]
-            reason = next((r for p, r in V.UNCHECKABLE if p.search(tail)), None)
+            tail = sentence[m.start():R.clause_of(spans, m.start())[1]]
+            reason = None if V.BACKLOG.search(tail) else next((r for p, r in V.UNCHECKABLE if p.search(tail)), None)
             if reason:
                 out.append(Draft(day, k, "not_checkable", reason=reason, confidence=0.7, label="rank",
                                  reading=f"{c['name']} {m.group(0)!r}: rank {k} in {reason.split(':')[0]}, which no pinned data count"))
@@ -315,3 +317,16 @@ def _types(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
     day, how, conf = _day(refs, ctx)
     return [Draft(day, 2, "at_least", {"unit": "agencies", "agency": words}, confidence=0.45, label="agency-type",
                   reading=f"{m.group(0)!r}: at least two agencies named '... {words}' holding agreements (the evidence lists them), {how}")]
+
+
+_FULLY = re.compile(r"\b(?:fully|in full)\s+(?:reimburs\w*|pay\w*|cover\w*|fund\w*)|\b(?:reimburs\w*|pay|cover)\s+(?:\w+\s+){0,6}?in full\b", re.I)
+
+
+def _fully(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
+    """ "ICE will fully reimburse ...": a rule of 100 %, with no digit printed."""
+    m = _FULLY.search(sentence)
+    if not m:
+        return []
+    day, how, conf = _day(refs, ctx)
+    return [Draft(day, 100, "policy", reason=V.POLICY_REASON, confidence=0.6, label="policy",
+                  reading=f"{m.group(0)!r}: 100 percent, a programme rule recorded as policy")]

@@ -116,6 +116,13 @@ COMPARISON_WORDS: tuple[tuple[str, str, dict, str], ...] = (
 )  # fmt: skip
 #: a printed count with no comparison word: exact, with a 2 % band for a sheet published a day off
 BARE_COUNT = ("equal", {"partial_tolerance": 0.02})
+#: a bare count dated only by the article ("now", no date): the figure may come from a release a day
+#: or two before ICE posted a sheet, so a 1 % band
+BARE_COUNT_UNDATED = ("approx", {"tolerance": 0.01, "partial_tolerance": 0.03})
+#: a bare count of states: one or two states off of forty is a slip, not a different claim
+BARE_STATES = ("equal", {"partial_tolerance": 0.05})
+#: how a reading says the sentence printed no date
+UNDATED = "no date in the sentence: the article's date"
 #: a printed percent change ("641%"): rounded to the unit, so a 1 % band
 BARE_PERCENT = ("approx", {"tolerance": 0.01, "partial_tolerance": 0.05})
 #: a printed fraction ("a third of"): a round figure, so 5 % either side
@@ -176,7 +183,7 @@ TOPIC = re.compile(r"287\s*\(g\)|\bICE\b|\bDHS\b|immigra|deport|homeland securit
 #: numbers about these are programme rules or targets: policy
 POLICY = re.compile(r"reimburs|salar|overtime|bonus|student loan|\bpay\b|availability pay|\bawards?\b|per eligible|"
                     r"per officer|performance (?:benefit|payment)|\bhire|\bhiring|recruit|fiscal year|signing|"
-                    r"funding|grant|\$", re.I)  # fmt: skip
+                    r"\$", re.I)  # fmt: skip
 POLICY_REASON = ("a programme rule or target (pay, reimbursement, hiring); ICE's 287(g) sheets hold no such terms, "
                  "so it needs the rule's text or ICE's records")  # fmt: skip
 #: numbers about these have no pinned data: not checkable, with the reason shown
