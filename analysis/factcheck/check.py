@@ -54,16 +54,14 @@ class FileClaim:
     comparison: dict
     also_units: bool
     reason: str
-
-
-def _shown_id(cid: Any) -> str:
-    """A claim id as an error line names it (the id may be what is wrong: one line, bounded)."""
-    text = repr(cid) if isinstance(cid, str) else "?"
-    return text if len(text) <= 60 else text[:57] + "..."
+    confidence: float | None = None  # a drafted claim's (extract.py): how sure the reading is, 0-1
+    reading: str = ""  # a drafted claim's: how the sentence was read
 
 
 def _fail(cid: Any, key: str, problem: str, path: Path) -> UsageError:
-    return UsageError(f"claim {_shown_id(cid)}: {key}: {problem}", path=paths.relative_to_root(path))
+    from .claims_schema import shown_id
+
+    return UsageError(f"claim {shown_id(cid)}: {key}: {problem}", path=paths.relative_to_root(path))
 
 
 def _names(value: Any, by: str) -> Any:
@@ -100,18 +98,13 @@ def _comparison(spec: Any, claimed: Any, measure) -> dict:
     return {**base, **comp}
 
 
-def _claim(rec: Any, path: Path, seen: set[str]) -> FileClaim:
-    """One [[claim]]: typed by the schema (claims_schema), then checked by the engine's and the
+def _claim(spec, path: Path, seen: set[str]) -> FileClaim:
+    """One [[claim]], typed by the schema (a claims_schema.ClaimSpec), checked by the engine's and the
     verdicts' own rules (which fields fit together); the first problem names the claim and field."""
-    from . import claims_schema, verdicts
+    from . import verdicts
+    from .claims_schema import shown_id
 
-    cid = rec.get("id") if isinstance(rec, Mapping) else None
-    if not isinstance(rec, Mapping):
-        raise _fail(cid, "claim", "each [[claim]] must be a table", path)
-    try:
-        spec = claims_schema.validate(rec)
-    except UsageError as err:
-        raise UsageError(f"claim {_shown_id(cid)}: {err}", path=paths.relative_to_root(path)) from None
+    cid = spec.id
     if spec.id in seen:
         raise _fail(cid, "id", "used twice in the file", path)
     seen.add(spec.id)
@@ -124,7 +117,7 @@ def _claim(rec: Any, path: Path, seen: set[str]) -> FileClaim:
             measure = spec.measure.to_measure()
             measure.check_since(spec.date)
         except UsageError as err:
-            raise UsageError(f"claim {_shown_id(cid)}: {err}", path=paths.relative_to_root(path)) from None
+            raise UsageError(f"claim {shown_id(cid)}: {err}", path=paths.relative_to_root(path)) from None
     elif not spec.reason.strip():
         raise _fail(cid, "reason", f"a {ctype} claim must say why it cannot be checked", path)
     claimed = spec.claimed
@@ -144,7 +137,7 @@ def _claim(rec: Any, path: Path, seen: set[str]) -> FileClaim:
     if spec.also_units and measure is not None and (measure.source != "ice" or measure.unit not in ("agreements", "agencies")):
         raise _fail(cid, "also_units", f"only for counts of agreements or agencies, not {measure.unit}", path)
     return FileClaim(spec.id, spec.date.isoformat(), spec.quote, spec.source, spec.note, measure, claimed, comparison,
-                     spec.also_units, spec.reason)  # fmt: skip
+                     spec.also_units, spec.reason, None if spec.confidence is None else float(spec.confidence), spec.reading)  # fmt: skip
 
 
 def load(path: str | Path) -> list[FileClaim]:
@@ -169,15 +162,17 @@ def load(path: str | Path) -> list[FileClaim]:
     records = data.get("claim")
     if not isinstance(records, list) or not records:
         raise UsageError("no [[claim]] tables in the file", path=shown)
-    from .claims_schema import MAX_CLAIMS
+    from . import claims_schema
 
-    unknown = sorted(set(data) - {"claim"})
-    if unknown:
-        raise UsageError(f"{unknown[0]}: unknown top-level field; a claims file holds [[claim]] tables", path=shown)
-    if len(records) > MAX_CLAIMS:
-        raise UsageError(f"{len(records):,} claims, beyond the limit of {MAX_CLAIMS:,} for one file; split it", path=shown)
+    if len(records) > claims_schema.MAX_CLAIMS:
+        raise UsageError(f"{len(records):,} claims, beyond the limit of {claims_schema.MAX_CLAIMS:,} for one file; split it",
+                         path=shown)  # fmt: skip
+    try:
+        spec = claims_schema.validate_file(data)
+    except UsageError as err:
+        raise UsageError(str(err), path=shown) from None
     seen: set[str] = set()
-    return [_claim(rec, path, seen) for rec in records]
+    return [_claim(c, path, seen) for c in spec.claim]
 
 
 def _json_value(value: Any) -> Any:
@@ -211,6 +206,8 @@ def judge(claims: list[FileClaim], panel, path: Path | None = None) -> list[dict
     evaluated: dict = {}  # (measure, date, both units) -> in_units: claims repeating a measure on a day share it
     for c in claims:
         row = {"id": c.id, "date": c.date, "source": c.source, "quote": c.quote, "claimed": c.claimed}
+        if c.reading:
+            row.update(reading=c.reading, confidence=c.confidence)
         if c.measure is None:
             v = verdicts.evaluate(c.comparison, c.claimed, None, reason=c.reason)
             out.append({**row, "verdict": v.verdict, "reproduced": None, "reproduced_text": "", "unit": "",
@@ -330,7 +327,7 @@ def default_evidence_dir(claims_file: Path) -> Path:
     dots, hidden, control characters: ``...toml`` has the stem ``..``, which wrote into
     reports/evidence/, the report's own) is refused: pass --evidence-dir."""
     name = Path(claims_file).name
-    stem = name[: -len(".toml")] if name.lower().endswith(".toml") else name
+    stem = Path(name).stem
     check_dir = paths.REPORTS_DIR / "check"
     folder = check_dir / stem / "evidence"
     if not stem or stem.startswith(".") or not stem.isprintable() or folder.parent.parent != check_dir:
@@ -341,6 +338,9 @@ def default_evidence_dir(claims_file: Path) -> Path:
 
 OUTPUT_KEYS = ("id", "verdict", "reproduced", "claimed", "unit", "snapshot", "evidence", "evidence_rows", "evidence_shared_by",
                "note")  # fmt: skip
+#: printed when a row has them: a drafted claim's reading and confidence; "held" (when the claim held
+#: over the archive's sheets) is reserved for issue 26's item 3
+_OPTIONAL_KEYS = ("reading", "confidence", "held")
 
 
 def _evidence_text(r: dict) -> str:
@@ -351,7 +351,8 @@ def _evidence_text(r: dict) -> str:
 
 def render(rows: list[dict], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([{k: r.get(k) for k in (*OUTPUT_KEYS, "date", "measure", "quote")} for r in rows],
+        return json.dumps([{k: r.get(k) for k in (*OUTPUT_KEYS, "date", "measure", "quote")}
+                           | {k: r[k] for k in _OPTIONAL_KEYS if k in r} for r in rows],
                           indent=2, ensure_ascii=False, default=str) + "\n"  # fmt: skip
     if fmt == "csv":
         buf = io.StringIO()
@@ -376,6 +377,10 @@ def render(rows: list[dict], fmt: str) -> str:
                          f"sha256 {s['sha256'][:12]}...)")  # fmt: skip
             lines.append(f"  evidence: {_evidence_text(r)}")
         lines.append(f"  note: {r['note']}")
+        if r.get("reading"):
+            lines.append(f"  drafted reading ({r['confidence']:.2f}): {r['reading']}")
+        if r.get("held"):
+            lines.append(f"  held: {r['held']}")
     return "\n".join(lines) + "\n"
 
 

@@ -189,13 +189,40 @@ class ClaimSpec(_Strict):
     comparison: Comparison
     also_units: StrictBool = False
     reason: Text = ""
+    # a drafted claim's (extract.py), shown beside its verdict, never judged
+    confidence: Annotated[Union[StrictInt, StrictFloat], Field(ge=0, le=1)] | None = None
+    reading: Text = ""
+    line: Annotated[StrictInt, Field(ge=1, le=MAX_MAGNITUDE)] | None = None
+
+
+class ArticleSpec(_Strict):
+    """The article a drafted claims file was read from (extract.py writes it; check does not judge it)."""
+
+    file: Text
+    sha256: Annotated[str, StringConstraints(strict=True, pattern="^[0-9a-f]{64}$")]
+    date: Date
+    date_basis: Text
+    source: Text = ""
+    url: Text = ""
+
+
+class SkippedSpec(_Strict):
+    """A number of a drafted article that is not a claim, and why (extract.py)."""
+
+    text: Text
+    line: Annotated[StrictInt, Field(ge=1, le=MAX_MAGNITUDE)]
+    why: Text
+    quote: Text = ""
 
 
 class ClaimsFile(_Strict):
-    """A claims file: one or more [[claim]] tables."""
+    """A claims file: one or more [[claim]] tables (a draft of extract.py also names its article and the
+    numbers it skipped)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="ice-287g-claims claims file")
     claim: Annotated[list[ClaimSpec], Field(min_length=1, max_length=MAX_CLAIMS)]
+    article: ArticleSpec | None = None
+    skipped: Annotated[list[SkippedSpec], Field(max_length=MAX_CLAIMS)] | None = None
 
 
 # ----------------------------------------------------------------------------- one line per error
@@ -226,8 +253,8 @@ def message(error: dict, model: type[BaseModel]) -> tuple[str, str]:
     if kind == "missing":
         return field, "missing"
     if kind == "extra_forbidden":
-        owner = MeasureSpec if loc[:1] == ["measure"] else ComparisonSpec if loc[:1] == ["comparison"] else model
-        return field, f"unknown field; known: {', '.join(owner.model_fields)}"
+        owner = {"measure": MeasureSpec, "comparison": ComparisonSpec, "article": ArticleSpec, "skipped": SkippedSpec}
+        return field, f"unknown field; known: {', '.join(owner.get(loc[0], model).model_fields if len(loc) > 1 else model.model_fields)}"
     if kind == "literal_error":
         expected = ", ".join(re.findall(r"'([^']*)'", ctx.get("expected", "")))
         return field, f"must be one of {expected}, not {_shown(value)}"
@@ -247,12 +274,34 @@ def message(error: dict, model: type[BaseModel]) -> tuple[str, str]:
     return field, error["msg"]
 
 
+def shown_id(cid: Any) -> str:
+    """A claim id as an error line names it (the id may be what is wrong: one line, bounded)."""
+    text = repr(cid) if isinstance(cid, str) else "?"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def validate(record: Any, model: type[BaseModel] = ClaimSpec) -> BaseModel:
     """``record`` as ``model``; the first problem as UsageError('field.path: problem')."""
     try:
         return model.model_validate(record)
     except ValidationError as err:
         field, problem = message(err.errors(include_url=False)[0], model)
+        raise UsageError(f"{field}: {problem}") from None
+
+
+def validate_file(data: dict) -> ClaimsFile:
+    """A whole claims file (parsed TOML) as ClaimsFile; the first problem as UsageError("claim 'id':
+    field: problem") when it is in a claim, ("field: problem") elsewhere."""
+    try:
+        return ClaimsFile.model_validate(data)
+    except ValidationError as err:
+        error = err.errors(include_url=False)[0]
+        loc = error["loc"]
+        if len(loc) >= 2 and loc[0] == "claim" and isinstance(loc[1], int):
+            record = data["claim"][loc[1]]
+            field, problem = message({**error, "loc": loc[2:]}, ClaimSpec)
+            raise UsageError(f"claim {shown_id(record.get('id') if isinstance(record, dict) else None)}: {field}: {problem}") from None
+        field, problem = message(error, ClaimsFile)
         raise UsageError(f"{field}: {problem}") from None
 
 

@@ -27,8 +27,9 @@ from ..core import atomic, paths
 from ..core.dates import ISO_DATE, parse_iso_date
 from ..engine.asof import UNITS
 from ..core.errors import NotebookError, UsageError
+from ..factcheck.claim_registry import NOTEBOOKS
 
-ORDER = ["growth", "concentration", "pending", "courts", "reimbursement", "statistics"]
+ORDER = [*NOTEBOOKS, "statistics"]  # the claim notebooks (the registry's list), then the statistics
 KERNEL = "ice-287g-claims"
 
 # Where a run's results go is decided by `run` (reports/ or a what-if folder), never by -p: a
@@ -149,18 +150,15 @@ DATE_KINDS = {"pending": "pending"}
 
 def _within_sheets(day, kind: str) -> None:
     """Refuse a date before the first sheet of ``kind`` or after the newest, on the panel the notebooks
-    read (the archive when current, else the curated tables), as `query` does; the notebook would
-    otherwise fail in a cell (`run growth -p voz_date 2099-01-01` exited 12 with a KeyError)."""
+    read (the default source), by the engine's one rule (asof.in_force_position) over the counts cache
+    (no pandas); the notebook would otherwise fail in a cell (`run growth -p voz_date 2099-01-01`
+    exited 12 with a KeyError)."""
     from ..engine import asof
-    from ..store import counts_cache, freshness, panel
+    from ..store import counts_cache, freshness
 
-    base = panel.archive_dir() if freshness.archive_stale_reason() is None else paths.PROCESSED_DIR
-    cache = base / counts_cache.FILE
-    if not cache.is_file():
-        return  # nothing built: the run builds first, or says what is missing
-    if counts_cache.in_force(cache, day, kind) is None:
-        raise UsageError(f"{day} is before the first {kind} sheet; no data for that date")
-    asof.refuse_after_newest(day, kind, counts_cache.newest(cache, kind))
+    source = freshness.default_source()
+    cache = paths.PROCESSED_DIR / ("archive" if source == "archive" else "") / counts_cache.FILE
+    counts_cache.count(cache, day, kind, "agreements", None, asof.snapshot_info, asof.in_force_position)  # refuses, or answers
 
 
 def kernel_manager_class(env: dict[str, str] | None = None):

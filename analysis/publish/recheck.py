@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ..core import atomic, paths
 from ..factcheck import claim_registry, results
 from ..core.errors import AnalysisError, UsageError
+from ..core.table_spec import KINDS
 
 REPORT = "recheck.md"
 COLUMNS = ["claim", "reading", "article date", "verdict at article date", "now (snapshot)", "verdict now", "what changed"]
@@ -199,7 +200,7 @@ def _duplicate_note(file: str) -> str:
     from ..engine import query
     from ..engine.asof import duplicate_note
 
-    snaps = query.tables()[1]
+    snaps = query.snapshots(None)
     if "rows_duplicate" not in snaps.columns:
         return ""
     dropped = snaps.loc[snaps["file"] == file, "rows_duplicate"]
@@ -210,14 +211,14 @@ def to_markdown(rows: list[dict], as_of: str = "latest") -> str:
     from ..engine import query
 
     newest = []
-    for kind in ("participating", "pending"):
+    for kind in KINDS:
         try:
             day, file = newest_date(kind, as_of)
             note = _duplicate_note(file)
             newest.append(f"{kind}: `{file}` ({day}{'; ' + note if note else ''})")
         except UsageError:
             continue
-    local = [s for s in query.tables()[1]["set"].unique() if s == "local"]
+    local = [s for s in query.snapshots(None)["set"].unique() if s == "local"]
     lines = [
         "# Recheck: the point-in-time claims on the newest snapshot",
         "",
