@@ -249,7 +249,7 @@ def write_evidence(rows: list[dict], folder: Path) -> None:
     ``<digest>.csv``; ``index.csv`` lists every claim with its file and row count, and each output
     row names its file (``evidence``), its rows and how many claims share it. Everything this run
     writes goes in by atomic renames, and a failure (a full disk) removes what it had added, so
-    nothing is half written. Paths are recorded relative to the project root."""
+    nothing is half written. Paths are recorded relative to the project root (as given outside it)."""
     import hashlib
 
     from ..core import atomic
@@ -267,7 +267,7 @@ def write_evidence(rows: list[dict], folder: Path) -> None:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
             texts.setdefault(digest, text)
             group.append((frame, digest))
-        row["evidence"], row["evidence_rows"] = paths.relative_to_root(folder / f"{digest}.csv"), len(frame)
+        row["evidence"], row["evidence_rows"] = _where(folder / f"{digest}.csv"), len(frame)
         row["_digest"] = digest
     shared: dict[str, int] = {}
     for row in rows:
@@ -301,6 +301,13 @@ def write_evidence(rows: list[dict], folder: Path) -> None:
             with contextlib.suppress(OSError):
                 made_dir.rmdir()
         raise
+
+
+def _where(target: Path) -> str:
+    """An evidence file as the output names it: relative to the project root inside it, else as given
+    (--evidence-dir elsewhere: the file's name alone would not say where it is)."""
+    inside = Path(target).resolve().is_relative_to(paths.ROOT)
+    return paths.relative_to_root(target) if inside else str(target)
 
 
 def _same_cells(a, b) -> bool:
