@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..engine import query
-from . import stats
+from . import concentration_stats
 from ..factcheck.results import Result
 
 
@@ -26,7 +26,7 @@ def florida_share_series(unit: str = "agreements") -> pd.DataFrame:
         counts = frame.set_index("state")[unit]
         rows.append({"snapshot_id": sid, "published": published, "total": int(counts.sum()),
                      "florida_share": float(counts.get("FL", 0) / counts.sum()),
-                     "top5_share": stats.top_k_share(counts, 5), "hhi": stats.hhi(counts),
+                     "top5_share": concentration_stats.top_k_share(counts, 5), "hhi": concentration_stats.hhi(counts),
                      "n_states": int((counts > 0).sum())})  # fmt: skip
     return pd.DataFrame(rows)
 
