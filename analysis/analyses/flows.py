@@ -76,7 +76,7 @@ def flow_table(history: pd.DataFrame, snapshots: pd.DataFrame, unit: str = "agre
     lo, hi = out["start"].to_numpy(dtype="datetime64[ns]"), out["end"].to_numpy(dtype="datetime64[ns]")
     out["days"] = (out["end"] - out["start"]).dt.days.astype(int)
     first = pd.to_datetime(spells["first_seen"]).to_numpy(dtype="datetime64[ns]")
-    gone = pd.to_datetime(spells["removed_by"]).fillna(pd.Timestamp.max).to_numpy(dtype="datetime64[ns]")
+    gone = pd.to_datetime(spells["removed_by"]).astype("datetime64[ns]").fillna(pd.Timestamp.max).to_numpy(dtype="datetime64[ns]")
     order_first, order_gone = np.sort(first), np.sort(gone)
 
     def stock(t: np.ndarray) -> np.ndarray:  # spells started on or before t and not yet gone

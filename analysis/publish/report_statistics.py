@@ -355,8 +355,8 @@ def section(results_dir: Path) -> dict | None:
         ("How long agreements stay listed", survival.get("sentences", [])),
         (f"Where agreements are (sheet in force on {models.get('as_of', '')})",
          [*models.get("sentences", []), *(_value(results, "stats_axios_reading") or []),
-          "Limits: ecological (state-level) associations on one sheet at a time; state laws that require or forbid "
-          "cooperation are not modelled."]),
+          *(["Limits: ecological (state-level) associations on one sheet at a time; state laws that require or forbid "
+             "cooperation are not modelled."] if models else [])]),
         ("Per resident", _per_capita(results)),
     ]  # fmt: skip
     figures = [{**f, "src": f"figures/{f['name']}.png"} for f in _value(results, "stats_figures") or []]
