@@ -4,7 +4,6 @@ parameters from seeded simulations for the regression models."""
 from __future__ import annotations
 
 import re
-import warnings
 
 import numpy as np
 import pandas as pd
