@@ -27,6 +27,7 @@ the removal process (the hazard that would produce removals like these), not abo
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,7 +123,9 @@ def cox_model(table: pd.DataFrame, terms: list[str] | None = None, alpha: float 
 
     terms = list(COX_TERMS) if terms is None else list(terms)
     data = table[["duration", "removed", "entry", *terms]].astype(float)
-    cph = CoxPHFitter(alpha=alpha).fit(data, duration_col="duration", event_col="removed", entry_col="entry")
+    with warnings.catch_warnings():  # lifelines 0.30 calls pandas reductions positionally (pandas 4 will refuse)
+        warnings.filterwarnings("ignore", message="Starting with pandas version 4.0", module="lifelines")
+        cph = CoxPHFitter(alpha=alpha).fit(data, duration_col="duration", event_col="removed", entry_col="entry")
     s = cph.summary
     lo_col = [c for c in s.columns if c.startswith("exp(coef) lower")][0]
     hi_col = [c for c in s.columns if c.startswith("exp(coef) upper")][0]
