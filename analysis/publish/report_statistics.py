@@ -210,10 +210,12 @@ def _records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
 
 def _model_record(m: StateModels) -> dict[str, Any]:
     cols = ["term", "name", "per_label", "ratio", "ci_low", "ci_high", "p_value"]
+    out = {"as_of": m.as_of, "snapshot": m.info["snapshot_file"], "n": m.count.n, "model": m.count.model, "reason": m.count.reason,
+           "dispersion": m.count.dispersion, "nb_alpha": m.count.nb_alpha, "rate_ratios": _records(m.count_scaled, cols)}  # fmt: skip
+    if m.logit is None:  # a count-only fit (the later sheet)
+        return out
     return {
-        "as_of": m.as_of, "snapshot": m.info["snapshot_file"], "n": m.count.n, "model": m.count.model, "reason": m.count.reason,
-        "dispersion": m.count.dispersion, "nb_alpha": m.count.nb_alpha,
-        "rate_ratios": _records(m.count_scaled, cols),
+        **out,
         "agencies": {"model": m.count_agencies.model, "rate_ratios": _records(m.count_agencies_scaled, cols)},
         "without_florida": {"model": m.count_without_fl.model, "rate_ratios": _records(m.count_without_fl_scaled, cols)},
         "hurdle_count": {"model": m.positive.model, "n": m.positive.n, "rate_ratios": _records(m.positive_scaled, cols)},
