@@ -574,3 +574,60 @@ def test_segmented_regression_recovers_three_breaks_on_irregular_dates():
     for truth, row in zip(slopes, r.slopes.itertuples()):
         assert row.ci_low < truth < row.ci_high
         assert row.slope == pytest.approx(truth, abs=0.6)
+
+
+# ---------------------------------------------------------------------------------------
+# Bootstrap over agencies, flows
+# ---------------------------------------------------------------------------------------
+
+
+def test_bootstrap_concentration_hand_values_and_seed():
+    from analysis.analyses import concentration_stats as cs
+
+    agencies = pd.DataFrame({"state": ["FL", "FL", "TX", "GA"], "agreements": [3, 1, 2, 2]})
+    r = cs.bootstrap_concentration(agencies, "agreements", replicates=500, seed=1)
+    t = r.table.set_index("measure")["estimate"]
+    assert t["focus_share"] == pytest.approx(0.5) and t["hhi"] == pytest.approx(50**2 + 25**2 + 25**2)
+    assert t["effective_states"] == pytest.approx(10_000 / 3750)
+    again = cs.bootstrap_concentration(agencies, "agreements", replicates=500, seed=1)
+    pd.testing.assert_frame_equal(r.draws, again.draws)  # same seed, same draws
+    a = cs.bootstrap_concentration(agencies, "agencies", replicates=500, seed=1).table.set_index("measure")["estimate"]
+    assert a["focus_share"] == pytest.approx(0.5) and a["hhi"] == pytest.approx(3750)
+
+
+def _weekly(rates: dict[str, float], seed=3):
+    """Weekly intervals with Poisson counts at a given weekly rate per period (period starts as keys)."""
+    from analysis.analyses import flows  # noqa: F401
+
+    ends = pd.date_range("2024-01-07", "2026-01-04", freq="7D")
+    starts = [pd.Timestamp(k) for k in rates]
+    rate = [list(rates.values())[max(i for i, st in enumerate(starts) if e >= st)] if e >= starts[0] else 0 for e in ends]
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"unit": "agreements", "start": ends - pd.Timedelta(days=7), "end": ends, "days": 7,
+                         "added": rng.poisson(rate), "removed": 0})
+
+
+def test_regime_model_recovers_period_rates():
+    from analysis.analyses import flows
+
+    f = _weekly({"2024-01-01": 5.0, "2025-01-01": 20.0})
+    r = flows.regime_model(f, "added", {"New year": "2025-01-01"})
+    per_week = r.rates["per_week"].to_numpy()
+    assert per_week[0] == pytest.approx(5.0, rel=0.2) and per_week[1] == pytest.approx(20.0, rel=0.2)
+    row = r.ratios.iloc[0]
+    assert row["ci_low"] < 4.0 < row["ci_high"]
+
+
+def test_event_study_and_placebo_dates():
+    from analysis.analyses import flows
+
+    f = _weekly({"2024-01-01": 10.0})
+    ev = flows.event_study(f, "added", "2025-01-01")
+    assert ev.set_index("bin").loc["weeks -4 to -1", "rate_ratio"] == 1.0
+    assert ((ev["ci_low"] <= 1.0) & (1.0 <= ev["ci_high"])).all()  # nothing changed: every bin covers 1
+    dates = flows.placebo_dates(f, ["2025-03-01"], "2024-01-01")
+    assert dates and all(abs((d - pd.Timestamp("2025-03-01")).days) >= 28 for d in dates)
+    assert min(dates) >= pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=12)
+    assert max(dates) <= f["end"].max() - pd.Timedelta(weeks=12)
+    pl = flows.placebo_study(f, "added", {"x": "2025-03-01"}, dates[:4])
+    assert pl["kind"].tolist() == ["policy"] + ["placebo"] * 4 and 0 <= pl["placebo_share_as_far"].iloc[0] <= 1

@@ -93,13 +93,37 @@ def flow_table(history: pd.DataFrame, snapshots: pd.DataFrame, unit: str = "agre
     return out
 
 
-def _nb(y: pd.Series, X: pd.DataFrame, exposure: pd.Series):
-    """Negative binomial (NB2) with log(exposure) as offset, started from the Poisson fit."""
+@dataclass
+class CountFit:
+    """A count model's coefficients (without NB's alpha), their covariance, and its fitted means."""
+
+    params: pd.Series
+    cov: np.ndarray
+    pvalues: pd.Series
+    alpha: float  # NB2 dispersion; 0 when the fit fell back to Poisson
+    model: str
+    mu: np.ndarray
+    llf: float
+    results: Any = field(repr=False)
+
+    def conf_int(self, level: float = 0.05) -> np.ndarray:
+        from scipy.stats import norm
+
+        se = np.sqrt(np.diag(self.cov))
+        z = norm.ppf(1 - level / 2)
+        return np.column_stack([self.params.to_numpy() - z * se, self.params.to_numpy() + z * se])
+
+
+def _nb(y: pd.Series, X: pd.DataFrame, exposure: pd.Series) -> CountFit:
+    """Negative binomial (NB2) with log(exposure) as offset, started from the Poisson fit. When the
+    data show no extra-Poisson variance the NB's alpha runs to 0 and its fit degenerates: then a
+    Poisson GLM with robust (sandwich) standard errors, which needs no variance assumption."""
     import warnings
 
     import statsmodels.api as sm
     from statsmodels.discrete.discrete_model import NegativeBinomial
 
+    k = X.shape[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pois = sm.GLM(y, X, family=sm.families.Poisson(), exposure=exposure).fit()
@@ -109,15 +133,21 @@ def _nb(y: pd.Series, X: pd.DataFrame, exposure: pd.Series):
         if not fit.mle_retvals.get("converged", False):
             fit = NegativeBinomial(y, X, loglike_method="nb2", exposure=exposure).fit(
                 start_params=start, method="bfgs", maxiter=2000, disp=False)
-    return fit
+    ok = fit.mle_retvals.get("converged", False) and np.all(np.isfinite(fit.bse)) and fit.params.iloc[-1] > 1e-6
+    if ok:
+        return CountFit(params=fit.params.iloc[:k], cov=np.asarray(fit.cov_params())[:k, :k], pvalues=fit.pvalues.iloc[:k],
+                        alpha=float(fit.params.iloc[-1]), model="negative binomial", mu=np.asarray(fit.predict()),
+                        llf=float(fit.llf), results=fit)  # fmt: skip
+    robust = sm.GLM(y, X, family=sm.families.Poisson(), exposure=exposure).fit(cov_type="HC0")
+    return CountFit(params=robust.params, cov=np.asarray(robust.cov_params()), pvalues=robust.pvalues, alpha=0.0,
+                    model="Poisson, robust errors", mu=np.asarray(robust.fittedvalues), llf=float(robust.llf), results=robust)  # fmt: skip
 
 
-def pearson_autocorrelation(fit, y: pd.Series, lag: int = 1) -> float:
-    """Lag-``lag`` autocorrelation of a negative binomial fit's Pearson residuals: near 0 when
-    successive intervals are independent given the model (for the stock it is near 1)."""
-    mu = np.asarray(fit.predict(), dtype=float)
-    a = float(fit.params.iloc[-1])
-    r = (np.asarray(y, dtype=float) - mu) / np.sqrt(mu + a * mu**2)
+def pearson_autocorrelation(fit: CountFit, y: pd.Series, lag: int = 1) -> float:
+    """Lag-``lag`` autocorrelation of a count fit's Pearson residuals: near 0 when successive
+    intervals are independent given the model (for the stock it is near 1)."""
+    mu = fit.mu
+    r = (np.asarray(y, dtype=float) - mu) / np.sqrt(mu + fit.alpha * mu**2)
     return float(pd.Series(r).autocorr(lag))
 
 
@@ -130,9 +160,9 @@ class RegimeResult:
     unit: str
     rates: pd.DataFrame  # period, start, end, intervals, events, days, per_week, ci_low, ci_high
     ratios: pd.DataFrame  # period, against, rate_ratio, ci_low, ci_high, p_value
-    nb_alpha: float
+    nb_alpha: float  # 0 when the period model fell back to Poisson with robust errors
     autocorrelation: float
-    fit: Any = field(repr=False)
+    fit: CountFit = field(repr=False)
     data: pd.DataFrame = field(repr=False)
 
 
@@ -150,7 +180,7 @@ def regime_model(flows: pd.DataFrame, column: str, breaks: Mapping[str, Any], al
     for j in range(1, len(names)):  # step j switches on from period j on: its coefficient is period j vs j - 1
         X[f"step_{j}"] = (data["period"] >= j).astype(float)
     fit = _nb(data[column], X, data["days"])
-    beta, cov = fit.params.iloc[:-1].to_numpy(), np.asarray(fit.cov_params())[:-1, :-1]
+    beta, cov = fit.params.to_numpy(), fit.cov
     z = norm.ppf(1 - alpha / 2)
     rates, ratios = [], []
     for j, name in enumerate(names):
@@ -166,7 +196,7 @@ def regime_model(flows: pd.DataFrame, column: str, breaks: Mapping[str, Any], al
             ratios.append({"period": name, "against": names[j - 1], "rate_ratio": np.exp(b), "ci_low": np.exp(b - z * s),
                            "ci_high": np.exp(b + z * s), "p_value": float(fit.pvalues.iloc[j])})  # fmt: skip
     return RegimeResult(column=column, unit=str(flows["unit"].iloc[0]), rates=pd.DataFrame(rates), ratios=pd.DataFrame(ratios),
-                        nb_alpha=float(fit.params.iloc[-1]), autocorrelation=pearson_autocorrelation(fit, data[column]),
+                        nb_alpha=fit.alpha, autocorrelation=pearson_autocorrelation(fit, data[column]),
                         fit=fit, data=data)  # fmt: skip
 
 
@@ -203,7 +233,7 @@ def event_study(flows: pd.DataFrame, column: str, date: Any, bins: Sequence[tupl
     for label in others:
         X[label] = (w["bin"] == label).astype(float)
     fit = _nb(w[column], X, w["days"])
-    ci = np.exp(np.asarray(fit.conf_int(alpha=alpha)))
+    ci = np.exp(fit.conf_int(alpha))
     rows = []
     for b in bins:
         label = _bin_label(b)

@@ -105,7 +105,7 @@ def flow_sentences(s: Summary) -> list[str]:
         r = s.flows.regimes[("agreements", column)]
         rates = "; ".join(f"{row.period} {row.per_week:.2f} a week ({_ci(row.ci_low, row.ci_high, lambda v: f'{v:.2f}')})"
                           for row in r.rates.itertuples(index=False))  # fmt: skip
-        out.append(f"Agreements {verb} per week (negative binomial, log(days) exposure, {len(r.data)} weekly intervals): {rates}.")
+        out.append(f"Agreements {verb} per week ({r.fit.model}, log(days) exposure, {len(r.data)} weekly intervals): {rates}.")
     pl = s.flows.placebo
     placebo = pl[pl["kind"] == "placebo"]
     for row in pl[pl["kind"] == "policy"].itertuples(index=False):
