@@ -6,6 +6,7 @@ Hand-computed values on tiny inputs; one integration test on the real processed 
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 import pandas as pd
 import pytest
@@ -78,17 +79,19 @@ def _tables():
               ("s2am", dt.date(2025, 2, 1), "am", 1, {"FL": 5, "TX": 5}),
               ("s2pm", dt.date(2025, 2, 1), "pm", 2, {"TX": 6, "FL": 4, "GA": 2}),
               ("s3", dt.date(2025, 3, 1), "", 1, {"TX": 6, "FL": 3, "GA": 3})]  # fmt: skip
-    return pd.DataFrame([{"snapshot_id": sid, "file": f"x/{sid}.xlsx", "published": d, "edition": e, "edition_order": o, "value": v}
-                         for sid, d, e, o, v in sheets])  # fmt: skip
+    tables = pd.DataFrame([{"snapshot_id": sid, "file": f"x/{sid}.xlsx", "published": d, "edition": e, "edition_order": o, "value": v}
+                           for sid, d, e, o, v in sheets])  # fmt: skip
+    shares = tables.assign(value=[Fraction(v.get("FL", 0), sum(v.values())) for v in tables["value"]])
+    return tables, shares
 
 
 def test_last_edition_per_day_keeps_the_pm_sheet():
-    out = statistics.last_edition_per_day(_tables())
+    out = statistics.last_edition_per_day(_tables()[0])
     assert out["snapshot_id"].tolist() == ["s1", "s2pm", "s3"]
 
 
 def test_concentration_over_time_hand_values():
-    t = statistics.concentration_over_time(_tables(), "agreements").set_index("snapshot_id")
+    t = statistics.concentration_over_time(*_tables(), "agreements").set_index("snapshot_id")
     assert list(t.index) == ["s1", "s2am", "s2pm", "s3"]
     # s1: FL 5 of 10 (GU counts in the total), HHI 50^2 + 30^2 + 20^2 = 3800, 2 states (GU is a territory)
     assert t.loc["s1", "florida_share"] == pytest.approx(0.5)
@@ -100,7 +103,7 @@ def test_concentration_over_time_hand_values():
 
 
 def test_florida_crossing_brackets_by_day():
-    t = statistics.concentration_over_time(_tables(), "agreements")
+    t = statistics.concentration_over_time(*_tables(), "agreements")
     c = statistics.florida_crossing(t)
     # daily series (pm wins on 2025-02-01): 0.5, 1/3 (exactly: not below), 0.25
     assert (c["last_at_or_above"], c["first_below"]) == ("2025-02-01", "2025-03-01")

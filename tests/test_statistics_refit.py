@@ -110,15 +110,3 @@ def test_the_figures_are_byte_stable(s, tmp_path):
     first = {f["name"]: (tmp_path / "a" / f"{f['name']}.png").read_bytes() for f in statistics_figures.make_all(s, tmp_path / "a")}
     second = {f["name"]: (tmp_path / "b" / f"{f['name']}.png").read_bytes() for f in statistics_figures.make_all(s, tmp_path / "b")}
     assert first == second and len(first) >= 6
-
-
-def test_sheet_tables_are_the_engines_breakdowns(s):
-    from analysis.analyses import statistics
-    from analysis.engine import measures
-
-    panel = measures.Panel.default()
-    tables = statistics.sheet_tables(panel, "state", "agencies", "2026-05-01").set_index("snapshot_id")["value"]
-    m = measures.Measure(unit="agencies", statistic="breakdown", by="state")
-    for sid in tables.index[::3]:
-        snap = panel.snapshots.set_index("snapshot_id", drop=False).loc[sid]
-        assert tables[sid] == measures.evaluate(m, snap["published"], panel, snapshot=snap).value

@@ -1,6 +1,6 @@
 """The statistics notebook's values: what the counts mean, not only whether they are right.
 
-Every sheet is read through the engine (``measures.Panel``: the archive panel when it is built and
+Every sheet is read through the engine's one reader (``reader.open_panel``: the archive panel when built and
 current), so the statistics and the claims speak of the same sheet on the same day, and every
 result names the sheet it used. Five questions, each with a method module:
 
@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..engine import measures
+from ..engine import measures, series
 from ..engine.asof import UNITS
 from ..ingest.elections import STATES_AND_DC
 from . import concentration_stats, count_models, flows, participation, state_panel, stock_trend, survival
@@ -61,19 +61,13 @@ def sheet_label(published, edition) -> str:
     return f"{published}{' ' + edition if edition and str(edition)[0].isalpha() else ''}"
 
 
-def sheet_tables(panel: measures.Panel, by: str, unit: str, start: str | None = None,
-                 kind: str = "participating") -> pd.DataFrame:
-    """The engine's ``breakdown`` by ``by`` on every sheet of ``kind`` from ``start``: one row per
-    sheet (snapshot_id, file, published, edition, edition_order, value = {name: count}). A breakdown
-    without filters is ``measures.table`` of the sheet's rows, which is what ``evaluate`` returns; it
-    is called directly here, five times faster than an evaluation per sheet (tests compare them)."""
-    snaps = panel.snapshots[panel.snapshots["kind"] == kind]
-    if start is not None:
-        snaps = snaps[snaps["published"] >= dt.date.fromisoformat(start)]
-    snaps = snaps.sort_values(["published", "edition_order"], ignore_index=True)
-    panel.load(snaps["snapshot_id"])
-    values = [measures.table(panel.rows(sid), by, unit) for sid in snaps["snapshot_id"]]
-    return snaps[["snapshot_id", "file", "published", "edition", "edition_order"]].assign(value=values)
+def sheet_tables(panel: measures.Panel, unit: str, start: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The engine's series on every participating sheet from ``start``: the breakdown by state
+    (``value`` = {state: count}) and Florida's share (``value`` = a Fraction), one row per sheet
+    with its snapshot_id, file, published, edition and edition_order."""
+    tables = series.series(measures.Measure(unit=unit, statistic="breakdown", by="state"), panel, start=start)
+    shares = series.series(measures.Measure(unit=unit, state=(FOCUS,), statistic="share"), panel, start=start)
+    return tables, shares
 
 
 def last_edition_per_day(frame: pd.DataFrame) -> pd.DataFrame:
@@ -85,15 +79,16 @@ def last_edition_per_day(frame: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- 1. concentration
 
 
-def concentration_over_time(tables: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """Concentration measures on every sheet of ``tables`` (``sheet_tables`` by state): total,
-    states (50 + DC) with any, Florida's count and share, the top five's share and names, the HHI
-    and the effective number of states. Shares use every jurisdiction on the sheet (territories
-    are agreements in ICE's national total)."""
+def concentration_over_time(tables: pd.DataFrame, shares: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Concentration measures on every sheet (``sheet_tables``): total, states (50 + DC) with any,
+    Florida's count and share (the engine's share: every row of the sheet, territories included, in
+    the denominator), the top five's share and names, the HHI and the effective number of states."""
     long = pd.DataFrame([{"snapshot_id": sid, "state": st, "count": n}
                          for sid, table in zip(tables["snapshot_id"], tables["value"]) for st, n in table.items()])  # fmt: skip
     table = concentration_stats.concentration_table(long, by="snapshot_id", focus=FOCUS)
-    out = tables.drop(columns="value").merge(table, on="snapshot_id", how="left")
+    cols = ["snapshot_id", "file", "published", "edition", "edition_order"]
+    out = tables[cols].merge(table, on="snapshot_id", how="left")
+    out["focus_share"] = out["snapshot_id"].map(dict(zip(shares["snapshot_id"], (float(v) for v in shares["value"]))))
     out["states_with_any"] = [sum(1 for st, n in t.items() if st in STATES_AND_DC and n > 0) for t in tables["value"]]
     out["effective_states"] = [concentration_stats.effective_states(h) for h in out["hhi"]]
     out["unit"] = unit
@@ -101,9 +96,8 @@ def concentration_over_time(tables: pd.DataFrame, unit: str) -> pd.DataFrame:
                               "top_k_states": "top5_states", "top_k_tied": "tied_at_5th"})  # fmt: skip
     out["total"] = out["total"].astype(int)
     out["florida"] = out["florida"].astype(int)
-    cols = ["snapshot_id", "file", "published", "edition", "edition_order", "unit", "total", "states_with_any", "florida",
-            "florida_share", "top5_share", "top5_states", "tied_at_5th", "hhi", "effective_states"]  # fmt: skip
-    return out[cols]
+    return out[[*cols, "unit", "total", "states_with_any", "florida", "florida_share", "top5_share", "top5_states",
+                "tied_at_5th", "hhi", "effective_states"]]
 
 
 def florida_crossing(table: pd.DataFrame, threshold: float = ONE_THIRD) -> dict | None:
@@ -360,10 +354,12 @@ class Summary:
 
 def analyse(*, as_of: str, later_as_of: str, inauguration: str, breitbart_date: str, voz_date: str,
             top_n: int = 15, panel: measures.Panel | None = None) -> Summary:  # fmt: skip
-    """Compute every result of the statistics notebook on ``panel`` (default: the engine's)."""
-    panel = measures.Panel.default() if panel is None else panel
-    by_state = {u: sheet_tables(panel, "state", u, SERIES_START) for u in UNITS}
-    conc = {u: concentration_over_time(t, u) for u, t in by_state.items()}
+    """Compute every result of the statistics notebook on ``panel`` (default: the engine's reader)."""
+    from ..engine.reader import open_panel
+
+    panel = open_panel(panel)
+    by_state = {u: sheet_tables(panel, u, SERIES_START) for u in UNITS}
+    conc = {u: concentration_over_time(*pair, u) for u, pair in by_state.items()}
     agencies, sheet = sheet_agencies(panel, as_of)
     history = panel.history()
     models = state_models(as_of, panel)
@@ -377,7 +373,7 @@ def analyse(*, as_of: str, later_as_of: str, inauguration: str, breitbart_date: 
         multinomial=multinomial_table(agencies),
         growth=article_growth(panel, {"inauguration": inauguration, "Breitbart": breitbart_date, "Voz": voz_date}),
         flows=flow_models(history, panel.snapshots, inauguration),
-        stock=stock_contrast(by_state["agreements"]),
+        stock=stock_contrast(by_state["agreements"][0]),
         survival=survival_models(history, panel.snapshots, inauguration),
         models=models, later=state_models(later_as_of, panel, full=False),
         per_capita=per_capita_ranking(models.panel),
