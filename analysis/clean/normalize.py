@@ -61,6 +61,12 @@ def _states_by_name() -> dict:
     return {p.name.upper(): p for p in places}
 
 
+def places() -> dict:
+    """Every state, DC and territory by its upper-case name -> its ``us`` record (USPS and AP
+    abbreviations): the one list of places that readers of people's text (the extractor) share."""
+    return dict(_states_by_name())
+
+
 @lru_cache(maxsize=None)
 def state_lookup(raw: str) -> tuple[str, str, bool, str]:
     """STATE cell -> (USPS code, name, is_state_or_dc, rule). rule '' means no change needed.
