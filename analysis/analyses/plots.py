@@ -10,7 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
-from ..core import paths
+from ..core import paths, table_spec
 from ..engine import query, reader
 from . import concentration, courts, figures, reimbursement
 from .figures import POLICY_DATES
@@ -18,7 +18,8 @@ from .figures import POLICY_DATES
 FIG_DIR = paths.REPORTS_DIR / "figures"
 #: the growth figure starts here: the list was flat from 2021 (the archive's first sheet) to the inauguration
 GROWTH_FROM = dt.date(2024, 1, 1)
-MODEL_NAMES = {"JEM": "Jail Enforcement", "TFM": "Task Force", "WSO": "Warrant Service Officer"}
+#: a model's name in a legend: ICE's name without the trailing "Model"
+MODEL_NAMES = {code: name.removesuffix(" Model") for code, name in table_spec.MODEL_NAMES.items()}
 
 
 def use_style() -> None:
