@@ -31,16 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TARGETS = {"recall": 0.90, "verdict_agreement": 0.90, "precision": 0.85}
+#: the project's own test articles (each NAME.txt|md|html with NAME.expected.toml)
+OWN = ROOT / "tests" / "extract_articles"
 
 
 def articles_dir() -> Path:
     from analysis.core import paths
 
-    mirror = paths.data_mirror()
-    for base in ([mirror.parent.parent] if mirror else []) + [ROOT.parent / "shared"]:
-        if (base / "articles").is_dir():
-            return base / "articles"
-    sys.exit("the captured articles (../shared/articles) are not here")
+    return paths.captured_articles(ROOT) or sys.exit("the captured articles (../shared/articles) are not here")
 
 
 def reviewed(path: Path) -> list[dict]:
@@ -119,11 +117,57 @@ def run() -> dict:
     return result
 
 
+def own_articles() -> dict:
+    """Recall on the project's own test articles: each expected claim found by a drafted claim
+    (extract_match.finds_expected, the rule tests/test_extract.py asserts). Articles marked
+    ``held_out`` were written before the extractor was run on them."""
+    from analysis.factcheck import extract, extract_match
+
+    rows = []
+    for path in sorted(p for p in OWN.iterdir() if p.suffix in (".txt", ".md", ".html")):
+        spec = path.with_name(path.stem + ".expected.toml")
+        if not spec.is_file():
+            continue
+        expected = tomllib.loads(spec.read_text(encoding="utf-8"))
+        ex = extract.extract(path, date=expected["date"], source="Test outlet")
+        missed = [e for e in expected["expect"] if not any(extract_match.finds_expected(d, e) for d in ex.claims)]
+        rows.append({"article": path.stem, "held_out": bool(expected.get("held_out")), "expected": len(expected["expect"]),
+                     "found": len(expected["expect"]) - len(missed),
+                     "missed": [f"{e['claimed']} {extract_match.ctype(e['comparison'])}" for e in missed]})  # fmt: skip
+    held = [r for r in rows if r["held_out"]]
+    return {"articles": rows, "expected": sum(r["expected"] for r in rows), "found": sum(r["found"] for r in rows),
+            "held_out_expected": sum(r["expected"] for r in held), "held_out_found": sum(r["found"] for r in held)}  # fmt: skip
+
+
+def _commit() -> str:
+    import subprocess
+
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "unknown"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="add the figures to this JSON file under the key 'extract'")
+    parser.add_argument("--first-run", action="store_true",
+                        help="only record the held-out own articles' figures as their first run (under 'extract_first_run'), "
+                             "once, before the extractor is changed for them")  # fmt: skip
     args = parser.parse_args()
+    if args.first_run:
+        own = own_articles()
+        first = {"commit": _commit(), "articles": [r for r in own["articles"] if r["held_out"]],
+                 "expected": own["held_out_expected"], "found": own["held_out_found"]}  # fmt: skip
+        print(f"held-out own articles, first run at {first['commit']}: {first['found']}/{first['expected']} expected claims found")
+        for row in first["articles"]:
+            print(f"  {row['article']:30} {row['found']}/{row['expected']}; missed: {', '.join(row['missed']) or '-'}")
+        if args.json:
+            path = Path(args.json)
+            data = json.loads(path.read_text()) if path.is_file() else {}
+            data["extract_first_run"] = first
+            path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
+        return 0
     r = run()
+    r["own"] = own_articles()
     for row in r["articles"]:
         print(f"{row['article']:24} found {row['found_checkable']}/{row['registry_checkable']} checkable "
               f"({row['found']}/{row['registry']} all); {row['correct']}/{row['readings']} readings correct, "
@@ -131,6 +175,12 @@ def main() -> int:
     print(f"recall {r['recall_checkable']:.1%} (target >= 90%), precision {r['precision']:.1%} (target >= 85%; "
           f"{r['precision_flags_as_wrong']:.1%} counting flags as wrong), verdict agreement {r['verdict_agreement']:.1%} "
           f"(target >= 90%)")  # fmt: skip
+    own = r["own"]
+    print(f"own test articles: {own['found']}/{own['expected']} expected claims found "
+          f"(held out: {own['held_out_found']}/{own['held_out_expected']})")
+    for row in own["articles"]:
+        if row["missed"]:
+            print(f"  {row['article']}: missed {', '.join(row['missed'])}")
     for m in r["missed"]:
         print(f"missed: {m['article']} {m['id']}")
     for u in r["unreviewed_extras"]:

@@ -124,6 +124,20 @@ def matches(draft: Mapping, claim, panel) -> bool:
     return same_comparison(draft["comparison"], dict(claim.comparison)) and same_figure(draft["claimed"], claim.claimed_value)
 
 
+def finds_expected(draft: Mapping, expected: Mapping) -> bool:
+    """Whether a drafted claim is one a test article expects (tests/extract_articles/*.expected.toml:
+    ``date``, ``measure``, ``claimed``, ``comparison``): the same measure, the same date to the day
+    (a test article's expectation names the day its words give, so no panel is needed), the same
+    comparison family and figure; a ``policy`` expectation needs a policy draft of the same figure."""
+    if ctype(expected["comparison"]) in REASON_TYPES:
+        return ctype(draft["comparison"]) == ctype(expected["comparison"]) and same_figure(draft["claimed"], expected["claimed"])
+    if "measure" not in draft or draft["date"] != expected["date"]:
+        return False
+    same = same_measure(Measure.from_mapping(draft["measure"]), Measure.from_mapping(expected["measure"]), None,
+                        none_in=ctype(expected["comparison"]) == "none_in")  # fmt: skip
+    return same and same_comparison(draft["comparison"], expected["comparison"]) and same_figure(draft["claimed"], expected["claimed"])
+
+
 def as_file_claim(claim) -> dict:
     """A registry claim as a claims-file record (to judge it with `check`'s engine beside the drafts)."""
     rec = {"id": claim.id, "quote": claim.quote, "date": claim.as_of.isoformat(), "claimed": _plain(claim.claimed_value),
