@@ -116,8 +116,10 @@ def extract(path: str | Path, *, date: str | dt.date | None = None, source: str 
     counties = _counties(processed)
     seen: dict[str, str] = {}
     label = f"{source}, {day.isoformat()}" if source else ""
+    about_program = any(V.TOPIC.search(p) for p in art.paragraphs)
     for sent in art.sentences:
-        on_topic = bool(V.TOPIC.search(sent.fold) or V.TOPIC.search(art.paragraphs[sent.paragraph]))
+        on_topic = bool(V.TOPIC.search(sent.fold) or V.TOPIC.search(art.paragraphs[sent.paragraph])
+                        or about_program and V.DOMAIN.search(sent.fold))  # fmt: skip
         refs = extract_dates.find(sent.fold, day)
         figs = figures(sent.fold, [(r.start, r.end) for r in refs])
         if _CITATION.search(sent.text) or _CITATION.search(art.paragraphs[sent.paragraph]):

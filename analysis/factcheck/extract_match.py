@@ -52,8 +52,8 @@ def same_comparison(a: Any, b: Any) -> bool:
         va, vb = pa.get(key, default), pb.get(key, default)
         if key == "threshold" and va is not None and vb is not None:
             va, vb = to_fraction(va), to_fraction(vb)
-        if key in ("rank", "entity") and (va is None or vb is None):
-            continue  # a rank defaults to the claimed value, an entity to the measure's place
+        if key in ("rank", "entity", "threshold") and (va is None or vb is None):
+            continue  # a rank and a threshold default to the claimed value, an entity to the measure's place
         if va != vb:
             return False
     return True

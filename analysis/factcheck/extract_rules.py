@@ -103,12 +103,14 @@ def counties_in(text: str, ctx: Context) -> list[dict]:
             named = [s for s in states_in(after[sm.end():]) if s[0] == 0]
             if named:
                 state, how = named[0][2], "the state printed after it"
-        if state is None and ctx.counties:
-            options = ctx.counties.get(name.lower(), [])
-            if options:
-                state = max(options, key=lambda o: o[1])[0]
-                how = "the only county of that name" if len(options) == 1 else \
-                    f"the most populous of {len(options)} counties of that name"
+        options = ctx.counties.get(name.lower(), []) if ctx.counties else []
+        named = list(dict.fromkeys(c for _, _, c in states_in(text)))
+        if state is None and len(named) == 1 and (not options or named[0] in {o[0] for o in options}):
+            state, how = named[0], "the one state the sentence names"
+        if state is None and options:
+            state = max(options, key=lambda o: o[1])[0]
+            how = "the only county of that name" if len(options) == 1 else \
+                f"the most populous of {len(options)} counties of that name"
         out.append({"name": name, "state": state, "start": m.start(), "end": m.end(), "how": how})
     return out
 
@@ -164,9 +166,14 @@ def models_in(text: str) -> list[tuple[int, int, str]]:
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
-    """The clauses of a sentence (split at "; ", " - ", ", while", ", but", ", whereas"), as spans."""
+    """The clauses of a sentence (split at "; ", " - ", ", while", ", but", ", whereas", ", up from",
+    ", and" unless a list of states runs through it), as spans."""
     cuts = [0]
-    for m in re.finditer(r";\s|\s-\s|,\s(?:while|but|whereas|although)\s|:\s", text):
+    ends = {b for _, b, _ in states_in(text)}
+    for m in re.finditer(r";\s|\s-\s|,\s(?:while|but|whereas|although)\s|:\s|,\s(?=(?:up|down) from\b|compared (?:with|to)\b)|"
+                         r",\s+and\s+", text):  # fmt: skip
+        if m.group(0).strip().endswith("and") and m.start() in ends:
+            continue  # "Nevada, Oregon, and ...": a list of states, not a second clause
         cuts.append(m.start())
     cuts.append(len(text))
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
@@ -174,6 +181,28 @@ def clauses(text: str) -> list[tuple[int, int]]:
 
 def clause_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
     return next(((a, b) for a, b in spans if a <= pos < b), spans[-1])
+
+
+_COMPARED = re.compile(r"\b(?:behind|after|ahead of|than|trailing|trails|below|above|besides|except|other than|"
+                       r"compared (?:with|to))\s+(?:the state of\s+)?", re.I)  # fmt: skip
+
+
+def compared_states(text: str) -> set[int]:
+    """Starts of the states a clause compares with ("behind Florida and Texas", "more than in
+    Ohio"): objects of the comparison, never the clause's subject or filter."""
+    named = states_in(text)
+    out: set[int] = set()
+    for m in _COMPARED.finditer(text):
+        end = None
+        for a, b, _ in named:
+            if a < m.end():
+                continue
+            if (end is None and a == m.end()) or (end is not None and re.fullmatch(r"\s*(?:,|,?\s*(?:and|or))\s*", text[end:a])):
+                out.add(a)
+                end = b
+            else:
+                break
+    return out
 
 
 def _name(code: str) -> str:
@@ -200,10 +229,16 @@ def state_list(text: str) -> list[tuple[int, int, str]]:
 # the rules
 
 
-def base_day(refs: list[DateRef], ctx: Context, at: int | None = None) -> tuple[dt.date, str, float]:
-    """The day a figure speaks of: a date of the sentence (the one nearest before the figure, else
-    the first), else the article's date."""
+def base_day(refs: list[DateRef], ctx: Context, at: int | None = None,
+             clause: tuple[int, int] | None = None) -> tuple[dt.date, str, float]:
+    """The day a figure speaks of: a date of its clause, else of the sentence (the one nearest before
+    the figure, else the first), else the article's date. When a source is quoted with a date ("the
+    agency said last month"), the statement's "now" is that day."""
     days = [r for r in refs if r.role == "at" and r.day is not None]
+    if any(r.said for r in days):
+        days = [r for r in days if not r.now]
+    if clause is not None and any(clause[0] <= r.start < clause[1] for r in days) and not any(r.said for r in days):
+        days = [r for r in days if clause[0] <= r.start < clause[1]]
     if days:
         before = [r for r in days if at is not None and r.start < at]
         r = before[-1] if before else days[0]
@@ -212,9 +247,14 @@ def base_day(refs: list[DateRef], ctx: Context, at: int | None = None) -> tuple[
 
 
 def since_day(refs: list[DateRef], ctx: Context) -> tuple[dt.date, str, float]:
+    """A change's base: a "since"/"from"/"between" date of the sentence, else the start of the period
+    the change is dated by ("doubled in 2025": from 2025-01-01), else the second term's first day."""
     for r in refs:
         if r.role == "since" and r.day is not None:
             return r.day, f"since {r.how}", r.confidence
+    for r in refs:
+        if r.role == "at" and r.first is not None and r.first < ctx.article_date:
+            return r.first, f"over {r.how.split(' (')[0]}: from its first day, {r.first}", r.confidence
     base = dt.date.fromisoformat(V.DEFAULT_SINCE)
     if ctx.article_date > base:
         return base, f"no base date printed: since {V.DEFAULT_SINCE}, the second administration's first day", 0.6
@@ -225,11 +265,18 @@ def comparison_of(ctype: str, params: dict) -> Any:
     return {"type": ctype, **params} if params else ctype
 
 
-_CHANGE_UP = r"increas|grew|grow|rose|rise|risen|jump|surge|climb|soar|expan|\bup\b|multipl|boost"
+_CHANGE_UP = r"increas|grew|grow|rose|rise|risen|jump|surge|climb|soar|expan|\bup\b|multipl|boost|doubl|tripl|quadrupl|\w+fold\b"
 _CHANGE_DOWN = r"decreas|declin|fell|fall|drop|shr[aiu]nk|\bdown\b|cut\b|plung|slid"
 _END_VERB = re.compile(r"\b(?:back(?:ed)? out of|end(?:ed)?|terminat\w*|withdr[ae]w from|pull(?:ed)? out of|exit(?:ed)?|"
                        r"cancel+ed|scrap+ed|drop+ed|quit|ditch\w*|rescind\w*)\b", re.I)  # fmt: skip
 _NEW_VERB = re.compile(r"\b(?:new|signed|added|joined|inked)\b", re.I)
+
+
+def without_dates(text: str, refs: list[DateRef]) -> str:
+    """The text with its date expressions blanked (same length), for the verbs a rule looks for."""
+    for r in refs:
+        text = text[:r.start] + " " * (r.end - r.start) + text[r.end:]
+    return text
 
 
 def not_a_figure(text: str, f: Figure) -> str:
@@ -249,6 +296,9 @@ def not_a_figure(text: str, f: Figure) -> str:
             return "'one' introduces an example or a name, not a count"
     if f.kind == "count" and re.match(r"\s*(?:[A-Z][a-z]+\s){1,3}(?:Bill|Act|Program|Plan)\b", text[f.end:]) and f.words:
         return "part of a name"
+    if f.kind == "count" and not f.words and re.search(r"\b[A-Z][a-z]+,\s*$", text[:f.start]) and re.match(r",\s+(?:[a-z]|who\b)", text[f.end:]) \
+            and f.value is not None and 1 <= f.value < 120:
+        return "a person's age (news style: 'Name, 58, said')"
     return ""
 
 
@@ -268,17 +318,19 @@ PLACE_WINDOW = 100
 
 
 def filters(sentence: str, clause: tuple[int, int], ctx: Context, measure: dict, notes: list[str],
-            near_at: int | None = None) -> None:
-    """The clause's places and models as the measure's filters."""
+            near_at: int | None = None, phrase: tuple[int, int] | None = None) -> None:
+    """The clause's places and models as the measure's filters; a model only from the figure's own
+    noun phrase (``phrase``: after the figure, or the subject a figure is the number of)."""
     text = sentence[clause[0]:clause[1]]
     near = near_at - clause[0] if near_at is not None else None
 
     def close(start: int) -> bool:
         return near is None or abs(start - near) <= PLACE_WINDOW
 
-    named = [c for a, _, c in states_in(text) if close(a)]
+    compared = compared_states(text)
+    named = [c for a, _, c in states_in(text) if close(a) and a not in compared]
     counties = [c for c in counties_in(text, ctx) if close(c["start"])]
-    after = sentence[near_at:near_at + 40] if near_at is not None else text
+    after = sentence[slice(*phrase)] if phrase else sentence[near_at:near_at + 40] if near_at is not None else text
     models = sorted({c for a, _, c in models_in(after) if not re.search(r"\d", after[:a])})  # the figure's own noun phrase
     if counties and counties[0]["state"]:
         c = counties[0]
@@ -298,7 +350,7 @@ def figure(sentence: str, f: Figure, refs: list[DateRef], ctx: Context, spans) -
     """One figure on its own: a count of a unit, a change, a share, a rule, or not understood."""
     clause = clause_of(spans, f.start)
     ctext = sentence[clause[0]:clause[1]]
-    day, dhow, dconf = base_day(refs, ctx, f.start)
+    day, dhow, dconf = base_day(refs, ctx, f.start, clause)
     ctype, params, strength, words = comparison_before(sentence, f.start)
     span = [(f.start, f.end)]
     quoted = f"'{f.text}'"
@@ -308,8 +360,9 @@ def figure(sentence: str, f: Figure, refs: list[DateRef], ctx: Context, spans) -
                      reading=f"{quoted}: a programme rule or target (pay, reimbursement, hiring), recorded as policy", label="policy")  # fmt: skip
     noun = unit_noun(sentence, f.end)
     if noun is None and f.kind in ("count", "vague"):
-        noun = _noun_before(sentence, f)
-    if noun and noun[1] == "pending" and not re.search(r"287|pending", ctext, re.I):
+        noun = _noun_before(sentence, f, clause)
+    if noun and noun[1] == "pending" and not re.search(r"287|pending|await|waiting|under review|yet to be (?:approved|signed)|"
+                                                       r"in the pipeline", ctext, re.I):  # fmt: skip
         noun = None  # applications to something else (jobs): not 287(g) applications
     if noun and f.kind in ("count", "vague") and noun[0] in ("agencies", "agreements"):
         target = re.search(r"\b(?:entice|aims? to|goal|plans? to|hopes? to|seeks? to|wants? to|target|expects? to|would|will)\b",
@@ -353,13 +406,45 @@ def _policy_figure(sentence: str, f: Figure, clause: str) -> bool:
     return False
 
 
-def _noun_before(sentence: str, f: Figure) -> tuple[str, str, str, int] | None:
-    """ "They went from 135 agreements to 1,001": the second figure counts the first one's noun."""
-    m = re.search(r"\bto\s*$", sentence[:f.start])
-    if not m:
-        return None
-    prev = re.search(r"(\d[\d,]*)\s+([\w' ]+?)\s+to\s*$", sentence[:f.start])
-    return unit_noun(sentence, prev.end(1)) if prev else None
+_COMPARING = "|".join(re.escape(w) for w, *_ in V.COMPARISON_WORDS)
+#: a verb that makes the figure after it the number of the noun before it ("warrant service
+#: agreements number about 330", "reaching 64", "applications ... total three")
+_LINKING = re.compile(r"\b(?:numbers?|numbered|totals?|totaled|totalled|totaling|reach(?:es|ed|ing)?|hit|hits|stands? at|stood at|"
+                      r"came to|(?:climbed|rose|grew|jumped|swelled|fell|dropped|declined|increased|decreased|shrank) to)\s+"
+                      rf"(?:(?:{_COMPARING})\s+)?$", re.I)  # fmt: skip
+#: a possessive verb with no noun after the figure: the noun of the figure before ("South Carolina
+#: agencies hold 58 agreements, while Georgia has 71")
+_ELLIPSIS = re.compile(rf"\b(?:has|have|had|holds?|held|counts?|counted|lists?|listed)\s+(?:(?:{_COMPARING})\s+)?$", re.I)
+
+
+def _noun_before(sentence: str, f: Figure, clause: tuple[int, int]) -> tuple[str, str, str, int] | None:
+    """The noun a figure with none after it counts, from the words before it: "from 135 agreements
+    to 1,001", "agreements now number about 330", "..., while Georgia has 71"."""
+    from .extract_numbers import figures
+
+    head = sentence[:f.start]
+    prev = re.search(r"\bfrom\s+(?:\S+\s+)?(\d[\d,]*)\s+([\w' ]+?)\s+to\s+(?:(?:" + _COMPARING + r")\s+)?$", head)
+    if prev:
+        return unit_noun(sentence, prev.end(1))
+    link = _LINKING.search(head)
+    if link:
+        subject = sentence[clause[0]:link.start()].lower()
+        best = None
+        for pattern, unit, kind in V.UNIT_NOUNS:
+            if unit == "counties":
+                continue
+            for m in re.finditer(rf"\b(?:{pattern})\b(?!')", subject):
+                if best is None or m.end() > best[0] or (m.end() == best[0] and m.start() < best[1]):
+                    best = (m.end(), m.start(), unit, kind)
+        if best:
+            end, start = clause[0] + best[0], clause[0] + best[1]
+            return best[2], best[3], sentence[start:end], end
+    if _ELLIPSIS.search(head):
+        for g in reversed([g for g in figures(head) if g.kind in ("count", "vague")]):
+            noun = unit_noun(sentence, g.end)
+            if noun:
+                return noun
+    return None
 
 
 def unknown(f: Figure, day: dt.date, why: str) -> Draft:
@@ -372,8 +457,7 @@ def _count(sentence, f: Figure, noun, refs, ctx, clause, day, dhow, dconf, comp)
     ctype, params, strength, words = comp
     notes: list[str] = []
     measure = count_measure(unit, kind)
-    ctext = sentence[clause[0]:clause[1]]
-    before = ctext[:f.start - clause[0]]
+    before = without_dates(sentence, refs)[clause[0]:f.start]  # "by the end of July" ends nothing
     confidence = min(0.9, dconf)
     reading = f"'{f.text}' {printed}: {'pending applications' if kind == 'pending' else unit}"
     if _END_VERB.search(before[-60:]) and not re.search(r"\b(?:may|might|could|would|will)\b", before[-60:]):
@@ -385,7 +469,9 @@ def _count(sentence, f: Figure, noun, refs, ctx, clause, day, dhow, dconf, comp)
         since, show, sconf = since_day(refs, ctx)
         measure.update(statistic="added", since=since.isoformat())
         reading += f" added {show}"
-    filters(sentence, clause, ctx, measure, notes, f.start)
+    start = noun[3] - len(printed)
+    phrase = (max(clause[0], start - 40), noun[3]) if noun[3] <= f.start else (f.end, f.end + 40)
+    filters(sentence, clause, ctx, measure, notes, f.start, phrase)
     if f.kind == "vague":
         ctype, params = ctype or "at_least", params if ctype else {}
         reading += f"; '{f.text}' read as at least {f.number}"
@@ -478,7 +564,8 @@ def breakdown(sentence, figs, refs, ctx, spans) -> list[Draft]:
 def from_to(sentence, figs, refs, ctx, spans) -> list[Draft]:
     """ "went from 135 agreements to 1,001": the first figure on the base date, the second on the day."""
     out = []
-    for m in re.finditer(r"\bfrom\s+(?:just\s+|only\s+)?(\S+)\s+([\w' ]{0,40}?)\s*to\s+(?:more than\s+|nearly\s+|almost\s+)?(\S+)", sentence):
+    for m in re.finditer(rf"\bfrom\s+(?:(?:{_COMPARING})\s+)?(\S+)\s+([\w' ]{{0,40}}?)\s*to\s+(?:(?:{_COMPARING})\s+)?(\S+)", sentence,
+                         re.I):  # fmt: skip
         first = next((f for f in figs if f.start == m.start(1)), None)
         second = next((f for f in figs if f.start == m.start(3)), None)
         if not first or not second:

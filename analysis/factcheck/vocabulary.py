@@ -75,12 +75,14 @@ UNIT_NOUNS: tuple[tuple[str, str, str], ...] = (
     (r"(?:287\(g\) )?(?:agreements?|deals?|partnerships?|moas?|contracts?|pacts?)", "agreements", "participating"),
     (r"memorand(?:a|ums?) of (?:agreement|understanding)", "agreements", "participating"),
     (r"states", "states", "participating"),
-    (r"counties", "counties", "participating"),
+    (r"counties|parishes|boroughs", "counties", "participating"),
 )  # fmt: skip
 #: words that may stand between a number and its noun ("135 state and local law enforcement agencies")
 NOUN_FILLERS = frozenset("state and local law enforcement new more active signed current total 287(g) program "
                          "participating partner county city municipal federal jail-based such these those other "
                          "separate individual formal written".split())  # fmt: skip
+#: the words of the models' names stand between a number and its noun too ("450 task force agreements")
+NOUN_FILLERS |= {w for name in normalize.MODELS.values() for w in name.lower().split()} | {"member"}
 #: agencies named by type, for "big-city police departments": the words of ICE's agency names
 AGENCY_TYPES = {"police departments": "Police Department", "police department": "Police Department",
                 "sheriff's offices": "Sheriff", "sheriffs' offices": "Sheriff", "sheriff's office": "Sheriff"}  # fmt: skip
@@ -180,6 +182,11 @@ DEFAULT_SINCE = "2025-01-20"
 #: a sentence (or its paragraph) about the programme; anything else is off topic
 TOPIC = re.compile(r"287\s*\(g\)|\bICE\b|\bDHS\b|immigra|deport|homeland security|sheriff|police|law enforcement|"
                    r"illegal alien|undocumented|sanctuary|federal agents", re.I)  # fmt: skip
+#: in an article about the programme, a sentence naming what it is made of (agreements, agencies,
+#: models, its applications, its reimbursement) is about it too, though it names neither ICE nor
+#: 287(g) ("Pennsylvania now has more than 40 agreements"); a rally's head count is not
+DOMAIN = re.compile(r"\b(?:agreements?|deals?|partnerships?|MOAs?|memorand(?:a|um)|agenc(?:y|ies)|the program(?:me)?'?s?|"
+                    r"task force|jail enforcement|warrant service|pending applications?|applications?)\b|reimburs", re.I)  # fmt: skip
 #: numbers about these are programme rules or targets: policy
 POLICY = re.compile(r"reimburs|salar|overtime|bonus|student loan|\bpay\b|availability pay|\bawards?\b|per eligible|"
                     r"per officer|performance (?:benefit|payment)|\bhire|\bhiring|recruit|fiscal year|signing|"
@@ -188,15 +195,15 @@ POLICY_REASON = ("a programme rule or target (pay, reimbursement, hiring); ICE's
                  "so it needs the rule's text or ICE's records")  # fmt: skip
 #: numbers about these have no pinned data: not checkable, with the reason shown
 UNCHECKABLE: tuple[tuple[re.Pattern, str], ...] = (
-    (re.compile(r"applications? (?:from|to join (?:its|the) (?:security forces|service|workforce|agency|ranks))|"
-                r"wishing to join", re.I),
+    (re.compile(r"applications? (?:from (?:individuals|people|applicants|candidates|job seekers|americans|veterans|"
+                r"former officers)|to join (?:its|the) (?:security forces|service|workforce|agency|ranks))|wishing to join", re.I),
      "job applications to ICE, not 287(g) applications: the pinned data hold no hiring records"),
     (re.compile(r"ordered removed|removal orders?", re.I),
      "removal orders: no primary removal-order data are pinned (TRAC's removal table is not)"),
     (re.compile(r"\barrest", re.I), "arrests: the pinned data hold no ICE arrest counts"),
     (re.compile(r"deport(?:ing|ation|ations|ed)|removals?\b|\bremove\b", re.I),
      "deportations and removals: the pinned data hold no ICE removal statistics"),
-    (re.compile(r"detention (?:space|beds?)|detained|in custody", re.I), "detention: the pinned data hold no detention counts"),
+    (re.compile(r"detention (?:space|beds?)|\bbeds\b|detained|in custody", re.I), "detention: the pinned data hold no detention counts"),
 )  # fmt: skip
 #: TRAC's county table of pending immigration-court cases
 BACKLOG = re.compile(r"backlog|pending (?:deportation |immigration(?:-court)? |removal )?cases", re.I)
