@@ -206,12 +206,7 @@ def test_five_or_more_own_articles():
     assert len(OWN_ARTICLES) >= 5
 
 
-#: own articles whose expected claims the extractor does not all find yet (strict: a fix turns these red)
-KNOWN_MISSES = {"bayou-beacon-2025-06-30": "an HTML table's rows (state | agreements under a dated caption)"}  # fmt: skip
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[p.stem]))
-                                  if p.stem in KNOWN_MISSES else p for p in OWN_ARTICLES], ids=lambda p: p.stem)  # fmt: skip
+@pytest.mark.parametrize("path", OWN_ARTICLES, ids=lambda p: p.stem)
 def test_own_articles_expected_claims_found(path, tmp_path):
     expected = tomllib.loads(path.with_name(path.stem + ".expected.toml").read_text())
     ex = extract.extract(path, date=expected["date"], source="Test outlet")
@@ -233,8 +228,7 @@ def _captures():
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("which", [0, 1, 2, 3, pytest.param(4, marks=pytest.mark.xfail(
-    strict=True, reason="a '287(g)' in the blog's reference list (line 79) is not yet accounted for"))])  # fmt: skip
+@pytest.mark.parametrize("which", range(5))
 def test_captured_articles_draft_valid_files_accounting_for_every_number(which, tmp_path, articles_dir):
     art, day = _captures()[which]
     path = articles_dir / art.capture

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.errors import UsageError
-from . import article_text, extract_dates, extract_sentences
+from . import article_text, extract_dates, extract_sentences, extract_tables
 from . import vocabulary as V
 from .extract_numbers import figures
 from .extract_rules import Context
@@ -124,6 +124,8 @@ def extract(path: str | Path, *, date: str | dt.date | None = None, source: str 
         figs = figures(sent.fold, [(r.start, r.end) for r in refs])
         if _CITATION.search(sent.text) or _CITATION.search(art.paragraphs[sent.paragraph]):
             drafts, skips = [], [(f, "in a reference list entry (another publication's title or date)") for f in figs]
+        elif sent.head and (on_topic or V.TOPIC.search(sent.caption) or about_program and V.DOMAIN.search(" ".join([*sent.head, sent.caption]))):
+            drafts, skips = extract_tables.read_row(sent.fold, figs, sent.head, sent.caption, Context(day, True, counties))
         else:
             drafts, skips = extract_sentences.read(sent.fold, figs, refs, Context(day, on_topic, counties))
         for f, why in skips:

@@ -24,7 +24,7 @@ class Figure:
     end: int
     text: str
     value: Fraction | None
-    kind: str  # count | percent | money | fraction | multiplier | vague | ordinal | year | phone | time | name
+    kind: str  # count | percent | money | fraction | multiplier | vague | ordinal | year | url | phone | time | name
     words: bool = field(default=False)  # written in words ("three", "hundreds")
 
     @property
@@ -46,6 +46,7 @@ _WORD_ATOMS = sorted([*V.ONES, *V.TENS, *V.SCALES], key=len, reverse=True)
 _WORD = r"(?:" + "|".join(_WORD_ATOMS) + r")"
 _WORD_RUN = re.compile(rf"\b(?:a\s+(?=hundred|thousand|million|billion))?{_WORD}(?:(?:\s+and\s+|\s+|-){_WORD})*\b", re.I)
 _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    ("url", re.compile(r"\b(?:https?://|www\.)[^\s<>\"']*\d[^\s<>\"']*")),  # a web address with a digit in it
     ("phone", re.compile(r"\b1-\d{3}-[0-9A-Z]{3}-[0-9A-Z]-?[0-9A-Z]{3,4}\b|\b1-\d{3}-\d{3}-\d{4}\b|\(\d{3}\)\s?\d{3}-\d{4}|\b\d{3}-\d{3}-\d{4}\b")),
     ("name", re.compile(r"\b287\s?\(g\)|\b9/11\b|\b(?:I|US|Highway|Interstate|Route|Title|Section|Chapter|Proposition|Prop|"
                         r"COVID|Fox|Channel|Article|SB|HB|AB)[- ]?\d+[A-Za-z]?\b", re.I)),
@@ -109,7 +110,7 @@ def figures(text: str, dates: list[tuple[int, int]] = ()) -> list[Figure]:
                 add(a, b, Fraction(value), "ordinal", bool(m.groupdict().get("w")))
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            if kind in ("phone", "name", "time"):
+            if kind in ("url", "phone", "name", "time"):
                 add(m.start(), m.end(), None, kind)
                 continue
             n = Fraction(m.group("n").replace(",", ""))

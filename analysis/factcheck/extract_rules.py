@@ -286,6 +286,8 @@ def not_a_figure(text: str, f: Figure) -> str:
         return "a year, not a count"
     if f.kind == "phone":
         return "a phone number"
+    if f.kind == "url":
+        return "part of a web address"
     if f.kind == "time":
         return "a time of day"
     if f.kind == "name":
