@@ -265,6 +265,16 @@ def comparison_of(ctype: str, params: dict) -> Any:
     return {"type": ctype, **params} if params else ctype
 
 
+def count_comparison(ctype: str, params: dict, day: dt.date, dhow: str, ctx: Context) -> Any:
+    """A printed count's comparison: its words' (a floor dated only by the article gets the
+    release-lag band), else a bare count's (a wider band when nothing but the article dates it)."""
+    if not ctype:
+        return comparison_of(*(V.BARE_COUNT_UNDATED if dhow == V.UNDATED else V.BARE_COUNT))
+    if ctype in ("more_than", "at_least") and day == ctx.article_date:
+        params = {**V.RELEASE_LAG, **params}
+    return comparison_of(ctype, params)
+
+
 _CHANGE_UP = r"increas|grew|grow|rose|rise|risen|jump|surge|climb|soar|expan|\bup\b|multipl|boost|doubl|tripl|quadrupl|\w+fold\b"
 _CHANGE_DOWN = r"decreas|declin|fell|fall|drop|shr[aiu]nk|\bdown\b|cut\b|plung|slid"
 _END_VERB = re.compile(r"\b(?:back(?:ed)? out of|end(?:ed)?|terminat\w*|withdr[ae]w from|pull(?:ed)? out of|exit(?:ed)?|"
@@ -478,12 +488,10 @@ def _count(sentence, f: Figure, noun, refs, ctx, clause, day, dhow, dconf, comp)
         ctype, params = ctype or "at_least", params if ctype else {}
         reading += f"; '{f.text}' read as at least {f.number}"
         confidence = min(confidence, 0.6)
-    elif not ctype:
-        ctype, params = V.BARE_COUNT if dhow != V.UNDATED else V.BARE_COUNT_UNDATED
-        params = dict(params)
     also = unit == "agencies" and measure.get("statistic", "count") == "count"
     reading += f", {dhow}" + (f"; '{words}' -> {ctype}" if words else "") + (f"; {'; '.join(notes)}" if notes else "")
-    return Draft(day, f.number, comparison_of(ctype, params), measure, also_units=also, confidence=round(confidence, 2),
+    comparison = comparison_of(ctype, params) if f.kind == "vague" else count_comparison(ctype, params, day, dhow, ctx)
+    return Draft(day, f.number, comparison, measure, also_units=also, confidence=round(confidence, 2),
                  reading=reading, spans=[(f.start, f.end)], label=unit if kind != "pending" else "pending")  # fmt: skip
 
 
@@ -506,6 +514,8 @@ def _change(sentence, f: Figure, refs, ctx, clause, comp) -> Draft:
     if not ctype:
         ctype, params = V.BARE_PERCENT if f.kind == "percent" else ("approx", {"tolerance": 0.1, "partial_tolerance": 0.2})
         params = dict(params)
+    elif ctype in ("more_than", "at_least") and day == ctx.article_date:
+        params = {**V.RELEASE_LAG, **params}
     what = f"'{f.text}' {'fall' if down else 'rise'} in {printed}" if f.kind == "percent" else f"'{f.text}' = a {claimed}% change of {printed}"
     return Draft(day, claimed, comparison_of(ctype, params), measure, confidence=round(min(dconf, sconf + 0.2, 0.85), 2),
                  spans=[(f.start, f.end)], label="pct-change",
@@ -582,7 +592,7 @@ def from_to(sentence, figs, refs, ctx, spans) -> list[Draft]:
             measure = count_measure(noun[0], noun[1])
             notes: list[str] = []
             filters(sentence, clause_of(spans, f.start), ctx, measure, notes)
-            comparison = comparison_of(ctype, params) if ctype else comparison_of(V.BARE_COUNT[0], dict(V.BARE_COUNT[1]))
+            comparison = count_comparison(ctype, params, d, how, ctx)
             out.append(Draft(d, f.number, comparison, measure, also_units=noun[0] == "agencies", spans=[(f.start, f.end)],
                              confidence=round(min(conf + 0.1, 0.85), 2), label=noun[0],
                              reading=f"'from {first.text} to {second.text}' {noun[2]}: '{f.text}' {noun[0]}, {how}"))  # fmt: skip

@@ -87,8 +87,7 @@ def read_row(text: str, figs: list[Figure], head: tuple[str, ...], caption: str,
             else:
                 drafts.append(R.unknown(f, day, f"'{f.text}' in a row labelled {label!r}: not a state, county or model"))
                 continue
-        ctype, params = V.BARE_COUNT if ref else V.BARE_COUNT_UNDATED
-        drafts.append(Draft(day, f.number, R.comparison_of(ctype, dict(params)), measure, also_units=unit == "agencies",
+        drafts.append(Draft(day, f.number, R.count_comparison("", {}, day, how, ctx), measure, also_units=unit == "agencies",
                             confidence=round(min(0.8, ref.confidence if ref else 0.7), 2), spans=[(f.start, f.end)],
                             label="table", reading=f"table row {label!r}, column {header!r}: '{f.text}' {printed}"
                                                    f"{' in ' + where if where else ''}, {how}"))  # fmt: skip

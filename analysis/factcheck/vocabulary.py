@@ -121,6 +121,10 @@ BARE_COUNT = ("equal", {"partial_tolerance": 0.02})
 #: a bare count dated only by the article ("now", no date): the figure may come from a release a day
 #: or two before ICE posted a sheet, so a 1 % band
 BARE_COUNT_UNDATED = ("approx", {"tolerance": 0.01, "partial_tolerance": 0.03})
+#: a floor ("more than 1,000") dated only by the article: a release's count can run a day ahead of
+#: ICE's sheet, so a sheet showing exactly the floor is partly supported (the registry reads every
+#: such claim so: Breitbart's "more than 600-percent", Voz's "more than 1,000" agreements and agencies)
+RELEASE_LAG = {"partial_tolerance": 0.02}
 #: a bare count of states: one or two states off of forty is a slip, not a different claim
 BARE_STATES = ("equal", {"partial_tolerance": 0.05})
 #: how a reading says the sentence printed no date
