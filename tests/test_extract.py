@@ -4,6 +4,7 @@ tests/extract_articles/ (their expected claims), and the five captured articles 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -158,6 +159,123 @@ def test_a_county_names_an_agency_and_its_state():
 def test_still_growing_is_a_rise_over_a_month():
     d = one("ICE keeps processing applications, showing the 287(g) program is still growing.")
     assert d.measure["statistic"] == "pct_change" and d.measure["since"] == "2025-08-03" and ctype(d) == "more_than"
+
+
+# --- general rules found wanting on the own articles (issue 26), each on sentences of its own -----
+
+
+def test_a_scope_phrase_before_a_count_claims_no_spread():
+    d = one("Across the country, about 700 deals with ICE are in force.")
+    assert d.measure == {"unit": "agreements"} and ctype(d) == "approx"
+
+
+def test_a_multiplier_verb_is_a_change_and_its_words_set_the_comparison():
+    d = one("Jail agreements with ICE have more than doubled since March 2025.")
+    assert d.measure["statistic"] == "pct_change" and d.measure["since"] == "2025-03-01" and d.claimed == 100
+    assert ctype(d) == "more_than"
+
+
+def test_from_to_takes_any_comparison_word():
+    found, _ = drafts("Since Trump took office, ICE deals went from roughly 140 agreements to nearly 1,100.")
+    assert {(d.claimed, d.date.isoformat(), ctype(d)) for d in found} == {(140, "2025-01-20", "approx"), (1100, "2025-09-03", "almost")}
+
+
+def test_a_quoted_source_dates_its_now():
+    d = one("About 900 agencies now take part in 287(g), ICE said on Aug. 12.")
+    assert d.date.isoformat() == "2025-08-12" and "when the source said it" in d.reading
+
+
+def test_years_ago_and_a_clause_of_its_own_date_each_count():
+    found, _ = drafts("Sheriffs in 41 states now work with ICE, up from 19 states three years ago.")
+    assert {(d.claimed, d.date.isoformat()) for d in found} == {(41, "2025-09-03"), (19, "2022-09-03")}
+
+
+def test_between_two_dates_is_the_base_and_the_day():
+    d = one("Ohio sheriffs signed 12 new 287(g) agreements between March 1 and May 31.")
+    assert d.measure == {"unit": "agreements", "statistic": "added", "since": "2025-03-01", "state": "OH"}
+    assert d.date.isoformat() == "2025-05-31"
+
+
+def test_a_second_clause_after_and_keeps_its_state_to_itself():
+    found, _ = drafts("About 1,200 agreements with ICE are active, and sheriffs in Texas hold the most.")
+    assert [d.measure for d in found if d.claimed == 1200] == [{"unit": "agreements"}]
+
+
+@pytest.mark.parametrize(("sentence", "state", "rank"), [
+    ("Tennessee ranks 7th in the nation for 287(g) agreements.", "TN", 7),
+    ("Ohio ranks fourth among the states for ICE deals, behind Texas, Florida and Georgia.", "OH", 4),
+])  # fmt: skip
+def test_a_place_in_a_ranking_is_the_rank_of_the_state_before_it(sentence, state, rank):
+    found, skipped = drafts(sentence)
+    ranks = [d for d in found if ctype(d) == "rank"]
+    assert [(d.measure["state"], d.claimed) for d in ranks] == [(state, rank)] and ranks[0].spans
+    assert not [f for f, _ in skipped if f.kind == "ordinal"]
+
+
+def test_a_noun_before_its_figure():
+    d = one("Nationwide, ICE's task force agreements now total roughly 500.")
+    assert d.measure == {"unit": "agreements", "model": "TFM"} and d.claimed == 500 and ctype(d) == "approx"
+    found, _ = drafts("Alabama sheriffs hold 40 agreements with ICE, while Tennessee has 35.")
+    assert {(d.claimed, d.measure.get("state")) for d in found} == {(40, "AL"), (35, "TN")}
+
+
+@pytest.mark.parametrize(("sentence", "claimed", "ctype_", "group"), [
+    ("Eleven states have yet to sign a 287(g) agreement.", 11, "equal", None),
+    ("Among red states, at least four have no 287(g) agreements.", 4, "at_least", "trump-2024"),
+])  # fmt: skip
+def test_a_count_of_states_without_agreements(sentence, claimed, ctype_, group):
+    d = one(sentence)
+    assert d.measure["statistic"] == "states_without" and d.measure.get("state_group") == group
+    assert (d.claimed, ctype(d)) == (claimed, ctype_)
+
+
+def test_held_and_ended_agreements_by_an_agency_named_before_the_verb():
+    d = one("Sheriff Ann Cole of Marion County, Oregon, said her office signed a warrant service officer agreement with ICE.")
+    assert d.measure == {"unit": "agreements", "agency": "Marion County", "state": "OR", "model": "WSO"}
+    d = one("The sheriff's office in Wake County, North Carolina, ended its 287(g) agreement in March.")
+    assert d.measure == {"unit": "agreements", "agency": "Wake County", "statistic": "removed", "since": "2025-03-01", "state": "NC"}
+    assert d.date.isoformat() == "2025-03-31"
+
+
+def test_only_one_agency_in_a_state():
+    found, _ = drafts("In Oregon, only the Marion County Sheriff's Office holds a 287(g) agreement.")
+    assert {"unit": "agencies", "state": "OR"} in [d.measure for d in found]
+
+
+def test_one_in_n_is_a_share():
+    d = one("One in four of the nation's 287(g) agreements is in Texas.")
+    assert d.measure == {"unit": "agreements", "statistic": "share", "state": "TX"} and d.claimed == "1/4"
+
+
+def test_applications_awaiting_approval_are_pending():
+    d = one("Some 60 applications to the 287(g) program are awaiting ICE's approval.")
+    assert d.measure == {"kind": "pending"} and d.claimed == 60
+
+
+def test_an_age_and_a_web_address_are_skipped_with_a_reason():
+    found, skipped = drafts("Sheriff Bob Lee, 61, said ICE's list at https://www.ice.gov/287g is updated weekly.")
+    assert not found and {why for _, why in skipped} >= {"a person's age (news style: 'Name, 58, said')", "part of a web address"}
+
+
+def test_a_floor_dated_only_by_the_article_allows_for_a_release_ahead_of_the_sheet():
+    assert one("ICE has more than 900 agreements.").comparison == {"type": "more_than", "partial_tolerance": 0.02}
+    assert one("As of May 1, ICE had more than 900 agreements.").comparison == "more_than"
+
+
+def test_a_table_row_is_read_with_its_header_and_caption(tmp_path):
+    page = tmp_path / "t.md"
+    page.write_text("# ICE's 287(g) partners\n\nAgreements by state on ICE's list of Aug. 29, 2025:\n\n"
+                    "| State | Agreements | Pending applications |\n|---|---|---|\n| Ohio | 31 | 4 |\n| Total | 1,050 | 90 |\n")  # fmt: skip
+    ex = extract.extract(page, date="2025-09-03")
+    got = {(c["claimed"], json.dumps(c["measure"], sort_keys=True), c["date"]) for c in ex.claims}
+    assert got == {(31, '{"state": "OH", "unit": "agreements"}', "2025-08-29"), (4, '{"kind": "pending", "state": "OH"}', "2025-08-29"),
+                   (1050, '{"unit": "agreements"}', "2025-08-29"), (90, '{"kind": "pending"}', "2025-08-29")}  # fmt: skip
+    assert not accounted_for(page, ex)
+
+
+def test_markdown_underscore_emphasis_is_markup():
+    assert "The Record, Sept. 22, 2025" in article_text._markdown("_The Record, Sept. 22, 2025_\n")
+    assert "snake_case_name" in article_text._markdown("snake_case_name\n")
 
 
 # --- articles: reading, validation, every number accounted for ---------------------------------

@@ -372,7 +372,7 @@ def figure(sentence: str, f: Figure, refs: list[DateRef], ctx: Context, spans) -
                      reading=f"{quoted}: a programme rule or target (pay, reimbursement, hiring), recorded as policy", label="policy")  # fmt: skip
     noun = unit_noun(sentence, f.end)
     if noun is None and f.kind in ("count", "vague"):
-        noun = _noun_before(sentence, f, clause)
+        noun = noun_before(sentence, f, clause)
     if noun and noun[1] == "pending" and not re.search(r"287|pending|await|waiting|under review|yet to be (?:approved|signed)|"
                                                        r"in the pipeline", ctext, re.I):  # fmt: skip
         noun = None  # applications to something else (jobs): not 287(g) applications
@@ -429,7 +429,7 @@ _LINKING = re.compile(r"\b(?:numbers?|numbered|totals?|totaled|totalled|totaling
 _ELLIPSIS = re.compile(rf"\b(?:has|have|had|holds?|held|counts?|counted|lists?|listed)\s+(?:(?:{_COMPARING})\s+)?$", re.I)
 
 
-def _noun_before(sentence: str, f: Figure, clause: tuple[int, int]) -> tuple[str, str, str, int] | None:
+def noun_before(sentence: str, f: Figure, clause: tuple[int, int]) -> tuple[str, str, str, int] | None:
     """The noun a figure with none after it counts, from the words before it: "from 135 agreements
     to 1,001", "agreements now number about 330", "..., while Georgia has 71"."""
     from .extract_numbers import figures

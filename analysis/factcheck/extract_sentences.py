@@ -293,8 +293,8 @@ def _country(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
     noun = R.first_unit_noun(sentence)
     if not m or not noun or noun[0] not in ("agreements", "agencies") or any(d.measure and d.measure.get("statistic") == "n_states" for d in done):
         return []
-    if any(f.kind in ("percent", "fraction", "multiplier") or f.kind in ("count", "vague") and R.unit_noun(sentence, f.end)
-           for f in figs):  # fmt: skip
+    if any(f.kind in ("percent", "fraction", "multiplier") or f.kind in ("count", "vague") and
+           (R.unit_noun(sentence, f.end) or R.noun_before(sentence, f, R.clause_of(spans, f.start))) for f in figs):  # fmt: skip
         return []  # "Nationwide, about 1,050 agencies ...": the phrase scopes the figure, it claims no spread
     every = "every state" in m.group(0).lower()
     day, how, conf = _day(refs, ctx)
@@ -326,7 +326,7 @@ def _ended_agency(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
     who = m.group("who")
     counties = R.counties_in(who, ctx)
     states = R.states_in(who)
-    if not counties and re.fullmatch(r"its|their|the", who.strip(), re.I):  # "Lucas County ... ended its agreement"
+    if not counties and re.match(r"(?:its|their|the)\b", who.strip(), re.I):  # "Lucas County ... ended its (287(g)) agreement"
         counties = [c for c in R.counties_in(sentence, ctx) if c["end"] <= m.start() and m.start() - c["end"] < 80]
         states = [s for s in R.states_in(sentence[:m.start()]) if counties and s[0] >= counties[-1]["end"]]
         counties = counties[-1:]
