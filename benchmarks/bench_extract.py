@@ -16,9 +16,9 @@ registry's claims, using the one definition of a match (analysis/factcheck/extra
 
 It also drafts the project's own test articles (tests/extract_articles/, each with the claims a
 careful reader expects, written by hand) and reports the expected claims found. Articles marked
-``held_out`` were written before the extractor was run on them; ``--first-run`` recorded their
-figures once, before it was changed for them, and every later run keeps that record beside the
-figures now, so the README shows how far the general rules carried.
+``held_out`` were written before the extractor was run on them; ``--first-run`` records a new
+batch's figures once, before the extractor is changed for it, and every later run keeps those
+records beside the figures now, so the README shows how far the rules carried to unseen text.
 
 The figures go under the "extract" key of the JSON file (other keys kept); scripts/update_readme.py
 puts them in the README. Targets are printed, never asserted.
@@ -156,20 +156,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="add the figures to this JSON file under the key 'extract'")
     parser.add_argument("--first-run", action="store_true",
-                        help="only record the held-out own articles' figures as their first run (under extract.first_run), "
-                             "once, before the extractor is changed for them")  # fmt: skip
+                        help="only record the first run of the held-out own articles no earlier run recorded (under "
+                             "extract.first_runs), before the extractor is changed for them")  # fmt: skip
     args = parser.parse_args()
     if args.first_run:
-        own = own_articles()
-        first = {"commit": _commit(), "articles": [r for r in own["articles"] if r["held_out"]],
-                 "expected": own["held_out_expected"], "found": own["held_out_found"]}  # fmt: skip
-        print(f"held-out own articles, first run at {first['commit']}: {first['found']}/{first['expected']} expected claims found")
-        for row in first["articles"]:
+        path = Path(args.json) if args.json else None
+        data = json.loads(path.read_text()) if path and path.is_file() else {}
+        earlier = data.get("extract", {}).get("first_runs", [])
+        seen = {row["article"] for batch in earlier for row in batch["articles"]}
+        fresh = [r for r in own_articles()["articles"] if r["held_out"] and r["article"] not in seen]
+        first = {"commit": _commit(), "articles": fresh, "expected": sum(r["expected"] for r in fresh),
+                 "found": sum(r["found"] for r in fresh)}  # fmt: skip
+        print(f"held-out own articles not recorded before, first run at {first['commit']}: "
+              f"{first['found']}/{first['expected']} expected claims found")
+        for row in fresh:
             print(f"  {row['article']:30} {row['found']}/{row['expected']}; missed: {', '.join(row['missed']) or '-'}")
-        if args.json:
-            path = Path(args.json)
-            data = json.loads(path.read_text()) if path.is_file() else {}
-            data.setdefault("extract", {})["first_run"] = first
+        if path and fresh:
+            data.setdefault("extract", {})["first_runs"] = [*earlier, first]
             path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
         return 0
     r = run()
@@ -194,8 +197,8 @@ def main() -> int:
     if args.json:
         path = Path(args.json)
         data = json.loads(path.read_text()) if path.is_file() else {}
-        if "first_run" in data.get("extract", {}):  # recorded once by --first-run, kept by every later run
-            r["first_run"] = data["extract"]["first_run"]
+        if "first_runs" in data.get("extract", {}):  # each recorded once by --first-run, kept by every later run
+            r["first_runs"] = data["extract"]["first_runs"]
         data["extract"] = r
         path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
     return 0

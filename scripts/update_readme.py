@@ -95,18 +95,18 @@ def render_extract(e: dict) -> list[str]:
 
 
 def _own_rows(e: dict) -> list[tuple[str, str, str, str]]:
-    """The own test articles' recall, and the held-out ones' first run (recorded once, before the
-    extractor was changed for them) beside their recall now."""
-    own, first = e.get("own"), e.get("first_run")
+    """The own test articles' recall, and each held-out batch's first run (recorded once, before the
+    extractor was changed for it) beside its recall now."""
+    own = e.get("own")
     if not own:
         return []
     rows = [(f"recall on the own test articles ({len(own['articles'])} articles; expected claims found)",
              f"{own['found'] / own['expected']:.1%} ({own['found']}/{own['expected']})", "", "")]
-    if first:
-        now = {r["article"]: r for r in own["articles"]}
+    now = {r["article"]: r for r in own["articles"]}
+    for first in e.get("first_runs", []):
         found_now = sum(now[r["article"]]["found"] for r in first["articles"] if r["article"] in now)
-        rows.append((f"… the {len(first['articles'])} held out (expected claims written before the extractor was run on them): "
-                     f"first run at `{first['commit']}`; now, after general rules were written with them in view",
+        rows.append((f"… {len(first['articles'])} held out (expected claims written before the extractor was run on them): "
+                     f"first run at `{first['commit']}`; now",
                      f"first run {first['found'] / first['expected']:.1%} ({first['found']}/{first['expected']}); "
                      f"now {found_now / first['expected']:.1%} ({found_now}/{first['expected']})", "", ""))  # fmt: skip
     return rows
