@@ -13,6 +13,7 @@ written, so what it writes ``check`` accepts; ``check ARTICLE`` drafts and judge
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -26,7 +27,7 @@ from ..core.errors import UsageError
 from . import article_text, extract_dates, extract_sentences, extract_tables
 from . import vocabulary as V
 from .extract_numbers import figures
-from .extract_rules import Context
+from .extract_rules import Context, first_unit_noun
 
 #: how long a claim's id may grow (it names the evidence file)
 _ID_MAX = 60
@@ -117,11 +118,21 @@ def extract(path: str | Path, *, date: str | dt.date | None = None, source: str 
     seen: dict[str, str] = {}
     label = f"{source}, {day.isoformat()}" if source else ""
     about_program = any(V.TOPIC.search(p) for p in art.paragraphs)
+    before: tuple[bool, list] = (False, [])  # the sentence before: on topic, its dates
     for sent in art.sentences:
         on_topic = bool(V.TOPIC.search(sent.fold) or V.TOPIC.search(art.paragraphs[sent.paragraph])
                         or about_program and V.DOMAIN.search(sent.fold))  # fmt: skip
         refs = extract_dates.find(sent.fold, day)
         figs = figures(sent.fold, [(r.start, r.end) for r in refs])
+        back = V.ANAPHORA.search(sent.fold)
+        if back and back.start() and first_unit_noun(sent.fold[:back.start()]):
+            back = None  # "fewer than 10 agreements, most of them ...": "them" is this sentence's own noun
+        if back:  # "Those agreements span 38 states": the day and the subject of the sentence before
+            on_topic = on_topic or before[0]
+            if not any(r.role == "at" and r.day and not r.now for r in refs):
+                refs += [dataclasses.replace(r, start=0, end=0, how=f"{r.how}, from the sentence before ({back.group(0)!r})")
+                         for r in before[1][:1]]  # fmt: skip
+        before = (on_topic, [r for r in refs if r.role == "at" and r.day and not r.now])
         if _CITATION.search(sent.text) or _CITATION.search(art.paragraphs[sent.paragraph]):
             drafts, skips = [], [(f, "in a reference list entry (another publication's title or date)") for f in figs]
         elif sent.head and (on_topic or V.TOPIC.search(sent.caption) or about_program and V.DOMAIN.search(" ".join([*sent.head, sent.caption]))):

@@ -42,6 +42,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("ref", re.compile(rf"\(\s*{_YEAR},\s*{_MONTH}(?:\s+{_DAY})?\s*\)", re.I)),
     ("mdy", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I)),
     ("dmy", re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b", re.I)),
+    ("quarter", re.compile(rf"\b(?:(?:the\s+)?(?P<q>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+of)?,?|Q(?P<qn>[1-4]))"
+                           rf"\s+{_YEAR}\b", re.I)),
     ("edge_year", re.compile(rf"\b(?P<edge>(?:the )?(?:end|close|start|beginning|middle) of|late|early|mid-?)\s*{_YEAR}\b", re.I)),
     ("my", re.compile(rf"\b(?P<edge>(?:the )?(?:end|start|beginning|middle) of |late |early |mid-)?{_MONTH}(?: of)?,?\s+{_YEAR}\b", re.I)),
     ("md", re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s+(?:19|20)\d\d)", re.I)),
@@ -51,7 +53,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
                      rf"(?P<mname>january|february|march|april|june|july|august|september|october|november|december)\b(?! \d)", re.I)),
     ("ago", re.compile(r"\b(?P<n>\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
                        r"(?P<unit>day|week|month|year)s?\s+(?:ago|earlier|before)\b", re.I)),
-    ("rel", re.compile(r"\b(?P<rel>late last month|early last month|last month|this month|last week|this week|"
+    ("rel", re.compile(r"\b(?P<rel>(?:the )?(?:start|beginning|end) of (?:the|this|last) year|late last month|early last month|last month|this month|last week|this week|"
                        r"yesterday|today|tonight|right now|now|currently|so far|to date|this year|last year|"
                        r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                        r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.I)),
@@ -93,6 +95,13 @@ def _ref(m: re.Match, kind: str, text: str, article: dt.date) -> DateRef | None:
     except (ValueError, TypeError):
         return None
     edge = (g.get("edge") or "").lower().strip()
+    if kind == "quarter":
+        q = {"first": 1, "second": 2, "third": 3, "fourth": 4}.get((g.get("q") or "").lower()) or int((g.get("q") or g["qn"])[0])
+        first, last = dt.date(year, 3 * q - 2, 1), _last_day(year, 3 * q)
+        if first > article:
+            return DateRef(m.start(), m.end(), m.group(0), None, "target", f"{quoted} (after the article: a target)", 0.5)
+        return DateRef(m.start(), m.end(), m.group(0), _capped(last, article), role, f"{quoted} (read at its last day)", 0.75,
+                       first=first)  # fmt: skip
     if kind == "fy":
         return DateRef(m.start(), m.end(), m.group(0), None, "target", f"{quoted} (a fiscal year: a target period)", 0.5)
     if kind in ("edge_year", "year"):
@@ -126,6 +135,11 @@ def _ref(m: re.Match, kind: str, text: str, article: dt.date) -> DateRef | None:
             day = dt.date(y, mo + 1, min(article.day, calendar.monthrange(y, mo + 1)[1]))
         return DateRef(m.start(), m.end(), m.group(0), day, role, f"{quoted} = {n} {unit}(s) before the article", 0.7)
     rel = g["rel"].lower()
+    year_edge = re.fullmatch(r"(?:the )?(start|beginning|end) of (the|this|last) year", rel)
+    if year_edge:
+        y = article.year - (1 if year_edge.group(2) == "last" else 0)
+        day = dt.date(y, 1, 1) if year_edge.group(1) != "end" else _capped(dt.date(y, 12, 31), article)
+        return DateRef(m.start(), m.end(), m.group(0), day, role, f"{quoted} = {day}", 0.75)
     if rel in ("today", "tonight", "now", "right now", "currently", "so far", "to date", "this week", "this month", "this year"):
         return DateRef(m.start(), m.end(), m.group(0), article, role, f"{quoted} = the article's date", 0.9, now=True)
     if rel == "yesterday":

@@ -100,7 +100,7 @@ def figures(text: str, dates: list[tuple[int, int]] = ()) -> list[Figure]:
             out.append(Figure(a, b, text[a:b], value, kind, words))
 
     for a, b in dates:  # numbers inside a date are the date's
-        for m in re.finditer(rf"{_NUM}|{_WORD_RUN.pattern}", text[a:b], re.I):
+        for m in re.finditer(rf"{_NUM}|{_WORD_RUN.pattern}|\bquarter\b|\bhalf\b", text[a:b], re.I):
             add(a + m.start(), a + m.end(), None, "date")
     for pattern in _ORDINALS:
         for m in pattern.finditer(text):

@@ -141,6 +141,10 @@ def unit_noun(text: str, start: int, *, window: int = 60) -> tuple[str, str, str
             nm = re.match(rf"(?:{pattern})\b", low[pos:])
             if nm:
                 return unit, kind, rest[pos:pos + nm.end()], start + pos + nm.end()
+        state = next((b for a, b, _ in states_in(rest[pos:pos + 25]) if a == 0), None)
+        if state is not None:  # "a dozen Virginia sheriffs", "31 Ohio agencies"
+            pos += state
+            continue
         word = re.match(r"[\w'()-]+,?", low[pos:])
         if not word or word.group(0).rstrip(",") not in V.NOUN_FILLERS:
             return None
@@ -230,7 +234,7 @@ def state_list(text: str) -> list[tuple[int, int, str]]:
 
 
 def base_day(refs: list[DateRef], ctx: Context, at: int | None = None,
-             clause: tuple[int, int] | None = None) -> tuple[dt.date, str, float]:
+             clause: tuple[int, int] | None = None, sentence: str = "") -> tuple[dt.date, str, float]:
     """The day a figure speaks of: a date of its clause, else of the sentence (the one nearest before
     the figure, else the first), else the article's date. When a source is quoted with a date ("the
     agency said last month"), the statement's "now" is that day."""
@@ -241,9 +245,14 @@ def base_day(refs: list[DateRef], ctx: Context, at: int | None = None,
         days = [r for r in days if clause[0] <= r.start < clause[1]]
     if days:
         before = [r for r in days if at is not None and r.start < at]
-        r = before[-1] if before else days[0]
+        after = [r for r in days if at is not None and r.start > at and _OWN_DATE.fullmatch(sentence[at:r.start])] if sentence else []
+        r = after[0] if after else before[-1] if before else days[0]
         return r.day, r.how, r.confidence
     return ctx.article_date, V.UNDATED, 0.75
+
+
+#: the words between a figure and a date that are its own ("318 as of March 31", "62 agreements on April 8")
+_OWN_DATE = re.compile(r"[\d,.]*\s+(?:[\w'()-]+\s+){0,3}?(?:as of|on|by|at the end of|through)\s+(?:the\s+)?", re.I)
 
 
 def since_day(refs: list[DateRef], ctx: Context) -> tuple[dt.date, str, float]:
@@ -280,6 +289,16 @@ _CHANGE_DOWN = r"decreas|declin|fell|fall|drop|shr[aiu]nk|\bdown\b|cut\b|plung|s
 _END_VERB = re.compile(r"\b(?:back(?:ed)? out of|end(?:ed)?|terminat\w*|withdr[ae]w from|pull(?:ed)? out of|exit(?:ed)?|"
                        r"cancel+ed|scrap+ed|drop+ed|quit|ditch\w*|rescind\w*)\b", re.I)  # fmt: skip
 _NEW_VERB = re.compile(r"\b(?:new|signed|added|joined|inked)\b", re.I)
+#: agencies counted as asking to join are pending applications
+_ASKED = re.compile(r"\b(?:asked|applied|applying|requested|requesting|seeking|sought|waiting|lined up) (?:to join|for)\b|"
+                    r"\bpending (?:requests?|applications?)\b|\bhave applied\b", re.I)  # fmt: skip
+
+
+def _with_base(sentence: str, clause: tuple[int, int]) -> tuple[int, int]:
+    """A figure's clause for its filters; "..., up from just 9" is the clause before it at another date."""
+    if clause[0] > 0 and re.match(r",?\s*(?:up|down) from\b|,?\s*compared (?:with|to)\b", sentence[clause[0]:]):
+        return clause_of(clauses(sentence), clause[0] - 1)[0], clause[1]
+    return clause
 
 
 def without_dates(text: str, refs: list[DateRef]) -> str:
@@ -362,7 +381,7 @@ def figure(sentence: str, f: Figure, refs: list[DateRef], ctx: Context, spans) -
     """One figure on its own: a count of a unit, a change, a share, a rule, or not understood."""
     clause = clause_of(spans, f.start)
     ctext = sentence[clause[0]:clause[1]]
-    day, dhow, dconf = base_day(refs, ctx, f.start, clause)
+    day, dhow, dconf = base_day(refs, ctx, f.start, clause, sentence)
     ctype, params, strength, words = comparison_before(sentence, f.start)
     span = [(f.start, f.end)]
     quoted = f"'{f.text}'"
@@ -422,14 +441,18 @@ _COMPARING = "|".join(re.escape(w) for w, *_ in V.COMPARISON_WORDS)
 #: a verb that makes the figure after it the number of the noun before it ("warrant service
 #: agreements number about 330", "reaching 64", "applications ... total three")
 _LINKING = re.compile(r"\b(?:numbers?|numbered|totals?|totaled|totalled|totaling|reach(?:es|ed|ing)?|hit|hits|stands? at|stood at|"
-                      r"came to|(?:climbed|rose|grew|jumped|swelled|fell|dropped|declined|increased|decreased|shrank) to)\s+"
+                      r"came to|(?:climbed|rose|grew|jumped|swelled|fell|dropped|declined|increased|decreased|shrank) to|"
+                      r"(?:bringing|brings|brought|raising|raised|pushing|pushed|taking|took) (?:its|the|their|that) "
+                      r"(?:total|tally|count|number) to)\s+"
                       rf"(?:(?:{_COMPARING})\s+)?$", re.I)  # fmt: skip
-#: a possessive verb with no noun after the figure: the noun of the figure before ("South Carolina
-#: agencies hold 58 agreements, while Georgia has 71")
+#: "Of the Tennessee agreements, 30 ...": a part of the noun before it
+_PARTITIVE = re.compile(r"\b(?:of|among) (?:the|these|those|its|their|all) ([^,;]{0,60}?),\s*(?:(?:" + _COMPARING + r")\s+)?$", re.I)
+#: a possessive verb with no noun after the figure, or "up from": the noun of the figure before
+#: ("South Carolina agencies hold 58 agreements, while Georgia has 71"; "46 ..., up from just 9")
 _ELLIPSIS = re.compile(rf"\b(?:has|have|had|holds?|held|counts?|counted|lists?|listed)\s+(?:(?:{_COMPARING})\s+)?$", re.I)
 
 
-def noun_before(sentence: str, f: Figure, clause: tuple[int, int]) -> tuple[str, str, str, int] | None:
+def noun_before(sentence: str, f: Figure, clause: tuple[int, int], depth: int = 0) -> tuple[str, str, str, int] | None:
     """The noun a figure with none after it counts, from the words before it: "from 135 agreements
     to 1,001", "agreements now number about 330", "..., while Georgia has 71"."""
     from .extract_numbers import figures
@@ -451,9 +474,15 @@ def noun_before(sentence: str, f: Figure, clause: tuple[int, int]) -> tuple[str,
         if best:
             end, start = clause[0] + best[0], clause[0] + best[1]
             return best[2], best[3], sentence[start:end], end
-    if _ELLIPSIS.search(head):
+    part = _PARTITIVE.search(head)
+    if part:
+        noun = first_unit_noun(part.group(1))
+        if noun:
+            return noun[0], noun[1], noun[2], f.end  # the figure is a part of it: what follows says which part
+    if _ELLIPSIS.search(head) or re.search(rf"\b(?:up|down) from\s+(?:(?:{_COMPARING})\s+)?$", head, re.I):
+        spans = clauses(sentence)
         for g in reversed([g for g in figures(head) if g.kind in ("count", "vague")]):
-            noun = unit_noun(sentence, g.end)
+            noun = unit_noun(sentence, g.end) or (noun_before(sentence, g, clause_of(spans, g.start), depth + 1) if depth < 2 else None)
             if noun:
                 return noun
     return None
@@ -468,6 +497,8 @@ def _count(sentence, f: Figure, noun, refs, ctx, clause, day, dhow, dconf, comp)
     unit, kind, printed, _ = noun
     ctype, params, strength, words = comp
     notes: list[str] = []
+    if kind == "participating" and _ASKED.search(sentence):  # "a dozen sheriffs have asked to join"
+        kind = "pending"
     measure = count_measure(unit, kind)
     before = without_dates(sentence, refs)[clause[0]:f.start]  # "by the end of July" ends nothing
     confidence = min(0.9, dconf)
@@ -477,14 +508,24 @@ def _count(sentence, f: Figure, noun, refs, ctx, clause, day, dhow, dconf, comp)
         measure.update(statistic="removed", since=since.isoformat())
         reading += f" that ended ({_END_VERB.search(before[-60:]).group(0)!r}), {show}"
         confidence = min(confidence, sconf + 0.1)
-    elif _NEW_VERB.search(before[-40:] + " " + printed) and any(r.role == "since" for r in refs):
+    elif _NEW_VERB.search(before[-40:] + " " + printed) and any(r.role == "since" or r.first for r in refs):
         since, show, sconf = since_day(refs, ctx)
         measure.update(statistic="added", since=since.isoformat())
         reading += f" added {show}"
     start = noun[3] - len(printed)
     phrase = (max(clause[0], start - 40), noun[3]) if noun[3] <= f.start else (f.end, f.end + 40)
-    filters(sentence, clause, ctx, measure, notes, f.start, phrase)
-    if f.kind == "vague":
+    filters(sentence, _with_base(sentence, clause), ctx, measure, notes, f.start, phrase)
+    if "model" not in measure:  # "The jail enforcement model covers about 170 agreements": the clause's subject
+        head = sentence[clause[0]:f.start]
+        models = [c for a, b, c in models_in(head) if not re.search(r"\d", head[b:])]
+        if models:
+            measure["model"] = models[-1]
+            notes.append(f"model {models[-1]} (the clause's subject)")
+    if f.kind == "vague" and f.text.lower() in V.ROUND and not ctype:
+        ctype, params = V.ROUND[f.text.lower()][0], dict(V.ROUND[f.text.lower()][1])
+        reading += f"; '{f.text}' read as about {f.number}"
+        f = Figure(f.start, f.end, f.text, f.value, "count", f.words)
+    elif f.kind == "vague":
         ctype, params = ctype or "at_least", params if ctype else {}
         reading += f"; '{f.text}' read as at least {f.number}"
         confidence = min(confidence, 0.6)
@@ -526,7 +567,7 @@ def _change(sentence, f: Figure, refs, ctx, clause, comp) -> Draft:
 def _share(sentence, f: Figure, refs, ctx, clause, comp) -> Draft | None:
     ctype, params, strength, words = comp
     after = sentence[f.end:f.end + 80]
-    if not re.match(r"\s+of\b", after):
+    if not re.match(r"\s+of\b", after) and not (f.kind == "fraction" and unit_noun(sentence, f.end)):  # "one in five agreements"
         return None
     subject = first_unit_noun(after) or ("agreements", "participating", "agreements")
     unit, kind, printed = subject

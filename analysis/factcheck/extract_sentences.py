@@ -41,7 +41,7 @@ _LIKE = re.compile(r"\b(?:(?:especially|particularly|notably|mostly)\s+in\s+(?:p
 _ORD = "|".join(V.ORDINALS) + r"|\d{1,3}(?:st|nd|rd|th)"
 _RANK = re.compile(r"\b(?:led|leads|has led|lead) the (?:nation|country)\b|\bhas the (?:most|largest)\b|\bthe largest\b|"
                    rf"\branks? (?:no\.\s*)?(?P<ord>{_ORD})\b|\b(?P<ord2>{_ORD})(?:-|\s)(?:most|largest|highest|biggest)\b|"
-                   rf"\b(?:is|was|comes?|came|sits?|placed?) (?P<ord3>{_ORD}) (?:among|in the (?:nation|country)|nationally)\b",
+                   rf"\b(?P<ord3>{_ORD}) (?:among the states|in the (?:nation|country)|nationally|nationwide)\b",
                    re.I)  # fmt: skip
 _BEHIND = re.compile(r"\b(?:close|closely|not far) behind\b|\btrail(?:ing)? closely\b", re.I)
 _GROWING = re.compile(r"\b(?:is|are|keeps|keep|continues to be|continue to be)\s+(?:still\s+)?(?:growing|expanding)\b|\bstill growing\b", re.I)
@@ -120,12 +120,19 @@ def _none(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
         return []
     parts = list(dict.fromkeys(R.clause_of(spans, m.start()) for m in hits))
     named: list[str] = []
+    agencies: list[dict] = []
     for a, b in parts:
-        compared = R.compared_states(sentence[a:b])
-        named += [c for s, _, c in R.states_in(sentence[a:b]) if s not in compared]
+        text = sentence[a:b]
+        compared = R.compared_states(text)
+        local = [c for c in R.counties_in(text, ctx) if c["state"] and c["end"] < hits[0].start() - a]
+        agencies += local
+        printed = {s for s, _, _ in R.states_in(text) for c in local if 0 <= s - c["end"] <= 3}  # "Harris County, Texas"
+        named += [c for s, _, c in R.states_in(text) if s not in compared and s not in printed]
     named = list(dict.fromkeys(named))
     day, how, conf = _day(refs, ctx, hits[0].start())
-    out = []
+    out = [Draft(day, 0, "equal", {"unit": "agreements", "agency": c["name"], "state": c["state"]}, confidence=0.5, label="none",
+                 reading=f"{c['name']}, {c['state']} with no agreement ({hits[0].group(0)!r}): no agency of that name listed, {how}")
+           for c in agencies[:1]]  # fmt: skip
     if named:
         out.append(Draft(day, [R._name(c) for c in named], "none_in", {"unit": "agreements", "statistic": "breakdown", "by": "state"},
                          confidence=round(min(conf, 0.8), 2), label="none",
@@ -186,6 +193,8 @@ def _big_share(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
 
 
 def _like(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
+    if any(d.comparison == "none_in" for d in done):
+        return []  # "states such as Illinois and New York have none": examples of the states without, no ranking
     for m in _LIKE.finditer(sentence):
         listed = R.state_list(sentence[m.end():])
         single = R.states_in(sentence[m.end():])
@@ -366,6 +375,8 @@ def _ended_some(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
 def _held(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
     out = []
     for m in _HELD.finditer(sentence):
+        if re.search(r"(?:\bnot|\bnever|\bno longer|n't|\brefused to|\bdeclined to)\s+(?:yet\s+)?$", sentence[:m.start()], re.I):
+            continue  # "have not joined": the none rule's
         counties = [c for c in R.counties_in(sentence, ctx) if c["end"] <= m.start() and m.start() - c["end"] < 80 and c["state"]]
         if not counties:
             continue

@@ -76,7 +76,10 @@ def read_row(text: str, figs: list[Figure], head: tuple[str, ...], caption: str,
         if not _WHOLE.match(label) and unit != "states":
             states = [s for s in R.states_in(label) if s[0] == 0]
             models = [m for m in R.models_in(label) if m[0] == 0]
-            counties = [c for c in R.counties_in(label, ctx) if c["state"]]
+            counties = R.counties_in(label, ctx)
+            if counties and not counties[0]["state"]:  # a county row under "Texas ..." takes the caption's one state
+                named = list(dict.fromkeys(c for _, _, c in R.states_in(caption)))
+                counties = [{**counties[0], "state": named[0]}] if len(named) == 1 else []
             if counties:
                 measure.update(agency=counties[0]["name"], state=counties[0]["state"])
                 where = f"{counties[0]['name']}, {counties[0]['state']}"

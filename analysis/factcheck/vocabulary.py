@@ -147,6 +147,8 @@ SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_0
 #: plural quantities: the least they can mean ("hundreds" is at least two hundred)
 VAGUE = {"dozens": 24, "hundreds": 200, "thousands": 2000, "millions": 2_000_000, "tens of thousands": 20_000,
          "a dozen": 12, "a handful": 3, "several": 3}  # fmt: skip
+#: vague words that name a number, about it rather than at least it ("a dozen sheriffs")
+ROUND = {"a dozen": ("approx", {"tolerance": 0.1, "partial_tolerance": 0.2})}
 #: vague words that count only before a unit noun ("some cities", "a few agencies")
 VAGUE_DETERMINERS = {"some": 2, "a few": 2, "several": 3, "many": 3, "a number of": 2}
 FRACTIONS = {"a third": Fraction(1, 3), "one-third": Fraction(1, 3), "one third": Fraction(1, 3),
@@ -191,6 +193,10 @@ TOPIC = re.compile(r"287\s*\(g\)|\bICE\b|\bDHS\b|immigra|deport|homeland securit
 #: 287(g) ("Pennsylvania now has more than 40 agreements"); a rally's head count is not
 DOMAIN = re.compile(r"\b(?:agreements?|deals?|partnerships?|MOAs?|memorand(?:a|um)|agenc(?:y|ies)|the program(?:me)?'?s?|"
                     r"task force|jail enforcement|warrant service|pending applications?|applications?)\b|reimburs", re.I)  # fmt: skip
+#: a sentence that points back at the one before ("Those agreements span 38 states", "28 percent of
+#: them"): it speaks of the same day and the same subject
+ANAPHORA = re.compile(r"^(?:those|these|the same|that|such)\s+(?:[\w-]+\s+)?(?:agreements|deals|partnerships|agencies|partners|"
+                      r"figures?|numbers?|totals?)\b|\b(?:of|among) (?:them|those|these)\b", re.I)  # fmt: skip
 #: numbers about these are programme rules or targets: policy
 POLICY = re.compile(r"reimburs|salar|overtime|bonus|student loan|\bpay\b|availability pay|\bawards?\b|per eligible|"
                     r"per officer|performance (?:benefit|payment)|\bhire|\bhiring|recruit|fiscal year|signing|"
