@@ -13,8 +13,9 @@ import re
 from functools import lru_cache
 
 from ..core.errors import SheetError, UsageError
+from ..core.table_spec import MODEL_NAMES
 
-MODELS = {"JEM": "Jail Enforcement Model", "TFM": "Task Force Model", "WSO": "Warrant Service Officer"}
+MODELS = MODEL_NAMES  # code -> the name ICE prints (core.table_spec)
 
 # Every SUPPORT TYPE spelling seen in any sheet (LAYOUTS.md and the archive), case-folded and
 # whitespace-collapsed, to its model.

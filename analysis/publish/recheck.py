@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ..core import atomic, paths
 from ..factcheck import claim_registry, results
 from ..core.errors import AnalysisError, UsageError
+from ..core.table_spec import KINDS
 
 REPORT = "recheck.md"
 COLUMNS = ["claim", "reading", "article date", "verdict at article date", "now (snapshot)", "verdict now", "what changed"]
@@ -210,7 +211,7 @@ def to_markdown(rows: list[dict], as_of: str = "latest") -> str:
     from ..engine import query
 
     newest = []
-    for kind in ("participating", "pending"):
+    for kind in KINDS:
         try:
             day, file = newest_date(kind, as_of)
             note = _duplicate_note(file)
