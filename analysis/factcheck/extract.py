@@ -2,11 +2,12 @@
 
 Writing a claims file by hand is the slow part of checking an article: spot each number, choose a
 measure, a unit, a comparison and a date. ``python -m analysis extract ARTICLE`` drafts it: every
-sentence is read by the rules of :mod:`extract_sentences` and :mod:`extract_rules` (rule-based, over
-this domain's vocabulary, so each reading can be stated and tested), each claim carries its quote,
-a confidence and a one-line reading, and every number the article prints is accounted for: a claim,
-a ``not_checkable`` claim ("not understood: ..."), or a ``[[skipped]]`` line saying why (a year, a
-phone number, off topic). The draft is validated by the claims-file parser before anything is
+sentence is read by the rules of :mod:`extract_sentences` and :mod:`extract_rules` (a table row with its
+header and caption by :mod:`extract_tables`; a sentence pointing back, "Those agreements ...", with the
+day of the one before), rule-based over this domain's vocabulary, so each reading can be stated and
+tested. Each claim carries its quote, a confidence and a one-line reading, and every number the
+article prints is accounted for: a claim, a ``not_checkable`` claim ("not understood: ..."), or a
+``[[skipped]]`` line saying why (a year, a phone number, a web address, an age, off topic). The draft is validated by the claims-file parser before anything is
 written, so what it writes ``check`` accepts; ``check ARTICLE`` drafts and judges in one step.
 """
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import vocabulary as V
 from .extract_dates import DateRef
-from .extract_numbers import Figure
+from .extract_numbers import Figure, figures
 
 
 @dataclass
@@ -455,8 +455,6 @@ _ELLIPSIS = re.compile(rf"\b(?:has|have|had|holds?|held|counts?|counted|lists?|l
 def noun_before(sentence: str, f: Figure, clause: tuple[int, int], depth: int = 0) -> tuple[str, str, str, int] | None:
     """The noun a figure with none after it counts, from the words before it: "from 135 agreements
     to 1,001", "agreements now number about 330", "..., while Georgia has 71"."""
-    from .extract_numbers import figures
-
     head = sentence[:f.start]
     prev = re.search(r"\bfrom\s+(?:\S+\s+)?(\d[\d,]*)\s+([\w' ]+?)\s+to\s+(?:(?:" + _COMPARING + r")\s+)?$", head)
     if prev:
