@@ -101,6 +101,18 @@ def held(row: dict):
     return None
 
 
+def _figure(row: dict, inputs: Inputs) -> list | None:
+    """The static map the claim stands beside ([file name, alt, caption] from figures/maps.json), if any."""
+    import json
+
+    from ..maps import FLORIDA_SHARE_CLAIM
+
+    index = inputs.reports_dir / "figures" / "maps.json"
+    if row["id"] != FLORIDA_SHARE_CLAIM or not index.is_file():
+        return None
+    return json.loads(index.read_text(encoding="utf-8")).get("florida")
+
+
 def claim_context(row: dict, inputs: Inputs) -> dict:
     claim = inputs.claim(row["id"])
     article = inputs.article(row["article"])
@@ -116,7 +128,7 @@ def claim_context(row: dict, inputs: Inputs) -> dict:
         "rule": {"type": comparison.get("type", ""), "params": {k: v for k, v in comparison.items() if k != "type"},
                  "text": rule_text(comparison.get("type", ""))},
         "jsonld": script_json(claim_review(row, article, inputs.site_name)),
-        "held": held(row), "chart": inputs.claim_chart(row, claim),
+        "held": held(row), "chart": inputs.claim_chart(row, claim), "static_map": _figure(row, inputs),
         "capture": f"shared/articles/{article.capture}" if article.capture else "",
     }  # fmt: skip
 
