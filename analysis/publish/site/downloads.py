@@ -149,9 +149,16 @@ def write(site: Site, inputs: Inputs) -> None:
     site.page("data.html", "data.html.j2", title="Data", files=files, reason=inputs.missing.get("archive", ""))
 
 
+#: links between the project's docs, as the site names those pages
+DOC_PAGES = {"data-dictionary.md": "dictionary.html", "methods.md": "methods.html#methods"}
+
+
 def markdown(text: str) -> str:
-    """Markdown as HTML (mistune, which nbconvert already brings): the dictionary and methods pages."""
+    """Markdown as HTML (mistune, which nbconvert already brings): the dictionary and methods pages;
+    links to other docs point at their pages, tables scroll in their own box."""
     import mistune
 
     body = mistune.html(text)
+    for doc, page in DOC_PAGES.items():
+        body = body.replace(f'href="{doc}"', f'href="{page}"')
     return body.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
