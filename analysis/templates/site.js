@@ -3,8 +3,10 @@
 // Plotly's geo maps fetch a base map (land, coasts) from Plotly's servers unless one is registered;
 // every layer of it is hidden on this site's maps (their shapes are the pinned us-atlas), so an empty
 // one is registered before plotly.min.js loads, and nothing is fetched.
-window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {usa_110m: {type: "Topology", objects: {}, arcs: []},
-                                                               usa_50m: {type: "Topology", objects: {}, arcs: []}}};
+window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
+["usa_110m", "usa_50m", "world_110m", "world_50m"].forEach(function (name) {
+  window.PlotlyGeoAssets.topojson[name] = {type: "Topology", objects: {}, arcs: []};
+});
 (function () {
   "use strict";
   document.addEventListener("click", function (e) {

@@ -155,13 +155,27 @@ def frame(panel, day: dt.date, level: str) -> dict:
 def _trace(ids, z, text, zmax: int, level: str, *, geo: str | dict) -> dict:
     return {"type": "choropleth", "geojson": geo, "locations": ids, "z": z, "text": text, "hoverinfo": "text",
             "zmin": 1, "zmax": zmax, "colorscale": SCALE, "marker": {"line": {"color": BORDER, "width": 0.3 if level == "county" else 0.8}},
-            "colorbar": {"title": {"text": "agreements"}, "thickness": 12, "len": 0.7}}  # fmt: skip
+            "colorbar": {"title": {"text": "agreements", "side": "top"}, "orientation": "h", "x": 0.5, "xanchor": "center",
+                         "y": 1.0, "yanchor": "bottom", "len": 0.5, "thickness": 10}}  # fmt: skip
 
 
 def _base(ids, level: str, *, geo: str | dict) -> dict:
     """Every area in grey, under the areas with agreements (no hover: 'none' is in the legend text)."""
     return {"type": "choropleth", "geojson": geo, "locations": ids, "z": [0] * len(ids), "showscale": False,
             "hoverinfo": "skip", "colorscale": [[0, ZERO], [1, ZERO]], "marker": {"line": {"color": BORDER, "width": 0.3 if level == "county" else 0.8}}}  # fmt: skip
+
+
+#: one state's map: zoomed to its counties (Plotly cannot zoom its albers-usa projection), except Alaska,
+#: whose islands cross the 180th meridian: shown as the national map's inset
+STATE_GEO = {"": {"projection": {"type": "mercator"}, "fitbounds": "locations", "visible": False, "bgcolor": "rgba(0,0,0,0)"},
+             "AK": {"scope": "usa", "projection": {"type": "albers usa"}, "visible": False, "bgcolor": "rgba(0,0,0,0)"}}
+
+
+def _borders(geo: str | dict) -> dict:
+    """State lines over a county map (no fill, no hover: the counties below answer it)."""
+    ids = [f["id"] for f in (geojson("states")["features"] if geo == "states" else geo["features"])]
+    return {"type": "choropleth", "geojson": geo, "locations": ids, "z": [0] * len(ids), "showscale": False, "hoverinfo": "skip",
+            "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], "marker": {"line": {"color": "#57606a", "width": 0.8}}}  # fmt: skip
 
 
 def _geo_layout(height: int, **geo) -> dict:
@@ -183,10 +197,13 @@ def over_time(panel, level: str) -> dict:
               "args": [[f["day"]], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}]}
              for f in frames]  # fmt: skip
     layout = _geo_layout(560 if level == "county" else 520)
-    layout["sliders"] = [{"active": len(frames) - 1, "steps": steps, "x": 0.05, "len": 0.9, "y": 0, "pad": {"t": 30},
+    layout["sliders"] = [{"active": len(frames) - 1, "steps": steps, "x": 0.1, "len": 0.8, "y": 0, "pad": {"t": 30},
                           "currentvalue": {"prefix": "Sheet in force on ", "font": {"size": 14}}}]  # fmt: skip
-    layout["margin"] = {"l": 0, "r": 0, "t": 8, "b": 90}
-    spec = {"data": [_base(every, level, geo=geo), _trace(last["ids"], last["z"], last["text"], zmax, level, geo=geo)],
+    layout["margin"] = {"l": 0, "r": 0, "t": 56, "b": 90}
+    data = [_base(every, level, geo=geo), _trace(last["ids"], last["z"], last["text"], zmax, level, geo=geo)]
+    if level == "county":
+        data.append(_borders("states"))
+    spec = {"data": data,
             "layout": layout, "config": charts.CONFIG,
             "frames": [{"name": f["day"], "traces": [1], "data": [{"locations": f["ids"], "z": f["z"], "text": f["text"]}]}
                        for f in frames]}  # fmt: skip
@@ -208,7 +225,7 @@ def state_map(panel, state: str, snap) -> dict | None:
     zmax = max([z for _, z, _ in mine], default=1)
     data = [_base([c["id"] for c in counties], "county", geo=geo),
             _trace([i for i, _, _ in mine], [z for _, z, _ in mine], [t for _, _, t in mine], zmax, "county", geo=geo)]
-    layout = _geo_layout(440, fitbounds="locations")
+    layout = charts.layout(height=440, margin={"l": 0, "r": 0, "t": 56, "b": 8}, hovermode="closest", geo=STATE_GEO.get(state, STATE_GEO[""]))
     return {"spec": script_json({"data": data, "layout": layout, "config": charts.CONFIG}), "counties": len(mine),
             "of": len(counties), "file": f["file"], "day": f["day"]}  # fmt: skip
 
