@@ -107,12 +107,21 @@ def write(root: Path, name: str, inputs: dict, outputs: list[str], seconds: floa
     atomic.write_text(_path(root, name), json.dumps(stamp, indent=1, sort_keys=True) + "\n")
 
 
-def outputs(root: Path, name: str) -> dict[str, str]:
-    """The outputs a stamp recorded, relative path -> sha256 ({} without a readable stamp)."""
+def _recorded(root: Path, name: str, key: str) -> dict:
     try:
-        return dict(json.loads(_path(root, name).read_text()).get("outputs", {}))
+        return dict(json.loads(_path(root, name).read_text()).get(key, {}))
     except (OSError, ValueError):
         return {}
+
+
+def inputs(root: Path, name: str) -> dict:
+    """The inputs a stamp recorded ({} without a readable stamp)."""
+    return _recorded(root, name, "inputs")
+
+
+def outputs(root: Path, name: str) -> dict[str, str]:
+    """The outputs a stamp recorded, relative path -> sha256 ({} without a readable stamp)."""
+    return _recorded(root, name, "outputs")
 
 
 def seconds(root: Path, name: str) -> float | None:

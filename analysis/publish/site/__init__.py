@@ -99,12 +99,14 @@ def build(reports_dir: Path, rows: list[dict], *, prepared: dict[str, str] | Non
               "reports": _reads_digest(reports_dir), "data pages": hashlib.sha256(repr(sorted(prepared.items())).encode()).hexdigest()[:16]}  # fmt: skip
     if not force and stamps.why_run(reports_dir, STAMP, inputs) is None:
         return "site unchanged"
+    before = stamps.inputs(reports_dir, STAMP)
+    same_code = not force and all(before.get(k) == inputs[k] for k in ("code", "templates"))
     start = time.perf_counter()
     site, given = Site(reports_dir / DIR), Inputs(reports_dir, rows)
     site.written.update(prepared)
     claim_pages.write(site, given)
     changes.write(site, given)
-    chapters.write(site, given)
+    chapters.write(site, given, reuse=same_code)
     downloads.write(site, given)
     site.prune()
     redirect = site.render("redirect.html.j2", "index.html", title="287(g) claims, re-derived", target=f"{DIR}/index.html")

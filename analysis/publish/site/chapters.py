@@ -59,13 +59,20 @@ def with_alts(body: str, alts: list[str]) -> str:
     return _IMG.sub(lambda m: f'<img alt="{html.escape(next(it, "A figure of the notebook."), quote=True)}" ', body)
 
 
-def chapter(nb_path: Path) -> str:
-    """An executed notebook as HTML (nbconvert's basic template), images described, tables scrollable."""
-    import nbformat
+def exporter():
+    """nbconvert's HTML exporter with its basic template (compiling the templates is most of a
+    notebook's time: one exporter serves every chapter)."""
     from nbconvert import HTMLExporter
 
+    return HTMLExporter(template_name="basic")
+
+
+def chapter(nb_path: Path, export=None) -> str:
+    """An executed notebook as HTML (nbconvert's basic template), images described, tables scrollable."""
+    import nbformat
+
     nb = nbformat.read(nb_path, as_version=4)
-    body, _ = HTMLExporter(template_name="basic").from_notebook_node(nb)
+    body, _ = (export or exporter()).from_notebook_node(nb)
     body = with_alts(body, image_alts(json.loads(nbformat.writes(nb)), nb_path.stem))
     return body.replace("<table", '<div class="scroll"><table').replace("</table>", "</table></div>")
 
@@ -78,18 +85,26 @@ def _title(nb_path: Path) -> str:
     return nb_path.stem
 
 
-def write(site: Site, inputs: Inputs) -> None:
+def write(site: Site, inputs: Inputs, *, reuse: bool = False) -> None:
+    """The chapters, statistics and methods pages; ``reuse``: the site's code and templates are those
+    that wrote the existing chapters, so a chapter whose notebook is byte for byte the one beside it
+    is kept as it is (nbconvert is the slowest part of the site)."""
     from .. import report_statistics
     from .downloads import markdown
 
     figures(site, inputs)
-    chapters = []
+    chapters, export = [], None
     for name in ORDER:
         nb = inputs.reports_dir / "notebooks" / f"{name}.ipynb"
         if not nb.is_file():
             continue
         chapters.append({"name": name, "title": _title(nb), "claims": [r["id"] for r in inputs.rows if r["notebook"] == name]})
-        site.page(f"notebooks/{name}.html", "chapter.html.j2", title=chapters[-1]["title"], body=chapter(nb), name=name)
+        page, copy = site.root / "notebooks" / f"{name}.html", site.root / "notebooks" / f"{name}.ipynb"
+        if reuse and page.is_file() and copy.is_file() and copy.read_bytes() == nb.read_bytes():
+            site.keep(f"notebooks/{name}.html")
+        else:
+            export = export or exporter()
+            site.page(f"notebooks/{name}.html", "chapter.html.j2", title=chapters[-1]["title"], body=chapter(nb, export), name=name)
         site.copy(f"notebooks/{name}.ipynb", nb)
     site.page("notebooks/index.html", "chapters.html.j2", title="Notebooks", chapters=chapters)
     site.page("statistics.html", "document.html.j2", title="Statistics",
