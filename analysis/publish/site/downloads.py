@@ -21,7 +21,7 @@ from ...core import paths, table_spec
 from .inputs import CURRENT_COLUMNS, MOA_URL_MEANING, Inputs
 from .render import Site
 
-STAMP = "site-data"
+STAMP = "site-downloads"
 DIR = "data"
 #: archive table -> the site's name of its download (one Parquet, one CSV each)
 ARCHIVE = {"agreements.parquet": "archive_agreements", "history.parquet": "archive_history",
