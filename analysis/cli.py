@@ -15,9 +15,21 @@ def _add_quiet(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (for CI and logs)")
 
 
-def _add_archive_source(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--archive", action="store_true",
-                   help="answer from the archive panel (every archived sheet, day by day; `build --archive` first)")
+def _add_source(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", default="auto", choices=["auto", "archive", "curated"],
+                   help="which sheets answer: the archive panel (every sheet ICE posted, day by day), the 38 curated "
+                        "sheets, or auto (default: the archive when it is built and current, else the curated sheets); "
+                        "the output names the one used")  # fmt: skip
+    p.add_argument("--archive", dest="source", action="store_const", const="archive", help="same as --source archive")
+
+
+def _source(args) -> str:
+    """The panel a command reads: the one asked for, or the project's default (freshness.default_source)."""
+    if args.source != "auto":
+        return args.source
+    from .store.freshness import default_source
+
+    return default_source()
 
 
 def _entries(archive: bool = False):
@@ -81,6 +93,10 @@ def _fmt(v) -> str:
     return "" if v is None else str(v)
 
 
+#: how a command names the panel that answered
+_PANEL_WORDS = {"archive": "archive (every sheet ICE posted, day by day)", "curated": "curated (the pinned sheets of data/processed)"}
+
+
 def _describe_snapshot(s: dict) -> str:
     text = f"{s['file']} (published {s['published']}{', ' + s['edition'] if s['edition'] else ''}; {s['source']})"
     if "duplicate_note" in s:
@@ -91,23 +107,46 @@ def _describe_snapshot(s: dict) -> str:
 
 
 def _count(args) -> dict:
-    """From the counts cache when the build wrote one (no pandas: fast), else from the tables."""
+    """From the counts cache when the build wrote one (no pandas: fast), else from the engine's reader.
+    Either way the sheet is chosen by the one rule (asof.in_force_position) on the same panel."""
     from .core import paths
     from .store import counts_cache
     from .engine import asof
 
-    base = paths.PROCESSED_DIR / ("archive" if args.archive else "")
+    source = _source(args)
+    base = paths.PROCESSED_DIR / ("archive" if source == "archive" else "")
     day = asof.parse_date(args.as_of)
-    if (base / "agreements.parquet").exists():  # the cache is only as good as the tables it came from
-        result = counts_cache.count(base / counts_cache.FILE, day, args.kind, args.unit, args.by, asof.snapshot_info)
+    state, model = args.state, args.model  # checked lists (cmd_query)
+    if not state and not model and (base / "agreements.parquet").exists():  # the cache is as good as its tables
+        result = counts_cache.count(base / counts_cache.FILE, day, args.kind, args.unit, args.by, asof.snapshot_info,
+                                    asof.in_force_position)  # fmt: skip
         if result is not None:
-            asof.refuse_after_newest(day, args.kind, counts_cache.newest(base / counts_cache.FILE, args.kind))
-            return result
-    from .engine import query  # the tables: also gives the clear error for a date before the first sheet
+            return {"as_of": result.pop("as_of"), "panel": source, **result}
+    from .engine import query
 
-    source = "archive" if args.archive else "curated"
-    query.refuse_after_newest(day, args.kind, source=source)
-    return query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by, source=source)
+    return query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by, state=state, model=model, source=source)
+
+
+def _list_arg(value: str | None, flag: str) -> list[str] | None:
+    """--state TX,FL / --model JEM: USPS codes or names, and model codes, each checked; "" is refused."""
+    if value is None:
+        return None
+    from .core.errors import UsageError
+
+    items = [v.strip() for v in value.split(",")]
+    if not all(items):
+        raise UsageError(f"--{flag}: empty value in {value!r}; give one or more, comma-separated")
+    if flag == "state":
+        from .clean.normalize import state_arg
+
+        return [state_arg(v) for v in items]
+    from .engine.measures import MODELS
+
+    upper = [v.upper() for v in items]
+    bad = [v for v in upper if v not in MODELS]
+    if bad:
+        raise UsageError(f"--model: {bad[0]!r} is not a model; choose from {', '.join(MODELS)}")
+    return upper
 
 
 #: --measure NAME -> the engine measure it asks for (the rest of the spec comes from the other flags)
@@ -151,10 +190,7 @@ def _query_measure(args, measure) -> int:
 
     from .engine import measures
 
-    if args.archive:
-        panel = measures.Panel("archive")
-    else:  # like every query: the curated tables unless --archive
-        panel = measures.Panel("curated")
+    panel = measures.Panel(_source(args))
     from .engine.asof import parse_date
 
     day = parse_date(args.as_of)
@@ -206,12 +242,13 @@ def cmd_query(args) -> int:
         from .engine.measures import Measure
 
         measure = Measure.from_mapping(_measure_spec(args), where="--measure")
-    for flag in ("model", "state", "top"):
-        if getattr(args, flag) and not args.measure:
-            from .core.errors import UsageError
+    if args.top and not args.measure:
+        from .core.errors import UsageError
 
-            raise UsageError(f"--{flag} needs --measure ({', '.join(QUERY_MEASURES)})")
-    freshness.warn_if_stale(archive=args.archive)
+        raise UsageError(f"--top needs --measure ({', '.join(QUERY_MEASURES)})")
+    elif args.state is not None or args.model is not None:  # refused before any warning or read
+        args.state, args.model = _list_arg(args.state, "state"), _list_arg(args.model, "model")
+    freshness.warn_if_stale(archive=_source(args) == "archive")
     if measure is not None:
         return _query_measure(args, measure)
     result = _count(args)
@@ -232,9 +269,11 @@ def cmd_query(args) -> int:
         for g in rows:
             writer.writerow(escape_row([result["as_of"], result["snapshot"]["file"], result["kind"], result["unit"], *[g.get(c, "") for c in cols], g["count"], g["share"]]))
         return 0
-    print(f"{result['kind']} {result['unit']} as of {result['as_of']}: {result['total']:,} {result['unit']} "
+    where = "".join(f" {k} {'/'.join(result[k])}" for k in ("state", "model") if result.get(k))
+    print(f"{result['kind']} {result['unit']}{where} as of {result['as_of']}: {result['total']:,} {result['unit']} "
           f"in {result['states']} states (+DC)" + (f" and {', '.join(result['territories'])}" if result["territories"] else ""))
     print(f"snapshot: {_describe_snapshot(result['snapshot'])}")
+    print(f"panel: {_PANEL_WORDS[result['panel']]}")
     if result["groups"]:
         cols = [c for c in ("state", "state_name", "model") if c in result["groups"][0]] + ["count", "share"]
         print()
@@ -246,9 +285,9 @@ def cmd_diff(args) -> int:
     from .store import freshness
     from .engine import query
 
-    freshness.warn_if_stale(archive=args.archive)
-    result = query.diff(args.date_from, args.date_to, kind=args.kind, state=args.state,
-                        source="archive" if args.archive else "curated")
+    source = _source(args)
+    freshness.warn_if_stale(archive=source == "archive")
+    result = query.diff(args.date_from, args.date_to, kind=args.kind, state=args.state, source=source)
     if args.format == "json":
         sys.stdout.write(query.to_json(result))
         return 0
@@ -258,6 +297,7 @@ def cmd_diff(args) -> int:
           f"{t['agreements']:,} agreements / {t['agencies']:,} agencies on {t['as_of']}")
     print(f"from: {_describe_snapshot(f['snapshot'])}")
     print(f"to:   {_describe_snapshot(t['snapshot'])}")
+    print(f"panel: {_PANEL_WORDS[result['panel']]}")
     for key in ("agencies_added", "agencies_removed", "agreements_added", "agreements_removed"):
         items = result[key]
         print(f"\n{key.replace('_', ' ')} ({len(items)}):")
@@ -316,10 +356,10 @@ def build_parser(*, extras: bool | str = True) -> argparse.ArgumentParser:
                    help="an engine measure instead of a count: residents of counties whose sheriff or jail holds an "
                         "agreement (population-covered / population-share), or TRAC pending cases per 1,000 "
                         "residents by county with 287(g) status (backlog-per-1000)")  # fmt: skip
-    p.add_argument("--model", help="with --measure population-*: JEM, TFM, WSO or a comma list")
-    p.add_argument("--state", help="with --measure population-*: USPS codes or names, comma-separated")
+    p.add_argument("--model", help="count only these models: JEM, TFM, WSO or a comma list")
+    p.add_argument("--state", help="count only these states: USPS codes or names, comma-separated")
     p.add_argument("--top", type=int, help="with --measure backlog-per-1000: the N highest counties")
-    _add_archive_source(p)
+    _add_source(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("diff", help="agencies and agreements added and removed between two dates")
@@ -328,7 +368,7 @@ def build_parser(*, extras: bool | str = True) -> argparse.ArgumentParser:
     p.add_argument("--kind", default="participating", choices=["participating", "pending"])
     p.add_argument("--state", help="limit to one state: USPS code or name, any case (FL, Florida)")
     p.add_argument("--format", default="table", choices=["table", "json"])
-    _add_archive_source(p)
+    _add_source(p)
     p.set_defaults(func=cmd_diff)
 
     if extras is True:

@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import clirun
@@ -63,17 +62,12 @@ def compile_package(root: Path) -> Path:
 @contextlib.contextmanager
 def patched(root: Path):
     """analysis.core.paths (and the module-level copies other modules took) pointing at ``root``."""
-    from analysis.engine import query
 
     where = project_paths(root)
     with pytest.MonkeyPatch.context() as mp:
         for name, value in where.items():
             mp.setattr(paths, name, value)
-        query._load.cache_clear()
-        try:
-            yield where
-        finally:
-            query._load.cache_clear()
+        yield where
 
 
 def fixture_project(root: Path) -> Path:

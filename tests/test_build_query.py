@@ -34,9 +34,7 @@ def built(tmp_path_factory):
         mp.setattr(paths, "PROCESSED_DIR", base / "processed")
         entries = write_fixture_raw(base / "raw")
         result = build.build(entries, quiet=True)
-        query._load.cache_clear()
         yield {"entries": entries, "result": result, "processed": base / "processed", "raw": base / "raw"}
-        query._load.cache_clear()
 
 
 @pytest.fixture
@@ -44,9 +42,7 @@ def fresh(tmp_path, monkeypatch):
     """Fresh raw and processed dirs with the fixture sheets, for builds that must fail."""
     monkeypatch.setattr(paths, "RAW_DIR", tmp_path / "raw")
     monkeypatch.setattr(paths, "PROCESSED_DIR", tmp_path / "processed")
-    query._load.cache_clear()
     yield write_fixture_raw(tmp_path / "raw")
-    query._load.cache_clear()
 
 
 # ----------------------------------------------------------------------------- build outputs
@@ -149,7 +145,9 @@ def test_snapshot_in_force_prefers_pm_over_am(built):
     assert r["snapshot"]["id"] == "participating_2025-09-02"
     assert r["snapshot"]["edition"] == "pm"
     assert r["total"] == 6
-    assert query.count(dt.date(2025, 9, 3), unit="agencies")["total"] == 5
+    assert query.count(dt.date(2025, 9, 2), unit="agencies")["total"] == 5
+    with pytest.raises(UsageError, match="after the newest participating sheet"):  # the one rule: no data yet
+        query.count(dt.date(2025, 9, 3))
     assert r["snapshot"]["days_before_as_of"] == 0 and "stale_note" not in r["snapshot"]
 
 
@@ -189,7 +187,7 @@ def test_count_by_state_and_model(built):
 
 
 def test_pending_counts(built):
-    r = query.count("2025-09-30", kind="pending", by="model")
+    r = query.count("2025-09-02", kind="pending", by="model")
     assert r["total"] == 3 and r["snapshot"]["id"] == "pending_2025-09-02"
     assert {g["model"]: g["count"] for g in r["groups"]} == {"TFM": 1, "WSO": 2}
 
@@ -197,8 +195,8 @@ def test_pending_counts(built):
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: query.count("2025-01-18"), "before the first participating snapshot"),
-        (lambda: query.count("2025-09-01", kind="pending"), "before the first pending snapshot"),
+        (lambda: query.count("2025-01-18"), "before the first participating sheet"),
+        (lambda: query.count("2025-09-01", kind="pending"), "before the first pending sheet"),
         (lambda: query.count("2025-02-30"), "not a date"),
         (lambda: query.count("2025-09-02", unit="rows"), "unit must be one of"),
         (lambda: query.count("2025-09-02", by="county"), "--by must be one of"),
@@ -320,7 +318,6 @@ def test_changed_registry_metadata_invalidates_the_build(fresh):
     redated = [dataclasses.replace(e, published="2025-09-03") if e.path == PM_REL else e for e in fresh]
     result = build.build(redated, quiet=True)
     assert not result.skipped
-    query._load.cache_clear()
     assert query.count("2025-09-03")["snapshot"]["published"] == "2025-09-03"
 
 

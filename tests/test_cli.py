@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import clirun
@@ -23,7 +22,6 @@ from projectcopy import compile_package, copy_package
 from analysis import cli, paths
 from analysis.ingest import registry
 from analysis.store import build
-from analysis.engine import query
 
 SUBCOMMANDS = ("registry", "fetch", "verify", "build", "query", "diff")
 
@@ -116,7 +114,6 @@ def make_template(root: Path) -> Path:
         entries = wb.write_fixture_set(where["RAW_DIR"])
         registry.write_registry(entries, where["REGISTRY_CSV"])
         build.build(entries, quiet=True)  # code_version() hashes the copy, as the subprocess will
-    query._load.cache_clear()
     return root
 
 
@@ -135,7 +132,7 @@ def test_project_copy_is_current(project, elsewhere):
 def test_query_before_first_snapshot_exits_2_with_one_line(project, elsewhere):
     line = assert_one_error_line(run(["query", "--as-of", "1999-01-01"], cwd=elsewhere, pythonpath=project), 2,
                                  "1999-01-01", "2025-01-19")  # fmt: skip
-    assert "before the first participating snapshot" in line
+    assert "before the first participating sheet" in line
 
 
 @pytest.mark.parametrize("value", ["2025-13-01", "yesterday", "09/02/2025"])
@@ -223,16 +220,14 @@ def project_patched(project, monkeypatch, tmp_path):
     where["PACKAGE_DIR"], where["RESOURCES_DIR"] = project / "analysis", project / "analysis" / "resources"
     for name, value in where.items():
         monkeypatch.setattr(paths, name, value)
-    query._load.cache_clear()
     yield where
-    query._load.cache_clear()
 
 
 def test_main_in_process_usage_error(project_patched, capsys):
     assert cli.main(["query", "--as-of", "1999-01-01"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.splitlines() == ["error: 1999-01-01 is before the first participating snapshot (2025-01-19); no data for that date"]
+    assert err.splitlines() == ["error: 1999-01-01 is before the first participating sheet (2025-01-19); no data for that date"]
 
 
 def test_main_verify_refuses_edited_raw_file(project_patched, capsys):
@@ -302,9 +297,7 @@ def real_cli(tmp_path_factory):
         with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             for name, value in where.items():
                 mp.setattr(paths, name, value)
-            query._load.cache_clear()
             code = cli.main(args)
-            query._load.cache_clear()
         return code, out.getvalue(), err.getvalue()
 
     return _run_in_process
@@ -318,7 +311,14 @@ def test_real_query_eve_of_inauguration(real_cli):
     result = json.loads(out)
     assert result["total"] == 135 and result["states"] == 21
     assert {g["model"]: g["count"] for g in result["groups"]} == {"JEM": 60, "WSO": 75}
-    assert result["snapshot"]["file"] == "ice_287g/participating_2025-01-19.xlsx"
+    # the archive panel answers by default (the sheet ICE had posted that day), and says so; the
+    # curated set holds the same bytes under their curated name
+    assert result["panel"] == "archive"
+    assert result["snapshot"]["file"] == "ice_287g_archive/participating_2025-01-19_192356.xlsx"
+    code, out, err = real_cli(["query", "--as-of", "2025-01-19", "--source", "curated", "--format", "json"])
+    curated = json.loads(out)
+    assert curated["panel"] == "curated" and curated["total"] == 135
+    assert curated["snapshot"]["file"] == "ice_287g/participating_2025-01-19.xlsx"
 
 
 @pytest.mark.integration
@@ -326,7 +326,10 @@ def test_real_query_before_first_snapshot(real_cli):
     code, out, err = real_cli(["query", "--as-of", "1999-01-01"])
     assert code == 2
     errors = [line for line in err.splitlines() if not line.startswith("warning: ")]
-    assert errors == ["error: 1999-01-01 is before the first participating snapshot (2024-01-02); no data for that date"]
+    assert errors == ["error: 1999-01-01 is before the first participating sheet (2021-01-13); no data for that date"]
+    code, out, err = real_cli(["query", "--as-of", "1999-01-01", "--source", "curated"])
+    assert [line for line in err.splitlines() if not line.startswith("warning: ")] == [
+        "error: 1999-01-01 is before the first participating sheet (2024-01-02); no data for that date"]
 
 
 @pytest.mark.integration

@@ -36,7 +36,6 @@ paths.RAW_DIR, paths.PROCESSED_DIR = raw, out / "processed"
 paths.REPORTS_DIR = out / "reports"  # nothing may land in the project's reports/
 entries = registry.read_registry(registry_csv)
 build.build(entries, quiet=True, force=True)
-query._load.cache_clear()
 plots.FIG_DIR = out / "figures"
 plots.use_style()
 plots.growth_by_model("agreements")

@@ -282,18 +282,40 @@ def test_query_measure(project, capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--as-of", DAY, "--model", "JEM"], "--model needs --measure"),
+    (["--as-of", DAY, "--top", "3"], "--top needs --measure"),
+    (["--as-of", DAY, "--model", "XYZ"], "--model: 'XYZ' is not a model"),
+    (["--as-of", DAY, "--state", ""], "--state: empty value"),
+    (["--as-of", DAY, "--state", "Narnia"], "Narnia"),
     (["--measure", "backlog-per-1000", "--as-of", DAY, "--state", "FL"], "takes only"),
     (["--measure", "population-covered", "--as-of", DAY, "--top", "3"], "--top applies to"),
     (["--measure", "population-covered", "--as-of", DAY, "--unit", "agencies"], "--unit does not apply"),
     (["--measure", "population-covered", "--as-of", DAY, "--model", "XYZ"], "model: must be among"),
 ])  # fmt: skip
 def test_query_measure_refuses_bad_arguments(project, capsys, argv, message):
+    """Bad flags are one line and exit 2; --state and --model alone are a count, not an error."""
     from analysis.cli import main
 
     assert main(["query", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_query_counts_one_state_or_model_without_a_measure(project, capsys):
+    """A basic question (how many in Texas? how many task-force agreements?) is the engine's count with
+    that filter: the same number as the count by state or by model."""
+    import json
+
+    from analysis.cli import main
+
+    assert main(["query", "--as-of", DAY, "--by", "state", "--format", "json"]) == 0
+    by_state = {g["state"]: g["count"] for g in json.loads(capsys.readouterr().out)["groups"]}
+    assert main(["query", "--as-of", DAY, "--state", "florida", "--format", "json"]) == 0
+    fl = json.loads(capsys.readouterr().out)
+    assert fl["total"] == by_state["FL"] and fl["state"] == ["FL"]
+    assert main(["query", "--as-of", DAY, "--by", "model", "--format", "json"]) == 0
+    by_model = {g["model"]: g["count"] for g in json.loads(capsys.readouterr().out)["groups"]}
+    assert main(["query", "--as-of", DAY, "--model", "tfm", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == by_model["TFM"]
 
 
 # ---------------------------------------------------------------- real data

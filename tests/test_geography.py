@@ -236,14 +236,11 @@ def geo_project(tmp_path, monkeypatch):
     import workbooks as wb
 
     from analysis import paths
-    from analysis.engine import query
 
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     monkeypatch.setattr(paths, "RAW_DIR", raw)
     monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
-    query._load.cache_clear()
     yield raw, wb.write_county_tables(raw)
-    query._load.cache_clear()
 
 
 def test_both_builds_carry_the_county_columns(geo_project):
@@ -304,7 +301,6 @@ def test_an_append_gives_the_columns_of_a_full_build(geo_project):
 def test_changed_county_tables_make_the_archive_stale(geo_project, capsys):
     from analysis import paths
     from analysis.store import archive, build, increment, panel
-    from analysis.core.errors import DataIntegrityError
 
     raw, county_tables = geo_project
     sheets = [_geo_sheet(raw, f"ice_287g_archive/participating_2025-09-0{i}_pm.xlsx", [r for r, _ in GEO_ROWS], f"2025-09-0{i}")
@@ -319,5 +315,15 @@ def test_changed_county_tables_make_the_archive_stale(geo_project, capsys):
         increment.append(sheets, built=panel.built_manifest(), current=panel._manifest(sheets))
     assert "appended" not in archive.build(sheets).message and "full build" in capsys.readouterr().err
     (paths.PROCESSED_DIR / "county_population.parquet").unlink()
-    with pytest.raises(DataIntegrityError, match="county_population.parquet: missing.*run `python -m analysis build` first"):
+    # `build --archive` on a project whose curated tables are missing builds them first (a fresh clone's
+    # `fetch --archive && build --archive`), from the registry
+    from analysis.ingest import registry
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(paths, "REGISTRY_CSV", raw / "registry.csv")
+        mp.setattr(paths, "LOCAL_REGISTRY_CSV", raw / "local" / "registry_local.csv")
+        registry.write_registry([*county_tables, sheets[0]], paths.REGISTRY_CSV)
         archive.build(sheets, force=True)
+    assert (paths.PROCESSED_DIR / "county_population.parquet").is_file()
+    assert "building data/processed/ first" in capsys.readouterr().err
+    assert panel.is_current(sheets)

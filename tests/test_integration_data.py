@@ -58,12 +58,12 @@ def real(mirror_dir, tmp_path_factory):
         mp.setattr(paths, "PROCESSED_DIR", base / "processed")
         report = fetch.fetch(entries, mirror=mirror_dir, quiet=True)
         result = build.build(entries, quiet=True)
-        query._load.cache_clear()
-        agreements, snapshots = query.tables()
+        agreements = pd.read_parquet(base / "processed" / "agreements.parquet")
+        snapshots = pd.read_parquet(base / "processed" / "snapshots.parquet")
+        snapshots["published"] = pd.to_datetime(snapshots["published"]).dt.date
         corrections = pd.read_csv(base / "processed" / "corrections.csv", dtype=str, keep_default_na=False)
         yield {"entries": entries, "report": report, "result": result, "agreements": agreements,
                "snapshots": snapshots, "corrections": corrections, "base": base}  # fmt: skip
-        query._load.cache_clear()
 
 
 # ----------------------------------------------------------------------------- registry

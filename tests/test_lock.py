@@ -212,27 +212,33 @@ def test_without_an_exchange_the_swap_is_two_renames_and_a_killed_one_is_undone(
 
 
 def test_a_reader_never_pairs_tables_of_two_builds(project, monkeypatch):
-    """A build swapped in between the reads of agreements and snapshots: both come from one build."""
+    """A build swapped in between the reads of the sheets table and the rows: both come from one build."""
+    import pyarrow.parquet as pq
+
+    from analysis.engine import reader
+
     processed = project / "data" / "processed"
     monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
-    real_read, swapped = pd.read_parquet, []
+    panel = reader.Panel("curated")  # the sheets table of the first build
+    real_read, swapped = pq.read_table, []
 
-    def read_parquet(path, *a, **k):
-        frame = real_read(path, *a, **k)
+    def read_table(path, *a, **k):
+        table = real_read(path, *a, **k)
         if Path(path).name == "agreements.parquet" and not swapped:
             swapped.append(True)  # a writer commits a new build right after this read
             with atomic.replace_dir(processed) as out:
                 for name in ("agreements.parquet", "snapshots.parquet"):
-                    frame2 = real_read(out / name).assign(build="second")
+                    frame2 = pd.read_parquet(out / name)
+                    if name == "agreements.parquet":
+                        frame2["agency_raw"] = frame2["agency_raw"] + " (second build)"
+                    else:
+                        frame2["build"] = "second"
                     (out / name).unlink()  # a hard link to the live file: replaced, never edited
                     frame2.to_parquet(out / name, index=False)
-        return frame
+        return table
 
-    monkeypatch.setattr(pd, "read_parquet", read_parquet)
-    query._load.cache_clear()
-    try:
-        agreements, snapshots = query._load(str(processed))
-    finally:
-        query._load.cache_clear()
+    monkeypatch.setattr(pq, "read_table", read_table)
+    rows = panel.rows(panel.snapshots["snapshot_id"].iloc[0])
     assert swapped
-    assert ("build" in agreements.columns) == ("build" in snapshots.columns)
+    assert rows["agency_raw"].str.endswith("(second build)").all()  # read again, from the new build
+    assert "build" in panel.snapshots.columns  # and its sheets table with them

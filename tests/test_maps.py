@@ -97,7 +97,8 @@ def test_county_map_places_every_row_or_says_where_it_went(on_project):
     assert (md.statewide, md.unplaced, md.territories) == (2, 0, {"GU": 1})
     assert md.drawn + sum(md.unjoined.values()) + md.statewide + md.unplaced + sum(md.territories.values()) == md.total == 8
     # every FIPS the rows were placed in is drawn or listed as unjoined
-    rows = maps._sheet_rows(measures.Panel.default(), measures.Panel.default().in_force(DAY, "participating"))
+    panel = measures.Panel.default()
+    rows = panel.rows(panel.in_force(DAY, "participating")["snapshot_id"])
     fips = set(geography.place_frame(rows)["county_fips"].dropna())
     assert fips <= set(md.table["id"]) | set(md.unjoined) and fips == {"12049", "12083", "26021", "48201"}
     note = md.note()
@@ -126,14 +127,16 @@ def test_per_capita_and_the_connecticut_rule(on_project):
 
 def test_the_tables_county_column_wins_over_the_rules(on_project, monkeypatch):
     """When the build writes county_fips/geo_level, the map reads them and runs no rule."""
-    real = maps._sheet_rows
+    from analysis.engine import reader
 
-    def with_columns(panel, snap):
-        rows = real(panel, snap)
+    real = reader.Panel.rows
+
+    def with_columns(panel, snapshot_id):
+        rows = real(panel, snapshot_id)
         return rows.assign(county_fips=pd.array(["30049"] * len(rows), dtype="string"),
                            geo_level=pd.array(["county"] * len(rows), dtype="string"))  # fmt: skip
 
-    monkeypatch.setattr(maps, "_sheet_rows", with_columns)
+    monkeypatch.setattr(reader.Panel, "rows", with_columns)
     monkeypatch.setattr(geography, "place_frame", lambda *a, **k: pytest.fail("the rules ran"))
     md = maps.map_data(DAY, level="county")
     assert {k: v for k, v in zip(md.table["id"], md.table["count"]) if v} == {"30049": 7}  # GU stays a territory

@@ -13,7 +13,7 @@ import workbooks as wb
 from analysis import paths
 from analysis.store import archive, context_tables, counts_cache, history, panel
 from analysis.engine import asof, query
-from analysis.core.errors import StaleOutputError
+from analysis.core.errors import StaleOutputError, UsageError
 
 D = dt.datetime
 
@@ -41,11 +41,9 @@ def project(tmp_path, monkeypatch):
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     monkeypatch.setattr(paths, "RAW_DIR", raw)
     monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
-    query._load.cache_clear()
     processed.mkdir(parents=True)  # the county tables `build` writes, which the panel is placed from
     context_tables.build_all(wb.write_county_tables(raw), processed)
     yield raw
-    query._load.cache_clear()
 
 
 def five_sheets(raw):
@@ -75,12 +73,14 @@ def test_same_bytes_are_one_snapshot_dated_earliest(project):
     archive.build(entries, quiet=True)
     snaps = pd.read_parquet(panel.archive_dir() / "snapshots.parquet")
     assert len(snaps) == 5
-    # The curated re-post keeps the sheet fresh: 2025-09-12 is 3 days after it was last seen live.
-    info = query.count("2025-09-12", source="archive")["snapshot"]
+    assert snaps.set_index("snapshot_id")["confirmed_until"].astype(str).iloc[-1] == "2025-09-09"
+    # The curated re-post keeps the sheet in force until 2025-09-09, the last day it was seen live.
+    info = query.count("2025-09-09", source="archive")["snapshot"]
     assert info["file"].endswith("2025-09-05_pm.xlsx") and info["last_seen_live"] == "2025-09-09"
-    assert info["days_before_as_of"] == 3 and "stale_note" not in info
-    late = query.count("2025-10-01", source="archive")["snapshot"]
-    assert late["days_before_as_of"] == 22 and "22 days" in late["stale_note"]
+    assert info["days_before_as_of"] == 0 and "stale_note" not in info
+    assert query.count("2025-09-07", source="archive")["snapshot"]["days_before_as_of"] == 2
+    with pytest.raises(UsageError, match="after the newest participating sheet"):  # past its confirmed_until: no data yet
+        query.count("2025-09-10", source="archive")
 
 
 def test_history_spells_removals_and_resigning(project):
@@ -149,16 +149,23 @@ def test_warm_build_skips_and_new_sheet_is_parsed_alone(project, monkeypatch):
 def test_counts_cache_answers_like_the_tables(project):
     archive.build(five_sheets(project), quiet=True)
     cache = panel.archive_dir() / counts_cache.FILE
-    for day in ("2025-09-01", "2025-09-03", "2025-09-04", "2025-09-30"):
+    rule = asof.in_force_position
+    for day in ("2025-09-01", "2025-09-03", "2025-09-04", "2025-09-05"):
         for unit in ("agreements", "agencies"):
             for by in (None, "state", "model"):
                 slow = query.count(day, unit=unit, by=by, source="archive")
-                fast = counts_cache.count(cache, asof.parse_date(day), "participating", unit, by, asof.snapshot_info)
+                slow.pop("panel")  # the command adds the panel it read
+                fast = counts_cache.count(cache, asof.parse_date(day), "participating", unit, by, asof.snapshot_info, rule)
                 assert fast == slow, (day, unit, by)
     # state x model is not cached: the CLI answers it from the tables
     assert counts_cache.count(cache, asof.parse_date("2025-09-04"), "participating", "agreements", "state,model",
-                              asof.snapshot_info) is None  # fmt: skip
-    assert counts_cache.count(cache, dt.date(2020, 1, 1), "participating", "agreements", None, asof.snapshot_info) is None
+                              asof.snapshot_info, rule) is None  # fmt: skip
+    for day in (dt.date(2020, 1, 1), dt.date(2025, 9, 30)):  # the same rule refuses the same days, in the same words
+        with pytest.raises(UsageError) as slow:
+            query.count(day, source="archive")
+        with pytest.raises(UsageError) as fast:
+            counts_cache.count(cache, day, "participating", "agreements", None, asof.snapshot_info, rule)
+        assert str(fast.value) == str(slow.value)
 
 
 def test_diff_at_day_resolution(project):

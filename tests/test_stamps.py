@@ -15,7 +15,6 @@ import pytest
 from test_cli import make_template, project_paths
 
 from analysis import paths, results
-from analysis.engine import query
 from analysis.publish import notebooks, reproduce, stamps
 
 
@@ -36,9 +35,7 @@ def project(template, tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "REPORTS_DIR", root / "reports")
     monkeypatch.delenv(paths.REPORTS_ENV, raising=False)
     monkeypatch.delenv("DATA_MIRROR", raising=False)
-    query._load.cache_clear()
     yield root
-    query._load.cache_clear()
 
 
 @pytest.fixture

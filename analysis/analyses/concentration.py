@@ -4,31 +4,29 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..engine import query
 from . import stats
 from ..factcheck.results import Result
 
 
-def state_counts(as_of: str, unit: str = "agreements") -> tuple[pd.Series, dict]:
-    """Counts by state (50 states + DC only) on the snapshot in force, and that snapshot."""
-    result = query.count(as_of, unit=unit, by="state")
-    groups = [g for g in result["groups"] if g["state"] not in result["territories"]]
-    counts = pd.Series({g["state"]: g["count"] for g in groups}, dtype="int64").sort_index()
-    return counts, result
+def florida_share_series(unit: str = "agreements", *, source=None) -> pd.DataFrame:
+    """Florida's share, the top five's share, the HHI and the states with any, on every participating
+    sheet of the panel: the engine's share (every row of the sheet, territories included, in the
+    denominator) and its per-sheet table by state, from engine.series (one producer)."""
+    from ..engine import reader, series
+    from ..engine.measures import Measure
 
-
-def florida_share_series(unit: str = "agreements") -> pd.DataFrame:
-    """Florida's and the top five's share on every participating snapshot (territories included
-    in the denominator: they are agreements in ICE's national total)."""
-    series = query.counts_by_snapshot("participating", by="state")
-    rows = []
-    for (sid, published), frame in series.groupby(["snapshot_id", "published"], sort=False):
-        counts = frame.set_index("state")[unit]
-        rows.append({"snapshot_id": sid, "published": published, "total": int(counts.sum()),
-                     "florida_share": float(counts.get("FL", 0) / counts.sum()),
-                     "top5_share": stats.top_k_share(counts, 5), "hhi": stats.hhi(counts),
-                     "n_states": int((counts > 0).sum())})  # fmt: skip
-    return pd.DataFrame(rows)
+    panel = reader.open_panel(source)
+    fl = series.series(Measure(unit=unit, state=("FL",), statistic="share"), panel)
+    tables = series.series(Measure(unit=unit, statistic="breakdown", by="state"), panel)
+    states = series.series(Measure(unit=unit, statistic="n_states"), panel)
+    out = fl[["snapshot_id", "published", "edition", "edition_order"]].copy()
+    counts = [pd.Series(t, dtype="int64") for t in tables["table"]]
+    out["total"] = [int(c.sum()) for c in counts]
+    out["florida_share"] = [float(v) for v in fl["value"]]
+    out["top5_share"] = [stats.top_k_share(c, 5) for c in counts]
+    out["hhi"] = [stats.hhi(c) for c in counts]
+    out["n_states"] = states["value"].astype(int).tolist()
+    return out
 
 
 def compute(*, panel=None, output_dir=None, evidence: bool = True, **dates) -> list[Result]:

@@ -40,10 +40,6 @@ def reference() -> pd.DataFrame:
     return pd.read_parquet(paths.PROCESSED_DIR / "reference_figures.parquet")
 
 
-def county_label(county: str, state: str) -> str:
-    return f"{county}, {state}"
-
-
 def removal_orders_table() -> tuple[dict[str, int], dict]:
     """County -> removal orders from the latest period with published county figures."""
     ref = reference()

@@ -13,10 +13,10 @@ from ..factcheck import claims
 from ..factcheck.results import Result
 
 
-def counts_at(as_of: str, kind: str = "participating") -> dict:
-    """Agreements, agencies and states on the snapshot in force on ``as_of`` (curated tables)."""
-    agreements = query.count(as_of, kind=kind, unit="agreements")
-    agencies = query.count(as_of, kind=kind, unit="agencies")
+def counts_at(as_of: str, kind: str = "participating", *, source=None) -> dict:
+    """Agreements, agencies and states on the sheet in force on ``as_of`` (the default panel, or ``source``)."""
+    agreements = query.count(as_of, kind=kind, unit="agreements", source=source)
+    agencies = query.count(as_of, kind=kind, unit="agencies", source=source)
     return {
         "agreements": agreements["total"],
         "agencies": agencies["total"],
@@ -24,12 +24,6 @@ def counts_at(as_of: str, kind: str = "participating") -> dict:
         "snapshot": agreements["snapshot"]["file"],
         "published": agreements["snapshot"]["published"],
     }
-
-
-def pct_increase(before: float, after: float) -> float:
-    if before <= 0:
-        raise ValueError("percent increase needs a positive starting value")
-    return 100.0 * (after - before) / before
 
 
 def compute(*, panel: measures.Panel | None = None, output_dir=None, evidence: bool = True, **dates) -> list[Result]:

@@ -12,7 +12,7 @@ import matplotlib.ticker as mticker
 import pandas as pd
 
 from ..core import paths
-from ..engine import query
+from ..engine import query, reader
 from . import concentration, courts, figures, reimbursement, stats
 
 FIG_DIR = paths.REPORTS_DIR / "figures"
@@ -21,6 +21,8 @@ POLICY_DATES = {
     "Budget law": dt.date(2025, 7, 4),
     "Reimbursement starts": dt.date(2025, 10, 1),
 }
+#: the growth figure starts here: the list was flat from 2021 (the archive's first sheet) to the inauguration
+GROWTH_FROM = dt.date(2024, 1, 1)
 MODEL_NAMES = {"JEM": "Jail Enforcement", "TFM": "Task Force", "WSO": "Warrant Service Officer"}
 
 
@@ -33,8 +35,8 @@ def show(fig):
     return figures.inline(fig)
 
 
-def _latest(kind: str = "participating") -> str:
-    snap = query.snapshots(kind).iloc[-1]
+def _latest(kind: str = "participating", source=None) -> str:
+    snap = query.snapshots(kind, source=source).iloc[-1]
     return f"{snap['published']}{' ' + snap['edition'] if snap['edition'] else ''}"
 
 
@@ -43,16 +45,36 @@ def _save(fig, name: str):
     return fig
 
 
-def growth_by_model(unit: str = "agreements"):
-    series = query.counts_by_snapshot("participating", by="model")
+def _sheets_note(kind: str, series: pd.DataFrame, source=None) -> str:
+    """The figure's source line: which panel, how many sheets, the newest (every figure names its sheets)."""
+    panel = reader.open_panel(source)
+    what = "archive panel" if panel.source == "archive" else "curated set"
+    return f"ICE 287(g) {kind} sheets ({what}, {series['snapshot_id'].nunique():,} sheets, latest {_latest(kind, panel)})"
+
+
+def _line(ax, x, y, label: str) -> None:
+    """A series as a line, with a marker per sheet when the sheets are few enough to see one by one."""
+    ax.plot(x, y, marker="o" if len(x) <= 60 else None, ms=3, lw=1.2, label=label)
+
+
+def _years(series: pd.DataFrame) -> str:
+    first, last = min(series["published"]), max(series["published"])
+    return f"{first.year}–{last.year}" if first.year != last.year else f"{first.year}"
+
+
+def growth_by_model(unit: str = "agreements", source=None):
+    """Agreements (or agencies) by model on every participating sheet of the panel (the default
+    reader's, or ``source``)."""
+    series = query.counts_by_snapshot("participating", by="model", source=source)
+    series = series[series["published"] >= GROWTH_FROM]
     fig, ax = figures.new_figure(
-        f"287(g) {unit} by model, 2024–2026",
+        f"287(g) {unit} by model, {_years(series)}",
         xlabel="ICE sheet date",
         ylabel=f"{unit.capitalize()} (count)",
-        source=f"ICE 287(g) participating sheets (curated set, {series['snapshot_id'].nunique()} snapshots, latest {_latest()})",
+        source=_sheets_note("participating", series, source),
     )
     for model, frame in series.groupby("model"):
-        ax.plot(frame["published"], frame[unit], marker="o", ms=3, label=MODEL_NAMES.get(model, model))
+        _line(ax, frame["published"], frame[unit], MODEL_NAMES.get(model, model))
     ax.legend(loc="upper left", frameon=False)
     figures.format_date_axis(ax)
     figures.format_count_axis(ax, unit)
@@ -60,20 +82,20 @@ def growth_by_model(unit: str = "agreements"):
     return _save(fig, f"growth_by_model_{unit}")
 
 
-def florida_share(unit: str = "agreements", crossing: dict | None = None):
-    """Florida's and the top five's share per snapshot with the one-third line; with
+def florida_share(unit: str = "agreements", crossing: dict | None = None, source=None):
+    """Florida's and the top five's share per sheet with the one-third line; with
     ``crossing`` (statistics.florida_crossing) the bracket in which the share fell below one
     third is shaded and the figure is saved as florida_share_crossing_<unit> (the plain one
     stays the concentration notebook's, whichever notebook runs last)."""
-    table = concentration.florida_share_series(unit)
+    table = concentration.florida_share_series(unit, source=source)
     fig, ax = figures.new_figure(
         f"Florida's and the top five states' share of 287(g) {unit}",
         xlabel="ICE sheet date",
         ylabel=f"Share of all {unit} (%)",
-        source=f"ICE 287(g) participating sheets (curated set, latest {_latest()})",
+        source=_sheets_note("participating", table, source),
     )
-    ax.plot(table["published"], 100 * table["florida_share"], marker="o", ms=3, label="Florida")
-    ax.plot(table["published"], 100 * table["top5_share"], marker="o", ms=3, label="Top five states")
+    _line(ax, table["published"], 100 * table["florida_share"], "Florida")
+    _line(ax, table["published"], 100 * table["top5_share"], "Top five states")
     ax.axhline(100 / 3, color="0.4", lw=1, ls=":")
     ax.annotate("one third", (table["published"].min(), 100 / 3), xytext=(0, 4), textcoords="offset points", fontsize=9)
     if crossing is not None:
@@ -85,16 +107,16 @@ def florida_share(unit: str = "agreements", crossing: dict | None = None):
     return _save(fig, f"florida_share_{'crossing_' if crossing is not None else ''}{unit}")
 
 
-def pending_by_model():
-    series = query.counts_by_snapshot("pending", by="model")
+def pending_by_model(source=None):
+    series = query.counts_by_snapshot("pending", by="model", source=source)
     fig, ax = figures.new_figure(
         "Pending 287(g) applications by model",
         xlabel="ICE pending sheet date",
         ylabel="Pending applications (rows of the sheet)",
-        source=f"ICE 287(g) pending sheets (curated set, latest {_latest('pending')})",
+        source=_sheets_note("pending", series, source),
     )
     for model, frame in series.groupby("model"):
-        ax.plot(frame["published"], frame["agreements"], marker="o", ms=3, label=MODEL_NAMES.get(model, model))
+        _line(ax, frame["published"], frame["agreements"], MODEL_NAMES.get(model, model))
     ax.legend(loc="upper right", frameon=False)
     figures.format_date_axis(ax)
     figures.format_count_axis(ax, "applications")

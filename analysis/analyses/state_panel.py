@@ -40,10 +40,10 @@ def _processed(name: str) -> pd.DataFrame:
     return pd.read_parquet(paths.PROCESSED_DIR / name)
 
 
-def counts_as_of(as_of: str, unit: str = "agreements") -> tuple[pd.Series, dict]:
+def counts_as_of(as_of: str, unit: str = "agreements", *, source=None) -> tuple[pd.Series, dict]:
     """Counts by state code on the snapshot in force on ``as_of`` (territories included;
     states with none are absent), and that snapshot's description."""
-    result = query.count(as_of, unit=unit, by="state")
+    result = query.count(as_of, unit=unit, by="state", source=source)
     counts = pd.Series({g["state"]: g["count"] for g in result["groups"]}, dtype="int64")
     return counts.sort_index(), result["snapshot"]
 
@@ -91,11 +91,11 @@ def assemble(
     return df[COLUMNS].sort_values("state", ignore_index=True)
 
 
-def build(as_of: str) -> tuple[pd.DataFrame, dict]:
+def build(as_of: str, *, source=None) -> tuple[pd.DataFrame, dict]:
     """The state table as of ``as_of`` from the processed tables, and a description of its
     sources: snapshot (file, published), territories left out and their agreement count."""
-    agreements, snapshot = counts_as_of(as_of, "agreements")
-    agencies, _ = counts_as_of(as_of, "agencies")
+    agreements, snapshot = counts_as_of(as_of, "agreements", source=source)
+    agencies, _ = counts_as_of(as_of, "agencies", source=source)
     population = _processed("population.parquet")
     panel = assemble(agreements, agencies, population, _processed("election_2024.parquet"),
                      _processed("trac_state.parquet"))  # fmt: skip

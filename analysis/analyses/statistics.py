@@ -33,6 +33,8 @@ from . import courts, figures, growth, state_panel, stats
 UNITS = ("agreements", "agencies")
 STATES_AND_DC = elections.STATES_AND_DC
 ONE_THIRD = 1 / 3
+#: the statistics section reads the 38 curated sheets, as its text says (each figure names them)
+SOURCE = "curated"
 
 #: Covariates of the state models: readable names, and the change each ratio is reported for
 #: (per 1.0 of a share would be per 100 percentage points, far outside the data).
@@ -92,7 +94,7 @@ def concentration_from_counts(series: pd.DataFrame, unit: str) -> pd.DataFrame:
 
 def concentration_over_time(unit: str = "agreements") -> pd.DataFrame:
     """One row per participating snapshot (curated set), in ``unit``."""
-    series = query.counts_by_snapshot("participating", by="state")
+    series = query.counts_by_snapshot("participating", by="state", source=SOURCE)
     return concentration_from_counts(series, unit)
 
 
@@ -156,7 +158,7 @@ def archive_concentration(unit: str = "agreements", since: str = "2025-01-20") -
 def multinomial_table(as_of: str, unit: str = "agreements", top: int = 10, alpha: float = 0.05) -> tuple[pd.DataFrame, dict]:
     """Goodman simultaneous intervals for every jurisdiction's share on the snapshot in
     force on ``as_of``; the ``top`` largest are returned. A *process* view (see stats)."""
-    counts, snapshot = state_panel.counts_as_of(as_of, unit)
+    counts, snapshot = state_panel.counts_as_of(as_of, unit, source=SOURCE)
     return stats.multinomial_ci(counts, alpha=alpha).head(top), snapshot
 
 
@@ -167,11 +169,11 @@ def by_model(unit: str = "agreements") -> pd.DataFrame:
     """Counts by model (JEM, TFM, WSO) per snapshot, wide, with the total: one row per
     snapshot (curated participating set). Agencies with two models count once per model,
     so the agencies total is not the sum of the model columns."""
-    series = query.counts_by_snapshot("participating", by="model")
+    series = query.counts_by_snapshot("participating", by="model", source=SOURCE)
     wide = series.pivot_table(index=["snapshot_id", "published", "edition", "edition_order"],
                               columns="model", values=unit, aggfunc="sum", fill_value=0)  # fmt: skip
     wide.columns = [str(c) for c in wide.columns]
-    totals = query.counts_by_snapshot("participating").set_index("snapshot_id")[unit]
+    totals = query.counts_by_snapshot("participating", source=SOURCE).set_index("snapshot_id")[unit]
     wide = wide.reset_index().sort_values(["published", "edition_order"], ignore_index=True)
     wide["total"] = wide["snapshot_id"].map(totals).astype(int)
     return wide.drop(columns=["edition_order"])
@@ -181,7 +183,7 @@ def article_growth(inauguration: str, breitbart_date: str, voz_date: str) -> pd.
     """Percent and fold increases between the articles' dates, in both units, with the
     snapshot each count came from (the 135 -> 957 -> 1,000 sequence is in agreements)."""
     dates = {"inauguration": inauguration, "Breitbart": breitbart_date, "Voz": voz_date}
-    at = {label: growth.counts_at(day) for label, day in dates.items()}
+    at = {label: growth.counts_at(day, source=SOURCE) for label, day in dates.items()}
     rows = []
     for unit in UNITS:
         pairs = [(a, at[a][unit], b, at[b][unit]) for a, b in
@@ -198,7 +200,7 @@ def article_growth(inauguration: str, breitbart_date: str, voz_date: str) -> pd.
 
 def cumulative_series(unit: str = "agreements") -> pd.DataFrame:
     """Total ``unit`` per day (last edition of each day), the input of the time series."""
-    series = last_edition_per_day(query.counts_by_snapshot("participating"))
+    series = last_edition_per_day(query.counts_by_snapshot("participating", source=SOURCE))
     out = series[["snapshot_id", "published", unit]].rename(columns={unit: "count"})
     out["published"] = pd.to_datetime(out["published"])
     return out
@@ -238,7 +240,7 @@ def state_models(as_of: str, unit: str = "agreements") -> StateModels:
     to take part, a policy the covariates do not capture), and a logistic model of "any
     agreement". Ratios are reported per 10 percentage points of vote share and per 5 pending
     cases per 1,000 residents."""
-    panel, info = state_panel.build(as_of)
+    panel, info = state_panel.build(as_of, source=SOURCE)
     count = stats.fit_count_model(panel, unit, "population", COVARIATES)
     no_fl = stats.fit_count_model(panel[panel["state"] != "FL"], unit, "population", COVARIATES)
     logit = stats.fit_participation_logit(panel, "any_agreement", COVARIATES)
@@ -423,13 +425,13 @@ def make_figures(s: Summary) -> list[dict]:
 
     out = []
     for unit in UNITS:
-        plots.growth_by_model(unit=unit)
+        plots.growth_by_model(unit=unit)  # the growth notebook draws the same figure: one producer, one panel
         out.append({"name": f"growth_by_model_{unit}", "caption": f"{unit.capitalize()} by model over time, policy dates marked."})
     res, series = s.its["agreements"], s.its_series["agreements"]
     plots.segmented_fit(series, res, "agreements")
     out.append({"name": "segmented_fit_agreements", "caption": "Cumulative agreements with the fitted segmented trend."})
     for unit in UNITS:
-        plots.florida_share(unit=unit, crossing=s.crossing[unit])
+        plots.florida_share(unit=unit, crossing=s.crossing[unit], source=SOURCE)
         out.append({"name": f"florida_share_crossing_{unit}", "caption": f"Florida's and the top five's share of {unit}, with the one-third line."})
     snap = f"{s.models.info['snapshot_published']} {s.models.info['snapshot_edition']}"
     plots.state_ranking(s.per_capita, "agreements", s.params["as_of"], snap, top_n=s.params["top_n"])

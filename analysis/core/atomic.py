@@ -250,7 +250,8 @@ def replace_dir(target: Path | str, *, link: bool = True) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _identity(folder: Path) -> tuple[int, int] | None:
+def folder_identity(folder: Path) -> tuple[int, int] | None:
+    """Which build a folder holds: a swap (replace_dir) gives the path a new inode."""
     try:
         st = os.stat(folder)
     except FileNotFoundError:
@@ -263,8 +264,8 @@ def read_consistent(folder: Path | str, read: Callable[[], T], *, tries: int = 5
     folder meanwhile, so a reader never pairs one build's table with another's. A swap gives
     the path a new inode (replace_dir); readers take no lock (lock.py)."""
     for _ in range(tries - 1):
-        before = _identity(Path(folder))
+        before = folder_identity(Path(folder))
         value = read()
-        if _identity(Path(folder)) == before:
+        if folder_identity(Path(folder)) == before:
             return value
     return read()

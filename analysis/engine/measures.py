@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..core import paths
 from .asof import KINDS, UNITS, parse_date, snapshot_info
-from ..core.errors import StaleOutputError, UsageError
+from .reader import EVIDENCE_COLUMNS, Panel  # noqa: F401 (Panel: the engine's reader, re-exported)
+from ..core.errors import UsageError
 from ..clean.normalize import state_code
 
 #: residents of the counties a sheriff's or county jail's agreement covers (coverage.py), as a number or a share
@@ -41,17 +40,8 @@ GROUPINGS = ("state", "model")
 #: a population statistic is one total, or one per state or model (each county once within each)
 POPULATION_GROUPINGS = ("total", "state", "model")
 MODELS = ("JEM", "TFM", "WSO")
-SOURCES = ("archive", "curated")
 #: share denominators: every row of the kind on the sheet (territories included), or the 50 states + DC only
 DENOMINATORS = ("all", "states")
-#: the cells of a counted row a reader needs to find it in ICE's sheet, as printed, then as cleaned
-EVIDENCE_COLUMNS = ["snapshot_id", "file", "row", "state_raw", "agency_raw", "support_type_raw", "county_raw",
-                    "state", "agency_id", "model", "agreement_id", "county_fips", "geo_level"]  # fmt: skip
-#: read too when the table has them: what places a row in a county (coverage.placed); a table built
-#: before county codes has only the first two, and the engine places its rows itself
-GEO_READ_COLUMNS = ["agency_name", "jurisdiction_type", "county_fips", "geo_level", "county_share", "geo_rule"]
-#: what the engine reads of a sheet: the evidence columns and those the filters and statistics use
-READ_COLUMNS = [*(c for c in EVIDENCE_COLUMNS if c not in GEO_READ_COLUMNS), "is_state", "agency", "county"]
 #: where a measure's rows come from: ICE's sheets, or TRAC's county table of pending immigration-court cases
 MEASURE_SOURCES = ("ice", "trac-county")
 TRAC_STATISTICS = ("breakdown", "top_n")
@@ -272,214 +262,10 @@ def _entry(v: Any) -> str:
     return f"{v:,.2f}" if isinstance(v, float) else f"{v:,}"
 
 
-class Panel:
-    """The processed sheets one engine reads: the archive panel (default) or the curated tables.
-
-    Snapshots are loaded whole (small); agreement rows only for the sheets asked for, so a claims
-    file of fifty claims reads a handful of sheets, not the 337,000 rows of the archive.
-    """
-
-    def __init__(self, source: str = "archive", processed: Path | None = None):
-        if source not in SOURCES:
-            raise UsageError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
-        base = Path(processed) if processed is not None else paths.PROCESSED_DIR
-        self.base = base
-        self.source = source
-        self.folder = base / "archive" if source == "archive" else base
-        snapshots_path = self.folder / "snapshots.parquet"
-        if not snapshots_path.is_file() or not (self.folder / "agreements.parquet").exists():
-            command = "build --archive" if source == "archive" else "build"
-            raise StaleOutputError(f"processed tables not found; run `python -m analysis {command}`",
-                                   path=paths.relative_to_root(self.folder))  # fmt: skip
-        snaps = pd.read_parquet(snapshots_path)
-        snaps["published"] = pd.to_datetime(snaps["published"]).dt.date
-        self.snapshots = snaps.sort_values(["kind", "published", "edition_order"], ignore_index=True)
-        self._rows: dict[str, pd.DataFrame] = {}
-        self._derived: dict[tuple, pd.DataFrame] = {}  # tables made from one sheet (derived)
-        self._history: pd.DataFrame | None = None
-        self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date], dt.date | None]] = {}
-        self._sha256: dict[str, str] | None = None
-        self._county_agency: dict[tuple, bool] = {}  # coverage.roles' test of each agency name, across sheets
-
-    @classmethod
-    def default(cls, processed: Path | None = None) -> Panel:
-        """The archive panel when it is built and current (every sheet, day by day); otherwise the
-        curated tables (a fixture project, or right after add-sheet until `build --archive`).
-        Each evaluation names its panel, so the choice is never silent."""
-        from ..store.freshness import archive_stale_reason
-
-        if processed is None and archive_stale_reason() is None:
-            return cls("archive")
-        if processed is not None and (Path(processed) / "archive" / "snapshots.parquet").is_file():
-            return cls("archive", processed)
-        return cls("curated", processed)
-
-    def newest(self, kind: str) -> pd.Series:
-        return self.snapshots[self.snapshots["kind"] == kind].iloc[-1]
-
-    def _kind(self, kind: str) -> tuple[pd.DataFrame, list[dt.date], dt.date | None]:
-        """One kind's sheets in publication order, their dates (for bisection: a claims file asks
-        for the sheet of a day many times) and the last day the newest was seen live."""
-        if kind not in self._kinds:
-            snaps = self.snapshots[self.snapshots["kind"] == kind].reset_index(drop=True)
-            last_seen = max([snaps["published"].iloc[-1], *_also_live(snaps.iloc[-1])]) if len(snaps) else None
-            self._kinds[kind] = (snaps, list(snaps["published"]), last_seen)
-        return self._kinds[kind]
-
-    def in_force(self, day: str | dt.date, kind: str) -> pd.Series:
-        """The sheet in force on ``day``: refused before the first sheet and after the newest."""
-        from bisect import bisect_right
-
-        day = parse_date(day)
-        snaps, published, last_seen = self._kind(kind)
-        i = bisect_right(published, day)
-        if i == 0:
-            raise UsageError(f"{day} is before the first {kind} sheet ({published[0] if published else 'none'}); "
-                             "no data for that date")  # fmt: skip
-        if day > last_seen:
-            raise UsageError(f"{day} is after the newest {kind} sheet ({snaps['file'].iloc[-1]}, published {last_seen}); "
-                             "no data for that date yet")  # fmt: skip
-        return snaps.iloc[i - 1]
-
-    def load(self, snapshot_ids: Iterable[str]) -> None:
-        """Read the rows of several sheets in one pass (the claims of a file share a few sheets)."""
-        wanted = sorted(set(snapshot_ids) - set(self._rows))
-        if not wanted:
-            return
-        frame = self._read_agreements(wanted)
-        for sid, rows in frame.sort_values("row", kind="stable").groupby("snapshot_id", sort=False):  # one sort, not one per sheet
-            self._rows[sid] = rows.reset_index(drop=True)
-        for sid in wanted:
-            self._rows.setdefault(sid, frame.iloc[0:0])
-
-    def _read_agreements(self, wanted: list[str]) -> pd.DataFrame:
-        """The rows of the ``wanted`` sheets, as ``pd.read_parquet`` gives them. The archive's parts are
-        split by agency, so every part is read; its text columns are read dictionary-encoded (ICE
-        repeats the same cells down and across sheets), filtered, then decoded: half the time of
-        decoding every row's text (a third of a check of 50 claims)."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        path = self.folder / "agreements.parquet"
-        schema = self._agreements_schema()
-        columns = READ_COLUMNS + [c for c in GEO_READ_COLUMNS if c in schema.names]  # a table built before county codes has fewer
-        text = [c for c in columns if pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)]
-        table = pq.read_table(path, columns=columns, filters=[("snapshot_id", "in", wanted)], read_dictionary=text,
-                              use_pandas_metadata=True)  # fmt: skip
-        decoded = pa.schema([f.with_type(schema.field(f.name).type) if f.name in text else f for f in table.schema],
-                            metadata=table.schema.metadata)  # fmt: skip
-        return table.cast(decoded).to_pandas()
-
-    def _agreements_schema(self):
-        """The agreements table's arrow schema (its columns and their types)."""
-        import pyarrow.dataset as ds
-
-        return ds.dataset(self.folder / "agreements.parquet").schema
-
-    def county_population(self) -> pd.DataFrame:
-        """Census Vintage 2024 county population (50 states + DC; processed by `build`)."""
-        path = self.base / "county_population.parquet"
-        if not path.is_file():
-            raise StaleOutputError("the county population table is not built; run `python -m analysis build`",
-                                   path=paths.relative_to_root(path))  # fmt: skip
-        return self.derived(("county_population",), lambda: pd.read_parquet(path))
-
-    def derived(self, key: tuple, make) -> pd.DataFrame:
-        """``make()`` once per key in this panel's life (a claims file asks the same sheet's county
-        table, and the county population, again and again); a copy each time, so a caller's edit
-        does not leak."""
-        if key not in self._derived:
-            self._derived[key] = make()
-        return self._derived[key].copy()
-
-    def gazetteer(self):
-        """geography's county matcher over this panel's processed tables (cached)."""
-        if getattr(self, "_gazetteer", None) is None:
-            from ..clean import geography
-
-            places = self.base / "place_county.parquet"
-            if not places.is_file():
-                raise StaleOutputError("the place-to-county crosswalk is not built; run `python -m analysis build`",
-                                       path=paths.relative_to_root(places))  # fmt: skip
-            self._gazetteer = geography.Gazetteer(self.county_population(), pd.read_parquet(places),
-                                                  geography.load_aliases())  # fmt: skip
-        return self._gazetteer
-
-    def rows(self, snapshot_id: str) -> pd.DataFrame:
-        self.load([snapshot_id])
-        return self._rows[snapshot_id]
-
-    def state_group(self, name: str) -> list[str]:
-        """The 50 states and DC in a named group, from the processed 2024 election table."""
-        path = self.base / "election_2024.parquet"
-        if not path.is_file():
-            raise StaleOutputError("the 2024 election table is not built; run `python -m analysis build`",
-                                   path=paths.relative_to_root(path))  # fmt: skip
-        votes = pd.read_parquet(path)
-        won = votes["harris_votes"] > votes["trump_votes"]
-        chosen = votes[won] if name == "harris-2024" else votes[~won]
-        return sorted(chosen["state"])
-
-    def neighbours(self, day: str | dt.date, kind: str) -> list[tuple[str, pd.Series]]:
-        """The sheet before the one in force, the one in force, and the next one: does a verdict hang
-        on an inferred date? At the archive's resolution these are the sheets ICE posted around it."""
-        current = self.in_force(day, kind)
-        snaps = self._kind(kind)[0]
-        i = int(current.name)  # its position among the kind's sheets
-        out = [("previous", snaps.iloc[i - 1])] if i > 0 else []
-        out.append(("in force", current))
-        out += [("next", snaps.iloc[i + 1])] if i + 1 < len(snaps) else []
-        return out
-
-    def trac(self) -> pd.DataFrame:
-        """TRAC's county table of pending cases (processed by `build`)."""
-        path = self.base / "trac_county.parquet"
-        if not path.is_file():
-            raise StaleOutputError("TRAC's county table is not built; run `python -m analysis build`",
-                                   path=paths.relative_to_root(path))  # fmt: skip
-        return self.derived(("trac",), lambda: pd.read_parquet(path, columns=["fips", "state", "county", "pending"]))
-
-    def roles(self, snapshot_id: str) -> pd.DataFrame:
-        """coverage.roles of a sheet's rows, once per sheet (a day's population and per-resident claims
-        both need it); the gazetteer is read only for a table without county codes."""
-        from . import coverage
-
-        return self.derived(("coverage.roles", snapshot_id),
-                            lambda: coverage.roles(self.rows(snapshot_id), self.gazetteer, self._county_agency))  # fmt: skip
-
-    def sha256_of(self, rel: str) -> str:
-        """A registered raw file's sha256, as the registry pins it (read once per panel: each
-        per-resident claim cites two files)."""
-        if self._sha256 is None:
-            from ..ingest import registry
-
-            self._sha256 = {}
-            for e in registry.load():
-                self._sha256.setdefault(e.path, e.sha256)  # the first entry of a path, as a search finds it
-        return self._sha256.get(rel, "")
-
-    def history(self) -> pd.DataFrame:
-        """The archive's spells (first and last sheet listing each agreement or agency)."""
-        path = self.folder / "history.parquet"
-        if self.source != "archive" or not path.is_file():
-            raise UsageError("added and removed need the archive panel's history; use the archive source "
-                             "(`python -m analysis build --archive`)")  # fmt: skip
-        if self._history is None:
-            self._history = pd.read_parquet(path)
-        return self._history
-
-
 def _states_and_dc() -> list[str]:
     import us
 
     return sorted([s.abbr for s in us.states.STATES] + ["DC"])
-
-
-def _also_live(snap: Mapping) -> list[dt.date]:
-    also = snap.get("also_live_on")
-    if isinstance(also, str) and also:
-        return [dt.date.fromisoformat(x) for x in also.split(";")]
-    return []
 
 
 def size(rows: pd.DataFrame, unit: str) -> int:
@@ -584,7 +370,7 @@ def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel, *, snapshot: 
                   "denominator_is": "every row of the sheet, territories included" if m.denominator == "all"
                   else "the 50 states and DC"}  # fmt: skip
     elif m.statistic in ("rank", "top_n", "breakdown"):
-        pool = _filter(rows, dataclasses.replace(m, state=(), county=None)) if m.statistic == "rank" else chosen
+        pool = _filter(rows, dataclasses.replace(m, state=(), county=None), groups=groups) if m.statistic == "rank" else chosen
         counts = table(pool, m.by, m.unit)
         detail = {"table": counts}
         if m.statistic == "rank":
@@ -614,7 +400,7 @@ def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel, *, snapshot: 
         value, evidence, detail = _changes(m, day, panel)
         detail["since_snapshot"] = snapshot_record(base_snap, m.since)
     else:  # pct_change
-        then_rows = _filter(panel.rows(base_snap["snapshot_id"]), m)
+        then_rows = _filter(panel.rows(base_snap["snapshot_id"]), m, groups=groups)
         before, after = size(then_rows, m.unit), size(chosen, m.unit)
         if before == 0:
             raise UsageError(f"no {m.unit} on the base sheet {base_snap['file']}: a percent change from 0 is undefined")
@@ -727,16 +513,25 @@ def _changes(m: Measure, day: dt.date, panel: Panel) -> tuple[int, pd.DataFrame,
     (same agency and model, a new signed date) is not a removal (history.py links them). The
     evidence is each one's row on the sheet that first listed it (added) or last listed it (removed).
     """
+    rows = change_rows(m, day, panel).drop(columns="_event")
+    key = "agreement_id" if m.unit == "agreements" else "agency_id"
+    return int(rows[key].nunique()), rows, {"names": sorted(set(rows["agency"]))}
+
+
+def change_rows(m: Measure, day: dt.date, panel: Panel) -> pd.DataFrame:
+    """The rows behind ``added``/``removed`` from ``since`` to ``day``, each with the date of its
+    event (``_event``: first seen, or the first sheet without it). series() counts the same rows up to
+    each sheet's date, so a change over time has this one definition."""
     spells = panel.history()
     unit = "agreement" if m.unit == "agreements" else "agency"
     s = spells[(spells["unit"] == unit) & (spells["kind"] == m.kind)]
     lo, hi = pd.Timestamp(m.since), pd.Timestamp(day)
     if m.statistic == "added":
         s = s[(s["first_seen"] > lo) & (s["first_seen"] <= hi) & (s["spell"] == 1)]
-        where = "first_snapshot"
+        where, when = "first_snapshot", "first_seen"
     else:
         s = s[(s["status"] == "removed") & (s["removed_by"] > lo) & (s["removed_by"] <= hi)]
-        where = "last_snapshot"
+        where, when = "last_snapshot", "removed_by"
     if m.state:
         s = s[s["state"].isin(list(m.state))]
     if m.model:
@@ -746,11 +541,13 @@ def _changes(m: Measure, day: dt.date, panel: Panel) -> tuple[int, pd.DataFrame,
     parts = [_filter(panel.rows(sid), dataclasses.replace(m, state=()))
              for sid in sorted(s[where].unique())]  # fmt: skip
     rows = pd.concat(parts, ignore_index=True) if parts else panel.rows(panel.in_force(day, m.kind)["snapshot_id"]).iloc[0:0]
-    wanted = set(zip(s[where], s["id"]))
-    rows = rows[pd.Series([(a, b) in wanted for a, b in zip(rows["snapshot_id"], rows[key])], index=rows.index, dtype=bool)]
+    event = dict(zip(zip(s[where], s["id"]), s[when]))
+    dates = [event.get(pair) for pair in zip(rows["snapshot_id"], rows[key])]
+    rows = rows.assign(_event=pd.to_datetime(pd.Series(dates, index=rows.index, dtype=object)))
+    rows = rows[rows["_event"].notna()]
     if unit == "agency":
         rows = rows.drop_duplicates(["snapshot_id", "agency_id"])
-    return int(rows[key].nunique()), rows, {"names": sorted(set(rows["agency"]))}
+    return rows
 
 
 def in_units(measure: Measure, as_of: str | dt.date, panel: Panel, *, both: bool,

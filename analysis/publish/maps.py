@@ -163,13 +163,6 @@ def _population(level: str) -> pd.Series:
     return pop.set_index(pop["fips"].astype(str))["population_2024"]
 
 
-def _sheet_rows(panel, snap: pd.Series) -> pd.DataFrame:
-    """The sheet's rows in sheet order, as the engine reads them (the panel keeps them: the site's maps
-    over time read a few dozen sheets in one pass); they carry the columns the county rules read (the
-    agency's name and type) and the county columns when the build wrote them."""
-    return panel.rows(snap["snapshot_id"])
-
-
 def _check(level: str, unit: str, kind: str, model: tuple[str, ...]) -> None:
     from ..engine.measures import MODELS
 
@@ -219,7 +212,7 @@ def map_data(as_of, *, level: str = "state", unit: str = "agreements", model=(),
     panel = panel or measures.Panel.default()
     snap = panel.in_force(day, kind)
     shapes, population = geometry(level), _population(level)  # missing inputs refused before any work
-    rows = _sheet_rows(panel, snap)
+    rows = panel.rows(snap["snapshot_id"])  # the engine's reader: the rows every other door counts
     rows = measures._filter(rows, measures.Measure(kind=kind, unit=unit, model=model))
     table = pd.DataFrame({"id": shapes["id"].astype(str), "name": shapes["name"].astype(str)})
     table["state"] = table["id"].str[:2].map(FIPS_TO_USPS)

@@ -200,7 +200,7 @@ def _duplicate_note(file: str) -> str:
     from ..engine import query
     from ..engine.asof import duplicate_note
 
-    snaps = query.tables()[1]
+    snaps = query.snapshots(None)
     if "rows_duplicate" not in snaps.columns:
         return ""
     dropped = snaps.loc[snaps["file"] == file, "rows_duplicate"]
@@ -218,7 +218,7 @@ def to_markdown(rows: list[dict], as_of: str = "latest") -> str:
             newest.append(f"{kind}: `{file}` ({day}{'; ' + note if note else ''})")
         except UsageError:
             continue
-    local = [s for s in query.tables()[1]["set"].unique() if s == "local"]
+    local = [s for s in query.snapshots(None)["set"].unique() if s == "local"]
     lines = [
         "# Recheck: the point-in-time claims on the newest snapshot",
         "",

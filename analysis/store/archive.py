@@ -36,9 +36,20 @@ def _build_or_append(entries: list[RawFile] | None, *, quiet: bool, force: bool)
     built = None if force else panel.built_manifest()
     if built == current:
         return BuildResult(True, 0, 0, 0, 0, "archive panel is up to date (inputs and code unchanged); nothing to do")
+    if "missing" in current["gazetteer"].values():  # the curated build's county tables come first: build them
+        from ..ingest import registry
+        from . import build as curated
+
+        if not quiet:
+            print("archive panel: building data/processed/ first (the county tables place agreements in counties)",
+                  file=sys.stderr)  # fmt: skip
+        curated.build(registry.load(local=True), quiet=quiet, force=True)  # a deleted table under a current manifest too
+        current = panel._manifest(sheets)
+        if built == current:
+            return BuildResult(True, 0, 0, 0, 0, "archive panel is up to date (inputs and code unchanged); nothing to do")
     from .context_tables import require_gazetteer_tables
 
-    require_gazetteer_tables(current["gazetteer"])  # the curated build's county tables come first
+    require_gazetteer_tables(current["gazetteer"])
     if built is not None:
         from . import increment
 

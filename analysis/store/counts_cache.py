@@ -210,48 +210,43 @@ def write_rows(path: Path, rows: list[tuple]) -> Path:
     return path
 
 
-def _names(path: str) -> dict:
+def _sheets(con, kind: str) -> list[tuple[str, str]]:
+    """One kind's (snapshot_id, published) in publication order, later same-day editions last."""
+    return con.execute("SELECT snapshot_id, published FROM snapshots WHERE kind = ? "
+                       "ORDER BY published, edition_order, snapshot_id", (kind,)).fetchall()  # fmt: skip
+
+
+def _data(con, snapshot_id: str) -> dict:
+    return json.loads(con.execute("SELECT data FROM snapshots WHERE snapshot_id = ?", (snapshot_id,)).fetchone()[0])
+
+
+def count(path: Path, day: dt.date, kind: str, unit: str, by: str | None, info, in_force) -> dict | None:
+    """query.count's answer from the cache; None when there is no cache or it lacks the grouping.
+
+    The cache stores counts, not a rule: ``in_force(published, day, kind=..., newest=...)`` is the
+    engine's one rule for the sheet in force (asof.in_force_position), passed in like ``info`` (the
+    engine's snapshot record), and refuses a date before the first sheet or after the newest.
+    """
     import sqlite3
 
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return json.loads(con.execute("SELECT data FROM snapshots WHERE kind = 'names'").fetchone()[0])
-    finally:
-        con.close()
-
-
-def in_force(path: Path, day: dt.date, kind: str) -> dict | None:
-    """The latest snapshot of ``kind`` published on or before ``day`` (later editions win)."""
-    import sqlite3
-
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        row = con.execute("SELECT data FROM snapshots WHERE kind = ? AND published <= ? "
-                          "ORDER BY published DESC, edition_order DESC, snapshot_id DESC LIMIT 1",
-                          (kind, day.isoformat())).fetchone()  # fmt: skip
-    finally:
-        con.close()
-    return json.loads(row[0]) if row else None
-
-
-def newest(path: Path, kind: str) -> dict | None:
-    """The newest snapshot of ``kind``'s stored metadata (for asof.refuse_after_newest)."""
-    snap = in_force(path, dt.date.max, kind)
-    return None if snap is None else snap["meta"]
-
-
-def count(path: Path, day: dt.date, kind: str, unit: str, by: str | None, info) -> dict | None:
-    """query.count's answer from the cache; None when there is no cache or the date is before the first sheet."""
     if not Path(path).is_file() or (by is not None and by not in CACHED):
         return None
-    snap = in_force(path, day, kind)
-    if snap is None:
-        return None
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        listed = _sheets(con, kind)
+        if not listed:
+            return None
+        newest = _data(con, listed[-1][0])["meta"]
+        newest["published"] = dt.date.fromisoformat(newest["published"])
+        i = in_force([dt.date.fromisoformat(p) for _, p in listed], day, kind=kind, newest=newest)
+        snap = _data(con, listed[i][0])
+        names = json.loads(con.execute("SELECT data FROM snapshots WHERE kind = 'names'").fetchone()[0]) if by == "state" else {}
+    finally:
+        con.close()
     counts = snap["counts"][unit]
     total = counts[""]
     groups = []
     if by:
-        names = _names(str(path)) if by == "state" else {}
         for key, n in counts[by]:
             group = {by: key, "state_name": names.get(key)} if by == "state" else {by: key}
             groups.append({**group, "count": n, "share": round(n / total, 6) if total else 0.0})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 
 from ..core import paths
 
@@ -41,3 +43,31 @@ def warn_if_stale(archive: bool = False) -> None:
     reason = archive_stale_reason() if archive else stale_reason()
     if reason:
         print(f"warning: {reason}", file=sys.stderr)
+
+
+def default_source(processed: Path | None = None) -> str:
+    """THE default: "archive" when the archive panel is built and current, else "curated" (a fixture
+    project, or right after `add-sheet` until the archive is rebuilt). Decided once per build of
+    the archive (keyed by its manifest's and the registries' stats), not once per question."""
+    if processed is not None:
+        return "archive" if (Path(processed) / "archive" / "snapshots.parquet").is_file() else "curated"
+    key = tuple(file_stat(p) for p in (paths.PROCESSED_DIR / "archive" / "build_manifest.json", paths.ARCHIVE_REGISTRY_CSV,
+                                   paths.LOCAL_REGISTRY_CSV, paths.PROCESSED_DIR / "archive" / "snapshots.parquet"))
+    key = (str(paths.PROCESSED_DIR), *key)
+    if key not in _DEFAULTS:
+        _DEFAULTS.clear()
+        _DEFAULTS[key] = "archive" if archive_stale_reason() is None else "curated"
+    return _DEFAULTS[key]
+
+
+_DEFAULTS: dict[tuple, str] = {}
+
+
+def file_stat(path: Path) -> tuple[int, int, int] | None:
+    """A file's identity for a cache key (inode, mtime, size); None when it is missing. Every build
+    replaces its files by rename, so a rebuild is a new key and nobody has to clear a cache."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size

@@ -213,7 +213,25 @@ def add(source: Path | str, *, published: str | None = None, kind: str | None = 
             journal.end()
             raise
         journal.end()
-    return Added(entry, result.message)
+        message = _archive_too(result.message, quiet)
+    return Added(entry, message)
+
+
+def _archive_too(message: str, quiet: bool) -> str:
+    """Bring a built archive panel up to date with the registry (an append for a new sheet, a build
+    from the parse cache for a removed one), so every command (query, check, map, recheck) reads
+    the same sheets at once. The registration is already committed: a failure here leaves the
+    panel stale, which the freshness check sees (commands fall back to the curated sheets and say
+    so), and the line names the command that fixes it."""
+    from . import archive, panel
+    from ..core.errors import AnalysisError
+
+    if panel.built_manifest() is None:
+        return message
+    try:
+        return message + "\n" + archive.build(quiet=quiet).message
+    except AnalysisError as err:
+        return message + f"\nwarning: the archive panel was not updated ({err}); run `python -m analysis build --archive`"
 
 
 def find_local(spec: str) -> RawFile:
@@ -272,7 +290,8 @@ def remove(spec: str, *, quiet: bool = False) -> Removed:
             raise
         entry.local_path.unlink(missing_ok=True)
         journal.end()
-    return Removed(entry, result.message)
+        message = _archive_too(result.message, quiet)
+    return Removed(entry, message)
 
 
 def cmd_add_sheet(args) -> int:
@@ -282,22 +301,17 @@ def cmd_add_sheet(args) -> int:
           f"{', ' + e.edition if e.edition else ''}, layout {e.layout}, {e.rows:,} rows) in "
           f"{paths.relative_to_root(paths.LOCAL_REGISTRY_CSV)}")  # fmt: skip
     print(added.build_message)
-    print("next: `python -m analysis recheck` re-evaluates the point-in-time claims on the newest snapshot")
+    print("next: `python -m analysis recheck` re-evaluates the point-in-time claims on the newest sheet")
     return 0
 
 
 def cmd_remove_sheet(args) -> int:
-    from . import panel
-
     removed = remove(args.sheet, quiet=args.quiet)
     e = removed.entry
     print(f"unregistered {e.original_filename or e.path} (data/raw/{e.path}, {e.kind}, published {e.published}"
           f"{', ' + e.edition if e.edition else ''}) from {paths.relative_to_root(paths.LOCAL_REGISTRY_CSV)} "
           "and deleted its copy")  # fmt: skip
     print(removed.build_message)
-    built = panel.built_manifest()
-    if built is not None and e.path in built.get("inputs", {}):
-        print("the archive panel still holds it: `python -m analysis build --archive` rebuilds it without")
     return 0
 
 
