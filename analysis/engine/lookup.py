@@ -31,7 +31,7 @@ from ..clean.agencies import name_key
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .measures import Panel
+    from .reader import Panel
 
 STATUSES = ("active", "re-signed", "ended", "pending", "left the pending list")
 SHOWN = 20  # the command line prints this many matches, and says how many more
@@ -160,12 +160,12 @@ def describe(a: Agency) -> list[str]:
 def cmd_agency(args) -> int:
     from ..core.errors import UsageError
     from ..store import freshness
-    from .measures import Panel
+    from .reader import open_panel
 
     if not query_words(args.name):
         raise UsageError(f"no letters or digits to look up in {args.name!r}")
     freshness.warn_if_stale(archive=True)
-    hits = search(args.name, agencies(Panel("archive")))
+    hits = search(args.name, agencies(open_panel("archive")))
     if args.format == "json":
         import json
         import sys

@@ -37,6 +37,17 @@ window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
     el.setAttribute("data-drawn", "1");
   }
   window.siteDraw = draw;
+  // <div data-chart="ID">: a claim's chart, whose spec assets/charts/ID.js put in window.SITE_CHARTS
+  window.siteDrawCharts = function () {
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var made = (window.SITE_CHARTS || {})[el.getAttribute("data-chart")];
+      if (!made || !window.Plotly) return;
+      var caption = document.getElementById(el.id + "-caption");
+      if (caption) caption.textContent = made.alt;
+      el.setAttribute("aria-label", made.alt);
+      Plotly.newPlot(el, made.spec.data, made.spec.layout, Object.assign({}, made.spec.config, {displaylogo: false}));
+    });
+  };
   document.querySelectorAll("script[data-figure]").forEach(function (h) {
     if (!h.hasAttribute("data-lazy")) draw(h);
   });

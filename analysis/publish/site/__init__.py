@@ -32,7 +32,8 @@ from ..stamps import SITE as DIR  # reports/site/
 DATA_STAMP = "site-data-pages"
 STAMP = "site"
 #: what the site's data pages run (codegraph follows their imports): they depend on the data alone
-DATA_ENTRY = ("publish.site.places", "publish.site.atlas", "publish.site.downloads", "publish.site.chapters")
+DATA_ENTRY = ("publish.site.places", "publish.site.atlas", "publish.site.downloads", "publish.site.chapters",
+              "publish.site.claim_pages")  # the claims' charts: the engine over the archive
 #: what the claim pages and the rest run
 ENTRY = ("publish.site", "publish.site.claim_pages", "publish.site.changes", "publish.site.chapters",
          "publish.site.downloads", "publish.report_statistics")  # fmt: skip
@@ -66,7 +67,7 @@ def prepare(reports_dir: Path, *, force: bool = False) -> dict[str, str]:
     the maps, the archive downloads, the assets), written again only when the data, their code or the
     templates changed. `reproduce` runs this while the notebooks execute. Returns {site path: sha256}."""
     from .. import stamps
-    from . import atlas, chapters, downloads, places
+    from . import atlas, chapters, claim_pages, downloads, places
     from .inputs import Inputs
     from .render import Site
 
@@ -78,6 +79,7 @@ def prepare(reports_dir: Path, *, force: bool = False) -> dict[str, str]:
     start = time.perf_counter()
     site, given = Site(reports_dir / DIR), Inputs(reports_dir, [])
     chapters.assets(site)
+    claim_pages.write_charts(site, given)
     places.write(site, given)
     atlas.write(site, given)
     downloads.write_data(site, given, force=force)

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from ...factcheck import verdicts
+from . import charts
 from .inputs import Inputs
 from .render import Site, script_json
 
@@ -128,9 +129,74 @@ def claim_context(row: dict, inputs: Inputs) -> dict:
         "rule": {"type": comparison.get("type", ""), "params": {k: v for k, v in comparison.items() if k != "type"},
                  "text": rule_text(comparison.get("type", ""))},
         "jsonld": script_json(claim_review(row, article, inputs.site_name)),
-        "held": held(row), "chart": inputs.claim_chart(row, claim), "static_map": _figure(row, inputs),
+        "held": held(row), "static_map": _figure(row, inputs),
         "capture": f"shared/articles/{article.capture}" if article.capture else "",
     }  # fmt: skip
+
+
+CHARTS = "assets/charts"  # one script per claim: its chart's Plotly spec (made with the data's pages)
+
+
+def chart(claim, article, panel) -> dict | None:
+    """The claim's measure on every sheet of the archive (engine.series, the engine's own counting),
+    with the printed figure and the article's date marked; None when the value is not one number
+    (a set, a table), or the claim is not measured on ICE's sheets. The other unit is drawn too for
+    a sentence that may mix agencies and agreements."""
+    import dataclasses
+
+    from ...core.errors import AnalysisError, UsageError
+    from ...engine import series
+    from ...engine.asof import UNITS
+
+    if claim is None or claim.measure is None or claim.measure.source != "ice":
+        return None
+    measures = [claim.measure]
+    if claim.also_units and claim.measure.unit in UNITS:
+        measures.append(dataclasses.replace(claim.measure, unit=next(u for u in UNITS if u != claim.measure.unit)))
+    lines = {}
+    try:
+        for m in measures:
+            frame = series.series(m, panel)
+            frame = frame[frame["number"].notna()]
+            if not frame.empty:
+                name = m.unit if len(measures) > 1 else m.describe().split(":")[-1].strip()
+                lines[name + (" (as printed)" if len(measures) > 1 and m is claim.measure else "")] = (
+                    [d.isoformat() for d in frame["published"]], [round(float(v), 4) for v in frame["number"]])
+    except AnalysisError:
+        return None
+    if not lines:
+        return None
+    percent = claim.measure.statistic in ("share", "pct_change")
+    shapes, notes = [], []
+    try:
+        claimed = float(verdicts.to_fraction(claim.claimed_value)) * (100 if claim.measure.statistic == "share" else 1)
+        shape, note = charts.hline(claimed, f"claimed: {claimed_text(claim.claimed_value, claim.unit)}")
+        shapes.append(shape)
+        notes.append(note)
+    except (ValueError, TypeError, UsageError):
+        pass  # a figure that is not one number (a list, a table) gets no line
+    day = (article.date or claim.as_of).isoformat()
+    shape, note = charts.vline(day, "article's date" if article.date else "judged as of (inferred)")
+    shapes.append(shape)
+    notes.append(note)
+    spec = charts.lines(lines, y_title=f"{claim.measure.describe().split(':')[-1].strip()}{' (%)' if percent else ''}",
+                        height=320, shapes=shapes, annotations=notes)  # fmt: skip
+    first = next(iter(lines.values()))
+    return {"spec": spec, "alt": f"Step chart of {claim.measure.describe()} on each of the {len(first[0]):,} sheets from "
+                                 f"{first[0][0]} to {first[0][-1]}, with the claimed value and the article's date ({day}) marked."}
+
+
+def write_charts(site: Site, inputs: Inputs) -> None:
+    """assets/charts/<claim>.js for every registry claim with a chart (the engine over the archive)."""
+    from .render import script_json
+
+    if inputs.panel is None:
+        return
+    for claim in inputs._claims.values():
+        made = chart(claim, inputs.article(claim.article), inputs.panel)
+        if made is not None:
+            site.write(f"{CHARTS}/{claim.id}.js", f"window.SITE_CHARTS=window.SITE_CHARTS||{{}};\n"
+                                                  f"window.SITE_CHARTS[{script_json(claim.id)}]={script_json(made)};\n")
 
 
 def write(site: Site, inputs: Inputs) -> None:
@@ -139,7 +205,8 @@ def write(site: Site, inputs: Inputs) -> None:
         if row.get("evidence") and (inputs.reports_dir / row["evidence"]).is_file():
             site.copy(row["evidence"], inputs.reports_dir / row["evidence"])
         ctx = claim_context(row, inputs)
-        site.page(f"claims/{row['id']}.html", "claim.html.j2", title=row["id"], **ctx)
+        chart_js = f"{CHARTS}/{row['id']}.js"
+        site.page(f"claims/{row['id']}.html", "claim.html.j2", title=row["id"], chart=chart_js if chart_js in site.written else "", **ctx)
     counts = {v: sum(r["verdict"] == v for r in inputs.rows) for v in verdicts.VERDICTS}
     table = [{"row": r, "article": inputs.article(r["article"]), "claimed": claimed_text(r["claimed_value"], r["unit"]),
               "reproduced": reproduced_text(r)} for r in inputs.rows]  # fmt: skip

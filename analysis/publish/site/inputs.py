@@ -68,10 +68,10 @@ class Inputs:
     @cached_property
     def panel(self):
         """The engine's panel (the archive when built and current), or None with a reason in ``missing``."""
-        from ...engine import measures
+        from ...engine.reader import open_panel
 
         try:
-            return measures.Panel.default()
+            return open_panel()  # the default source, shared within the process (each sheet read once)
         except AnalysisError as err:
             self.missing["panel"] = str(err)
             return None
@@ -181,8 +181,4 @@ class Inputs:
         """recheck's rows (reports/recheck.json), or [] when it has not run."""
         path = self.reports_dir / "recheck.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
-
-    def claim_chart(self, row: dict, claim) -> dict | None:
-        """The value of the claim's measure on every sheet, for the claim page's chart (None: no chart)."""
-        return None
 
