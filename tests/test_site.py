@@ -193,3 +193,31 @@ def test_serve_answers_on_the_loopback_only(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _luminance(colour: str) -> float:
+    r, g, b = (int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_site_colours_pass_wcag_aa():
+    """Every text colour of site.css against white, the verdict badges' white text on their colour,
+    and the header's white text: at least 4.5:1 (WCAG AA for normal text)."""
+    import re
+
+    from analysis.publish.site.render import TEMPLATES, VERDICT_CLASS
+
+    css = (TEMPLATES / "site.css").read_text()
+    texts = set(re.findall(r"(?<![-\w])color:(#[0-9a-fA-F]{6})", css)) - {"#ffffff", "#fff"}
+    assert texts and all(_contrast(c, "#ffffff") >= 4.5 for c in texts), {c: round(_contrast(c, "#ffffff"), 2) for c in texts}
+    for cls in VERDICT_CLASS.values():
+        background = re.search(rf"\.{cls}\{{background:(#[0-9a-fA-F]{{6}})\}}", css)[1]
+        assert _contrast("#ffffff", background) >= 4.5, cls
+    header = re.search(r"header\.top\{background:(#[0-9a-fA-F]{6})", css)[1]
+    assert _contrast("#ffffff", header) >= 4.5

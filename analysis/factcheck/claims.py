@@ -21,7 +21,7 @@ from . import claim_registry, results, verdicts
 from ..engine.asof import parse_date
 from ..core.errors import UsageError
 
-COLUMNS = ["id", "article", "quote", "source", "claimed_value", "reproduced_value", "unit", "as_of", "snapshot",
+COLUMNS = ["id", "article", "quote", "source", "article_url", "claimed_value", "reproduced_value", "unit", "as_of", "snapshot",
            "published", "edition", "sha256", "evidence", "verdict", "note", "caveat", "notebook"]  # fmt: skip
 #: a notebook parameter that moves one article's "now" claims to another day (a what-if run);
 #: None (the default) means the registry's date: the date lives in the claim only
@@ -146,6 +146,7 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
         "quote_verbatim": claim.quote_verbatim,
         "article_date": article.date.isoformat() if article.date else "undated",
         "source": f"{article.publication}, {article.date or article.date_note}".strip(", "),
+        "article_url": article.url,
         "claimed_value": claim.claimed_value if not isinstance(claim.claimed_value, dict) else dict(claim.claimed_value),
         "reproduced_value": reproduced,
         "unit": claim.unit,

@@ -210,4 +210,5 @@ def write(site: Site, inputs: Inputs) -> None:
     counts = {v: sum(r["verdict"] == v for r in inputs.rows) for v in verdicts.VERDICTS}
     table = [{"row": r, "article": inputs.article(r["article"]), "claimed": claimed_text(r["claimed_value"], r["unit"]),
               "reproduced": reproduced_text(r)} for r in inputs.rows]  # fmt: skip
-    site.page("index.html", "home.html.j2", title="Home", counts=counts, claims=table, headline=inputs.headline())
+    site.page("index.html", "home.html.j2", title="Home", counts=counts, claims=table, headline=inputs.headline(),
+              articles=len({r["article"] for r in inputs.rows}))
