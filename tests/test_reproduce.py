@@ -334,3 +334,19 @@ def test_claim_pages_carry_claimreview_json_ld_naming_the_verdict(reproduced, br
         page.close()
         assert review["@type"] == "ClaimReview" and review["claimReviewed"] == row["quote"]
         assert review["reviewRating"]["alternateName"] == row["verdict"]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_map_moves_through_time(reproduced, browser):
+    """The county map's slider steps to an older sheet: fewer counties drawn, no error."""
+    root, _ = reproduced
+    page, problems = _open(browser, f"file://{root / 'reports' / 'site'}/map.html", 1400)
+    page.wait_for_function("document.getElementById('map-county').data && document.getElementById('map-county').data.length > 1")
+    newest = page.evaluate("document.getElementById('map-county').data[1].locations.length")
+    steps = page.evaluate("document.getElementById('map-county').layout.sliders[0].steps.map(s => s.label)")
+    page.evaluate(f"Plotly.animate('map-county', [{steps[0]!r}], {{mode: 'immediate', frame: {{duration: 0, redraw: true}}, transition: {{duration: 0}}}})")
+    page.wait_for_timeout(500)
+    oldest = page.evaluate("document.getElementById('map-county').data[1].locations.length")
+    assert 0 < oldest < newest, (oldest, newest)
+    assert not problems, problems
