@@ -221,3 +221,22 @@ def test_site_colours_pass_wcag_aa():
         assert _contrast("#ffffff", background) >= 4.5, cls
     header = re.search(r"header\.top\{background:(#[0-9a-fA-F]{6})", css)[1]
     assert _contrast("#ffffff", header) >= 4.5
+
+
+@pytest.mark.integration
+def test_agency_command_finds_every_spelling_on_the_archive(missing_data, capsys):
+    """`python -m analysis agency NAME` on the real archive: curly and straight apostrophes alike."""
+    from analysis import cli, paths
+
+    if not (paths.PROCESSED_DIR / "archive" / "history.parquet").is_file():
+        missing_data("the archive panel is not built (make build)")
+    answers = []
+    for name in ("walker county sheriff’s office", "WALKER COUNTY SHERIFF'S OFFICE"):
+        assert cli.main(["agency", name]) == 0
+        answers.append(capsys.readouterr().out)
+    assert answers[0].splitlines()[:-1] == answers[1].splitlines()[:-1]  # the last line repeats the query
+    assert "Walker County Sheriff's Office (TX)" in answers[0] and "participating" in answers[0]
+    assert cli.main(["agency", "--format", "json", "bristol county"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert any(a["state"] == "MA" and a["status"] == "ended" for a in found)
+    assert cli.main(["agency", "?!"]) == 2 and "no letters or digits" in capsys.readouterr().err

@@ -150,10 +150,14 @@ def describe(a: Agency) -> list[str]:
     if len(a.names) > 1:
         lines.append("  printed as: " + "; ".join(a.names))
     for g in a.agreements:
-        end = f"last listed {g['last_seen']}, gone from the sheet of {g['removed_by']}" if g["removed_by"] else f"listed to {g['last_seen']}"
-        what = g["model"] or "application"
+        what = f"{g['kind']} {g['model'] or 'unstated model'} {'agreement' if g['kind'] == 'participating' else 'application'}"
         signed = f", signed {g['signed']}" if g["signed"] else ""
-        lines.append(f"  {g['kind']} {what}{signed}: {g['status']}; first listed {g['first_seen']}, {end}")
+        if g["removed_by"]:
+            left = "the participating list" if g["kind"] == "participating" else "the pending list"
+            when = f"{g['status']}: listed {g['first_seen']} to {g['last_seen']}, gone from {left} on the sheet of {g['removed_by']}"
+        else:
+            when = f"{g['status']}: listed since {g['first_seen']} (to the newest sheet, {g['last_seen']})"
+        lines.append(f"  {what}{signed}: {when}")
     return lines
 
 
