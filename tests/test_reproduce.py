@@ -119,6 +119,12 @@ def test_report_opens_the_site_and_every_local_link_resolves(reproduced):
             if not target.is_file():
                 broken.append(f"{page.relative_to(site)} -> {link}")
     assert not broken, broken[:20]
+    import xml.etree.ElementTree as ET
+
+    feed = ET.parse(site / "feed.xml").getroot()  # Atom: well-formed, one entry per sheet, newest first
+    atom = "{http://www.w3.org/2005/Atom}"
+    updated = [e.findtext(f"{atom}updated") for e in feed.findall(f"{atom}entry")]
+    assert updated and updated == sorted(updated, reverse=True) and feed.findtext(f"{atom}updated") == updated[0]
     loads = re.compile(r'<(?:script|img)[^>]*\ssrc="(?:https?:)?//|<link[^>]*rel="stylesheet"[^>]*href="(?:https?:)?//')
     assert not [p for p in site.rglob("*.html") if loads.search(p.read_text())], "a page loads a script, image or style from the web"
 
