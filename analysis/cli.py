@@ -411,7 +411,13 @@ def _register_docs(sub) -> None:
 
 
 def _register_check(sub) -> None:
-    from .factcheck.check import register
+    from .factcheck.extract import register_check  # check takes an article too: extract drafts its claims
+
+    register_check(sub)
+
+
+def _register_extract(sub) -> None:
+    from .factcheck.extract import register
 
     register(sub)
 
@@ -441,7 +447,7 @@ _EXTRA_COMMANDS: dict = {
     **dict.fromkeys(("reproduce", "run", "claims"), _register_reproduce),
     **dict.fromkeys(("add-sheet", "remove-sheet"), _register_local_sheets),
     "recheck": _register_recheck, "export": _register_export, "check": _register_check, "docs": _register_docs,
-    "map": _register_maps, "agency": _register_agency, "serve": _register_serve,
+    "map": _register_maps, "extract": _register_extract, "agency": _register_agency, "serve": _register_serve,
 }  # fmt: skip
 
 

@@ -62,7 +62,34 @@ def render(b: dict) -> str:
         lines += ["", *render_reproduce(b["reproduce"])]
     if "maps" in b:
         lines += ["", *render_maps(b["maps"])]
+    if "extract" in b:
+        lines += ["", *render_extract(b["extract"])]
     return "\n".join(lines)
+
+
+def render_extract(e: dict) -> list[str]:
+    """benchmarks/bench_extract.py's figures: `extract` on the five captured articles against the registry."""
+    mark = {True: "met", False: "**missed**"}
+    t = e["totals"]
+    rows = [
+        ("recall: registry claims with a measure found (equivalent measure, date and comparison)",
+         f"{e['recall_checkable']:.1%} ({t['found_checkable']}/{t['registry_checkable']}); all claims {e['recall_all']:.1%}",
+         "≥ 90 %", mark[e["targets_met"]["recall"]]),
+        ("precision: drafted readings matching the registry or a reviewed reading",
+         f"{e['precision']:.1%} ({t['correct']}/{t['readings']}); {e['precision_flags_as_wrong']:.1%} counting the "
+         f"{t['flags']} 'not understood' flags as wrong", "≥ 85 %", mark[e["targets_met"]["precision"]]),
+        ("verdict agreement after `check` (registry claims with a measure; a miss counts as a disagreement)",
+         f"{e['verdict_agreement']:.1%} ({t['agree']}/{t['registry_checkable']})", "≥ 90 %", mark[e["targets_met"]["verdict_agreement"]]),
+    ]  # fmt: skip
+    return [
+        f"Article extraction ({e['panel']} panel; {t['drafted']} claims drafted from the five articles in {e['seconds']:.1f} s), "
+        "produced by `python benchmarks/bench_extract.py --json benchmarks/latest.json` (what counts as a match: "
+        "`analysis/factcheck/extract_match.py`).",
+        "",
+        "| measure | result | target | |",
+        "|---|---|---|---|",
+        *[f"| {a} | {r} | {tg} | {m} |" for a, r, tg, m in rows],
+    ]
 
 
 def render_maps(m: dict) -> list[str]:

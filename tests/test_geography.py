@@ -15,7 +15,7 @@ COUNTIES = pd.DataFrame(
         ("17031", "IL", "Cook County"), ("13075", "GA", "Cook County"), ("27031", "MN", "Cook County"),
         ("22097", "LA", "St. Landry Parish"), ("02020", "AK", "Anchorage Municipality"),
         ("35013", "NM", "Doña Ana County"), ("51159", "VA", "Richmond County"), ("51760", "VA", "Richmond city"),
-        ("09110", "CT", "Capitol Planning Region"), ("26021", "MI", "Berrien County"),
+        ("09110", "CT", "Capitol Planning Region"), ("26021", "MI", "Berrien County"), ("26099", "MI", "Macomb County"),
     ],
     columns=["fips", "state", "county_name"],
 ).assign(population_2024=1)  # fmt: skip
@@ -74,6 +74,17 @@ def gaz() -> geo.Gazetteer:
 )
 def test_rules(gaz, state, county, agency, jtype, expected):
     assert tuple(gaz.place(state, county, agency, jtype)) == expected
+
+
+def test_a_towns_agency_typed_state_is_in_its_county(gaz):
+    """ICE typed Center Line's public-safety division 'State'; its COUNTY cell (Macomb) places it, so
+    the county rule wins. A name that says state agency stays statewide whatever its COUNTY cell, and
+    the type alone decides only when no county rule places the row."""
+    center_line = gaz.place("MI", "Macomb County", "Center Line Division of Public Safety and Security", "State")
+    assert tuple(center_line) == ("26099", "county", 1.0, "county_cell")
+    assert gaz.place("FL", "Lee County", "Florida Department of Law Enforcement", "State Agency").geo_level == "statewide"
+    assert tuple(gaz.place("MI", None, "Nowhere Division of Public Safety", "State")) == (None, "statewide", None, "state_agency")
+    assert gaz.place("MI", None, "Nowhere Division of Public Safety", None).geo_level == "unknown"
 
 
 def test_city_of_typed_state_is_not_statewide(gaz):

@@ -74,6 +74,11 @@ def compute(*, catn_date: str | None = None, output_dir=None, evidence: bool = T
         Result("pending_cases_nyc_combined", combined.head(5)[["county", "state", "pending"]].to_dict("records"), "cases",
                TRAC_AS_OF, TRAC_SOURCE, {"note": "context only: the CATN post speaks 'at the county level'"}),
     ]  # fmt: skip
-    for quantity in ARREST_CLAIMS:
-        res.append(Result(quantity, None, "not checkable", as_of, "none: no ICE arrest data in the pinned files"))
+    from ..factcheck import claim_registry
+    from ..factcheck.claims import claim_date
+
+    own = {c.quantity: c for c in claim_registry.claims_for_notebook("courts")}
+    for quantity in ARREST_CLAIMS:  # each on its own claim's date (a what-if moves only its article's "now")
+        day = claim_date(own[quantity], dates).isoformat()
+        res.append(Result(quantity, None, "not checkable", day, "none: no ICE arrest data in the pinned files"))
     return res

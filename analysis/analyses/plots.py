@@ -11,19 +11,16 @@ import datetime as dt
 import matplotlib.ticker as mticker
 import pandas as pd
 
-from ..core import paths
+from ..core import paths, table_spec
 from ..engine import query, reader
 from . import concentration, courts, figures, reimbursement, stats
 
 FIG_DIR = paths.REPORTS_DIR / "figures"
-POLICY_DATES = {
-    "Inauguration": dt.date(2025, 1, 20),
-    "Budget law": dt.date(2025, 7, 4),
-    "Reimbursement starts": dt.date(2025, 10, 1),
-}
+POLICY_DATES = figures.POLICY_DATES
 #: the growth figure starts here: the list was flat from 2021 (the archive's first sheet) to the inauguration
 GROWTH_FROM = dt.date(2024, 1, 1)
-MODEL_NAMES = {"JEM": "Jail Enforcement", "TFM": "Task Force", "WSO": "Warrant Service Officer"}
+#: a model's name in a legend: ICE's name without the trailing "Model"
+MODEL_NAMES = {code: name.removesuffix(" Model") for code, name in table_spec.MODEL_NAMES.items()}
 
 
 def use_style() -> None:

@@ -6,9 +6,11 @@ gives only a free-text COUNTY cell, blank for most police departments. The rules
 (the first that applies decides; docs/methods.md, "Geography: county codes"):
 
 1. ``territory``: a territory row (GU, MP, PR, VI, AS) is level territory, no county.
-2. ``state_agency``: jurisdiction type State Agency / State, or a name like "Florida Highway
-   Patrol", "Indiana State Police" or (type blank, or after the state's name) "Department of
-   Corrections" is statewide, no county; "City of ..." never is (is_state_agency).
+2. ``state_agency``: a name like "Florida Highway Patrol", "Indiana State Police" or (type blank
+   or State, or after the state's name) "Department of Corrections" is statewide, no county;
+   "City of ..." never is (is_state_agency). ICE's jurisdiction type State Agency / State makes a
+   row statewide only when rules 3-5 place it nowhere: a town's agency ICE typed State ("Center
+   Line Division of Public Safety", COUNTY cell Macomb) is in its county.
 3. ``county_cell`` / ``county_alias``: the COUNTY cell matched on state + name to the Census
    county names (suffixes County, Parish, Borough, Census Area, City and Borough, Municipality
    dropped; "St." = "Saint"; case, accents, spaces and punctuation ignored). ICE's typos go through
@@ -213,8 +215,19 @@ class Gazetteer:
         jtype = jurisdiction_type if isinstance(jurisdiction_type, str) and jurisdiction_type else None
         if state in TERRITORIES:
             return Placement(None, "territory", None, "territory")
-        if is_state_agency(agency, state, jtype):
+        typed_state = jtype in STATE_JURISDICTIONS
+        if is_state_agency(agency, state, None if typed_state else jtype):
             return Placement(None, "statewide", None, "state_agency")
+        # ICE's type "State" alone does not make a town's agency statewide ("Center Line Division of
+        # Public Safety", typed State, COUNTY cell Macomb): the county rules below decide when the
+        # name or the COUNTY cell places it; the type decides only when nothing does.
+        local = self._local(state, county, agency, jtype)
+        if local.geo_level == "county" or not typed_state:
+            return local
+        return Placement(None, "statewide", None, "state_agency")
+
+    def _local(self, state: str, county: str | None, agency: str, jtype: str | None) -> Placement:
+        """Rules 3-6: the COUNTY cell, a county in the name, a town in the crosswalk, else unknown."""
         reasons = []
         if county:
             alias = self.aliases.get((state, county_key(county)))

@@ -13,8 +13,9 @@ import re
 from functools import lru_cache
 
 from ..core.errors import SheetError, UsageError
+from ..core.table_spec import MODEL_NAMES
 
-MODELS = {"JEM": "Jail Enforcement Model", "TFM": "Task Force Model", "WSO": "Warrant Service Officer"}
+MODELS = MODEL_NAMES  # code -> the name ICE prints (core.table_spec)
 
 # Every SUPPORT TYPE spelling seen in any sheet (LAYOUTS.md and the archive), case-folded and
 # whitespace-collapsed, to its model.
@@ -59,6 +60,12 @@ def _states_by_name() -> dict:
 
     places = list(us.states.STATES_AND_TERRITORIES) + [us.states.DC]
     return {p.name.upper(): p for p in places}
+
+
+def places() -> dict:
+    """Every state, DC and territory by its upper-case name -> its ``us`` record (USPS and AP
+    abbreviations): the one list of places that readers of people's text (the extractor) share."""
+    return dict(_states_by_name())
 
 
 @lru_cache(maxsize=None)

@@ -15,7 +15,11 @@ import re
 from dataclasses import dataclass
 
 KINDS = ("participating", "pending")
-MODELS = ("JEM", "TFM", "WSO")
+#: ICE's support models, code -> the name ICE prints; every list of models is read from here
+MODEL_NAMES = {"JEM": "Jail Enforcement Model", "TFM": "Task Force Model", "WSO": "Warrant Service Officer"}
+MODELS = tuple(MODEL_NAMES)
+#: what a count counts: rows of ICE's sheet (agreements) or distinct agency ids (agencies)
+UNITS = ("agreements", "agencies")
 LINK_STATUSES = ("link", "link pending", "archived url", "none", "other")
 # Where an agreement is (geography.py places it; a row is never dropped for want of a county).
 GEO_LEVELS = ("county", "statewide", "territory", "unknown")

@@ -13,9 +13,8 @@ import json
 from collections.abc import Mapping, Sequence
 
 from ..core.errors import UsageError
+from ..core.table_spec import KINDS, UNITS  # noqa: F401 (re-exported: the commands read them here)
 
-UNITS = ("agreements", "agencies")
-KINDS = ("participating", "pending")
 BY_CHOICES = {"state": ["state"], "model": ["model"], "state,model": ["state", "model"], "model,state": ["state", "model"]}
 STALE_AFTER_DAYS = 14
 

@@ -26,6 +26,7 @@ import pandas as pd
 from .asof import KINDS, UNITS, parse_date, snapshot_info
 from .reader import EVIDENCE_COLUMNS, Panel  # noqa: F401 (Panel: the engine's reader, re-exported)
 from ..core.errors import UsageError
+from ..core.table_spec import MODELS
 from ..clean.normalize import state_code
 
 #: residents of the counties a sheriff's or county jail's agreement covers (coverage.py), as a number or a share
@@ -39,7 +40,6 @@ SINCE = frozenset({"pct_change", "added", "removed"})
 GROUPINGS = ("state", "model")
 #: a population statistic is one total, or one per state or model (each county once within each)
 POPULATION_GROUPINGS = ("total", "state", "model")
-MODELS = ("JEM", "TFM", "WSO")
 #: share denominators: every row of the kind on the sheet (territories included), or the 50 states + DC only
 DENOMINATORS = ("all", "states")
 #: where a measure's rows come from: ICE's sheets, or TRAC's county table of pending immigration-court cases
@@ -263,9 +263,9 @@ def _entry(v: Any) -> str:
 
 
 def _states_and_dc() -> list[str]:
-    import us
+    from ..ingest.census import STATES_AND_DC
 
-    return sorted([s.abbr for s in us.states.STATES] + ["DC"])
+    return sorted(STATES_AND_DC)
 
 
 def size(rows: pd.DataFrame, unit: str) -> int:

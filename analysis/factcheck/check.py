@@ -24,7 +24,8 @@ from typing import Any
 from ..core import paths
 from ..core.errors import UsageError
 
-_CLAIM_KEYS = ("id", "quote", "date", "measure", "claimed", "comparison", "source", "note", "also_units", "reason")
+_CLAIM_KEYS = ("id", "quote", "date", "measure", "claimed", "comparison", "source", "note", "also_units", "reason",
+               "confidence", "reading", "line")  # the last three: a draft's (extract.py), shown, not judged
 _REQUIRED = ("id", "date", "claimed", "comparison")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NUMERIC = frozenset({"approx", "almost", "more_than", "at_least", "at_most", "equal"})
@@ -53,6 +54,8 @@ class FileClaim:
     comparison: dict
     also_units: bool
     reason: str
+    confidence: float | None = None  # a drafted claim's (extract.py): how sure the reading is, 0-1
+    reading: str = ""  # a drafted claim's: how the sentence was read
 
 
 def _fail(cid: str, key: str, problem: str, path: Path) -> UsageError:
@@ -137,8 +140,17 @@ def _claim(rec: Any, path: Path, seen: set[str]) -> FileClaim:
         raise _fail(cid, "also_units", "must be true or false", path)
     if rec.get("also_units") and measure is not None and (measure.source != "ice" or measure.unit not in ("agreements", "agencies")):
         raise _fail(cid, "also_units", f"only for counts of agreements or agencies, not {measure.unit}", path)
+    conf = rec.get("confidence")
+    if conf is not None and (isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0 <= conf <= 1):
+        raise _fail(cid, "confidence", "must be a number from 0 to 1", path)
+    if not isinstance(rec.get("reading", ""), str):
+        raise _fail(cid, "reading", "must be text (one line: how the sentence was read)", path)
+    line = rec.get("line")
+    if line is not None and (isinstance(line, bool) or not isinstance(line, int) or line < 1):
+        raise _fail(cid, "line", "must be the article's line number (a whole number from 1)", path)
     return FileClaim(cid, date, str(rec.get("quote", "")), str(rec.get("source", "")), str(rec.get("note", "")),
-                     measure, claimed, comparison, bool(rec.get("also_units", False)), str(rec.get("reason", "")))  # fmt: skip
+                     measure, claimed, comparison, bool(rec.get("also_units", False)), str(rec.get("reason", "")),
+                     None if conf is None else float(conf), str(rec.get("reading", "")))  # fmt: skip
 
 
 def load(path: str | Path) -> list[FileClaim]:
@@ -180,6 +192,8 @@ def judge(claims: list[FileClaim], panel) -> list[dict]:
     evaluated: dict = {}  # (measure, date, both units) -> in_units: claims repeating a measure on a day share it
     for c in claims:
         row = {"id": c.id, "date": c.date, "source": c.source, "quote": c.quote, "claimed": c.claimed}
+        if c.reading:
+            row.update(reading=c.reading, confidence=c.confidence)
         if c.measure is None:
             v = verdicts.evaluate(c.comparison, c.claimed, None, reason=c.reason)
             out.append({**row, "verdict": v.verdict, "reproduced": None, "reproduced_text": "", "unit": "",
@@ -249,11 +263,14 @@ def default_evidence_dir(claims_file: Path) -> Path:
 
 
 OUTPUT_KEYS = ("id", "verdict", "reproduced", "claimed", "unit", "snapshot", "evidence", "note")
+#: printed when a row has them: a drafted claim's reading and confidence; "held" (when the claim held
+#: over the archive's sheets) is reserved for issue 26's item 3
+_OPTIONAL_KEYS = ("reading", "confidence", "held")
 
 
 def render(rows: list[dict], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([{k: r[k] for k in (*OUTPUT_KEYS, "date", "measure", "quote")} for r in rows],
+        return json.dumps([{k: r[k] for k in (*OUTPUT_KEYS, "date", "measure", "quote", *_OPTIONAL_KEYS) if k in r} for r in rows],
                           indent=2, ensure_ascii=False, default=str) + "\n"  # fmt: skip
     if fmt == "csv":
         buf = io.StringIO()
@@ -278,6 +295,10 @@ def render(rows: list[dict], fmt: str) -> str:
                          f"sha256 {s['sha256'][:12]}...)")  # fmt: skip
             lines.append(f"  evidence: {r['evidence']}")
         lines.append(f"  note: {r['note']}")
+        if r.get("reading"):
+            lines.append(f"  drafted reading ({r['confidence']:.2f}): {r['reading']}")
+        if r.get("held"):
+            lines.append(f"  held: {r['held']}")
     return "\n".join(lines) + "\n"
 
 

@@ -48,7 +48,7 @@ from analysis.core.errors import UsageError
 DEFAULT_PATH = Path(__file__).parent.parent / "resources" / "claims.toml"
 
 NOTEBOOKS = ("growth", "concentration", "pending", "courts", "reimbursement")
-FAMILIES = ("growth", "concentration", "pending", "courts", "reimbursement", "context")
+FAMILIES = (*NOTEBOOKS, "context")
 AS_OF_BASES = ("explicit", "article-date", "inferred")
 POINTS_IN_TIME = ("fixed", "now")
 READINGS = ("today", "now", "present", "undated")

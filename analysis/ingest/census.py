@@ -15,6 +15,8 @@ from analysis.ingest.textfiles import read_text_table
 
 FIPS_TO_USPS = us.states.mapping("fips", "abbr")
 TERRITORIES = frozenset(t.abbr for t in us.states.TERRITORIES)  # PR, GU, VI, AS, MP; not DC
+#: the 50 states and DC: every "states (and DC)" count, universe and denominator reads this one set
+STATES_AND_DC = frozenset(s.abbr for s in us.states.STATES) | {"DC"}
 
 # The copy we pin has '  c' where the official file has 'SUMLEV' (see the MANIFEST notes).
 SUMLEV_HEADERS = ("SUMLEV", "c")

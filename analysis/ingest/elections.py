@@ -8,15 +8,14 @@ pseudo-states and non-vote rows mixed in; the rules below turn it into 51 clean 
 from __future__ import annotations
 
 import pandas as pd
-import us
 
 from analysis.core.errors import SheetError
+from analysis.ingest.census import STATES_AND_DC  # noqa: F401 (the one set of the 50 states and DC; re-exported)
 from analysis.ingest.textfiles import read_text_table
 
 # Maine and Nebraska congressional districts (separate from the ME/NE statewide rows) and the
 # non-binding Puerto Rico straw poll.
 PSEUDO_STATES = frozenset({"M1", "M2", "N1", "N2", "N3", "PR"})
-STATES_AND_DC = frozenset(s.abbr for s in us.states.STATES) | {"DC"}
 
 # Candidate-less rows (alt_result_text, lower-cased). Ballots that chose nobody validly:
 NON_VOTES = frozenset({"blank", "overvote", "undervote", "void"})

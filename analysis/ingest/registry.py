@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core import atomic, paths
 from ..core.errors import DataIntegrityError
+from ..core.table_spec import KINDS
 
 # The registry set of sheets researchers add themselves (add-sheet, data/raw/local/).
 LOCAL_SET = "local"
@@ -60,7 +61,7 @@ class RawFile:
 
     @property
     def is_ice_sheet(self) -> bool:
-        return self.kind in ("participating", "pending")
+        return self.kind in KINDS
 
     def to_row(self) -> dict[str, str]:
         row = {name: getattr(self, name) for name in COLUMNS}  # not asdict(): it deep-copies, 10x slower

@@ -28,8 +28,9 @@ from pathlib import Path
 from ..core import atomic, paths
 from ..engine.asof import UNITS
 from ..core.errors import NotebookError, UsageError
+from ..factcheck.claim_registry import NOTEBOOKS
 
-ORDER = ["growth", "concentration", "pending", "courts", "reimbursement", "statistics"]
+ORDER = [*NOTEBOOKS, "statistics"]  # the claim notebooks (the registry's list), then the statistics
 KERNEL = "ice-287g-claims"
 
 # Where a run's results go is decided by `run` (reports/ or a what-if folder), never by -p: a

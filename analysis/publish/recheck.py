@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ..core import atomic, paths
 from ..factcheck import claim_registry, results
 from ..core.errors import AnalysisError, UsageError
+from ..core.table_spec import KINDS
 
 REPORT = "recheck.md"
 ROWS = "recheck.json"  # the same rows as data, beside it (the site's what-changed page reads them)
@@ -211,7 +212,7 @@ def to_markdown(rows: list[dict], as_of: str = "latest") -> str:
     from ..engine import query
 
     newest = []
-    for kind in ("participating", "pending"):
+    for kind in KINDS:
         try:
             day, file = newest_date(kind, as_of)
             note = _duplicate_note(file)

@@ -18,6 +18,7 @@ import pandas as pd
 from ..core import atomic, paths
 from . import counts_cache
 from ..core.errors import KindMismatchError
+from ..core.table_spec import KINDS
 from ..ingest.registry import LOCAL_SET, RawFile
 from ..ingest.sheets import RawSheet, drop_exact_duplicates, read_sheet
 from ..ingest.snapshots import edition_order, snapshot_id
@@ -29,7 +30,7 @@ OUTPUTS = ("agreements.parquet", "snapshots.parquet", "corrections.csv", "qa.csv
 
 def check_kind(entry: RawFile, sheet: RawSheet) -> None:
     """Kind is decided by content; a registry entry that says otherwise is refused."""
-    if entry.kind in ("participating", "pending") and sheet.kind != entry.kind:
+    if entry.kind in KINDS and sheet.kind != entry.kind:
         raise KindMismatchError(
             f"registered as {entry.kind} but its header ({sheet.layout.id}) is a {sheet.kind} sheet", path=entry.path
         )

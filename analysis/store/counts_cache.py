@@ -18,9 +18,9 @@ import numbers
 from pathlib import Path
 
 from ..core import atomic
+from ..core.table_spec import UNITS  # noqa: F401 (the units a cached count is in)
 
 FILE = "counts.sqlite"  # one row per snapshot: its metadata and every count, as JSON
-UNITS = ("agreements", "agencies")
 CACHED = ("state", "model")  # groupings kept in the cache besides the totals
 SNAPSHOT_FIELDS = ("snapshot_id", "file", "kind", "published", "edition", "edition_order", "source_note", "also_live_on",
                    "rows_duplicate")  # fmt: skip

@@ -27,10 +27,10 @@ from pathlib import Path
 from ..core import atomic, paths
 from ..ingest import journal, limits, lock, registry
 from ..core.errors import DuplicateSheetError, KindMismatchError, UsageError
+from ..core.table_spec import KINDS
 from ..ingest.registry import LOCAL_SET, RawFile
 from ..ingest.snapshots import edition_order, snapshot_id
 
-KINDS = ("participating", "pending")
 
 # ICE's own names: participatingAgencies09152025am.xlsx, pendingAgencies07312025.xlsx, pm2, amB ...
 ICE_NAME = re.compile(r"^(participating|pending)Agencies(\d{2})(\d{2})(\d{4})([A-Za-z][A-Za-z0-9_]*)?\.xlsx$", re.I)

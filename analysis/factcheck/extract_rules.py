@@ -1,0 +1,500 @@
+"""How a sentence about 287(g) becomes claims: the rules, one per way a story states a number.
+
+Each rule reads a folded sentence (:mod:`article_text`) with its figures (:mod:`extract_numbers`)
+and dates (:mod:`extract_dates`) and drafts claims in the claims-file format: a measure the engine
+computes, the printed figure, a comparison the wording sets, the day, a confidence and a one-line
+reading. A figure no rule maps is still a claim, ``not_checkable`` with the reason "not understood",
+and a figure that is no claim at all (a year, a phone number, "287(g)") is a skip line saying why:
+nothing numeric leaves the article unaccounted for.
+
+The rules are this domain's: a count is of the unit its noun names, a change without a printed
+base runs from the second administration's first day, a state named in the clause filters the
+count, "most" over a list of states is a top-n set, and so on. Each rule states its reading in the
+draft, so the person correcting the file sees why it was read that way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from . import vocabulary as V
+from .extract_dates import DateRef
+from .extract_numbers import Figure
+
+
+@dataclass
+class Draft:
+    """One drafted claim, before ids and TOML: what a claims file's [[claim]] holds, and its figures."""
+
+    date: dt.date
+    claimed: Any
+    comparison: Any  # a type name or a table
+    measure: dict | None = None
+    reason: str = ""
+    also_units: bool = False
+    confidence: float = 0.8
+    reading: str = ""
+    note: str = ""
+    spans: list[tuple[int, int]] = field(default_factory=list)  # the figures of the sentence it accounts for
+    label: str = ""  # a few words for its id
+
+
+@dataclass(frozen=True)
+class Context:
+    article_date: dt.date
+    on_topic: bool
+    counties: Any = None  # county name -> [(state, population)] for names printed without a state
+
+
+# --------------------------------------------------------------------------------------------
+# places
+
+
+def states_in(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, USPS) of every state named in ``text``, names then AP abbreviations, first to last."""
+    found: list[tuple[int, int, str]] = []
+    for name, code in V.state_names():
+        for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+            if all(m.end() <= a or m.start() >= b for a, b, _ in found):
+                if name == "Washington" and re.match(r"\s*(?:Post|Times|,\s*D\.?C)", text[m.end():]):
+                    continue  # the capital or a newspaper, not the state
+                if name in ("Georgia", "Washington") and re.search(r"(?:of|in|the)\s*$", text[:m.start()]) is None and \
+                        re.match(r"\s+(?:Street|Avenue|Road)", text[m.end():]):
+                    continue
+                found.append((m.start(), m.end(), code))
+    for ap, code in V.state_abbreviations().items():
+        for m in re.finditer(rf"(?<![\w.]){re.escape(ap)}", text):
+            if all(m.end() <= a or m.start() >= b for a, b, _ in found):
+                found.append((m.start(), m.end(), code))
+    for m in re.finditer(r"(?<=, )([A-Z]{2})\b|\(([A-Z]{2})\)|\b[RD]-([A-Z]{2})\b", text):
+        code = next(g for g in m.groups() if g)
+        if code in V.usps_codes() and all(m.end() <= a or m.start() >= b for a, b, _ in found):
+            found.append((m.start(), m.end(), code))
+    return sorted(found)
+
+
+_COUNTY = re.compile(r"\b((?:[A-Z][\w.'-]*\s){0,3}?[A-Z][\w.'-]*)\s(County|Parish|Borough)\b")
+_BARE_COUNTY = re.compile(r"\b(Miami-Dade)\b")
+
+
+def counties_in(text: str, ctx: Context) -> list[dict]:
+    """Counties named in ``text``: {name, state, start, end, how}; the state from the words after
+    the name ("Bucks County, Pennsylvania"), else the most populous county of that name."""
+    out = []
+    seen: set[int] = set()
+    for m in sorted([*_COUNTY.finditer(text), *_BARE_COUNTY.finditer(text)], key=lambda m: m.start()):
+        if m.start() in seen:
+            continue
+        seen.add(m.start())
+        words = m.group(1).split()
+        while words and words[0] in ("The", "In", "Chicago's", "Houston's", "And", "While", "With", "From", "Of"):
+            words = words[1:]
+        if not words:
+            continue
+        name = " ".join(words) + (" " + m.group(2) if m.lastindex and m.lastindex >= 2 else " County")
+        after = text[m.end():m.end() + 40]
+        state, how = None, ""
+        sm = re.match(r",\s*", after)
+        if sm:
+            named = [s for s in states_in(after[sm.end():]) if s[0] == 0]
+            if named:
+                state, how = named[0][2], "the state printed after it"
+        if state is None and ctx.counties:
+            options = ctx.counties.get(name.lower(), [])
+            if options:
+                state = max(options, key=lambda o: o[1])[0]
+                how = "the only county of that name" if len(options) == 1 else \
+                    f"the most populous of {len(options)} counties of that name"
+        out.append({"name": name, "state": state, "start": m.start(), "end": m.end(), "how": how})
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# wording
+
+
+def comparison_before(text: str, start: int) -> tuple[str, dict, str, str]:
+    """The comparison the words just before a figure set: (type, parameters, strength, the words)."""
+    before = text[max(0, start - 30):start].lower()
+    for words, ctype, params, strength in V.COMPARISON_WORDS:
+        if re.search(rf"\b{re.escape(words)}\s*(?:a |an |the )?$", before):
+            return ctype, dict(params), strength, words
+    return "", {}, "", ""
+
+
+def unit_noun(text: str, start: int, *, window: int = 60) -> tuple[str, str, str, int] | None:
+    """The unit noun a figure counts: (unit, kind, the noun as printed, its end) from the words after it."""
+    rest = text[start:start + window]
+    low = rest.lower()
+    of = re.match(r"\s+of\s+(?:the\s+)?", low)  # "hundreds of agencies", "thousands of deals"
+    pos = of.end() if of and re.search(r"(?:s|dozen)$", text[max(0, start - 12):start].lower()) else 0
+    for _ in range(8):
+        m = re.match(r"\s*(?:-\s*)?", low[pos:])
+        pos += m.end()
+        for pattern, unit, kind in V.UNIT_NOUNS:
+            nm = re.match(rf"(?:{pattern})\b", low[pos:])
+            if nm:
+                return unit, kind, rest[pos:pos + nm.end()], start + pos + nm.end()
+        word = re.match(r"[\w'()-]+,?", low[pos:])
+        if not word or word.group(0).rstrip(",") not in V.NOUN_FILLERS:
+            return None
+        pos += word.end()
+    return None
+
+
+def first_unit_noun(text: str) -> tuple[str, str, str] | None:
+    low = text.lower()
+    best = None
+    for pattern, unit, kind in V.UNIT_NOUNS:
+        if unit in ("states", "counties"):
+            continue
+        m = next((m for m in re.finditer(rf"\b(?:{pattern})\b(?!'s)", low)), None)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), unit, kind, text[m.start():m.end()])
+    return best[1:] if best else None
+
+
+def models_in(text: str) -> list[tuple[int, int, str]]:
+    low = text.lower()
+    return sorted((m.start(), m.end(), code) for phrase, code in V.model_phrases() for m in re.finditer(rf"\b{phrase}\b", low))
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """The clauses of a sentence (split at "; ", " - ", ", while", ", but", ", whereas"), as spans."""
+    cuts = [0]
+    for m in re.finditer(r";\s|\s-\s|,\s(?:while|but|whereas|although)\s|:\s", text):
+        cuts.append(m.start())
+    cuts.append(len(text))
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def clause_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
+    return next(((a, b) for a, b in spans if a <= pos < b), spans[-1])
+
+
+def _name(code: str) -> str:
+    return next(name for name, c in V.state_names() if c == code and name not in ("D.C.", "Washington, D.C."))
+
+
+def state_list(text: str) -> list[tuple[int, int, str]]:
+    """Runs of two or more states joined by commas and "and" ("Texas, Florida, Georgia, North Carolina and Virginia")."""
+    named = states_in(text)
+    runs, current = [], []
+    for s in named:
+        if current and re.fullmatch(r"\s*(?:,|,?\s*(?:and|or))\s*", text[current[-1][1]:s[0]]):
+            current.append(s)
+        else:
+            if len(current) >= 2:
+                runs.append(current)
+            current = [s]
+    if len(current) >= 2:
+        runs.append(current)
+    return max(runs, key=len) if runs else []
+
+
+# --------------------------------------------------------------------------------------------
+# the rules
+
+
+def base_day(refs: list[DateRef], ctx: Context, at: int | None = None) -> tuple[dt.date, str, float]:
+    """The day a figure speaks of: a date of the sentence (the one nearest before the figure, else
+    the first), else the article's date."""
+    days = [r for r in refs if r.role == "at" and r.day is not None]
+    if days:
+        before = [r for r in days if at is not None and r.start < at]
+        r = before[-1] if before else days[0]
+        return r.day, r.how, r.confidence
+    return ctx.article_date, V.UNDATED, 0.75
+
+
+def since_day(refs: list[DateRef], ctx: Context) -> tuple[dt.date, str, float]:
+    for r in refs:
+        if r.role == "since" and r.day is not None:
+            return r.day, f"since {r.how}", r.confidence
+    base = dt.date.fromisoformat(V.DEFAULT_SINCE)
+    if ctx.article_date > base:
+        return base, f"no base date printed: since {V.DEFAULT_SINCE}, the second administration's first day", 0.6
+    return ctx.article_date.replace(year=ctx.article_date.year - 1), "no base date printed: a year before the article", 0.4
+
+
+def comparison_of(ctype: str, params: dict) -> Any:
+    return {"type": ctype, **params} if params else ctype
+
+
+_CHANGE_UP = r"increas|grew|grow|rose|rise|risen|jump|surge|climb|soar|expan|\bup\b|multipl|boost"
+_CHANGE_DOWN = r"decreas|declin|fell|fall|drop|shr[aiu]nk|\bdown\b|cut\b|plung|slid"
+_END_VERB = re.compile(r"\b(?:back(?:ed)? out of|end(?:ed)?|terminat\w*|withdr[ae]w from|pull(?:ed)? out of|exit(?:ed)?|"
+                       r"cancel+ed|scrap+ed|drop+ed|quit|ditch\w*|rescind\w*)\b", re.I)  # fmt: skip
+_NEW_VERB = re.compile(r"\b(?:new|signed|added|joined|inked)\b", re.I)
+
+
+def not_a_figure(text: str, f: Figure) -> str:
+    if f.kind == "date":
+        return "part of a date"
+    if f.kind == "year":
+        return "a year, not a count"
+    if f.kind == "phone":
+        return "a phone number"
+    if f.kind == "time":
+        return "a time of day"
+    if f.kind == "name":
+        return "the programme's name" if "287" in f.text else "part of a name"
+    if f.kind == "count" and f.words and f.value == 1:
+        nxt = unit_noun(text, f.end)
+        if nxt is None:
+            return "'one' introduces an example or a name, not a count"
+    if f.kind == "count" and re.match(r"\s*(?:[A-Z][a-z]+\s){1,3}(?:Bill|Act|Program|Plan)\b", text[f.end:]) and f.words:
+        return "part of a name"
+    return ""
+
+
+def count_measure(unit: str, kind: str) -> dict:
+    m: dict = {}
+    if kind == "pending":
+        m["kind"] = "pending"
+    if unit == "agencies":
+        m["unit"] = "agencies"
+    elif kind != "pending":
+        m["unit"] = "agreements"
+    return m
+
+
+#: a place filters a figure's count only when named this near it (characters) in its clause
+PLACE_WINDOW = 100
+
+
+def filters(sentence: str, clause: tuple[int, int], ctx: Context, measure: dict, notes: list[str],
+            near_at: int | None = None) -> None:
+    """The clause's places and models as the measure's filters."""
+    text = sentence[clause[0]:clause[1]]
+    near = near_at - clause[0] if near_at is not None else None
+
+    def close(start: int) -> bool:
+        return near is None or abs(start - near) <= PLACE_WINDOW
+
+    named = [c for a, _, c in states_in(text) if close(a)]
+    counties = [c for c in counties_in(text, ctx) if close(c["start"])]
+    after = sentence[near_at:near_at + 40] if near_at is not None else text
+    models = sorted({c for a, _, c in models_in(after) if not re.search(r"\d", after[:a])})  # the figure's own noun phrase
+    if counties and counties[0]["state"]:
+        c = counties[0]
+        measure["agency"] = c["name"].removesuffix(" Parish").removesuffix(" Borough")
+        measure["state"] = c["state"]
+        notes.append(f"{c['name']} as words of the agency's name, in {c['state']} ({c['how']})")
+    elif named:
+        uniq = list(dict.fromkeys(named))
+        measure["state"] = uniq[0] if len(uniq) == 1 else uniq
+        notes.append(f"in {', '.join(uniq)}")
+    if models:
+        measure["model"] = models[0] if len(models) == 1 else models
+        notes.append(f"model {', '.join(models)}")
+
+
+def figure(sentence: str, f: Figure, refs: list[DateRef], ctx: Context, spans) -> Draft:
+    """One figure on its own: a count of a unit, a change, a share, a rule, or not understood."""
+    clause = clause_of(spans, f.start)
+    ctext = sentence[clause[0]:clause[1]]
+    day, dhow, dconf = base_day(refs, ctx, f.start)
+    ctype, params, strength, words = comparison_before(sentence, f.start)
+    span = [(f.start, f.end)]
+    quoted = f"'{f.text}'"
+    if f.kind == "money" or _policy_figure(sentence, f, ctext):
+        bands = [m.span() for m in re.finditer(r"\d+%\s*-\s*\d+%", sentence)] if f.kind == "money" else []
+        return Draft(day, f.number, "policy", reason=V.POLICY_REASON, confidence=0.8, spans=span + bands,
+                     reading=f"{quoted}: a programme rule or target (pay, reimbursement, hiring), recorded as policy", label="policy")  # fmt: skip
+    noun = unit_noun(sentence, f.end)
+    if noun is None and f.kind in ("count", "vague"):
+        noun = _noun_before(sentence, f)
+    if noun and noun[1] == "pending" and not re.search(r"287|pending", ctext, re.I):
+        noun = None  # applications to something else (jobs): not 287(g) applications
+    if noun and f.kind in ("count", "vague") and noun[0] in ("agencies", "agreements"):
+        target = re.search(r"\b(?:entice|aims? to|goal|plans? to|hopes? to|seeks? to|wants? to|target|expects? to|would|will)\b",
+                           sentence[clause[0]:f.start]) or re.match(r"\s+more\b", sentence[f.end:])  # fmt: skip
+        if target:
+            return Draft(day, f.number, "policy", reason="a target or goal, not a count on any day: " + V.POLICY_REASON,
+                         confidence=0.6, spans=span, label="target",
+                         reading=f"{quoted} {noun[2]}: a target ({target.group(0).strip()!r}), not a count")  # fmt: skip
+        return _count(sentence, f, noun, refs, ctx, clause, day, dhow, dconf, (ctype, params, strength, words))
+    if noun and f.kind in ("count", "vague") and noun[0] == "states":
+        c = comparison_of(ctype or ("at_least" if f.kind == "vague" else V.BARE_STATES[0]), params if ctype else dict(V.BARE_STATES[1]))
+        return Draft(day, f.number, c, {"unit": "agreements", "statistic": "n_states"}, confidence=min(0.85, dconf), spans=span,
+                     reading=f"{quoted} {noun[2]}: the number of states (and DC) with any agreement, {dhow}"
+                             + (f"; '{words}' -> {ctype}" if ctype else ""), label="states")  # fmt: skip
+    if noun and noun[0] == "counties":
+        return unknown(f, day, "a count of counties (the engine counts agreements, agencies, states and residents, not counties)")
+    for pattern, reason in V.UNCHECKABLE:
+        if pattern.search(ctext):
+            return Draft(day, f.number, "not_checkable", reason=reason, confidence=0.7, spans=span,
+                         reading=f"{quoted}: about {reason.split(':')[0]}, which no pinned data count", label="uncheckable")  # fmt: skip
+    if f.kind in ("percent", "count") and V.POLICY.search(sentence) and not re.search(_CHANGE_UP + "|" + _CHANGE_DOWN, ctext, re.I):
+        return Draft(day, f.number, "policy", reason=V.POLICY_REASON, confidence=0.6, spans=span, label="policy",
+                     reading=f"{quoted} in a sentence about pay, reimbursement or hiring: recorded as policy")  # fmt: skip
+    if f.kind in ("percent", "multiplier") and re.search(_CHANGE_UP + "|" + _CHANGE_DOWN, ctext, re.I):
+        return _change(sentence, f, refs, ctx, clause, (ctype, params, strength, words))
+    if f.kind in ("percent", "fraction"):
+        share = _share(sentence, f, refs, ctx, clause, (ctype, params, strength, words))
+        if share is not None:
+            return share
+    return unknown(f, day, f"{quoted} in \u201c{ctext.strip()[:80]}\u201d: no unit, change or share it counts")
+
+
+def _policy_figure(sentence: str, f: Figure, clause: str) -> bool:
+    after = sentence[f.end:f.end + 60].lower()
+    if f.kind == "percent" and re.search(r"salar|\bpay\b|overtime|bonus|benefit", after):
+        return True
+    if f.kind in ("count", "vague") and re.search(r"^\s*(?:of\s+)?(?:new\s+)?(?:federal\s+)?(?:officers|hires|agents|employees|staff|recruits|"
+                                                  r"positions|deportation officers)", after) \
+            and re.search(r"\b(?:hire|hiring|recruit|add|employ)", clause, re.I):  # fmt: skip
+        return True
+    return False
+
+
+def _noun_before(sentence: str, f: Figure) -> tuple[str, str, str, int] | None:
+    """ "They went from 135 agreements to 1,001": the second figure counts the first one's noun."""
+    m = re.search(r"\bto\s*$", sentence[:f.start])
+    if not m:
+        return None
+    prev = re.search(r"(\d[\d,]*)\s+([\w' ]+?)\s+to\s*$", sentence[:f.start])
+    return unit_noun(sentence, prev.end(1)) if prev else None
+
+
+def unknown(f: Figure, day: dt.date, why: str) -> Draft:
+    return Draft(day, f.number if f.number is not None else f.text, "not_checkable", reason=f"not understood: {why}",
+                 confidence=0.2, spans=[(f.start, f.end)], reading=f"'{f.text}' not mapped to a measure", label="not-understood")  # fmt: skip
+
+
+def _count(sentence, f: Figure, noun, refs, ctx, clause, day, dhow, dconf, comp) -> Draft:
+    unit, kind, printed, _ = noun
+    ctype, params, strength, words = comp
+    notes: list[str] = []
+    measure = count_measure(unit, kind)
+    ctext = sentence[clause[0]:clause[1]]
+    before = ctext[:f.start - clause[0]]
+    confidence = min(0.9, dconf)
+    reading = f"'{f.text}' {printed}: {'pending applications' if kind == 'pending' else unit}"
+    if _END_VERB.search(before[-60:]) and not re.search(r"\b(?:may|might|could|would|will)\b", before[-60:]):
+        since, show, sconf = since_day(refs, ctx)
+        measure.update(statistic="removed", since=since.isoformat())
+        reading += f" that ended ({_END_VERB.search(before[-60:]).group(0)!r}), {show}"
+        confidence = min(confidence, sconf + 0.1)
+    elif _NEW_VERB.search(before[-40:] + " " + printed) and any(r.role == "since" for r in refs):
+        since, show, sconf = since_day(refs, ctx)
+        measure.update(statistic="added", since=since.isoformat())
+        reading += f" added {show}"
+    filters(sentence, clause, ctx, measure, notes, f.start)
+    if f.kind == "vague":
+        ctype, params = ctype or "at_least", params if ctype else {}
+        reading += f"; '{f.text}' read as at least {f.number}"
+        confidence = min(confidence, 0.6)
+    elif not ctype:
+        ctype, params = V.BARE_COUNT if dhow != V.UNDATED else V.BARE_COUNT_UNDATED
+        params = dict(params)
+    also = unit == "agencies" and measure.get("statistic", "count") == "count"
+    reading += f", {dhow}" + (f"; '{words}' -> {ctype}" if words else "") + (f"; {'; '.join(notes)}" if notes else "")
+    return Draft(day, f.number, comparison_of(ctype, params), measure, also_units=also, confidence=round(confidence, 2),
+                 reading=reading, spans=[(f.start, f.end)], label=unit if kind != "pending" else "pending")  # fmt: skip
+
+
+def _change(sentence, f: Figure, refs, ctx, clause, comp) -> Draft:
+    ctype, params, strength, words = comp
+    inside = re.search(r"\b(?:increase|rise|growth|jump|surge|climb|decline|drop|fall|decrease)\s+(?:in|of)\s+", sentence[f.end:])
+    subject = (first_unit_noun(sentence[f.end + inside.end():]) if inside else None) or first_unit_noun(sentence) or \
+        ("agreements", "participating", "287(g) agreements (no noun printed)")
+    unit, kind, printed = subject
+    measure = count_measure(unit, kind)
+    day, dhow, dconf = base_day([r for r in refs if r.role == "at"], ctx, None)
+    since, show, sconf = since_day(refs, ctx)
+    down = re.search(_CHANGE_DOWN, sentence[clause[0]:clause[1]], re.I) is not None
+    value = Fraction(f.value) if f.kind == "percent" else (Fraction(f.value) - 1) * 100
+    value = -value if down and f.kind == "percent" else value
+    claimed = int(value) if value.denominator == 1 else float(value)
+    measure.update(statistic="pct_change", since=since.isoformat())
+    notes: list[str] = []
+    filters(sentence, clause, ctx, measure, notes)
+    if not ctype:
+        ctype, params = V.BARE_PERCENT if f.kind == "percent" else ("approx", {"tolerance": 0.1, "partial_tolerance": 0.2})
+        params = dict(params)
+    what = f"'{f.text}' {'fall' if down else 'rise'} in {printed}" if f.kind == "percent" else f"'{f.text}' = a {claimed}% change of {printed}"
+    return Draft(day, claimed, comparison_of(ctype, params), measure, confidence=round(min(dconf, sconf + 0.2, 0.85), 2),
+                 spans=[(f.start, f.end)], label="pct-change",
+                 reading=f"{what}: percent change {show}, to {day} ({dhow})" + (f"; '{words}' -> {ctype}" if words else "")
+                         + (f"; {'; '.join(notes)}" if notes else ""))  # fmt: skip
+
+
+def _share(sentence, f: Figure, refs, ctx, clause, comp) -> Draft | None:
+    ctype, params, strength, words = comp
+    after = sentence[f.end:f.end + 80]
+    if not re.match(r"\s+of\b", after):
+        return None
+    subject = first_unit_noun(after) or ("agreements", "participating", "agreements")
+    unit, kind, printed = subject
+    measure = {**count_measure(unit, kind), "statistic": "share"}
+    notes: list[str] = []
+    filters(sentence, clause, ctx, measure, notes)
+    if not any(k in measure for k in ("state", "model", "agency")):
+        return None
+    if "agency" in measure:  # a share of one agency is not a share the engine takes: a county's is
+        return None
+    day, dhow, dconf = base_day(refs, ctx, f.start)
+    claimed = f.number if f.kind == "fraction" else Fraction(f.value) / 100
+    claimed = f"{claimed.numerator}/{claimed.denominator}" if isinstance(claimed, Fraction) and claimed.denominator != 1 and f.kind != "fraction" else claimed
+    if ctype == "more_than":
+        comparison = {"type": "share_above", "threshold": claimed, **({"margin": V.WELL_OVER_MARGIN} if strength == "well" else {})}
+    elif ctype:
+        comparison = comparison_of(ctype, params)
+    else:
+        comparison = comparison_of(*V.BARE_FRACTION) if f.kind == "fraction" else comparison_of(*V.BARE_PERCENT)
+    return Draft(day, claimed, comparison, measure, confidence=round(min(0.85, dconf), 2), spans=[(f.start, f.end)],
+                 label="share", reading=f"'{f.text}' of {printed}: a share of all {unit} on the sheet, {'; '.join(notes)}, {dhow}"
+                 + (f"; '{words}' -> {comparison['type'] if isinstance(comparison, dict) else comparison}" if words else ""))  # fmt: skip
+
+
+def breakdown(sentence, figs, refs, ctx, spans) -> list[Draft]:
+    """ "22 pending applications - 11 for Jail Enforcement MOAs and 11 for Task Force agreements": a split by model."""
+    parts = []
+    for f in figs:
+        m = re.match(r"\s+(?:for|in|under|as)\s+(?:the\s+)?([\w ]{3,40})", sentence[f.end:])
+        if f.kind == "count" and m:
+            code = next((c for a, b, c in models_in(m.group(1)) if a == 0), None)
+            if code:
+                parts.append((f, code))
+    if len(parts) < 2:
+        return []
+    total = next((f for f in figs if f.kind == "count" and f not in [p[0] for p in parts] and unit_noun(sentence, f.end)), None)
+    noun = unit_noun(sentence, total.end) if total else first_unit_noun(sentence)
+    unit, kind = (noun[0], noun[1]) if noun else ("agreements", "participating")
+    day, dhow, dconf = base_day(refs, ctx, parts[0][0].start)
+    measure = {**count_measure(unit, kind), "statistic": "breakdown", "by": "model"}
+    claimed = {code: f.number for f, code in parts}
+    return [Draft(day, claimed, "breakdown", measure, confidence=round(min(0.85, dconf), 2), label="by-model",
+                  spans=[(f.start, f.end) for f, _ in parts],
+                  reading=f"a split by model ({', '.join(f'{c} {v}' for c, v in claimed.items())}) presented as the whole, {dhow}")]  # fmt: skip
+
+
+def from_to(sentence, figs, refs, ctx, spans) -> list[Draft]:
+    """ "went from 135 agreements to 1,001": the first figure on the base date, the second on the day."""
+    out = []
+    for m in re.finditer(r"\bfrom\s+(?:just\s+|only\s+)?(\S+)\s+([\w' ]{0,40}?)\s*to\s+(?:more than\s+|nearly\s+|almost\s+)?(\S+)", sentence):
+        first = next((f for f in figs if f.start == m.start(1)), None)
+        second = next((f for f in figs if f.start == m.start(3)), None)
+        if not first or not second:
+            continue
+        noun = unit_noun(sentence, first.end) or unit_noun(sentence, second.end)
+        if not noun or noun[0] not in ("agencies", "agreements"):
+            continue
+        since, show, sconf = since_day(refs, ctx)
+        day, dhow, dconf = base_day(refs, ctx, second.start)
+        for f, d, how, conf in ((first, since, show, sconf), (second, day, dhow, dconf)):
+            ctype, params, _, words = comparison_before(sentence, f.start)
+            measure = count_measure(noun[0], noun[1])
+            notes: list[str] = []
+            filters(sentence, clause_of(spans, f.start), ctx, measure, notes)
+            comparison = comparison_of(ctype, params) if ctype else comparison_of(V.BARE_COUNT[0], dict(V.BARE_COUNT[1]))
+            out.append(Draft(d, f.number, comparison, measure, also_units=noun[0] == "agencies", spans=[(f.start, f.end)],
+                             confidence=round(min(conf + 0.1, 0.85), 2), label=noun[0],
+                             reading=f"'from {first.text} to {second.text}' {noun[2]}: '{f.text}' {noun[0]}, {how}"))  # fmt: skip
+    return out
