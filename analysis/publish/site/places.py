@@ -19,6 +19,7 @@ import us
 
 from ...clean import agencies as agency_rules
 from ...engine import lookup
+from ...ingest.census import STATES_AND_DC
 from . import atlas, charts
 from .inputs import Inputs
 from .render import Site, script_json
@@ -30,7 +31,7 @@ CASEFOLD_RANGE = range(0x80, 0x10000)
 
 def states(inputs: Inputs) -> list[dict]:
     """The 50 states and DC, then the territories that ever had a row (code, name, kind)."""
-    out = [{"code": s.abbr, "name": s.name} for s in sorted([*us.states.STATES, us.states.DC], key=lambda s: s.name)]
+    out = sorted(({"code": code, "name": us.states.lookup(code).name} for code in STATES_AND_DC), key=lambda s: s["name"])
     seen = set()
     for kind in ("participating", "pending"):
         for snap in inputs.counts_over_time(kind):
