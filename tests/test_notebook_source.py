@@ -50,7 +50,7 @@ def _parameters_cell(nb):
 def _output_text(cell) -> str:
     parts = []
     for out in cell.get("outputs", []):
-        data = {k: v for k, v in out.get("data", {}).items() if not k.startswith("image/")}  # base64, not paths
+        data = {k: v for k, v in out.get("data", {}).items() if not k.startswith("image/")}  # base64 is not a path
         parts.append(out.get("text", "") if out["output_type"] == "stream" else json.dumps(data))
     return "".join(parts)
 
@@ -88,7 +88,8 @@ def test_stored_outputs_come_from_one_clean_run(name):
         for out in cell.outputs:
             assert out.output_type != "error", cell.source
             assert not (out.output_type == "stream" and out.name == "stderr"), f"stderr stored under: {cell.source[:60]}"
-            if "image/png" in out.get("data", {}):  # plots.show: the site puts the description on the image
+            # a claim notebook's figure is shown with plots.show, whose alt text the site puts on the image
+            if "image/png" in out.get("data", {}) and name != "statistics":
                 assert out.get("metadata", {}).get("image/png", {}).get("alt"), f"a figure without alt text: {cell.source[:60]}"
             if out.output_type == "execute_result":
                 assert out.execution_count == cell.execution_count
@@ -181,8 +182,8 @@ def test_statistics_notebook_narrates_numbered_sections_and_gives_no_verdicts():
     for i, cell in enumerate(nb.cells):  # every checked output is explained by a markdown cell before it
         if cell.source.startswith(CHECK):
             assert any(c.cell_type == "markdown" for c in nb.cells[3:i]), cell.source[:60]
-    archive = [c for c in nb.cells if "crossing_archive" in c.source]
-    assert archive and not any(c.source.startswith(CHECK) for c in archive), "varies with whether the archive is built"
+    images = [o for c in _code(nb) for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 6, "the statistics notebook shows its figures inline (the saved files)"
 
 
 def test_statistics_library_returns_values_and_prints_nothing():

@@ -114,13 +114,21 @@ def test_listed_on_matches_snapshot_counts(project):
     assert history.listed_on(hist, snaps, "agency").sort_index().tolist() == [3, 3, 2, 3, 2]
 
 
-def test_the_statistics_notebook_finds_the_built_archive(project):
-    from analysis import statistics
+def test_the_statistics_flows_add_up_on_a_built_archive(project):
+    """flows.flow_table on a built panel: every interval's net change is additions minus removals
+    (re-signings both ways), and the stock it carries is the history's count on each week's last sheet."""
+    from analysis.analyses import flows
+    from analysis.engine import measures
 
-    assert statistics.archive_tables() is None
     archive.build(five_sheets(project), quiet=True)
-    agreements, snaps = statistics.archive_tables()  # agreements.parquet is a folder of parts
-    assert len(snaps) == 5 and len(agreements) == 13
+    p = measures.Panel("archive")
+    listed = history.listed_on(p.history(), pd.read_parquet(panel.archive_dir() / "snapshots.parquet"), "agreement")
+    for unit in ("agreements", "agencies"):
+        f = flows.flow_table(p.history(), p.snapshots, unit, freq="D")  # the fixture's sheets fall in one week
+        assert len(f) >= 2 and (f["net"] == f["added"] + f["resigned_in"] - f["removed"] - f["resigned_out"]).all()
+        assert (f["stock_end"].to_numpy()[:-1] == f["stock_start"].to_numpy()[1:]).all()
+    f = flows.flow_table(p.history(), p.snapshots, "agreements", freq="D")
+    assert int(f["stock_end"].iloc[-1]) == int(listed.sort_index().iloc[-1])
 
 
 def test_history_check_fails_when_a_count_disagrees(project):

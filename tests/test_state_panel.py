@@ -6,18 +6,15 @@ Hand-computed values on tiny inputs; one integration test on the real processed 
 from __future__ import annotations
 
 import datetime as dt
-import os
+from fractions import Fraction
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import paths, results, statistics
-from analysis.engine import query
 from analysis.analyses import state_panel
 from analysis.publish import report_statistics
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def _population():
@@ -66,37 +63,6 @@ def test_south_and_axios_five_labels():
     assert len(state_panel.SOUTH) == 17 and "DC" in state_panel.SOUTH  # Census Region 3: 16 states + DC
 
 
-def test_county_rates_with_and_without_population():
-    counties = pd.DataFrame({"fips": ["01001", "36005", "06037", "12086"], "state": ["AL", "NY", "CA", "FL"],
-                             "county": ["A", "Bronx County", "Los Angeles County", "Miami-Dade County"],
-                             "pending": [100, 5_000, 5_000, 9_000], "is_nyc": [False, True, False, False]})  # fmt: skip
-    top = state_panel.county_rates(counties, top_n=3)
-    assert top["fips"].tolist() == ["12086", "06037", "36005"]  # tie at 5,000 ordered by FIPS
-    assert top["rank"].tolist() == [1, 2, 3] and "pending_per_1000" not in top.columns
-    pop = pd.DataFrame({"fips": ["12086", "06037", "36005"], "population": [2_700_000, 10_000_000, 1_250_000]})
-    rated = state_panel.county_rates(counties, pop, top_n=3).set_index("fips")
-    assert rated.loc["36005", "pending_per_1000"] == pytest.approx(4.0)
-    assert rated.loc["06037", "pending_per_1000"] == pytest.approx(0.5)
-    with pytest.raises(ValueError, match="no county population for FIPS"):
-        state_panel.county_rates(counties, pop.iloc[:2], top_n=3)
-    with pytest.raises(ValueError, match="top_n"):
-        state_panel.county_rates(counties, top_n=0)
-
-
-def test_read_county_population(tmp_path):
-    path = tmp_path / "co-est.csv"
-    path.write_text("SUMLEV,STATE,COUNTY,STNAME,CTYNAME,POPESTIMATE2024\n"
-                    "040,36,000,New York,New York,19867248\n"
-                    "050,36,5,New York,Bronx County,\"1,384,724\"\n"
-                    "050,6,037,California,Los Angeles County,9757179\n", encoding="latin-1")  # fmt: skip
-    pop = state_panel.read_county_population(path)
-    assert pop.to_dict("records") == [{"fips": "36005", "population": 1384724},
-                                      {"fips": "06037", "population": 9757179}]  # fmt: skip
-    path.write_text("SUMLEV,STATE,COUNTY,POPESTIMATE2024\n050,36,005,n/a\n")
-    with pytest.raises(ValueError, match="non-numeric"):
-        state_panel.read_county_population(path)
-
-
 def test_state_pending_rates_sorted():
     df = state_panel.assemble(pd.Series(dtype="int64"), pd.Series(dtype="int64"), _population(), _election(), _trac())
     rates = state_panel.state_pending_rates(df)
@@ -107,40 +73,37 @@ def test_state_pending_rates_sorted():
 # ----------------------------------------------------------------------------- statistics helpers
 
 
-def _long_counts():
-    """Three sheets (two on one day, am then pm), counts by state, in query's shape."""
-    rows = []
+def _tables():
+    """Four sheets (two on one day, am then pm) as statistics.sheet_tables gives them: a breakdown by state."""
     sheets = [("s1", dt.date(2025, 1, 1), "", 1, {"FL": 5, "TX": 3, "GU": 2}),
               ("s2am", dt.date(2025, 2, 1), "am", 1, {"FL": 5, "TX": 5}),
-              ("s2pm", dt.date(2025, 2, 1), "pm", 2, {"FL": 4, "TX": 6, "GA": 2}),
-              ("s3", dt.date(2025, 3, 1), "", 1, {"FL": 3, "TX": 6, "GA": 3})]  # fmt: skip
-    for sid, published, edition, order, counts in sheets:
-        for state, n in counts.items():
-            rows.append({"snapshot_id": sid, "published": published, "edition": edition, "edition_order": order,
-                         "state": state, "agreements": n, "agencies": n})  # fmt: skip
-    return pd.DataFrame(rows)
+              ("s2pm", dt.date(2025, 2, 1), "pm", 2, {"TX": 6, "FL": 4, "GA": 2}),
+              ("s3", dt.date(2025, 3, 1), "", 1, {"TX": 6, "FL": 3, "GA": 3})]  # fmt: skip
+    tables = pd.DataFrame([{"snapshot_id": sid, "file": f"x/{sid}.xlsx", "published": d, "edition": e, "edition_order": o, "value": v}
+                           for sid, d, e, o, v in sheets])  # fmt: skip
+    shares = tables.assign(value=[Fraction(v.get("FL", 0), sum(v.values())) for v in tables["value"]])
+    return tables, shares
 
 
 def test_last_edition_per_day_keeps_the_pm_sheet():
-    out = statistics.last_edition_per_day(_long_counts())
-    assert sorted(out["snapshot_id"].unique()) == ["s1", "s2pm", "s3"]
+    out = statistics.last_edition_per_day(_tables()[0])
+    assert out["snapshot_id"].tolist() == ["s1", "s2pm", "s3"]
 
 
-def test_concentration_from_counts_hand_values():
-    t = statistics.concentration_from_counts(_long_counts(), "agreements").set_index("snapshot_id")
+def test_concentration_over_time_hand_values():
+    t = statistics.concentration_over_time(*_tables(), "agreements").set_index("snapshot_id")
     assert list(t.index) == ["s1", "s2am", "s2pm", "s3"]
     # s1: FL 5 of 10 (GU counts in the total), HHI 50^2 + 30^2 + 20^2 = 3800, 2 states (GU is a territory)
     assert t.loc["s1", "florida_share"] == pytest.approx(0.5)
-    assert t.loc["s1", "hhi"] == pytest.approx(3800)
+    assert t.loc["s1", "hhi"] == pytest.approx(3800) and t.loc["s1", "effective_states"] == pytest.approx(10_000 / 3800)
     assert t.loc["s1", "states_with_any"] == 2 and t.loc["s1", "total"] == 10
-    # s2pm: FL 4 of 12, top five = everything
     assert t.loc["s2pm", "florida_share"] == pytest.approx(1 / 3)
     assert t.loc["s2pm", "top5_share"] == pytest.approx(1.0)
     assert t.loc["s3", "top5_states"] == "TX, FL, GA"
 
 
 def test_florida_crossing_brackets_by_day():
-    t = statistics.concentration_from_counts(_long_counts(), "agreements")
+    t = statistics.concentration_over_time(*_tables(), "agreements")
     c = statistics.florida_crossing(t)
     # daily series (pm wins on 2025-02-01): 0.5, 1/3 (exactly: not below), 0.25
     assert (c["last_at_or_above"], c["first_below"]) == ("2025-02-01", "2025-03-01")
@@ -149,24 +112,6 @@ def test_florida_crossing_brackets_by_day():
     assert "fell below one third within those 28 days and stayed below" in report_statistics.crossing_sentence(c, "Test")
     assert statistics.florida_crossing(t, threshold=0.1) is None
     assert "never fell below" in report_statistics.crossing_sentence(None, "Test")
-
-
-def test_archive_concentration_optional(tmp_path, monkeypatch):
-    monkeypatch.setattr(paths, "PROCESSED_DIR", tmp_path)  # the archive panel is PROCESSED_DIR/archive
-    assert statistics.archive_tables() is None and statistics.archive_concentration() is None
-    (tmp_path / "archive").mkdir()
-    snaps = pd.DataFrame({"snapshot_id": ["a0", "a1", "a2"], "kind": ["participating"] * 3,
-                          "published": pd.to_datetime(["2024-06-01", "2025-03-01", "2025-03-05"]),
-                          "edition": ["", "", ""], "edition_order": [1, 1, 1]})  # fmt: skip
-    rows = [("a0", "TX"), ("a1", "FL"), ("a1", "FL"), ("a1", "TX"), ("a2", "FL"), ("a2", "TX"), ("a2", "GA"), ("a2", "GA")]
-    agreements = pd.DataFrame({"snapshot_id": [r[0] for r in rows], "state": [r[1] for r in rows],
-                               "row": range(len(rows)), "agency_id": [f"{r[1]}:{i}" for i, r in enumerate(rows)]})  # fmt: skip
-    snaps.to_parquet(tmp_path / "archive" / "snapshots.parquet")
-    agreements.to_parquet(tmp_path / "archive" / "agreements.parquet")
-    t = statistics.archive_concentration("agreements")
-    assert t["snapshot_id"].tolist() == ["a1", "a2"]  # the 2024 sheet is before the cut-off
-    c = statistics.florida_crossing(t)
-    assert (c["last_at_or_above"], c["first_below"], c["width_days"]) == ("2025-03-01", "2025-03-05", 4)
 
 
 def test_per_capita_ranking_ties_share_the_best_rank():
@@ -186,23 +131,24 @@ def test_section_html_without_results(tmp_path):
     assert "has not been run" in html and "<img" not in html
 
 
-def test_section_html_reads_the_results_file(tmp_path):
+def test_section_reads_the_results_file_and_names_its_sheets(tmp_path):
     res = [
-        results.Result("stats_concentration_agreements", [
-            {"published": "2025-01-19", "florida_share": 0.3556, "top5_share": 0.7556, "hhi": 1856.2, "states_with_any": 21},
-            {"published": "2026-05-18", "florida_share": 0.1888, "top5_share": 0.5567, "hhi": 983.2, "states_with_any": 38},
-        ], "agreements", "2026-05-18", "sheets"),
-        results.Result("stats_florida_below_one_third_agreements_curated", {}, "agreements", "2025-09-15", "sheets",
-                       {"sentence": "Curated snapshots: fell below <one third>."}),
-        results.Result("stats_figures", [{"name": "rate_ratio_forest", "caption": "Ratios & intervals"}], "figures",
+        results.Result("stats_sheets", [{"role": "in force on 2025-06-16", "file": "ice/participating_2025-06-16_pm.xlsx",
+                                         "published": "2025-06-16", "panel": "archive"}], "sheets", "2025-06-16", "x",
+                       {"uncertainty": "What the uncertainty is about."}),
+        results.Result("stats_concentration_sentences", ["Florida held <35.6%>."], "sentences", "2025-06-16", "x"),
+        results.Result("stats_figures", [{"name": "stats_rate_ratio_forest", "caption": "Ratios & intervals"}], "figures",
                        "2025-06-16", "reports/figures"),
     ]  # fmt: skip
     results.save("statistics", res, tmp_path)
+    sec = report_statistics.section(tmp_path)
+    assert sec["sheets"][0]["file"] == "ice/participating_2025-06-16_pm.xlsx" and sec["intro"].startswith("What the uncertainty")
+    assert sec["groups"] == [{"heading": "Concentration", "items": ["Florida held <35.6%>."]}]
+    assert sec["figures"] == [{"name": "stats_rate_ratio_forest", "caption": "Ratios & intervals", "src": "figures/stats_rate_ratio_forest.png"}]
     html = report_statistics.section_html(tmp_path)
-    assert "Florida held 35.6% of agreements on the sheet of 2025-01-19 and 18.9% on 2026-05-18" in html
-    assert "HHI from 1,856 to 983" in html
-    assert "fell below &lt;one third&gt;." in html  # escaped
-    assert "<img src='figures/rate_ratio_forest.png' alt='Ratios &amp; intervals'>" in html
+    assert "Sheets used: ice/participating_2025-06-16_pm.xlsx (in force on 2025-06-16)" in html
+    assert "Florida held &lt;35.6%&gt;." in html  # escaped
+    assert "<img src='figures/stats_rate_ratio_forest.png' alt='Ratios &amp; intervals'>" in html
 
 
 def _ratio(r, lo, hi):
@@ -213,14 +159,17 @@ def test_axios_sentences_follow_the_intervals():
     five = pd.DataFrame({"state": ["TX", "FL"], "rank_count": [2, 1], "rank_per_million": [9, 1]})
     reading = statistics.AxiosReading(
         total=200, five_share=0.5, sheet="2025-06-16", five=five, vote=_ratio(1.5, 1.1, 2.0),
-        vote_without_fl=_ratio(1.2, 0.9, 1.6), vote_later=_ratio(1.4, 1.05, 1.9), later_sheet="2026-05-18",
-        five_in_top5_per_million=["FL"], pending=_ratio(0.8, 0.6, 0.95))  # fmt: skip
+        vote_without_fl=_ratio(1.2, 0.9, 1.6), vote_agencies=_ratio(1.3, 1.0, 1.7), vote_later=_ratio(1.4, 1.05, 1.9),
+        later_sheet="2026-05-18", five_in_top5_per_million=["FL"], pending=_ratio(0.8, 0.6, 0.95),
+        pending_without_fl=_ratio(0.9, 0.7, 1.2))  # fmt: skip
     lines = report_statistics.axios_sentences(reading)
     assert lines[0].startswith("By count, the five named states (TX, FL, GA, NC, VA) hold 50.0% of the 200 agreements")
     assert "their count ranks are TX #2, FL #1; per million residents they rank TX #9, FL #1." in lines[0]
-    assert "have higher agreement rates: 1.50 times per 10 points (95% CI 1.10 to 2.00); without Florida 1.20" in lines[1]
+    assert "have higher agreement rates: 1.50 times per 10 points (95% interval 1.10 to 2.00); without Florida 1.20" in lines[1]
     assert "1 (FL) also ranks in the top five per million residents: their lead is mostly a lead in counts" in lines[2]
     assert "the data contradict" in lines[3] and "go with a lower agreement rate" in lines[4]
+    assert "without Florida, no clear difference" in lines[4] and "rests on Florida alone" in lines[4]
+    assert "post-treatment" in lines[5]
     assert statistics.direction(_ratio(1.0, 0.9, 1.1)) == "not clearly different"
 
 
@@ -228,69 +177,25 @@ def test_axios_sentences_follow_the_intervals():
 
 
 @pytest.fixture(scope="module")
-def processed():
-    if not (paths.PROCESSED_DIR / "agreements.parquet").is_file():
-        if IN_CI:
-            pytest.fail("processed tables missing under CI (make test builds them first)")
-        pytest.skip("processed tables not built")
-    yield
+def engine(missing_data):
+    from analysis.engine import measures
+
+    if not (paths.PROCESSED_DIR / "archive" / "snapshots.parquet").is_file():
+        missing_data("archive panel not built (make test builds it first)")
+    return measures.Panel.default()
 
 
 @pytest.mark.integration
-def test_real_state_panel(processed):
-    panel, info = state_panel.build("2025-06-16")
-    assert len(panel) == 51 and panel["state"].is_unique and panel.notna().all().all()
-    total = query.count("2025-06-16")
-    assert panel["agreements"].sum() + sum(info["territories_left_out"].values()) == total["total"]
-    assert int(panel["any_agreement"].sum()) == total["states"]
-    # MANIFEST check: summing the 50 states + DC gives Trump 77,302,593 and Harris 75,017,648
+def test_real_state_panel_reads_the_engine(engine):
+    from analysis.engine import measures
+
+    table, info = state_panel.build("2025-06-16", engine)
+    assert len(table) == 51 and table["state"].is_unique and table.notna().all().all()
+    total = measures.evaluate(measures.Measure(), "2025-06-16", engine)
+    assert info["snapshot_file"] == total.snapshot["file"]  # the claims' sheet for that day, not an older one
+    assert table["agreements"].sum() + sum(info["territories_left_out"].values()) == total.value
     election = pd.read_parquet(paths.PROCESSED_DIR / "election_2024.parquet")
     assert election["trump_votes"].sum() == 77_302_593 and election["harris_votes"].sum() == 75_017_648
-    # MANIFEST: TRAC state table sums to 3,475,298 pending cases
-    assert panel["pending_cases"].sum() == 3_475_298
-    fl = panel.set_index("state").loc["FL"]
+    assert table["pending_cases"].sum() == 3_475_298
+    fl = table.set_index("state").loc["FL"]
     assert fl["agreements_per_million"] == pytest.approx(fl["agreements"] / fl["population"] * 1e6)
-
-
-@pytest.mark.integration
-def test_real_concentration_matches_the_concentration_module(processed):
-    from analysis import concentration
-
-    ours = statistics.concentration_over_time("agreements")
-    theirs = concentration.florida_share_series("agreements", source=statistics.SOURCE)
-    merged = ours.merge(theirs, on="snapshot_id", suffixes=("", "_c"))
-    assert len(merged) == len(theirs) == len(query.snapshots("participating", source=statistics.SOURCE))
-    np.testing.assert_allclose(merged["florida_share"], merged["florida_share_c"])
-    np.testing.assert_allclose(merged["top5_share"], merged["top5_share_c"])
-    np.testing.assert_allclose(merged["hhi"], merged["hhi_c"])
-
-
-# ----------------------------------------------------------------------------- figures
-
-
-def test_new_figures_are_byte_stable_and_labelled(tmp_path, monkeypatch):
-    from analysis import plots
-
-    monkeypatch.setattr(plots, "FIG_DIR", tmp_path)
-    plots.use_style()
-    rows = pd.DataFrame({"model": ["Rate, all states", "Rate, all states", "Odds of any agreement"],
-                         "label": ["Vote share", "Pending cases", "Vote share"], "ratio": [2.0, 1.1, 18.0],
-                         "ci_low": [1.5, 0.8, 2.7], "ci_high": [3.2, 1.4, 127.0]})  # fmt: skip
-    panel = state_panel.assemble(pd.Series({"AA": 2, "BB": 4, "CC": 1}), pd.Series({"AA": 2, "BB": 4, "CC": 1}),
-                                 _population(), _election(), _trac())  # fmt: skip
-    ranking = statistics.per_capita_ranking(panel)
-    digests = []
-    for _ in range(2):
-        figs = [plots.rate_ratio_forest(rows, "2025-06-16", "2025-06-04 am"),
-                plots.state_ranking(ranking, "agreements_per_million", "2025-06-16", "2025-06-04 am", top_n=3)]  # fmt: skip
-        digests.append([(tmp_path / n).read_bytes() for n in ("rate_ratio_forest.png",
-                                                              "state_ranking_agreements_per_million.png")])  # fmt: skip
-    assert digests[0] == digests[1]
-    for fig in figs:
-        texts = {t.get_gid(): t.get_text() for t in fig.texts}
-        assert fig.get_suptitle() and "2025-06-04 am" in texts["source"]
-        assert fig.axes[0].get_xlabel()
-    forest_ax = figs[0].axes[0]
-    assert forest_ax.get_xscale() == "log" and "log scale" in forest_ax.get_xlabel()
-    with pytest.raises(ValueError, match="column must be one of"):
-        plots.state_ranking(ranking, "population", "2025-06-16", "x")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import stats
+from . import concentration_stats
 from ..factcheck.results import Result
 
 
@@ -23,8 +23,8 @@ def florida_share_series(unit: str = "agreements", *, source=None) -> pd.DataFra
     counts = [pd.Series(t, dtype="int64") for t in tables["table"]]
     out["total"] = [int(c.sum()) for c in counts]
     out["florida_share"] = [float(v) for v in fl["value"]]
-    out["top5_share"] = [stats.top_k_share(c, 5) for c in counts]
-    out["hhi"] = [stats.hhi(c) for c in counts]
+    out["top5_share"] = [concentration_stats.top_k_share(c, 5) for c in counts]
+    out["hhi"] = [concentration_stats.hhi(c) for c in counts]
     out["n_states"] = states["value"].astype(int).tolist()
     return out
 

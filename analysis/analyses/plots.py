@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import matplotlib.ticker as mticker
 import pandas as pd
 
 from ..core import paths, table_spec
 from ..engine import query, reader
-from . import concentration, courts, figures, reimbursement, stats
+from . import concentration, courts, figures, reimbursement
+from .figures import POLICY_DATES
 
 FIG_DIR = paths.REPORTS_DIR / "figures"
-POLICY_DATES = figures.POLICY_DATES
 #: the growth figure starts here: the list was flat from 2021 (the archive's first sheet) to the inauguration
 GROWTH_FROM = dt.date(2024, 1, 1)
 #: a model's name in a legend: ICE's name without the trailing "Model"
@@ -147,98 +146,3 @@ def performance_tiers():
     ax.step(scores, [reimbursement.performance_payment(s) for s in scores], where="post")
     figures.format_count_axis(ax, "US$")
     return _save(fig, "performance_tiers")
-
-
-def segmented_fit(series, result, unit: str = "agreements"):
-    """Observed cumulative counts (one per day) and the fitted segmented trend, with the
-    policy dates where the slope may change: what the interrupted time series estimates."""
-    fig, ax = figures.new_figure(
-        f"Cumulative 287(g) {unit} and a segmented trend",
-        xlabel="ICE sheet date",
-        ylabel=f"{unit.capitalize()} (count)",
-        subtitle="Straight lines whose slope may change at each policy date (OLS, HAC errors)",
-        source=f"ICE 287(g) participating sheets (curated set, {result.n} dates, latest {_latest()})",
-    )
-    ax.plot(series["published"], series["count"], "o", ms=4, label="ICE sheet (last edition of the day)")
-    grid = pd.date_range(result.start, result.end, freq="D")
-    ax.plot(grid, stats.segmented_predict(result, grid), lw=1.5, label="Fitted segmented trend")
-    ax.legend(loc="upper left", frameon=False)
-    figures.format_date_axis(ax)
-    figures.format_count_axis(ax, unit)
-    figures.mark_dates(ax, POLICY_DATES)
-    return _save(fig, f"segmented_fit_{unit}")
-
-
-RANKING_COLUMNS = {
-    "agreements": ("Agreements (count)", "{:,.0f}", "agreements"),
-    "agreements_per_million": ("Agreements per million residents", "{:,.1f}", "agreements per million residents"),
-    "agencies": ("Agencies (count)", "{:,.0f}", "agencies"),
-    "agencies_per_million": ("Agencies per million residents", "{:,.1f}", "agencies per million residents"),
-}
-
-
-def state_ranking(table, column: str, as_of: str, snapshot: str, top_n: int = 15):
-    """The top ``top_n`` states by ``column`` (a count or a per-million rate from
-    statistics.per_capita_ranking), the five states Axios named highlighted."""
-    if column not in RANKING_COLUMNS:
-        raise ValueError(f"column must be one of {sorted(RANKING_COLUMNS)}")
-    xlabel, fmt, what = RANKING_COLUMNS[column]
-    ranked = table.sort_values([column, "state"], ascending=[False, True]).head(top_n)
-    named = table.loc[table["axios_five"], "state_name"].tolist()
-    labels = ranked["state_name"].tolist()
-    per_capita = "per_million" in column
-    fig, ax = figures.new_figure(
-        f"Top {top_n} states by 287(g) {what}, as of {as_of}",
-        xlabel=xlabel,
-        ylabel="",
-        subtitle="Bold: the five states Axios called most cooperative (TX, FL, GA, NC, VA)",
-        source=(f"ICE 287(g) participating sheet of {snapshot}"
-                + ("; Census Vintage 2024 population (July 1, 2024)" if per_capita else "")),
-        figsize=(8, 6),
-    )
-    highlight = [lab for lab in labels if lab in named]
-    figures.barh_ranking(ax, labels, ranked[column].tolist(), highlight=highlight or None, value_fmt=fmt)
-    return _save(fig, f"state_ranking_{column}")
-
-
-def rate_ratio_forest(rows, as_of: str, snapshot: str):
-    """Forest plot of rate ratios (and odds ratios) with 95% intervals on a log scale; 1 means
-    no association. Rows: model, label, ratio, ci_low, ci_high (statistics.forest_rows)."""
-    rows = rows.reset_index(drop=True)
-    fig, ax = figures.new_figure(
-        "What goes with more 287(g) agreements in a state?",
-        xlabel="Ratio per stated change, 95% CI (log scale; 1 = no association)",
-        ylabel="",
-        subtitle=(f"Rate: agreements per resident (count model with population offset); odds: any agreement "
-                  f"(logistic). States as of {as_of} unless dated"),
-        source=(f"ICE 287(g) participating sheet of {snapshot}; FiveThirtyEight 2024 presidential results; "
-                f"TRAC pending cases by address (2025); Census Vintage 2024 population"),
-        figsize=(9, 6),
-    )
-    models = list(dict.fromkeys(rows["model"]))
-    colors = {m: f"C{i}" for i, m in enumerate(models)}
-    # One block per model, a blank row between blocks, first block on top.
-    pos, y = [], 0.0
-    for i, r in enumerate(rows.itertuples(index=False)):
-        if i and r.model != rows["model"].iloc[i - 1]:
-            y += 0.8
-        pos.append(-y)
-        y += 1.0
-    for yi, r in zip(pos, rows.itertuples(index=False)):
-        c = colors[r.model]
-        ax.plot([r.ci_low, r.ci_high], [yi, yi], color=c, lw=2, solid_capstyle="butt")
-        ax.plot([r.ratio], [yi], "o", color=c, ms=6, label=r.model)
-    ax.axvline(1.0, color="0.4", lw=1, ls=":")
-    ax.set_xscale("log")
-    ax.xaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.xaxis.set_minor_formatter(mticker.NullFormatter())
-    ax.set_yticks(pos, rows["label"].tolist())
-    ax.tick_params(axis="y", length=0)
-    ax.grid(False, axis="y")
-    handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2,
-              frameon=False, fontsize=10, handlelength=1, borderaxespad=0.2)
-    ax.set_ylim(min(pos) - 0.6, 0.6)
-    return _save(fig, "rate_ratio_forest")

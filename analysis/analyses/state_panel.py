@@ -7,19 +7,16 @@ FiveThirtyEight 2024 vote, TRAC pending cases) happen here once and fail loudly 
 is missing from any source instead of silently dropping it.
 
 Units: agreements are rows of the participating sheet, agencies are distinct agencies; both
-come from the snapshot in force on ``as_of`` (see query.snapshot_in_force). Territories (PR,
-GU, VI, MP, AS) are left out: they have no 2024 presidential vote and no TRAC state row.
+are the engine's counts (``measures.evaluate``) on the sheet in force on ``as_of``, read from the
+panel the caller passes (the archive panel by default). Territories (PR, GU, VI, MP, AS) are left
+out: they have no 2024 presidential vote and no TRAC state row.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from ..core import paths
-from ..engine import query
-from ..ingest.textfiles import read_text_table
+from ..engine import measures
 
 #: Census Bureau Region 3 ("South"): 16 states and DC. A fixed definition, used only to label
 #: states in tables and figures, because the Axios sentence is about "southern states".
@@ -36,16 +33,12 @@ COLUMNS = ["state", "state_name", "agreements", "agencies", "population", "trump
            "axios_five"]  # fmt: skip
 
 
-def _processed(name: str) -> pd.DataFrame:
-    return pd.read_parquet(paths.PROCESSED_DIR / name)
-
-
-def counts_as_of(as_of: str, unit: str = "agreements", *, source=None) -> tuple[pd.Series, dict]:
-    """Counts by state code on the snapshot in force on ``as_of`` (territories included;
-    states with none are absent), and that snapshot's description."""
-    result = query.count(as_of, unit=unit, by="state", source=source)
-    counts = pd.Series({g["state"]: g["count"] for g in result["groups"]}, dtype="int64")
-    return counts.sort_index(), result["snapshot"]
+def counts_as_of(as_of: str, panel: measures.Panel, unit: str = "agreements") -> tuple[pd.Series, dict]:
+    """The engine's counts by state code on the sheet in force on ``as_of`` (territories included;
+    states with none are absent), and that sheet's record (file, sha256, published, edition)."""
+    ev = measures.evaluate(measures.Measure(unit=unit, statistic="breakdown", by="state"), as_of, panel)
+    counts = pd.Series(ev.value, dtype="int64")
+    return counts.sort_index(), ev.snapshot
 
 
 def assemble(
@@ -91,15 +84,18 @@ def assemble(
     return df[COLUMNS].sort_values("state", ignore_index=True)
 
 
-def build(as_of: str, *, source=None) -> tuple[pd.DataFrame, dict]:
-    """The state table as of ``as_of`` from the processed tables, and a description of its
-    sources: snapshot (file, published), territories left out and their agreement count."""
-    agreements, snapshot = counts_as_of(as_of, "agreements", source=source)
-    agencies, _ = counts_as_of(as_of, "agencies", source=source)
-    population = _processed("population.parquet")
-    panel = assemble(agreements, agencies, population, _processed("election_2024.parquet"),
-                     _processed("trac_state.parquet"))  # fmt: skip
-    left_out = agreements[~agreements.index.isin(panel["state"])]
+def build(as_of: str, panel: measures.Panel) -> tuple[pd.DataFrame, dict]:
+    """The state table as of ``as_of`` from the panel's processed tables, and a description of its
+    sources: the sheet (file, published, edition), territories left out and their agreement count."""
+    agreements, snapshot = counts_as_of(as_of, panel, "agreements")
+    agencies, _ = counts_as_of(as_of, panel, "agencies")
+
+    def processed(name: str) -> pd.DataFrame:
+        return pd.read_parquet(panel.base / name)
+
+    table = assemble(agreements, agencies, processed("population.parquet"), processed("election_2024.parquet"),
+                     processed("trac_state.parquet"))  # fmt: skip
+    left_out = agreements[~agreements.index.isin(table["state"])]
     info = {
         "as_of": str(as_of),
         "snapshot_file": snapshot["file"],
@@ -110,58 +106,9 @@ def build(as_of: str, *, source=None) -> tuple[pd.DataFrame, dict]:
         "population": "Census Vintage 2024, July 1, 2024 estimate",
         "vote": "FiveThirtyEight 2024 presidential general election, certified state totals",
         "pending": "TRAC pending immigration-court cases by address, state table (undated, mid-to-late 2025)",
+        "panel": panel.source,
     }
-    return panel, info
-
-
-# --------------------------------------------------------------------------- counties
-
-
-def read_county_population(path: str | Path) -> pd.DataFrame:
-    """County populations from a Census county estimates file (co-est2024-alldata.csv layout:
-    SUMLEV, STATE, COUNTY, POPESTIMATE2024; SUMLEV 050 = county). Returns fips, population.
-
-    No such file is pinned in this project (see the notebook); this reader lets anyone who
-    adds one get county rates without changing the analysis.
-    """
-    raw = read_text_table(path, "county population table", ["SUMLEV", "STATE", "COUNTY", "POPESTIMATE2024"],
-                          encoding="latin-1")  # fmt: skip
-    df = raw[raw["SUMLEV"].str.strip().str.zfill(3) == "050"]
-    pop = df["POPESTIMATE2024"].str.strip().str.replace(",", "", regex=False)
-    bad = ~pop.str.fullmatch(r"\d+")
-    if bad.any():
-        raise ValueError(f"non-numeric POPESTIMATE2024 {pop[bad].iloc[0]!r} in {path}")
-    out = pd.DataFrame({
-        "fips": df["STATE"].str.strip().str.zfill(2) + df["COUNTY"].str.strip().str.zfill(3),
-        "population": pop.astype("int64"),
-    })
-    if out["fips"].duplicated().any():
-        raise ValueError(f"duplicate county FIPS {out.loc[out['fips'].duplicated(), 'fips'].iloc[0]!r} in {path}")
-    return out.reset_index(drop=True)
-
-
-def county_rates(trac_county: pd.DataFrame, population: pd.DataFrame | None = None, top_n: int = 15) -> pd.DataFrame:
-    """The ``top_n`` counties by pending immigration-court cases, with cases per 1,000
-    residents when a county population table (fips, population) is given.
-
-    Ranked by count (ties by FIPS). Without population the per-1,000 column is absent, not
-    NaN, so nobody plots an empty rate. A listed county missing from the population table
-    raises ValueError. Note the rate's numerator is people whose *latest address* is in the
-    county, which for detained people is often the detention centre's county.
-    """
-    if top_n < 1:
-        raise ValueError("top_n must be at least 1")
-    df = trac_county.sort_values(["pending", "fips"], ascending=[False, True], ignore_index=True).head(top_n)
-    df = df[["fips", "state", "county", "pending", "is_nyc"]].copy()
-    df.insert(0, "rank", range(1, len(df) + 1))
-    if population is not None:
-        pop = population.set_index("fips")["population"]
-        missing = sorted(set(df["fips"]) - set(pop.index))
-        if missing:
-            raise ValueError(f"no county population for FIPS {missing}")
-        df["population"] = df["fips"].map(pop).astype("int64")
-        df["pending_per_1000"] = df["pending"] / df["population"] * 1_000
-    return df
+    return table, info
 
 
 def state_pending_rates(panel: pd.DataFrame, top_n: int | None = None) -> pd.DataFrame:
