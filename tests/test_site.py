@@ -240,3 +240,23 @@ def test_agency_command_finds_every_spelling_on_the_archive(missing_data, capsys
     found = json.loads(capsys.readouterr().out)
     assert any(a["state"] == "MA" and a["status"] == "ended" for a in found)
     assert cli.main(["agency", "?!"]) == 2 and "no letters or digits" in capsys.readouterr().err
+
+
+def test_the_staged_report_links_the_site_and_copies_the_rest(tmp_path):
+    """reproduce stages reports/ as copies (kernels write into it) except the site, which only this
+    package writes, file by file and atomically: its files are hard links, so a second reproduce
+    does not copy them, and a page written into the stage leaves the old report's file as it was."""
+    from analysis.core import atomic
+
+    target = tmp_path / "reports"
+    (target / "site").mkdir(parents=True)
+    (target / "site" / "a.html").write_text("old page")
+    (target / "figures").mkdir()
+    (target / "figures" / "f.png").write_bytes(b"old figure")
+    with atomic.replace_dir(target, link=False, linked=("site",)) as stage:
+        assert (stage / "site" / "a.html").stat().st_ino == (target / "site" / "a.html").stat().st_ino
+        assert (stage / "figures" / "f.png").stat().st_ino != (target / "figures" / "f.png").stat().st_ino
+        old = target / "site" / "a.html"
+        Site(stage / "site").write("a.html", "new page")  # replaced by rename, never edited in place
+        assert old.read_text() == "old page"
+    assert (target / "site" / "a.html").read_text() == "new page"
