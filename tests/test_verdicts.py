@@ -591,3 +591,16 @@ def test_verdict_ignores_quote_and_note_text():
 def test_every_registry_comparison_validates_against_its_claim():
     for claim in claim_registry.load_claims():
         assert verdicts.validate_comparison(claim.comparison, claim.claimed_value) == claim.comparison_type
+
+
+@pytest.mark.parametrize("text", ["1e999999999", "1e-999999999", "1" * 19, "0." + "1" * 19, "1/" + "9" * 19, "1e100"])
+def test_numbers_are_bounded_before_they_become_exact(text):
+    """Issue 22.9: a claimed "1e999999999" or a tolerance of "1e-999999999" ran for minutes while
+    Fraction made a number of a billion digits; text beyond 18 digits or a two-digit exponent is refused."""
+    from decimal import Decimal
+
+    with pytest.raises(UsageError, match="at most 18 digits each side"):
+        verdicts.to_fraction(text)
+    with pytest.raises(UsageError):
+        verdicts.to_fraction(Decimal("1e999999999"))
+    assert verdicts.to_fraction(" 1/3 ") == Fraction(1, 3) and verdicts.to_fraction("2.5e-3") == Fraction(1, 400)

@@ -71,7 +71,6 @@ _TOP_LEVEL = ("schema_version", "article", "claim")
 
 _KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _freeze(value: Any) -> Any:
@@ -221,20 +220,15 @@ def _choice(rec: Mapping, key: str, allowed: tuple[str, ...]) -> str:
 
 
 def _date(value: Any, key: str, *, allow_empty: bool = False) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        raise _Fail(f"field '{key}' must be a date (YYYY-MM-DD), not a date-time")
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        raise _Fail(f"field '{key}' must be an ISO date string, got {type(value).__name__}")
+    """A date field: YYYY-MM-DD only (core.dates, as every date a person types)."""
+    from analysis.core.dates import parse_iso_date
+
     if allow_empty and value == "":
         return None
-    if not _ISO.match(value):
-        raise _Fail(f"field '{key}' is {value!r}, not an ISO date YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise _Fail(f"field '{key}' is {value!r}, not a valid date") from None
+        return parse_iso_date(value)
+    except UsageError as err:
+        raise _Fail(f"field '{key}' is {err}") from None
 
 
 def _bool(rec: Mapping, key: str, default: bool) -> bool:

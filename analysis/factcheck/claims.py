@@ -174,9 +174,10 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
 
 def _evidence_path(claim, detail: dict) -> str:
     """The rows behind a claim's value: the file the engine wrote (none for a rule or a figure no data reproduce)."""
-    if claim.comparison_type in verdicts.REASON_TYPES:
+    if claim.comparison_type in verdicts.REASON_TYPES or not claim.is_measured:
         return ""
-    return detail.get("evidence") or "" if claim.is_measured else ""
+    path = detail.get("evidence") or ""
+    return path if paths.stays_inside(path) else ""  # read from a results file: only a path inside reports/
 
 
 def _measured_verdict(claim, value) -> verdicts.Verdict:
@@ -285,6 +286,8 @@ def evidence_rows(res: list[results.Result], claim_id: str, output_dir: str | Pa
     import pandas as pd
 
     detail = result(res, claim_id).detail
+    if not paths.stays_inside(detail["evidence"]):  # read from a results file: only a path inside reports/
+        raise UsageError(f"claim {claim_id!r}: its evidence path {detail['evidence']!r} leaves reports/")
     rows = pd.read_csv(results.results_dir(output_dir).parent / detail["evidence"], dtype=str, keep_default_na=False)
     return rows.drop(columns=[c for c in ("snapshot_id", "file") if c in rows.columns]).head(n)
 

@@ -125,6 +125,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -206,8 +207,18 @@ def _is_missing(value: Any) -> bool:
     return False
 
 
+#: a number as text that to_fraction makes exact: a decimal (at most 18 digits each side of the point,
+#: an exponent of at most two digits) or an exact fraction "a/b"; anything longer is refused before
+#: Fraction sees it ("1e999999999" took minutes to become exact)
+NUMBER_TEXT = (r"^\s*[+-]?([0-9]{1,18}(\.[0-9]{0,18})?|\.[0-9]{1,18})([eE][+-]?[0-9]{1,2})?\s*$"
+               r"|^\s*[+-]?[0-9]{1,18}\s*/\s*[0-9]{1,18}\s*$")  # fmt: skip
+_NUMBER_TEXT = re.compile(NUMBER_TEXT)
+MAX_NUMBER_TEXT = 80
+
+
 def to_fraction(value: Any, what: str = "value") -> Fraction:
-    """An exact Fraction for an int, float (via its shortest repr), Decimal, Fraction or "a/b" string."""
+    """An exact Fraction for an int, float (via its shortest repr), Decimal, Fraction or "a/b" string;
+    text and Decimals beyond NUMBER_TEXT's bounds are refused."""
     if type(value) is float and math.isfinite(value):  # a table of thousands of rates: skip the ABC checks
         return Fraction(Decimal(repr(value)))  # the shortest repr's exact value, as Fraction(repr(value)) reads it
     if type(value) is int:
@@ -219,8 +230,8 @@ def to_fraction(value: Any, what: str = "value") -> Fraction:
     if isinstance(value, numbers.Integral):
         return Fraction(int(value))
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise UsageError(f"{what} must be finite, got {value}")
+        if not value.is_finite() or abs(value.adjusted()) > 99:
+            raise UsageError(f"{what} must be finite, with an exponent of at most two digits, got {value}")
         return Fraction(value)
     if isinstance(value, numbers.Real):
         f = float(value)
@@ -229,9 +240,13 @@ def to_fraction(value: Any, what: str = "value") -> Fraction:
         return Fraction(repr(f))
     if isinstance(value, str):
         try:
-            return Fraction(value.strip())
+            if len(value) <= MAX_NUMBER_TEXT and _NUMBER_TEXT.match(value):
+                return Fraction(value.strip())
         except (ValueError, ZeroDivisionError):
-            raise UsageError(f"{what} must be a number or a fraction like '1/3', got {value!r}") from None
+            pass
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        raise UsageError(f"{what} must be a number or a fraction like '1/3' (at most 18 digits each side, an exponent "
+                         f"of at most two digits), got {shown!r}")  # fmt: skip
     raise UsageError(f"{what} must be a number, got {type(value).__name__}")
 
 
