@@ -77,7 +77,7 @@ def test_a_claims_file_is_judged_with_evidence(tmp_path, panel):  # noqa: F811
     assert got["fl-share"]["verdict"] == "supported" and got["fl-share"]["reproduced"] == 0.375  # 3 of 8
     assert got["fl-share"]["snapshot"] == {"file": "ice_287g/participating_2025-06-16_pm.xlsx", "sha256": f"{2:064x}",
                                            "published": "2025-06-16", "edition": "pm", "panel": "curated"}  # fmt: skip
-    assert "denominator: 8 agreements" in got["fl-share"]["note"]
+    assert "share of 8 agreements on the sheet" in got["fl-share"]["note"]
     evidence = pd.read_csv(evidence_file(tmp_path / "evidence", "fl-share"))
     assert list(evidence["row"]) == [2, 3, 4] and set(evidence["state"]) == {"FL"}
     assert got["fl-share"]["evidence_rows"] == 3 and got["fl-share"]["evidence_shared_by"] == 1
@@ -88,6 +88,16 @@ def test_a_claims_file_is_judged_with_evidence(tmp_path, panel):  # noqa: F811
     assert got["none-in-ca"]["verdict"] == "supported"
     assert got["salary"]["verdict"] == "not checkable" and got["salary"]["evidence"] is None
     assert "salary" not in set(pd.read_csv(tmp_path / "evidence" / check.EVIDENCE_INDEX)["claim"])
+
+
+def test_a_count_of_states_without_any_names_them(tmp_path, panel):  # noqa: F811
+    """'Some other blue states have none': the note says which states the count found, not only how many."""
+    claim = ('[[claim]]\nid = "none-states"\ndate = "2025-06-16"\n'
+             'measure = { statistic = "states_without", state = ["CA", "FL", "TX", "WY"] }\nclaimed = 2\ncomparison = "at_least"\n')
+    rows, out = run(tmp_path, claim, panel)
+    row = json.loads(out)[0]
+    without = sorted(s for s in ("CA", "FL", "TX", "WY") if s not in {"FL", "TX"})  # the fixture sheet lists FL and TX
+    assert row["reproduced"] == len(without) and f"(the {len(without)}: {', '.join(without)})" in row["note"]
 
 
 def test_claims_repeating_a_measure_share_its_evaluation_yet_each_keeps_its_own_verdict(tmp_path, panel):  # noqa: F811
@@ -173,6 +183,9 @@ def _x(comparison: str, *, claimed: str = "1", measure: str = "{}", date: str = 
 
 
 BAD = {
+    "a share written as a percent": ('id = "x"\ndate = "2025-06-16"\nmeasure = { state = "FL", statistic = "share" }\n'
+                                     'claimed = 28.4\ncomparison = "approx"',
+                                     "claim 'x': claimed: a share is a fraction of the whole, between 0 and 1"),
     "missing date": ('id = "x"\nmeasure = {}\nclaimed = 1\ncomparison = "equal"', "claim 'x': date: missing"),
     "bad date": ('id = "x"\ndate = "2025-02-30"\nmeasure = {}\nclaimed = 1\ncomparison = "equal"', "claim 'x': date: not a date"),
     "date after the newest sheet": ('id = "x"\ndate = "2030-01-01"\nmeasure = {}\nclaimed = 1\ncomparison = "equal"',

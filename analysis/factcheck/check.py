@@ -18,13 +18,12 @@ import io
 import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from ..core import paths
 from ..core.errors import UsageError
+from .judge import Claim, judge  # noqa: F401 (judge: the one judge, re-exported for the command)
 
 NUMERIC = frozenset({"approx", "almost", "more_than", "at_least", "at_most", "equal"})
 #: which statistic a comparison can judge (the verdict compares; it never derives a number)
@@ -38,30 +37,20 @@ DEFAULTS = {"approx": {"tolerance": 0.01, "partial_tolerance": 0.05},
             "almost": {"tolerance": 0.02, "partial_tolerance": 0.05},
             "equal": {"partial_tolerance": 0.02}}  # fmt: skip
 FORMATS = ("table", "json", "csv")
+#: statistics whose value is a fraction of a whole (0 to 1), never a percent
+SHARES = frozenset({"share", "population_share"})
 #: a claims file larger than this is refused before it is parsed (10,000 claims take about 5 MB)
 MAX_FILE_BYTES = 32 * 2**20
 
 
-@dataclass(frozen=True)
-class FileClaim:
-    id: str
-    date: str
-    quote: str
-    source: str
-    note: str
-    measure: Any  # measures.Measure | None (None only for policy / not_checkable)
-    claimed: Any
-    comparison: dict
-    also_units: bool
-    reason: str
-    confidence: float | None = None  # a drafted claim's (extract.py): how sure the reading is, 0-1
-    reading: str = ""  # a drafted claim's: how the sentence was read
+def _shown(path: Path | None) -> str | None:
+    return paths.relative_to_root(path) if path is not None else None
 
 
-def _fail(cid: Any, key: str, problem: str, path: Path) -> UsageError:
+def _fail(cid: Any, key: str, problem: str, path: Path | None) -> UsageError:
     from .claims_schema import shown_id
 
-    return UsageError(f"claim {shown_id(cid)}: {key}: {problem}", path=paths.relative_to_root(path))
+    return UsageError(f"claim {shown_id(cid)}: {key}: {problem}", path=_shown(path))
 
 
 def _names(value: Any, by: str) -> Any:
@@ -98,7 +87,7 @@ def _comparison(spec: Any, claimed: Any, measure) -> dict:
     return {**base, **comp}
 
 
-def _claim(spec, path: Path, seen: set[str]) -> FileClaim:
+def _claim(spec, path: Path | None, seen: set[str]) -> Claim:
     """One [[claim]], typed by the schema (a claims_schema.ClaimSpec), checked by the engine's and the
     verdicts' own rules (which fields fit together); the first problem names the claim and field."""
     from . import verdicts
@@ -117,7 +106,7 @@ def _claim(spec, path: Path, seen: set[str]) -> FileClaim:
             measure = spec.measure.to_measure()
             measure.check_since(spec.date)
         except UsageError as err:
-            raise UsageError(f"claim {shown_id(cid)}: {err}", path=paths.relative_to_root(path)) from None
+            raise UsageError(f"claim {shown_id(cid)}: {err}", path=_shown(path)) from None
     elif not spec.reason.strip():
         raise _fail(cid, "reason", f"a {ctype} claim must say why it cannot be checked", path)
     claimed = spec.claimed
@@ -131,16 +120,42 @@ def _claim(spec, path: Path, seen: set[str]) -> FileClaim:
         verdicts.validate_comparison(comparison, claimed)
     except UsageError as err:
         raise _fail(cid, "claimed" if "claimed" in str(err) else "comparison", str(err), path) from None
+    if (measure is not None and measure.statistic in SHARES and comparison["type"] in NUMERIC
+            and not isinstance(claimed, (list, Mapping)) and _above_one(claimed)):  # share_above checks its threshold
+        raise _fail(cid, "claimed", f"a share is a fraction of the whole, between 0 and 1: {claimed!r} reads as more "
+                    "than all of it (for 28.4 % write 0.284 or \"284/1000\")", path)  # fmt: skip
     if measure is not None and measure.statistic not in FITS[comparison["type"]]:
         raise _fail(cid, "comparison", f"{comparison['type']} cannot judge a {measure.statistic}; it judges "
                     f"{', '.join(sorted(FITS[comparison['type']]))}", path)  # fmt: skip
     if spec.also_units and measure is not None and (measure.source != "ice" or measure.unit not in ("agreements", "agencies")):
         raise _fail(cid, "also_units", f"only for counts of agreements or agencies, not {measure.unit}", path)
-    return FileClaim(spec.id, spec.date.isoformat(), spec.quote, spec.source, spec.note, measure, claimed, comparison,
-                     spec.also_units, spec.reason, None if spec.confidence is None else float(spec.confidence), spec.reading)  # fmt: skip
+    return Claim(spec.id, spec.date.isoformat(), spec.quote, spec.source, spec.note, measure, claimed, comparison,
+                 spec.also_units, spec.reason, None if spec.confidence is None else float(spec.confidence), spec.reading)  # fmt: skip
 
 
-def load(path: str | Path) -> list[FileClaim]:
+def _above_one(value: Any) -> bool:
+    from . import verdicts
+
+    try:
+        return verdicts.to_fraction(value) > 1
+    except UsageError:
+        return False  # not a number: the comparison's own check names it
+
+
+def claim_of(record: Mapping, path: Path | None = None) -> Claim:
+    """One claim from a record in the claims-file format, typed by the schema and checked as a file's
+    are: the registry builds each of its claims here, so a registry claim is a claims-file claim.
+    Errors read "claim 'id': field: problem", after ``path`` when one is given."""
+    from .claims_schema import shown_id, validate
+
+    try:
+        spec = validate(record)
+    except UsageError as err:
+        raise UsageError(f"claim {shown_id(record.get('id'))}: {err}", path=_shown(path)) from None
+    return _claim(spec, path, set())
+
+
+def load(path: str | Path) -> list[Claim]:
     """Parse and validate a claims file whole; the first problem is one line naming the file, the
     claim and the field. A UTF-8 byte-order mark is read past; a file beyond MAX_FILE_BYTES, text
     that is not UTF-8 or TOML nested too deeply for the parser is refused."""
@@ -173,66 +188,6 @@ def load(path: str | Path) -> list[FileClaim]:
         raise UsageError(str(err), path=shown) from None
     seen: set[str] = set()
     return [_claim(c, path, seen) for c in spec.claim]
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Fraction):
-        return round(float(value), 6)
-    return value
-
-
-def judge(claims: list[FileClaim], panel, path: Path | None = None) -> list[dict]:
-    """Evaluate every claim; results in file order, with the evidence frames to write. A claim the
-    data cannot answer (no sheet that day, no population for a place) is one error line naming the
-    file (``path``), the claim and the field."""
-    from ..core.errors import AnalysisError
-    from ..engine import measures
-    from . import verdicts
-
-    def failed(c: FileClaim, field: str, err: AnalysisError) -> AnalysisError:
-        shown = paths.relative_to_root(path) if path is not None else None
-        return type(err)(f"claim {c.id!r}: {field}: {err}", path=shown)
-
-    wanted = []
-    for c in claims:  # one read of every sheet the file needs; a date without a sheet names its claim
-        if c.measure is not None:
-            for field, day in (("date", c.date), ("measure.since", c.measure.since)):
-                try:
-                    wanted += [panel.in_force(day, c.measure.kind)["snapshot_id"]] if day else []
-                except UsageError as err:
-                    raise failed(c, field, err) from None
-    panel.load(wanted)
-    out = []
-    evaluated: dict = {}  # (measure, date, both units) -> in_units: claims repeating a measure on a day share it
-    for c in claims:
-        row = {"id": c.id, "date": c.date, "source": c.source, "quote": c.quote, "claimed": c.claimed}
-        if c.reading:
-            row.update(reading=c.reading, confidence=c.confidence)
-        if c.measure is None:
-            v = verdicts.evaluate(c.comparison, c.claimed, None, reason=c.reason)
-            out.append({**row, "verdict": v.verdict, "reproduced": None, "reproduced_text": "", "unit": "",
-                        "measure": "", "snapshot": None, "evidence": None, "note": v.note, "_evidence": None})  # fmt: skip
-            continue
-        key = (c.measure, c.date, c.also_units)
-        try:
-            if key not in evaluated:
-                evaluated[key] = measures.in_units(c.measure, c.date, panel, both=c.also_units)
-            value, ev = evaluated[key]
-            if c.also_units:
-                v = verdicts.evaluate_units(c.comparison, c.claimed, value, c.measure.unit, reason=c.reason)
-            else:
-                v = verdicts.evaluate(c.comparison, c.claimed, value, reason=c.reason)
-        except AnalysisError as err:
-            raise failed(c, "measure", err) from None
-        note = v.note
-        if ev.detail.get("denominator") is not None:
-            note += f" (denominator: {ev.detail['denominator']:,} {c.measure.unit}, {ev.detail['denominator_is']})"
-        if "stale_note" in ev.snapshot:
-            note += f"; {ev.snapshot['stale_note']}"
-        out.append({**row, "verdict": v.verdict, "reproduced": _json_value(ev.value), "reproduced_text": ev.display(),
-                    "unit": c.measure.unit, "measure": c.measure.describe(), "snapshot": ev.snapshot_record(),
-                    "evidence": None, "note": note, "_evidence": ev.evidence})  # fmt: skip
-    return out
 
 
 #: the evidence folder's list of which claim's rows are in which file
@@ -345,8 +300,8 @@ def default_evidence_dir(claims_file: Path) -> Path:
 
 OUTPUT_KEYS = ("id", "verdict", "reproduced", "claimed", "unit", "snapshot", "evidence", "evidence_rows", "evidence_shared_by",
                "note")  # fmt: skip
-#: printed when a row has them: a drafted claim's reading and confidence; "held" (when the claim held
-#: over the archive's sheets) is reserved for issue 26's item 3
+#: printed when a row has them: a drafted claim's reading and confidence; "held": when the claim held
+#: over the panel's sheets (held.py; not with --no-held)
 _OPTIONAL_KEYS = ("reading", "confidence", "held")
 
 
@@ -365,12 +320,13 @@ def render(rows: list[dict], fmt: str) -> str:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["id", "date", "verdict", "reproduced", "claimed", "unit", "file", "sha256", "published", "edition",
-                    "evidence", "note", "evidence_rows", "evidence_shared_by"])  # fmt: skip
+                    "evidence", "note", "evidence_rows", "evidence_shared_by", "held"])  # fmt: skip
         for r in rows:
             s = r["snapshot"] or {}
             w.writerow([r["id"], r["date"], r["verdict"], r["reproduced_text"], json.dumps(r["claimed"], ensure_ascii=False),
                         r["unit"], s.get("file", ""), s.get("sha256", ""), s.get("published", ""), s.get("edition", ""),
-                        r["evidence"] or "", r["note"], r.get("evidence_rows") or "", r.get("evidence_shared_by") or ""])  # fmt: skip
+                        r["evidence"] or "", r["note"], r.get("evidence_rows") or "", r.get("evidence_shared_by") or "",
+                        (r.get("held") or {}).get("summary", "")])  # fmt: skip
         return buf.getvalue()
     lines = []
     for r in rows:
@@ -387,8 +343,18 @@ def render(rows: list[dict], fmt: str) -> str:
         if r.get("reading"):
             lines.append(f"  drafted reading ({r['confidence']:.2f}): {r['reading']}")
         if r.get("held"):
-            lines.append(f"  held: {r['held']}")
+            lines.append(f"  held: {r['held']['summary']}")
     return "\n".join(lines) + "\n"
+
+
+def add_held(rows: list[dict], claims: list[Claim], panel) -> None:
+    """Each row's "held": the spans of days on which the claim would have been supported, over every
+    sheet of the panel (held.py); claims repeating a measure share its series."""
+    from .held import Memo, held
+
+    memo = Memo()
+    for row, claim in zip(rows, claims):
+        row["held"] = held(claim, panel, memo)
 
 
 def cmd_check(args) -> int:
@@ -407,6 +373,8 @@ def cmd_check(args) -> int:
         panel = Panel(args.source)
         freshness.warn_if_stale(archive=args.source == "archive")
     rows = judge(claims, panel, Path(args.file))
+    if not args.no_held:
+        add_held(rows, claims, panel)
     write_evidence(rows, folder)
     print(render(rows, args.format), end="")
     return 0
@@ -418,6 +386,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="judge a claims file (docs/claims-file.md) with the engine; writes the evidence rows")
     p.add_argument("file", help="a TOML file of [[claim]] tables")
     p.add_argument("--format", default="table", choices=list(FORMATS))
+    p.add_argument("--no-held", action="store_true",
+                   help="skip 'when did it hold' (each claim judged on every sheet of the panel: about a second "
+                        "for a file's first claims, less for claims repeating a measure)")
     p.add_argument("--source", default="auto", choices=["auto", "archive", "curated"],
                    help="archive panel (every sheet, day by day), the 38 curated sheets, or auto (default): the "
                         "archive when it is built and current, else the curated sheets")
