@@ -240,13 +240,32 @@ def render_reproduce(r: dict) -> list[str]:
 
 #: where each generated block lives
 PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
+EXTRACT_BEGIN = "<!-- BEGIN extract (written by scripts/update_readme.py from benchmarks/latest.json) -->"
+EXTRACT_END = "<!-- END extract -->"
+
+
+def render_extract_summary(e: dict) -> str:
+    """The README's short table of `extract` against the registry (docs/performance.md has it whole)."""
+    t, mark = e["totals"], {True: "met", False: "**missed**"}
+    first = e.get("first_runs", [])
+    held_out = ", then ".join(f"{f['found']}/{f['expected']}" for f in first)
+    rows = [("recall (registry claims found)", f"{t['found_checkable']}/{t['registry_checkable']}", "≥ 90 %", mark[e["targets_met"]["recall"]]),
+            ("precision (drafted readings right)", f"{t['correct']}/{t['readings']}", "≥ 85 %", mark[e["targets_met"]["precision"]]),
+            ("verdict agreement after `check`", f"{t['agree']}/{t['registry_checkable']}", "≥ 90 %",
+             mark[e["targets_met"]["verdict_agreement"]])]  # fmt: skip
+    if first and e.get("own"):
+        rows.append((f"own test articles ({len(e['own']['articles'])}): each batch's first run, before any fix; now",
+                     f"{held_out}; now {e['own']['found']}/{e['own']['expected']}", "", ""))
+    return "\n".join(["| `extract` on the five articles | result | target | |", "|---|---|---|---|",
+                      *[f"| {a} | {r} | {g} | {m} |" for a, r, g, m in rows]])  # fmt: skip
 
 
 def main() -> int:
     bench = json.loads((ROOT / "benchmarks" / "latest.json").read_text())
     PERFORMANCE_DOC.write_text(_replace(PERFORMANCE_DOC.read_text(), BEGIN, END, render(bench)))
     readme = ROOT / "README.md"
-    readme.write_text(_replace(readme.read_text(), CLAIMS_BEGIN, CLAIMS_END, render_claims()))
+    text = _replace(readme.read_text(), EXTRACT_BEGIN, EXTRACT_END, render_extract_summary(bench["extract"]))
+    readme.write_text(_replace(text, CLAIMS_BEGIN, CLAIMS_END, render_claims()))
     return 0
 
 

@@ -57,3 +57,12 @@ def test_claims_block_is_rendered_from_the_registry_and_judged_by_the_engine(mis
     block = re.search(re.escape(mod.CLAIMS_BEGIN) + r"\n(.*?)\n" + re.escape(mod.CLAIMS_END), text, re.S)
     assert block, "README.md lacks the claims block"
     assert block[1] == mod.render_claims(), "README claims block is stale: run scripts/update_readme.py"
+
+
+def test_extract_block_is_rendered_from_the_latest_benchmark():
+    mod = _update_readme()
+    bench = json.loads((paths.ROOT / "benchmarks" / "latest.json").read_text())
+    text = (paths.ROOT / "README.md").read_text()
+    block = re.search(re.escape(mod.EXTRACT_BEGIN) + r"\n(.*?)\n" + re.escape(mod.EXTRACT_END), text, re.S)
+    assert block, "README.md lacks the extract block"
+    assert block[1] == mod.render_extract_summary(bench["extract"]), "README extract block is stale: run scripts/update_readme.py"
