@@ -30,13 +30,13 @@ def _source(args) -> str:
         return args.source
     from .store.freshness import default_source
 
-    return default_source()
+    return default_source(args.project)
 
 
-def _entries(archive: bool = False):
+def _entries(args, archive: bool = False):
     from .ingest import registry
 
-    return registry.load(archive=archive)
+    return registry.load(args.project, archive=archive)
 
 
 def cmd_registry(args) -> int:
@@ -44,7 +44,7 @@ def cmd_registry(args) -> int:
 
     from .ingest import manifests
 
-    curated, archive = manifests.write_registries(Path(args.manifests))
+    curated, archive = manifests.write_registries(args.project, Path(args.manifests))
     print(f"wrote data/raw/registry.csv ({curated} files) and data/raw/registry_archive.csv ({archive} files)")
     return 0
 
@@ -52,7 +52,7 @@ def cmd_registry(args) -> int:
 def cmd_fetch(args) -> int:
     from .ingest import fetch
 
-    report = fetch.fetch(_entries(args.archive), quiet=args.quiet)
+    report = fetch.fetch(args.project, _entries(args, args.archive), quiet=args.quiet)
     print(report.summary())
     return 0
 
@@ -60,8 +60,8 @@ def cmd_fetch(args) -> int:
 def cmd_verify(args) -> int:
     from .ingest import fetch
 
-    entries = _entries(args.archive)
-    fetch.verify(entries)
+    entries = _entries(args, args.archive)
+    fetch.verify(args.project, entries)
     print(f"all {len(entries)} raw files present with their registered sha256")
     return 0
 
@@ -70,11 +70,11 @@ def cmd_build(args) -> int:
     if args.archive:  # the light module first: an up-to-date panel answers without importing pandas
         from .store import archive
 
-        print(archive.build(quiet=args.quiet, force=args.force).message)
+        print(archive.build(args.project, quiet=args.quiet, force=args.force).message)
         return 0
     from .store import build
 
-    print(build.build(_entries(), quiet=args.quiet, force=args.force).message)
+    print(build.build(args.project, _entries(args), quiet=args.quiet, force=args.force).message)
     return 0
 
 
@@ -110,12 +110,11 @@ def _describe_snapshot(s: dict) -> str:
 def _count(args) -> dict:
     """From the counts cache when the build wrote one (no pandas: fast), else from the engine's reader.
     Either way the sheet is chosen by the one rule (asof.in_force_position) on the same panel."""
-    from .core import paths
     from .store import counts_cache
     from .engine import asof
 
     source = _source(args)
-    base = paths.PROCESSED_DIR / ("archive" if source == "archive" else "")
+    base = args.project.panel_dir(source)
     day = asof.parse_date(args.as_of)
     state, model = args.state, args.model  # checked lists (cmd_query)
     if not state and not model and (base / "agreements.parquet").exists():  # the cache is as good as its tables
@@ -123,9 +122,10 @@ def _count(args) -> dict:
                                     asof.in_force_position)  # fmt: skip
         if result is not None:
             return {"as_of": result.pop("as_of"), "panel": source, **result}
-    from .engine import query
+    from .engine import query, reader
 
-    return query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by, state=state, model=model, source=source)
+    return query.count(args.as_of, kind=args.kind, unit=args.unit, by=args.by, state=state, model=model,
+                       source=reader.open_panel(args.project, source))  # fmt: skip
 
 
 def _list_arg(value: str | None, flag: str) -> list[str] | None:
@@ -194,7 +194,7 @@ def _query_measure(args, measure) -> int:
 
     from .engine import measures
 
-    panel = measures.Panel(_source(args))
+    panel = measures.Panel(args.project, _source(args))
     from .engine.asof import parse_date
 
     day = parse_date(args.as_of)
@@ -252,7 +252,7 @@ def cmd_query(args) -> int:
         raise UsageError(f"--top needs --measure ({', '.join(QUERY_MEASURES)})")
     elif args.state is not None or args.model is not None:  # refused before any warning or read
         args.state, args.model = _list_arg(args.state, "state"), _list_arg(args.model, "model")
-    freshness.warn_if_stale(archive=_source(args) == "archive")
+    freshness.warn_if_stale(args.project, archive=_source(args) == "archive")
     if measure is not None:
         return _query_measure(args, measure)
     result = _count(args)
@@ -287,11 +287,12 @@ def cmd_query(args) -> int:
 
 def cmd_diff(args) -> int:
     from .store import freshness
-    from .engine import query
+    from .engine import query, reader
 
     source = _source(args)
-    freshness.warn_if_stale(archive=source == "archive")
-    result = query.diff(args.date_from, args.date_to, kind=args.kind, state=args.state, source=source)
+    freshness.warn_if_stale(args.project, archive=source == "archive")
+    result = query.diff(args.date_from, args.date_to, kind=args.kind, state=args.state,
+                        source=reader.open_panel(args.project, source))  # fmt: skip
     if args.format == "json":
         sys.stdout.write(query.to_json(result))
         return 0
@@ -322,6 +323,9 @@ def build_parser(*, extras: bool | str = True) -> argparse.ArgumentParser:
         prog="python -m analysis",
         description="Re-derive and check the numbers 2025 articles printed about ICE's 287(g) program.",
     )
+    parser.add_argument("--project", metavar="DIR",
+                        help="the project folder whose data/, reports/, notebooks/ and docs/ are read and written "
+                             "(default: the checkout this package belongs to)")  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("registry", help="rebuild data/raw/registry*.csv from the MANIFEST.csv files of a raw-data folder")
@@ -517,6 +521,31 @@ def _safe_streams():
                 stream.reconfigure(errors=was)
 
 
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv``: its first word that is neither an option nor --project's value."""
+    words = iter(argv)
+    for word in words:
+        if word == "--project":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _project(root: str | None):
+    """The project --project names (a folder that exists), else the checkout this package belongs to."""
+    from pathlib import Path
+
+    from .core import paths
+    from .core.errors import UsageError
+
+    if root is None:
+        return paths.legacy()
+    if not str(root).strip() or not Path(root).expanduser().is_dir():
+        raise UsageError("--project: not a folder", path=str(root))
+    return paths.Project.at(root)
+
+
 def main(argv: list[str] | None = None) -> int:
     with _safe_streams():
         return _main(argv)
@@ -526,22 +555,25 @@ def _main(argv: list[str] | None) -> int:
     from .core.errors import AnalysisError
 
     argv = sys.argv[1:] if argv is None else argv
-    command = next((a for a in argv if not a.startswith("-")), None)
+    command = _command(argv)
     # The other commands' modules take ~0.1 s to import; a query does not need them, a check needs its own.
     parser = build_parser(extras=command if command in _EXTRA_COMMANDS else command not in CORE_COMMANDS)
     args = parser.parse_args(argv)
+    from .core import paths
     from .ingest import limits
 
     limits.apply(args)  # --max-unpacked-mb / --max-rows, for this run and its parse workers
+    project = paths.legacy()
     try:
+        args.project = project = _project(args.project)
         if getattr(args, "writes", False):  # one writer at a time (lock.py), taken before anything is read
             from .ingest import lock
 
-            with lock.hold(wait=args.wait, what=args.command):
+            with lock.hold(project, wait=args.wait, what=args.command):
                 return args.func(args)
         return args.func(args)
     except AnalysisError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {err.shown(project)}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

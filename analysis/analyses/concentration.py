@@ -8,10 +8,11 @@ from . import concentration_stats
 from ..factcheck.results import Result
 
 
-def florida_share_series(unit: str = "agreements", *, source=None) -> pd.DataFrame:
+def florida_share_series(unit: str = "agreements", *, source) -> pd.DataFrame:
     """Florida's share, the top five's share, the HHI and the states with any, on every participating
     sheet of the panel: the engine's share (every row of the sheet, territories included, in the
-    denominator) and its per-sheet table by state, from engine.series (one producer)."""
+    denominator) and its per-sheet table by state, from engine.series (one producer); ``source``: a
+    panel, or a project (its default panel)."""
     from ..engine import reader, series
     from ..engine.measures import Measure
 
@@ -29,8 +30,9 @@ def florida_share_series(unit: str = "agreements", *, source=None) -> pd.DataFra
     return out
 
 
-def compute(*, panel=None, output_dir=None, evidence: bool = True, **dates) -> list[Result]:
+def compute(project, *, panel=None, output_dir=None, evidence: bool = True, **dates) -> list[Result]:
     """The engine's value for each concentration claim (dates: the registry's, or ``<article>_date`` what-ifs)."""
     from ..factcheck import claims
 
-    return claims.measured_results("concentration", dates=dates, panel=panel, output_dir=output_dir, evidence=evidence)
+    return claims.measured_results(project, "concentration", dates=dates, panel=panel, output_dir=output_dir,
+                                   evidence=evidence)  # fmt: skip

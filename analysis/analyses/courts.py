@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core import paths
+from ..core.paths import Project
 from ..ingest import trac
 from ..ingest.trac import TRAC_SOURCE
 from ..factcheck.results import Result
@@ -18,8 +18,8 @@ from ..factcheck.results import Result
 TRAC_AS_OF = "2025 (undated TRAC snapshot; inferred mid-to-late 2025)"
 
 
-def county_table() -> pd.DataFrame:
-    df = pd.read_parquet(paths.PROCESSED_DIR / "trac_county.parquet")
+def county_table(project: Project) -> pd.DataFrame:
+    df = pd.read_parquet(project.processed / "trac_county.parquet")
     df = df.sort_values(["pending", "fips"], ascending=[False, True], ignore_index=True)
     df["rank"] = df["pending"].rank(method="min", ascending=False).astype(int)
     return df
@@ -36,13 +36,13 @@ def with_nyc_combined(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def reference() -> pd.DataFrame:
-    return pd.read_parquet(paths.PROCESSED_DIR / "reference_figures.parquet")
+def reference(project: Project) -> pd.DataFrame:
+    return pd.read_parquet(project.processed / "reference_figures.parquet")
 
 
-def removal_orders_table() -> tuple[dict[str, int], dict]:
+def removal_orders_table(project: Project) -> tuple[dict[str, int], dict]:
     """County -> removal orders from the latest period with published county figures."""
-    ref = reference()
+    ref = reference(project)
     ref = ref[ref["measure"].str.contains("removal orders") & ~ref["geography"].isin(["United States"])]
     latest = ref[ref["published"] == ref["published"].max()]
     table = {g: int(v) for g, v in zip(latest["geography"], latest["value"])}
@@ -58,16 +58,17 @@ ARREST_CLAIMS = ("arrest_target_per_day", "arrest_target_to_early_2025_daily_arr
                  "deportations_per_year_goal", "san_antonio_operation_arrests")  # fmt: skip
 
 
-def compute(*, catn_date: str | None = None, output_dir=None, evidence: bool = True, panel=None) -> list[Result]:
+def compute(project: Project, *, catn_date: str | None = None, output_dir=None, evidence: bool = True,
+            panel=None) -> list[Result]:  # fmt: skip
     """The CATN post's county claims: the engine ranks TRAC's undated table (labelled with the post's
     date, or a what-if); removal orders are published figures, recorded as context only."""
     from ..factcheck.claims import article_day, measured_results
 
     dates = {"catn_date": catn_date}
     as_of = article_day("catn-2025-late", dates).isoformat()
-    removal, removal_detail = removal_orders_table()
-    combined = with_nyc_combined(county_table())
-    res = measured_results("courts", dates=dates, panel=panel, output_dir=output_dir, evidence=evidence)
+    removal, removal_detail = removal_orders_table(project)
+    combined = with_nyc_combined(county_table(project))
+    res = measured_results(project, "courts", dates=dates, panel=panel, output_dir=output_dir, evidence=evidence)
     res += [
         Result(f"removal_orders_by_county_{as_of.replace('-', '_')}", removal, "removal orders", removal_detail["period"],
                "published_reference_figures/reference_figures.csv", removal_detail),

@@ -13,7 +13,7 @@ Every figure in the report and the notebooks goes through this module::
     figures.format_date_axis(ax)
     figures.format_count_axis(ax, "agreements")
     figures.mark_dates(ax, figures.POLICY_DATES)          # last: it reserves headroom
-    figures.save_figure(fig, paths.REPORTS_DIR / "fig" / "growth", formats=("png", "svg"))
+    figures.save_figure(fig, project.figures / "growth", formats=("png", "svg"))
 
 Layout. ``new_figure`` puts the title (``fig.get_suptitle()``) and optional subtitle in a
 strip at the top of the figure and the source line in a strip at the bottom, both aligned

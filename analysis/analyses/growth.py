@@ -13,8 +13,9 @@ from ..factcheck import claims
 from ..factcheck.results import Result
 
 
-def counts_at(as_of: str, kind: str = "participating", *, source=None) -> dict:
-    """Agreements, agencies and states on the sheet in force on ``as_of`` (the default panel, or ``source``)."""
+def counts_at(as_of: str, kind: str = "participating", *, source) -> dict:
+    """Agreements, agencies and states on the sheet in force on ``as_of`` (``source``: a panel, or a
+    project: its default panel)."""
     agreements = query.count(as_of, kind=kind, unit="agreements", source=source)
     agencies = query.count(as_of, kind=kind, unit="agencies", source=source)
     return {
@@ -26,6 +27,7 @@ def counts_at(as_of: str, kind: str = "participating", *, source=None) -> dict:
     }
 
 
-def compute(*, panel: measures.Panel | None = None, output_dir=None, evidence: bool = True, **dates) -> list[Result]:
+def compute(project, *, panel: measures.Panel | None = None, output_dir=None, evidence: bool = True,
+            **dates) -> list[Result]:  # fmt: skip
     """The engine's value for each growth claim (dates: the registry's, or ``<article>_date`` what-ifs)."""
-    return claims.measured_results("growth", dates=dates, panel=panel, output_dir=output_dir, evidence=evidence)
+    return claims.measured_results(project, "growth", dates=dates, panel=panel, output_dir=output_dir, evidence=evidence)

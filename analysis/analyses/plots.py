@@ -1,7 +1,7 @@
 """The report's figures, one function each; notebooks call them and the report embeds them.
 
 All use the house style (figures.py), say their unit and source snapshot, and are saved
-byte-stable under reports/figures/.
+byte-stable under the project's reports/figures/ (``Project.figures``), from its default panel.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import datetime as dt
 
 import pandas as pd
 
-from ..core import paths, table_spec
+from ..core import table_spec
+from ..core.paths import Project
 from ..engine import query, reader
 from . import concentration, courts, figures, reimbursement
 from .figures import POLICY_DATES
 
-FIG_DIR = paths.REPORTS_DIR / "figures"
 #: the growth figure starts here: the list was flat from 2021 (the archive's first sheet) to the inauguration
 GROWTH_FROM = dt.date(2024, 1, 1)
 #: a model's name in a legend: ICE's name without the trailing "Model"
@@ -31,19 +31,18 @@ def show(fig):
     return figures.inline(fig)
 
 
-def _latest(kind: str = "participating", source=None) -> str:
-    snap = query.snapshots(kind, source=source).iloc[-1]
+def _latest(kind: str, panel: reader.Panel) -> str:
+    snap = query.snapshots(kind, source=panel).iloc[-1]
     return f"{snap['published']}{' ' + snap['edition'] if snap['edition'] else ''}"
 
 
-def _save(fig, name: str):
-    figures.save_figure(fig, FIG_DIR / f"{name}.png")
+def _save(project: Project, fig, name: str):
+    figures.save_figure(fig, project.figures / f"{name}.png")
     return fig
 
 
-def _sheets_note(kind: str, series: pd.DataFrame, source=None) -> str:
+def _sheets_note(kind: str, series: pd.DataFrame, panel: reader.Panel) -> str:
     """The figure's source line: which panel, how many sheets, the newest (every figure names its sheets)."""
-    panel = reader.open_panel(source)
     what = "archive panel" if panel.source == "archive" else "curated set"
     return f"ICE 287(g) {kind} sheets ({what}, {series['snapshot_id'].nunique():,} sheets, latest {_latest(kind, panel)})"
 
@@ -58,16 +57,16 @@ def _years(series: pd.DataFrame) -> str:
     return f"{first.year}–{last.year}" if first.year != last.year else f"{first.year}"
 
 
-def growth_by_model(unit: str = "agreements", source=None):
-    """Agreements (or agencies) by model on every participating sheet of the panel (the default
-    reader's, or ``source``)."""
-    series = query.counts_by_snapshot("participating", by="model", source=source)
+def growth_by_model(project: Project, unit: str = "agreements"):
+    """Agreements (or agencies) by model on every participating sheet of the project's default panel."""
+    panel = reader.open_panel(project)
+    series = query.counts_by_snapshot("participating", by="model", source=panel)
     series = series[series["published"] >= GROWTH_FROM]
     fig, ax = figures.new_figure(
         f"287(g) {unit} by model, {_years(series)}",
         xlabel="ICE sheet date",
         ylabel=f"{unit.capitalize()} (count)",
-        source=_sheets_note("participating", series, source),
+        source=_sheets_note("participating", series, panel),
     )
     for model, frame in series.groupby("model"):
         _line(ax, frame["published"], frame[unit], MODEL_NAMES.get(model, model))
@@ -75,20 +74,21 @@ def growth_by_model(unit: str = "agreements", source=None):
     figures.format_date_axis(ax)
     figures.format_count_axis(ax, unit)
     figures.mark_dates(ax, POLICY_DATES)
-    return _save(fig, f"growth_by_model_{unit}")
+    return _save(project, fig, f"growth_by_model_{unit}")
 
 
-def florida_share(unit: str = "agreements", crossing: dict | None = None, source=None):
+def florida_share(project: Project, unit: str = "agreements", crossing: dict | None = None):
     """Florida's and the top five's share per sheet with the one-third line; with
     ``crossing`` (statistics.florida_crossing) the bracket in which the share fell below one
     third is shaded and the figure is saved as florida_share_crossing_<unit> (the plain one
     stays the concentration notebook's, whichever notebook runs last)."""
-    table = concentration.florida_share_series(unit, source=source)
+    panel = reader.open_panel(project)
+    table = concentration.florida_share_series(unit, source=panel)
     fig, ax = figures.new_figure(
         f"Florida's and the top five states' share of 287(g) {unit}",
         xlabel="ICE sheet date",
         ylabel=f"Share of all {unit} (%)",
-        source=_sheets_note("participating", table, source),
+        source=_sheets_note("participating", table, panel),
     )
     _line(ax, table["published"], 100 * table["florida_share"], "Florida")
     _line(ax, table["published"], 100 * table["top5_share"], "Top five states")
@@ -100,27 +100,28 @@ def florida_share(unit: str = "agreements", crossing: dict | None = None, source
     ax.set_ylim(0, 100)
     ax.legend(loc="upper right", frameon=False)
     figures.format_date_axis(ax)
-    return _save(fig, f"florida_share_{'crossing_' if crossing is not None else ''}{unit}")
+    return _save(project, fig, f"florida_share_{'crossing_' if crossing is not None else ''}{unit}")
 
 
-def pending_by_model(source=None):
-    series = query.counts_by_snapshot("pending", by="model", source=source)
+def pending_by_model(project: Project):
+    panel = reader.open_panel(project)
+    series = query.counts_by_snapshot("pending", by="model", source=panel)
     fig, ax = figures.new_figure(
         "Pending 287(g) applications by model",
         xlabel="ICE pending sheet date",
         ylabel="Pending applications (rows of the sheet)",
-        source=_sheets_note("pending", series, source),
+        source=_sheets_note("pending", series, panel),
     )
     for model, frame in series.groupby("model"):
         _line(ax, frame["published"], frame["agreements"], MODEL_NAMES.get(model, model))
     ax.legend(loc="upper right", frameon=False)
     figures.format_date_axis(ax)
     figures.format_count_axis(ax, "applications")
-    return _save(fig, "pending_by_model")
+    return _save(project, fig, "pending_by_model")
 
 
-def county_backlog(top_n: int = 15):
-    table = courts.county_table().head(top_n)
+def county_backlog(project: Project, top_n: int = 15):
+    table = courts.county_table(project).head(top_n)
     labels = [f"{c}, {s}" for c, s in zip(table["county"], table["state"])]
     highlight = [lab for lab, nyc in zip(labels, table["is_nyc"]) if nyc]
     fig, ax = figures.new_figure(
@@ -132,10 +133,10 @@ def county_backlog(top_n: int = 15):
         figsize=(8, 6),
     )
     figures.barh_ranking(ax, labels, table["pending"].tolist(), highlight=highlight or None)
-    return _save(fig, "county_backlog")
+    return _save(project, fig, "county_backlog")
 
 
-def performance_tiers():
+def performance_tiers(project: Project):
     scores = list(range(60, 101))
     fig, ax = figures.new_figure(
         "Quarterly performance payment per task-force officer",
@@ -145,4 +146,4 @@ def performance_tiers():
     )
     ax.step(scores, [reimbursement.performance_payment(s) for s in scores], where="post")
     figures.format_count_axis(ax, "US$")
-    return _save(fig, "performance_tiers")
+    return _save(project, fig, "performance_tiers")

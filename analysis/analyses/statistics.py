@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.paths import Project
 from ..engine import measures, series
 from ..engine.asof import UNITS
 from ..ingest.elections import STATES_AND_DC
@@ -353,8 +354,8 @@ class Summary:
 
 
 def analyse(*, as_of: str, later_as_of: str, inauguration: str, breitbart_date: str, voz_date: str,
-            top_n: int = 15, panel: measures.Panel | None = None) -> Summary:  # fmt: skip
-    """Compute every result of the statistics notebook on ``panel`` (default: the engine's reader)."""
+            top_n: int = 15, panel: measures.Panel | Project) -> Summary:  # fmt: skip
+    """Compute every result of the statistics notebook on ``panel`` (a project: its default panel)."""
     from ..engine.reader import open_panel
 
     panel = open_panel(panel)

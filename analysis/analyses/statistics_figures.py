@@ -1,6 +1,6 @@
 """The statistics figures: one function each, drawn from a ``statistics.Summary``, saved byte-stable
-under reports/figures/ in the house style with a source line. The notebook shows the saved PNGs
-inline and the report embeds the same files, so both show the same bytes.
+into a folder (the notebook's: its project's reports/figures/) in the house style with a source
+line. The notebook shows the saved PNGs inline and the report embeds the same files, so both show the same bytes.
 """
 
 from __future__ import annotations
@@ -11,24 +11,22 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
-from ..core import paths
 from . import figures
 from .figures import POLICY_DATES
 from .statistics import SERIES_START
 
-FIG_DIR = paths.REPORTS_DIR / "figures"
 ARCHIVE = "ICE 287(g) participating sheets, archive panel"
 
 
-def _save(fig, name: str, folder: Path | None) -> Path:
-    return figures.save_figure(fig, (folder or FIG_DIR) / f"{name}.png")[0]
+def _save(fig, name: str, folder: Path) -> Path:
+    return figures.save_figure(fig, folder / f"{name}.png")[0]
 
 
 def _sheet(s) -> str:
     return f"sheet {s.sheet['file'].rsplit('/', 1)[-1]}"
 
 
-def florida_share(s, folder: Path | None = None) -> Path:
+def florida_share(s, folder: Path) -> Path:
     """Florida's and the top five's share of agreements and agencies on every sheet, the one-third
     line and the day the share fell below it for good."""
     fig, ax = figures.new_figure(
@@ -53,7 +51,7 @@ def florida_share(s, folder: Path | None = None) -> Path:
     return _save(fig, "stats_florida_share", folder)
 
 
-def bootstrap(s, folder: Path | None = None) -> Path:
+def bootstrap(s, folder: Path) -> Path:
     """The bootstrap distributions of the effective number of states (10,000 / HHI), in both units."""
     b = s.bootstrap["agreements"]
     fig, ax = figures.new_figure(
@@ -71,7 +69,7 @@ def bootstrap(s, folder: Path | None = None) -> Path:
     return _save(fig, "stats_bootstrap_effective_states", folder)
 
 
-def flows(s, folder: Path | None = None) -> Path:
+def flows(s, folder: Path) -> Path:
     """Agreements added and removed per week over the whole archive, policy dates marked."""
     every = s.flows.tables["agreements"]
     shown = pd.Timestamp(SERIES_START)
@@ -92,7 +90,7 @@ def flows(s, folder: Path | None = None) -> Path:
     return _save(fig, "stats_flows_weekly", folder)
 
 
-def event_study(s, folder: Path | None = None) -> Path:
+def event_study(s, folder: Path) -> Path:
     """Rate ratios of agreements added in each four-week bin around the policy dates, with the
     first four weeks after each placebo date for comparison."""
     ev, pl = s.flows.events, s.flows.placebo
@@ -117,7 +115,7 @@ def event_study(s, folder: Path | None = None) -> Path:
     return _save(fig, "stats_event_study", folder)
 
 
-def stock_fit(s, folder: Path | None = None) -> Path:
+def stock_fit(s, folder: Path) -> Path:
     """The number listed on each day and the segmented trend fitted to it: the contrast."""
     st = s.stock
     fig, ax = figures.new_figure(
@@ -137,7 +135,7 @@ def stock_fit(s, folder: Path | None = None) -> Path:
     return _save(fig, "stats_stock_fit", folder)
 
 
-def stock_residuals(s, folder: Path | None = None) -> Path:
+def stock_residuals(s, folder: Path) -> Path:
     """The stock fit's residuals in date order: long runs on one side are the autocorrelation."""
     st = s.stock
     fig, ax = figures.new_figure(
@@ -152,7 +150,7 @@ def stock_residuals(s, folder: Path | None = None) -> Path:
     return _save(fig, "stats_stock_residuals", folder)
 
 
-def survival_curves(s, folder: Path | None = None) -> Path:
+def survival_curves(s, folder: Path) -> Path:
     """Kaplan-Meier curves of still being listed, by when the agreement was signed."""
     fig, ax = figures.new_figure(
         "How long do 287(g) agreements stay on ICE's list?", xlabel="Years since the agreement was signed",
@@ -168,7 +166,7 @@ def survival_curves(s, folder: Path | None = None) -> Path:
     return _save(fig, "stats_survival", folder)
 
 
-def participation(s, folder: Path | None = None) -> Path:
+def participation(s, folder: Path) -> Path:
     """The Firth logit's probability that a state has any agreement, by 2024 Trump vote share, with
     the states themselves along the top (has any) and the bottom (has none)."""
     m = s.models
@@ -191,7 +189,7 @@ def participation(s, folder: Path | None = None) -> Path:
     return _save(fig, "stats_participation", folder)
 
 
-def rate_ratio_forest(s, folder: Path | None = None) -> Path:
+def rate_ratio_forest(s, folder: Path) -> Path:
     """Rate and odds ratios of every state model with 95% intervals on a log scale; 1 = no association."""
     from .statistics import forest_rows
 
@@ -230,7 +228,7 @@ def rate_ratio_forest(s, folder: Path | None = None) -> Path:
     return _save(fig, "stats_rate_ratio_forest", folder)
 
 
-def state_ranking(s, folder: Path | None = None) -> Path:
+def state_ranking(s, folder: Path) -> Path:
     """The states with the most agreements per million residents, the five Axios named in bold."""
     t, top_n = s.per_capita, s.params["top_n"]
     ranked = t.sort_values(["agreements_per_million", "state"], ascending=[False, True]).head(top_n)
@@ -263,7 +261,7 @@ FIGURES = [
 ]
 
 
-def make_all(s, folder: Path | None = None) -> list[dict]:
+def make_all(s, folder: Path) -> list[dict]:
     """Draw and save every statistics figure; returns [{name, caption}] (the report's list too)."""
     out = []
     for draw, caption in FIGURES:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -270,10 +271,10 @@ def read(folder) -> Gazetteer:
     return from_frames(*(pd.read_parquet(folder / name) for name in GAZETTEER_TABLES))
 
 
-@lru_cache(maxsize=1)
-def load() -> Gazetteer:
-    """The gazetteer from the processed tables of this build (county_population, place_county)."""
-    return read(paths.PROCESSED_DIR)
+@lru_cache(maxsize=2)
+def load(processed: Path) -> Gazetteer:
+    """The gazetteer from the processed tables of a project's build (county_population, place_county)."""
+    return read(processed)
 
 
 KEY = ["state", "county", "agency_name", "jurisdiction_type"]
@@ -296,7 +297,9 @@ def place_frame(df: pd.DataFrame, gazetteer=None, known: dict | None = None) -> 
     known = {} if known is None else known
     missing = [t for t in tuples if t not in known]
     if missing:
-        gaz = gazetteer() if callable(gazetteer) else (gazetteer or load())
+        if gazetteer is None:
+            raise ValueError("rows to place in counties need a gazetteer (geography.load(project.processed))")
+        gaz = gazetteer() if callable(gazetteer) else gazetteer
         gaz.prepare({t[0] for t in missing})
         known.update((t, gaz.place(*t)) for t in missing)
     placed = pd.DataFrame([known[t] for t in tuples], columns=COLUMNS)
@@ -335,20 +338,18 @@ def coverage_note(snaps: pd.DataFrame) -> str:
     return f"; county coverage of the newest participating sheet {sid}: {share:.1%} of its agreement rows"
 
 
-def coverage(df: pd.DataFrame, placed: pd.DataFrame | None = None) -> pd.DataFrame:
+def coverage(df: pd.DataFrame, placed: pd.DataFrame) -> pd.DataFrame:
     """Per snapshot: rows, rows at each geo level, and ``coverage`` (the share placed in a county).
     Statewide and territory rows count in the denominator: they are agreements without a county."""
-    placed = place_frame(df) if placed is None else placed
     levels = pd.crosstab(df["snapshot_id"], placed["geo_level"]).reindex(columns=list(GEO_LEVELS), fill_value=0)
     out = levels.assign(rows=levels.sum(axis=1))
     out["coverage"] = out["county"] / out["rows"]
     return out[["rows", *GEO_LEVELS, "coverage"]].reset_index()
 
 
-def unplaced(df: pd.DataFrame, placed: pd.DataFrame | None = None) -> pd.DataFrame:
+def unplaced(df: pd.DataFrame, placed: pd.DataFrame) -> pd.DataFrame:
     """The rows left unknown, one line per (state, COUNTY cell, agency) with its reason and how many
     rows and snapshots carry it: listed, never dropped."""
-    placed = place_frame(df) if placed is None else placed
     rows = pd.concat([df[["snapshot_id", *KEY]], placed], axis=1)
     rows = rows[rows["geo_level"] == "unknown"]
     return (rows.groupby([*KEY, "geo_rule"], dropna=False)
@@ -360,9 +361,10 @@ def unplaced(df: pd.DataFrame, placed: pd.DataFrame | None = None) -> pd.DataFra
 if __name__ == "__main__":  # python -m analysis.clean.geography [--archive]: print coverage and what stays unplaced
     import sys
 
-    table = paths.PROCESSED_DIR / ("archive" if "--archive" in sys.argv else "") / "agreements.parquet"
+    project = paths.project()  # the checkout's
+    table = project.panel_dir("archive" if "--archive" in sys.argv else "curated") / "agreements.parquet"
     agreements = pd.read_parquet(table, columns=["snapshot_id", *KEY])
-    where = place_frame(agreements)
+    where = place_frame(agreements, load(project.processed))
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 90):
         print(coverage(agreements, where).to_string(index=False, float_format="{:.1%}".format))
         print(unplaced(agreements, where).drop(columns="jurisdiction_type").to_string(index=False))

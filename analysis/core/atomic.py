@@ -30,13 +30,9 @@ _HINTS = {errno.EBUSY: "a mount point cannot be replaced: mount the folder above
 
 
 def _shown(path: Path) -> str:
-    """A path as the one-line error names it: relative to the project, else as given."""
-    from . import paths
-
-    try:
-        return Path(os.path.abspath(path)).relative_to(paths.ROOT).as_posix()
-    except ValueError:
-        return str(path)
+    """A path as the one-line error names it: absolute (the command line shows it relative to its
+    project, AnalysisError.shown)."""
+    return os.path.abspath(path)
 
 
 @contextlib.contextmanager

@@ -14,7 +14,17 @@ class AnalysisError(Exception):
 
     def __init__(self, message: str, *, path: str | None = None):
         self.path = path
+        self.message = message
         super().__init__(f"{path}: {message}" if path else message)
+
+    def shown(self, project) -> str:
+        """The one line, its path relative to ``project`` when it names a file inside it (code that
+        has no project at hand, e.g. an atomic write, names the file by its absolute path)."""
+        import os
+
+        if not self.path or not os.path.isabs(self.path):
+            return str(self)
+        return f"{project.shown(self.path)}: {self.message}"
 
 
 class UsageError(AnalysisError):

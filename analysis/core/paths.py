@@ -1,4 +1,13 @@
-"""Project paths, anchored on this package so they hold from any working directory.
+"""The project: a folder holding data/, reports/, notebooks/ and docs/, passed explicitly to every
+function that reads or writes its files.
+
+A :class:`Project` is made from its root (``Project.at(root)``) by the command line (``--project
+DIR``, by default the checkout this package belongs to: :func:`project`), a notebook (its
+``project_dir`` parameter) or a test (a throwaway folder), and handed down; nothing reads a
+folder from a module constant, so two projects can be used in one process and a test needs no
+copy of the package. The package's own files (its code, ``resources/``, ``templates/``) stay with
+the package: every project is served by the same code, so the code versions that key the builds
+and the notebooks' stamps hash the package, wherever the project is.
 
 papermill runs notebooks in the caller's directory and nbval in the notebook's, so nothing
 may depend on ``os.getcwd()``.
@@ -6,32 +15,115 @@ may depend on ``os.getcwd()``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
+#: the package's own folder: its code, resources/ and templates/ (never a project's files)
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-ROOT = PACKAGE_DIR.parent
-DATA_DIR = ROOT / "data"
-RAW_DIR = DATA_DIR / "raw"
-PROCESSED_DIR = DATA_DIR / "processed"
-# reproduce writes a whole new report into a staging folder that then replaces reports/ at once;
-# the notebooks' kernels find that folder through this variable (see reproduce.staged_reports).
-REPORTS_ENV = "ICE287G_REPORTS_DIR"
-REPORTS_DIR = Path(os.environ[REPORTS_ENV]) if os.environ.get(REPORTS_ENV) else ROOT / "reports"
-NOTEBOOKS_DIR = ROOT / "notebooks"
-DOCS_DIR = ROOT / "docs"
 RESOURCES_DIR = PACKAGE_DIR / "resources"
 # Every build writes its inputs and code version here, in its output folder (store.buildinfo).
 BUILD_MANIFEST = "build_manifest.json"
+#: data/raw/local/: the sheets researchers add themselves (add-sheet), beside the pinned ones
+LOCAL_DIR = "local"
 
-REGISTRY_CSV = RAW_DIR / "registry.csv"
-ARCHIVE_REGISTRY_CSV = RAW_DIR / "registry_archive.csv"
-LOCAL_RAW_DIR = RAW_DIR / "local"
-LOCAL_REGISTRY_CSV = LOCAL_RAW_DIR / "registry_local.csv"
 
-# The shared data set sits beside the project checkout; it is only a default for
-# DATA_MIRROR in .ci/run and the Makefile, never read by the library directly.
-DEFAULT_MIRROR = ROOT.parent / "shared" / "data" / "raw"
+@dataclasses.dataclass(frozen=True)
+class Project:
+    """One project's folders, made from its root (``Project.at``). The reports folder is a field of
+    its own so that ``reproduce`` can write a whole report into a staging folder (``staged``) that
+    then replaces reports/ at once; everything else hangs on the root."""
+
+    root: Path
+    raw: Path  # data/raw: the registered raw files, their registries and the local sheets
+    processed: Path  # data/processed: the curated build, the archive panel in archive/
+    reports: Path  # reports/, or reproduce's staging folder
+    notebooks: Path
+    docs: Path
+
+    @classmethod
+    def at(cls, root: str | Path, *, reports: str | Path | None = None) -> Project:
+        root = Path(os.path.abspath(Path(root).expanduser()))
+        return cls(root=root, raw=root / "data" / "raw", processed=root / "data" / "processed",
+                   reports=Path(os.path.abspath(reports)) if reports else root / "reports",
+                   notebooks=root / "notebooks", docs=root / "docs")  # fmt: skip
+
+    def staged(self, reports: str | Path) -> Project:
+        """The same project writing its report into ``reports`` (reproduce's staging folder)."""
+        return dataclasses.replace(self, reports=Path(reports))
+
+    @property
+    def data(self) -> Path:
+        """data/: the raw and processed folders, the write lock and the outputs' stat cache."""
+        return self.processed.parent
+
+    @property
+    def archive(self) -> Path:
+        """data/processed/archive: the archive panel (every sheet ICE posted, day by day)."""
+        return self.processed / "archive"
+
+    @property
+    def figures(self) -> Path:
+        """reports/figures: every figure the notebooks save (byte-stable PNGs)."""
+        return self.reports / "figures"
+
+    @property
+    def registry_csv(self) -> Path:
+        return self.raw / "registry.csv"
+
+    @property
+    def archive_registry_csv(self) -> Path:
+        return self.raw / "registry_archive.csv"
+
+    @property
+    def local_raw(self) -> Path:
+        """data/raw/local: the sheets researchers add themselves (add-sheet)."""
+        return self.raw / LOCAL_DIR
+
+    @property
+    def local_registry_csv(self) -> Path:
+        return self.local_raw / "registry_local.csv"
+
+    def panel_dir(self, source: str) -> Path:
+        """The folder of a panel's tables: the archive panel's, or the curated build's."""
+        return self.archive if source == "archive" else self.processed
+
+    def relative(self, path: str | Path) -> str:
+        """A path as printed in outputs: relative to the project root, never absolute (a path
+        outside it is shown by its name)."""
+        path = Path(path).resolve()
+        try:
+            return path.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.name
+
+    def shown(self, path: str | Path) -> str:
+        """A path as an error names it: relative to the project root when inside it, else as given."""
+        try:
+            return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def package_relative(path: str | Path) -> str:
+    """A file of the package (claims.toml, a template) as outputs name it: relative to the folder
+    holding the package ("analysis/resources/claims.toml"); any other file by its name."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(PACKAGE_DIR.parent).as_posix()
+    except ValueError:
+        return path.name
+
+
+def checkout() -> Path:
+    """The checkout this package belongs to: the folder holding ``analysis/``."""
+    return PACKAGE_DIR.parent
+
+
+def project(root: str | Path | None = None, *, reports: str | Path | None = None) -> Project:
+    """The project a command or a notebook was given: at ``root``, or the checkout this package
+    belongs to when none was (``--project`` omitted, a notebook run without parameters)."""
+    return Project.at(checkout() if root is None else root, reports=reports)
 
 
 def data_mirror() -> Path | None:
@@ -56,15 +148,6 @@ def captured_articles(root: Path) -> Path | None:
     return None
 
 
-def relative_to_root(path: Path) -> str:
-    """A path as printed in outputs: relative to the project root, never absolute."""
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.name
-
-
 def stays_inside(rel: object) -> bool:
     """Whether a relative path read from a data file (a registry row, the add-sheet journal, a
     MANIFEST, a stamp) names something inside the folder it is relative to, whatever that folder:
@@ -73,3 +156,30 @@ def stays_inside(rel: object) -> bool:
     if not isinstance(rel, str) or not rel or "\\" in rel or "\x00" in rel or rel.startswith("/"):
         return False
     return all(part not in ("", ".", "..") for part in rel.split("/"))
+
+
+# ----------------------------------------------------------------------------- being retired
+# The module constants every layer read before projects were passed explicitly; the layers not yet
+# converted hand ``legacy()`` down. Removed once every caller passes its project.
+ROOT = PACKAGE_DIR.parent
+DATA_DIR = ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+PROCESSED_DIR = DATA_DIR / "processed"
+REPORTS_ENV = "ICE287G_REPORTS_DIR"
+REPORTS_DIR = Path(os.environ[REPORTS_ENV]) if os.environ.get(REPORTS_ENV) else ROOT / "reports"
+NOTEBOOKS_DIR = ROOT / "notebooks"
+DOCS_DIR = ROOT / "docs"
+REGISTRY_CSV = RAW_DIR / "registry.csv"
+ARCHIVE_REGISTRY_CSV = RAW_DIR / "registry_archive.csv"
+LOCAL_RAW_DIR = RAW_DIR / "local"
+LOCAL_REGISTRY_CSV = LOCAL_RAW_DIR / "registry_local.csv"
+
+
+def legacy() -> Project:
+    """The project the module constants name, read at call time (tests still patch them)."""
+    return Project(root=ROOT, raw=RAW_DIR, processed=PROCESSED_DIR, reports=REPORTS_DIR, notebooks=NOTEBOOKS_DIR,
+                   docs=DOCS_DIR)
+
+
+def relative_to_root(path: Path) -> str:
+    return legacy().relative(path)

@@ -168,8 +168,8 @@ def cmd_agency(args) -> int:
 
     if not query_words(args.name):
         raise UsageError(f"no letters or digits to look up in {args.name!r}")
-    freshness.warn_if_stale(archive=True)
-    hits = search(args.name, agencies(open_panel("archive")))
+    freshness.warn_if_stale(args.project, archive=True)
+    hits = search(args.name, agencies(open_panel(args.project, "archive")))
     if args.format == "json":
         import json
         import sys

@@ -6,7 +6,7 @@ the latest sheet published on or before D (later editions of the same day win), 
 
 These functions are doors onto the engine, not a second engine: they read through
 ``reader.open_panel`` (the default source: the archive panel when built and current, else the
-curated sheets; or the ``source`` asked for) and count with ``measures.size``, so ``query``,
+curated sheets; or the panel passed as ``source``) and count with ``measures.size``, so ``query``,
 ``check``, ``map``, ``recheck`` and the figures give one number for one question. ``source`` is an
 argument, not a module switch: two callers in one process cannot change each other's answers.
 """
@@ -14,17 +14,17 @@ argument, not a module switch: two callers in one process cannot change each oth
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 
 from ..core.errors import UsageError
+from ..core.paths import Project
 from .measures import size
 from .reader import Panel, open_panel
 
 from .asof import BY_CHOICES, KINDS, STALE_AFTER_DAYS, UNITS, parse_date, snapshot_info, to_json  # noqa: F401 (re-exported)
 
-Source = str | Path | Panel | None
+Source = Project | Panel  # a project (its default panel) or a panel
 
 
 def _kind(kind: str) -> str:
@@ -33,7 +33,7 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def snapshots(kind: str | None = "participating", *, source: Source = None) -> pd.DataFrame:
+def snapshots(kind: str | None = "participating", *, source: Source) -> pd.DataFrame:
     """The sheets of ``kind`` (every kind when None) in the order they were published."""
     panel = open_panel(source)
     if kind is not None:
@@ -41,19 +41,19 @@ def snapshots(kind: str | None = "participating", *, source: Source = None) -> p
     return panel.snapshots.sort_values(["published", "edition_order"], ignore_index=True)
 
 
-def snapshot_in_force(as_of: str | dt.date, kind: str = "participating", *, source: Source = None) -> pd.Series:
+def snapshot_in_force(as_of: str | dt.date, kind: str = "participating", *, source: Source) -> pd.Series:
     """The sheet in force on ``as_of`` (the reader's rule); refuses dates before the first sheet and
     after the newest."""
     return open_panel(source).in_force(parse_date(as_of), _kind(kind))
 
 
-def newest(kind: str | None = None, *, source: Source = None) -> pd.Series | None:
+def newest(kind: str | None = None, *, source: Source) -> pd.Series | None:
     """The newest sheet of ``kind`` (of any kind when None); None when there is none."""
     snaps = snapshots(kind, source=source)
     return None if snaps.empty else snaps.iloc[-1]
 
 
-def refuse_after_newest(day: str | dt.date, kind: str | None = None, *, source: Source = None) -> None:
+def refuse_after_newest(day: str | dt.date, kind: str | None = None, *, source: Source) -> None:
     """A command's date after the newest sheet has no data yet: refused (see asof.refuse_after_newest)."""
     from .asof import refuse_after_newest as refuse
 
@@ -67,7 +67,7 @@ def refuse_after_newest(day: str | dt.date, kind: str | None = None, *, source: 
     refuse(parse_date(day), kind, None if snaps.empty else snaps.iloc[-1].to_dict())
 
 
-def rows_of(snapshot_id: str, *, source: Source = None) -> pd.DataFrame:
+def rows_of(snapshot_id: str, *, source: Source) -> pd.DataFrame:
     return open_panel(source).rows(snapshot_id)
 
 
@@ -87,7 +87,7 @@ def count(
     by: str | None = None,
     state: list[str] | None = None,
     model: list[str] | None = None,
-    source: Source = None,
+    source: Source,
 ) -> dict:
     """Counts on the sheet in force on ``as_of`` as a JSON-ready dict (shape in docs/commands.md), limited
     to some states or models when asked."""
@@ -134,7 +134,7 @@ def count(
     return result
 
 
-def counts_by_snapshot(kind: str = "participating", by: str | None = None, *, source: Source = None) -> pd.DataFrame:
+def counts_by_snapshot(kind: str = "participating", by: str | None = None, *, source: Source) -> pd.DataFrame:
     """Agreements and agencies on every sheet (optionally by state or model): the time series, from
     the kind's whole table grouped by sheet (the counts ``count`` gives sheet by sheet)."""
     panel = open_panel(source)
@@ -148,7 +148,7 @@ def counts_by_snapshot(kind: str = "participating", by: str | None = None, *, so
 
 
 def diff(date_from: str | dt.date, date_to: str | dt.date, *, kind: str = "participating", state: str | None = None,
-         source: Source = None) -> dict:
+         source: Source) -> dict:
     """Agencies and agreements added and removed between the sheets in force on two dates."""
     d1, d2 = parse_date(date_from), parse_date(date_to)
     if d2 < d1:

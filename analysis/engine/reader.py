@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core import paths
+from ..core.paths import Project
 from ..core.errors import StaleOutputError, UsageError
 from ..store.freshness import default_source
 from .asof import in_force_position, parse_date
@@ -35,21 +35,19 @@ READ_COLUMNS = [*(c for c in EVIDENCE_COLUMNS if c not in GEO_READ_COLUMNS), "is
 LISTING_COLUMNS = ["state_name", "signed"]
 
 
-def open_panel(source: str | Path | Panel | None = None) -> Panel:
-    """The panel a caller asked for: a Panel as is; None or "auto" the default source; "archive" or
-    "curated"; a processed folder's path (its archive/ subfolder is the archive panel). Panels of the
-    same build are shared within a process, so a notebook asking a hundred questions reads each
-    sheet once."""
+def open_panel(source: Project | Panel, which: str | None = None) -> Panel:
+    """The panel a caller asked for: a Panel as is; a project's panel ``which`` ("archive" or
+    "curated"; None or "auto": the project's default source). Panels of the same build are shared
+    within a process, so a notebook asking a hundred questions reads each sheet once."""
     if isinstance(source, Panel):
         return source
-    if isinstance(source, Path):
-        folder = Path(source)
-        return _shared("archive", folder.parent) if folder.name == "archive" else _shared("curated", folder)
-    if source is None or source == "auto":
-        return _shared(default_source(), None)
-    if source not in SOURCES:
-        raise UsageError(f"source must be one of {', '.join(SOURCE_CHOICES)}, not {source!r}")
-    return _shared(source, None)
+    if not isinstance(source, Project):
+        raise TypeError(f"open_panel reads a project's panel: pass a Project or a Panel, not {type(source).__name__}")
+    if which is None or which == "auto":
+        return _shared(source, default_source(source))
+    if which not in SOURCES:
+        raise UsageError(f"source must be one of {', '.join(SOURCE_CHOICES)}, not {which!r}")
+    return _shared(source, which)
 
 
 _PANELS: dict[tuple, Panel] = {}
@@ -61,13 +59,12 @@ def _stat(path: Path):
     return file_stat(path)
 
 
-def _shared(source: str, processed: Path | None) -> Panel:
-    base = Path(processed) if processed is not None else paths.PROCESSED_DIR
-    folder = base / "archive" if source == "archive" else base
-    key = (source, str(base), _stat(folder / "snapshots.parquet"), _stat(folder / "build_manifest.json"))
+def _shared(project: Project, source: str) -> Panel:
+    folder = project.panel_dir(source)
+    key = (source, project, _stat(folder / "snapshots.parquet"), _stat(folder / "build_manifest.json"))
     panel = _PANELS.get(key)
     if panel is None:
-        panel = Panel(source, processed)
+        panel = Panel(project, source)
         if len(_PANELS) >= 4:
             _PANELS.pop(next(iter(_PANELS)))
         _PANELS[key] = panel
@@ -81,18 +78,18 @@ class Panel:
     file of fifty claims reads a handful of sheets, not the 337,000 rows of the archive.
     """
 
-    def __init__(self, source: str = "archive", processed: Path | None = None):
+    def __init__(self, project: Project, source: str = "archive"):
         if source not in SOURCES:
             raise UsageError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
-        base = Path(processed) if processed is not None else paths.PROCESSED_DIR
-        self.base = base
+        self.project = project
+        self.base = project.processed
         self.source = source
-        self.folder = base / "archive" if source == "archive" else base
+        self.folder = project.panel_dir(source)
         snapshots_path = self.folder / "snapshots.parquet"
         if not snapshots_path.is_file() or not (self.folder / "agreements.parquet").exists():
             command = "build --archive" if source == "archive" else "build"
             raise StaleOutputError(f"processed tables not found; run `python -m analysis {command}`",
-                                   path=paths.relative_to_root(self.folder))  # fmt: skip
+                                   path=self.project.relative(self.folder))  # fmt: skip
         self._open()
         self._sha256: dict[str, str] | None = None
         self._county_agency: dict[tuple, bool] = {}  # coverage.roles' test of each agency name, across sheets
@@ -114,11 +111,11 @@ class Panel:
         self._kind_rows: dict[str, pd.DataFrame] = {}
 
     @classmethod
-    def default(cls, processed: Path | None = None) -> Panel:
+    def default(cls, project: Project) -> Panel:
         """The archive panel when it is built and current (every sheet, day by day); otherwise the
         curated tables (a fixture project, or right after add-sheet until `build --archive`).
         Each evaluation names its panel, so the choice is never silent."""
-        return cls(default_source(processed), processed)
+        return cls(project, default_source(project))
 
     def sheets_of(self, kind: str) -> pd.DataFrame:
         """One kind's sheets in publication order (later same-day editions last)."""
@@ -168,7 +165,7 @@ class Panel:
             if folder_identity(self.folder) == self._identity:
                 return frame
         raise StaleOutputError("the processed tables were rebuilt again and again while being read; run the command again",
-                               path=paths.relative_to_root(self.folder))  # fmt: skip
+                               path=self.project.relative(self.folder))  # fmt: skip
 
     def _reopen(self, wanted: list[str]) -> None:
         before = self.snapshots.set_index("snapshot_id")["sha256"]
@@ -181,7 +178,7 @@ class Panel:
         changed = [s for s in wanted if s not in after.index or after[s] != before.get(s)]
         if changed:
             raise StaleOutputError(f"the processed tables were rebuilt while being read and sheet {changed[0]} changed; "
-                                   "run the command again", path=paths.relative_to_root(self.folder))  # fmt: skip
+                                   "run the command again", path=self.project.relative(self.folder))  # fmt: skip
 
     def _read_rows(self, wanted: list[str]) -> pd.DataFrame:
         """The rows of the ``wanted`` sheets, as ``pd.read_parquet`` gives them. The archive's parts are
@@ -212,7 +209,7 @@ class Panel:
         path = self.base / "county_population.parquet"
         if not path.is_file():
             raise StaleOutputError("the county population table is not built; run `python -m analysis build`",
-                                   path=paths.relative_to_root(path))  # fmt: skip
+                                   path=self.project.relative(path))  # fmt: skip
         return self.derived(("county_population",), lambda: pd.read_parquet(path))
 
     def derived(self, key: tuple, make) -> pd.DataFrame:
@@ -231,7 +228,7 @@ class Panel:
             places = self.base / "place_county.parquet"
             if not places.is_file():
                 raise StaleOutputError("the place-to-county crosswalk is not built; run `python -m analysis build`",
-                                       path=paths.relative_to_root(places))  # fmt: skip
+                                       path=self.project.relative(places))  # fmt: skip
             self._gazetteer = geography.Gazetteer(self.county_population(), pd.read_parquet(places),
                                                   geography.load_aliases())  # fmt: skip
         return self._gazetteer
@@ -256,7 +253,7 @@ class Panel:
         path = self.base / "election_2024.parquet"
         if not path.is_file():
             raise StaleOutputError("the 2024 election table is not built; run `python -m analysis build`",
-                                   path=paths.relative_to_root(path))  # fmt: skip
+                                   path=self.project.relative(path))  # fmt: skip
         votes = pd.read_parquet(path)
         won = votes["harris_votes"] > votes["trump_votes"]
         chosen = votes[won] if name == "harris-2024" else votes[~won]
@@ -278,7 +275,7 @@ class Panel:
         path = self.base / "trac_county.parquet"
         if not path.is_file():
             raise StaleOutputError("TRAC's county table is not built; run `python -m analysis build`",
-                                   path=paths.relative_to_root(path))  # fmt: skip
+                                   path=self.project.relative(path))  # fmt: skip
         return self.derived(("trac",), lambda: pd.read_parquet(path, columns=["fips", "state", "county", "pending"]))
 
     def roles(self, snapshot_id: str) -> pd.DataFrame:
@@ -296,7 +293,7 @@ class Panel:
             from ..ingest import registry
 
             self._sha256 = {}
-            for e in registry.load():
+            for e in registry.load(self.project):
                 self._sha256.setdefault(e.path, e.sha256)  # the first entry of a path, as a search finds it
         return self._sha256.get(rel, "")
 

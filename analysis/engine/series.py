@@ -21,6 +21,7 @@ import pandas as pd
 from . import measures
 from .asof import parse_date
 from .measures import Measure
+from ..core.paths import Project
 from .reader import Panel
 
 #: the columns naming each sheet in a series, before its values
@@ -42,7 +43,7 @@ def sheets(panel: Panel, kind: str, start: dt.date | None = None, end: dt.date |
     return out.reset_index(drop=True)
 
 
-def series(measure: Measure, panel: Panel | None = None, *, start: str | dt.date | None = None,
+def series(measure: Measure, panel: Panel | Project, *, start: str | dt.date | None = None,
            end: str | dt.date | None = None, progress: bool = False) -> pd.DataFrame:
     """``measure`` on every sheet of its kind (from ``start`` to ``end`` when given): one row per sheet,
     ``SHEET_COLUMNS`` then ``value`` (what ``evaluate`` gives on that sheet: int, Fraction, list or

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ..core import paths
 from ..core.errors import UsageError
 
 #: an article larger than this is not a news story (and would take the rules long to read)
@@ -228,7 +227,7 @@ def _add(text: str, folded: str, a: int, b: int, paragraph: int, out: list[Sente
 def read(path: str | Path) -> Article:
     """The article at ``path`` as sentences; refused (one line, no traceback) when it is no text article."""
     path = Path(path)
-    where = paths.relative_to_root(path)
+    where = str(path)
     if not path.is_file():
         raise UsageError("no such article file", path=str(path))
     size = path.stat().st_size

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..core import paths
+from ..core.paths import Project
 from ..core.errors import UsageError
 from .judge import Claim, judge  # noqa: F401 (judge: the one judge, re-exported for the command)
 
@@ -44,7 +44,8 @@ MAX_FILE_BYTES = 32 * 2**20
 
 
 def _shown(path: Path | None) -> str | None:
-    return paths.relative_to_root(path) if path is not None else None
+    """The claims file as an error names it (the command line shows it relative to its project)."""
+    return str(path) if path is not None else None
 
 
 def _fail(cid: Any, key: str, problem: str, path: Path | None) -> UsageError:
@@ -162,7 +163,7 @@ def load(path: str | Path) -> list[Claim]:
     path = Path(path)
     if not path.is_file():
         raise UsageError("no such claims file", path=str(path))
-    shown = paths.relative_to_root(path)
+    shown = str(path)
     if path.stat().st_size > MAX_FILE_BYTES:
         raise UsageError(f"{path.stat().st_size / 2**20:,.1f} MiB is beyond the limit of {MAX_FILE_BYTES // 2**20} MiB "
                          "for a claims file; split it", path=shown)  # fmt: skip
@@ -196,7 +197,7 @@ EVIDENCE_INDEX = "index.csv"
 DIGEST_LENGTH = 16
 
 
-def write_evidence(rows: list[dict], folder: Path) -> None:
+def write_evidence(project: Project, rows: list[dict], folder: Path) -> None:
     """The rows behind every reproduced value, each distinct table written once.
 
     Claims counting the same rows (one sheet's count and breakdown, one measure quoted by several
@@ -222,7 +223,7 @@ def write_evidence(rows: list[dict], folder: Path) -> None:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
             texts.setdefault(digest, text)
             group.append((frame, digest))
-        row["evidence"], row["evidence_rows"] = _where(folder / f"{digest}.csv"), len(frame)
+        row["evidence"], row["evidence_rows"] = _where(project, folder / f"{digest}.csv"), len(frame)
         row["_digest"] = digest
     shared: dict[str, int] = {}
     for row in rows:
@@ -258,11 +259,11 @@ def write_evidence(rows: list[dict], folder: Path) -> None:
         raise
 
 
-def _where(target: Path) -> str:
+def _where(project: Project, target: Path) -> str:
     """An evidence file as the output names it: relative to the project root inside it, else as given
     (--evidence-dir elsewhere: the file's name alone would not say where it is)."""
-    inside = Path(target).resolve().is_relative_to(paths.ROOT)
-    return paths.relative_to_root(target) if inside else str(target)
+    inside = Path(target).resolve().is_relative_to(project.root.resolve())
+    return project.relative(target) if inside else str(target)
 
 
 def _same_cells(a, b) -> bool:
@@ -284,13 +285,13 @@ def evidence_csv(frame) -> str:
     return csvsafe.frame_csv(frame, index=False, lineterminator="\n")
 
 
-def default_evidence_dir(claims_file: Path) -> Path:
+def default_evidence_dir(project: Project, claims_file: Path) -> Path:
     """reports/check/<file name less .toml>/evidence. A name that is not an ordinary folder name (empty,
     dots, hidden, control characters: ``...toml`` has the stem ``..``, which wrote into
     reports/evidence/, the report's own) is refused: pass --evidence-dir."""
     name = Path(claims_file).name
     stem = Path(name).stem
-    check_dir = paths.REPORTS_DIR / "check"
+    check_dir = project.reports / "check"
     folder = check_dir / stem / "evidence"
     if not stem or stem.startswith(".") or not stem.isprintable() or folder.parent.parent != check_dir:
         raise UsageError(f"cannot name a folder under reports/check/ after this file ({name!r}); rename it or pass "
@@ -363,19 +364,20 @@ def cmd_check(args) -> int:
     from ..store import freshness
 
     claims = load(args.file)  # the whole file is refused before anything is read or written
-    folder = Path(args.evidence_dir) if args.evidence_dir else default_evidence_dir(Path(args.file))
-    freshness.refuse_if_tampered()
+    project = args.project
+    folder = Path(args.evidence_dir) if args.evidence_dir else default_evidence_dir(project, Path(args.file))
+    freshness.refuse_if_tampered(project)
     if args.source == "auto":
-        panel = Panel.default()
+        panel = Panel.default(project)
         if panel.source == "curated":  # the archive was not current; say so when the curated tables are not either
-            freshness.warn_if_stale()
+            freshness.warn_if_stale(project)
     else:
-        panel = Panel(args.source)
-        freshness.warn_if_stale(archive=args.source == "archive")
+        panel = Panel(project, args.source)
+        freshness.warn_if_stale(project, archive=args.source == "archive")
     rows = judge(claims, panel, Path(args.file))
     if not args.no_held:
         add_held(rows, claims, panel)
-    write_evidence(rows, folder)
+    write_evidence(project, rows, folder)
     print(render(rows, args.format), end="")
     return 0
 

@@ -375,7 +375,7 @@ def _core(rec: Mapping, cid: str, quote: str, as_of: dt.date, article: Article, 
 
 
 def _parse(path: Path) -> Registry:
-    where = paths.relative_to_root(path)
+    where = paths.package_relative(path)
 
     def fail(message: str) -> UsageError:
         return UsageError(_one_line(message), path=where)
@@ -456,7 +456,7 @@ def load_registry(path: str | Path | None = None) -> Registry:
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise UsageError("claim registry not found", path=paths.relative_to_root(p)) from None
+        raise UsageError("claim registry not found", path=paths.package_relative(p)) from None
     return _cached(str(p.resolve()), st.st_mtime_ns, st.st_size)
 
 

@@ -19,6 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..core import atomic, csvsafe, paths
+from ..core.paths import Project
 from . import claim_registry, results
 from ..engine.asof import parse_date
 from ..core.errors import UsageError
@@ -57,9 +58,10 @@ def _json_detail(detail: dict) -> dict:
     return {k: (round(float(v), 6) if isinstance(v, Fraction) else v) for k, v in detail.items() if k != "table"}
 
 
-def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = None, panel=None,
+def measured_results(project: Project, notebook: str, *, dates: Mapping[str, str | None] | None = None, panel=None,
                      output_dir: str | Path | None = None, evidence: bool = True) -> list[results.Result]:
-    """The engine's value for every measured claim of a notebook, with its sheet and evidence rows.
+    """The engine's value for every measured claim of a notebook, with its sheet and evidence rows
+    (``panel``: the project's default panel unless given).
 
     Each claim's rows are written to ``evidence/<claim-id>.csv`` beside the results folder, so the
     report links a verdict to the exact rows of ICE's sheet it counted.
@@ -69,8 +71,8 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
     from .held import Memo, held
     from .judge import evaluate
 
-    panel = panel or measures.Panel.default()
-    out_dir = results.results_dir(output_dir)
+    panel = panel or measures.Panel.default(project)
+    out_dir = results.results_dir(project, output_dir)
     evidence_dir = out_dir.parent / "evidence"
     unknown = set(dates or {}) - set(ARTICLE_PARAMS)
     if unknown:
@@ -190,7 +192,8 @@ def _thaw(value):
     return value
 
 
-def table(results_dir: Path | None = None) -> list[dict]:
+def table(results_dir: Path) -> list[dict]:
+    """Every registry claim's row of claims.json, judged on the results in ``results_dir``."""
     found = results.load_all(results_dir)
     return [{k: _thaw(v) for k, v in evaluate_one(c, found).items()} for c in claim_registry.load_claims()]
 
@@ -262,7 +265,7 @@ def evidence_table(res: list[results.Result]):
     return pd.DataFrame(rows, columns=["claim", "value", "measure", "sheet", "published", "sha256", "rows", "evidence"])
 
 
-def evidence_rows(res: list[results.Result], claim_id: str, output_dir: str | Path | None = None, *,
+def evidence_rows(project: Project, res: list[results.Result], claim_id: str, output_dir: str | Path | None = None, *,
                   n: int = EVIDENCE_ROWS_SHOWN):
     """The first ``n`` rows one claim counted, as its evidence file holds them (cells as ICE printed them)."""
     import pandas as pd
@@ -270,7 +273,7 @@ def evidence_rows(res: list[results.Result], claim_id: str, output_dir: str | Pa
     detail = result(res, claim_id).detail
     if not paths.stays_inside(detail["evidence"]):  # read from a results file: only a path inside reports/
         raise UsageError(f"claim {claim_id!r}: its evidence path {detail['evidence']!r} leaves reports/")
-    rows = pd.read_csv(results.results_dir(output_dir).parent / detail["evidence"], dtype=str, keep_default_na=False)
+    rows = pd.read_csv(results.results_dir(project, output_dir).parent / detail["evidence"], dtype=str, keep_default_na=False)
     return rows.drop(columns=[c for c in ("snapshot_id", "file") if c in rows.columns]).head(n)
 
 
@@ -282,8 +285,9 @@ def _cell(value) -> str:
     return str(value)
 
 
-def write(rows: list[dict], out_dir: Path | None = None) -> tuple[Path, Path]:
-    out = Path(out_dir) if out_dir else paths.REPORTS_DIR
+def write(rows: list[dict], out_dir: Path) -> tuple[Path, Path]:
+    """claims.json and claims.csv in ``out_dir`` (a project's reports/, or reproduce's staging folder)."""
+    out = Path(out_dir)
     json_path, csv_path = out / "claims.json", out / "claims.csv"
     atomic.write_text(json_path, json.dumps(rows, indent=1, sort_keys=False, ensure_ascii=False) + "\n")
     buf = io.StringIO()

@@ -23,7 +23,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import paths
 from ..core.errors import UsageError
 from . import article_text, extract_dates, extract_sentences, extract_tables
 from . import vocabulary as V
@@ -107,7 +106,7 @@ def extract(path: str | Path, *, date: str | dt.date | None = None, source: str 
         day, basis = art.found_date, "printed in the article"
     else:
         raise UsageError("the article prints no date of its own; give its date with --date YYYY-MM-DD",
-                         path=paths.relative_to_root(Path(path)))  # fmt: skip
+                         path=str(path))  # fmt: skip
     stem = _slug(source or Path(path).stem)[:30] or "article"
     meta = {"file": Path(path).name, "sha256": art.sha256, "date": day.isoformat(), "date_basis": basis}
     if source:
@@ -211,10 +210,11 @@ def summary(extraction: Extraction) -> str:
 
 
 def cmd_extract(args) -> int:
-    ex = extract(args.article, date=args.date, source=args.source or "", url=args.url or "", processed=paths.PROCESSED_DIR)
+    ex = extract(args.article, date=args.date, source=args.source or "", url=args.url or "",
+                 processed=args.project.processed)  # fmt: skip
     if args.output:
         target = write(ex, Path(args.output))
-        print(f"{summary(ex)} -> {paths.relative_to_root(target)}", file=sys.stderr)
+        print(f"{summary(ex)} -> {args.project.relative(target)}", file=sys.stderr)
     else:
         sys.stdout.write(validated(ex))
         print(summary(ex), file=sys.stderr)
@@ -231,10 +231,10 @@ def cmd_check(args) -> int:
         if args.date or args.outlet:
             raise UsageError("--date and --outlet are for an article; a claims file dates its own claims")
         return check.cmd_check(args)
-    ex = extract(path, date=args.date, source=args.outlet or "", processed=paths.PROCESSED_DIR)
-    folder = Path(args.evidence_dir).parent if args.evidence_dir else check.default_evidence_dir(path).parent
+    ex = extract(path, date=args.date, source=args.outlet or "", processed=args.project.processed)
+    folder = Path(args.evidence_dir).parent if args.evidence_dir else check.default_evidence_dir(args.project, path).parent
     draft = write(ex, folder / f"{path.stem}.claims.toml")
-    print(f"drafted from {path.name}: {summary(ex)}; the draft is {paths.relative_to_root(draft)} "
+    print(f"drafted from {path.name}: {summary(ex)}; the draft is {args.project.relative(draft)} "
           "(correct it and run `check` on it)", file=sys.stderr)  # fmt: skip
     if not ex.claims:
         return 0

@@ -17,7 +17,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..core import paths
 from ..core.errors import UsageError
 from . import verdicts
 
@@ -91,7 +90,7 @@ def judge(claims: list[Claim], panel, path: Path | None = None) -> list[dict]:
     from ..core.errors import AnalysisError
 
     def failed(c: Claim, field: str, err: AnalysisError) -> AnalysisError:
-        shown = paths.relative_to_root(path) if path is not None else None
+        shown = str(path) if path is not None else None
         return type(err)(f"claim {c.id!r}: {field}: {err}", path=shown)
 
     wanted = []

@@ -11,13 +11,14 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..core import atomic, paths
+from ..core import atomic
+from ..core.paths import Project
 
 
-def results_dir(output_dir: str | Path | None = None) -> Path:
-    """``output_dir`` when given (a notebook's parameter, a staging folder), else reports/results/:
-    read at call time, so a caller names its folder instead of reassigning a module default."""
-    return Path(output_dir) if output_dir else paths.REPORTS_DIR / "results"
+def results_dir(project: Project, output_dir: str | Path | None = None) -> Path:
+    """``output_dir`` when given (a notebook's parameter, a staging folder), else the project's
+    reports/results/."""
+    return Path(output_dir) if output_dir else project.reports / "results"
 
 
 @dataclass
@@ -42,18 +43,19 @@ def _clean(value):
     return value
 
 
-def save(notebook: str, results: list[Result], output_dir: str | Path | None = None) -> Path:
-    """Write ``<output_dir>/<notebook>.json``; deterministic (sorted, rounded)."""
-    out = results_dir(output_dir)
+def save(project: Project, notebook: str, results: list[Result], output_dir: str | Path | None = None) -> Path:
+    """Write ``<output_dir>/<notebook>.json`` (the project's reports/results/ by default); deterministic
+    (sorted, rounded)."""
+    out = results_dir(project, output_dir)
     payload = {r.quantity: _clean(asdict(r)) for r in sorted(results, key=lambda r: r.quantity)}
     path = out / f"{notebook}.json"
     atomic.write_text(path, json.dumps({"notebook": notebook, "results": payload}, indent=1, sort_keys=True) + "\n")
     return path
 
 
-def load_all(output_dir: str | Path | None = None) -> dict[str, dict]:
-    """quantity -> result dict, over every notebook's results file."""
-    out = results_dir(output_dir)
+def load_all(folder: str | Path) -> dict[str, dict]:
+    """quantity -> result dict, over every notebook's results file in ``folder``."""
+    out = Path(folder)
     merged: dict[str, dict] = {}
     for path in sorted(out.glob("*.json")):
         data = json.loads(path.read_text())

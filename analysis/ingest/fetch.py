@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import atomic, paths
+from ..core.paths import Project
 from ..core.errors import DataIntegrityError, LimitError
 from .sheets import zip_problem
 from .registry import RawFile
@@ -71,11 +72,11 @@ def _check_zip(entry: RawFile, tmp: Path, origin: str) -> None:
         )
 
 
-def _from_mirror(entry: RawFile, mirror: Path) -> None:
+def _from_mirror(entry: RawFile, target: Path, mirror: Path) -> None:
     source = mirror / entry.path
     if not source.is_file():
         raise DataIntegrityError(f"missing from DATA_MIRROR ({mirror})", path=entry.path)
-    with atomic.atomic_path(entry.local_path) as tmp:
+    with atomic.atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
         actual = sha256_of(tmp)
         if actual != entry.sha256:
@@ -83,7 +84,7 @@ def _from_mirror(entry: RawFile, mirror: Path) -> None:
         _check_zip(entry, tmp, "DATA_MIRROR")
 
 
-def _from_upstream(entry: RawFile) -> None:
+def _from_upstream(entry: RawFile, target: Path) -> None:
     if not entry.url:
         raise DataIntegrityError(
             "has no upstream file (it was transcribed by hand); set DATA_MIRROR to a copy of the project's raw data",
@@ -91,7 +92,6 @@ def _from_upstream(entry: RawFile) -> None:
         )
     import pooch  # heavy-ish; only needed for downloads
 
-    target = entry.local_path
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with atomic.atomic_path(target) as tmp:
@@ -119,15 +119,16 @@ def _hash_from_pooch_error(text: str) -> str:
 FETCH_WORKERS = 6  # files in flight at once: the archive's 1,128 downloads are latency, not bandwidth
 
 
-def fetch(entries: list[RawFile], *, mirror: Path | None = None, quiet: bool = False, workers: int = FETCH_WORKERS) -> FetchReport:
-    """Make every entry present and verified under data/raw/; idempotent. Holds the write lock."""
+def fetch(project: Project, entries: list[RawFile], *, mirror: Path | None = None, quiet: bool = False,
+          workers: int = FETCH_WORKERS) -> FetchReport:  # fmt: skip
+    """Make every entry present and verified under the project's data/raw/; idempotent. Holds the write lock."""
     from . import lock
 
-    with lock.hold():
-        return _fetch(entries, mirror=mirror, quiet=quiet, workers=workers)
+    with lock.hold(project):
+        return _fetch(project, entries, mirror=mirror, quiet=quiet, workers=workers)
 
 
-def _fetch(entries: list[RawFile], *, mirror: Path | None, quiet: bool, workers: int) -> FetchReport:
+def _fetch(project: Project, entries: list[RawFile], *, mirror: Path | None, quiet: bool, workers: int) -> FetchReport:
     """Missing files are copied or downloaded ``workers`` at a time (threads: the work is waiting on
     the network or disk, and hashing releases the GIL), each still verified by sha256 before it is
     renamed into place; one progress bar for all. On a failure the files not yet started are
@@ -143,7 +144,7 @@ def _fetch(entries: list[RawFile], *, mirror: Path | None, quiet: bool, workers:
     bar = tqdm(total=len(entries), desc="fetch", unit="file", disable=quiet, file=sys.stderr)
     todo = []
     for entry in entries:
-        local = entry.local_path
+        local = entry.file_in(project)
         if local.is_file():
             if sha256_of(local) == entry.sha256:
                 report.present.append(entry.path)
@@ -153,7 +154,8 @@ def _fetch(entries: list[RawFile], *, mirror: Path | None, quiet: bool, workers:
         todo.append(entry)
 
     def get(entry: RawFile) -> None:
-        _from_mirror(entry, mirror) if mirror is not None else _from_upstream(entry)
+        target = entry.file_in(project)
+        _from_mirror(entry, target, mirror) if mirror is not None else _from_upstream(entry, target)
 
     errors: dict[int, BaseException] = {}
     with ThreadPoolExecutor(max(1, min(workers, len(todo)))) as pool:
@@ -173,10 +175,10 @@ def _fetch(entries: list[RawFile], *, mirror: Path | None, quiet: bool, workers:
     return report
 
 
-def verify(entries: list[RawFile]) -> None:
-    """Refuse to go on if any raw file is missing or not the registered bytes."""
+def verify(project: Project, entries: list[RawFile]) -> None:
+    """Refuse to go on if any raw file of ``project`` is missing or not the registered bytes."""
     for entry in entries:
-        local = entry.local_path
+        local = entry.file_in(project)
         if not local.is_file():
             raise DataIntegrityError("missing from data/raw/; run `python -m analysis fetch`", path=entry.path)
         actual = sha256_of(local)

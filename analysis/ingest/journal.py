@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ..core import atomic, paths
+from ..core.paths import Project
 from ..core.errors import DataIntegrityError
 from . import registry
 from .registry import RawFile
@@ -23,75 +24,75 @@ from .registry import RawFile
 JOURNAL = "journal.json"
 
 
-def journal_path() -> Path:
-    return paths.LOCAL_RAW_DIR / JOURNAL
+def journal_path(project: Project) -> Path:
+    return project.local_raw / JOURNAL
 
 
-def begin(op: str, entry: RawFile) -> None:
+def begin(project: Project, op: str, entry: RawFile) -> None:
     """Write the journal: what is about to change (before anything does)."""
-    journal = {"op": op, "entry": entry.to_row(), "had_registry": paths.LOCAL_REGISTRY_CSV.is_file(), "pid": os.getpid()}
-    atomic.write_text(journal_path(), json.dumps(journal, indent=1) + "\n")
+    journal = {"op": op, "entry": entry.to_row(), "had_registry": project.local_registry_csv.is_file(), "pid": os.getpid()}
+    atomic.write_text(journal_path(project), json.dumps(journal, indent=1) + "\n")
 
 
-def end() -> None:
-    journal_path().unlink(missing_ok=True)
+def end(project: Project) -> None:
+    journal_path(project).unlink(missing_ok=True)
 
 
-def unregister(entry: RawFile, had_registry: bool = True) -> None:
+def unregister(project: Project, entry: RawFile, had_registry: bool = True) -> None:
     """Drop ``entry``'s row from the local registry (the file itself is the caller's business)."""
-    rows = [e for e in registry.read_registry(paths.LOCAL_REGISTRY_CSV) if e.path != entry.path]
+    rows = [e for e in registry.read_registry(project.local_registry_csv) if e.path != entry.path]
     if rows or had_registry:
-        registry.write_registry(rows, paths.LOCAL_REGISTRY_CSV)
+        registry.write_registry(rows, project.local_registry_csv)
     else:
-        paths.LOCAL_REGISTRY_CSV.unlink(missing_ok=True)
+        project.local_registry_csv.unlink(missing_ok=True)
 
 
-def roll_back_add(entry: RawFile, had_registry: bool) -> None:
-    unregister(entry, had_registry)  # the row first: a registered sheet always has its file
-    entry.local_path.unlink(missing_ok=True)
+def roll_back_add(project: Project, entry: RawFile, had_registry: bool) -> None:
+    unregister(project, entry, had_registry)  # the row first: a registered sheet always has its file
+    entry.file_in(project).unlink(missing_ok=True)
 
 
-def rebuild_passed(entry: RawFile) -> bool:
+def rebuild_passed(project: Project, entry: RawFile) -> bool:
     """Whether data/processed/ was built with ``entry`` registered as it is now."""
-    manifest = paths.PROCESSED_DIR / paths.BUILD_MANIFEST
+    manifest = project.processed / paths.BUILD_MANIFEST
     try:
         built = json.loads(manifest.read_text()).get("inputs", {})
     except (OSError, ValueError):
         return False
-    registered = entry in registry.read_registry(paths.LOCAL_REGISTRY_CSV)
-    return registered and entry.local_path.is_file() and built.get(entry.path) == entry.to_row()
+    registered = entry in registry.read_registry(project.local_registry_csv)
+    return registered and entry.file_in(project).is_file() and built.get(entry.path) == entry.to_row()
 
 
-def recover() -> str | None:
+def recover(project: Project) -> str | None:
     """Settle an add-sheet or remove-sheet that was killed half-way (see the module docstring);
     returns what was done (also printed as a warning), None when there was nothing to settle."""
-    path = journal_path()
+    path = journal_path(project)
     if not path.exists():
         return None
-    where = paths.relative_to_root(path)
+    where = project.relative(path)
     try:
         journal = json.loads(path.read_text())
         op, entry, had_registry = journal["op"], registry.from_row(journal["entry"], path), bool(journal["had_registry"])
         if op not in ("add", "remove"):
             raise ValueError(op)
     except (OSError, ValueError, KeyError, TypeError, DataIntegrityError) as err:
-        why = f" ({str(err).removeprefix(where + ': ')})" if isinstance(err, DataIntegrityError) else ""
+        why = f" ({err.message})" if isinstance(err, DataIntegrityError) else ""
         raise DataIntegrityError(
             f"unreadable journal of an interrupted add-sheet or remove-sheet{why}: check "
-            f"{paths.relative_to_root(paths.LOCAL_REGISTRY_CSV)} and data/raw/local/, then delete it",
+            f"{project.relative(project.local_registry_csv)} and data/raw/local/, then delete it",
             path=where,
         ) from None
     name = entry.original_filename or entry.path
-    if op == "add" and rebuild_passed(entry):
+    if op == "add" and rebuild_passed(project, entry):
         done = f"completed the interrupted add-sheet of {name}: its rebuild had passed, so it stays registered"
     elif op == "add":
-        roll_back_add(entry, had_registry)
+        roll_back_add(project, entry, had_registry)
         done = (f"rolled back the interrupted add-sheet of {name}: it stopped before its rebuild passed, "
                 "so nothing stays registered; add it again")  # fmt: skip
     else:
-        unregister(entry)
-        entry.local_path.unlink(missing_ok=True)
+        unregister(project, entry)
+        entry.file_in(project).unlink(missing_ok=True)
         done = f"completed the interrupted remove-sheet of {name}: it is no longer registered"
-    end()
+    end(project)
     print(f"warning: {where}: {done}", file=sys.stderr)
     return done

@@ -24,27 +24,26 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..core import paths
+from ..core.paths import Project
 from ..core.errors import BusyError, OutputError
 
 LOCK_NAME = ".lock"
 POLL_SECONDS = 0.1
 
 _threads = threading.RLock()  # threads of one process queue here; processes at the flock
-_held: dict = {"depth": 0, "fd": None}
+_held: dict[Path, list] = {}  # lock file -> [depth, fd] of the holds this process has on it
 
 
-def lock_path() -> Path:
-    """data/.lock: beside data/processed, the folder every writer swaps, read at call time, so a
-    run pointed at another processed folder (a throwaway project, a test's temp build) locks its
-    own data folder and never queues behind the real one."""
-    return paths.PROCESSED_DIR.parent / LOCK_NAME
+def lock_path(project: Project) -> Path:
+    """data/.lock: beside data/processed, the folder every writer swaps, so a throwaway project (a
+    test's temp build) locks its own data folder and never queues behind another."""
+    return project.data / LOCK_NAME
 
 
-def holder(path: Path | None = None) -> tuple[str, str]:
+def holder(path: Path) -> tuple[str, str]:
     """(pid, command) written by the lock's holder; "unknown" before it has written them."""
     try:
-        words = (path or lock_path()).read_text().split(maxsplit=1)
+        words = path.read_text().split(maxsplit=1)
     except OSError:
         words = []
     return (words[0] if words else "unknown", words[1].strip() if len(words) > 1 else "unknown")
@@ -60,7 +59,7 @@ def _open(path: Path) -> int | None:
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as err:
         if err.errno not in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT):
-            raise OutputError(f"cannot open the write lock: {err.strerror}", path=paths.relative_to_root(path)) from None
+            raise OutputError(f"cannot open the write lock: {err.strerror}", path=str(path)) from None
     try:
         return os.open(path, os.O_RDONLY)  # flock needs no write access; the pid is then not recorded
     except OSError:
@@ -86,7 +85,7 @@ def _acquire(path: Path, wait: float, what: str) -> int | None:
                 raise BusyError(
                     f"another build is running (pid {pid}: {command}); {waited}nothing was written: "
                     "run again when it has finished, or pass --wait SECONDS",
-                    path=paths.relative_to_root(path),
+                    path=str(path),
                 ) from None
             time.sleep(POLL_SECONDS)
     try:
@@ -98,34 +97,38 @@ def _acquire(path: Path, wait: float, what: str) -> int | None:
 
 
 @contextlib.contextmanager
-def hold(*, wait: float = 0, what: str | None = None) -> Iterator[None]:
-    """Hold the project's write lock (re-entrant: nested holds in one process are free).
+def hold(project: Project, *, wait: float = 0, what: str | None = None) -> Iterator[None]:
+    """Hold ``project``'s write lock (re-entrant: nested holds in one process are free).
 
     The outermost hold first finishes or rolls back an add-sheet or remove-sheet that was
     interrupted (journal.recover), so no command builds on a half registration.
     """
+    path = lock_path(project)
     with _threads:
-        outer = _held["depth"] == 0
+        state = _held.get(path)
+        outer = state is None
         if outer:
-            _held["fd"] = _acquire(lock_path(), wait, what or os.path.basename(sys.argv[0]))
-        _held["depth"] += 1
+            state = [0, _acquire(path, wait, what or os.path.basename(sys.argv[0]))]
+            _held[path] = state
+        state[0] += 1
         try:
             if outer:
                 from . import journal
 
-                journal.recover()
+                journal.recover(project)
             yield
         finally:
-            _held["depth"] -= 1
+            state[0] -= 1
             if outer:
-                fd, _held["fd"] = _held["fd"], None
+                fd = state[1]
+                del _held[path]
                 if fd is not None:
                     os.close(fd)  # closing releases the flock; the stale pid in the file is harmless
 
 
-def held() -> bool:
-    """Whether this process holds the write lock."""
-    return _held["depth"] > 0
+def held(project: Project) -> bool:
+    """Whether this process holds ``project``'s write lock."""
+    return _held.get(lock_path(project), [0])[0] > 0
 
 
 def _seconds(text: str) -> float:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from ..core import paths
+from ..core.paths import Project
 from ..core.errors import DataIntegrityError
 from .registry import RawFile, from_row, write_registry
 
@@ -170,7 +171,7 @@ def _archive_entry(row: dict[str, str]) -> RawFile:
         "rows": row["rows"], "url": raw_url(spec["repo"], spec["commit"], originals[0]), "bytes_from_upstream": "yes",
         "source": row["retrieved_from"], "original_filename": ";".join(Path(o).name for o in originals),
         "notes": f"date basis: {row['date_basis']} | {row['notes']}",
-    }, paths.RAW_DIR / ARCHIVE_SET / "MANIFEST.csv")  # fmt: skip
+    }, Path(ARCHIVE_SET) / "MANIFEST.csv")  # fmt: skip
 
 
 def build_registry(manifests_dir: Path) -> tuple[list[RawFile], list[RawFile]]:
@@ -185,8 +186,8 @@ def build_registry(manifests_dir: Path) -> tuple[list[RawFile], list[RawFile]]:
     return curated, archive
 
 
-def write_registries(manifests_dir: Path) -> tuple[int, int]:
+def write_registries(project: Project, manifests_dir: Path) -> tuple[int, int]:
     curated, archive = build_registry(manifests_dir)
-    write_registry(curated, paths.REGISTRY_CSV)
-    write_registry(archive, paths.ARCHIVE_REGISTRY_CSV)
+    write_registry(curated, project.registry_csv)
+    write_registry(archive, project.archive_registry_csv)
     return len(curated), len(archive)

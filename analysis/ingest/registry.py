@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ..core import atomic, paths
+from ..core.paths import Project
 from ..core.errors import DataIntegrityError
 from ..core.table_spec import KINDS
 
@@ -55,9 +56,9 @@ class RawFile:
     original_filename: str
     notes: str
 
-    @property
-    def local_path(self) -> Path:
-        return paths.RAW_DIR / self.path
+    def file_in(self, project: Project) -> Path:
+        """Where this file lives in ``project`` (its path is relative to data/raw/)."""
+        return project.raw / self.path
 
     @property
     def is_ice_sheet(self) -> bool:
@@ -75,16 +76,16 @@ def from_row(row: dict[str, str], source: Path) -> RawFile:
     """A registry row (every cell text, as in the CSV) -> RawFile; ``source`` names it in errors."""
     missing = [c for c in COLUMNS if c not in row]
     if missing:
-        raise DataIntegrityError(f"registry lacks columns {missing}", path=paths.relative_to_root(source))
+        raise DataIntegrityError(f"registry lacks columns {missing}", path=str(source))
     where = row["path"]
     # a local sheet (a row of registry_local.csv or of the add-sheet journal beside it) lives in data/raw/local/
-    local = Path(source).parent == paths.LOCAL_RAW_DIR or row["set"] == LOCAL_SET
+    local = Path(source).parent.name == paths.LOCAL_DIR or row["set"] == LOCAL_SET
     inside = paths.stays_inside(where) and (not local or (row["set"] == LOCAL_SET and where.startswith("local/")))
     if not inside:
         folder = "data/raw/local/" if local else "data/raw/"
         shown = repr(where) if len(repr(where)) <= 80 else repr(where)[:77] + "..."
         raise DataIntegrityError(f"path {shown} is not inside {folder}: refused (a path read from a data file must stay in "
-                                 "its folder)", path=paths.relative_to_root(source))  # fmt: skip
+                                 "its folder)", path=str(source))  # fmt: skip
     return RawFile(
         path=row["path"],
         set=row["set"],
@@ -121,13 +122,13 @@ def write_registry(entries: list[RawFile], path: Path) -> None:
     atomic.write_text(path, buf.getvalue())
 
 
-def load(*, archive: bool = False, local: bool = True) -> list[RawFile]:
-    """Every registered raw file: pinned set, plus the archive and local sheets if asked."""
-    entries = read_registry(paths.REGISTRY_CSV)
+def load(project: Project, *, archive: bool = False, local: bool = True) -> list[RawFile]:
+    """Every registered raw file of ``project``: pinned set, plus the archive and local sheets if asked."""
+    entries = read_registry(project.registry_csv)
     if archive:
-        entries += read_registry(paths.ARCHIVE_REGISTRY_CSV)
+        entries += read_registry(project.archive_registry_csv)
     if local:
-        entries += read_registry(paths.LOCAL_REGISTRY_CSV)
+        entries += read_registry(project.local_registry_csv)
     return entries
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import textwrap
 
-from ..core import atomic, paths, table_spec
+from ..core import atomic, table_spec
+from ..core.paths import Project
 from ..core.errors import UsageError
 
 BEGIN = "<!-- generated from analysis/core/table_spec.py by `python -m analysis docs`: edit there, not here -->"
@@ -46,13 +47,13 @@ def updated(text: str) -> str:
     return head + render() + rest.split(END + "\n", 1)[1]
 
 
-def path():
-    return paths.DOCS_DIR / "data-dictionary.md"
+def path(project: Project):
+    return project.docs / "data-dictionary.md"
 
 
-def write() -> bool:
-    """Render the dictionary in place; True when it changed."""
-    target = path()
+def write(project: Project) -> bool:
+    """Render the project's dictionary in place; True when it changed."""
+    target = path(project)
     text = target.read_text(encoding="utf-8")
     new = updated(text)
     if new != text:
@@ -60,15 +61,15 @@ def write() -> bool:
     return new != text
 
 
-def schema_path():
-    return paths.DOCS_DIR / "claims-file.schema.json"
+def schema_path(project: Project):
+    return project.docs / "claims-file.schema.json"
 
 
-def write_schema() -> bool:
+def write_schema(project: Project) -> bool:
     """docs/claims-file.schema.json from the claims file's models (factcheck/claims_schema.py); True when it changed."""
     from ..factcheck import claims_schema
 
-    target, text = schema_path(), claims_schema.json_schema()
+    target, text = schema_path(project), claims_schema.json_schema()
     changed = not target.is_file() or target.read_text(encoding="utf-8") != text
     if changed:
         atomic.write_text(target, text)
@@ -76,8 +77,9 @@ def write_schema() -> bool:
 
 
 def cmd_docs(args) -> int:
-    for target, changed in ((path(), write()), (schema_path(), write_schema())):
-        print(f"{paths.relative_to_root(target)} {'written' if changed else 'already current'}")
+    project = args.project
+    for target, changed in ((path(project), write(project)), (schema_path(project), write_schema(project))):
+        print(f"{project.relative(target)} {'written' if changed else 'already current'}")
     return 0
 
 

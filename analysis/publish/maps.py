@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..core import paths
+from ..core.paths import Project
 from ..engine.asof import KINDS, UNITS, parse_date
 from ..core.errors import DataIntegrityError, StaleOutputError, UsageError
 
@@ -69,6 +69,7 @@ class MapData:
     unplaced: int = 0  # county level: rows no rule placed (geography.unplaced lists them)
     unjoined: dict[str, int] = field(default_factory=dict)  # ids with rows but no geometry -> count
     no_population: list[str] = field(default_factory=list)  # per capita: drawn ids without a population (hatched)
+    project: Project | None = None  # whose raw files hold the geometry draw() uses
 
     @property
     def drawn(self) -> int:
@@ -120,18 +121,19 @@ def areas_n(count: int, level: str) -> str:
 # --------------------------------------------------------------------------- inputs
 
 
-def placed(rows: pd.DataFrame) -> pd.DataFrame:
+def placed(rows: pd.DataFrame, panel) -> pd.DataFrame:
     """county_fips and geo_level of each row: the tidy table's own columns when the build wrote
-    them, else geography's rules on the row (the same rules the build uses)."""
+    them, else geography's rules on the row (the same rules the build uses, over the county tables
+    of ``panel``'s project)."""
     if set(GEO_COLUMNS) <= set(rows.columns):
         return rows[GEO_COLUMNS]
     from ..clean import geography
 
     for name in ("county_population.parquet", "place_county.parquet"):  # what the rules read
-        if not (paths.PROCESSED_DIR / name).is_file():
+        if not (panel.base / name).is_file():
             raise StaleOutputError("county table not built; run `python -m analysis build`",
-                                   path=paths.relative_to_root(paths.PROCESSED_DIR / name))  # fmt: skip
-    return geography.place_frame(rows)[GEO_COLUMNS]
+                                   path=panel.project.relative(panel.base / name))  # fmt: skip
+    return geography.place_frame(rows, panel.gazetteer)[GEO_COLUMNS]
 
 
 @lru_cache(maxsize=4)
@@ -141,24 +143,24 @@ def _read_layer(path: str, layer: str):
     return gpd.read_file(path, layer=layer)
 
 
-def geometry(level: str, which: tuple[str, str] | None = None):
-    """The level's shapes (id, name, geometry), read once per process."""
+def geometry(project: Project, level: str, which: tuple[str, str] | None = None):
+    """The level's shapes (id, name, geometry) from the project's raw files, read once per process."""
     rel, layer = which or ATLAS[level]
-    path = paths.RAW_DIR / rel
+    path = project.raw / rel
     if not path.is_file():
         raise DataIntegrityError("map geometry missing; run `python -m analysis fetch`", path=f"data/raw/{rel}")
     return _read_layer(str(path), layer)
 
 
-def _population(level: str) -> pd.Series:
+def _population(project: Project, level: str) -> pd.Series:
     """Residents (Census 2024) by FIPS id of the level."""
     import pandas as pd
 
     name = "population.parquet" if level == "state" else "county_population.parquet"
-    path = paths.PROCESSED_DIR / name
+    path = project.processed / name
     if not path.is_file():
         raise StaleOutputError("population table not built; run `python -m analysis build`",
-                               path=paths.relative_to_root(path))  # fmt: skip
+                               path=project.relative(path))  # fmt: skip
     pop = pd.read_parquet(path, columns=["fips", "population_2024"])
     return pop.set_index(pop["fips"].astype(str))["population_2024"]
 
@@ -177,7 +179,7 @@ def _check(level: str, unit: str, kind: str, model: tuple[str, ...]) -> None:
 # --------------------------------------------------------------------------- the table
 
 
-def area_counts(rows: pd.DataFrame, level: str, unit: str) -> tuple[dict[str, int], dict[str, int], int, int]:
+def area_counts(rows: pd.DataFrame, level: str, unit: str, panel) -> tuple[dict[str, int], dict[str, int], int, int]:
     """A sheet's rows counted by the map's areas with the engine's one definition (measures.table):
     ({FIPS id: count}, {territory: count}, statewide, unplaced). Territories are not drawn; at county
     level neither are statewide agreements (state agencies) nor rows no county rule placed."""
@@ -190,7 +192,7 @@ def area_counts(rows: pd.DataFrame, level: str, unit: str) -> tuple[dict[str, in
     if level == "state":
         fips_of = {s: f for f, s in FIPS_TO_USPS.items()}
         return {fips_of.get(k, k): v for k, v in measures.table(drawn, "state", unit).items()}, territories, 0, 0
-    where = placed(drawn)
+    where = placed(drawn, panel)
     levels = where["geo_level"].astype("object")
     statewide = measures.size(drawn[levels == "statewide"], unit)
     unplaced = measures.size(drawn[levels == "unknown"], unit)
@@ -199,8 +201,9 @@ def area_counts(rows: pd.DataFrame, level: str, unit: str) -> tuple[dict[str, in
 
 
 def map_data(as_of, *, level: str = "state", unit: str = "agreements", model=(), per_capita: bool = False,
-             kind: str = "participating", panel=None) -> MapData:
-    """The map's numbers on the sheet in force on ``as_of``: one row per geometry id."""
+             kind: str = "participating", panel) -> MapData:
+    """The map's numbers on the sheet in force on ``as_of``: one row per geometry id (``panel``: a
+    panel, or a project: its default panel)."""
     import pandas as pd
 
     from ..engine import measures
@@ -209,15 +212,17 @@ def map_data(as_of, *, level: str = "state", unit: str = "agreements", model=(),
     model = tuple(str(m).upper() for m in ((model,) if isinstance(model, str) else model or ()))
     _check(level, unit, kind, model)
     day = parse_date(as_of)
-    panel = panel or measures.Panel.default()
+    from ..engine.reader import open_panel
+
+    panel = open_panel(panel)
     snap = panel.in_force(day, kind)
-    shapes, population = geometry(level), _population(level)  # missing inputs refused before any work
+    shapes, population = geometry(panel.project, level), _population(panel.project, level)  # missing inputs refused first
     rows = panel.rows(snap["snapshot_id"])  # the engine's reader: the rows every other door counts
     rows = measures._filter(rows, measures.Measure(kind=kind, unit=unit, model=model))
     table = pd.DataFrame({"id": shapes["id"].astype(str), "name": shapes["name"].astype(str)})
     table["state"] = table["id"].str[:2].map(FIPS_TO_USPS)
 
-    counts, territories, statewide, unplaced = area_counts(rows, level, unit)
+    counts, territories, statewide, unplaced = area_counts(rows, level, unit, panel)
     known = set(table["id"])
     table["count"] = table["id"].map(counts).fillna(0).astype("int64")
     unjoined = {k: v for k, v in counts.items() if k not in known}
@@ -230,7 +235,7 @@ def map_data(as_of, *, level: str = "state", unit: str = "agreements", model=(),
     table = table.sort_values("id", ignore_index=True)
     record = {**measures.snapshot_record(snap, day), "panel": panel.source}
     return MapData(table, record, day, level, unit, kind, model, per_capita, measures.size(rows, unit),
-                   territories, statewide, unplaced, unjoined, no_population)  # fmt: skip
+                   territories, statewide, unplaced, unjoined, no_population, panel.project)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- classes
@@ -318,7 +323,7 @@ def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figs
     fig, ax = figures.new_figure(title, xlabel="", ylabel="", source=source, subtitle=subtitle, figsize=figsize)
     ax.set_axis_off()
     fig.canvas.draw_idle = lambda *a, **k: None  # geopandas asks for a render after each layer; the save renders once
-    shapes = geometry(md.level).assign(id=lambda g: g["id"].astype(str))
+    shapes = geometry(md.project, md.level).assign(id=lambda g: g["id"].astype(str))
     data = shapes.merge(md.table[["id", "value"]], on="id", how="left")
     cls = _bin(data["value"], edges)
     cmap = plt.get_cmap("viridis_r")
@@ -331,7 +336,7 @@ def draw(md: MapData, out: Path | str, *, edges: list[float] | None = None, figs
     if len(missing):
         missing.plot(ax=ax, facecolor=MISSING_COLOUR, edgecolor=EDGE, hatch="/////", linewidth=line)
     if md.level == "county":
-        geometry("state", BORDERS).boundary.plot(ax=ax, color="#444444", linewidth=0.5)
+        geometry(md.project, "state", BORDERS).boundary.plot(ax=ax, color="#444444", linewidth=0.5)
     for fips, name in (("02", "Alaska"), ("15", "Hawaii")):  # the atlas's insets, framed and named below
         part = shapes[shapes["id"].str[:2] == fips]
         if len(part):
@@ -371,8 +376,8 @@ def report_dates(panel) -> list[dt.date]:
     return [*REPORT_DATES, *([newest] if newest not in REPORT_DATES else [])]
 
 
-def report_figures(folder: Path, florida_as_of: str | None = None) -> dict:
-    """The report's maps under ``folder``: county small multiples on REPORT_DATES and the newest
+def report_figures(project: Project, folder: Path, florida_as_of: str | None = None) -> dict:
+    """The report's maps of ``project`` under ``folder``: county small multiples on REPORT_DATES and the newest
     sheet (shared classes so they compare), and the state map of the Florida-share claim's date.
     Returns {"over_time": [[file name, alt, caption]], "florida": [file name, alt, caption] | None,
     "skipped": [why a date has no map]} (a date outside the sheets, as on a fixture set)."""
@@ -380,7 +385,7 @@ def report_figures(folder: Path, florida_as_of: str | None = None) -> dict:
 
     from ..engine import measures
 
-    panel = measures.Panel.default()
+    panel = measures.Panel.default(project)
     maps, skipped = [], []
     for day in report_dates(panel):
         try:
@@ -406,8 +411,8 @@ def report_figures(folder: Path, florida_as_of: str | None = None) -> dict:
     return {"over_time": over_time, "florida": florida, "skipped": skipped}
 
 
-def report_maps(reports_dir, florida_as_of: str | None = None) -> dict:
-    """report_figures under ``reports_dir``/figures/, drawn again only when the data or the code changed
+def report_maps(project: Project, florida_as_of: str | None = None) -> dict:
+    """report_figures under the project's reports/figures/, drawn again only when the data or the code changed
     (a stamp, as for the notebooks: a second reproduce stays fast and byte-identical); the alt texts
     and captions are kept beside them in figures/maps.json. A project without the atlas or the
     population tables gets no maps and a report line saying why."""
@@ -418,14 +423,14 @@ def report_maps(reports_dir, florida_as_of: str | None = None) -> dict:
     from . import stamps
     from ..core.errors import AnalysisError
 
-    root = Path(reports_dir)
-    inputs = {"data": stamps.data_version(), "code": stamps.code_version("publish.maps"), "florida_as_of": str(florida_as_of)}
+    root = project.reports
+    inputs = {"data": stamps.data_version(project), "code": stamps.code_version("publish.maps"), "florida_as_of": str(florida_as_of)}
     index = root / "figures" / "maps.json"
     if stamps.why_run(root, "maps", inputs) is None and index.is_file():
         return json.loads(index.read_text())
     start = time.perf_counter()
     try:
-        result = report_figures(root / "figures", florida_as_of)
+        result = report_figures(project, project.figures, florida_as_of)
     except AnalysisError as err:
         result = {"over_time": [], "florida": None, "skipped": [str(err)]}
     atomic.write_text(index, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
@@ -446,10 +451,10 @@ def cmd_map(args) -> int:
         raise UsageError(f"the output must end in .png or .svg, not {out.name!r}")
     if args.model is not None and not args.model.strip():
         raise UsageError("--model is empty: give JEM, TFM or WSO, or leave --model out for every model")
-    freshness.refuse_if_tampered()
-    panel = measures.Panel.default()
+    freshness.refuse_if_tampered(args.project)
+    panel = measures.Panel.default(args.project)
     if panel.source == "curated":
-        freshness.warn_if_stale()
+        freshness.warn_if_stale(args.project)
     md = map_data(args.as_of, level=args.level, unit=args.unit, model=args.model or (), per_capita=args.per_capita,
                   kind=args.kind, panel=panel)  # fmt: skip
     draw(md, out)

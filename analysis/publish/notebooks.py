@@ -12,18 +12,24 @@ previous report intact and the error names the notebook and cell.
 ``run -p NAME VALUE`` is checked against the notebook's own parameters cell before anything
 runs: a misspelt name would otherwise be injected and ignored (a rerun with the defaults), and a
 negative count or salary would give numbers that look like results.
+
+A notebook is given its project as papermill parameters (``project_dir``, ``reports_dir``: the
+folder the run writes its figures to, reproduce's staging folder) and passes it to every library
+call; run without them (JupyterLab, nbval) it takes the checkout this package belongs to
+(``paths.project``). The executed copies name them as ``"."`` and ``"reports"``
+(``stable_paths``), like every other path they show.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from ..core import atomic, paths
+from ..core import atomic
+from ..core.paths import Project
 from ..core.dates import ISO_DATE, parse_iso_date
 from ..engine.asof import UNITS
 from ..core.errors import NotebookError, UsageError
@@ -32,9 +38,11 @@ from ..factcheck.claim_registry import NOTEBOOKS
 ORDER = [*NOTEBOOKS, "statistics"]  # the claim notebooks (the registry's list), then the statistics
 KERNEL = "ice-287g-claims"
 
-# Where a run's results go is decided by `run` (reports/ or a what-if folder), never by -p: a
-# redirected output_dir left the report to be rebuilt from the previous results.
-SET_BY_RUN = "output_dir"
+# What `run` passes itself, never -p: where the results go (reports/ or a what-if folder; a redirected
+# output_dir left the report to be rebuilt from the previous results) and the project it runs in.
+SET_BY_RUN = {"output_dir": "`run` writes to reports/ or to a what-if folder itself",
+              "project_dir": "the notebook runs in the project the command was given (--project)",
+              "reports_dir": "`run` writes to the project's reports/ or to a what-if folder itself"}  # fmt: skip
 
 # What a parameter's value must be beyond its default's type, declared once for every notebook
 # that has the parameter: (test, what it must be).
@@ -47,14 +55,14 @@ PARAMETER_RULES = {
 }
 
 
-def notebook_path(name: str) -> Path:
-    path = paths.NOTEBOOKS_DIR / f"{name}.ipynb"
+def notebook_path(project: Project, name: str) -> Path:
+    path = project.notebooks / f"{name}.ipynb"
     if not path.is_file():
         raise UsageError(f"no notebook {name!r}; choose from {', '.join(ORDER)}")
     return path
 
 
-def parameters(name: str) -> dict[str, object]:
+def parameters(project: Project, name: str) -> dict[str, object]:
     """The notebook's parameters cell as {name: default}, read from the file papermill runs.
 
     A default that is not a Python literal is taken as None (its value is then text).
@@ -62,7 +70,7 @@ def parameters(name: str) -> dict[str, object]:
     import ast
     import json
 
-    for cell in json.loads(notebook_path(name).read_text(encoding="utf-8"))["cells"]:
+    for cell in json.loads(notebook_path(project, name).read_text(encoding="utf-8"))["cells"]:
         if "parameters" not in cell.get("metadata", {}).get("tags", []):
             continue
         source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
@@ -77,12 +85,12 @@ def parameters(name: str) -> dict[str, object]:
     return {}
 
 
-def defaults(name: str) -> dict[str, object]:
+def defaults(project: Project, name: str) -> dict[str, object]:
     """The parameters a user may set, with the registry's values: an article's date parameter
     (``voz_date = None`` in the notebook: "the registry's date") resolves to that article's date."""
     from ..factcheck.claims import ARTICLE_PARAMS, article_day
 
-    out = {k: v for k, v in parameters(name).items() if k != SET_BY_RUN}
+    out = {k: v for k, v in parameters(project, name).items() if k not in SET_BY_RUN}
     for key, value in out.items():
         if value is None and key in ARTICLE_PARAMS:
             out[key] = article_day(ARTICLE_PARAMS[key]).isoformat()
@@ -119,14 +127,14 @@ def _typed(key: str, text: str, default: object, where: str):
     return text
 
 
-def validate(name: str, pairs: list[list[str]] | None) -> dict[str, object]:
+def validate(project: Project, name: str, pairs: list[list[str]] | None) -> dict[str, object]:
     """The -p NAME VALUE pairs as typed values, or one UsageError naming what is wrong."""
-    where = paths.relative_to_root(notebook_path(name))
-    known = defaults(name)
+    where = project.relative(notebook_path(project, name))
+    known = defaults(project, name)
     out: dict[str, object] = {}
     for key, text in pairs or []:
-        if key == SET_BY_RUN:
-            raise UsageError(f"-p {SET_BY_RUN} cannot be set: `run` writes to reports/ or to a what-if folder itself", path=where)
+        if key in SET_BY_RUN:
+            raise UsageError(f"-p {key} cannot be set: {SET_BY_RUN[key]}", path=where)
         if key not in known:
             raise UsageError(f"unknown parameter {key!r}; this notebook's parameters are: {', '.join(known) or 'none'}", path=where)
         if key in out:
@@ -137,7 +145,7 @@ def validate(name: str, pairs: list[list[str]] | None) -> dict[str, object]:
             raise UsageError(f"-p {key} {text!r}: must be {rule[1]}", path=where)
         if isinstance(value, str) and ISO_DATE.fullmatch(value):
             try:
-                _within_sheets(parse_iso_date(value), DATE_KINDS.get(name, "participating"))
+                _within_sheets(project, parse_iso_date(value), DATE_KINDS.get(name, "participating"))
             except UsageError as err:
                 raise UsageError(f"-p {key} {text!r}: {err}", path=where) from None
         out[key] = value
@@ -148,7 +156,7 @@ def validate(name: str, pairs: list[list[str]] | None) -> dict[str, object]:
 DATE_KINDS = {"pending": "pending"}
 
 
-def _within_sheets(day, kind: str) -> None:
+def _within_sheets(project: Project, day, kind: str) -> None:
     """Refuse a date before the first sheet of ``kind`` or after the newest, on the panel the notebooks
     read (the default source), by the engine's one rule (asof.in_force_position) over the counts cache
     (no pandas); the notebook would otherwise fail in a cell (`run growth -p voz_date 2099-01-01`
@@ -156,19 +164,17 @@ def _within_sheets(day, kind: str) -> None:
     from ..engine import asof
     from ..store import counts_cache, freshness
 
-    source = freshness.default_source()
-    cache = paths.PROCESSED_DIR / ("archive" if source == "archive" else "") / counts_cache.FILE
+    cache = project.panel_dir(freshness.default_source(project)) / counts_cache.FILE
     counts_cache.count(cache, day, kind, "agreements", None, asof.snapshot_info, asof.in_force_position)  # refuses, or answers
 
 
-def kernel_manager_class(env: dict[str, str] | None = None):
+def kernel_manager_class():
     """A kernel manager that starts the notebooks' kernel (KERNEL, named in their metadata) with
     this interpreter, whether or not a kernelspec of that name is registered.
 
     `make install` registers KERNEL for JupyterLab, but a plain ``pip install -e .`` does not, and
     a registered one may point at another environment; papermill, like the tests (nbval's
-    ``--nbval-current-env``), must run the code of the environment that runs it. ``env`` is added
-    to the kernel's environment only (e.g. $ICE287G_REPORTS_DIR for a staged run), never to ours.
+    ``--nbval-current-env``), must run the code of the environment that runs it.
     """
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client import AsyncKernelManager
@@ -186,25 +192,27 @@ def kernel_manager_class(env: dict[str, str] | None = None):
         def _kernel_spec_manager_default(self):
             return CurrentEnvSpecs(data_dir=self.data_dir)
 
-        async def _async_pre_start_kernel(self, **kw):
-            if env:
-                kw["env"] = {**kw.get("env", os.environ), **env}
-            return await super()._async_pre_start_kernel(**kw)
-
     return CurrentEnvKernelManager
 
 
-def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, quiet: bool = False, label: str | None = None,
-                 reports_dir: Path | None = None) -> Path:
-    """Run one notebook file with papermill under this interpreter's kernel (kernel_manager_class)."""
+def given(project: Project) -> dict[str, str]:
+    """The parameters that give a notebook its project: its root and the reports folder the run
+    writes figures to (reproduce's staging folder, a what-if folder)."""
+    return {"project_dir": str(project.root), "reports_dir": str(project.reports)}
+
+
+def execute_path(project: Project, source: Path, out_nb: Path, parameters: dict | None = None, *, quiet: bool = False,
+                 label: str | None = None) -> Path:  # fmt: skip
+    """Run one notebook file with papermill under this interpreter's kernel (kernel_manager_class), in
+    ``project`` (its notebooks folder is the kernel's working folder; the project is a parameter)."""
     import papermill as pm
 
     out_nb = Path(out_nb)
     out_nb.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(
-            str(source), str(out_nb), parameters=parameters or {}, kernel_name=KERNEL,
-            kernel_manager_class=kernel_manager_class({paths.REPORTS_ENV: str(reports_dir)} if reports_dir else None), cwd=str(paths.NOTEBOOKS_DIR), progress_bar=not quiet, log_output=False,
+            str(source), str(out_nb), parameters={**given(project), **(parameters or {})}, kernel_name=KERNEL,
+            kernel_manager_class=kernel_manager_class(), cwd=str(project.notebooks), progress_bar=not quiet, log_output=False,
             extra_arguments=QUIET_KERNEL if quiet else [],
             # written once at the end (also when a cell fails), not re-serialised after every cell: the
             # output lands in a staging folder nobody reads mid-run, and each save re-encodes every figure
@@ -215,13 +223,13 @@ def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, 
     return out_nb
 
 
-def execute(name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False,
-            reports_dir: Path | None = None) -> Path:
-    """Run one notebook into ``out_dir``; its kernel writes figures into ``reports_dir`` when given."""
+def execute(project: Project, name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False) -> Path:
+    """Run one notebook of ``project`` into ``out_dir``; its kernel writes figures into the project's
+    reports folder (a staged project's: ``Project.staged``)."""
     params = {"output_dir": str(out_dir / "results"), **(parameters or {})}
-    out_nb = execute_path(notebook_path(name), out_dir / "notebooks" / f"{name}.ipynb", params, quiet=quiet,
-                          label=f"notebooks/{name}.ipynb", reports_dir=reports_dir)  # fmt: skip
-    stable_paths(out_nb, out_dir)
+    out_nb = execute_path(project, notebook_path(project, name), out_dir / "notebooks" / f"{name}.ipynb", params,
+                          quiet=quiet, label=f"notebooks/{name}.ipynb")  # fmt: skip
+    stable_paths(project, out_nb, out_dir)
     return out_nb
 
 
@@ -230,24 +238,28 @@ def execute(name: str, out_dir: Path, parameters: dict | None = None, *, quiet: 
 QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]  # its shutdown logs a benign KeyboardInterrupt at ERROR
 
 
-def stable_paths(nb_path: Path, out_dir: Path) -> None:
+def stable_paths(project: Project, nb_path: Path, out_dir: Path) -> None:
     """Name the report's final place in an executed notebook, not the temporary folder it ran in.
 
-    papermill records the output path and the output_dir parameter, and cells print paths under
-    it: all would show a staging folder that no longer exists after the swap (and the machine's
-    checkout). They become ``reports/...`` and paths relative to the project root.
+    papermill records the output path and the parameters (output_dir, the project's folders), and
+    cells print paths under them: all would show a staging folder that no longer exists after the
+    swap (and the machine's checkout). They become ``reports/...`` and paths relative to the project
+    root; the project parameters read ``"."`` and ``"reports"``.
     """
     import json
 
     text = nb_path.read_text(encoding="utf-8")
-    for old, new in ((Path(out_dir), "reports/"), (paths.ROOT, "")):
+    for old, new in ((project.reports, "reports"), (project.root, ".")):  # the parameters' values, quoted
+        text = text.replace(json.dumps(json.dumps(str(old)))[1:-1], json.dumps(json.dumps(new))[1:-1])
+    for old, new in ((Path(out_dir), "reports/"), (project.root, "")):
         text = text.replace(json.dumps(str(old) + "/")[1:-1], new)
     atomic.write_text(nb_path, text)
 
 
-def run_all(names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False,
-            force: bool = False, reports_dir: Path | None = None) -> list[str]:
-    """Run notebooks into a temp folder, then swap it into reports/ (atomic per folder).
+def run_all(project: Project, names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False,
+            force: bool = False) -> list[str]:  # fmt: skip
+    """Run notebooks into a temp folder, then swap it into the project's reports/ (atomic per folder;
+    reproduce's staging folder when the project is staged).
 
     A notebook whose stamp (stamps.py) shows its inputs unchanged and its outputs intact is not
     executed again (unless ``force``); its executed copy, results and figures stay. Returns the
@@ -258,11 +270,11 @@ def run_all(names: list[str] | None = None, parameters: dict | None = None, *, q
     from . import stamps
 
     names = names or ORDER
-    root = Path(reports_dir) if reports_dir else paths.REPORTS_DIR
+    root = project.reports
     root.mkdir(parents=True, exist_ok=True)
     todo, ran = [], []
     for name in names:
-        inputs = stamps.notebook_inputs(notebook_path(name), {**defaults(name), **(parameters or {})})
+        inputs = stamps.notebook_inputs(project, notebook_path(project, name), {**defaults(project, name), **(parameters or {})})
         why = "forced" if force else stamps.why_run(root, name, inputs)
         if why is None:
             print(f"{name}: inputs unchanged, not re-executed")
@@ -278,7 +290,7 @@ def run_all(names: list[str] | None = None, parameters: dict | None = None, *, q
                 print(f"running notebooks/{name}.ipynb", file=sys.stderr)
             before, start = stamps.report_files(root), time.perf_counter()
             had = set((staging / "evidence").glob("*.csv"))
-            execute(name, staging, parameters, quiet=quiet, reports_dir=root)
+            execute(project, name, staging, parameters, quiet=quiet)
             after, seconds = stamps.report_files(root), time.perf_counter() - start
             written = [rel for rel, mtime in after.items() if before.get(rel) != mtime]  # figures
             written += [f"evidence/{p.name}" for p in sorted(set((staging / "evidence").glob("*.csv")) - had)]
@@ -304,19 +316,21 @@ NOTEBOOK_METADATA = ("kernelspec", "language_info")
 CELL_METADATA = ("tags",)
 
 
-def clean(nb: dict) -> dict:
+def clean(project: Project, nb: dict) -> dict:
     """``nb`` (a notebook as JSON) with only stable metadata, consecutive stream outputs merged
     (the kernel splits stdout into chunks at timing-dependent places), and outputs naming paths
-    relative to the project root rather than this checkout's absolute path."""
+    relative to the project root rather than its absolute path. The cell papermill injected (the
+    project's parameters) goes: the stored notebook is its own source, with its defaults."""
     import json
 
     nb = json.loads(json.dumps(nb))  # a copy; the caller's notebook stays as it was
     nb["metadata"] = {k: v for k, v in nb["metadata"].items() if k in NOTEBOOK_METADATA}
+    nb["cells"] = [c for c in nb["cells"] if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
     for cell in nb["cells"]:
         cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k in CELL_METADATA and v}
         if "outputs" in cell:
             cell["outputs"] = _merged_streams(cell["outputs"])
-    return json.loads(json.dumps(nb).replace(json.dumps(str(paths.ROOT) + "/")[1:-1], ""))
+    return json.loads(json.dumps(nb).replace(json.dumps(str(project.root) + "/")[1:-1], ""))
 
 
 def _merged_streams(outputs: list[dict]) -> list[dict]:
@@ -335,19 +349,19 @@ def _merged_streams(outputs: list[dict]) -> list[dict]:
     return merged
 
 
-def store(name: str, *, quiet: bool = False) -> Path:
-    """Re-execute notebooks/NAME.ipynb with its own defaults and write it back, cleaned.
+def store(project: Project, name: str, *, quiet: bool = False) -> Path:
+    """Re-execute the project's notebooks/NAME.ipynb with its own defaults and write it back, cleaned.
 
-    The run writes results and figures to reports/ like ``run`` does, since the notebook's
-    output_dir stays None; outputs then name reports/..., as in the stored copies.
+    The run writes results and figures to the project's reports/ like ``run`` does, since the
+    notebook's output_dir stays None; outputs then name reports/..., as in the stored copies.
     """
     import json
 
     import nbformat
 
-    source = notebook_path(name)
+    source = notebook_path(project, name)
     with tempfile.TemporaryDirectory() as tmp:
-        out = execute_path(source, Path(tmp) / source.name, quiet=quiet, label=paths.relative_to_root(source))
-        nb = clean(json.loads(out.read_text(encoding="utf-8")))
+        out = execute_path(project, source, Path(tmp) / source.name, quiet=quiet, label=project.relative(source))
+        nb = clean(project, json.loads(out.read_text(encoding="utf-8")))
     atomic.write_text(source, nbformat.writes(nbformat.from_dict(nb)) + "\n")
     return source

@@ -16,7 +16,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..core import atomic, paths
+from ..core import atomic
+from ..core.paths import Project
 from ..factcheck import claim_registry, results
 from ..core.errors import AnalysisError, UsageError
 from ..core.table_spec import KINDS
@@ -30,34 +31,34 @@ COLUMNS = ["claim", "reading", "article date", "verdict at article date", "now (
 def _measured(notebook: str):
     """The engine's values for a notebook's claims with every article's "now" moved to one date."""
 
-    def compute(date: str, panel):
+    def compute(project: Project, date: str, panel):
         from ..factcheck import claims
 
-        return claims.measured_results(notebook, dates=dict.fromkeys(claims.ARTICLE_PARAMS, date), panel=panel(),
+        return claims.measured_results(project, notebook, dates=dict.fromkeys(claims.ARTICLE_PARAMS, date), panel=panel(),
                                        evidence=False)  # fmt: skip
 
     return compute
 
 
-def _courts(date: str, panel=None):
+def _courts(project: Project, date: str, panel=None):
     from ..analyses import courts
 
-    return courts.compute(catn_date=date, evidence=False)
+    return courts.compute(project, catn_date=date, evidence=False)
 
 
-def _reimbursement(date: str, panel=None):
+def _reimbursement(project: Project, date: str, panel=None):
     from ..analyses import reimbursement
     from .notebooks import defaults
 
     # Policy: its quantities do not depend on the calculator's inputs; the notebook's own defaults.
-    return reimbursement.compute(**defaults("reimbursement"))
+    return reimbursement.compute(**defaults(project, "reimbursement"))
 
 
 @dataclass(frozen=True)
 class Family:
     """How to recompute one notebook's quantities for a single date."""
 
-    compute: Callable[..., list]  # (date, panel getter) -> results
+    compute: Callable[..., list]  # (project, date, panel getter) -> results
     kind: str | None  # the ICE list whose newest snapshot 'now' means; None: not ICE sheets
     note: str = ""
 
@@ -71,7 +72,7 @@ NOTEBOOK_FAMILIES: dict[str, Family] = {
 }
 
 
-def _finder():
+def _finder(project: Project):
     """quantity -> {value, source} per (notebook, date), computed once per recheck on one archive panel
     (empty, so every claim is 'not checkable', when there is no data for that date)."""
     from ..engine import measures
@@ -81,13 +82,13 @@ def _finder():
 
     def panel():
         if not opened:
-            opened.append(measures.Panel.default())
+            opened.append(measures.Panel.default(project))
         return opened[0]
 
     def found(notebook: str, date: str) -> dict[str, dict]:
         if (notebook, date) not in cache:
             try:
-                res = NOTEBOOK_FAMILIES[notebook].compute(date, panel)
+                res = NOTEBOOK_FAMILIES[notebook].compute(project, date, panel)
             except (AnalysisError, FileNotFoundError):
                 res = []
             cache[notebook, date] = {r.quantity: {"value": results._clean(r.value), "source": r.source} for r in res}
@@ -96,18 +97,18 @@ def _finder():
     return found
 
 
-def newest_date(kind: str, as_of: str = "latest") -> tuple[dt.date, str]:
-    """The date 'now' means for one ICE list, and the snapshot file in force on it."""
+def newest_date(project: Project, kind: str, as_of: str = "latest") -> tuple[dt.date, str]:
+    """The date 'now' means for one ICE list of the project (its default panel), and the snapshot file in force on it."""
     from ..engine import query
 
-    snaps = query.snapshots(kind)
+    snaps = query.snapshots(kind, source=project)
     if snaps.empty:
         raise UsageError(f"no {kind} snapshot in data/processed/; run `python -m analysis build`")
     if as_of == "latest":
         snap = snaps.iloc[-1]
         return snap["published"], snap["file"]
     day = query.parse_date(as_of)
-    return day, query.snapshot_in_force(day, kind)["file"]
+    return day, query.snapshot_in_force(day, kind, source=project)["file"]
 
 
 def _short(value, unit: str) -> str | None:
@@ -157,15 +158,15 @@ def _changes(then: dict, now: dict, claim, family: Family) -> str:
     return "; ".join(parts)
 
 
-def recheck(as_of: str = "latest") -> list[dict]:
+def recheck(project: Project, as_of: str = "latest") -> list[dict]:
     """One row per claim: verdict on the article's date, verdict on the newest snapshot, what changed."""
     from ..factcheck.claims import evaluate_one
 
-    _found = _finder()  # fresh per call: the processed tables may have changed since the last one (add-sheet)
+    _found = _finder(project)  # fresh per call: the processed tables may have changed since the last one (add-sheet)
     if as_of != "latest":
         from ..engine import query
 
-        query.refuse_after_newest(as_of)  # after every kind's newest sheet: nothing to re-read on
+        query.refuse_after_newest(as_of, source=project)  # after every kind's newest sheet: nothing to re-read on
     rows = []
     for claim in claim_registry.load_claims():
         family = NOTEBOOK_FAMILIES[claim.notebook]
@@ -181,9 +182,9 @@ def recheck(as_of: str = "latest") -> list[dict]:
                        changed="not checkable against the pinned data at any date")  # fmt: skip
         else:
             if family.kind is not None:
-                day, _ = newest_date(family.kind, as_of)
+                day, _ = newest_date(project, family.kind, as_of)
             else:
-                day, _ = newest_date("participating", as_of)  # the date is only a label for undated data
+                day, _ = newest_date(project, "participating", as_of)  # the date is only a label for undated data
             now = evaluate_one(claim.at_date(day), _found(claim.notebook, day.isoformat()))
             row.update(now_date=day.isoformat() if family.kind else None, snapshot_now=_end_snapshot(now["snapshot"]),
                        verdict_now=now["verdict"],
@@ -196,30 +197,30 @@ def _cell(text) -> str:
     return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
-def _duplicate_note(file: str) -> str:
+def _duplicate_note(project: Project, file: str) -> str:
     """asof.duplicate_note for the snapshot of ``file``: the verdicts now count its exact duplicates once."""
     from ..engine import query
     from ..engine.asof import duplicate_note
 
-    snaps = query.snapshots(None)
+    snaps = query.snapshots(None, source=project)
     if "rows_duplicate" not in snaps.columns:
         return ""
     dropped = snaps.loc[snaps["file"] == file, "rows_duplicate"]
     return duplicate_note(dropped.iloc[0]) if len(dropped) else ""
 
 
-def to_markdown(rows: list[dict], as_of: str = "latest") -> str:
+def to_markdown(project: Project, rows: list[dict], as_of: str = "latest") -> str:
     from ..engine import query
 
     newest = []
     for kind in KINDS:
         try:
-            day, file = newest_date(kind, as_of)
-            note = _duplicate_note(file)
+            day, file = newest_date(project, kind, as_of)
+            note = _duplicate_note(project, file)
             newest.append(f"{kind}: `{file}` ({day}{'; ' + note if note else ''})")
         except UsageError:
             continue
-    local = [s for s in query.snapshots(None)["set"].unique() if s == "local"]
+    local = [s for s in query.snapshots(None, source=project)["set"].unique() if s == "local"]
     lines = [
         "# Recheck: the point-in-time claims on the newest snapshot",
         "",
@@ -244,25 +245,25 @@ def to_markdown(rows: list[dict], as_of: str = "latest") -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(rows: list[dict], as_of: str = "latest", out_dir=None) -> str:
-    from pathlib import Path
-
-    path = Path(out_dir) / REPORT if out_dir else paths.REPORTS_DIR / REPORT
-    atomic.write_text(path, to_markdown(rows, as_of))
+def write(project: Project, rows: list[dict], as_of: str = "latest") -> str:
+    """recheck.md and recheck.json in the project's reports folder (reproduce's staging folder in a
+    staged run); returns where, as printed."""
+    path = project.reports / REPORT
+    atomic.write_text(path, to_markdown(project, rows, as_of))
     atomic.write_text(path.with_name(ROWS), json.dumps(rows, indent=1, ensure_ascii=False, default=str) + "\n")
-    return paths.relative_to_root(path)
+    return project.relative(path)
 
 
 def cmd_recheck(args) -> int:
     from ..store import freshness
 
-    freshness.warn_if_stale()
+    freshness.warn_if_stale(args.project)
     if args.as_of != "latest":
         from ..engine import query
 
         query.parse_date(args.as_of)
-    rows = recheck(args.as_of)
-    where = write(rows, args.as_of)
+    rows = recheck(args.project, args.as_of)
+    where = write(args.project, rows, args.as_of)
     if args.format == "json":
         print(json.dumps(rows, indent=1, ensure_ascii=False, default=str))
         return 0

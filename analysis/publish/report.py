@@ -8,20 +8,20 @@ Deterministic: no timestamps, relative links.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from ..core import atomic, paths
+from ..core import atomic
+from ..core.paths import Project
 from ..ingest import registry
 
 
-def write(rows: list[dict], reports_dir: Path | None = None, *, prepared: dict | None = None, force: bool = False) -> str:
-    """The maps (drawn when data or code changed), the site, and provenance.json; returns the site's
-    summary. ``prepared``: the site's data pages, when reproduce made them while the notebooks ran."""
+def write(project: Project, rows: list[dict], *, prepared: dict | None = None, force: bool = False) -> str:
+    """The maps (drawn when data or code changed), the site, and provenance.json, in the project's
+    reports folder (reproduce's staging folder: ``Project.staged``); returns the site's summary.
+    ``prepared``: the site's data pages, when reproduce made them while the notebooks ran."""
     from . import maps, site
 
-    reports_dir = Path(reports_dir) if reports_dir else paths.REPORTS_DIR
     florida = next((r["as_of"] for r in rows if r["id"] == maps.FLORIDA_SHARE_CLAIM), None)
-    maps.report_maps(reports_dir, florida)
-    atomic.write_text(reports_dir / "provenance.json",
-                      json.dumps([e.to_row() for e in registry.load()], indent=1) + "\n")  # fmt: skip
-    return site.build(reports_dir, rows, prepared=prepared, force=force)
+    maps.report_maps(project, florida)
+    atomic.write_text(project.reports / "provenance.json",
+                      json.dumps([e.to_row() for e in registry.load(project)], indent=1) + "\n")  # fmt: skip
+    return site.build(project, rows, prepared=prepared, force=force)

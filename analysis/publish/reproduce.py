@@ -10,40 +10,42 @@ import time
 
 
 @contextlib.contextmanager
-def staged_reports():
+def staged_reports(project):
     """Write a whole new reports/ into a staging copy that replaces it in one atomic exchange.
 
     A failing notebook or a kill (even -9) mid-run leaves the previous report whole: notebooks,
-    figures, results, claims and index.html are never a mix of two runs. The staging folder is
-    yielded and passed down explicitly (run_all, _claims_and_report); papermill's kernels get it
-    as $ICE287G_REPORTS_DIR in their own environment (notebooks.kernel_manager_class), not ours.
+    figures, results, claims and index.html are never a mix of two runs. Yields the project with
+    the staging folder as its reports folder (``Project.staged``), which is passed down explicitly
+    (run_all, _claims_and_report) and to papermill's kernels as a parameter (notebooks.given).
     """
-    from ..core import atomic, paths
+    from ..core import atomic
     from ..ingest import lock
     from . import stamps
 
     # kernels write here: copies, not links; but the site is written by this package alone, file by file
     # through atomic_path, so its files are linked (a second reproduce copies 40 MB less)
-    with lock.hold(), atomic.replace_dir(paths.REPORTS_DIR, link=False, linked=(stamps.SITE,)) as stage:
-        if (paths.REPORTS_DIR / stamps.DIR).is_dir():  # replace_dir leaves hidden entries behind
-            shutil.copytree(paths.REPORTS_DIR / stamps.DIR, stage / stamps.DIR)
-        yield stage
+    with lock.hold(project), atomic.replace_dir(project.reports, link=False, linked=(stamps.SITE,)) as stage:
+        if (project.reports / stamps.DIR).is_dir():  # replace_dir leaves hidden entries behind
+            shutil.copytree(project.reports / stamps.DIR, stage / stamps.DIR)
+        yield project.staged(stage)
 
 
-def _claims_and_report(reports_dir, quiet: bool, force: bool = False, prepared: dict | None = None) -> list[dict]:
+def _claims_and_report(project, quiet: bool, force: bool = False, prepared: dict | None = None) -> list[dict]:
     """Claims table and index.html from the results (cheap, always); recheck.md only when its
-    inputs (data and code) changed, as it recomputes every family on the newest sheet."""
+    inputs (data and code) changed, as it recomputes every family on the newest sheet. ``project``:
+    staged, its reports folder the staging folder."""
     from ..factcheck import claims
     from . import recheck, report, stamps
 
+    reports_dir = project.reports
     rows = claims.table(reports_dir / "results")
     claims.write(rows, reports_dir)
-    inputs = {"data": stamps.data_version(), "code": stamps.code_version("publish.recheck", "factcheck.claims", "publish.report")}
+    inputs = {"data": stamps.data_version(project), "code": stamps.code_version("publish.recheck", "factcheck.claims", "publish.report")}
     if force or stamps.why_run(reports_dir, "recheck", inputs) is not None:
         start = time.perf_counter()
-        recheck.write(recheck.recheck(), out_dir=reports_dir)  # recheck.md: point-in-time claims on the newest sheet
+        recheck.write(project, recheck.recheck(project))  # recheck.md: point-in-time claims on the newest sheet
         stamps.write(reports_dir, "recheck", inputs, [recheck.REPORT, recheck.ROWS], time.perf_counter() - start)
-    print(report.write(rows, reports_dir, prepared=prepared, force=force))
+    print(report.write(project, rows, prepared=prepared, force=force))
     return rows
 
 
@@ -62,19 +64,20 @@ def cmd_reproduce(args) -> int:
         now = time.perf_counter()
         times[step], lap = now - lap, now
 
-    everything = registry.load(archive=True)  # the curated set, the archive and local sheets
-    print(fetch.fetch(everything, quiet=args.quiet).summary())
+    project = args.project
+    everything = registry.load(project, archive=True)  # the curated set, the archive and local sheets
+    print(fetch.fetch(project, everything, quiet=args.quiet).summary())
     took("fetch")
-    print(build.build(registry.load(), quiet=args.quiet).message)
+    print(build.build(project, registry.load(project), quiet=args.quiet).message)
     took("build")
-    print(archive.build(everything, quiet=args.quiet).message)
+    print(archive.build(project, everything, quiet=args.quiet).message)
     took("archive build")
-    with staged_reports() as stage, ThreadPoolExecutor(max_workers=1) as pool:
+    with staged_reports(project) as staged, ThreadPoolExecutor(max_workers=1) as pool:
         # the site's pages that depend on the data alone are made on the other core while the kernels run
-        data_pages = pool.submit(site.prepare, stage, force=args.force)
-        notebooks.run_all(quiet=args.quiet, force=args.force, reports_dir=stage)
+        data_pages = pool.submit(site.prepare, staged, force=args.force)
+        notebooks.run_all(staged, quiet=args.quiet, force=args.force)
         took("notebooks")
-        rows = _claims_and_report(stage, args.quiet, args.force, prepared=data_pages.result())
+        rows = _claims_and_report(staged, args.quiet, args.force, prepared=data_pages.result())
     took("claims and report")
     print(f"{len(rows)} claims checked; site in reports/site/index.html (reports/index.html opens it), "
           "table in reports/claims.csv")
@@ -84,20 +87,20 @@ def cmd_reproduce(args) -> int:
 
 def cmd_run(args) -> int:
     """The registry's parameters refresh the main report; any other value goes to a what-if folder."""
-    from ..core import paths
     from . import notebooks, whatif
 
-    given = notebooks.validate(args.notebook, args.parameter)  # refused before anything runs
-    diff = whatif.changed(args.notebook, given)
+    project = args.project
+    given = notebooks.validate(project, args.notebook, args.parameter)  # refused before anything runs
+    diff = whatif.changed(project, args.notebook, given)
     if diff:
-        target = whatif.run(args.notebook, given, quiet=args.quiet)
+        target = whatif.run(project, args.notebook, given, quiet=args.quiet)
         moved = "; ".join(f"{k} {a} -> {b} ({whatif.difference(a, b)})" for k, (a, b) in diff.items())
-        print(f"what-if: {moved}; wrote {paths.relative_to_root(target)}/index.html "
+        print(f"what-if: {moved}; wrote {project.relative(target)}/index.html "
               "(the report keeps the registry's parameters)")  # fmt: skip
         return 0
-    with staged_reports() as stage:
-        notebooks.run_all([args.notebook], quiet=args.quiet, force=args.force, reports_dir=stage)
-        _claims_and_report(stage, args.quiet, args.force)
+    with staged_reports(project) as staged:
+        notebooks.run_all(staged, [args.notebook], quiet=args.quiet, force=args.force)
+        _claims_and_report(staged, args.quiet, args.force)
     print(f"ran notebooks/{args.notebook}.ipynb with the registry's parameters -> reports/notebooks/{args.notebook}.ipynb; "
           "claims and report updated")  # fmt: skip
     return 0
@@ -106,14 +109,14 @@ def cmd_run(args) -> int:
 def cmd_claims(args) -> int:
     import json
 
-    from ..core import paths
     from ..factcheck import claims, results
     from ..core.errors import StaleOutputError
 
-    if not results.load_all():  # every claim would print "not checkable", as if checked and found wanting
+    folder = results.results_dir(args.project)
+    if not results.load_all(folder):  # every claim would print "not checkable", as if checked and found wanting
         raise StaleOutputError("nothing has been reproduced yet (no notebook results); run `python -m analysis reproduce`",
-                               path=paths.relative_to_root(results.results_dir()))  # fmt: skip
-    rows = claims.table()
+                               path=args.project.relative(folder))  # fmt: skip
+    rows = claims.table(folder)
     if args.format == "json":
         sys.stdout.write(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
         return 0

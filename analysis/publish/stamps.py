@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from ..core import atomic, paths
+from ..core.paths import Project
 
 DIR = ".stamps"  # inside reports/; reproduce.staged_reports carries it into each new report
 WHATIF = "whatif"  # reports/whatif/ holds what-if runs (whatif.py), never a main-report output
@@ -40,11 +41,11 @@ def code_version(*entries: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def data_version() -> dict[str, str | None]:
-    """The build manifests' digests: they change with any raw file, registry row or data code."""
+def data_version(project: Project) -> dict[str, str | None]:
+    """The project's build manifests' digests: they change with any raw file, registry row or data code."""
     from ..store import buildinfo, panel
 
-    found = {"processed": paths.PROCESSED_DIR / buildinfo.BUILD_MANIFEST, "archive": panel.archive_dir() / panel.MANIFEST}
+    found = {"processed": project.processed / buildinfo.BUILD_MANIFEST, "archive": project.archive / panel.MANIFEST}
     return {k: _sha(p) if p.is_file() else None for k, p in found.items()}
 
 
@@ -61,10 +62,10 @@ def notebook_modules(notebook: Path) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def notebook_inputs(notebook: Path, parameters: dict) -> dict:
+def notebook_inputs(project: Project, notebook: Path, parameters: dict) -> dict:
     """What a notebook run depends on; ``notebook`` is its file (notebooks.notebook_path), passed in
     because notebooks.py imports this module."""
-    return {"data": data_version(), "code": code_version(*notebook_modules(notebook)), "notebook": _sha(notebook),
+    return {"data": data_version(project), "code": code_version(*notebook_modules(notebook)), "notebook": _sha(notebook),
             "parameters": dict(sorted(parameters.items()))}  # fmt: skip
 
 

@@ -16,16 +16,17 @@ import html
 import json
 from pathlib import Path
 
-from ..core import atomic, paths
+from ..core import atomic
+from ..core.paths import Project
 from ..factcheck import results
 from . import notebooks, stamps
 
 
-def folder(name: str, parameters: dict) -> Path:
+def folder(project: Project, name: str, parameters: dict) -> Path:
     """reports/whatif/<name>-<digest of the sorted parameters, defaults filled in>."""
-    full = {**notebooks.defaults(name), **parameters}
+    full = {**notebooks.defaults(project, name), **parameters}
     digest = hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()[:12]
-    return paths.REPORTS_DIR / stamps.WHATIF / f"{name}-{digest}"
+    return project.reports / stamps.WHATIF / f"{name}-{digest}"
 
 
 def difference(default, value) -> str:
@@ -41,19 +42,19 @@ def difference(default, value) -> str:
         return "changed"
 
 
-def changed(name: str, parameters: dict) -> dict[str, tuple]:
+def changed(project: Project, name: str, parameters: dict) -> dict[str, tuple]:
     """{parameter: (registry's value, this run's value)} for the parameters that differ."""
-    base = notebooks.defaults(name)
+    base = notebooks.defaults(project, name)
     return {k: (base[k], v) for k, v in sorted(parameters.items()) if v != base[k]}
 
 
-def run(name: str, parameters: dict, *, quiet: bool = False) -> Path:
+def run(project: Project, name: str, parameters: dict, *, quiet: bool = False) -> Path:
     """Execute ``name`` with ``parameters`` into its what-if folder (staged, then swapped in whole)."""
-    target = folder(name, parameters)
+    target = folder(project, name, parameters)
     with atomic.replace_dir(target, link=False) as stage:
         # the kernel's figures go here, not to reports/figures
-        notebooks.execute(name, stage, {**notebooks.defaults(name), **parameters}, quiet=quiet, reports_dir=stage)
-        atomic.write_text(stage / "index.html", page(name, parameters, stage))
+        notebooks.execute(project.staged(stage), name, stage, {**notebooks.defaults(project, name), **parameters}, quiet=quiet)
+        atomic.write_text(stage / "index.html", page(project, name, parameters, stage))
     return target
 
 
@@ -67,12 +68,12 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def page(name: str, parameters: dict, stage: Path) -> str:
+def page(project: Project, name: str, parameters: dict, stage: Path) -> str:
     """The what-if folder's index.html: the parameters that differ, then each result beside the main report's."""
     esc = html.escape
-    diff = changed(name, parameters)
+    diff = changed(project, name, parameters)
     ours = results.load_all(stage / "results")
-    main = results.load_all(paths.REPORTS_DIR / "results")
+    main = results.load_all(project.reports / "results")
     rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>{esc(_fmt(a))}</td><td>{esc(_fmt(b))}</td><td>{esc(difference(a, b))}</td></tr>"
                    for k, (a, b) in diff.items())  # fmt: skip
     res = "".join(f"<tr><td><code>{esc(q)}</code></td><td>{esc(_fmt((main.get(q) or {}).get('value', '—')))}</td>"

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 
+from ..core.paths import Project
 from ..ingest.registry import RawFile
 from . import panel
 
 
-def build(entries: list[RawFile] | None = None, *, quiet: bool = False, force: bool = False):
+def build(project: Project, entries: list[RawFile] | None = None, *, quiet: bool = False, force: bool = False):
     """Build data/processed/archive/ from every registered ICE sheet (curated, archive, local).
 
     Unchanged inputs return at once; new sheets later than every built one are appended
@@ -21,23 +22,23 @@ def build(entries: list[RawFile] | None = None, *, quiet: bool = False, force: b
     """
     from ..ingest import lock
 
-    with lock.hold():  # re-entrant: the CLI already holds it
-        return _build_or_append(entries, quiet=quiet, force=force)
+    with lock.hold(project):  # re-entrant: the CLI already holds it
+        return _build_or_append(project, entries, quiet=quiet, force=force)
 
 
-def _build_or_append(entries: list[RawFile] | None, *, quiet: bool, force: bool):
+def _build_or_append(project: Project, entries: list[RawFile] | None, *, quiet: bool, force: bool):
     from ..ingest import fetch
     from .buildinfo import BuildResult
 
-    entries = panel.archive_entries() if entries is None else entries
+    entries = panel.archive_entries(project) if entries is None else entries
     sheets = [e for e in entries if e.is_ice_sheet]
-    fetch.verify(sheets)
-    current = panel._manifest(sheets)  # made and read once: 1,166 registry rows, ~1 MB of JSON
-    built = None if force else panel.built_manifest()
+    fetch.verify(project, sheets)
+    current = panel._manifest(project, sheets)  # made and read once: 1,166 registry rows, ~1 MB of JSON
+    built = None if force else panel.built_manifest(project)
     if built is not None:
         from . import integrity
 
-        why = integrity.problem(panel.archive_dir())
+        why = integrity.problem(project, project.archive)
         if why is not None:  # an edited table: built again in full, never appended to
             print(f"note: data/processed/archive/{why}; rebuilding", file=sys.stderr)
             built = None
@@ -50,8 +51,8 @@ def _build_or_append(entries: list[RawFile] | None, *, quiet: bool, force: bool)
         if not quiet:
             print("archive panel: building data/processed/ first (the county tables place agreements in counties)",
                   file=sys.stderr)  # fmt: skip
-        curated.build(registry.load(local=True), quiet=quiet, force=True)  # a deleted table under a current manifest too
-        current = panel._manifest(sheets)
+        curated.build(project, registry.load(project, local=True), quiet=quiet, force=True)  # a deleted table under a current manifest too
+        current = panel._manifest(project, sheets)
         if built == current:
             return BuildResult(True, 0, 0, 0, 0, "archive panel is up to date (inputs and code unchanged); nothing to do")
     from .context_tables import require_gazetteer_tables
@@ -61,10 +62,10 @@ def _build_or_append(entries: list[RawFile] | None, *, quiet: bool, force: bool)
         from . import increment
 
         try:
-            return increment.append(sheets, quiet=quiet, built=built, current=current)
+            return increment.append(project, sheets, quiet=quiet, built=built, current=current)
         except increment.NeedsRebuild as why:
             if not quiet:
                 print(f"archive panel: full build ({why})", file=sys.stderr)
     elif not force and not quiet:
         print("archive panel: full build (no built panel to append to)", file=sys.stderr)
-    return panel.full_build(sheets, quiet=quiet, manifest=current)
+    return panel.full_build(project, sheets, quiet=quiet, manifest=current)

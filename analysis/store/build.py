@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core import atomic, paths
+from ..core import atomic
+from ..core.paths import Project
 from . import counts_cache
 from ..core.errors import KindMismatchError
 from ..core.table_spec import KINDS
@@ -55,14 +56,14 @@ def checked(entry: RawFile, sheet: RawSheet) -> RawSheet:
     return sheet
 
 
-def _read_one(entry: RawFile) -> RawSheet:
-    return checked(entry, read_sheet(entry.local_path, label=entry.path))
+def _read_one(project: Project, entry: RawFile) -> RawSheet:
+    return checked(entry, read_sheet(entry.file_in(project), label=entry.path))
 
 
-def read_sheets(entries: list[RawFile], *, quiet: bool = False) -> list[tuple[RawFile, RawSheet]]:
+def read_sheets(project: Project, entries: list[RawFile], *, quiet: bool = False) -> list[tuple[RawFile, RawSheet]]:
     from tqdm.auto import tqdm
 
-    return [(e, _read_one(e)) for e in tqdm(entries, desc="read sheets", unit="sheet", disable=quiet, file=sys.stderr)]
+    return [(e, _read_one(project, e)) for e in tqdm(entries, desc="read sheets", unit="sheet", disable=quiet, file=sys.stderr)]
 
 
 def source_note(entry: RawFile, sheet: RawSheet) -> str:
@@ -108,19 +109,19 @@ def _manifest(entries: list[RawFile]) -> dict:
     return {"code_version": code_version(), "inputs": {e.path: e.to_row() for e in sorted(entries, key=lambda e: e.path)}}
 
 
-def is_current(entries: list[RawFile]) -> bool:
+def is_current(project: Project, entries: list[RawFile]) -> bool:
     """Built from these inputs by this code, and every output still the one the build wrote (a
     table edited since is rebuilt, with a note saying which)."""
     from . import integrity
 
-    path = paths.PROCESSED_DIR / BUILD_MANIFEST
-    if not path.is_file() or not all((paths.PROCESSED_DIR / o).exists() for o in OUTPUTS):
+    path = project.processed / BUILD_MANIFEST
+    if not path.is_file() or not all((project.processed / o).exists() for o in OUTPUTS):
         return False
     recorded = json.loads(path.read_text())
     recorded.pop("outputs", None)
     if recorded != _manifest(entries):
         return False
-    why = integrity.problem(paths.PROCESSED_DIR)
+    why = integrity.problem(project, project.processed)
     if why is not None:
         print(f"note: data/processed/{why}; rebuilding", file=sys.stderr)
     return why is None
@@ -130,37 +131,37 @@ def ice_entries(entries: list[RawFile]) -> list[RawFile]:
     return [e for e in entries if e.is_ice_sheet]
 
 
-def build(entries: list[RawFile], *, quiet: bool = False, force: bool = False) -> BuildResult:
-    """Build every processed table from the given registry entries (all raw files), holding the
-    project's write lock (lock.py; re-entrant, so a command that already holds it goes on)."""
+def build(project: Project, entries: list[RawFile], *, quiet: bool = False, force: bool = False) -> BuildResult:
+    """Build every processed table of ``project`` from the given registry entries (all raw files),
+    holding its write lock (lock.py; re-entrant, so a command that already holds it goes on)."""
     from ..ingest import lock
 
-    with lock.hold():
-        return _build(entries, quiet=quiet, force=force)
+    with lock.hold(project):
+        return _build(project, entries, quiet=quiet, force=force)
 
 
-def _build(entries: list[RawFile], *, quiet: bool, force: bool) -> BuildResult:
+def _build(project: Project, entries: list[RawFile], *, quiet: bool, force: bool) -> BuildResult:
     from ..core import schemas
     from ..ingest import fetch
     from ..clean import qa
 
-    fetch.verify(entries)
+    fetch.verify(project, entries)
     sheets = ice_entries(entries)
-    if not force and is_current(entries):
+    if not force and is_current(project, entries):
         return BuildResult(True, 0, 0, 0, 0, "processed tables are up to date (inputs and code unchanged); nothing to do")
     from ..clean import geography
     from . import context_tables, integrity
 
     # The context tables first: agreements are placed in counties from two of them (the same
     # frames that are written below, so the tables and the placements agree).
-    context = context_tables.read_all(entries)
+    context = context_tables.read_all(project, entries)
     missing = [name for name in context_tables.GAZETTEER_TABLES if name not in context]
     if missing:
         from ..core.errors import DataIntegrityError
 
         raise DataIntegrityError(f"no registered file builds {', '.join(missing)}: agreements cannot be placed in counties",
                                  path="data/raw/registry.csv")  # fmt: skip
-    pairs = read_sheets(sheets, quiet=quiet)
+    pairs = read_sheets(project, sheets, quiet=quiet)
     cols, corrections = tidy(raw_table(pairs))
     gazetteer = geography.from_frames(*(context[name] for name in context_tables.GAZETTEER_TABLES))
     agreements = place(finalize(cols), gazetteer)
@@ -171,12 +172,12 @@ def _build(entries: list[RawFile], *, quiet: bool, force: bool) -> BuildResult:
     qa_table = qa.run_checks(agreements, snaps, corrections)
     if qa_table["status"].eq("fail").any():
         # QA is written even when it fails so the failure can be read; the data tables are not.
-        write_csv(qa_table, paths.PROCESSED_DIR / "qa.csv")
+        write_csv(qa_table, project.processed / "qa.csv")
         qa.raise_on_failure(qa_table, "data/processed/qa.csv")
 
     # Every output is written into a staging copy of data/processed/ that replaces it in one atomic
     # exchange: a kill at any point leaves the previous set whole (the archive/ panel is carried over).
-    with atomic.replace_dir(paths.PROCESSED_DIR) as out:
+    with atomic.replace_dir(project.processed) as out:
         write_csv(qa_table, out / "qa.csv")
         write_parquet(agreements, out / "agreements.parquet")
         write_parquet(snaps, out / "snapshots.parquet")
@@ -185,7 +186,7 @@ def _build(entries: list[RawFile], *, quiet: bool, force: bool) -> BuildResult:
         context_tables.write_all(context, out)
         manifest = integrity.record(out, _manifest(entries))  # the outputs' sha256: an edited table is noticed
         atomic.write_text(out / BUILD_MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-        integrity.remember(out, paths.PROCESSED_DIR)
+        integrity.remember(project, out, project.processed)
     return BuildResult(
         False, len(snaps), len(agreements), len(corrections), 0,
         f"built {len(snaps)} snapshots, {len(agreements):,} agreement rows, {len(corrections):,} corrections logged; QA passed"

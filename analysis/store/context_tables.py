@@ -3,7 +3,8 @@ reference figures) in data/processed/, so notebooks read one format for everythi
 
 from __future__ import annotations
 
-from ..core import atomic, paths
+from ..core import atomic
+from ..core.paths import Project
 from ..core.errors import AnalysisError
 from ..core.table_spec import GAZETTEER_TABLES
 from ..ingest.registry import RawFile
@@ -24,12 +25,11 @@ TABLES = {
 # written files, so their sha256 are part of its manifest (gazetteer_digests) and `build` must run first.
 
 
-def gazetteer_digests(folder=None) -> dict[str, str]:
-    """sha256 of each GAZETTEER_TABLES file, "missing" for one not built (hashlib only: the
-    archive's warm check imports no pandas)."""
+def gazetteer_digests(folder) -> dict[str, str]:
+    """sha256 of each GAZETTEER_TABLES file in a processed ``folder``, "missing" for one not built
+    (hashlib only: the archive's warm check imports no pandas)."""
     import hashlib
 
-    folder = paths.PROCESSED_DIR if folder is None else folder
     out = {}
     for name in GAZETTEER_TABLES:
         try:
@@ -58,7 +58,7 @@ def _reader(spec: str):
     return getattr(importlib.import_module(f"analysis.{module}"), func)
 
 
-def read_all(entries: list[RawFile]) -> dict[str, "pd.DataFrame"]:  # noqa: F821
+def read_all(project: Project, entries: list[RawFile]) -> dict[str, "pd.DataFrame"]:  # noqa: F821
     """Output table name -> its frame, for every context file among ``entries`` (read, not written:
     the build places agreements in counties from county_population and place_county first)."""
     frames = {}
@@ -67,7 +67,7 @@ def read_all(entries: list[RawFile]) -> dict[str, "pd.DataFrame"]:  # noqa: F821
             continue
         name, spec = TABLES[entry.kind]
         try:
-            frames[name] = _reader(spec)(entry.local_path)
+            frames[name] = _reader(spec)(entry.file_in(project))
         except AnalysisError as err:
             # The readers name the file they were given (absolute here); the CLI line names it as the
             # registry does, like an ICE sheet's: "error: census_popest_v2024_county/...csv: ...".
@@ -76,13 +76,12 @@ def read_all(entries: list[RawFile]) -> dict[str, "pd.DataFrame"]:  # noqa: F821
     return frames
 
 
-def write_all(frames: dict, out_dir=None) -> list[str]:
-    out_dir = paths.PROCESSED_DIR if out_dir is None else out_dir
+def write_all(frames: dict, out_dir) -> list[str]:
     for name, df in frames.items():
         with atomic.atomic_path(out_dir / name) as tmp:
             df.to_parquet(tmp, index=False, compression="zstd")
     return list(frames)
 
 
-def build_all(entries: list[RawFile], out_dir=None) -> list[str]:
-    return write_all(read_all(entries), out_dir)
+def build_all(project: Project, entries: list[RawFile], out_dir) -> list[str]:
+    return write_all(read_all(project, entries), out_dir)

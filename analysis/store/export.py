@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..core import atomic, csvsafe, paths, table_spec
+from ..core import atomic, csvsafe, table_spec
+from ..core.paths import Project
 from ..core.errors import OutputError, StaleOutputError, UsageError
 
 if TYPE_CHECKING:
@@ -47,8 +48,8 @@ class Exported:
     conversions: list[str] = field(default_factory=list)
 
 
-def dictionary_path() -> Path:
-    return paths.DOCS_DIR / DICTIONARY
+def dictionary_path(project: Project) -> Path:
+    return project.docs / DICTIONARY
 
 
 def parse_dictionary(text: str) -> dict[str, list[dict[str, str]]]:
@@ -97,9 +98,9 @@ def section_text(text: str, heading: str) -> str:
     return "\n".join(out).strip() + "\n" if out else ""
 
 
-def tables() -> list[str]:
+def tables(project: Project) -> list[str]:
     """Every table in data/processed/ (parquet and csv, archive panel included), relative paths."""
-    base = paths.PROCESSED_DIR
+    base = project.processed
     if not (base / "agreements.parquet").is_file():
         raise StaleOutputError("processed tables not found; run `python -m analysis build`", path="data/processed")
     found = [p for p in [*base.glob("*"), *base.glob("archive/*")]  # tables only (a parquet may be a folder of parts)
@@ -107,10 +108,10 @@ def tables() -> list[str]:
     return sorted(p.relative_to(base).as_posix() for p in found)
 
 
-def read_table(rel: str) -> pd.DataFrame:
+def read_table(project: Project, rel: str) -> pd.DataFrame:
     import pandas as pd  # here, not at the top: the CLI must start without pandas
 
-    path = paths.PROCESSED_DIR / rel
+    path = project.processed / rel
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     return pd.read_csv(path, keep_default_na=False, dtype=str).pipe(_csv_types)
@@ -215,14 +216,15 @@ def _plain_label(meaning: str) -> str:
     return re.sub(r"[`*]", "", meaning).strip()
 
 
-def check_outdir(out_dir: Path | str) -> Path:
+def check_outdir(project: Project, out_dir: Path | str) -> Path:
     """Refuse to export into the project's own data folders, or into an empty name (which is the current
     folder: `export --format csv ""` wrote 33 files there)."""
     if not str(out_dir).strip():
         raise UsageError("OUTDIR is empty: name the folder to export into")
     out_dir = Path(out_dir)
     resolved = out_dir.resolve()
-    if resolved == paths.DATA_DIR.resolve() or paths.DATA_DIR.resolve() in resolved.parents:
+    data = project.data.resolve()
+    if resolved == data or data in resolved.parents:
         raise UsageError("export into data/ would overwrite the project's own tables; choose another folder", path=str(out_dir))
     return out_dir
 
@@ -240,36 +242,38 @@ def refuse_to_overwrite(out_dir: Path, names: list[str]) -> None:
         raise OutputError(f"{which}; pass --overwrite to replace them, or choose another folder", path=str(out_dir))
 
 
-def export(out_dir: Path | str, fmt: str, *, only: list[str] | None = None, overwrite: bool = False) -> list[Exported]:
+def export(project: Project, out_dir: Path | str, fmt: str, *, only: list[str] | None = None,
+           overwrite: bool = False) -> list[Exported]:  # fmt: skip
     """Write every processed table to ``out_dir`` in ``fmt`` with its dictionary extract beside it
     (existing files are refused unless ``overwrite``: see refuse_to_overwrite)."""
 
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    out_dir = check_outdir(out_dir)
-    dict_file = dictionary_path()
+    out_dir = check_outdir(project, out_dir)
+    dict_file = dictionary_path(project)
     if not dict_file.is_file():
-        raise UsageError("data dictionary not found", path=paths.relative_to_root(dict_file))
+        raise UsageError("data dictionary not found", path=project.relative(dict_file))
     dict_text = dict_file.read_text(encoding="utf-8")
     sections = parse_dictionary(dict_text)
-    rels = only or tables()
+    rels = only or tables(project)
     names = [n for rel in rels for n in (f"{out_name(rel)}.{fmt}", f"{out_name(rel)}.dictionary.md")] + [DICTIONARY]
     refuse_to_overwrite(out_dir, [] if overwrite else names)
     new_files = [out_dir / n for n in names if not (out_dir / n).exists()]
     atomic.ensure_dir(out_dir)
     try:
-        return _write_all(out_dir, fmt, rels, dict_file, dict_text, sections)
+        return _write_all(project, out_dir, fmt, rels, dict_file, dict_text, sections)
     except BaseException:  # a full disk halfway: no set of some tables but not others is left behind
         for path in new_files:
             path.unlink(missing_ok=True)
         raise
 
 
-def _write_all(out_dir: Path, fmt: str, rels: list[str], dict_file: Path, dict_text: str, sections: dict) -> list[Exported]:
+def _write_all(project: Project, out_dir: Path, fmt: str, rels: list[str], dict_file: Path, dict_text: str,
+               sections: dict) -> list[Exported]:  # fmt: skip
     done: list[Exported] = []
     for rel in rels:
         heading = f"data/processed/{rel}"
-        df = read_table(rel)
+        df = read_table(project, rel)
         target = out_dir / f"{out_name(rel)}.{fmt}"
         notes: list[str] = []
         if fmt == "parquet":
@@ -301,9 +305,9 @@ def _write_all(out_dir: Path, fmt: str, rels: list[str], dict_file: Path, dict_t
 def cmd_export(args) -> int:
     from . import freshness
 
-    check_outdir(args.outdir)
-    freshness.warn_if_stale()
-    done = export(args.outdir, args.format, overwrite=args.overwrite)
+    check_outdir(args.project, args.outdir)
+    freshness.warn_if_stale(args.project)
+    done = export(args.project, args.outdir, args.format, overwrite=args.overwrite)
     for item in done:
         print(f"{item.table:<32} -> {item.path.name} ({item.rows:,} rows)")
     print(f"{len(done)} tables written to {args.outdir} as {args.format}, each with <name>.dictionary.md; "

@@ -33,6 +33,7 @@ import sqlite3
 from datetime import date
 
 from ..core import atomic
+from ..core.paths import Project
 from . import csvsplice, panel
 from ..ingest.registry import RawFile
 
@@ -41,11 +42,12 @@ class NeedsRebuild(Exception):
     """Why an append cannot give the tables a full build would."""
 
 
-def plan(sheets: list[RawFile], built: dict, current: dict) -> tuple[list[panel.Distinct], list[panel.Distinct]]:
+def plan(project: Project, sheets: list[RawFile], built: dict,
+         current: dict) -> tuple[list[panel.Distinct], list[panel.Distinct]]:  # fmt: skip
     """The distinct sheets a new file joins, and those of them that are new; NeedsRebuild when
     appending them is not exact. ``built`` and ``current``: the built panel's manifest and the
     one these sheets make."""
-    base = panel.archive_dir()
+    base = project.archive
     if not (base / panel.CONTEXT).is_file():
         raise NeedsRebuild("no built panel to append to")
     if built.get("code_version") != current["code_version"]:
@@ -131,7 +133,7 @@ def _rename(folder, renamed: dict[str, str], parts: dict[str, set], place) -> di
     return touched
 
 
-def append(sheets: list[RawFile], *, built: dict, current: dict, quiet: bool = False):
+def append(project: Project, sheets: list[RawFile], *, built: dict, current: dict, quiet: bool = False):
     """Add the new sheets to data/processed/archive/ (see the module docstring).
 
     The cyclic garbage collector is paused meanwhile: the append makes ~10^5 short-lived objects,
@@ -143,14 +145,14 @@ def append(sheets: list[RawFile], *, built: dict, current: dict, quiet: bool = F
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _append(sheets, built, current, quiet=quiet)
+        return _append(project, sheets, built, current, quiet=quiet)
     finally:
         if paused:
             gc.enable()
 
 
-def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
-    items, new = plan(sheets, built, current)
+def _append(project: Project, sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
+    items, new = plan(project, sheets, built, current)
     from concurrent.futures import ThreadPoolExecutor
 
     import pandas as pd
@@ -163,16 +165,16 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
     from .columns import objects
     from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
 
-    base = panel.archive_dir()
+    base = project.archive
     old_snaps = pd.read_parquet(base / "snapshots.parquet")
     _check_order(new, old_snaps)
     try:
         before = panel.read_context(base)
     except (panel.Unverified, ValueError, KeyError, TypeError) as why:  # never trusted: rebuilt from the sheets
         why = why if isinstance(why, panel.Unverified) else f"unreadable ({type(why).__name__})"
-        panel.note_ignored(base / panel.CONTEXT, why, "not loaded; the panel is built again")
+        panel.note_ignored(project, base / panel.CONTEXT, why, "not loaded; the panel is built again")
         raise NeedsRebuild(f"{panel.CONTEXT} not loaded") from None
-    parsed = panel.parse(new, quiet=quiet)
+    parsed = panel.parse(project, new, quiet=quiet)
     pairs = panel.sheet_pairs(new, parsed)
     context: dict = {}
     cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context, base=before))
@@ -181,8 +183,8 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
     # Placements are kept per (state, county, agency_name, jurisdiction_type): the gazetteer is read
     # only for a tuple not placed before (a new agency, a new spelling, a renamed agency).
     context["places"] = before["places"]
-    gazetteer = _lazy(lambda: panel.read_gazetteer(base))
-    panel._save_pack(parsed)  # before the staging copy is made: the parse cache lives in the folder
+    gazetteer = _lazy(lambda: panel.read_gazetteer(project))
+    panel._save_pack(project, parsed)  # before the staging copy is made: the parse cache lives in the folder
 
     # One atomic exchange of the whole folder. pyarrow reads, encodes and writes parquet without
     # the GIL, so a second thread rewrites renamed parts and writes the new ones while this one
@@ -219,7 +221,7 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
         per_sheet = [(position[scope], r) for r in built_qa if (scope := csvsplice.fields(r)[1]) in position]  # cross-sheet rows are redone
         per_sheet += zip((position[c["scope"]] for c in checked), csvsplice.render([c[k] for k in qa.COLUMNS] for c in checked))
         qa_records = [r for _, r in sorted(per_sheet, key=lambda pr: pr[0])] + csvsplice.render([c[k] for k in qa.COLUMNS] for c in crossing)
-        panel.check_qa(pd.DataFrame(checked + crossing, columns=qa.COLUMNS), write=lambda path: csvsplice.write(path, qa_header, qa_records))
+        panel.check_qa(project, pd.DataFrame(checked + crossing, columns=qa.COLUMNS), write=lambda path: csvsplice.write(path, qa_header, qa_records))
         tasks += [writer.submit(write_parquet, snaps, out / "snapshots.parquet"), writer.submit(_write_table, hist, out / "history.parquet")]
 
         _update_counts(base / counts_cache.FILE, out / counts_cache.FILE, rows, snaps, new_snaps, old_snaps)
@@ -236,7 +238,7 @@ def _append(sheets: list[RawFile], built: dict, current: dict, *, quiet: bool):
         for task in tasks:  # every part is written (an error in one is raised here) before the context is
             task.result()
         panel.write_context(out, context)
-        panel.write_manifest(out, current)
+        panel.write_manifest(project, out, current)
     total = sum(pq.read_metadata(p).num_rows for p in (base / panel.AGREEMENTS).glob("part-*.parquet"))
     return panel.result(snaps, total, spells, len(fixes), len(sheets), appended=len(new), renamed=len(renamed))
 

@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 from ..core import atomic, paths
+from ..core.paths import Project
 
 STATS = ".output-stats.json"
 #: in a built folder, never an output of its own: the manifest, the archive panel (its own
@@ -61,32 +62,32 @@ def _stat(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
-def _stats_path() -> Path:
-    return paths.PROCESSED_DIR.parent / STATS
+def _stats_path(project: Project) -> Path:
+    return project.data / STATS
 
 
-def _key(folder: Path) -> str:
-    return os.path.relpath(folder, paths.PROCESSED_DIR.parent)
+def _key(project: Project, folder: Path) -> str:
+    return os.path.relpath(folder, project.data)
 
 
-def _read_stats() -> dict:
+def _read_stats(project: Project) -> dict:
     try:
-        stats = json.loads(_stats_path().read_text())
+        stats = json.loads(_stats_path(project).read_text())
     except (OSError, ValueError):
         return {}
     return stats if isinstance(stats, dict) else {}
 
 
-def remember(staged: Path, folder: Path) -> None:
+def remember(project: Project, staged: Path, folder: Path) -> None:
     """Note the stat of every output of the staging folder ``staged``, which is about to become ``folder``
     (a build holding the write lock, last thing before the exchange: the files keep their inode and
     times when the folder is swapped in; if the swap fails, the note is wrong and readers hash)."""
-    stats = _read_stats()
-    stats[_key(folder)] = {rel: _stat(staged / rel) for rel in outputs(staged)}
-    atomic.write_text(_stats_path(), json.dumps(stats, sort_keys=True) + "\n")
+    stats = _read_stats(project)
+    stats[_key(project, folder)] = {rel: _stat(staged / rel) for rel in outputs(staged)}
+    atomic.write_text(_stats_path(project), json.dumps(stats, sort_keys=True) + "\n")
 
 
-def problem(folder: Path) -> str | None:
+def problem(project: Project, folder: Path) -> str | None:
     """Why the outputs of a built ``folder`` are not the ones its build wrote (one edited, one added,
     a part of a table missing), or None. A folder without a manifest, or built before outputs were recorded, has
     nothing to compare: its builds' freshness checks already call it out of date."""
@@ -96,7 +97,7 @@ def problem(folder: Path) -> str | None:
         return None
     if not isinstance(recorded, dict):
         return None
-    noted = _read_stats().get(_key(folder), {})
+    noted = _read_stats(project).get(_key(project, folder), {})
     present = set(outputs(folder))
     for rel in sorted(present | set(recorded)):
         if rel not in recorded:

@@ -24,7 +24,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import atomic, paths
+from ..core import atomic
+from ..core.paths import Project
 from ..ingest import journal, limits, lock, registry
 from ..core.errors import DuplicateSheetError, KindMismatchError, UsageError
 from ..core.table_spec import KINDS
@@ -85,10 +86,10 @@ def _parse_date(value: str, label: str) -> dt.date:
         raise UsageError(f"--published is not a date (YYYY-MM-DD): {value!r}", path=label) from None
 
 
-def _all_registered() -> list[tuple[RawFile, Path]]:
+def _all_registered(project: Project) -> list[tuple[RawFile, Path]]:
     """Every entry of the pinned, archive and local registries, with the registry it is in."""
     out = []
-    for csv_path in (paths.REGISTRY_CSV, paths.ARCHIVE_REGISTRY_CSV, paths.LOCAL_REGISTRY_CSV):
+    for csv_path in (project.registry_csv, project.archive_registry_csv, project.local_registry_csv):
         out += [(e, csv_path) for e in registry.read_registry(csv_path)]
     return out
 
@@ -109,7 +110,8 @@ class Added:
     build_message: str
 
 
-def check(source: Path, *, published: str | None = None, kind: str | None = None, edition: str | None = None) -> RawFile:
+def check(project: Project, source: Path, *, published: str | None = None, kind: str | None = None,
+          edition: str | None = None) -> RawFile:  # fmt: skip
     """Everything add-sheet refuses, in order; returns the registry entry the sheet would get."""
     from ..ingest import fetch
     from ..ingest.sheets import drop_exact_duplicates, read_sheet
@@ -120,12 +122,12 @@ def check(source: Path, *, published: str | None = None, kind: str | None = None
     if kind is not None and kind not in KINDS:
         raise UsageError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}", path=label)
     sha = fetch.sha256_of(source)
-    registered = _all_registered()
+    registered = _all_registered(project)
     for entry, csv_path in registered:
         if entry.sha256 == sha:
             raise DuplicateSheetError(
-                f"already registered: same sha256 as {entry.path} in {paths.relative_to_root(csv_path)}"
-                + ("; use `python -m analysis build --archive` for archive sheets" if csv_path == paths.ARCHIVE_REGISTRY_CSV else ""),
+                f"already registered: same sha256 as {entry.path} in {project.relative(csv_path)}"
+                + ("; use `python -m analysis build --archive` for archive sheets" if csv_path == project.archive_registry_csv else ""),
                 path=label,
             )
 
@@ -172,7 +174,7 @@ def check(source: Path, *, published: str | None = None, kind: str | None = None
     stem = f"{sheet.kind}_{day.isoformat()}" + (f"_{edition}" if edition else "")
     rel = f"local/{stem}.xlsx"
     for entry, csv_path in registered:
-        if csv_path == paths.ARCHIVE_REGISTRY_CSV or not entry.is_ice_sheet:
+        if csv_path == project.archive_registry_csv or not entry.is_ice_sheet:
             continue  # the archive is built separately; only sheets built together may not collide
         same_slot = (entry.kind, entry.published, edition_order(entry.edition)) == (sheet.kind, day.isoformat(), edition_order(edition))
         if same_slot or snapshot_id(entry.path) == stem:
@@ -189,37 +191,37 @@ def check(source: Path, *, published: str | None = None, kind: str | None = None
     )  # fmt: skip
 
 
-def add(source: Path | str, *, published: str | None = None, kind: str | None = None, edition: str | None = None,
-        quiet: bool = False) -> Added:  # fmt: skip
-    """Register ``source`` as a local sheet and rebuild; on any failure nothing stays registered.
+def add(project: Project, source: Path | str, *, published: str | None = None, kind: str | None = None,
+        edition: str | None = None, quiet: bool = False) -> Added:  # fmt: skip
+    """Register ``source`` as a local sheet of ``project`` and rebuild; on any failure nothing stays registered.
 
     Journal, copy, registry row, rebuild, then the journal goes (module docstring)."""
     from . import build
 
     source = Path(source)
-    with lock.hold():
-        entry = check(source, published=published, kind=kind, edition=edition)
-        had_registry = paths.LOCAL_REGISTRY_CSV.is_file()
-        qa_path = paths.PROCESSED_DIR / "qa.csv"
+    with lock.hold(project):
+        entry = check(project, source, published=published, kind=kind, edition=edition)
+        had_registry = project.local_registry_csv.is_file()
+        qa_path = project.processed / "qa.csv"
         qa_before = qa_path.read_bytes() if qa_path.is_file() else None
-        journal.begin("add", entry)
+        journal.begin(project, "add", entry)
         try:
-            with atomic.atomic_path(entry.local_path) as tmp:
+            with atomic.atomic_path(entry.file_in(project)) as tmp:
                 shutil.copyfile(source, tmp)
-            registry.write_registry([*registry.read_registry(paths.LOCAL_REGISTRY_CSV), entry], paths.LOCAL_REGISTRY_CSV)
-            result = build.build(registry.load(local=True), quiet=quiet)
+            registry.write_registry([*registry.read_registry(project.local_registry_csv), entry], project.local_registry_csv)
+            result = build.build(project, registry.load(project, local=True), quiet=quiet)
         except BaseException:
-            journal.roll_back_add(entry, had_registry)
+            journal.roll_back_add(project, entry, had_registry)
             if qa_before is not None and (not qa_path.is_file() or qa_path.read_bytes() != qa_before):
                 atomic.write_bytes(qa_path, qa_before)  # a failed build rewrote qa.csv; the tables are untouched
-            journal.end()
+            journal.end(project)
             raise
-        journal.end()
-        message = _archive_too(result.message, quiet)
+        journal.end(project)
+        message = _archive_too(project, result.message, quiet)
     return Added(entry, message)
 
 
-def _archive_too(message: str, quiet: bool) -> str:
+def _archive_too(project: Project, message: str, quiet: bool) -> str:
     """Bring a built archive panel up to date with the registry (an append for a new sheet, a build
     from the parse cache for a removed one), so every command (query, check, map, recheck) reads
     the same sheets at once. The registration is already committed: a failure here leaves the
@@ -228,15 +230,15 @@ def _archive_too(message: str, quiet: bool) -> str:
     from . import archive, panel
     from ..core.errors import AnalysisError
 
-    if panel.built_manifest() is None:
+    if panel.built_manifest(project) is None:
         return message
     try:
-        return message + "\n" + archive.build(quiet=quiet).message
+        return message + "\n" + archive.build(project, quiet=quiet).message
     except AnalysisError as err:
         return message + f"\nwarning: the archive panel was not updated ({err}); run `python -m analysis build --archive`"
 
 
-def find_local(spec: str) -> RawFile:
+def find_local(project: Project, spec: str) -> RawFile:
     """The local sheet ``spec`` names: its file name (as stored or as added) or its publication
     date when only one local sheet has it. Pinned and archive sheets are refused."""
     from ..core.dates import parse_iso_date
@@ -253,17 +255,17 @@ def find_local(spec: str) -> RawFile:
     def hit(e: RawFile) -> bool:
         return e.is_ice_sheet and e.published == day if day else bool({spec, name} & names(e))
 
-    local = registry.read_registry(paths.LOCAL_REGISTRY_CSV)
+    local = registry.read_registry(project.local_registry_csv)
     found = [e for e in local if hit(e)]
     if len(found) == 1:
         return found[0]
     if found:
         listed = ", ".join(f"{Path(e.path).name} ({e.original_filename})" for e in found)
         raise UsageError(f"{len(found)} local sheets were published on {day}: {listed}; name the file instead", path=spec)
-    for csv_path in (paths.REGISTRY_CSV, paths.ARCHIVE_REGISTRY_CSV):
+    for csv_path in (project.registry_csv, project.archive_registry_csv):
         pinned = next((e for e in registry.read_registry(csv_path) if hit(e)), None)
         if pinned is not None:
-            raise UsageError(f"{pinned.path} is registered in {paths.relative_to_root(csv_path)}, not added with add-sheet; "
+            raise UsageError(f"{pinned.path} is registered in {project.relative(csv_path)}, not added with add-sheet; "
                              "remove-sheet only unregisters local sheets", path=spec)  # fmt: skip
     listed = ", ".join(f"{Path(e.path).name} ({e.original_filename}, {e.published})" for e in local) or "none"
     raise UsageError(f"no local sheet {'published on ' + day if day else 'by that name'}; local sheets: {listed}", path=spec)
@@ -275,45 +277,45 @@ class Removed:
     build_message: str
 
 
-def remove(spec: str, *, quiet: bool = False) -> Removed:
-    """Unregister a local sheet and rebuild; the copy is deleted once the rebuild passed.
+def remove(project: Project, spec: str, *, quiet: bool = False) -> Removed:
+    """Unregister a local sheet of ``project`` and rebuild; the copy is deleted once the rebuild passed.
 
     Journal, registry row dropped, rebuild, copy deleted, then the journal goes; a failed
     rebuild puts the row back (module docstring)."""
     from . import build
 
-    with lock.hold():
-        entry = find_local(spec)
-        journal.begin("remove", entry)
+    with lock.hold(project):
+        entry = find_local(project, spec)
+        journal.begin(project, "remove", entry)
         try:
-            journal.unregister(entry)
-            result = build.build(registry.load(local=True), quiet=quiet)
+            journal.unregister(project, entry)
+            result = build.build(project, registry.load(project, local=True), quiet=quiet)
         except BaseException:
-            registry.write_registry([*registry.read_registry(paths.LOCAL_REGISTRY_CSV), entry], paths.LOCAL_REGISTRY_CSV)
-            journal.end()
+            registry.write_registry([*registry.read_registry(project.local_registry_csv), entry], project.local_registry_csv)
+            journal.end(project)
             raise
-        entry.local_path.unlink(missing_ok=True)
-        journal.end()
-        message = _archive_too(result.message, quiet)
+        entry.file_in(project).unlink(missing_ok=True)
+        journal.end(project)
+        message = _archive_too(project, result.message, quiet)
     return Removed(entry, message)
 
 
 def cmd_add_sheet(args) -> int:
-    added = add(args.path, published=args.published, kind=args.kind, edition=args.edition, quiet=args.quiet)
+    added = add(args.project, args.path, published=args.published, kind=args.kind, edition=args.edition, quiet=args.quiet)
     e = added.entry
     print(f"registered {e.original_filename} as data/raw/{e.path} ({e.kind}, published {e.published}"
           f"{', ' + e.edition if e.edition else ''}, layout {e.layout}, {e.rows:,} rows) in "
-          f"{paths.relative_to_root(paths.LOCAL_REGISTRY_CSV)}")  # fmt: skip
+          f"{args.project.relative(args.project.local_registry_csv)}")  # fmt: skip
     print(added.build_message)
     print("next: `python -m analysis recheck` re-evaluates the point-in-time claims on the newest sheet")
     return 0
 
 
 def cmd_remove_sheet(args) -> int:
-    removed = remove(args.sheet, quiet=args.quiet)
+    removed = remove(args.project, args.sheet, quiet=args.quiet)
     e = removed.entry
     print(f"unregistered {e.original_filename or e.path} (data/raw/{e.path}, {e.kind}, published {e.published}"
-          f"{', ' + e.edition if e.edition else ''}) from {paths.relative_to_root(paths.LOCAL_REGISTRY_CSV)} "
+          f"{', ' + e.edition if e.edition else ''}) from {args.project.relative(args.project.local_registry_csv)} "
           "and deleted its copy")  # fmt: skip
     print(removed.build_message)
     return 0

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 
-from ..core import atomic, paths
+from ..core import atomic
+from ..core.paths import Project
 from . import buildinfo, integrity
 from ..ingest.registry import RawFile
 
@@ -54,12 +55,8 @@ CACHE_FORMAT = 4  # bump when _parse's output or the cache's layout changes
 PANEL_ENTRY = "store.archive"  # `build --archive` runs archive.py (panel, increment) on top of the curated build's imports
 
 
-def archive_dir():
-    return paths.PROCESSED_DIR / "archive"
-
-
-def cache_dir():
-    return archive_dir() / "cache"
+def cache_dir(project: Project):
+    return project.archive / "cache"
 
 
 def reader_version() -> str:
@@ -140,7 +137,7 @@ def distinct_sheets(entries: list[RawFile]) -> list[Distinct]:
 # ----------------------------------------------------------------------------- warm check
 
 
-def _manifest(entries: list[RawFile]) -> dict:
+def _manifest(project: Project, entries: list[RawFile]) -> dict:
     """The cache key: code version, and a digest of each input's registry row, by path.
 
     Digests, not the rows: 1,166 rows are ~1 MB of JSON, whose writing and reading took a
@@ -152,22 +149,22 @@ def _manifest(entries: list[RawFile]) -> dict:
     from .context_tables import gazetteer_digests
 
     return {"code_version": code_version(), "inputs": {e.path: digest(e.to_row()) for e in sorted(entries, key=lambda e: e.path)},
-            "gazetteer": gazetteer_digests()}  # the county tables the rows are placed from (built by `build`)
+            "gazetteer": gazetteer_digests(project.processed)}  # the county tables the rows are placed from (built by `build`)
 
 
-def built_manifest() -> dict | None:
+def built_manifest(project: Project) -> dict | None:
     """The manifest of the built panel (less the outputs' digests, integrity.py's); None when there
     is none or an output is missing."""
-    path = archive_dir() / MANIFEST
-    if not path.is_file() or not all((archive_dir() / o).exists() for o in OUTPUTS):
+    path = project.archive / MANIFEST
+    if not path.is_file() or not all((project.archive / o).exists() for o in OUTPUTS):
         return None
     manifest = json.loads(path.read_text())
     manifest.pop("outputs", None)
     return manifest
 
 
-def is_current(entries: list[RawFile]) -> bool:
-    return built_manifest() == _manifest(entries)
+def is_current(project: Project, entries: list[RawFile]) -> bool:
+    return built_manifest(project) == _manifest(project, entries)
 
 
 # ----------------------------------------------------------------------------- parse cache
@@ -226,8 +223,8 @@ def _expand(compact: dict) -> dict:
     return out
 
 
-def _cache_root():
-    return cache_dir() / f"sheets-v{CACHE_FORMAT}-{reader_version()}"
+def _cache_root(project: Project):
+    return cache_dir(project) / f"sheets-v{CACHE_FORMAT}-{reader_version()}"
 
 
 class Unverified(Exception):
@@ -256,9 +253,9 @@ def read_verified(path) -> bytes:
     return data
 
 
-def note_ignored(path, why, then: str) -> None:
+def note_ignored(project: Project, path, why, then: str) -> None:
     """One line on stderr for a cache file that is not loaded (printed even when quiet: it is not progress)."""
-    print(f"note: {paths.relative_to_root(path)}: {why}; {then}", file=sys.stderr)
+    print(f"note: {project.relative(path)}: {why}; {then}", file=sys.stderr)
 
 
 def _remove_verified(path) -> None:
@@ -322,47 +319,47 @@ def read_pack(data: bytes) -> dict[str, tuple]:
     return out
 
 
-def _packs() -> list:
-    return sorted(_cache_root().glob("pack-*.arrow"))
+def _packs(project: Project) -> list:
+    return sorted(_cache_root(project).glob("pack-*.arrow"))
 
 
-def _read_pack_file(pack) -> dict[str, tuple] | None:
+def _read_pack_file(project: Project, pack) -> dict[str, tuple] | None:
     """A verified pack's sheets; None (after a note, and the pack removed) for one that fails its digest."""
     try:
         return read_pack(read_verified(pack))
     except Unverified as why:
-        note_ignored(pack, why, "not loaded; its sheets are parsed again")
+        note_ignored(project, pack, why, "not loaded; its sheets are parsed again")
     except Exception as err:  # noqa: BLE001 - verified bytes that pyarrow cannot read (another format version)
-        note_ignored(pack, f"unreadable ({type(err).__name__})", "not loaded; its sheets are parsed again")
+        note_ignored(project, pack, f"unreadable ({type(err).__name__})", "not loaded; its sheets are parsed again")
     _remove_verified(pack)
     return None
 
 
-def _load_cache() -> dict[str, tuple]:
+def _load_cache(project: Project) -> dict[str, tuple]:
     """sha256 -> parsed sheet, merged from every pack (a cold build writes one, each append one more)."""
     cache: dict[str, tuple] = {}
-    for pack in _packs():
-        cache.update(_read_pack_file(pack) or {})
+    for pack in _packs(project):
+        cache.update(_read_pack_file(project, pack) or {})
     return cache
 
 
-def _save_pack(parsed: dict[str, tuple]) -> None:
+def _save_pack(project: Project, parsed: dict[str, tuple]) -> None:
     """Add a pack of newly parsed sheets; packs of other reader versions are stale and go."""
     if not parsed:
         return
-    root = _cache_root()
+    root = _cache_root(project)
     root.mkdir(parents=True, exist_ok=True)
-    for old in cache_dir().glob("sheets-*"):
+    for old in cache_dir(project).glob("sheets-*"):
         if old != root:
             shutil.rmtree(old) if old.is_dir() else old.unlink()
     name = hashlib.sha256("\n".join(sorted(parsed)).encode()).hexdigest()[:16]
     write_verified(root / f"pack-{name}.arrow", pack_bytes(parsed))
 
 
-def forget_parsed(shas: set[str]) -> None:
+def forget_parsed(project: Project, shas: set[str]) -> None:
     """Drop sheets from the parse cache (the benchmark's "never parsed" new sheet)."""
-    for pack in _packs():
-        parsed = _read_pack_file(pack)
+    for pack in _packs(project):
+        parsed = _read_pack_file(project, pack)
         if parsed is not None and shas & parsed.keys():
             write_verified(pack, pack_bytes({k: v for k, v in parsed.items() if k not in shas}))
 
@@ -380,16 +377,17 @@ def write_context(out, context: dict) -> None:
     write_verified(out / CONTEXT, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-def read_gazetteer(base):
+def read_gazetteer(project: Project):
     """The gazetteer of the county tables in data/processed/, with the states the full build indexed
-    (GAZETTEER_INDEX; one that fails its digest is noted and the states are indexed again)."""
+    in the archive panel (GAZETTEER_INDEX; one that fails its digest is noted and the states are indexed again)."""
     from ..clean import geography
 
-    gazetteer = geography.read(paths.PROCESSED_DIR)
+    gazetteer = geography.read(project.processed)
+    base = project.archive
     try:
         gazetteer.adopt(json.loads(read_verified(base / GAZETTEER_INDEX)))
     except (Unverified, ValueError) as why:
-        note_ignored(base / GAZETTEER_INDEX, why, "not loaded; the states are indexed again")
+        note_ignored(project, base / GAZETTEER_INDEX, why, "not loaded; the states are indexed again")
     return gazetteer
 
 
@@ -410,9 +408,10 @@ def read_context(base) -> dict:
     }
 
 
-def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, overlap=None) -> dict[str, tuple]:
+def parse(project: Project, items: list[Distinct], *, quiet: bool = False, workers: int | None = None,
+          overlap=None) -> dict[str, tuple]:  # fmt: skip
     """sha256 -> parsed sheet for ``items``, parsed now (a pool of one worker per core for many)."""
-    jobs = [(str(d.entry.local_path), d.entry.path) for d in items]
+    jobs = [(str(d.entry.file_in(project)), d.entry.path) for d in items]
     workers = workers or min(os.cpu_count() or 1, 8)
     if quiet:  # tqdm.auto looks for Jupyter: ~0.15 s of imports a quiet CLI append need not pay
         bar = SimpleNamespace(update=lambda: None, close=lambda: None)
@@ -444,13 +443,14 @@ def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = N
     return out
 
 
-def parsed_sheets(items: list[Distinct], *, quiet: bool = False, workers: int | None = None) -> dict[str, tuple]:
+def parsed_sheets(project: Project, items: list[Distinct], *, quiet: bool = False,
+                  workers: int | None = None) -> dict[str, tuple]:  # fmt: skip
     """sha256 -> parsed sheet, from the cache where possible; new files parsed in parallel."""
-    cache = _load_cache()
+    cache = _load_cache(project)
     todo = [d for d in items if d.entry.sha256 not in cache]
     if todo:
-        new = parse(todo, quiet=quiet, workers=workers, overlap=_import_table_modules)
-        _save_pack(new)
+        new = parse(project, todo, quiet=quiet, workers=workers, overlap=_import_table_modules)
+        _save_pack(project, new)
         cache.update(new)
     return {d.entry.sha256: cache[d.entry.sha256] for d in items}
 
@@ -458,10 +458,10 @@ def parsed_sheets(items: list[Distinct], *, quiet: bool = False, workers: int | 
 # ----------------------------------------------------------------------------- build
 
 
-def archive_entries() -> list[RawFile]:
+def archive_entries(project: Project) -> list[RawFile]:
     from ..ingest import registry
 
-    return registry.load(archive=True)
+    return registry.load(project, archive=True)
 
 
 def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple]) -> list[tuple[RawFile, object]]:
@@ -540,18 +540,18 @@ def write_full_agreements(agreements, folder, parts: dict) -> None:
                 part += 1
 
 
-def check_qa(qa_table, write=None) -> None:
+def check_qa(project: Project, qa_table, write=None) -> None:
     """A failed invariant is written so it can be read (``write(path)``: the whole QA table when
     ``qa_table`` holds only the rows just checked); the tables are not replaced."""
     from ..clean import qa
     from .build import write_csv
 
     if qa_table["status"].eq("fail").any():
-        (write or (lambda path: write_csv(qa_table, path)))(archive_dir() / "qa.csv")
+        (write or (lambda path: write_csv(qa_table, path)))(project.archive / "qa.csv")
         qa.raise_on_failure(qa_table, "data/processed/archive/qa.csv")
 
 
-def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
+def full_build(project: Project, sheets: list[RawFile], *, quiet: bool, manifest: dict):
     """Clean the whole panel again from the parse cache (archive.build decides when)."""
     import pandas as pd
 
@@ -562,14 +562,14 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
 
     items = distinct_sheets(sheets)
-    pairs = sheet_pairs(items, parsed_sheets(items, quiet=quiet))
+    pairs = sheet_pairs(items, parsed_sheets(project, items, quiet=quiet))
     snaps = snapshots_of(items, pairs)
     context: dict = {"places": {}}
     cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context))
     corrections = correction_frame([corrections, skipped_corrections(pairs)])
     del pairs
     # placed from the county tables of the curated build (their sha256 are in the manifest)
-    gazetteer = geography.read(paths.PROCESSED_DIR)
+    gazetteer = geography.read(project.processed)
     agreements = place(finalize(cols), gazetteer, context["places"])
     del cols
     snaps = geography.snapshot_coverage(snaps, agreements)
@@ -578,10 +578,10 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     hist = history.build(agreements, snaps)
     qa_table = pd.concat([qa.run_checks(agreements, snaps, corrections),
                           pd.DataFrame(history.checks(hist, agreements, snaps))], ignore_index=True)  # fmt: skip
-    check_qa(qa_table)
+    check_qa(project, qa_table)
     from concurrent.futures import ThreadPoolExecutor
 
-    with atomic.replace_dir(archive_dir()) as out, ThreadPoolExecutor(1) as writer:  # one atomic exchange
+    with atomic.replace_dir(project.archive) as out, ThreadPoolExecutor(1) as writer:  # one atomic exchange
         # pyarrow encodes parquet without the GIL: the 337k rows are written while the counts are made.
         parts = writer.submit(write_full_agreements, agreements, out / AGREEMENTS, context.setdefault("parts", {}))
         counts_cache.write(agreements, snaps, out)
@@ -594,17 +594,17 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
         write_verified(out / GAZETTEER_INDEX, json.dumps(gazetteer.index_data(), ensure_ascii=False, separators=(",", ":")).encode())
         for stale in out.glob("*.pickle"):  # the append context as older versions stored it
             stale.unlink()
-        write_manifest(out, manifest)
+        write_manifest(project, out, manifest)
     return result(snaps, len(agreements), hist, len(corrections), len(sheets))
 
 
-def write_manifest(out, manifest: dict) -> None:
+def write_manifest(project: Project, out, manifest: dict) -> None:
     """The manifest, with the sha256 of every output written into ``out`` so far (integrity.py), and their
     stat noted: call it last."""
     # One line, keys in _manifest's order: json's indenting and key-sorting encoders are pure
     # Python and took longer than an append's tables.
     atomic.write_text(out / MANIFEST, json.dumps(integrity.record(out, manifest), separators=(",", ":")) + "\n")
-    integrity.remember(out, archive_dir())
+    integrity.remember(project, out, project.archive)
 
 
 def result(snaps, n_agreements: int, hist, n_corrections: int, n_files: int, *, appended: int | None = None, renamed: int = 0):

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from pathlib import Path
 
-from ...core import atomic, paths
+from ...core import atomic
+from ...core.paths import Project
 from ..stamps import SITE as DIR  # reports/site/
 
 DATA_STAMP = "site-data-pages"
@@ -55,29 +55,31 @@ def _templates_digest() -> str:
     return _digest((p.name, p) for p in sorted(TEMPLATES.iterdir()) if p.is_file())
 
 
-def _reads_digest(reports_dir: Path) -> str:
+def _reads_digest(project: Project) -> str:
+    reports_dir = project.reports
     found = [(p.relative_to(reports_dir).as_posix(), p) for pattern in READS for p in sorted(reports_dir.glob(pattern))
              if p.is_file()]  # fmt: skip
-    docs = [(d, paths.DOCS_DIR / d) for d in ("data-dictionary.md", "methods.md") if (paths.DOCS_DIR / d).is_file()]
+    docs = [(d, project.docs / d) for d in ("data-dictionary.md", "methods.md") if (project.docs / d).is_file()]
     return _digest(found + docs)
 
 
-def prepare(reports_dir: Path, *, force: bool = False) -> dict[str, str]:
+def prepare(project: Project, *, force: bool = False) -> dict[str, str]:
     """The pages and files that depend on the data alone (states, ended agreements, the agency lookup,
     the maps, the archive downloads, the assets), written again only when the data, their code or the
-    templates changed. `reproduce` runs this while the notebooks execute. Returns {site path: sha256}."""
+    templates changed; into the project's reports folder (reproduce's staging folder: ``Project.staged``).
+    `reproduce` runs this while the notebooks execute. Returns {site path: sha256}."""
     from .. import stamps
     from . import atlas, chapters, claim_pages, downloads, places
     from .inputs import Inputs
     from .render import Site
 
-    reports_dir = Path(reports_dir)
-    inputs = {"data": stamps.data_version(), "code": stamps.code_version(*DATA_ENTRY), "templates": _templates_digest()}
+    reports_dir = project.reports
+    inputs = {"data": stamps.data_version(project), "code": stamps.code_version(*DATA_ENTRY), "templates": _templates_digest()}
     kept = stamps.outputs(reports_dir, DATA_STAMP)
     if not force and stamps.why_run(reports_dir, DATA_STAMP, inputs) is None:
         return {rel.removeprefix(f"{DIR}/"): sha for rel, sha in kept.items()}
     start = time.perf_counter()
-    site, given = Site(reports_dir / DIR), Inputs(reports_dir, [])
+    site, given = Site(reports_dir / DIR), Inputs(project, [])
     chapters.assets(site)
     claim_pages.write_charts(site, given)
     places.write(site, given)
@@ -87,24 +89,24 @@ def prepare(reports_dir: Path, *, force: bool = False) -> dict[str, str]:
     return dict(site.written)
 
 
-def build(reports_dir: Path, rows: list[dict], *, prepared: dict[str, str] | None = None, force: bool = False) -> str:
-    """Write reports/site/ (and reports/index.html, a redirect to it); ``prepared``: what prepare()
-    returned (run here when not given). Returns a one-line summary."""
+def build(project: Project, rows: list[dict], *, prepared: dict[str, str] | None = None, force: bool = False) -> str:
+    """Write the project's reports/site/ (and reports/index.html, a redirect to it); ``prepared``: what
+    prepare() returned (run here when not given). Returns a one-line summary."""
     from .. import stamps
     from . import changes, chapters, claim_pages, downloads
     from .inputs import Inputs
     from .render import Site
 
-    reports_dir = Path(reports_dir)
-    prepared = prepare(reports_dir, force=force) if prepared is None else prepared
-    inputs = {"data": stamps.data_version(), "code": stamps.code_version(*ENTRY), "templates": _templates_digest(),
-              "reports": _reads_digest(reports_dir), "data pages": hashlib.sha256(repr(sorted(prepared.items())).encode()).hexdigest()[:16]}  # fmt: skip
+    reports_dir = project.reports
+    prepared = prepare(project, force=force) if prepared is None else prepared
+    inputs = {"data": stamps.data_version(project), "code": stamps.code_version(*ENTRY), "templates": _templates_digest(),
+              "reports": _reads_digest(project), "data pages": hashlib.sha256(repr(sorted(prepared.items())).encode()).hexdigest()[:16]}  # fmt: skip
     if not force and stamps.why_run(reports_dir, STAMP, inputs) is None:
         return "site unchanged"
     before = stamps.inputs(reports_dir, STAMP)
     same_code = not force and all(before.get(k) == inputs[k] for k in ("code", "templates"))
     start = time.perf_counter()
-    site, given = Site(reports_dir / DIR), Inputs(reports_dir, rows)
+    site, given = Site(reports_dir / DIR), Inputs(project, rows)
     site.written.update(prepared)
     claim_pages.write(site, given)
     changes.write(site, given)

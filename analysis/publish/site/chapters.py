@@ -14,7 +14,6 @@ import json
 import re
 from pathlib import Path
 
-from ...core import paths
 from ...ingest import registry
 from ..notebooks import ORDER
 from .inputs import Inputs
@@ -109,9 +108,9 @@ def write(site: Site, inputs: Inputs, *, reuse: bool = False) -> None:
     site.page("notebooks/index.html", "chapters.html.j2", title="Notebooks", chapters=chapters)
     site.page("statistics.html", "document.html.j2", title="Statistics",
               body=report_statistics.section_html(inputs.reports_dir / "results"))
-    methods = paths.DOCS_DIR / "methods.md"
-    site.page("methods.html", "methods.html.j2", title="Methods and provenance", corrections=_corrections(),
-              curated=sorted(registry.load(), key=lambda e: e.path), judged=_judged(inputs),
+    methods = inputs.project.docs / "methods.md"
+    site.page("methods.html", "methods.html.j2", title="Methods and provenance", corrections=_corrections(inputs),
+              curated=sorted(registry.load(inputs.project), key=lambda e: e.path), judged=_judged(inputs),
               methods_doc=markdown(methods.read_text(encoding="utf-8")) if methods.is_file() else "")
 
 
@@ -128,11 +127,11 @@ def _judged(inputs: Inputs) -> list[dict]:
     return sorted(out.values(), key=lambda x: x["path"])
 
 
-def _corrections() -> dict:
+def _corrections(inputs: Inputs) -> dict:
     """Cells corrected per curated sheet and rule (corrections are never silent), and the archive's total."""
     import pandas as pd
 
-    base = paths.PROCESSED_DIR
+    base = inputs.project.processed
     out = {"rules": [], "rows": [], "total": 0, "archive_total": 0}
     path, snaps = base / "corrections.csv", base / "snapshots.parquet"
     archive = base / "archive" / "corrections.csv"

@@ -17,7 +17,7 @@ import io
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ...core import paths, table_spec
+from ...core import table_spec
 from .inputs import CURRENT_COLUMNS, MOA_URL_MEANING, Inputs
 from .render import Site
 
@@ -81,7 +81,7 @@ def _archive(site: Site, inputs: Inputs, force: bool) -> list[str]:
     if archive is None:
         return []
     reports = inputs.reports_dir
-    stamp_inputs = {"data": stamps.data_version(), "code": stamps.code_version("publish.site.downloads")}
+    stamp_inputs = {"data": stamps.data_version(inputs.project), "code": stamps.code_version("publish.site.downloads")}
     prefix = f"{site.root.relative_to(reports).as_posix()}/{DIR}/"
     if not force and stamps.why_run(reports, STAMP, stamp_inputs) is None:
         kept = sorted(p.name for p in (site.root / DIR).glob("archive_*"))
@@ -137,7 +137,7 @@ def write(site: Site, inputs: Inputs) -> None:
             files.append({"name": name, "id": name.replace(".", "-"), "columns": [],
                           "what": "Every claim: the passage, the claimed and reproduced values, the verdict and why, the sheet, "
                                   "its sha256 and the evidence file."})  # fmt: skip
-    dictionary = paths.DOCS_DIR / "data-dictionary.md"
+    dictionary = inputs.project.docs / "data-dictionary.md"
     if dictionary.is_file():
         site.copy(f"{DIR}/data-dictionary.md", dictionary)
         files.append({"name": "data-dictionary.md", "id": "dictionary", "columns": [],

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 from functools import cached_property
-from pathlib import Path
 
-from ...core import paths
 from ...core.errors import AnalysisError
+from ...core.paths import Project
 from ...factcheck import claim_registry
 
 SITE_NAME = "ice-287g-claims"
@@ -24,12 +23,14 @@ MOA_URL_MEANING = ("Address of the agreement (MOA) PDF that the MOA cell links t
 
 
 class Inputs:
-    """The report folder's claims and results, and lazily the panel and what is derived from it."""
+    """The report folder's claims and results (``project.reports``: reproduce's staging folder in a
+    staged run), and lazily the project's panel and what is derived from it."""
 
     site_name = SITE_NAME
 
-    def __init__(self, reports_dir: Path, rows: list[dict]):
-        self.reports_dir = Path(reports_dir)
+    def __init__(self, project: Project, rows: list[dict]):
+        self.project = project
+        self.reports_dir = project.reports
         self.rows = rows
         self.missing: dict[str, str] = {}  # what could not be read -> why (printed on the pages that need it)
         self._counts: dict[str, list[dict]] = {}
@@ -55,7 +56,7 @@ class Inputs:
         from ...ingest import registry
 
         out = {}
-        for e in registry.load(archive=True):
+        for e in registry.load(self.project, archive=True):
             out.setdefault(e.path, e)
         return out
 
@@ -71,7 +72,7 @@ class Inputs:
         from ...engine.reader import open_panel
 
         try:
-            return open_panel()  # the default source, shared within the process (each sheet read once)
+            return open_panel(self.project)  # the default source, shared within the process (each sheet read once)
         except AnalysisError as err:
             self.missing["panel"] = str(err)
             return None
@@ -114,7 +115,7 @@ class Inputs:
         snap, rows = self.sheet("participating", CURRENT_COLUMNS[2:-1])
         if snap is None:
             return None
-        raw = paths.RAW_DIR / snap["file"]
+        raw = self.project.raw / snap["file"]
         links = hyperlinks.moa_links(raw) if raw.suffix.lower() == ".xlsx" and raw.is_file() else {}
         rows.insert(0, "file", snap["file"])
         rows["moa_url"] = [links.get(int(r), "") for r in rows["row"]]

@@ -101,7 +101,7 @@ def write(site: Site, inputs: Inputs) -> None:
         site.page(f"states/{code}.html", "state.html.j2", title=st["name"], state=info, listing=listing,
                   pending=[] if pend is None else pend.fillna("").astype(str).to_dict("records"), ended=ended,
                   added=_added(state_spells, first_day), series=state_series(inputs, code),
-                  county_map=atlas.state_map(inputs.panel, code, newest) if newest is not None and _has_atlas() else None,
+                  county_map=atlas.state_map(inputs.panel, code, newest) if newest is not None and _has_atlas(inputs) else None,
                   newest=newest, pending_snap=pending_snap, first_day=first_day, archive=inputs.archive is not None)  # fmt: skip
     site.page("states/index.html", "states.html.j2", title="States", states=summary, newest=newest,
               reason=inputs.missing.get("panel", ""))
@@ -113,10 +113,8 @@ def write(site: Site, inputs: Inputs) -> None:
               reason=inputs.missing.get("archive", ""), newest=newest)
 
 
-def _has_atlas() -> bool:
-    from ...core import paths
-
-    return (paths.RAW_DIR / atlas.ATLAS).is_file()
+def _has_atlas(inputs: Inputs) -> bool:
+    return (inputs.project.raw / atlas.ATLAS).is_file()
 
 
 def fold_rules() -> dict:

@@ -12,25 +12,25 @@ import functools
 import socket
 from pathlib import Path
 
-from ...core import paths
+from ...core.paths import Project
 from ...core.errors import StaleOutputError, UsageError
 
 HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def site_dir() -> Path:
+def site_dir(project: Project) -> Path:
     from . import DIR
 
-    return paths.REPORTS_DIR / DIR
+    return project.reports / DIR
 
 
-def make_server(port: int, host: str = "127.0.0.1", folder: Path | None = None):
-    """An HTTP server of the site folder (not yet serving); port 0 picks a free port."""
+def make_server(project: Project, port: int, host: str = "127.0.0.1", folder: Path | None = None):
+    """An HTTP server of the site folder (the project's, unless ``folder``; not yet serving); port 0 picks a free port."""
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-    folder = Path(folder) if folder else site_dir()
+    folder = Path(folder) if folder else site_dir(project)
     if not (folder / "index.html").is_file():
-        raise StaleOutputError("no site yet; run `python -m analysis reproduce`", path=paths.relative_to_root(folder))
+        raise StaleOutputError("no site yet; run `python -m analysis reproduce`", path=project.relative(folder))
     if host not in HOSTS:
         raise UsageError(f"--host must be one of {', '.join(HOSTS)} (the site is served to this machine only), not {host!r}")
     if not 0 <= port <= 65535:
@@ -47,7 +47,7 @@ def make_server(port: int, host: str = "127.0.0.1", folder: Path | None = None):
 
 
 def cmd_serve(args) -> int:
-    server = make_server(args.port, args.host)
+    server = make_server(args.project, args.port, args.host)
     host, port = server.server_address[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"serving reports/site/ at http://{shown}:{port}/ (Ctrl-C stops)", flush=True)
