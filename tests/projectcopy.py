@@ -1,14 +1,18 @@
-"""A throwaway copy of the project for tests that write (add-sheet, recheck, export, build).
+"""Throwaway projects for tests that write (add-sheet, recheck, export, build, the command line).
 
-Same pattern as tests/test_cli.py: the package is copied to a tmp dir, its data/ holds fixture or
-real raw files, and either ``analysis.core.paths`` is monkeypatched to point at the copy (in-process)
-or the CLI runs as a subprocess with PYTHONPATH at the copy. The real data/ and reports/ are never
-written.
+A project is a folder of data/ (and reports/, notebooks/, docs/ where a test needs them), served by
+this checkout's package: every function takes the project explicitly (``paths.Project``) and the
+command line takes ``--project DIR``, so a test builds a fixture project in a tmp folder and runs
+``cli.main(["--project", root, ...])`` in this process (``cli``). A real process (``run``, through
+the fork server of clirun.py) is kept for what only one gives: a kill or a signal midway, a lock held
+by another pid, a hook that breaks the disk, a terminal. The real data/ and reports/ are never
+written. The package itself is copied only by a test that edits it (``copy_package``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -17,41 +21,51 @@ from pathlib import Path
 import clirun
 import pytest
 
+from analysis import cli as command_line
 from analysis import paths
 from analysis.ingest import registry
 
-# The real project's registries, captured at import, before any test points analysis.core.paths elsewhere.
-REAL_REGISTRY_CSV = paths.REGISTRY_CSV
-REAL_ARCHIVE_REGISTRY_CSV = paths.ARCHIVE_REGISTRY_CSV
+#: the checkout's own project: its registries and fetched raw files are read, never written
+CHECKOUT = paths.project()
+REAL_REGISTRY_CSV = CHECKOUT.registry_csv
+REAL_ARCHIVE_REGISTRY_CSV = CHECKOUT.archive_registry_csv
 CONTEXT_KINDS = ("trac_county", "trac_state", "census_state", "census_county", "place_county", "election_results",
                  "reference_figures")
 
 
-def project_paths(root: Path) -> dict[str, Path]:
-    data = root / "data"
-    return {
-        "PACKAGE_DIR": root / "analysis", "RESOURCES_DIR": root / "analysis" / "resources", "ROOT": root,
-        "DATA_DIR": data, "RAW_DIR": data / "raw", "PROCESSED_DIR": data / "processed",
-        "REPORTS_DIR": root / "reports", "NOTEBOOKS_DIR": root / "notebooks", "DOCS_DIR": root / "docs",
-        "REGISTRY_CSV": data / "raw" / "registry.csv", "ARCHIVE_REGISTRY_CSV": data / "raw" / "registry_archive.csv",
-        "LOCAL_RAW_DIR": data / "raw" / "local", "LOCAL_REGISTRY_CSV": data / "raw" / "local" / "registry_local.csv",
-    }  # fmt: skip
+def fixture_project(root: Path) -> paths.Project:
+    """A project at ``root`` with the fixture sheets (tests/workbooks.py) registered and built."""
+    import workbooks as wb
+
+    from analysis.store import build
+
+    project = paths.Project.at(root)
+    entries = wb.write_fixture_set(project.raw)
+    registry.write_registry(entries, project.registry_csv)
+    build.build(project, entries, quiet=True)
+    return project
+
+
+def copy_project(template: Path | paths.Project, root: Path) -> paths.Project:
+    """A private copy of a template project (its data/ and whatever else it holds) at ``root``."""
+    source = template.root if isinstance(template, paths.Project) else Path(template)
+    shutil.copytree(source, root, symlinks=True)
+    return paths.Project.at(root)
 
 
 def copy_package(root: Path) -> Path:
-    """Copy analysis/ and docs/ (export reads the data dictionary) under ``root``."""
+    """Copy analysis/ and docs/ under ``root``, for a test that edits the package's own code (a
+    command run with PYTHONPATH at the copy)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(paths.PACKAGE_DIR, root / "analysis", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    if paths.DOCS_DIR.is_dir():
-        shutil.copytree(paths.DOCS_DIR, root / "docs")
+    if CHECKOUT.docs.is_dir():
+        shutil.copytree(CHECKOUT.docs, root / "docs")
     return root
 
 
 def compile_package(root: Path) -> Path:
-    """Byte-compile the copy's package once, for a template that is copied again for many tests:
-    each command a test starts imports the package from its copy, and compiling ~100 modules there
-    every time was a tenth of a second per command (more where PYTHONDONTWRITEBYTECODE is set).
-    The .pyc files check the source's hash, so a test that edits a module runs its edit."""
+    """Byte-compile a package copy once, for a template that is copied again for many tests. The
+    .pyc files check the source's hash, so a test that edits a module runs its edit."""
     import compileall
     import py_compile
 
@@ -59,38 +73,13 @@ def compile_package(root: Path) -> Path:
     return root
 
 
-@contextlib.contextmanager
-def patched(root: Path):
-    """analysis.core.paths (and the module-level copies other modules took) pointing at ``root``."""
-
-    where = project_paths(root)
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in where.items():
-            mp.setattr(paths, name, value)
-        yield where
-
-
-def fixture_project(root: Path) -> Path:
-    """A package copy at ``root`` with the fixture sheets (tests/workbooks.py) registered and built."""
-    import workbooks as wb
-
-    from analysis.store import build
-
-    compile_package(copy_package(root))
-    with patched(root) as where:
-        entries = wb.write_fixture_set(where["RAW_DIR"])
-        registry.write_registry(entries, where["REGISTRY_CSV"])
-        build.build(entries, quiet=True)
-    return root
-
-
 def link_fetched_raw(raw_dir: Path) -> None:
     """Hard-link this checkout's fetched raw files (never written, so links are safe) into
     ``raw_dir``, where a test's own fetch then only verifies their sha256 instead of copying 55 MB
     from the mirror. Locally added sheets are left out; a file fetch did not bring is fetched."""
-    for src in sorted(paths.RAW_DIR.rglob("*")):
-        dst = raw_dir / src.relative_to(paths.RAW_DIR)
-        if src.is_dir() or dst.exists() or src.name.startswith(".") or paths.LOCAL_RAW_DIR in src.parents:
+    for src in sorted(CHECKOUT.raw.rglob("*")):
+        dst = raw_dir / src.relative_to(CHECKOUT.raw)
+        if src.is_dir() or dst.exists() or src.name.startswith(".") or CHECKOUT.local_raw in src.parents:
             continue
         dst.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -116,11 +105,50 @@ def real_entries(mirror: Path, raw_dir: Path, *, ice: bool, context: bool, drop:
     return chosen
 
 
-def run(args: list[str], *, cwd: Path, pythonpath: Path, timeout: int = 300) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
-    env["PYTHONPATH"] = str(pythonpath)
-    env["MPLBACKEND"] = "Agg"
-    return clirun.run_analysis(args, cwd=cwd, env=env, timeout=timeout)
+def _root(project: Path | paths.Project) -> str:
+    return str(project.root if isinstance(project, paths.Project) else project)
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str] | None):
+    """os.environ for one in-process command: without DATA_MIRROR (as a user's shell), with ``env``,
+    and as it was afterwards (--max-rows and the like set variables for the run)."""
+    saved = dict(os.environ)
+    os.environ.pop("DATA_MIRROR", None)
+    os.environ.update(env or {})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def cli(project: Path | paths.Project, *args: str, env: dict[str, str] | None = None,
+        cwd: Path | None = None) -> subprocess.CompletedProcess:  # fmt: skip
+    """``python -m analysis --project ROOT *args`` run in this process (``analysis.cli.main``), its output
+    captured: exit code, stdout and stderr as a subprocess gives them. ``cwd``: where it runs."""
+    argv = ["--project", _root(project), *map(str, args)]
+    out, err = io.StringIO(), io.StringIO()
+    with _environment(env), contextlib.chdir(cwd or Path.cwd()), contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):  # fmt: skip
+        try:
+            code = command_line.main(argv)
+        except SystemExit as stop:  # argparse's usage errors and --help
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    return subprocess.CompletedProcess(["python", "-m", "analysis", *argv], code, out.getvalue(), err.getvalue())
+
+
+def run(project: Path | paths.Project | None, args: list[str], *, cwd: Path, env: dict[str, str] | None = None,
+        pythonpath: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:  # fmt: skip
+    """``python -m analysis [--project ROOT] *args`` as a real process (a fork of clirun's server), for
+    what a process is needed for; ``pythonpath``: a package copy (a test that edits the package)."""
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
+    base["MPLBACKEND"] = "Agg"
+    if pythonpath is not None:
+        base["PYTHONPATH"] = str(pythonpath)
+    base.update(env or {})
+    argv = (["--project", _root(project)] if project is not None else []) + [str(a) for a in args]
+    return clirun.run_analysis(argv, cwd=cwd, env=base, timeout=timeout)
 
 
 def assert_one_error_line(proc: subprocess.CompletedProcess, code: int, *fragments: str) -> str:

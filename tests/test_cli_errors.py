@@ -1,8 +1,9 @@
 """The fault table of issue 6, through the command line.
 
-Each bad input is put into a throwaway project (a copy of the package with a fixture build, as
-in test_cli.py) and ``python -m analysis build`` (or ``fetch``) is run as a subprocess. Every
-fault must end in exactly one ``error: <file>: ...`` line on stderr, no traceback, the fault's
+Each bad input is put into a throwaway project (a fixture build, as in test_cli.py) and
+``python -m analysis --project DIR build`` (or ``fetch``) is run in this process (``cli.main``), or
+as a real process where one is the point (a disk broken by a hook, a file size limit, a terminal).
+Every fault must end in exactly one ``error: <file>: ...`` line on stderr, no traceback, the fault's
 own exit code, and data/processed/ byte for byte as it was. Cases already covered in
 test_cli.py (usage errors, missing tables, ``verify`` of an edited file) are not repeated.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 import mutations as mu
 import pandas as pd
 import clirun
+import projectcopy as pc
 import pytest
 import workbooks as wb
 from projectcopy import reseal
@@ -46,11 +48,10 @@ def project(template, tmp_path) -> Path:
 
 
 def cli(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
-    base.update(env or {}, PYTHONPATH=str(root))
+    """The command on the project at ``root``, in this process, run from a folder of its own."""
     cwd = root.parent / "cwd"
     cwd.mkdir(exist_ok=True)
-    return clirun.run_analysis(args, cwd=cwd, env=base, timeout=180)
+    return pc.cli(root, *args, env=env, cwd=cwd)
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
@@ -462,10 +463,11 @@ sys.exit(main(sys.argv[3:]))
 
 
 def cli_broken_disk(root: Path, where: Path, code: str, *args: str) -> subprocess.CompletedProcess:
-    """``cli`` with every file or folder created under ``where`` failing with errno ``code``."""
+    """``cli`` with every file or folder created under ``where`` failing with errno ``code`` (a process
+    of its own: the hook replaces os.open for the whole interpreter)."""
     hook = root.parent / "fs_hook.py"
     hook.write_text(FS_HOOK)
-    return _run_cli(root, [str(hook), str(where), code, *args])
+    return _run_cli(root, [str(hook), str(where), code, "--project", str(root), *args])
 
 
 def cli_file_size_limit(root: Path, max_bytes: int, *args: str) -> subprocess.CompletedProcess:
@@ -475,14 +477,14 @@ def cli_file_size_limit(root: Path, max_bytes: int, *args: str) -> subprocess.Co
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
 
-    return _run_cli(root, ["-m", "analysis", *args], preexec_fn=limit)
+    return _run_cli(root, ["-m", "analysis", "--project", str(root), *args], preexec_fn=limit)
 
 
 def _run_cli(root: Path, argv: list[str], **kw) -> subprocess.CompletedProcess:
-    """A fresh interpreter when ``kw`` asks what only one gives (``preexec_fn``), else a fork (clirun)."""
+    """A fresh interpreter when ``kw`` asks what only one gives (``preexec_fn``), else a fork (clirun);
+    either runs this checkout's package on the project ``argv`` names."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
-    assert os.pathsep not in str(root), root  # else PYTHONPATH splits and the installed package (real data/) is used
-    env.update(PYTHONPATH=str(root), PYTHONDONTWRITEBYTECODE="1")
+    env.update(MPLBACKEND="Agg")
     cwd = root.parent / "cwd"
     cwd.mkdir(exist_ok=True)
     if not kw:
@@ -612,7 +614,7 @@ sys.exit(main(sys.argv[2:]))
 def _build_on_a_mount_point(root: Path, tmp: Path):
     hook = root.parent / "mount_hook.py"
     hook.write_text(MOUNT_HOOK)
-    proc = _run_cli(root, [str(hook), str(root / "data" / "processed"), "build", "-q", "--force"])
+    proc = _run_cli(root, [str(hook), str(root / "data" / "processed"), "--project", str(root), "build", "-q", "--force"])
     return proc, ["error: data/processed: cannot write: Device or resource busy (EBUSY)", "mount point"]
 
 
@@ -797,7 +799,7 @@ def test_output_is_safe_for_the_terminal_and_its_encoding(project, tmp_path):
     assert piped.returncode == 0 and "\x1b[2J" in piped.stdout  # a pipe gets the text as the sheet has it
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
-    env["PYTHONPATH"] = str(project)
+    args = ["--project", str(project), *args]
     proc = subprocess.run([sys.executable, "-m", "analysis", *args], cwd=project.parent, env=env, stdout=slave,
                           stderr=slave, timeout=180, check=False)  # fmt: skip
     os.close(slave)
@@ -814,6 +816,7 @@ def test_output_is_safe_for_the_terminal_and_its_encoding(project, tmp_path):
     assert proc.returncode == 0
     assert b"Polk County \\x1b[2J Sheriff\\x07 Office" in shown and b"\x1b" not in shown and b"\x07" not in shown
     claims = _claims_file(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "analysis", "check", str(claims), "--source", "curated"], cwd=project.parent,
+    proc = subprocess.run([sys.executable, "-m", "analysis", "--project", str(project), "check", str(claims), "--source",
+                           "curated"], cwd=project.parent,
                           env={**env, "PYTHONIOENCODING": "ascii"}, capture_output=True, text=True, timeout=180, check=False)  # fmt: skip
     assert proc.returncode == 0 and "Traceback" not in proc.stderr and "\\u201cthey now have six agreements\\u201d" in proc.stdout

@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import csv
 import re
-from functools import lru_cache
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -271,12 +269,6 @@ def read(folder) -> Gazetteer:
     return from_frames(*(pd.read_parquet(folder / name) for name in GAZETTEER_TABLES))
 
 
-@lru_cache(maxsize=2)
-def load(processed: Path) -> Gazetteer:
-    """The gazetteer from the processed tables of a project's build (county_population, place_county)."""
-    return read(processed)
-
-
 KEY = ["state", "county", "agency_name", "jurisdiction_type"]
 COLUMNS = ["county_fips", "geo_level", "county_share", "geo_rule"]
 
@@ -298,7 +290,7 @@ def place_frame(df: pd.DataFrame, gazetteer=None, known: dict | None = None) -> 
     missing = [t for t in tuples if t not in known]
     if missing:
         if gazetteer is None:
-            raise ValueError("rows to place in counties need a gazetteer (geography.load(project.processed))")
+            raise ValueError("rows to place in counties need a gazetteer (geography.read(project.processed), Panel.gazetteer)")
         gaz = gazetteer() if callable(gazetteer) else gazetteer
         gaz.prepare({t[0] for t in missing})
         known.update((t, gaz.place(*t)) for t in missing)
@@ -364,7 +356,7 @@ if __name__ == "__main__":  # python -m analysis.clean.geography [--archive]: pr
     project = paths.project()  # the checkout's
     table = project.panel_dir("archive" if "--archive" in sys.argv else "curated") / "agreements.parquet"
     agreements = pd.read_parquet(table, columns=["snapshot_id", *KEY])
-    where = place_frame(agreements, load(project.processed))
+    where = place_frame(agreements, read(project.processed))
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 90):
         print(coverage(agreements, where).to_string(index=False, float_format="{:.1%}".format))
         print(unplaced(agreements, where).drop(columns="jurisdiction_type").to_string(index=False))
