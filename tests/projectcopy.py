@@ -40,9 +40,20 @@ def fixture_project(root: Path) -> paths.Project:
     from analysis.store import build
 
     project = paths.Project.at(root)
+    with_dictionary(project)
     entries = wb.write_fixture_set(project.raw)
     registry.write_registry(entries, project.registry_csv)
     build.build(project, entries, quiet=True)
+    return project
+
+
+def with_dictionary(project: paths.Project) -> paths.Project:
+    """The checkout's docs/data-dictionary.md copied into ``project`` (export bundles it with the tables)."""
+    from analysis.store import export
+
+    target = export.dictionary_path(project)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(export.dictionary_path(CHECKOUT), target)
     return project
 
 
