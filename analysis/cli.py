@@ -540,7 +540,7 @@ def _project(root: str | None):
     from .core.errors import UsageError
 
     if root is None:
-        return paths.legacy()
+        return paths.project()
     if not str(root).strip() or not Path(root).expanduser().is_dir():
         raise UsageError("--project: not a folder", path=str(root))
     return paths.Project.at(root)
@@ -563,7 +563,7 @@ def _main(argv: list[str] | None) -> int:
     from .ingest import limits
 
     limits.apply(args)  # --max-unpacked-mb / --max-rows, for this run and its parse workers
-    project = paths.legacy()
+    project = paths.project()  # until --project is read, errors name paths relative to the checkout
     try:
         args.project = project = _project(args.project)
         if getattr(args, "writes", False):  # one writer at a time (lock.py), taken before anything is read

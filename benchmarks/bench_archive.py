@@ -59,7 +59,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def archive_files() -> list[Path]:
-    files = sorted((paths.RAW_DIR / "ice_287g_archive").glob("*.xlsx"))
+    files = sorted((paths.project(ROOT).raw / "ice_287g_archive").glob("*.xlsx"))
     if len(files) < 1000:
         sys.exit("the archive is not in data/raw/ice_287g_archive; run `python -m analysis fetch --archive` first")
     return files

@@ -37,10 +37,11 @@ N_CLAIMS, N_DATES = 2000, 500
 
 def claims_file(path: Path) -> dict:
     """N_CLAIMS claims over N_DATES distinct days: the registry's checkable claims, re-dated."""
+    from analysis.core import paths
     from analysis.engine import reader
     from analysis.factcheck import claim_registry
 
-    panel = reader.open_panel()
+    panel = reader.open_panel(paths.project(ROOT))
     if panel.source != "archive":
         sys.exit("the archive panel is not built and current: run `make build` first")
     sheets = panel.sheets_of("participating")

@@ -70,7 +70,8 @@ def run() -> dict:
     from analysis.factcheck import claim_registry, claims, extract, extract_match
     from analysis.factcheck.verdicts import REASON_TYPES
 
-    panel = Panel.default()
+    project = paths.project(ROOT)
+    panel = Panel.default(project)
     folder = articles_dir()
     extras = reviewed(ROOT / "benchmarks" / "extract_reviewed.toml")
     per_article, unreviewed, missed = [], [], []
@@ -79,7 +80,7 @@ def run() -> dict:
     started = time.perf_counter()
     for art in claim_registry.load_articles():
         day = art.date or claims.article_day(art.id)
-        ex = extract.extract(folder / art.capture, date=day, source=art.publication, processed=paths.PROCESSED_DIR)
+        ex = extract.extract(folder / art.capture, date=day, source=art.publication, processed=project.processed)
         extract.validated(ex)
         gold = [c for c in claim_registry.load_claims() if c.article == art.id]
         checkable = [c for c in gold if c.comparison_type not in REASON_TYPES]

@@ -66,7 +66,8 @@ def lap(): t.append(time.perf_counter()); return round(t[-1] - t[-2], 3)
 from analysis.engine import measures; import geopandas, matplotlib.pyplot
 from analysis.publish import maps
 out = [["imports", lap()]]
-panel = measures.Panel.default(); out.append(["panel", lap()])
+from analysis.core import paths
+panel = measures.Panel.default(paths.project()); out.append(["panel", lap()])
 md = maps.map_data("{DAY}", level="county", panel=panel); out.append(["map data (sheet, placement, geometry)", lap()])
 maps.draw(md, "{{}}".format(__import__("tempfile").mkdtemp() + "/m.png")); out.append(["draw and save PNG", lap()])
 print(json.dumps(out))
@@ -83,9 +84,10 @@ def main() -> int:
     args = parser.parse_args()
     import pyarrow.dataset as ds
 
+    from analysis.core import paths
     from analysis.engine import measures
 
-    panel = measures.Panel.default()
+    panel = measures.Panel.default(paths.project(ROOT))
     columns = set(ds.dataset(panel.folder / "agreements.parquet").schema.names)
     with tempfile.TemporaryDirectory() as tmp:
         cli_seconds(["--level", "county"], Path(tmp) / "warm.png", 1)  # the OS's file cache, as for any later call

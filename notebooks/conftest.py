@@ -1,7 +1,8 @@
 """nbval runs these notebooks as tests. Their kernels write results, evidence and figures into a
-temporary reports folder (given to the kernel as $ICE287G_REPORTS_DIR, see paths.py), not into the
-project's reports/: a test run leaves the report as `make reproduce` wrote it, and parallel workers
-(`make test` runs pytest-xdist) never write the same files."""
+temporary reports folder (given to the kernel as $ICE287G_REPORTS_DIR, where a notebook run without
+parameters writes: analysis.publish.notebooks.project_of), not into the project's reports/: a test
+run leaves the report as `make reproduce` wrote it, and parallel workers (`make test` runs
+pytest-xdist) never write the same files."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import tempfile
 
 import pytest
 
-from analysis import paths
+from analysis.publish import notebooks
 
 _REPORTS: list[str] = []  # one temporary folder per test process, removed at its end
 
@@ -21,7 +22,7 @@ def pytest_runtest_setup(item):
     if not _REPORTS:
         _REPORTS.append(tempfile.mkdtemp(prefix="ice287g-nbval-reports-"))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(paths.REPORTS_ENV, _REPORTS[0])
+        mp.setenv(notebooks.REPORTS_ENV, _REPORTS[0])
         yield
 
 

@@ -179,11 +179,12 @@ def render_claims() -> str:
     the README cannot disagree with the report; the link goes from the row to its code in one click."""
     sys.path.insert(0, str(ROOT))
     from analysis import claim_registry
+    from analysis.core import paths
     from analysis.engine import reader
     from analysis.factcheck import judge
 
     engine, stat_line, evaluate_line = statistic_lines()
-    panel = reader.open_panel()
+    panel = reader.open_panel(paths.project(ROOT))
     out: list[str] = []
     for article in claim_registry.load_articles():
         mine = [c for c in claim_registry.load_claims() if c.article == article.id]

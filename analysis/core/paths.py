@@ -156,30 +156,3 @@ def stays_inside(rel: object) -> bool:
     if not isinstance(rel, str) or not rel or "\\" in rel or "\x00" in rel or rel.startswith("/"):
         return False
     return all(part not in ("", ".", "..") for part in rel.split("/"))
-
-
-# ----------------------------------------------------------------------------- being retired
-# The module constants every layer read before projects were passed explicitly; the layers not yet
-# converted hand ``legacy()`` down. Removed once every caller passes its project.
-ROOT = PACKAGE_DIR.parent
-DATA_DIR = ROOT / "data"
-RAW_DIR = DATA_DIR / "raw"
-PROCESSED_DIR = DATA_DIR / "processed"
-REPORTS_ENV = "ICE287G_REPORTS_DIR"
-REPORTS_DIR = Path(os.environ[REPORTS_ENV]) if os.environ.get(REPORTS_ENV) else ROOT / "reports"
-NOTEBOOKS_DIR = ROOT / "notebooks"
-DOCS_DIR = ROOT / "docs"
-REGISTRY_CSV = RAW_DIR / "registry.csv"
-ARCHIVE_REGISTRY_CSV = RAW_DIR / "registry_archive.csv"
-LOCAL_RAW_DIR = RAW_DIR / "local"
-LOCAL_REGISTRY_CSV = LOCAL_RAW_DIR / "registry_local.csv"
-
-
-def legacy() -> Project:
-    """The project the module constants name, read at call time (tests still patch them)."""
-    return Project(root=ROOT, raw=RAW_DIR, processed=PROCESSED_DIR, reports=REPORTS_DIR, notebooks=NOTEBOOKS_DIR,
-                   docs=DOCS_DIR)
-
-
-def relative_to_root(path: Path) -> str:
-    return legacy().relative(path)

@@ -15,20 +15,21 @@ negative count or salary would give numbers that look like results.
 
 A notebook is given its project as papermill parameters (``project_dir``, ``reports_dir``: the
 folder the run writes its figures to, reproduce's staging folder) and passes it to every library
-call; run without them (JupyterLab, nbval) it takes the checkout this package belongs to
-(``paths.project``). The executed copies name them as ``"."`` and ``"reports"``
+call (``project_of``); run without them (JupyterLab, nbval) it takes the checkout this package
+belongs to (``paths.project``). The executed copies name them as ``"."`` and ``"reports"``
 (``stable_paths``), like every other path they show.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from ..core import atomic
+from ..core import atomic, paths
 from ..core.paths import Project
 from ..core.dates import ISO_DATE, parse_iso_date
 from ..engine.asof import UNITS
@@ -43,6 +44,19 @@ KERNEL = "ice-287g-claims"
 SET_BY_RUN = {"output_dir": "`run` writes to reports/ or to a what-if folder itself",
               "project_dir": "the notebook runs in the project the command was given (--project)",
               "reports_dir": "`run` writes to the project's reports/ or to a what-if folder itself"}  # fmt: skip
+
+#: the reports folder of a notebook run without a project (nbval's temporary folder, set by
+#: notebooks/conftest.py): a test run must leave the report as `make reproduce` wrote it
+REPORTS_ENV = "ICE287G_REPORTS_DIR"
+
+
+def project_of(project_dir: str | None = None, reports_dir: str | None = None) -> Project:
+    """The project a notebook runs in, from its parameters: the folder ``run``/``reproduce`` gave it
+    (``given``), else the checkout this package belongs to; it writes to ``reports_dir``, else
+    $ICE287G_REPORTS_DIR when set, else the project's reports/. Read when the notebook asks, so each
+    run names its own project."""
+    return paths.project(project_dir, reports=reports_dir or os.environ.get(REPORTS_ENV) or None)
+
 
 # What a parameter's value must be beyond its default's type, declared once for every notebook
 # that has the parameter: (test, what it must be).
