@@ -49,7 +49,7 @@ def missing_data():
 @pytest.fixture(scope="session")
 def articles_dir() -> Path:
     """The captured articles (shared/articles); fails under CI when they are absent, else skips."""
-    folder = paths.captured_articles(paths.ROOT)
+    folder = paths.captured_articles(paths.checkout())
     if folder is None:
         _missing("shared/articles not found")
     return folder
@@ -69,7 +69,7 @@ def raw_file(mirror_dir):
     """Return a callable giving the path of a raw file by its registry-relative path."""
 
     def _get(rel: str) -> Path:
-        for base in (paths.RAW_DIR, mirror_dir):
+        for base in (paths.project().raw, mirror_dir):
             p = base / rel
             if p.is_file():
                 return p

@@ -28,21 +28,22 @@ write_fixture_raw = wb.write_fixture_set
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    base = tmp_path_factory.mktemp("build")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(paths, "RAW_DIR", base / "raw")
-        mp.setattr(paths, "PROCESSED_DIR", base / "processed")
-        entries = write_fixture_raw(base / "raw")
-        result = build.build(entries, quiet=True)
-        yield {"entries": entries, "result": result, "processed": base / "processed", "raw": base / "raw"}
+    project = paths.Project.at(tmp_path_factory.mktemp("build"))
+    entries = write_fixture_raw(project.raw)
+    result = build.build(project, entries, quiet=True)
+    return {"entries": entries, "result": result, "processed": project.processed, "raw": project.raw, "project": project}
 
 
 @pytest.fixture
-def fresh(tmp_path, monkeypatch):
-    """Fresh raw and processed dirs with the fixture sheets, for builds that must fail."""
-    monkeypatch.setattr(paths, "RAW_DIR", tmp_path / "raw")
-    monkeypatch.setattr(paths, "PROCESSED_DIR", tmp_path / "processed")
-    yield write_fixture_raw(tmp_path / "raw")
+def fp(tmp_path) -> paths.Project:
+    """A throwaway project, for builds that must fail."""
+    return paths.Project.at(tmp_path)
+
+
+@pytest.fixture
+def fresh(fp):
+    """The fixture sheets in ``fp``'s raw folder, not yet built."""
+    return write_fixture_raw(fp.raw)
 
 
 # ----------------------------------------------------------------------------- build outputs
@@ -120,10 +121,10 @@ def test_display_name_tie_goes_to_the_later_edition(built):
 
 
 def test_second_build_is_skipped(built):
-    result = build.build(built["entries"], quiet=True)
+    result = build.build(built["project"], built["entries"], quiet=True)
     assert result.skipped
     assert "nothing to do" in result.message
-    forced = build.build(built["entries"], quiet=True, force=True)
+    forced = build.build(built["project"], built["entries"], quiet=True, force=True)
     assert not forced.skipped and forced.agreements == built["result"].agreements
 
 
@@ -131,63 +132,71 @@ def test_second_build_is_skipped(built):
 
 
 def test_count_totals_and_units(built):
-    r = query.count("2025-01-19")
+    P = built["project"]
+    r = query.count("2025-01-19", source=P)
     assert (r["total"], r["unit"], r["kind"], r["states"], r["territories"]) == (3, "agreements", "participating", 2, [])
     assert r["snapshot"]["id"] == "participating_2025-01-19"
     assert r["snapshot"]["edition"] == "192356"
     assert "not an ICE file" in r["snapshot"]["source"]
     assert r["groups"] == []
-    assert query.count("2025-01-19", unit="agencies")["total"] == 2
+    assert query.count("2025-01-19", unit="agencies", source=P)["total"] == 2
 
 
 def test_snapshot_in_force_prefers_pm_over_am(built):
-    r = query.count("2025-09-02")
+    P = built["project"]
+    r = query.count("2025-09-02", source=P)
     assert r["snapshot"]["id"] == "participating_2025-09-02"
     assert r["snapshot"]["edition"] == "pm"
     assert r["total"] == 6
-    assert query.count(dt.date(2025, 9, 2), unit="agencies")["total"] == 5
+    assert query.count(dt.date(2025, 9, 2), unit="agencies", source=P)["total"] == 5
     with pytest.raises(UsageError, match="after the newest participating sheet"):  # the one rule: no data yet
-        query.count(dt.date(2025, 9, 3))
+        query.count(dt.date(2025, 9, 3), source=P)
     assert r["snapshot"]["days_before_as_of"] == 0 and "stale_note" not in r["snapshot"]
 
 
 def test_states_exclude_territories(built):
-    r = query.count("2025-09-02")
+    P = built["project"]
+    r = query.count("2025-09-02", source=P)
     assert r["states"] == 3  # FL, MI, TX; not GUAM
     assert r["territories"] == ["GU"]
 
 
 def test_latest_earlier_snapshot_is_in_force_with_a_stale_note(built):
-    r = query.count("2025-09-01")
+    P = built["project"]
+    r = query.count("2025-09-01", source=P)
     assert r["snapshot"]["id"] == "participating_2025-01-19"
     assert r["snapshot"]["days_before_as_of"] == 225
     assert "225 days" in r["snapshot"]["stale_note"]
 
 
 def test_count_by_model(built):
-    groups = query.count("2025-09-02", by="model")["groups"]
+    P = built["project"]
+    groups = query.count("2025-09-02", by="model", source=P)["groups"]
     assert [(g["model"], g["count"]) for g in groups] == [("TFM", 3), ("WSO", 2), ("JEM", 1)]
     assert [g["share"] for g in groups] == [0.5, 0.333333, 0.166667]
     assert sum(g["count"] for g in groups) == 6
 
 
 def test_count_by_state(built):
-    groups = query.count("2025-09-02", by="state")["groups"]
+    P = built["project"]
+    groups = query.count("2025-09-02", by="state", source=P)["groups"]
     assert [(g["state"], g["state_name"], g["count"]) for g in groups] == [
         ("FL", "Florida", 3), ("GU", "Guam", 1), ("MI", "Michigan", 1), ("TX", "Texas", 1)]  # fmt: skip
-    agencies = query.count("2025-09-02", by="state", unit="agencies")["groups"]
+    agencies = query.count("2025-09-02", by="state", unit="agencies", source=P)["groups"]
     assert [(g["state"], g["count"]) for g in agencies] == [("FL", 2), ("GU", 1), ("MI", 1), ("TX", 1)]
 
 
 def test_count_by_state_and_model(built):
-    groups = query.count("2025-09-02", by="state,model")["groups"]
+    P = built["project"]
+    groups = query.count("2025-09-02", by="state,model", source=P)["groups"]
     assert [(g["state"], g["model"], g["count"]) for g in groups] == [
         ("FL", "JEM", 1), ("FL", "TFM", 1), ("FL", "WSO", 1), ("GU", "TFM", 1), ("MI", "WSO", 1), ("TX", "TFM", 1)]  # fmt: skip
-    assert query.count("2025-09-02", by="model,state")["groups"] == groups
+    assert query.count("2025-09-02", by="model,state", source=P)["groups"] == groups
 
 
 def test_pending_counts(built):
-    r = query.count("2025-09-02", kind="pending", by="model")
+    P = built["project"]
+    r = query.count("2025-09-02", kind="pending", by="model", source=P)
     assert r["total"] == 3 and r["snapshot"]["id"] == "pending_2025-09-02"
     assert {g["model"]: g["count"] for g in r["groups"]} == {"TFM": 1, "WSO": 2}
 
@@ -195,23 +204,24 @@ def test_pending_counts(built):
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: query.count("2025-01-18"), "before the first participating sheet"),
-        (lambda: query.count("2025-09-01", kind="pending"), "before the first pending sheet"),
-        (lambda: query.count("2025-02-30"), "not a date"),
-        (lambda: query.count("2025-09-02", unit="rows"), "unit must be one of"),
-        (lambda: query.count("2025-09-02", by="county"), "--by must be one of"),
-        (lambda: query.count("2025-09-02", kind="proposed"), "kind must be one of"),
-        (lambda: query.diff("2025-09-02", "2025-01-19"), "is before --from"),
+        (lambda P: query.count("2025-01-18", source=P), "before the first participating sheet"),
+        (lambda P: query.count("2025-09-01", kind="pending", source=P), "before the first pending sheet"),
+        (lambda P: query.count("2025-02-30", source=P), "not a date"),
+        (lambda P: query.count("2025-09-02", unit="rows", source=P), "unit must be one of"),
+        (lambda P: query.count("2025-09-02", by="county", source=P), "--by must be one of"),
+        (lambda P: query.count("2025-09-02", kind="proposed", source=P), "kind must be one of"),
+        (lambda P: query.diff("2025-09-02", "2025-01-19", source=P), "is before --from"),
     ],
 )
 def test_usage_errors(built, call, match):
     with pytest.raises(UsageError, match=match) as info:
-        call()
+        call(built["project"])
     assert info.value.exit_code == 2
 
 
 def test_diff_lists_added_and_removed(built):
-    d = query.diff("2025-01-19", "2025-09-02")
+    P = built["project"]
+    d = query.diff("2025-01-19", "2025-09-02", source=P)
     assert d["from"]["snapshot"]["id"] == "participating_2025-01-19"
     assert d["to"]["snapshot"]["id"] == "participating_2025-09-02"
     assert (d["from"]["agreements"], d["from"]["agencies"], d["to"]["agreements"], d["to"]["agencies"]) == (3, 2, 6, 5)
@@ -236,7 +246,8 @@ def test_diff_lists_added_and_removed(built):
 
 
 def test_diff_by_state(built):
-    d = query.diff("2025-01-19", "2025-09-02", state="tx")
+    P = built["project"]
+    d = query.diff("2025-01-19", "2025-09-02", state="tx", source=P)
     assert d["state"] == "TX"
     assert [x["as_printed"] for x in d["agencies_added"]] == ["Harris County Constable Precinct 1"]
     assert [x["as_printed"] for x in d["agencies_removed"]] == ["Lubbock County Sheriff's Office"]
@@ -244,12 +255,14 @@ def test_diff_by_state(built):
 
 
 def test_diff_same_snapshot_is_empty(built):
-    d = query.diff("2025-01-19", "2025-08-31")
+    P = built["project"]
+    d = query.diff("2025-01-19", "2025-08-31", source=P)
     assert d["agencies_added"] == d["agencies_removed"] == d["agreements_added"] == d["agreements_removed"] == []
 
 
 def test_counts_by_snapshot_series(built):
-    series = query.counts_by_snapshot()
+    P = built["project"]
+    series = query.counts_by_snapshot(source=P)
     assert series["snapshot_id"].tolist() == ["participating_2025-01-19", "participating_2025-09-02_am", "participating_2025-09-02"]
     assert series["agreements"].tolist() == [3, 4, 6]
     assert series["agencies"].tolist() == [2, 3, 5]
@@ -258,99 +271,101 @@ def test_counts_by_snapshot_series(built):
 # ----------------------------------------------------------------------------- failing builds
 
 
-def test_kind_mismatch(fresh):
+def test_kind_mismatch(fresh, fp):
     entries = [dataclasses.replace(e, kind="participating") if e.path == PENDING_REL else e for e in fresh]
     with pytest.raises(KindMismatchError) as info:
-        build.build(entries, quiet=True)
+        build.build(fp, entries, quiet=True)
     assert PENDING_REL in str(info.value) and "Q2" in str(info.value)
     assert info.value.exit_code == 9
-    assert not (paths.PROCESSED_DIR / "agreements.parquet").exists()
+    assert not (fp.processed / "agreements.parquet").exists()
 
 
-def test_qa_failure_writes_qa_but_not_the_tables(fresh):
+def test_qa_failure_writes_qa_but_not_the_tables(fresh, fp):
     entries = [dataclasses.replace(e, rows=5) if e.path == AM_REL else e for e in fresh]
     with pytest.raises(QAError) as info:
-        build.build(entries, quiet=True)
+        build.build(fp, entries, quiet=True)
     message = str(info.value)
     assert "rows read = registry rows" in message and "participating_2025-09-02_am" in message
     assert info.value.exit_code == 10
-    qa = pd.read_csv(paths.PROCESSED_DIR / "qa.csv")
+    qa = pd.read_csv(fp.processed / "qa.csv")
     failed = qa[qa["status"] == "fail"]
     assert failed[["check", "scope", "value", "expected"]].astype(str).values.tolist() == [
         ["rows read = registry rows", "participating_2025-09-02_am", "4", "5"]]  # fmt: skip
     for name in ("agreements.parquet", "snapshots.parquet", "corrections.csv", build.BUILD_MANIFEST):
-        assert not (paths.PROCESSED_DIR / name).exists(), name
+        assert not (fp.processed / name).exists(), name
 
 
-def test_qa_failure_keeps_previous_outputs(fresh):
-    build.build(fresh, quiet=True)
-    before = (paths.PROCESSED_DIR / "agreements.parquet").read_bytes()
-    manifest = (paths.PROCESSED_DIR / build.BUILD_MANIFEST).read_text()
+def test_qa_failure_keeps_previous_outputs(fresh, fp):
+    build.build(fp, fresh, quiet=True)
+    before = (fp.processed / "agreements.parquet").read_bytes()
+    manifest = (fp.processed / build.BUILD_MANIFEST).read_text()
     # a changed input: the pm sheet gains a row the registry does not know about
-    wb.p3(paths.RAW_DIR / PM_REL, [*PM_ROWS, PM_ROWS[0]])
-    changed = [wb.raw_entry(paths.RAW_DIR, PM_REL, kind="participating", published="2025-09-02", edition="pm",
+    wb.p3(fp.raw / PM_REL, [*PM_ROWS, PM_ROWS[0]])
+    changed = [wb.raw_entry(fp.raw, PM_REL, kind="participating", published="2025-09-02", edition="pm",
                             layout="P3", rows=6) if e.path == PM_REL else e for e in fresh]  # fmt: skip
     with pytest.raises(QAError):
-        build.build(changed, quiet=True)
-    assert (paths.PROCESSED_DIR / "agreements.parquet").read_bytes() == before
-    assert (paths.PROCESSED_DIR / build.BUILD_MANIFEST).read_text() == manifest
+        build.build(fp, changed, quiet=True)
+    assert (fp.processed / "agreements.parquet").read_bytes() == before
+    assert (fp.processed / build.BUILD_MANIFEST).read_text() == manifest
 
 
-def test_two_snapshots_with_the_same_date_and_edition_fail_qa(fresh):
+def test_two_snapshots_with_the_same_date_and_edition_fail_qa(fresh, fp):
     entries = [dataclasses.replace(e, edition="am") if e.path == PM_REL else e for e in fresh]
     with pytest.raises(QAError, match="one snapshot per kind, date and edition"):
-        build.build(entries, quiet=True)
+        build.build(fp, entries, quiet=True)
 
 
-def test_registry_layout_mismatch_fails_qa(fresh):
+def test_registry_layout_mismatch_fails_qa(fresh, fp):
     entries = [dataclasses.replace(e, layout="P2") if e.path == PM_REL else e for e in fresh]
     with pytest.raises(QAError, match="layout = registry layout"):
-        build.build(entries, quiet=True)
+        build.build(fp, entries, quiet=True)
 
 
-def test_changed_registry_metadata_invalidates_the_build(fresh):
+def test_changed_registry_metadata_invalidates_the_build(fresh, fp):
+    P = fp
     """The build cache key must cover what the registry feeds into the tables.
 
     Correcting a file's publication date (ICE misnamed several files) changes snapshots.parquet
     and every 'as of' answer, so a build after that change must not say 'nothing to do'.
     """
-    build.build(fresh, quiet=True)
+    build.build(fp, fresh, quiet=True)
     redated = [dataclasses.replace(e, published="2025-09-03") if e.path == PM_REL else e for e in fresh]
-    result = build.build(redated, quiet=True)
+    result = build.build(fp, redated, quiet=True)
     assert not result.skipped
-    assert query.count("2025-09-03")["snapshot"]["published"] == "2025-09-03"
+    assert query.count("2025-09-03", source=P)["snapshot"]["published"] == "2025-09-03"
 
 
-def test_unknown_support_type_names_file_and_row(fresh):
+def test_unknown_support_type_names_file_and_row(fresh, fp):
     rows = [*PM_ROWS[:2], ("FLORIDA", "Polk County Sheriff's Office", "County", "Polk", "287(g) Model", D(2025, 2, 3), "link", "link")]
-    wb.p3(paths.RAW_DIR / PM_REL, rows)
-    entries = [wb.raw_entry(paths.RAW_DIR, PM_REL, kind="participating", published="2025-09-02", edition="pm",
+    wb.p3(fp.raw / PM_REL, rows)
+    entries = [wb.raw_entry(fp.raw, PM_REL, kind="participating", published="2025-09-02", edition="pm",
                             layout="P3", rows=3) if e.path == PM_REL else e for e in fresh]  # fmt: skip
     with pytest.raises(SheetError) as info:
-        build.build(entries, quiet=True)
+        build.build(fp, entries, quiet=True)
     message = str(info.value)
     assert PM_REL in message and "row 4" in message and "287(g) Model" in message
-    assert not (paths.PROCESSED_DIR / "agreements.parquet").exists()
+    assert not (fp.processed / "agreements.parquet").exists()
 
 
-def test_unknown_state_names_file_and_row(fresh):
+def test_unknown_state_names_file_and_row(fresh, fp):
     rows = [*PM_ROWS[:2], ("ATLANTIS", "Polk County Sheriff's Office", "County", "Polk", "Task Force Model", D(2025, 2, 3), "link", "link")]
-    wb.p3(paths.RAW_DIR / PM_REL, rows)
-    entries = [wb.raw_entry(paths.RAW_DIR, PM_REL, kind="participating", published="2025-09-02", edition="pm",
+    wb.p3(fp.raw / PM_REL, rows)
+    entries = [wb.raw_entry(fp.raw, PM_REL, kind="participating", published="2025-09-02", edition="pm",
                             layout="P3", rows=3) if e.path == PM_REL else e for e in fresh]  # fmt: skip
     with pytest.raises(SheetError, match=r"row 4: unknown STATE value 'ATLANTIS'") as info:
-        build.build(entries, quiet=True)
+        build.build(fp, entries, quiet=True)
     assert PM_REL in str(info.value)
 
 
-def test_build_refuses_unverified_raw_files(fresh):
-    (paths.RAW_DIR / AM_REL).write_bytes(b"edited")
+def test_build_refuses_unverified_raw_files(fresh, fp):
+    (fp.raw / AM_REL).write_bytes(b"edited")
     with pytest.raises(DataIntegrityError, match="sha256 mismatch"):
-        build.build(fresh, quiet=True)
+        build.build(fp, fresh, quiet=True)
 
 
-def test_query_without_tables_is_a_stale_output_error(fresh):
+def test_query_without_tables_is_a_stale_output_error(fresh, fp):
+    P = fp
     from analysis.core.errors import StaleOutputError
 
     with pytest.raises(StaleOutputError, match="run `python -m analysis build`"):
-        query.count("2025-09-02")
+        query.count("2025-09-02", source=P)
