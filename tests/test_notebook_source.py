@@ -21,6 +21,7 @@ from analysis import claim_registry, paths
 from analysis.publish import notebooks
 from analysis.factcheck.claims import ARTICLE_PARAMS, article_day
 
+CHECKOUT = paths.project()  # the notebooks of this checkout
 NAMES = notebooks.ORDER
 CHECK = "# NBVAL_CHECK_OUTPUT"
 KERNELSPEC = {"name": notebooks.KERNEL, "display_name": "Python (ice-287g-claims)", "language": "python"}
@@ -30,11 +31,11 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.-]+/){2,}")
 
 
 def _raw(name: str) -> dict:
-    return json.loads((paths.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))
+    return json.loads((CHECKOUT.notebooks / f"{name}.ipynb").read_text(encoding="utf-8"))
 
 
 def _nb(name: str) -> nbformat.NotebookNode:
-    return nbformat.reads((paths.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"), as_version=4)
+    return nbformat.reads((CHECKOUT.notebooks / f"{name}.ipynb").read_text(encoding="utf-8"), as_version=4)
 
 
 def _code(nb) -> list:
@@ -56,9 +57,9 @@ def _output_text(cell) -> str:
 
 
 def test_the_notebooks_are_the_report_order_and_the_generator_is_gone():
-    assert sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb")) == sorted(NAMES)
+    assert sorted(p.stem for p in CHECKOUT.notebooks.glob("*.ipynb")) == sorted(NAMES)
     assert set(claim_registry.NOTEBOOKS) <= set(NAMES)
-    assert not (paths.ROOT / "scripts" / "make_notebooks.py").exists()
+    assert not (CHECKOUT.root / "scripts" / "make_notebooks.py").exists()
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -75,7 +76,7 @@ def test_format_kernel_and_cell_ids(name):
 def test_only_stable_metadata_is_stored(name):
     """No papermill timings or kernel timestamps: re-executing changes nothing but real outputs."""
     raw = _raw(name)
-    assert notebooks.clean(raw) == raw, "run `make notebooks NB=%s` (scripts/store_notebooks.py) to store it clean" % name
+    assert notebooks.clean(CHECKOUT, raw) == raw, "run `make notebooks NB=%s` (scripts/store_notebooks.py) to store it clean" % name
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -112,7 +113,7 @@ def test_header_names_question_claims_data_and_a_parameter_example_that_runs(nam
     assert example, "the header must show `python -m analysis run NAME -p NAME VALUE`"
     words = shlex.split(example.group(1))
     pairs = [words[i + 1:i + 3] for i in range(0, len(words), 3)]
-    assert notebooks.validate(name, pairs)  # the example must be a valid what-if
+    assert notebooks.validate(CHECKOUT, name, pairs)  # the example must be a valid what-if
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -125,8 +126,9 @@ def test_parameters_cell(name):
     body = ast.parse(cell.source).body
     assert all(isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) for n in body)
     values = {n.targets[0].id: ast.literal_eval(n.value) for n in body}  # a non-literal default fails here
-    assert values == notebooks.parameters(name)
-    assert values.get(notebooks.SET_BY_RUN, "missing") is None, "output_dir = None: `run` sets it"
+    assert values == notebooks.parameters(CHECKOUT, name)
+    for key in notebooks.SET_BY_RUN:  # output_dir and the project: `run` sets them
+        assert values.get(key, "missing") is None, f"{key} = None: `run` sets it"
     for key, value in values.items():
         if key in ARTICLE_PARAMS:
             registry_day = article_day(ARTICLE_PARAMS[key]).isoformat()
@@ -145,7 +147,10 @@ def test_parameters_cell(name):
 def test_imports_style_and_results(name):
     code = _code(_nb(name))
     assert "plots.use_style()" in code[1].source, "figures use the package style file"
-    assert code[-1].source.startswith(f'results.save("{name}"') or code[-1].source.startswith(f"results.save('{name}'")
+    assert "project = project_of(project_dir, reports_dir)" in code[1].source, "the project comes from the parameters"
+    assert code[-1].source.startswith((f'results.save(project, "{name}"', f"results.save(project, '{name}'"))
+    paths_named = [c.source for c in code if re.search(r"\bpaths\.|FIG_DIR|PROCESSED_DIR|REPORTS_DIR", c.source)]
+    assert not paths_named, "files are the project's (project.processed, project.figures), not module constants"
     checked = [c for c in code if c.source.startswith(CHECK)]
     assert checked, "at least one cell's output must be compared by nbval"
 
@@ -198,13 +203,13 @@ def test_statistics_library_returns_values_and_prints_nothing():
 def test_clean_keeps_cells_outputs_and_tags_and_drops_run_metadata():
     raw = {"cells": [{"cell_type": "code", "id": "a1", "execution_count": 1, "source": "x = 1",
                       "metadata": {"tags": ["parameters"], "papermill": {"duration": 0.1}, "execution": {"iopub.status.busy": "t"}},
-                      "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"{paths.ROOT}/reports/"]},
+                      "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"{CHECKOUT.root}/reports/"]},
                                  {"output_type": "stream", "name": "stdout", "text": "results/x.json\n"}]},
                      {"cell_type": "markdown", "id": "b2", "source": "# t", "metadata": {"tags": []}}],
            "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}, "papermill": {"duration": 2.0}},
            "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
-    out = notebooks.clean(raw)
+    out = notebooks.clean(CHECKOUT, raw)
     assert out["metadata"] == {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     assert out["cells"][0]["metadata"] == {"tags": ["parameters"]} and out["cells"][1]["metadata"] == {}
     assert out["cells"][0]["outputs"][0]["text"] == ["reports/results/x.json\n"]
-    assert notebooks.clean(out) == out and raw["metadata"]["papermill"]  # idempotent, input untouched
+    assert notebooks.clean(CHECKOUT, out) == out and raw["metadata"]["papermill"]  # idempotent, input untouched

@@ -339,12 +339,26 @@ def clean(project: Project, nb: dict) -> dict:
 
     nb = json.loads(json.dumps(nb))  # a copy; the caller's notebook stays as it was
     nb["metadata"] = {k: v for k, v in nb["metadata"].items() if k in NOTEBOOK_METADATA}
+    injected = [c.get("execution_count") for c in nb["cells"] if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
     nb["cells"] = [c for c in nb["cells"] if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
     for cell in nb["cells"]:
+        _renumbered(cell, [n for n in injected if n is not None])
         cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k in CELL_METADATA and v}
         if "outputs" in cell:
             cell["outputs"] = _merged_streams(cell["outputs"])
     return json.loads(json.dumps(nb).replace(json.dumps(str(project.root) + "/")[1:-1], ""))
+
+
+def _renumbered(cell: dict, removed: list[int]) -> None:
+    """The cell's execution count as if the removed (injected) cells had not run: the stored notebook
+    reads 1..n, as a run of its own cells gives."""
+    count = cell.get("execution_count")
+    if count is None or not removed:
+        return
+    cell["execution_count"] = count - sum(1 for n in removed if n < count)
+    for out in cell.get("outputs", []):
+        if out.get("execution_count") is not None:
+            out["execution_count"] = cell["execution_count"]
 
 
 def _merged_streams(outputs: list[dict]) -> list[dict]:
