@@ -59,7 +59,7 @@ def run(tmp_path, text, panel, fmt="json"):
     f = tmp_path / "mine.toml"
     f.write_text(textwrap.dedent(text))
     rows = check.judge(check.load(f), panel)
-    check.write_evidence(rows, tmp_path / "evidence")
+    check.write_evidence(panel.project, rows, tmp_path / "evidence")
     return rows, check.render(rows, fmt)
 
 
@@ -151,7 +151,7 @@ def test_a_failed_evidence_write_leaves_nothing_behind(tmp_path, panel, monkeypa
 
     monkeypatch.setattr(atomic, "write_bytes", full_disk)
     with pytest.raises(OutputError):
-        check.write_evidence(rows, tmp_path / "out" / "evidence")
+        check.write_evidence(panel.project, rows, tmp_path / "out" / "evidence")
     assert len(calls) == 3 and not (tmp_path / "out").exists()
 
 
@@ -267,13 +267,11 @@ def test_a_malformed_claim_is_one_line_naming_claim_and_field_and_nothing_is_wri
     body, message = BAD[case]
     f = tmp_path / "mine.toml"
     f.write_text(GOOD + "\n[[claim]]\n" + body + "\n")
-    monkeypatch.setattr(paths, "REPORTS_DIR", tmp_path / "reports")
-    monkeypatch.setattr(paths, "PROCESSED_DIR", panel.folder)
     with pytest.raises(UsageError) as err:
         check.judge(check.load(f), panel, f)
     assert str(err.value).startswith(f"{f.name}: {message}") or message in str(err.value), str(err.value)
     assert "\n" not in str(err.value)
-    code = cli.main(["check", str(f), "--source", "curated"])
+    code = cli.main(["--project", str(panel.project.root), "check", str(f), "--source", "curated"])
     assert code == UsageError.exit_code
     assert not (tmp_path / "reports").exists()  # nothing written
 
@@ -299,7 +297,7 @@ def test_ids_must_be_unique(tmp_path, panel):  # noqa: F811
 
 
 def docs_claims() -> str:
-    text = (paths.DOCS_DIR / "claims-file.md").read_text(encoding="utf-8")
+    text = (paths.project().docs / "claims-file.md").read_text(encoding="utf-8")
     return "\n".join(re.findall(r"```toml\n(.*?)```", text, flags=re.S))
 
 
@@ -313,18 +311,16 @@ def test_the_docs_examples_are_valid_claims_files(tmp_path):
 def test_a_claims_file_named_to_leave_reports_check_is_refused(tmp_path, panel, monkeypatch):  # noqa: F811
     """Issue 22.1: `...toml` has the stem `..`: its evidence went to reports/check/../evidence/, the
     report's own. Such a name is refused (exit 2) before anything is written; --evidence-dir still works."""
-    monkeypatch.setattr(paths, "REPORTS_DIR", tmp_path / "reports")
-    monkeypatch.setattr(paths, "PROCESSED_DIR", panel.folder)
     for name in ("...toml", ".toml", ".hidden.toml"):
         f = tmp_path / "in" / name
         f.parent.mkdir(exist_ok=True)
         f.write_text(GOOD)
         with pytest.raises(UsageError, match="cannot name a folder under reports/check/ after this file"):
-            check.default_evidence_dir(f)
-        assert cli.main(["check", str(f), "--source", "curated"]) == UsageError.exit_code
+            check.default_evidence_dir(panel.project, f)
+        assert cli.main(["--project", str(panel.project.root), "check", str(f), "--source", "curated"]) == UsageError.exit_code
     assert not (tmp_path / "reports").exists()
-    assert cli.main(["check", str(f), "--source", "curated", "--evidence-dir", str(tmp_path / "mine")]) == 0
-    assert check.default_evidence_dir(tmp_path / "my claims.toml") == tmp_path / "reports" / "check" / "my claims" / "evidence"
+    assert cli.main(["--project", str(panel.project.root), "check", str(f), "--source", "curated", "--evidence-dir", str(tmp_path / "mine")]) == 0
+    assert check.default_evidence_dir(panel.project, tmp_path / "my claims.toml") == tmp_path / "reports" / "check" / "my claims" / "evidence"
 
 
 def test_a_byte_order_mark_is_read_past_and_broken_files_are_one_line(tmp_path):
@@ -350,7 +346,7 @@ def test_the_json_schema_is_generated_from_the_models_and_current():
     from analysis.factcheck import claims_schema
     from analysis.publish import dictionary
 
-    assert dictionary.schema_path().read_text(encoding="utf-8") == claims_schema.json_schema(), (
+    assert dictionary.schema_path(paths.project()).read_text(encoding="utf-8") == claims_schema.json_schema(), (
         "docs/claims-file.schema.json is stale; run `python -m analysis docs` and commit it")
 
 
@@ -363,10 +359,10 @@ def test_the_docs_examples_validate_against_the_published_json_schema():
 
     from analysis.publish import dictionary
 
-    schema = json.loads(dictionary.schema_path().read_text(encoding="utf-8"))
+    schema = json.loads(dictionary.schema_path(paths.project()).read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    blocks = re.findall(r"```toml\n(.*?)```", (paths.DOCS_DIR / "claims-file.md").read_text(encoding="utf-8"), flags=re.S)
+    blocks = re.findall(r"```toml\n(.*?)```", (paths.project().docs / "claims-file.md").read_text(encoding="utf-8"), flags=re.S)
     assert len(blocks) >= 6
     for block in blocks:
         assert list(validator.iter_errors(tomllib.loads(block))) == [], block

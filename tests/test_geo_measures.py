@@ -59,9 +59,12 @@ def _slug(name: str) -> str:
     return "-".join(name.lower().replace("'", "").split())
 
 
-def write_project(folder, *, county_fips: dict[str, str] | None = None) -> None:
-    """The processed tables of a tiny project; ``county_fips`` (agency -> FIPS) writes the build's own
-    county_fips/geo_level columns, as the tables have them once the build places rows."""
+def write_project(root, *, county_fips: dict[str, str] | None = None) -> paths.Project:
+    """A tiny project at ``root``: its processed tables; ``county_fips`` (agency -> FIPS) writes the build's
+    own county_fips/geo_level columns, as the tables have them once the build places rows."""
+    project = paths.Project.at(root)
+    folder = project.processed
+    folder.mkdir(parents=True, exist_ok=True)
     snaps, rows = [], []
     for sid, (published, sheet) in SHEETS.items():
         file = f"ice_287g/{sid}.xlsx"
@@ -84,12 +87,12 @@ def write_project(folder, *, county_fips: dict[str, str] | None = None) -> None:
     pd.DataFrame(PLACES, columns=["state", "place_code", "place_name", "county_fips", "county_name", "pop20",
                                   "share"]).to_parquet(folder / "place_county.parquet")  # fmt: skip
     pd.DataFrame(TRAC, columns=["fips", "state", "county", "pending"]).to_parquet(folder / "trac_county.parquet")
+    return project
 
 
 @pytest.fixture
 def panel(tmp_path) -> M.Panel:
-    write_project(tmp_path)
-    return M.Panel("curated", processed=tmp_path)
+    return M.Panel(write_project(tmp_path), "curated")
 
 
 def ev(panel, day=DAY, **spec):
@@ -142,9 +145,9 @@ def test_a_state_filter_takes_that_states_population_as_denominator(panel):
 
 def test_the_tables_county_fips_column_is_used_when_present(tmp_path):
     # the build's own codes win over the engine's placement: put Lee's sheriff in Collier
-    write_project(tmp_path, county_fips={"Lee County Sheriff's Office": "12021",
-                                         "Harris County Sheriff's Office": "48201"})  # fmt: skip
-    e = ev(M.Panel("curated", processed=tmp_path), statistic="population_covered")
+    project = write_project(tmp_path, county_fips={"Lee County Sheriff's Office": "12021",
+                                                   "Harris County Sheriff's Office": "48201"})  # fmt: skip
+    e = ev(M.Panel(project, "curated"), statistic="population_covered")
     assert list(e.evidence["county_fips"]) == ["12021", "48201"] and e.value == 400 + 5000
 
 
@@ -264,23 +267,21 @@ def test_claims_files_judge_both_measures(panel, tmp_path):
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    write_project(tmp_path)
-    monkeypatch.setattr(paths, "PROCESSED_DIR", tmp_path)
-    return tmp_path
+def project(tmp_path) -> paths.Project:
+    return write_project(tmp_path)
 
 
 def test_query_measure(project, capsys):
     from analysis.cli import main
 
-    assert main(["query", "--measure", "population-covered", "--as-of", DAY, "--format", "json"]) == 0
+    assert main(["--project", str(project.root), "query", "--measure", "population-covered", "--as-of", DAY, "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["value"] == 7800 and [r["county_fips"] for r in out["rows"]] == ["12071", "12086", "48201"]
-    assert main(["query", "--measure", "backlog-per-1000", "--as-of", DAY, "--top", "2"]) == 0
+    assert main(["--project", str(project.root), "query", "--measure", "backlog-per-1000", "--as-of", DAY, "--top", "2"]) == 0
     text = capsys.readouterr().out
     assert "Harris County" in text and "Hartford County, CT" in text  # the unjoined are listed
     # issue 22.10: without --top every county is listed, those without a population unranked (a TypeError before)
-    assert main(["query", "--measure", "backlog-per-1000", "--as-of", DAY]) == 0
+    assert main(["--project", str(project.root), "query", "--measure", "backlog-per-1000", "--as-of", DAY]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.lstrip().startswith("09003")]
     assert len(rows) == 1 and "none" in rows[0]
 
@@ -303,7 +304,7 @@ def test_query_measure_refuses_bad_arguments(project, capsys, argv, message):
     """Bad flags are one line and exit 2; --state and --model alone are a count, not an error."""
     from analysis.cli import main
 
-    assert main(["query", *argv]) == 2
+    assert main(["--project", str(project.root), "query", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
 
@@ -315,14 +316,14 @@ def test_query_counts_one_state_or_model_without_a_measure(project, capsys):
 
     from analysis.cli import main
 
-    assert main(["query", "--as-of", DAY, "--by", "state", "--format", "json"]) == 0
+    assert main(["--project", str(project.root), "query", "--as-of", DAY, "--by", "state", "--format", "json"]) == 0
     by_state = {g["state"]: g["count"] for g in json.loads(capsys.readouterr().out)["groups"]}
-    assert main(["query", "--as-of", DAY, "--state", "florida", "--format", "json"]) == 0
+    assert main(["--project", str(project.root), "query", "--as-of", DAY, "--state", "florida", "--format", "json"]) == 0
     fl = json.loads(capsys.readouterr().out)
     assert fl["total"] == by_state["FL"] and fl["state"] == ["FL"]
-    assert main(["query", "--as-of", DAY, "--by", "model", "--format", "json"]) == 0
+    assert main(["--project", str(project.root), "query", "--as-of", DAY, "--by", "model", "--format", "json"]) == 0
     by_model = {g["model"]: g["count"] for g in json.loads(capsys.readouterr().out)["groups"]}
-    assert main(["query", "--as-of", DAY, "--model", "tfm", "--format", "json"]) == 0
+    assert main(["--project", str(project.root), "query", "--as-of", DAY, "--model", "tfm", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == by_model["TFM"]
 
 
@@ -332,9 +333,9 @@ def test_query_counts_one_state_or_model_without_a_measure(project, capsys):
 @pytest.fixture(scope="module")
 def real_panel(missing_data):
     for name in ("agreements.parquet", "county_population.parquet", "place_county.parquet", "trac_county.parquet"):
-        if not (paths.PROCESSED_DIR / name).exists():
+        if not (paths.project().processed / name).exists():
             missing_data(f"data/processed/{name} not built")
-    return M.Panel("curated")
+    return M.Panel(paths.project(), "curated")
 
 
 @pytest.mark.integration

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from analysis.core import paths
+
 import datetime as dt
 from fractions import Fraction
 
@@ -54,7 +56,11 @@ def panel(tmp_path) -> M.Panel:
 
 
 def make_panel(tmp_path, sheets: dict) -> M.Panel:
-    """A curated panel of ``sheets`` (SHEETS' shape), written as the build writes its tables."""
+    """A curated panel of ``sheets`` (SHEETS' shape) in a throwaway project at ``tmp_path``, written as
+    the build writes its tables."""
+    project = paths.Project.at(tmp_path)
+    folder = project.processed
+    folder.mkdir(parents=True, exist_ok=True)
     snaps, rows = [], []
     for sid, (published, edition, order, sheet) in sheets.items():
         kind = sid.split("_")[0]
@@ -70,13 +76,13 @@ def make_panel(tmp_path, sheets: dict) -> M.Panel:
                          "agreement_id": f"{state}:{_slug(agency)}:{model or 'unstated'}",
                          "county_fips": FIPS.get((state, agency)),
                          "geo_level": "county" if (state, agency) in FIPS else ("territory" if state == "GU" else "unknown")})  # fmt: skip
-    pd.DataFrame(snaps).to_parquet(tmp_path / "snapshots.parquet")
+    pd.DataFrame(snaps).to_parquet(folder / "snapshots.parquet")
     frame = pd.DataFrame(rows)
     frame["model"] = frame["model"].astype("string")
     frame["county"] = frame["county"].astype("string")
     frame[["county_fips", "geo_level"]] = frame[["county_fips", "geo_level"]].astype("string")
-    frame.to_parquet(tmp_path / "agreements.parquet")
-    return M.Panel("curated", processed=tmp_path)
+    frame.to_parquet(folder / "agreements.parquet")
+    return M.Panel(project, "curated")
 
 
 def ev(panel, day="2025-06-16", **spec):
@@ -177,7 +183,7 @@ def test_state_codes_and_names_both_work_and_guesses_do_not():
 
 def test_a_missing_panel_says_which_build_to_run(tmp_path):
     with pytest.raises(StaleOutputError, match="build --archive"):
-        M.Panel("archive", processed=tmp_path)
+        M.Panel(paths.Project.at(tmp_path), "archive")
 
 
 def test_agency_and_county_filters_fold_as_agency_ids_do(tmp_path):
