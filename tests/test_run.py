@@ -19,6 +19,8 @@ from test_cli_errors import cli, tree_hashes
 
 from analysis import paths
 from analysis.publish import notebooks, reproduce, whatif
+
+CHECKOUT = paths.project()  # its notebooks are read, never run here
 from analysis.core.errors import UsageError
 
 OLD_REPORT = {"claims.csv": "id,verdict\nx,supported\n", "claims.json": "[]\n", "index.html": "old report\n",
@@ -28,7 +30,7 @@ OLD_REPORT = {"claims.csv": "id,verdict\nx,supported\n", "claims.json": "[]\n", 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     root = make_template(tmp_path_factory.mktemp("run"))
-    shutil.copytree(paths.NOTEBOOKS_DIR, root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(CHECKOUT.notebooks, root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     for rel, text in OLD_REPORT.items():
         (root / "reports" / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / "reports" / rel).write_text(text)
@@ -92,44 +94,57 @@ def test_what_if_run_leaves_the_report_and_says_what_differs(project):
     assert not list(folder.parent.glob(".*"))  # no staging folder left
 
 
-def _args(notebook: str, *pairs: tuple[str, str]) -> argparse.Namespace:
-    return argparse.Namespace(notebook=notebook, parameter=[list(p) for p in pairs] or None, quiet=True, force=False)
+def _args(project: paths.Project, notebook: str, *pairs: tuple[str, str]) -> argparse.Namespace:
+    return argparse.Namespace(project=project, notebook=notebook, parameter=[list(p) for p in pairs] or None, quiet=True,
+                              force=False)  # fmt: skip
 
 
 @pytest.fixture
 def calls(monkeypatch, tmp_path):
     """cmd_run with the executions replaced by records of where they would have gone."""
     seen = []
-    monkeypatch.setattr(paths, "REPORTS_DIR", tmp_path / "reports")
-    monkeypatch.setattr(reproduce, "staged_reports", lambda: __import__("contextlib").nullcontext())
-    monkeypatch.setattr(notebooks, "run_all", lambda names, **kw: seen.append(("report", names)) or names)
+    monkeypatch.setattr(reproduce, "staged_reports", lambda project: __import__("contextlib").nullcontext(project))
+    monkeypatch.setattr(notebooks, "run_all", lambda project, names, **kw: seen.append(("report", names)) or names)
     monkeypatch.setattr(reproduce, "_claims_and_report", lambda *a: seen.append(("claims",)) or [])
-    monkeypatch.setattr(whatif, "run", lambda name, params, **kw: seen.append(("what-if", name, params)) or whatif.folder(name, params))
+    monkeypatch.setattr(whatif, "run", lambda project, name, params, **kw: seen.append(("what-if", name, params))
+                        or whatif.folder(project, name, params))  # fmt: skip
     return seen
 
 
-def test_registry_parameters_refresh_the_report(calls):
-    defaults = notebooks.defaults("growth")
-    assert reproduce.cmd_run(_args("growth", ("voz_date", defaults["voz_date"]), ("unit", "agreements"))) == 0
+@pytest.fixture
+def checkout_copy(tmp_path) -> paths.Project:
+    """A project holding the checkout's notebooks (what -p is checked against) and its built tables."""
+    project = paths.Project.at(tmp_path / "project")
+    shutil.copytree(CHECKOUT.notebooks, project.notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    project.data.mkdir(parents=True)
+    (project.data / "processed").symlink_to(CHECKOUT.processed)  # read only: the dates are checked against its sheets
+    return project
+
+
+def test_registry_parameters_refresh_the_report(calls, checkout_copy):
+    defaults = notebooks.defaults(checkout_copy, "growth")
+    assert reproduce.cmd_run(_args(checkout_copy, "growth", ("voz_date", defaults["voz_date"]), ("unit", "agreements"))) == 0
     assert calls == [("report", ["growth"]), ("claims",)]
 
 
-def test_other_parameters_go_to_a_what_if_folder(calls):
-    assert reproduce.cmd_run(_args("growth", ("voz_date", "2025-09-23"))) == 0
+def test_other_parameters_go_to_a_what_if_folder(calls, checkout_copy):
+    assert reproduce.cmd_run(_args(checkout_copy, "growth", ("voz_date", "2025-09-23"))) == 0
     assert calls == [("what-if", "growth", {"voz_date": "2025-09-23"})]
 
 
-def test_what_if_folder_is_a_digest_of_the_sorted_parameters():
-    a = whatif.folder("courts", {"top_n": 20, "as_of": "2025-12-01"})
-    assert a == whatif.folder("courts", {"as_of": "2025-12-01", "top_n": 20})
-    assert a == whatif.folder("courts", {"as_of": "2025-12-01", "top_n": 20, **{}})
-    assert a != whatif.folder("courts", {"top_n": 21, "as_of": "2025-12-01"})
-    assert a.parent == paths.REPORTS_DIR / "whatif" and a.name.startswith("courts-")
+def test_what_if_folder_is_a_digest_of_the_sorted_parameters(checkout_copy):
+    project = checkout_copy
+    a = whatif.folder(project, "courts", {"top_n": 20, "as_of": "2025-12-01"})
+    assert a == whatif.folder(project, "courts", {"as_of": "2025-12-01", "top_n": 20})
+    assert a == whatif.folder(project, "courts", {"as_of": "2025-12-01", "top_n": 20, **{}})
+    assert a != whatif.folder(project, "courts", {"top_n": 21, "as_of": "2025-12-01"})
+    assert a.parent == project.reports / "whatif" and a.name.startswith("courts-")
 
 
 def test_parameters_are_read_from_the_notebook_and_typed():
-    assert notebooks.validate("courts", [["top_n", "20"], ["catn_date", "2025-12-01"]]) == {"top_n": 20, "catn_date": "2025-12-01"}
-    assert "output_dir" in notebooks.parameters("courts") and "output_dir" not in notebooks.defaults("courts")
+    assert notebooks.validate(CHECKOUT, "courts", [["top_n", "20"], ["catn_date", "2025-12-01"]]) == {"top_n": 20,
+                                                                                                        "catn_date": "2025-12-01"}
+    assert "output_dir" in notebooks.parameters(CHECKOUT, "courts") and "output_dir" not in notebooks.defaults(CHECKOUT, "courts")
     assert whatif.difference(15, 20) == "+5 (+33.3%)"
     assert whatif.difference("2025-09-18", "2025-09-23") == "+5 days"
     assert whatif.difference("agreements", "agencies") == "changed"
@@ -137,5 +152,5 @@ def test_parameters_are_read_from_the_notebook_and_typed():
 
 def test_every_rule_names_a_parameter_some_notebook_has():
     """The range table is declared once; a rule for a parameter no notebook has is a typo."""
-    known = {k for name in notebooks.ORDER for k in notebooks.defaults(name)}
+    known = {k for name in notebooks.ORDER for k in notebooks.defaults(CHECKOUT, name)}
     assert set(notebooks.PARAMETER_RULES) <= known
