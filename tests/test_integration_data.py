@@ -1,7 +1,7 @@
 """The real data: registry vs MANIFEST, fetch from the mirror, build, and the facts the
 MANIFEST notes and LAYOUTS.md state about every curated ICE sheet.
 
-The build runs once per module into tmp dirs (paths monkeypatched), never touching data/.
+The build runs once per module into a throwaway project (a tmp dir, passed explicitly), never touching data/.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from analysis.ingest import fetch, manifests, registry
 from analysis.clean import normalize
 from analysis.store import build
 from analysis.engine import query
+
+CHECKOUT = paths.project()  # its registries are read, never written
 
 pytestmark = pytest.mark.integration
 
@@ -51,19 +53,16 @@ def manifest(mirror_dir) -> list[dict]:
 @pytest.fixture(scope="module")
 def real(mirror_dir, tmp_path_factory):
     """Fetch every registered file from the mirror into a tmp data/raw, then build."""
-    base = tmp_path_factory.mktemp("real")
-    entries = registry.read_registry(paths.REGISTRY_CSV)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(paths, "RAW_DIR", base / "raw")
-        mp.setattr(paths, "PROCESSED_DIR", base / "processed")
-        report = fetch.fetch(entries, mirror=mirror_dir, quiet=True)
-        result = build.build(entries, quiet=True)
-        agreements = pd.read_parquet(base / "processed" / "agreements.parquet")
-        snapshots = pd.read_parquet(base / "processed" / "snapshots.parquet")
-        snapshots["published"] = pd.to_datetime(snapshots["published"]).dt.date
-        corrections = pd.read_csv(base / "processed" / "corrections.csv", dtype=str, keep_default_na=False)
-        yield {"entries": entries, "report": report, "result": result, "agreements": agreements,
-               "snapshots": snapshots, "corrections": corrections, "base": base}  # fmt: skip
+    project = paths.Project.at(tmp_path_factory.mktemp("real"))
+    entries = registry.read_registry(CHECKOUT.registry_csv)
+    report = fetch.fetch(project, entries, mirror=mirror_dir, quiet=True)
+    result = build.build(project, entries, quiet=True)
+    agreements = pd.read_parquet(project.processed / "agreements.parquet")
+    snapshots = pd.read_parquet(project.processed / "snapshots.parquet")
+    snapshots["published"] = pd.to_datetime(snapshots["published"]).dt.date
+    corrections = pd.read_csv(project.processed / "corrections.csv", dtype=str, keep_default_na=False)
+    return {"entries": entries, "report": report, "result": result, "agreements": agreements,
+            "snapshots": snapshots, "corrections": corrections, "project": project}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- registry
@@ -71,15 +70,15 @@ def real(mirror_dir, tmp_path_factory):
 
 def test_registry_is_what_the_manifests_say(mirror_dir):
     curated, archive = manifests.build_registry(mirror_dir)
-    registered = registry.read_registry(paths.REGISTRY_CSV)
+    registered = registry.read_registry(CHECKOUT.registry_csv)
     assert sorted(registered, key=lambda e: e.path) == sorted(curated, key=lambda e: e.path)
-    assert sorted(registry.read_registry(paths.ARCHIVE_REGISTRY_CSV), key=lambda e: e.path) == sorted(
+    assert sorted(registry.read_registry(CHECKOUT.archive_registry_csv), key=lambda e: e.path) == sorted(
         archive, key=lambda e: e.path
     )
 
 
 def test_every_manifest_row_is_registered_with_its_sha256_and_rows(mirror_dir, manifest):
-    by_path = {e.path: e for e in registry.read_registry(paths.REGISTRY_CSV)}
+    by_path = {e.path: e for e in registry.read_registry(CHECKOUT.registry_csv)}
     ice = {p for p, e in by_path.items() if e.set == "ice_287g"}
     assert ice == {f"ice_287g/{r['file']}" for r in manifest}
     for row in manifest:
@@ -94,7 +93,7 @@ def test_every_manifest_row_is_registered_with_its_sha256_and_rows(mirror_dir, m
 
 
 def test_am_pm_editions_registered(manifest):
-    by_path = {e.path: e for e in registry.read_registry(paths.REGISTRY_CSV)}
+    by_path = {e.path: e for e in registry.read_registry(CHECKOUT.registry_csv)}
     assert by_path["ice_287g/participating_2025-09-02_am.xlsx"].edition == "am"
     assert by_path["ice_287g/participating_2025-09-02_pm.xlsx"].edition == "pm"
     assert by_path["ice_287g/participating_2025-01-19.xlsx"].edition == "192356"  # Wayback capture time
@@ -186,29 +185,29 @@ def test_agency_ids_never_outnumber_printed_agencies(real, manifest):
 
 
 def test_eve_of_inauguration(real):
-    r = query.count("2025-01-19", by="model")
+    r = query.count("2025-01-19", by="model", source=real["project"])
     assert r["snapshot"]["id"] == "participating_2025-01-19"
     assert r["total"] == 135
     assert {g["model"]: g["count"] for g in r["groups"]} == {"JEM": 60, "WSO": 75}
     assert r["states"] == 21
-    assert query.count("2025-01-19", unit="agencies")["total"] == 133
+    assert query.count("2025-01-19", unit="agencies", source=real["project"])["total"] == 133
 
 
 def test_2025_09_02_pm_edition_in_force(real):
-    r = query.count("2025-09-02")
+    r = query.count("2025-09-02", source=real["project"])
     assert r["snapshot"]["id"] == "participating_2025-09-02_pm"
     assert r["total"] == 957
 
 
 def test_pending_2025_07_31(real):
-    r = query.count("2025-07-31", kind="pending", by="model")
+    r = query.count("2025-07-31", kind="pending", by="model", source=real["project"])
     assert r["snapshot"]["id"] == "pending_2025-07-31"
     assert r["total"] == 22
     assert {g["model"]: g["count"] for g in r["groups"]} == {"TFM": 11, "WSO": 11}
 
 
 def test_guam_from_2025_09_24_not_a_state(real):
-    before, after = query.count("2025-09-23"), query.count("2025-09-24")
+    before, after = query.count("2025-09-23", source=real["project"]), query.count("2025-09-24", source=real["project"])
     assert before["territories"] == []
     assert after["territories"] == ["GU"]
     assert after["states"] == 40  # MANIFEST's '41 states' counts GUAM
@@ -216,7 +215,7 @@ def test_guam_from_2025_09_24_not_a_state(real):
     part = a[a["kind"] == "participating"]
     first_gu = part.loc[part["state"] == "GU", "published"].min()
     assert pd.Timestamp(first_gu).date().isoformat() == "2025-09-24"
-    assert query.count("2026-02-27")["territories"] == ["GU", "MP"]
+    assert query.count("2026-02-27", source=real["project"])["territories"] == ["GU", "MP"]
 
 
 def test_pennslyvania_logged_as_a_correction(real):
@@ -240,8 +239,5 @@ def test_berrian_truncated_name_shares_the_agency_id(real):
 
 
 def test_second_build_is_a_no_op(real):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(paths, "RAW_DIR", real["base"] / "raw")
-        mp.setattr(paths, "PROCESSED_DIR", real["base"] / "processed")
-        assert build.build(real["entries"], quiet=True).skipped
-        assert fetch.fetch(real["entries"], mirror=None, quiet=True).summary().endswith("nothing to do")
+    assert build.build(real["project"], real["entries"], quiet=True).skipped
+    assert fetch.fetch(real["project"], real["entries"], mirror=None, quiet=True).summary().endswith("nothing to do")
