@@ -10,10 +10,11 @@ import pandas as pd
 from analysis.store import panel
 
 
-def read_all(base: Path | None = None) -> dict:
-    """Tables of data/processed/archive/ (or ``base``): agreements in their canonical row order
-    (an append adds parts, so the folder's order is by part), the rest as written."""
-    base = Path(base or panel.archive_dir())
+def read_all(base: Path) -> dict:
+    """Tables of an archive panel folder (a project's data/processed/archive/, ``Project.archive``):
+    agreements in their canonical row order (an append adds parts, so the folder's order is by
+    part), the rest as written."""
+    base = Path(base)
     agreements = pd.read_parquet(base / "agreements.parquet")
     agreements = agreements.sort_values(["kind", "published", "snapshot_id", "row"], ignore_index=True)
     con = sqlite3.connect(base / "counts.sqlite")

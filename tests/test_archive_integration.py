@@ -19,36 +19,34 @@ from projectcopy import link_fetched_raw
 from analysis import paths
 from analysis.ingest import fetch, registry, sheets
 from analysis.store import archive, build, context_tables, counts_cache, history, panel
-from analysis.engine import asof, query
+from analysis.engine import asof, measures, query, reader
 from analysis.core.errors import UsageError
 
 pytestmark = pytest.mark.integration
 
+CHECKOUT = paths.project()  # its registries, fetched files and parse cache are read, never written
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, mirror_dir):
-    base = tmp_path_factory.mktemp("archive")
-    entries = registry.load(archive=True, local=False)
-    link_fetched_raw(base / "raw")
-    if panel.cache_dir().is_dir():  # this checkout's parse cache: the build still cleans, places and checks every row
-        shutil.copytree(panel.cache_dir(), base / "processed" / "archive" / "cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(paths, "RAW_DIR", base / "raw")
-        mp.setattr(paths, "PROCESSED_DIR", base / "processed")
-        fetch.fetch(entries, mirror=mirror_dir, quiet=True)
-        build.build(registry.load(local=False), quiet=True)  # the curated tables, to compare with
-        result = archive.build(entries, quiet=True)
-    out = base / "processed" / "archive"
+    project = paths.Project.at(tmp_path_factory.mktemp("archive"))
+    entries = registry.load(CHECKOUT, archive=True, local=False)
+    link_fetched_raw(project.raw)
+    if panel.cache_dir(CHECKOUT).is_dir():  # this checkout's parse cache: the build still cleans, places and checks every row
+        shutil.copytree(panel.cache_dir(CHECKOUT), panel.cache_dir(project))
+    fetch.fetch(project, entries, mirror=mirror_dir, quiet=True)
+    build.build(project, registry.load(CHECKOUT, local=False), quiet=True)  # the curated tables, to compare with
+    result = archive.build(project, entries, quiet=True)
+    out = project.archive
     manifest = list(csv.DictReader((mirror_dir / "ice_287g_archive" / "MANIFEST.csv").open(newline="", encoding="utf-8")))
-    return {"base": base, "out": out, "result": result, "manifest": manifest,
+    return {"project": project, "base": project.processed, "out": out, "result": result, "manifest": manifest,
             "snaps": pd.read_parquet(out / "snapshots.parquet"), "agreements": pd.read_parquet(out / "agreements.parquet"),
             "history": pd.read_parquet(out / "history.parquet")}  # fmt: skip
 
 
 @pytest.fixture
-def on_archive(built, monkeypatch):
-    monkeypatch.setattr(paths, "PROCESSED_DIR", built["base"] / "processed")
-    yield built
+def on_archive(built):
+    return built
 
 
 def test_one_snapshot_per_manifest_file(built):
@@ -71,9 +69,9 @@ def test_rows_kinds_and_layouts_match_the_manifest(built):
 
 
 def test_curated_files_are_the_same_snapshots_with_their_dates_kept(built):
-    curated = [e for e in registry.load(local=False) if e.is_ice_sheet]
+    curated = [e for e in registry.load(CHECKOUT, local=False) if e.is_ice_sheet]
     snaps = built["snaps"].set_index("sha256")
-    curated_counts = pd.read_parquet(built["base"] / "processed" / "agreements.parquet").groupby("file").size()
+    curated_counts = pd.read_parquet(built["base"] / "agreements.parquet").groupby("file").size()
     panel_counts = built["agreements"].groupby("snapshot_id").size()
     for e in curated:
         s = snaps.loc[e.sha256]
@@ -150,7 +148,7 @@ def test_day_resolution_queries_and_the_counts_cache_agree(on_archive):
             fast = functools.partial(counts_cache.count, cache, day, kind, "agencies", "state", asof.snapshot_info,
                                      asof.in_force_position)  # the same rule, handed to the cache  # fmt: skip
             try:
-                slow = query.count(day, kind=kind, unit="agencies", by="state", source="archive")
+                slow = query.count(day, kind=kind, unit="agencies", by="state", source=reader.open_panel(on_archive["project"], "archive"))
             except UsageError as err:  # before the first sheet: the same refusal, in the same words
                 with pytest.raises(UsageError, match=re.escape(str(err))):
                     fast()
@@ -166,10 +164,10 @@ def test_gaps_are_explicit(on_archive):
     dates = sorted(set(part["published"]))
     gap = next((a, b) for a, b in zip(dates, dates[1:]) if (b - a).days > asof.STALE_AFTER_DAYS + 2)
     late = gap[0] + dt.timedelta(days=asof.STALE_AFTER_DAYS + 1)
-    info = query.count(late, source="archive")["snapshot"]
+    info = query.count(late, source=reader.open_panel(on_archive["project"], "archive"))["snapshot"]
     if "last_seen_live" not in info:  # not re-posted in between
         assert "stale_note" in info and f"{asof.STALE_AFTER_DAYS + 1} days" in info["stale_note"]
-    assert "stale_note" not in query.count(gap[0], source="archive")["snapshot"]
+    assert "stale_note" not in query.count(gap[0], source=reader.open_panel(on_archive["project"], "archive"))["snapshot"]
 
 
 def test_every_registered_ice_sheet_passes_its_zip_crc_check(mirror_dir):
@@ -181,7 +179,7 @@ def test_every_registered_ice_sheet_passes_its_zip_crc_check(mirror_dir):
 
     from analysis.ingest.sheets import crc_problem
 
-    sheets = [e for e in registry.load(archive=True, local=False) if e.is_ice_sheet]
+    sheets = [e for e in registry.load(CHECKOUT, archive=True, local=False) if e.is_ice_sheet]
     assert sum(e.path.startswith("ice_287g_archive/") for e in sheets) == 1128 and len(sheets) > 1128  # + curated
     bad = []
     for e in sheets:
@@ -200,22 +198,21 @@ def test_appending_the_newest_sheets_equals_the_full_build(built, tmp_path):
 
     from analysis.ingest.snapshots import edition_order
 
-    entries = registry.load(archive=True, local=False)
+    entries = registry.load(CHECKOUT, archive=True, local=False)
     newest = sorted((e for e in entries if e.set == "ice_287g_archive"), key=lambda e: (e.published, edition_order(e.edition), e.path))[-2:]
     held = {e.sha256 for e in newest}
-    processed = tmp_path / "processed"
-    shutil.copytree(built["out"] / "cache", processed / "archive" / "cache")  # parsed once already
+    project = paths.Project.at(tmp_path / "project")
+    (project.data).mkdir(parents=True)
+    (project.raw).symlink_to(built["project"].raw)  # read only: the fetched files
+    shutil.copytree(built["out"] / "cache", panel.cache_dir(project))  # parsed once already
     for name in context_tables.GAZETTEER_TABLES:  # the curated build's county tables, which the panel is placed from
-        shutil.copyfile(built["base"] / "processed" / name, processed / name)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(paths, "RAW_DIR", built["base"] / "raw")
-        mp.setattr(paths, "PROCESSED_DIR", processed)
-        archive.build([e for e in entries if e.sha256 not in held], quiet=True)
-        messages = []
-        for i in range(1, len(newest) + 1):
-            now = [e for e in entries if e.sha256 not in held or e.sha256 in {n.sha256 for n in newest[:i]}]
-            messages.append(archive.build(now, quiet=True).message)
-        got = read_all()
+        shutil.copyfile(built["base"] / name, project.processed / name)
+    archive.build(project, [e for e in entries if e.sha256 not in held], quiet=True)
+    messages = []
+    for i in range(1, len(newest) + 1):
+        now = [e for e in entries if e.sha256 not in held or e.sha256 in {n.sha256 for n in newest[:i]}]
+        messages.append(archive.build(project, now, quiet=True).message)
+    got = read_all(project.archive)
     assert all("appended 1 sheet(s)" in m for m in messages), messages
     assert differences(got, read_all(built["out"])) == []
 
@@ -229,8 +226,9 @@ def test_every_docs_claim_is_judged_by_the_engine_with_evidence(built, tmp_path)
 
     f = tmp_path / "docs.toml"
     f.write_text(docs_claims())
-    rows = check.judge(check.load(f), measures.Panel("archive", processed=built["base"] / "processed"))
-    check.write_evidence(rows, tmp_path / "evidence")
+    panel = measures.Panel(built["project"], "archive")
+    rows = check.judge(check.load(f), panel)
+    check.write_evidence(built["project"], rows, tmp_path / "evidence")
     for r in rows:
         assert r["verdict"] in verdicts.VERDICTS and r["verdict"] != verdicts.NOT_CHECKABLE, r
         assert r["snapshot"]["file"].startswith("ice_287g_archive/") and len(r["snapshot"]["sha256"]) == 64
@@ -250,8 +248,8 @@ def test_claims_are_judged_on_the_sheet_posted_that_day_with_one_denominator(on_
     from analysis import claim_registry, claims
     from analysis.engine import measures
 
-    panel = measures.Panel("archive", processed=on_archive["base"] / "processed")
-    res = claims.measured_results("concentration", panel=panel, output_dir=tmp_path / "results")
+    panel = measures.Panel(on_archive["project"], "archive")
+    res = claims.measured_results(on_archive["project"], "concentration", panel=panel, output_dir=tmp_path / "results")
     found = claims._found(res)
     axios = claims.evaluate_one(claim_registry.get_claim("axios-five-most-cooperative-states"), found)
     assert axios["snapshot"] == "ice_287g_archive/participating_2025-06-16_pm.xlsx"
@@ -260,7 +258,7 @@ def test_claims_are_judged_on_the_sheet_posted_that_day_with_one_denominator(on_
 
     florida = claim_registry.get_claim("catn-florida-well-over-a-third")
     detail = found[florida.quantity]["detail"]
-    asked = query.count(florida.as_of, by="state", source="archive")  # the CLI's answer on the same panel and day
+    asked = query.count(florida.as_of, by="state", source=reader.open_panel(on_archive["project"], "archive"))  # the CLI's answer on the same panel and day
     fl = next(g for g in asked["groups"] if g["state"] == "FL")
     assert detail["snapshot"]["file"] == asked["snapshot"]["file"]
     assert (detail["numerator"], detail["denominator"]) == (fl["count"], asked["total"])
@@ -274,7 +272,7 @@ def test_county_coverage_of_the_newest_sheet_in_both_builds(built):
     build's QA table holds that check."""
     from analysis.clean import geography
 
-    for base in (built["base"] / "processed", built["out"]):
+    for base in (built["base"], built["out"]):
         snaps = pd.read_parquet(base / "snapshots.parquet")
         agreements = pd.read_parquet(base / "agreements.parquet", columns=["snapshot_id", "geo_level", "county_fips"])
         sid, share = geography.newest_coverage(snaps)
