@@ -286,6 +286,14 @@ class Panel:
         return self.derived(("coverage.roles", snapshot_id),
                             lambda: coverage.roles(self.rows(snapshot_id), self.gazetteer, self._county_agency))  # fmt: skip
 
+    def kind_roles(self, kind: str) -> pd.DataFrame:
+        """coverage.roles of every row of every sheet of ``kind`` (kind_rows), once: the population
+        statistics over time place all sheets' rows in one pass, by the rule each sheet's roles use."""
+        from . import coverage
+
+        return self.derived(("coverage.roles", "kind", kind),
+                            lambda: coverage.roles(self.kind_rows(kind), self.gazetteer, self._county_agency))  # fmt: skip
+
     def sha256_of(self, rel: str) -> str:
         """A registered raw file's sha256, as the registry pins it (read once per panel: each
         per-resident claim cites two files)."""
