@@ -1,7 +1,7 @@
 """`add-sheet` and `recheck`: a researcher's own ICE sheet is registered locally, rebuilt, and the
 "now" claims are re-read on it; refusals are one line with distinct exit codes.
 
-Everything runs in throwaway project copies (tests/projectcopy.py): a fixture build, and a build
+Everything runs in throwaway projects (tests/projectcopy.py), in this process: a fixture build, and a build
 of the real curated sheets from $DATA_MIRROR without the newest one, so that a real archive
 sheet not in the curated set becomes the newest snapshot.
 """
@@ -17,7 +17,7 @@ import pytest
 
 import projectcopy as pc
 import workbooks as wb
-from analysis import claim_registry
+from analysis import claim_registry, paths
 from analysis.ingest import registry
 from analysis.store import build
 from analysis.core.errors import UsageError
@@ -59,7 +59,7 @@ NEW_ROWS = [
 
 @pytest.fixture(scope="module")
 def fixture_project(tmp_path_factory):
-    return pc.fixture_project(tmp_path_factory.mktemp("addsheet") / "project")
+    return pc.fixture_project(tmp_path_factory.mktemp("addsheet") / "project").root
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_add_fixture_sheet_registers_rebuilds_and_rechecks(fixture_project, inbo
     root = fixture_project
     pinned_before = (root / "data/raw/registry.csv").read_bytes()
     sheet = wb.p3(inbox / "participatingAgencies10012025am.xlsx", NEW_ROWS)
-    proc = pc.run(["add-sheet", str(sheet), "-q"], cwd=inbox, pythonpath=root)
+    proc = pc.cli(root, "add-sheet", str(sheet), "-q", cwd=inbox)
     assert proc.returncode == 0, proc.stderr
     assert "registered participatingAgencies10012025am.xlsx as data/raw/local/participating_2025-10-01_am.xlsx" in proc.stdout
     assert "built 5 snapshots" in proc.stdout
@@ -97,12 +97,12 @@ def test_add_fixture_sheet_registers_rebuilds_and_rechecks(fixture_project, inbo
     assert local["file"].tolist() == ["local/participating_2025-10-01_am.xlsx"]
     assert local["rows"].tolist() == [7]
     for query_args in (["--as-of", "2025-10-01"], ["--as-of", "2025-10-01", "--by", "state,model"]):  # cache, tables
-        proc = pc.run(["query", *query_args], cwd=inbox, pythonpath=root)
+        proc = pc.cli(root, "query", *query_args, cwd=inbox)
         assert proc.returncode == 0, proc.stderr
         assert ("snapshot: local/participating_2025-10-01_am.xlsx (published 2025-10-01, am; "
                 "local sheet, added from participatingAgencies10012025am.xlsx)") in proc.stdout.splitlines()  # fmt: skip
 
-    proc = pc.run(["recheck", "--format", "json"], cwd=inbox, pythonpath=root)
+    proc = pc.cli(root, "recheck", "--format", "json", cwd=inbox)
     assert proc.returncode == 0, proc.stderr
     rows = {r["id"]: r for r in json.loads(proc.stdout)}
     now = rows["voz-1001-agreements"]
@@ -117,14 +117,14 @@ def test_add_fixture_sheet_registers_rebuilds_and_rechecks(fixture_project, inbo
     again = inbox / "copy" / "participatingAgencies10012025am.xlsx"
     again.parent.mkdir()
     shutil.copyfile(sheet, again)
-    pc.assert_one_error_line(pc.run(["add-sheet", str(again)], cwd=inbox, pythonpath=root), 13,
+    pc.assert_one_error_line(pc.cli(root, "add-sheet", str(again), cwd=inbox), 13,
                              "already registered", "data/raw/local/registry_local.csv")  # fmt: skip
 
 
 def test_refuses_a_pinned_sheet(fixture_project, inbox):
     copy = inbox / "participatingAgencies09022025am.xlsx"
     shutil.copyfile(fixture_project / "data/raw" / wb.AM_REL, copy)
-    pc.assert_one_error_line(pc.run(["add-sheet", str(copy)], cwd=inbox, pythonpath=fixture_project), 13,
+    pc.assert_one_error_line(pc.cli(fixture_project, "add-sheet", str(copy), cwd=inbox), 13,
                              "participatingAgencies09022025am.xlsx", "already registered", wb.AM_REL,
                              "data/raw/registry.csv")  # fmt: skip
 
@@ -132,16 +132,16 @@ def test_refuses_a_pinned_sheet(fixture_project, inbox):
 def test_refuses_unknown_layout(fixture_project, inbox):
     sheet = wb.write_sheet(inbox / "participatingAgencies10032025am.xlsx",
                            ("STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE", "REGION"), [("TEXAS", "X Police", "Task Force Model", "S")])  # fmt: skip
-    pc.assert_one_error_line(pc.run(["add-sheet", str(sheet)], cwd=inbox, pythonpath=fixture_project), 7,
+    pc.assert_one_error_line(pc.cli(fixture_project, "add-sheet", str(sheet), cwd=inbox), 7,
                              "participatingAgencies10032025am.xlsx", "matches no known layout")  # fmt: skip
 
 
 def test_refuses_kind_mismatch_from_name_and_option(fixture_project, inbox):
     pending = wb.q2(inbox / "participatingAgencies10042025pm.xlsx")  # a pending list under a participating name
-    pc.assert_one_error_line(pc.run(["add-sheet", str(pending)], cwd=inbox, pythonpath=fixture_project), 9,
+    pc.assert_one_error_line(pc.cli(fixture_project, "add-sheet", str(pending), cwd=inbox), 9,
                              "its file name says participating", "(Q2) is a pending sheet")  # fmt: skip
     part = wb.p3(inbox / "sheet.xlsx", NEW_ROWS)
-    proc = pc.run(["add-sheet", str(part), "--kind", "pending", "--published", "2025-10-05"], cwd=inbox, pythonpath=fixture_project)
+    proc = pc.cli(fixture_project, "add-sheet", str(part), "--kind", "pending", "--published", "2025-10-05", cwd=inbox)
     pc.assert_one_error_line(proc, 9, "--kind says pending", "(P3) is a participating sheet")
 
 
@@ -156,7 +156,7 @@ def test_refuses_kind_mismatch_from_name_and_option(fixture_project, inbox):
 )
 def test_refuses_bad_dates(fixture_project, inbox, args, fragment):
     sheet = wb.p3(inbox / "export (3).xlsx", NEW_ROWS)
-    pc.assert_one_error_line(pc.run(["add-sheet", str(sheet), *args], cwd=inbox, pythonpath=fixture_project), 2,
+    pc.assert_one_error_line(pc.cli(fixture_project, "add-sheet", str(sheet), *args, cwd=inbox), 2,
                              "export (3).xlsx", fragment)  # fmt: skip
 
 
@@ -166,18 +166,18 @@ def test_published_overrides_an_impossible_date_in_the_file_name(fixture_project
     from analysis.store import local_sheets
 
     sheet = wb.p3(inbox / "participatingAgencies02302025pm.xlsx", NEW_ROWS[:3])
-    with pc.patched(fixture_project):
-        entry = local_sheets.check(sheet, published="2025-10-03")
-        assert (entry.published, entry.kind, entry.edition, entry.path) == (
-            "2025-10-03", "participating", "pm", "local/participating_2025-10-03_pm.xlsx")
-        assert "date from --published" in entry.notes
-        with pytest.raises(UsageError, match="impossible date 2025-02-30; pass --published"):
-            local_sheets.check(sheet)
+    project = paths.Project.at(fixture_project)
+    entry = local_sheets.check(project, sheet, published="2025-10-03")
+    assert (entry.published, entry.kind, entry.edition, entry.path) == (
+        "2025-10-03", "participating", "pm", "local/participating_2025-10-03_pm.xlsx")
+    assert "date from --published" in entry.notes
+    with pytest.raises(UsageError, match="impossible date 2025-02-30; pass --published"):
+        local_sheets.check(project, sheet)
 
 
 def test_refuses_a_second_sheet_for_the_same_edition(fixture_project, inbox):
     sheet = wb.p3(inbox / "participatingAgencies09022025pm.xlsx", NEW_ROWS[:3])
-    proc = pc.run(["add-sheet", str(sheet), "--published", "2025-09-02"], cwd=inbox, pythonpath=fixture_project)
+    proc = pc.cli(fixture_project, "add-sheet", str(sheet), "--published", "2025-09-02", cwd=inbox)
     pc.assert_one_error_line(proc, 13, "already registered", "--edition")
 
 
@@ -187,7 +187,7 @@ def test_failed_rebuild_rolls_back(fixture_project, inbox):
     files_before = _local_files(fixture_project)
     bad = [("ATLANTIS", "Atlantis Police Department", "State Agency", "", "Task Force Model", dt.datetime(2025, 9, 1), "link", "link")]
     sheet = wb.p3(inbox / "participatingAgencies10062025am.xlsx", bad)
-    proc = pc.run(["add-sheet", str(sheet), "-q"], cwd=inbox, pythonpath=fixture_project)
+    proc = pc.cli(fixture_project, "add-sheet", str(sheet), "-q", cwd=inbox)
     pc.assert_one_error_line(proc, 4, "unknown STATE value 'ATLANTIS'")
     assert _local_files(fixture_project) == files_before
     assert (before.read_bytes() if before.is_file() else None) == before_bytes
@@ -208,7 +208,7 @@ def test_refuses_a_sheet_whose_zip_crc_fails(fixture_project, inbox):
     files_before = _local_files(fixture_project)
     registry_csv = fixture_project / "data/raw/local/registry_local.csv"
     registry_before = registry_csv.read_bytes() if registry_csv.is_file() else None
-    pc.assert_one_error_line(pc.run(["add-sheet", str(sheet)], cwd=inbox, pythonpath=fixture_project), 5,
+    pc.assert_one_error_line(pc.cli(fixture_project, "add-sheet", str(sheet), cwd=inbox), 5,
                              "participatingAgencies10072025am.xlsx: corrupt xlsx: part xl/sharedStrings.xml fails its CRC check")  # fmt: skip
     assert _local_files(fixture_project) == files_before
     assert (registry_csv.read_bytes() if registry_csv.is_file() else None) == registry_before
@@ -221,7 +221,7 @@ def test_refuses_a_doubled_sheet_before_registering(fixture_project, inbox):
     registry_csv = fixture_project / "data/raw/local/registry_local.csv"
     registry_before = registry_csv.read_bytes() if registry_csv.is_file() else None
     n = len(NEW_ROWS)
-    pc.assert_one_error_line(pc.run(["add-sheet", str(sheet)], cwd=inbox, pythonpath=fixture_project), 16,
+    pc.assert_one_error_line(pc.cli(fixture_project, "add-sheet", str(sheet), cwd=inbox), 16,
                              f"participatingAgencies10082025am.xlsx: {2 * n} data rows repeat an earlier row cell for cell",
                              f"first: row {n + 2} repeats row 2")  # fmt: skip
     assert _local_files(fixture_project) == files_before
@@ -243,12 +243,11 @@ ARCHIVE_SHEET = "ice_287g_archive/participating_2026-05-14_am.xlsx"  # not in th
 @pytest.fixture(scope="module")
 def real_project(tmp_path_factory, mirror_dir):
     """The curated ICE sheets minus the newest, and the context files, from $DATA_MIRROR."""
-    root = pc.copy_package(tmp_path_factory.mktemp("addsheet_real") / "project")
-    with pc.patched(root) as where:
-        entries = pc.real_entries(mirror_dir, where["RAW_DIR"], ice=True, context=True, drop=(NEWEST_CURATED,))
-        registry.write_registry(entries, where["REGISTRY_CSV"])
-        build.build(entries, quiet=True)
-    return root
+    project = paths.Project.at(tmp_path_factory.mktemp("addsheet_real") / "project")
+    entries = pc.real_entries(mirror_dir, project.raw, ice=True, context=True, drop=(NEWEST_CURATED,))
+    registry.write_registry(entries, project.registry_csv)
+    build.build(project, entries, quiet=True)
+    return project.root
 
 
 def test_real_archive_sheet_becomes_now(real_project, mirror_dir, tmp_path):
@@ -257,11 +256,11 @@ def test_real_archive_sheet_becomes_now(real_project, mirror_dir, tmp_path):
     downloaded = tmp_path / "participatingAgencies05142026am.xlsx"  # ICE's own name for it
     shutil.copyfile(source, downloaded)
 
-    proc = pc.run(["add-sheet", str(downloaded), "-q"], cwd=tmp_path, pythonpath=real_project)
+    proc = pc.cli(real_project, "add-sheet", str(downloaded), "-q", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "as data/raw/local/participating_2026-05-14_am.xlsx (participating, published 2026-05-14, am, layout P3, 1,832 rows)" in proc.stdout
 
-    proc = pc.run(["recheck", "--format", "json"], cwd=tmp_path, pythonpath=real_project)
+    proc = pc.cli(real_project, "recheck", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = {r["id"]: r for r in json.loads(proc.stdout)}
     point = {c.id for c in claim_registry.load_claims() if c.is_point_in_time}
@@ -285,7 +284,7 @@ def test_real_archive_sheet_refused_when_the_archive_is_registered(real_project,
         assert other, "archive registry lacks the 2026-05-11 am sheet"
         copy = tmp_path / "participatingAgencies05112026am.xlsx"
         shutil.copyfile(mirror_dir / other[0].path, copy)
-        proc = pc.run(["add-sheet", str(copy)], cwd=tmp_path, pythonpath=real_project)
+        proc = pc.cli(real_project, "add-sheet", str(copy), cwd=tmp_path)
         pc.assert_one_error_line(proc, 13, "already registered", "ice_287g_archive/participating_2026-05-11_am.xlsx",
                                  "registry_archive.csv", "--archive")  # fmt: skip
     finally:
