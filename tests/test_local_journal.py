@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -36,7 +34,7 @@ STORED = "participating_2025-10-01_am.xlsx"
 # ("replace:journal.json", ...), or logs every such call when point is "log".
 HOOK = r'''
 import os, sys, time
-marker, point, sheet = sys.argv[1], sys.argv[2], sys.argv[3]
+marker, point, sheet, root = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 def hooked(kind, real):
     def call(*args, **kw):
         key = f"{kind}:{os.path.basename(str(args[-1] if kind == 'replace' else args[0]))}"
@@ -52,13 +50,13 @@ def hooked(kind, real):
 os.replace = hooked("replace", os.replace)
 os.unlink = hooked("unlink", os.unlink)
 from analysis.cli import main
-sys.exit(main(["add-sheet", sheet, "-q"]))
+sys.exit(main(["--project", root, "add-sheet", sheet, "-q"]))
 '''
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    return pc.fixture_project(tmp_path_factory.mktemp("journal") / "project")
+    return pc.fixture_project(tmp_path_factory.mktemp("journal") / "project").root
 
 
 @pytest.fixture
@@ -81,8 +79,7 @@ def hooked(root: Path, sheet: Path, marker: Path, point: str) -> clirun.Forked:
     hook = root.parent / "hook.py"
     hook.write_text(HOOK)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
-    env["PYTHONPATH"] = str(root)
-    return clirun.Forked([str(hook), str(marker), point, str(sheet)], cwd=root.parent, env=env)
+    return clirun.Forked([str(hook), str(marker), point, str(sheet), str(root)], cwd=root.parent, env=env)
 
 
 def kill_before(root: Path, sheet: Path, point: str) -> None:
@@ -125,7 +122,7 @@ ROLLED_BACK = ["replace:journal.json", f"replace:{STORED}", "replace:registry_lo
 @pytest.mark.parametrize("point", ROLLED_BACK[1:])  # before the journal nothing has changed yet
 def test_kill_before_the_rebuild_passed_is_rolled_back_and_the_sheet_can_be_added_again(project, sheet, point):
     kill_before(project, sheet, point)
-    proc = pc.run(["add-sheet", str(sheet), "-q"], cwd=sheet.parent, pythonpath=project)
+    proc = pc.cli(project, "add-sheet", str(sheet), "-q", cwd=sheet.parent)
     assert proc.returncode == 0, proc.stderr
     assert f"rolled back the interrupted add-sheet of {ORIGINAL}" in proc.stderr
     assert "built 5 snapshots" in proc.stdout
@@ -135,25 +132,25 @@ def test_kill_before_the_rebuild_passed_is_rolled_back_and_the_sheet_can_be_adde
 
 def test_kill_after_the_rebuild_passed_keeps_the_sheet_and_remove_sheet_undoes_it(project, sheet):
     kill_before(project, sheet, "unlink:journal.json")
-    proc = pc.run(["build", "-q"], cwd=sheet.parent, pythonpath=project)
+    proc = pc.cli(project, "build", "-q", cwd=sheet.parent)
     assert proc.returncode == 0, proc.stderr
     assert f"completed the interrupted add-sheet of {ORIGINAL}: its rebuild had passed" in proc.stderr
     assert "nothing to do" in proc.stdout  # the tables were already built with it
     assert local_state(project) == ([f"local/{STORED}"], [STORED])
 
-    proc = pc.run(["remove-sheet", ORIGINAL, "-q"], cwd=sheet.parent, pythonpath=project)
+    proc = pc.cli(project, "remove-sheet", ORIGINAL, "-q", cwd=sheet.parent)
     assert proc.returncode == 0, proc.stderr
     assert f"unregistered {ORIGINAL} (data/raw/local/{STORED}" in proc.stdout
     assert "built 4 snapshots" in proc.stdout
     assert local_state(project) == ([], [])
-    proc = pc.run(["add-sheet", str(sheet), "-q"], cwd=sheet.parent, pythonpath=project)
+    proc = pc.cli(project, "add-sheet", str(sheet), "-q", cwd=sheet.parent)
     assert proc.returncode == 0, proc.stderr
 
 
 def test_an_unreadable_journal_is_refused_in_one_line(project, sheet):
     (project / "data/raw/local").mkdir(parents=True, exist_ok=True)
     (project / "data/raw/local/journal.json").write_text("{not json")
-    proc = pc.run(["add-sheet", str(sheet)], cwd=sheet.parent, pythonpath=project)
+    proc = pc.cli(project, "add-sheet", str(sheet), cwd=sheet.parent)
     pc.assert_one_error_line(proc, 3, "error: data/raw/local/journal.json: unreadable journal", "registry_local.csv")
 
 
@@ -170,7 +167,7 @@ def added(template, tmp_path_factory) -> Path:
     inbox = root.parent / "downloads"
     inbox.mkdir()
     for path in (wb.p3(inbox / ORIGINAL, NEW_ROWS), wb.q2(inbox / "pendingAgencies10012025am.xlsx")):
-        proc = pc.run(["add-sheet", str(path), "-q"], cwd=inbox, pythonpath=root)
+        proc = pc.cli(root, "add-sheet", str(path), "-q", cwd=inbox)
         assert proc.returncode == 0, proc.stderr
     return root
 
@@ -188,7 +185,7 @@ def added(template, tmp_path_factory) -> Path:
 )  # fmt: skip
 def test_remove_sheet_refusals(added, spec, fragments):
     before = local_state(added)
-    proc = pc.run(["remove-sheet", spec], cwd=added.parent, pythonpath=added)
+    proc = pc.cli(added, "remove-sheet", spec, cwd=added.parent)
     pc.assert_one_error_line(proc, 2, f"error: {spec}: ", *fragments)
     assert local_state(added) == before
 
@@ -196,10 +193,10 @@ def test_remove_sheet_refusals(added, spec, fragments):
 def test_remove_sheet_by_stored_name_and_by_date(added):
     """Run after the refusals (module order): removes the pending sheet by its stored name, then
     the participating one by its date, now unambiguous."""
-    proc = pc.run(["remove-sheet", "pending_2025-10-01_am.xlsx", "-q"], cwd=added.parent, pythonpath=added)
+    proc = pc.cli(added, "remove-sheet", "pending_2025-10-01_am.xlsx", "-q", cwd=added.parent)
     assert proc.returncode == 0, proc.stderr
     assert local_state(added) == ([f"local/{STORED}"], [STORED])
-    proc = pc.run(["remove-sheet", "2025-10-01", "-q"], cwd=added.parent, pythonpath=added)
+    proc = pc.cli(added, "remove-sheet", "2025-10-01", "-q", cwd=added.parent)
     assert proc.returncode == 0, proc.stderr
     assert "built 4 snapshots" in proc.stdout
     assert local_state(added) == ([], [])
