@@ -33,6 +33,12 @@ PLACES = pd.DataFrame(
 
 
 @pytest.fixture(scope="module")
+def real_gaz() -> geo.Gazetteer:
+    """The gazetteer of this checkout's build (its county_population and place_county tables)."""
+    return geo.read(geo.paths.project().processed)
+
+
+@pytest.fixture(scope="module")
 def gaz() -> geo.Gazetteer:
     return geo.Gazetteer(COUNTIES, PLACES, {("MI", geo.county_key("Berrian County")): "Berrien County"})
 
@@ -135,11 +141,11 @@ def test_place_frame_computes_each_distinct_tuple_once(gaz, monkeypatch):
     assert out["geo_level"].tolist() == ["county", "county", "county", "territory"]
 
 
-def test_alias_table_rows_name_real_counties():
+def test_alias_table_rows_name_real_counties(real_gaz):
     """Every reviewed alias points at a Census county of its state (checked on the real names)."""
     aliases = geo.load_aliases()
     assert aliases, "the alias table is empty"
-    gaz = geo.load()
+    gaz = real_gaz
     for (state, _), census_name in aliases.items():
         assert gaz.match_county(state, census_name)[0], (state, census_name)
 
@@ -149,9 +155,10 @@ COVERAGE_FLOOR = geo.COVERAGE_FLOOR
 
 @pytest.mark.integration
 def test_coverage_on_the_newest_sheet():
-    agreements = pd.read_parquet(geo.paths.PROCESSED_DIR / "agreements.parquet")
+    checkout = geo.paths.project()
+    agreements = pd.read_parquet(checkout.processed / "agreements.parquet")
     newest = agreements[agreements["snapshot_id"] == agreements.loc[agreements["kind"] == "participating", "snapshot_id"].max()]
-    placed = geo.place_frame(newest)
+    placed = geo.place_frame(newest, geo.read(checkout.processed))
     assert placed.equals(newest[geo.COLUMNS])  # the table carries what the rules give
     coverage = (placed["geo_level"] == "county").mean()
     print(f"county coverage on {newest['snapshot_id'].iloc[0]}: {coverage:.1%} of {len(newest):,} rows")
@@ -180,8 +187,8 @@ def test_coverage_on_the_newest_sheet():
         ("LA", None, "Arnaudville Police Department", "Municipality", "22097"),
     ],
 )
-def test_real_gazetteer(state, county, agency, jtype, fips):
-    assert geo.load().place(state, county, agency, jtype).county_fips == fips
+def test_real_gazetteer(real_gaz, state, county, agency, jtype, fips):
+    assert real_gaz.place(state, county, agency, jtype).county_fips == fips
 
 
 def test_coverage_and_unplaced_per_snapshot(gaz):
@@ -242,31 +249,30 @@ def _expected_geo(table: pd.DataFrame) -> None:
 
 
 @pytest.fixture
-def geo_project(tmp_path, monkeypatch):
-    """A temporary data/ with the fixture county tables registered (tests/workbooks.py)."""
+def geo_project(tmp_path):
+    """A throwaway project with the fixture county tables in its data/raw (tests/workbooks.py):
+    (the project, its raw folder, the tables' registry entries)."""
     import workbooks as wb
 
     from analysis import paths
 
-    raw, processed = tmp_path / "raw", tmp_path / "processed"
-    monkeypatch.setattr(paths, "RAW_DIR", raw)
-    monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
-    yield raw, wb.write_county_tables(raw)
+    project = paths.Project.at(tmp_path)
+    return project, project.raw, wb.write_county_tables(project.raw)
 
 
 def test_both_builds_carry_the_county_columns(geo_project):
     from analysis.clean import tidy
     from analysis.store import archive, build, panel
 
-    raw, county_tables = geo_project
+    project, raw, county_tables = geo_project
     rows = [r for r, _ in GEO_ROWS]
     entries = [*county_tables, _geo_sheet(raw, "ice_287g/participating_2025-09-01.xlsx", rows, "2025-09-01"),
                _geo_sheet(raw, "ice_287g_archive/participating_2025-09-02_pm.xlsx", rows[:-1], "2025-09-02")]  # fmt: skip
-    message = build.build(entries[:3], quiet=True).message  # the curated build: the first sheet
+    message = build.build(project, entries[:3], quiet=True).message  # the curated build: the first sheet
     assert "county coverage of the newest participating sheet participating_2025-09-01: 66.7%" in message  # 6 of 9 rows
-    message = archive.build(entries, quiet=True).message
+    message = archive.build(project, entries, quiet=True).message
     assert "participating_2025-09-02_pm: 75.0%" in message  # 6 of 8 rows
-    for base in (build.paths.PROCESSED_DIR, panel.archive_dir()):
+    for base in (project.processed, project.archive):
         table = pd.read_parquet(base / "agreements.parquet")
         assert list(table.columns) == tidy.AGREEMENT_COLUMNS
         _expected_geo(table)
@@ -287,22 +293,22 @@ def test_an_append_gives_the_columns_of_a_full_build(geo_project):
 
     from analysis.store import archive, build, panel
 
-    raw, county_tables = geo_project
+    project, raw, county_tables = geo_project
     rows = [r for r, _ in GEO_ROWS]
     rel = "ice_287g_archive/participating_2025-09-{:02d}_pm.xlsx"
     lee = ("FLORIDA", "LEE COUNTY SHERIFFS OFFICE", "County", None)  # a second spelling of Lee: a rename once it leads
     lubbock = ("TEXAS", "Lubbock Police Department", "Municipality", None)  # a new tuple: the gazetteer is read
     days = [rows[:4], rows[:5], [*rows, lubbock], [*rows[:4], *rows[5:], lee, lee], [*rows[:4], *rows[5:], lee, lee, lee]]
     sheets = [_geo_sheet(raw, rel.format(i + 1), d, f"2025-09-{i + 1:02d}") for i, d in enumerate(days)]
-    build.build([*county_tables, sheets[0]], quiet=True)  # the curated county tables, which the panel is placed from
-    archive.build(sheets[:2], quiet=True)
-    messages = [archive.build(sheets[: i + 1], quiet=True).message for i in range(2, len(sheets))]
+    build.build(project, [*county_tables, sheets[0]], quiet=True)  # the curated county tables, which the panel is placed from
+    archive.build(project, sheets[:2], quiet=True)
+    messages = [archive.build(project, sheets[: i + 1], quiet=True).message for i in range(2, len(sheets))]
     assert all("appended 1 sheet(s)" in m for m in messages), messages
     assert any("agencies renamed" in m for m in messages), messages  # the renamed rows are placed again
-    got = read_all()
-    shutil.rmtree(panel.archive_dir())
-    archive.build(sheets, quiet=True)
-    assert differences(got, read_all()) == []
+    got = read_all(project.archive)
+    shutil.rmtree(project.archive)
+    archive.build(project, sheets, quiet=True)
+    assert differences(got, read_all(project.archive)) == []
     table = got["agreements"]
     _expected_geo(table)
     lubbock = table[table["agency_raw"] == "Lubbock Police Department"]
@@ -310,31 +316,27 @@ def test_an_append_gives_the_columns_of_a_full_build(geo_project):
 
 
 def test_changed_county_tables_make_the_archive_stale(geo_project, capsys):
-    from analysis import paths
     from analysis.store import archive, build, increment, panel
 
-    raw, county_tables = geo_project
+    project, raw, county_tables = geo_project
     sheets = [_geo_sheet(raw, f"ice_287g_archive/participating_2025-09-0{i}_pm.xlsx", [r for r, _ in GEO_ROWS], f"2025-09-0{i}")
               for i in (1, 2)]  # fmt: skip
-    build.build([*county_tables, sheets[0]], quiet=True)
-    archive.build(sheets[:1], quiet=True)
-    assert panel.is_current(sheets[:1])
-    places = pd.read_parquet(paths.PROCESSED_DIR / "place_county.parquet")
-    places.iloc[:-1].to_parquet(paths.PROCESSED_DIR / "place_county.parquet")  # a crosswalk with a row less
-    assert not panel.is_current(sheets[:1])
+    build.build(project, [*county_tables, sheets[0]], quiet=True)
+    archive.build(project, sheets[:1], quiet=True)
+    assert panel.is_current(project, sheets[:1])
+    places = pd.read_parquet(project.processed / "place_county.parquet")
+    places.iloc[:-1].to_parquet(project.processed / "place_county.parquet")  # a crosswalk with a row less
+    assert not panel.is_current(project, sheets[:1])
     with pytest.raises(increment.NeedsRebuild, match="county tables"):
-        increment.append(sheets, built=panel.built_manifest(), current=panel._manifest(sheets))
-    assert "appended" not in archive.build(sheets).message and "full build" in capsys.readouterr().err
-    (paths.PROCESSED_DIR / "county_population.parquet").unlink()
+        increment.append(project, sheets, built=panel.built_manifest(project), current=panel._manifest(project, sheets))
+    assert "appended" not in archive.build(project, sheets).message and "full build" in capsys.readouterr().err
+    (project.processed / "county_population.parquet").unlink()
     # `build --archive` on a project whose curated tables are missing builds them first (a fresh clone's
-    # `fetch --archive && build --archive`), from the registry
+    # `fetch --archive && build --archive`), from the project's registry
     from analysis.ingest import registry
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(paths, "REGISTRY_CSV", raw / "registry.csv")
-        mp.setattr(paths, "LOCAL_REGISTRY_CSV", raw / "local" / "registry_local.csv")
-        registry.write_registry([*county_tables, sheets[0]], paths.REGISTRY_CSV)
-        archive.build(sheets, force=True)
-    assert (paths.PROCESSED_DIR / "county_population.parquet").is_file()
+    registry.write_registry([*county_tables, sheets[0]], project.registry_csv)
+    archive.build(project, sheets, force=True)
+    assert (project.processed / "county_population.parquet").is_file()
     assert "building data/processed/ first" in capsys.readouterr().err
-    assert panel.is_current(sheets)
+    assert panel.is_current(project, sheets)
