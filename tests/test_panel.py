@@ -12,7 +12,7 @@ import pytest
 import workbooks as wb
 from analysis import paths
 from analysis.store import archive, context_tables, counts_cache, history, panel
-from analysis.engine import asof, query
+from analysis.engine import asof, query, reader
 from analysis.core.errors import StaleOutputError, UsageError
 
 D = dt.datetime
@@ -37,13 +37,11 @@ C = row("GEORGIA", "Gamma County Sheriff's Office", "Jail Enforcement Model", D(
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    raw, processed = tmp_path / "raw", tmp_path / "processed"
-    monkeypatch.setattr(paths, "RAW_DIR", raw)
-    monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
-    processed.mkdir(parents=True)  # the county tables `build` writes, which the panel is placed from
-    context_tables.build_all(wb.write_county_tables(raw), processed)
-    yield raw
+def project(tmp_path) -> paths.Project:
+    project = paths.Project.at(tmp_path)
+    project.processed.mkdir(parents=True)  # the county tables `build` writes, which the panel is placed from
+    context_tables.build_all(project, wb.write_county_tables(project.raw), project.processed)
+    return project
 
 
 def five_sheets(raw):
@@ -59,34 +57,34 @@ def five_sheets(raw):
 
 
 def test_same_bytes_are_one_snapshot_dated_earliest(project):
-    entries = five_sheets(project)
+    entries = five_sheets(project.raw)
     curated = "ice_287g/participating_2025-09-09.xlsx"
-    (project / curated).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(project / entries[-1].path, project / curated)
-    entries.append(wb.raw_entry(project, curated, kind="participating", published="2025-09-09", layout="P3", rows=2))
+    (project.raw / curated).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(project.raw / entries[-1].path, project.raw / curated)
+    entries.append(wb.raw_entry(project.raw, curated, kind="participating", published="2025-09-09", layout="P3", rows=2))
     items = panel.distinct_sheets(entries)
     assert len(items) == 5
     last = [d for d in items if d.entry.sha256 == entries[-1].sha256][0]
     assert last.entry.path.endswith("2025-09-05_pm.xlsx")  # earliest date names the snapshot
     assert last.also_live_on == ["2025-09-09"] and curated in last.names
 
-    archive.build(entries, quiet=True)
-    snaps = pd.read_parquet(panel.archive_dir() / "snapshots.parquet")
+    archive.build(project, entries, quiet=True)
+    snaps = pd.read_parquet(project.archive / "snapshots.parquet")
     assert len(snaps) == 5
     assert snaps.set_index("snapshot_id")["confirmed_until"].astype(str).iloc[-1] == "2025-09-09"
     # The curated re-post keeps the sheet in force until 2025-09-09, the last day it was seen live.
-    info = query.count("2025-09-09", source="archive")["snapshot"]
+    info = query.count("2025-09-09", source=reader.open_panel(project, "archive"))["snapshot"]
     assert info["file"].endswith("2025-09-05_pm.xlsx") and info["last_seen_live"] == "2025-09-09"
     assert info["days_before_as_of"] == 0 and "stale_note" not in info
-    assert query.count("2025-09-07", source="archive")["snapshot"]["days_before_as_of"] == 2
+    assert query.count("2025-09-07", source=reader.open_panel(project, "archive"))["snapshot"]["days_before_as_of"] == 2
     with pytest.raises(UsageError, match="after the newest participating sheet"):  # past its confirmed_until: no data yet
-        query.count("2025-09-10", source="archive")
+        query.count("2025-09-10", source=reader.open_panel(project, "archive"))
 
 
 def test_history_spells_removals_and_resigning(project):
-    entries = five_sheets(project)
-    archive.build(entries, quiet=True)
-    hist = pd.read_parquet(panel.archive_dir() / "history.parquet")
+    entries = five_sheets(project.raw)
+    archive.build(project, entries, quiet=True)
+    hist = pd.read_parquet(project.archive / "history.parquet")
     agr = hist[hist["unit"] == "agreement"].set_index(["id", "spell"])
     b = "TX:beta-police-department:WSO:2025-03-01"
     assert agr.loc[(b, 1), "status"] == "removed"
@@ -102,14 +100,14 @@ def test_history_spells_removals_and_resigning(project):
     assert int(hist[(hist["unit"] == "agreement") & (hist["status"] == "removed")].shape[0]) == 2
     agencies = hist[hist["unit"] == "agency"].set_index(["id", "spell"])
     assert agencies.loc[("FL:alpha-county-sheriffs-office", 1), "n_snapshots"] == 5  # the agency never left
-    qa = pd.read_csv(panel.archive_dir() / "qa.csv")
+    qa = pd.read_csv(project.archive / "qa.csv")
     assert qa[qa["check"].str.startswith("history")]["status"].eq("pass").all()
 
 
 def test_listed_on_matches_snapshot_counts(project):
-    archive.build(five_sheets(project), quiet=True)
-    hist = pd.read_parquet(panel.archive_dir() / "history.parquet")
-    snaps = pd.read_parquet(panel.archive_dir() / "snapshots.parquet")
+    archive.build(project, five_sheets(project.raw), quiet=True)
+    hist = pd.read_parquet(project.archive / "history.parquet")
+    snaps = pd.read_parquet(project.archive / "snapshots.parquet")
     assert history.listed_on(hist, snaps, "agreement").sort_index().tolist() == [3, 3, 2, 3, 2]
     assert history.listed_on(hist, snaps, "agency").sort_index().tolist() == [3, 3, 2, 3, 2]
 
@@ -120,9 +118,9 @@ def test_the_statistics_flows_add_up_on_a_built_archive(project):
     from analysis.analyses import flows
     from analysis.engine import measures
 
-    archive.build(five_sheets(project), quiet=True)
-    p = measures.Panel("archive")
-    listed = history.listed_on(p.history(), pd.read_parquet(panel.archive_dir() / "snapshots.parquet"), "agreement")
+    archive.build(project, five_sheets(project.raw), quiet=True)
+    p = measures.Panel(project, "archive")
+    listed = history.listed_on(p.history(), pd.read_parquet(project.archive / "snapshots.parquet"), "agreement")
     for unit in ("agreements", "agencies"):
         f = flows.flow_table(p.history(), p.snapshots, unit, freq="D")  # the fixture's sheets fall in one week
         assert len(f) >= 2 and (f["net"] == f["added"] + f["resigned_in"] - f["removed"] - f["resigned_out"]).all()
@@ -132,8 +130,8 @@ def test_the_statistics_flows_add_up_on_a_built_archive(project):
 
 
 def test_history_check_fails_when_a_count_disagrees(project):
-    archive.build(five_sheets(project), quiet=True)
-    out = panel.archive_dir()
+    archive.build(project, five_sheets(project.raw), quiet=True)
+    out = project.archive
     hist, snaps = pd.read_parquet(out / "history.parquet"), pd.read_parquet(out / "snapshots.parquet")
     agreements = pd.read_parquet(out / "agreements.parquet")
     broken = hist.drop(index=hist.index[(hist["unit"] == "agreement")][0])
@@ -142,26 +140,26 @@ def test_history_check_fails_when_a_count_disagrees(project):
 
 
 def test_warm_build_skips_and_new_sheet_is_parsed_alone(project, monkeypatch):
-    entries = five_sheets(project)
-    archive.build(entries, quiet=True)
-    assert archive.build(entries, quiet=True).skipped
+    entries = five_sheets(project.raw)
+    archive.build(project, entries, quiet=True)
+    assert archive.build(project, entries, quiet=True).skipped
     parsed = []
     real = panel._parse
     monkeypatch.setattr(panel, "_parse", lambda path, label: parsed.append(label) or real(path, label))
-    extra = sheet(project, "ice_287g_archive/participating_2025-09-06_pm.xlsx", [A2, B, C], "2025-09-06")
-    result = archive.build([*entries, extra], quiet=True)
+    extra = sheet(project.raw, "ice_287g_archive/participating_2025-09-06_pm.xlsx", [A2, B, C], "2025-09-06")
+    result = archive.build(project, [*entries, extra], quiet=True)
     assert not result.skipped and parsed == [extra.path]  # the other five came from the cache
-    assert len(pd.read_parquet(panel.archive_dir() / "snapshots.parquet")) == 6
+    assert len(pd.read_parquet(project.archive / "snapshots.parquet")) == 6
 
 
 def test_counts_cache_answers_like_the_tables(project):
-    archive.build(five_sheets(project), quiet=True)
-    cache = panel.archive_dir() / counts_cache.FILE
+    archive.build(project, five_sheets(project.raw), quiet=True)
+    cache = project.archive / counts_cache.FILE
     rule = asof.in_force_position
     for day in ("2025-09-01", "2025-09-03", "2025-09-04", "2025-09-05"):
         for unit in ("agreements", "agencies"):
             for by in (None, "state", "model"):
-                slow = query.count(day, unit=unit, by=by, source="archive")
+                slow = query.count(day, unit=unit, by=by, source=reader.open_panel(project, "archive"))
                 slow.pop("panel")  # the command adds the panel it read
                 fast = counts_cache.count(cache, asof.parse_date(day), "participating", unit, by, asof.snapshot_info, rule)
                 assert fast == slow, (day, unit, by)
@@ -170,17 +168,17 @@ def test_counts_cache_answers_like_the_tables(project):
                               asof.snapshot_info, rule) is None  # fmt: skip
     for day in (dt.date(2020, 1, 1), dt.date(2025, 9, 30)):  # the same rule refuses the same days, in the same words
         with pytest.raises(UsageError) as slow:
-            query.count(day, source="archive")
+            query.count(day, source=reader.open_panel(project, "archive"))
         with pytest.raises(UsageError) as fast:
             counts_cache.count(cache, day, "participating", "agreements", None, asof.snapshot_info, rule)
         assert str(fast.value) == str(slow.value)
 
 
 def test_diff_at_day_resolution(project):
-    archive.build(five_sheets(project), quiet=True)
-    d = query.diff("2025-09-02", "2025-09-03", source="archive")
+    archive.build(project, five_sheets(project.raw), quiet=True)
+    d = query.diff("2025-09-02", "2025-09-03", source=reader.open_panel(project, "archive"))
     with pytest.raises(StaleOutputError):  # asking the archive switched nothing: the default is still the curated set
-        query.count("2025-09-03")
+        query.count("2025-09-03", source=project)
     assert [r["agreement_id"] for r in d["agreements_removed"]] == ["TX:beta-police-department:WSO:2025-03-01"]
     assert d["from"]["snapshot"]["published"] == "2025-09-02" and d["to"]["snapshot"]["published"] == "2025-09-03"
 
@@ -198,42 +196,42 @@ def test_no_pickle_in_the_package():
 
 
 def test_parse_cache_and_append_context_are_data_with_a_digest(project):
-    entries = five_sheets(project)
-    archive.build(entries, quiet=True)
-    packs = list(panel._cache_root().glob("pack-*"))
+    entries = five_sheets(project.raw)
+    archive.build(project, entries, quiet=True)
+    packs = list(panel._cache_root(project).glob("pack-*"))
     assert sorted(p.suffix for p in packs) == [".arrow", ".sha256"]
-    assert (panel.archive_dir() / panel.CONTEXT).suffix == ".json"
-    assert not list(panel.archive_dir().rglob("*.pickle"))
+    assert (project.archive / panel.CONTEXT).suffix == ".json"
+    assert not list(project.archive.rglob("*.pickle"))
     pack = next(p for p in packs if p.suffix == ".arrow")
-    assert panel.read_pack(pack.read_bytes()) == panel.parse(panel.distinct_sheets(entries), quiet=True)
+    assert panel.read_pack(pack.read_bytes()) == panel.parse(project, panel.distinct_sheets(entries), quiet=True)
 
 
 def test_a_tampered_parse_cache_is_parsed_again_not_loaded(project, monkeypatch, capsys):
-    entries = five_sheets(project)
-    archive.build(entries, quiet=True)
-    pack = next(panel._cache_root().glob("pack-*.arrow"))
+    entries = five_sheets(project.raw)
+    archive.build(project, entries, quiet=True)
+    pack = next(panel._cache_root(project).glob("pack-*.arrow"))
     pack.write_bytes(pack.read_bytes().replace(b"Alpha County", b"Omega County"))  # same length, other bytes
     parsed = []
     real = panel._parse
     monkeypatch.setattr(panel, "_parse", lambda path, label: parsed.append(label) or real(path, label))
-    archive.build(entries, quiet=True, force=True)
+    archive.build(project, entries, quiet=True, force=True)
     assert len(parsed) == 5  # every sheet parsed again from its file
     err = capsys.readouterr().err
     assert "pack-" in err and "does not match its sha256" in err and "parsed again" in err and len(err.splitlines()) == 1
-    agreements = pd.read_parquet(panel.archive_dir() / "agreements.parquet")
+    agreements = pd.read_parquet(project.archive / "agreements.parquet")
     assert not agreements["agency_name"].str.contains("Omega").any()
-    assert panel._load_cache().keys() == {e.sha256 for e in entries}  # rebuilt, and it verifies now
+    assert panel._load_cache(project).keys() == {e.sha256 for e in entries}  # rebuilt, and it verifies now
 
 
 def test_a_tampered_append_context_means_a_full_build(project, capsys):
-    entries = five_sheets(project)
-    archive.build(entries[:4], quiet=True)
-    context = panel.archive_dir() / panel.CONTEXT
+    entries = five_sheets(project.raw)
+    archive.build(project, entries[:4], quiet=True)
+    context = project.archive / panel.CONTEXT
     context.write_text(context.read_text().replace("Alpha", "Omega"))
-    result = archive.build(entries, quiet=True)
+    result = archive.build(project, entries, quiet=True)
     assert "appended" not in result.message  # a full build: the edited context was not used
     err = capsys.readouterr().err
     assert "append_context.json" in err and "does not match its sha256" in err and "built again" in err
-    panel.read_context(panel.archive_dir())  # the new one verifies
-    assert "appended" in archive.build([*entries, sheet(project, "ice_287g_archive/participating_2025-09-06_pm.xlsx",
+    panel.read_context(project.archive)  # the new one verifies
+    assert "appended" in archive.build(project, [*entries, sheet(project.raw, "ice_287g_archive/participating_2025-09-06_pm.xlsx",
                                                        [A2, B, C], "2025-09-06")], quiet=True).message  # fmt: skip
