@@ -173,7 +173,7 @@ def test_new_sets_are_registered_as_their_manifest_says(mirror_dir, folder):
 
     with (mirror_dir / folder / "MANIFEST.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    by_path = {e.path: e for e in registry.read_registry(paths.REGISTRY_CSV)}
+    by_path = {e.path: e for e in registry.read_registry(paths.project().registry_csv)}
     for row in rows:
         entry = by_path[f"{folder}/{row['file']}"]
         assert entry.sha256 == row["sha256"] == fetch.sha256_of(mirror_dir / entry.path)

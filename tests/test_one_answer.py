@@ -16,7 +16,7 @@ import textwrap
 
 import pytest
 
-from analysis import cli
+from analysis import cli, paths
 from analysis.engine import measures, query, reader, series
 from analysis.factcheck import check
 
@@ -31,10 +31,10 @@ DAYS = ["2025-03-10", "2025-06-14", "2025-09-20", "2025-11-24", "2026-02-01"]
 def panel(missing_data):
     from analysis.store.freshness import archive_stale_reason
 
-    reason = archive_stale_reason()
+    reason = archive_stale_reason(paths.project())
     if reason:
         missing_data(reason)
-    panel = reader.open_panel()
+    panel = reader.open_panel(paths.project())
     assert panel.source == "archive"  # the default reader, when the archive is built and current
     return panel
 
@@ -42,7 +42,7 @@ def panel(missing_data):
 def _cli(*argv) -> dict:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert cli.main(list(argv)) == 0
+        assert cli.main(["--project", str(paths.checkout()), *argv]) == 0  # the checkout's project, named
     return json.loads(out.getvalue())
 
 
@@ -52,7 +52,7 @@ def test_every_door_gives_one_number_from_one_sheet(panel, day, unit, tmp_path):
     engine = measures.evaluate(measures.Measure(unit=unit), day, panel)
     answers = {"engine": (engine.value, engine.snapshot["file"])}
 
-    library = query.count(day, unit=unit)
+    library = query.count(day, unit=unit, source=panel.project)
     answers["query (library)"] = (library["total"], library["snapshot"]["file"])
     fast = _cli("query", "--as-of", day, "--unit", unit, "--format", "json")  # the counts cache
     answers["query (cache)"] = (fast["total"], fast["snapshot"]["file"])
@@ -82,7 +82,7 @@ def test_every_door_gives_one_number_from_one_sheet(panel, day, unit, tmp_path):
     at = over_time[over_time["snapshot_id"] == panel.in_force(day, "participating")["snapshot_id"]].iloc[0]
     answers["series"] = (at["value"], at["file"])
 
-    d = query.diff(day, day)
+    d = query.diff(day, day, source=panel.project)
     answers["diff"] = (d["to"][unit], d["to"]["snapshot"]["file"])
 
     assert len(set(answers.values())) == 1, answers
@@ -97,7 +97,7 @@ def test_the_default_reader_is_the_archive_and_says_so(panel):
     """After `make build` the default source is the archive panel; a day between curated sheets is
     answered from the archive's sheet (the curated set would have used an older one)."""
     day = "2025-06-14"
-    archive = query.count(day)
-    curated = query.count(day, source="curated")
+    archive = query.count(day, source=panel.project)
+    curated = query.count(day, source=reader.open_panel(panel.project, "curated"))
     assert archive["panel"] == "archive" and curated["panel"] == "curated"
     assert archive["snapshot"]["published"] > curated["snapshot"]["published"]

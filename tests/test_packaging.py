@@ -13,11 +13,11 @@ def _name(spec: str) -> str:
 
 
 def test_environment_matches_pyproject():
-    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((paths.checkout() / "pyproject.toml").read_text())["project"]
     wanted = {_name(d) for d in project["dependencies"]}
     for extra in project["optional-dependencies"].values():
         wanted |= {_name(d) for d in extra}
-    text = (paths.ROOT / "environment.yml").read_text()
+    text = (paths.checkout() / "environment.yml").read_text()
     env_lines = text[text.index("dependencies:"):].splitlines()
     listed = {_name(line.strip()[2:]) for line in env_lines if line.strip().startswith("- ") and not line.strip().endswith(":")}
     listed -= {"python", "pip", "-e ."}

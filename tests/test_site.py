@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from analysis.clean.agencies import name_key
+from analysis.core import paths
 from analysis.engine import lookup
 from analysis.factcheck import claim_registry, verdicts
 from analysis.ingest import hyperlinks
@@ -179,11 +180,11 @@ def test_serve_answers_on_the_loopback_only(tmp_path):
     from analysis.publish.site import serve
 
     with pytest.raises(StaleOutputError):
-        serve.make_server(0, folder=tmp_path)
+        serve.make_server(paths.Project.at(tmp_path), 0, folder=tmp_path)
     (tmp_path / "index.html").write_text("<p>home</p>")
     with pytest.raises(UsageError):
-        serve.make_server(0, "0.0.0.0", folder=tmp_path)
-    server = serve.make_server(0, folder=tmp_path)
+        serve.make_server(paths.Project.at(tmp_path), 0, "0.0.0.0", folder=tmp_path)
+    server = serve.make_server(paths.Project.at(tmp_path), 0, folder=tmp_path)
     import threading
 
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -229,7 +230,7 @@ def test_agency_command_finds_every_spelling_on_the_archive(missing_data, capsys
     """`python -m analysis agency NAME` on the real archive: curly and straight apostrophes alike."""
     from analysis import cli, paths
 
-    if not (paths.PROCESSED_DIR / "archive" / "history.parquet").is_file():
+    if not (paths.project().processed / "archive" / "history.parquet").is_file():
         missing_data("the archive panel is not built (make build)")
     answers = []
     for name in ("walker county sheriff’s office", "WALKER COUNTY SHERIFF'S OFFICE"):

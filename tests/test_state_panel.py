@@ -140,7 +140,7 @@ def test_section_reads_the_results_file_and_names_its_sheets(tmp_path):
         results.Result("stats_figures", [{"name": "stats_rate_ratio_forest", "caption": "Ratios & intervals"}], "figures",
                        "2025-06-16", "reports/figures"),
     ]  # fmt: skip
-    results.save("statistics", res, tmp_path)
+    results.save(paths.Project.at(tmp_path), "statistics", res, tmp_path)
     sec = report_statistics.section(tmp_path)
     assert sec["sheets"][0]["file"] == "ice/participating_2025-06-16_pm.xlsx" and sec["intro"].startswith("What the uncertainty")
     assert sec["groups"] == [{"heading": "Concentration", "items": ["Florida held <35.6%>."]}]
@@ -180,9 +180,9 @@ def test_axios_sentences_follow_the_intervals():
 def engine(missing_data):
     from analysis.engine import measures
 
-    if not (paths.PROCESSED_DIR / "archive" / "snapshots.parquet").is_file():
+    if not (paths.project().processed / "archive" / "snapshots.parquet").is_file():
         missing_data("archive panel not built (make test builds it first)")
-    return measures.Panel.default()
+    return measures.Panel.default(paths.project())
 
 
 @pytest.mark.integration
@@ -194,7 +194,7 @@ def test_real_state_panel_reads_the_engine(engine):
     total = measures.evaluate(measures.Measure(), "2025-06-16", engine)
     assert info["snapshot_file"] == total.snapshot["file"]  # the claims' sheet for that day, not an older one
     assert table["agreements"].sum() + sum(info["territories_left_out"].values()) == total.value
-    election = pd.read_parquet(paths.PROCESSED_DIR / "election_2024.parquet")
+    election = pd.read_parquet(paths.project().processed / "election_2024.parquet")
     assert election["trump_votes"].sum() == 77_302_593 and election["harris_votes"].sum() == 75_017_648
     assert table["pending_cases"].sum() == 3_475_298
     fl = table.set_index("state").loc["FL"]

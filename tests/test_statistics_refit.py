@@ -17,14 +17,14 @@ pytestmark = pytest.mark.integration
 def s(missing_data):
     from analysis.analyses import statistics
 
-    if not (paths.PROCESSED_DIR / "archive" / "snapshots.parquet").is_file():
+    if not (paths.project().processed / "archive" / "snapshots.parquet").is_file():
         missing_data("archive panel not built (make test builds it first)")
     return statistics.analyse(as_of="2025-06-16", later_as_of="2026-05-18", inauguration="2025-01-20",
-                              breitbart_date="2025-09-03", voz_date="2025-09-18")
+                              breitbart_date="2025-09-03", voz_date="2025-09-18", panel=paths.project())
 
 
 def _archive(name: str, **kw) -> pd.DataFrame:
-    return pd.read_parquet(paths.PROCESSED_DIR / "archive" / name, **kw)
+    return pd.read_parquet(paths.project().processed / "archive" / name, **kw)
 
 
 def test_share_and_hhi_on_the_engines_sheet(s):
