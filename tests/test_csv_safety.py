@@ -108,7 +108,7 @@ def test_query_csv_escapes_text_cells(monkeypatch, capsys):
               "unit": "agreements", "total": 3, "states": 1, "territories": [],
               "groups": [{"model": "@evil", "count": 2, "share": 0.666667}, {"model": "-1", "count": -1, "share": -0.5}]}  # fmt: skip
     monkeypatch.setattr(cli_module, "_count", lambda args: result)
-    monkeypatch.setattr(freshness, "warn_if_stale", lambda **kw: None)
+    monkeypatch.setattr(freshness, "warn_if_stale", lambda *a, **kw: None)
     assert cli_module.main(["query", "--as-of", "2025-09-02", "--by", "model", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == "2025-09-02,'=cmd|' /C calc'!A0,participating,agreements,'@evil,2,0.666667"

@@ -68,7 +68,7 @@ def test_check_shows_when_each_claim_held_and_can_skip_it(tmp_path, panel):  # n
     c = claim(tmp_path, 'date = "2025-06-16"\nmeasure = { unit = "agreements" }\nclaimed = 2\ncomparison = "equal"\n')
     rows = judge.judge([c], panel)
     check.add_held(rows, [c], panel)
-    check.write_evidence(rows, tmp_path / "evidence")
+    check.write_evidence(panel.project, rows, tmp_path / "evidence")
     assert "held: held from 2025-01-19 to 2025-06-15" in check.render(rows, "table")
     assert json.loads(check.render(rows, "json"))[0]["held"]["first_true"] == "2025-01-19"
     assert "held from 2025-01-19" in check.render(rows, "csv").splitlines()[1]
