@@ -53,7 +53,7 @@ def test_the_claim_page_shows_the_caveat_sheet_and_evidence(tmp_path):
            "edition": "pm", "sha256": "ab" * 32, "evidence": "evidence/x.csv", "rows": 1, "rows_by_state": {"TX": 1},
            "note": "n", "caveat": "TRAC's county table is undated", "notebook": "growth"}  # fmt: skip
     site = Site(tmp_path / "site")
-    page = site.render("claim.html.j2", "claims/x.html", title="x", chart="", **claim_pages.claim_context(row, Inputs(paths.Project.at(tmp_path), [row])))
+    page = site.render("claim.html.j2", "claims/x.html", title="x", chart="", **claim_pages.claim_context(row, Inputs(paths.Project.at(tmp_path, reports=tmp_path), [row])))
     assert "TRAC&#39;s county table is undated" in page
     assert "published 2024-12-30 (pm)" in page and f'title="{"ab" * 32}">abababababab…</code>' in page  # short, whole on hover
     assert '<a href="../evidence/x.csv" download>' in page and "Harris County Sheriff&#39;s Office" in page
