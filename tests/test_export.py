@@ -17,31 +17,28 @@ import pytest
 
 import projectcopy as pc
 import workbooks as wb
-from analysis.core import csvsafe
+from analysis.core import csvsafe, paths
 from analysis.ingest import registry
 from analysis.store import build, export
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, mirror_dir) -> Path:
-    root = pc.copy_package(tmp_path_factory.mktemp("export") / "project")
-    with pc.patched(root) as where:
-        entries = wb.write_fixture_set(where["RAW_DIR"], county_tables=False)
-        entries += pc.real_entries(mirror_dir, where["RAW_DIR"], ice=False, context=True)
-        registry.write_registry(entries, where["REGISTRY_CSV"])
-        build.build(entries, quiet=True)
-    return root
+def project(tmp_path_factory, mirror_dir) -> paths.Project:
+    project = pc.with_dictionary(paths.Project.at(tmp_path_factory.mktemp("export") / "project"))
+    entries = wb.write_fixture_set(project.raw, county_tables=False)
+    entries += pc.real_entries(mirror_dir, project.raw, ice=False, context=True)
+    registry.write_registry(entries, project.registry_csv)
+    build.build(project, entries, quiet=True)
+    return project
 
 
 @pytest.fixture(scope="module")
 def originals(project) -> dict[str, pd.DataFrame]:
-    with pc.patched(project):
-        return {rel: export.read_table(rel) for rel in export.tables()}
+    return {rel: export.read_table(project, rel) for rel in export.tables(project)}
 
 
-def _export(project: Path, out: Path, fmt: str) -> list[export.Exported]:
-    with pc.patched(project):
-        return export.export(out, fmt)
+def _export(project: paths.Project, out: Path, fmt: str) -> list[export.Exported]:
+    return export.export(project, out, fmt)
 
 
 def _canon(value):
@@ -142,10 +139,10 @@ def test_stata_names_are_short_valid_and_unique():
 
 def test_cli_export_and_refusal(project, tmp_path):
     out = tmp_path / "for_stata"
-    proc = pc.run(["export", "--format", "dta", str(out)], cwd=tmp_path, pythonpath=project)
+    proc = pc.cli(project, "export", "--format", "dta", str(out), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (out / "agreements.dta").is_file() and (out / "agreements.dictionary.md").is_file()
-    proc = pc.run(["export", "--format", "csv", str(project / "data" / "processed")], cwd=tmp_path, pythonpath=project)
+    proc = pc.cli(project, "export", "--format", "csv", str(project.processed), cwd=tmp_path)
     pc.assert_one_error_line(proc, 2, "would overwrite the project's own tables")
 
 
