@@ -74,6 +74,17 @@ def copy_package(root: Path) -> Path:
     return root
 
 
+@contextlib.contextmanager
+def package_at(copy: Path):
+    """The package's own folder (``paths.PACKAGE_DIR``: the code the build versions hash, not a project
+    path) pointed at the package copy under ``copy``, for a test that edits the code and asks which
+    outputs that makes stale. The project is passed as always."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(paths, "PACKAGE_DIR", copy / "analysis")
+        mp.setattr(paths, "RESOURCES_DIR", copy / "analysis" / "resources")
+        yield copy / "analysis"
+
+
 def compile_package(root: Path) -> Path:
     """Byte-compile a package copy once, for a template that is copied again for many tests. The
     .pyc files check the source's hash, so a test that edits a module runs its edit."""

@@ -11,7 +11,7 @@ import test_panel
 import workbooks as wb
 from test_panel import A, B, C, sheet
 
-from analysis.core import codegraph
+from analysis.core import codegraph, paths
 from analysis.store import archive, buildinfo, context_tables, freshness, panel
 
 
@@ -64,30 +64,31 @@ def _edit(root: Path, module: str) -> None:
 
 @pytest.mark.parametrize("module, stale", [("clean.tidy", True), ("clean.geography", True), ("core.table_spec", True), ("publish.report", False)])
 def test_editing_a_module_marks_the_curated_build_stale_only_if_the_build_runs_it(tmp_path, module, stale):
-    root = pc.fixture_project(tmp_path / "project")
-    with pc.patched(root):
-        assert freshness.stale_reason() is None
-        _edit(root, module)
-        assert (freshness.stale_reason() is not None) == stale, module
+    project = pc.fixture_project(tmp_path / "project")
+    code = pc.copy_package(tmp_path / "code")
+    with pc.package_at(code):
+        assert freshness.stale_reason(project) is None
+        _edit(code, module)
+        assert (freshness.stale_reason(project) is not None) == stale, module
 
 
 def test_editing_a_leaf_module_marks_the_archive_stale(tmp_path, monkeypatch):
-    root = pc.copy_package(tmp_path / "project")
-    with pc.patched(root) as where:
-        raw = where["RAW_DIR"]
-        where["PROCESSED_DIR"].mkdir(parents=True, exist_ok=True)  # the county tables the panel is placed from
-        context_tables.build_all(wb.write_county_tables(raw), where["PROCESSED_DIR"])
-        entries = [sheet(raw, f"ice_287g_archive/participating_2025-09-0{d}_pm.xlsx", rows, f"2025-09-0{d}")
+    project = paths.Project.at(tmp_path / "project")
+    code = pc.copy_package(tmp_path / "code")
+    with pc.package_at(code):
+        project.processed.mkdir(parents=True, exist_ok=True)  # the county tables the panel is placed from
+        context_tables.build_all(project, wb.write_county_tables(project.raw), project.processed)
+        entries = [sheet(project.raw, f"ice_287g_archive/participating_2025-09-0{d}_pm.xlsx", rows, f"2025-09-0{d}")
                    for d, rows in ((1, [A, B]), (2, [A, B, C]))]  # fmt: skip
-        archive.build(entries, quiet=True)
+        archive.build(project, entries, quiet=True)
         reader = panel.reader_version()
-        assert panel.is_current(entries)
-        _edit(root, "publish.report")
-        assert panel.is_current(entries)
-        _edit(root, "store.csvsplice")
-        assert not panel.is_current(entries)
+        assert panel.is_current(project, entries)
+        _edit(code, "publish.report")
+        assert panel.is_current(project, entries)
+        _edit(code, "store.csvsplice")
+        assert not panel.is_current(project, entries)
         assert panel.reader_version() == reader  # the parse cache is kept: csvsplice is not the reader
-        _edit(root, "ingest.layouts")
+        _edit(code, "ingest.layouts")
         assert panel.reader_version() != reader
 
 

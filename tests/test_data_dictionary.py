@@ -23,7 +23,7 @@ from analysis.clean import qa
 from analysis.store import build, export
 from analysis.publish import recheck
 
-DICTIONARY = paths.DOCS_DIR / "data-dictionary.md"
+DICTIONARY = paths.project().docs / "data-dictionary.md"
 
 
 @pytest.fixture(scope="module")
@@ -37,23 +37,23 @@ def _columns(sections, heading) -> list[str]:
 
 
 def _build(root: Path, mirror: Path | None) -> Path:
-    with pc.patched(root) as where:
-        entries = wb.write_fixture_set(where["RAW_DIR"], county_tables=mirror is None)
-        if mirror is not None:
-            entries += pc.real_entries(mirror, where["RAW_DIR"], ice=False, context=True)
-        registry.write_registry(entries, where["REGISTRY_CSV"])
-        build.build(entries, quiet=True)
-        return where["PROCESSED_DIR"]
+    project = paths.Project.at(root)
+    entries = wb.write_fixture_set(project.raw, county_tables=mirror is None)
+    if mirror is not None:
+        entries += pc.real_entries(mirror, project.raw, ice=False, context=True)
+    registry.write_registry(entries, project.registry_csv)
+    build.build(project, entries, quiet=True)
+    return project.processed
 
 
 @pytest.fixture(scope="module")
 def fixture_processed(tmp_path_factory) -> Path:
-    return _build(pc.copy_package(tmp_path_factory.mktemp("dict") / "project"), None)
+    return _build(tmp_path_factory.mktemp("dict") / "project", None)
 
 
 @pytest.fixture(scope="module")
 def full_processed(tmp_path_factory, mirror_dir) -> Path:
-    return _build(pc.copy_package(tmp_path_factory.mktemp("dict_full") / "project"), mirror_dir)
+    return _build(tmp_path_factory.mktemp("dict_full") / "project", mirror_dir)
 
 
 def _written(processed: Path) -> dict[str, list[str]]:
