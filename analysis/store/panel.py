@@ -203,8 +203,8 @@ def _import_table_modules() -> None:
     import pyarrow.parquet  # noqa: F401
 
     from ..core import schemas  # noqa: F401
-    from ..clean import qa, tidy  # noqa: F401
-    from . import counts_cache, history  # noqa: F401
+    from ..clean import geography, qa, tidy  # noqa: F401
+    from . import build, counts_cache, history  # noqa: F401
 
 
 def _expand(compact: dict) -> dict:
@@ -544,6 +544,8 @@ def check_qa(qa_table, write=None) -> None:
 
 def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     """Clean the whole panel again from the parse cache (archive.build decides when)."""
+    items = distinct_sheets(sheets)
+    parsed = parsed_sheets(items, quiet=quiet)  # first: the workers parse while this process imports the rest
     import pandas as pd
 
     from ..core import schemas
@@ -552,8 +554,8 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     from .build import skipped_corrections, write_csv, write_parquet
     from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
 
-    items = distinct_sheets(sheets)
-    pairs = sheet_pairs(items, parsed_sheets(items, quiet=quiet))
+    pairs = sheet_pairs(items, parsed)
+    del parsed
     snaps = snapshots_of(items, pairs)
     context: dict = {"places": {}}
     cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context))
