@@ -497,38 +497,55 @@ def write_agreements(df, folder, part: int, parts: dict, schema=None) -> None:
     """One part of the agreements folder (an append's part takes the first part's exact schema);
     ``parts`` (part file -> the agency ids in it) is kept in the append context."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, preserve_index=False)
-    if schema is not None:
-        table = table.cast(schema)
+    _write_part(table.cast(schema) if schema is not None else table, folder, part)
+    parts[f"part-{part:05d}.parquet"] = set(df["agency_id"].unique().tolist())
+
+
+def _write_part(table, folder, part: int) -> None:
+    import pyarrow.parquet as pq
+
     folder.mkdir(exist_ok=True)
-    name = f"part-{part:05d}.parquet"
-    with atomic.atomic_path(folder / name) as tmp:
+    with atomic.atomic_path(folder / f"part-{part:05d}.parquet") as tmp:
         pq.write_table(table, tmp, compression="zstd")
-    parts[name] = set(df["agency_id"].unique().tolist())
 
 
-def write_full_agreements(agreements, folder, parts: dict) -> None:
-    """The full build's parts: the sheets before the last RECENT_DAYS, then those of the last
-    RECENT_DAYS, each split by agency into BUCKETS parts (all of an agency's rows in one), in
-    their row order. Empty parts are not written, except a first one (appends take its schema)."""
+def full_agreement_parts(agreements) -> tuple[object, list[tuple[int, object, set]]]:
+    """How the full build splits its agreements into parts: the sheets before the last RECENT_DAYS,
+    then those of the last RECENT_DAYS, each split by agency into BUCKETS parts (all of an
+    agency's rows in one), in their row order. Empty parts are not written, except a first one
+    (appends take its schema). Returns the frame as an Arrow table (no copy) and, per part, its
+    number, its rows and its agency ids (write_full_agreements writes them)."""
     import zlib
 
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
-    shutil.rmtree(folder) if folder.is_dir() else folder.unlink(missing_ok=True)
     recent = (agreements["published"] > agreements["published"].max() - pd.Timedelta(days=RECENT_DAYS)).to_numpy(dtype=bool)
     codes, ids = agreements["agency_id"].factorize()
     bucket = np.array([zlib.crc32(i.encode()) % BUCKETS for i in ids.tolist()], dtype="int64")[codes] if len(ids) else codes
-    part = 0
-    for when in (~recent, recent):
-        for b in range(BUCKETS):
-            rows = when & (bucket == b)
-            if rows.any() or part == 0:
-                write_agreements(agreements[rows], folder, part, parts, schema=None)
-                part += 1
+    which = recent * BUCKETS + bucket  # each row's part, in writing order
+    order = np.argsort(which, kind="stable")  # the rows of each part together, in their row order
+    ends = np.cumsum(np.bincount(which, minlength=2 * BUCKETS)).tolist()
+    ids = np.asarray(ids, dtype=object)
+    plan = []
+    for start, end in zip([0, *ends[:-1]], ends):
+        if end > start or not plan:
+            rows = order[start:end]
+            plan.append((len(plan), rows, set(ids[np.unique(codes[rows])].tolist())))
+    return pa.Table.from_pandas(agreements, preserve_index=False), plan
+
+
+def write_full_agreements(table, plan: list, folder, parts: dict) -> None:
+    """The parts of full_agreement_parts, each taken from the whole table in turn (one part's copy
+    in memory, not the table's). pyarrow's take and parquet writer release the GIL, so this runs
+    on a thread beside the build's other steps (pandas' row masks did not)."""
+    shutil.rmtree(folder) if folder.is_dir() else folder.unlink(missing_ok=True)
+    for part, rows, ids in plan:
+        _write_part(table.take(rows), folder, part)
+        parts[f"part-{part:05d}.parquet"] = ids
 
 
 def check_qa(qa_table, write=None) -> None:
@@ -566,17 +583,20 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     agreements = place(finalize(cols), gazetteer, context["places"])
     del cols
     snaps = geography.snapshot_coverage(snaps, agreements)
-    schemas.validate_agreements(agreements)
-    schemas.validate_snapshots(snaps)
-    hist = history.build(agreements, snaps)
-    qa_table = pd.concat([qa.run_checks(agreements, snaps, corrections),
-                          pd.DataFrame(history.checks(hist, agreements, snaps))], ignore_index=True)  # fmt: skip
-    check_qa(qa_table)
+    table, plan = full_agreement_parts(agreements)
     from concurrent.futures import ThreadPoolExecutor
 
-    with atomic.replace_dir(archive_dir()) as out, ThreadPoolExecutor(1) as writer:  # one atomic exchange
-        # pyarrow encodes parquet without the GIL: the 337k rows are written while the counts are made.
-        parts = writer.submit(write_full_agreements, agreements, out / AGREEMENTS, context.setdefault("parts", {}))
+    # One atomic exchange at the end; nothing is seen before every check passed (a failure below
+    # discards the staging folder). pyarrow writes the agreements' parts without the GIL, on a
+    # thread, while the tables are validated and checked and the other outputs are made.
+    with atomic.replace_dir(archive_dir()) as out, ThreadPoolExecutor(1) as writer:
+        parts = writer.submit(write_full_agreements, table, plan, out / AGREEMENTS, context.setdefault("parts", {}))
+        schemas.validate_agreements(agreements)
+        schemas.validate_snapshots(snaps)
+        hist = history.build(agreements, snaps)
+        qa_table = pd.concat([qa.run_checks(agreements, snaps, corrections),
+                              pd.DataFrame(history.checks(hist, agreements, snaps))], ignore_index=True)  # fmt: skip
+        check_qa(qa_table)
         counts_cache.write(agreements, snaps, out)
         write_csv(qa_table, out / "qa.csv")
         write_parquet(snaps, out / "snapshots.parquet")
