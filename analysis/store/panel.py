@@ -438,13 +438,16 @@ def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = N
     return out
 
 
-def parsed_sheets(items: list[Distinct], *, quiet: bool = False, workers: int | None = None) -> dict[str, tuple]:
-    """sha256 -> parsed sheet, from the cache where possible; new files parsed in parallel."""
+def parsed_sheets(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, save=None) -> dict[str, tuple]:
+    """sha256 -> parsed sheet, from the cache where possible; new files parsed in parallel.
+
+    ``save(new)``: how the newly parsed sheets are added to the cache (default: _save_pack, now;
+    full_build writes the pack on a thread while it cleans the rows)."""
     cache = _load_cache()
     todo = [d for d in items if d.entry.sha256 not in cache]
     if todo:
         new = parse(todo, quiet=quiet, workers=workers, overlap=_import_table_modules)
-        _save_pack(new)
+        (save or _save_pack)(new)
         cache.update(new)
     return {d.entry.sha256: cache[d.entry.sha256] for d in items}
 
@@ -561,18 +564,31 @@ def check_qa(qa_table, write=None) -> None:
 
 def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     """Clean the whole panel again from the parse cache (archive.build decides when)."""
-    items = distinct_sheets(sheets)
-    parsed = parsed_sheets(items, quiet=quiet)  # first: the workers parse while this process imports the rest
-    import pandas as pd
+    from concurrent.futures import ThreadPoolExecutor
 
-    from ..core import schemas
-    from ..clean import geography, qa
-    from . import counts_cache, history
-    from .build import skipped_corrections, write_csv, write_parquet
+    items = distinct_sheets(sheets)
+    saving = ThreadPoolExecutor(1)  # the parse cache's new pack is written while the rows are cleaned
+    try:
+        saved = []
+        # first: the workers parse while this process imports the rest
+        parsed = [parsed_sheets(items, quiet=quiet, save=lambda new: saved.append(saving.submit(_save_pack, new)))]
+        agreements, snaps, corrections, context, gazetteer = _clean(items, parsed)
+        for future in saved:
+            future.result()  # in the folder before replace_dir makes its staging copy
+    finally:
+        saving.shutdown()
+    return _check_and_write(sheets, agreements, snaps, corrections, context, gazetteer, manifest)
+
+
+def _clean(items: list[Distinct], parsed: list[dict[str, tuple]]):
+    """The agreements (cleaned, with ids, placed), snapshots and corrections tables of the parsed
+    sheets (``parsed``: [parsed_sheets' dict], emptied here so that its memory goes once the rows
+    are expanded); the append context and the gazetteer the rows were placed from."""
+    from ..clean import geography
+    from .build import skipped_corrections
     from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
 
-    pairs = sheet_pairs(items, parsed)
-    del parsed
+    pairs = sheet_pairs(items, parsed.pop())
     snaps = snapshots_of(items, pairs)
     context: dict = {"places": {}}
     cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context))
@@ -582,10 +598,21 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     gazetteer = geography.read(paths.PROCESSED_DIR)
     agreements = place(finalize(cols), gazetteer, context["places"])
     del cols
-    snaps = geography.snapshot_coverage(snaps, agreements)
-    table, plan = full_agreement_parts(agreements)
+    return agreements, geography.snapshot_coverage(snaps, agreements), corrections, context, gazetteer
+
+
+def _check_and_write(sheets: list[RawFile], agreements, snaps, corrections, context: dict, gazetteer, manifest: dict):
+    """Validate and check the cleaned tables, then write every output in one atomic exchange."""
     from concurrent.futures import ThreadPoolExecutor
 
+    import pandas as pd
+
+    from ..core import schemas
+    from ..clean import qa
+    from . import counts_cache, history
+    from .build import write_csv, write_parquet
+
+    table, plan = full_agreement_parts(agreements)
     # One atomic exchange at the end; nothing is seen before every check passed (a failure below
     # discards the staging folder). pyarrow writes the agreements' parts without the GIL, on a
     # thread, while the tables are validated and checked and the other outputs are made.
