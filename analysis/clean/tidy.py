@@ -91,6 +91,12 @@ def _distinct(values) -> tuple[np.ndarray, np.ndarray]:
     return table_codes[codes], uniques
 
 
+def present(values) -> list:
+    """The distinct values a column holds (the entries of its table that its rows use)."""
+    codes, table, _ = _codes(values)
+    return table[np.bincount(codes, minlength=len(table)) > 0].tolist() if len(codes) else []
+
+
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique(values) by sorting (numpy 2's hashing np.unique is ~50x slower on 300k int64)."""
     values = np.sort(values)

@@ -584,9 +584,11 @@ def _clean(items: list[Distinct], parsed: list[dict[str, tuple]]):
     """The agreements (cleaned, with ids, placed), snapshots and corrections tables of the parsed
     sheets (``parsed``: [parsed_sheets' dict], emptied here so that its memory goes once the rows
     are expanded); the append context and the gazetteer the rows were placed from."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..clean import geography
     from .build import skipped_corrections
-    from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
+    from ..clean.tidy import assign_ids, correction_frame, finalize, place, present, raw_table, tidy
 
     pairs = sheet_pairs(items, parsed.pop())
     snaps = snapshots_of(items, pairs)
@@ -596,8 +598,14 @@ def _clean(items: list[Distinct], parsed: list[dict[str, tuple]]):
     del pairs
     # placed from the county tables of the curated build (their sha256 are in the manifest)
     gazetteer = geography.read(paths.PROCESSED_DIR)
-    agreements = place(finalize(cols), gazetteer, context["places"])
+    # The rows' states are indexed (Python, holding the GIL) while finalize's threads take the
+    # columns (Arrow, without it); place() then finds them indexed.
+    with ThreadPoolExecutor(1) as indexing:
+        indexed = indexing.submit(gazetteer.prepare, present(cols["state"]))
+        finalized = finalize(cols)
+        indexed.result()
     del cols
+    agreements = place(finalized, gazetteer, context["places"])
     return agreements, geography.snapshot_coverage(snaps, agreements), corrections, context, gazetteer
 
 
