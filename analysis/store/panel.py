@@ -419,7 +419,9 @@ def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = N
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            parsing = pool.map(_parse, *zip(*jobs), chunksize=max(1, len(jobs) // (workers * 8)))
+            # small chunks (~17 sheets for the archive): when one worker runs out, the other has
+            # little left to parse alone
+            parsing = pool.map(_parse, *zip(*jobs), chunksize=max(1, len(jobs) // (workers * 32)))
             if overlap:
                 overlap()  # while the workers parse, instead of after
             for res in parsing:
@@ -581,7 +583,7 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
 
 
 def _clean(items: list[Distinct], parsed: list[dict[str, tuple]]):
-    """The agreements (cleaned, with ids, placed), snapshots and corrections tables of the parsed
+    """The agreements (cleaned, with ids, placed), snapshots (before county coverage) and corrections tables of the parsed
     sheets (``parsed``: [parsed_sheets' dict], emptied here so that its memory goes once the rows
     are expanded); the append context and the gazetteer the rows were placed from."""
     from concurrent.futures import ThreadPoolExecutor
@@ -605,8 +607,7 @@ def _clean(items: list[Distinct], parsed: list[dict[str, tuple]]):
         finalized = finalize(cols)
         indexed.result()
     del cols
-    agreements = place(finalized, gazetteer, context["places"])
-    return agreements, geography.snapshot_coverage(snaps, agreements), corrections, context, gazetteer
+    return place(finalized, gazetteer, context["places"]), snaps, corrections, context, gazetteer
 
 
 def _check_and_write(sheets: list[RawFile], agreements, snaps, corrections, context: dict, gazetteer, manifest: dict):
@@ -616,7 +617,7 @@ def _check_and_write(sheets: list[RawFile], agreements, snaps, corrections, cont
     import pandas as pd
 
     from ..core import schemas
-    from ..clean import qa
+    from ..clean import geography, qa
     from . import counts_cache, history
     from .build import write_csv, write_parquet
 
@@ -626,6 +627,7 @@ def _check_and_write(sheets: list[RawFile], agreements, snaps, corrections, cont
     # thread, while the tables are validated and checked and the other outputs are made.
     with atomic.replace_dir(archive_dir()) as out, ThreadPoolExecutor(1) as writer:
         parts = writer.submit(write_full_agreements, table, plan, out / AGREEMENTS, context.setdefault("parts", {}))
+        snaps = geography.snapshot_coverage(snaps, agreements)
         schemas.validate_agreements(agreements)
         schemas.validate_snapshots(snaps)
         hist = history.build(agreements, snaps)
@@ -637,9 +639,9 @@ def _check_and_write(sheets: list[RawFile], agreements, snaps, corrections, cont
         write_parquet(snaps, out / "snapshots.parquet")
         write_parquet(hist, out / "history.parquet")
         write_csv(corrections, out / "corrections.csv")
-        parts.result()
-        write_context(out, context)
         write_verified(out / GAZETTEER_INDEX, json.dumps(gazetteer.index_data(), ensure_ascii=False, separators=(",", ":")).encode())
+        parts.result()
+        write_context(out, context)  # with the parts' agency ids
         for stale in out.glob("*.pickle"):  # the append context as older versions stored it
             stale.unlink()
         write_manifest(out, manifest)
