@@ -404,8 +404,11 @@ def read_context(base) -> dict:
     }
 
 
-def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, overlap=None) -> dict[str, tuple]:
-    """sha256 -> parsed sheet for ``items``, parsed now (a pool of one worker per core for many)."""
+def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, overlap=None, each=None) -> dict[str, tuple]:
+    """sha256 -> parsed sheet for ``items``, parsed now (a pool of one worker per core for many).
+
+    ``overlap()`` runs while the workers parse; ``each(item, result)`` as each result arrives (in
+    item order; the result is the parsed sheet or its error, raised here once all are parsed)."""
     jobs = [(str(d.entry.local_path), d.entry.path) for d in items]
     workers = workers or min(os.cpu_count() or 1, 8)
     if quiet:  # tqdm.auto looks for Jupyter: ~0.15 s of imports a quiet CLI append need not pay
@@ -424,12 +427,14 @@ def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = N
             parsing = pool.map(_parse, *zip(*jobs), chunksize=max(1, len(jobs) // (workers * 32)))
             if overlap:
                 overlap()  # while the workers parse, instead of after
-            for res in parsing:
+            for d, res in zip(items, parsing):
                 results.append(res)
+                each and each(d, res)
                 bar.update()
     else:
-        for job in jobs:
+        for d, job in zip(items, jobs):
             results.append(_parse(*job))
+            each and each(d, results[-1])
             bar.update()
     bar.close()
     out = {}
@@ -440,15 +445,15 @@ def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = N
     return out
 
 
-def parsed_sheets(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, save=None) -> dict[str, tuple]:
+def parsed_sheets(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, save=None, each=None) -> dict[str, tuple]:
     """sha256 -> parsed sheet, from the cache where possible; new files parsed in parallel.
 
     ``save(new)``: how the newly parsed sheets are added to the cache (default: _save_pack, now;
-    full_build writes the pack on a thread while it cleans the rows)."""
+    full_build writes the pack on a thread while it cleans the rows); ``each``: see parse."""
     cache = _load_cache()
     todo = [d for d in items if d.entry.sha256 not in cache]
     if todo:
-        new = parse(todo, quiet=quiet, workers=workers, overlap=_import_table_modules)
+        new = parse(todo, quiet=quiet, workers=workers, overlap=_import_table_modules, each=each)
         (save or _save_pack)(new)
         cache.update(new)
     return {d.entry.sha256: cache[d.entry.sha256] for d in items}
@@ -463,18 +468,40 @@ def archive_entries() -> list[RawFile]:
     return registry.load(archive=True)
 
 
-def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple]) -> list[tuple[RawFile, object]]:
-    """(registry entry, RawSheet) per distinct file, checked as the curated build does (build.checked)."""
+def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple], made: dict | None = None) -> list[tuple[RawFile, object]]:
+    """(registry entry, RawSheet) per distinct file, checked as the curated build does (build.checked);
+    ``made``: pairs (or their errors) already made by expanding() while the others were parsed."""
+    made = made or {}
+    pairs = []
+    for d in items:
+        pair = made[d.entry.sha256] if d.entry.sha256 in made else _sheet_pair(d, parsed[d.entry.sha256])
+        if isinstance(pair, Exception):
+            raise pair
+        pairs.append(pair)
+    return pairs
+
+
+def _sheet_pair(d: Distinct, parsed: tuple) -> tuple[RawFile, object]:
     from .build import checked
     from ..ingest.layouts import LAYOUTS
     from ..ingest.sheets import RawSheet
 
-    pairs = []
-    for d in items:
-        layout_id, sheet_name, compact, skipped = parsed[d.entry.sha256]
-        sheet = RawSheet(d.entry.path, LAYOUTS[layout_id], sheet_name, _expand(compact), skipped)
-        pairs.append((d.entry, checked(d.entry, sheet)))
-    return pairs
+    layout_id, sheet_name, compact, skipped = parsed
+    return d.entry, checked(d.entry, RawSheet(d.entry.path, LAYOUTS[layout_id], sheet_name, _expand(compact), skipped))
+
+
+def expanding(made: dict):
+    """A parse ``each`` that expands and checks each sheet as it arrives (the parent waits on the
+    workers anyway) into ``made`` for sheet_pairs, which raises a sheet's error in item order."""
+
+    def each(d: Distinct, result) -> None:
+        if not isinstance(result, Exception):
+            try:
+                made[d.entry.sha256] = _sheet_pair(d, result)
+            except Exception as err:  # noqa: BLE001 - kept, and raised by sheet_pairs where it would have been
+                made[d.entry.sha256] = err
+
+    return each
 
 
 def snapshots_of(items: list[Distinct], pairs):
@@ -571,10 +598,11 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     items = distinct_sheets(sheets)
     saving = ThreadPoolExecutor(1)  # the parse cache's new pack is written while the rows are cleaned
     try:
-        saved = []
-        # first: the workers parse while this process imports the rest
-        parsed = [parsed_sheets(items, quiet=quiet, save=lambda new: saved.append(saving.submit(_save_pack, new)))]
-        agreements, snaps, corrections, context, gazetteer = _clean(items, parsed)
+        saved, made = [], {}
+        # first: the workers parse while this process imports the rest, then expands what they parsed
+        parsed = [parsed_sheets(items, quiet=quiet, save=lambda new: saved.append(saving.submit(_save_pack, new)),
+                                each=expanding(made))]  # fmt: skip
+        agreements, snaps, corrections, context, gazetteer = _clean(items, parsed, made)
         for future in saved:
             future.result()  # in the folder before replace_dir makes its staging copy
     finally:
@@ -582,17 +610,19 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     return _check_and_write(sheets, agreements, snaps, corrections, context, gazetteer, manifest)
 
 
-def _clean(items: list[Distinct], parsed: list[dict[str, tuple]]):
-    """The agreements (cleaned, with ids, placed), snapshots (before county coverage) and corrections tables of the parsed
-    sheets (``parsed``: [parsed_sheets' dict], emptied here so that its memory goes once the rows
-    are expanded); the append context and the gazetteer the rows were placed from."""
+def _clean(items: list[Distinct], parsed: list[dict[str, tuple]], made: dict):
+    """The agreements (cleaned, with ids, placed), snapshots (before county coverage) and corrections
+    tables of the parsed sheets (``parsed``: [parsed_sheets' dict], emptied here so that its memory
+    goes once the rows are expanded; ``made``: see sheet_pairs); the append context and the
+    gazetteer the rows were placed from."""
     from concurrent.futures import ThreadPoolExecutor
 
     from ..clean import geography
     from .build import skipped_corrections
     from ..clean.tidy import assign_ids, correction_frame, finalize, place, present, raw_table, tidy
 
-    pairs = sheet_pairs(items, parsed.pop())
+    pairs = sheet_pairs(items, parsed.pop(), made)
+    made.clear()
     snaps = snapshots_of(items, pairs)
     context: dict = {"places": {}}
     cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context))
