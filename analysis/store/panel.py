@@ -200,6 +200,9 @@ def _parse(path: str, label: str):
 
 def _import_table_modules() -> None:
     """The modules the table steps need (pandas, pyarrow, pandera: about a second of imports)."""
+    import sqlite3  # noqa: F401
+
+    import pyarrow.dataset  # noqa: F401 (pandas' read_parquet of the county tables)
     import pyarrow.parquet  # noqa: F401
 
     from ..core import schemas  # noqa: F401
