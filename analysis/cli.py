@@ -428,6 +428,18 @@ def _register_maps(sub) -> None:
     register(sub)
 
 
+def _register_agency(sub) -> None:
+    from .engine.lookup import register
+
+    register(sub)
+
+
+def _register_serve(sub) -> None:
+    from .publish.site.serve import register
+
+    register(sub)
+
+
 # Other modules add their subcommands here (command -> the function that registers it, importing
 # its module), keeping this file small. A command named on the command line registers alone: the
 # other modules take ~0.1 s to import, a tenth of a check of 50 claims.
@@ -435,7 +447,7 @@ _EXTRA_COMMANDS: dict = {
     **dict.fromkeys(("reproduce", "run", "claims"), _register_reproduce),
     **dict.fromkeys(("add-sheet", "remove-sheet"), _register_local_sheets),
     "recheck": _register_recheck, "export": _register_export, "check": _register_check, "docs": _register_docs,
-    "map": _register_maps, "extract": _register_extract,
+    "map": _register_maps, "extract": _register_extract, "agency": _register_agency, "serve": _register_serve,
 }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Measure `extract` against the claim registry on the five captured articles (issue 26).
+"""Measure `extract` against the claim registry on the five captured articles, and on the own test articles (issue 26).
 
     python benchmarks/bench_extract.py --json benchmarks/latest.json   # after `build --archive`
 
@@ -13,6 +13,12 @@ registry's claims, using the one definition of a match (analysis/factcheck/extra
   against it; the precision counting the flags as wrong is reported too;
 - verdict agreement: registry checkable claims whose matching draft gets the same verdict from
   `check`'s engine on the same panel (a claim not found counts as a disagreement).
+
+It also drafts the project's own test articles (tests/extract_articles/, each with the claims a
+careful reader expects, written by hand) and reports the expected claims found. Articles marked
+``held_out`` were written before the extractor was run on them; ``--first-run`` records a new
+batch's figures once, before the extractor is changed for it, and every later run keeps those
+records beside the figures now, so the README shows how far the rules carried to unseen text.
 
 The figures go under the "extract" key of the JSON file (other keys kept); scripts/update_readme.py
 puts them in the README. Targets are printed, never asserted.
@@ -31,16 +37,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TARGETS = {"recall": 0.90, "verdict_agreement": 0.90, "precision": 0.85}
+#: the project's own test articles (each NAME.txt|md|html with NAME.expected.toml)
+OWN = ROOT / "tests" / "extract_articles"
 
 
 def articles_dir() -> Path:
     from analysis.core import paths
 
-    mirror = paths.data_mirror()
-    for base in ([mirror.parent.parent] if mirror else []) + [ROOT.parent / "shared"]:
-        if (base / "articles").is_dir():
-            return base / "articles"
-    sys.exit("the captured articles (../shared/articles) are not here")
+    return paths.captured_articles(ROOT) or sys.exit("the captured articles (../shared/articles) are not here")
 
 
 def reviewed(path: Path) -> list[dict]:
@@ -119,11 +123,60 @@ def run() -> dict:
     return result
 
 
+def own_articles() -> dict:
+    """Recall on the project's own test articles: each expected claim found by a drafted claim
+    (extract_match.finds_expected, the rule tests/test_extract.py asserts). Articles marked
+    ``held_out`` were written before the extractor was run on them."""
+    from analysis.factcheck import extract, extract_match
+
+    rows = []
+    for path in sorted(p for p in OWN.iterdir() if p.suffix in (".txt", ".md", ".html")):
+        spec = path.with_name(path.stem + ".expected.toml")
+        if not spec.is_file():
+            continue
+        expected = tomllib.loads(spec.read_text(encoding="utf-8"))
+        ex = extract.extract(path, date=expected["date"], source="Test outlet")
+        missed = [e for e in expected["expect"] if not any(extract_match.finds_expected(d, e) for d in ex.claims)]
+        rows.append({"article": path.stem, "held_out": bool(expected.get("held_out")), "expected": len(expected["expect"]),
+                     "found": len(expected["expect"]) - len(missed),
+                     "missed": [f"{e['claimed']} {extract_match.ctype(e['comparison'])}" for e in missed]})  # fmt: skip
+    held = [r for r in rows if r["held_out"]]
+    return {"articles": rows, "expected": sum(r["expected"] for r in rows), "found": sum(r["found"] for r in rows),
+            "held_out_expected": sum(r["expected"] for r in held), "held_out_found": sum(r["found"] for r in held)}  # fmt: skip
+
+
+def _commit() -> str:
+    import subprocess
+
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "unknown"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="add the figures to this JSON file under the key 'extract'")
+    parser.add_argument("--first-run", action="store_true",
+                        help="only record the first run of the held-out own articles no earlier run recorded (under "
+                             "extract.first_runs), before the extractor is changed for them")  # fmt: skip
     args = parser.parse_args()
+    if args.first_run:
+        path = Path(args.json) if args.json else None
+        data = json.loads(path.read_text()) if path and path.is_file() else {}
+        earlier = data.get("extract", {}).get("first_runs", [])
+        seen = {row["article"] for batch in earlier for row in batch["articles"]}
+        fresh = [r for r in own_articles()["articles"] if r["held_out"] and r["article"] not in seen]
+        first = {"commit": _commit(), "articles": fresh, "expected": sum(r["expected"] for r in fresh),
+                 "found": sum(r["found"] for r in fresh)}  # fmt: skip
+        print(f"held-out own articles not recorded before, first run at {first['commit']}: "
+              f"{first['found']}/{first['expected']} expected claims found")
+        for row in fresh:
+            print(f"  {row['article']:30} {row['found']}/{row['expected']}; missed: {', '.join(row['missed']) or '-'}")
+        if path and fresh:
+            data.setdefault("extract", {})["first_runs"] = [*earlier, first]
+            path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
+        return 0
     r = run()
+    r["own"] = own_articles()
     for row in r["articles"]:
         print(f"{row['article']:24} found {row['found_checkable']}/{row['registry_checkable']} checkable "
               f"({row['found']}/{row['registry']} all); {row['correct']}/{row['readings']} readings correct, "
@@ -131,6 +184,12 @@ def main() -> int:
     print(f"recall {r['recall_checkable']:.1%} (target >= 90%), precision {r['precision']:.1%} (target >= 85%; "
           f"{r['precision_flags_as_wrong']:.1%} counting flags as wrong), verdict agreement {r['verdict_agreement']:.1%} "
           f"(target >= 90%)")  # fmt: skip
+    own = r["own"]
+    print(f"own test articles: {own['found']}/{own['expected']} expected claims found "
+          f"(held out: {own['held_out_found']}/{own['held_out_expected']})")
+    for row in own["articles"]:
+        if row["missed"]:
+            print(f"  {row['article']}: missed {', '.join(row['missed'])}")
     for m in r["missed"]:
         print(f"missed: {m['article']} {m['id']}")
     for u in r["unreviewed_extras"]:
@@ -138,6 +197,8 @@ def main() -> int:
     if args.json:
         path = Path(args.json)
         data = json.loads(path.read_text()) if path.is_file() else {}
+        if "first_runs" in data.get("extract", {}):  # each recorded once by --first-run, kept by every later run
+            r["first_runs"] = data["extract"]["first_runs"]
         data["extract"] = r
         path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
     return 0

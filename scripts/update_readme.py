@@ -75,6 +75,7 @@ def render_extract(e: dict) -> list[str]:
         ("recall: registry claims with a measure found (equivalent measure, date and comparison)",
          f"{e['recall_checkable']:.1%} ({t['found_checkable']}/{t['registry_checkable']}); all claims {e['recall_all']:.1%}",
          "≥ 90 %", mark[e["targets_met"]["recall"]]),
+        *_own_rows(e),
         ("precision: drafted readings matching the registry or a reviewed reading",
          f"{e['precision']:.1%} ({t['correct']}/{t['readings']}); {e['precision_flags_as_wrong']:.1%} counting the "
          f"{t['flags']} 'not understood' flags as wrong", "≥ 85 %", mark[e["targets_met"]["precision"]]),
@@ -82,7 +83,8 @@ def render_extract(e: dict) -> list[str]:
          f"{e['verdict_agreement']:.1%} ({t['agree']}/{t['registry_checkable']})", "≥ 90 %", mark[e["targets_met"]["verdict_agreement"]]),
     ]  # fmt: skip
     return [
-        f"Article extraction ({e['panel']} panel; {t['drafted']} claims drafted from the five articles in {e['seconds']:.1f} s), "
+        f"Article extraction ({e['panel']} panel; {t['drafted']} claims drafted from the five captured articles in {e['seconds']:.1f} s; "
+        f"the project's own test articles in `tests/extract_articles/`, their expected claims written by hand), "
         "produced by `python benchmarks/bench_extract.py --json benchmarks/latest.json` (what counts as a match: "
         "`analysis/factcheck/extract_match.py`).",
         "",
@@ -90,6 +92,24 @@ def render_extract(e: dict) -> list[str]:
         "|---|---|---|---|",
         *[f"| {a} | {r} | {tg} | {m} |" for a, r, tg, m in rows],
     ]
+
+
+def _own_rows(e: dict) -> list[tuple[str, str, str, str]]:
+    """The own test articles' recall, and each held-out batch's first run (recorded once, before the
+    extractor was changed for it) beside its recall now."""
+    own = e.get("own")
+    if not own:
+        return []
+    rows = [(f"recall on the own test articles ({len(own['articles'])} articles; expected claims found)",
+             f"{own['found'] / own['expected']:.1%} ({own['found']}/{own['expected']})", "", "")]
+    now = {r["article"]: r for r in own["articles"]}
+    for first in e.get("first_runs", []):
+        found_now = sum(now[r["article"]]["found"] for r in first["articles"] if r["article"] in now)
+        rows.append((f"… {len(first['articles'])} held out (expected claims written before the extractor was run on them): "
+                     f"first run at `{first['commit']}`; now",
+                     f"first run {first['found'] / first['expected']:.1%} ({first['found']}/{first['expected']}); "
+                     f"now {found_now / first['expected']:.1%} ({found_now}/{first['expected']})", "", ""))  # fmt: skip
+    return rows
 
 
 def render_maps(m: dict) -> list[str]:

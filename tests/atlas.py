@@ -48,6 +48,8 @@ def write(root: Path) -> None:
     atlas.mkdir(parents=True, exist_ok=True)
     (atlas / "states-albers-10m.json").write_text(json.dumps(topology({"states": STATES})))
     (atlas / "counties-albers-10m.json").write_text(json.dumps(topology({"counties": COUNTIES, "states": STATES})))
+    # the site's interactive maps read the unprojected atlas (longitude, latitude): the same squares do
+    (atlas / "counties-10m.json").write_text(json.dumps(topology({"counties": COUNTIES, "states": STATES})))
     processed = root / "data" / "processed"
     pd.DataFrame([(f, s, n, p, True) for f, (s, n, p) in STATE_POP.items()],
                  columns=["fips", "state", "state_name", "population_2024", "is_state"]).to_parquet(processed / "population.parquet")

@@ -47,6 +47,15 @@ def missing_data():
 
 
 @pytest.fixture(scope="session")
+def articles_dir() -> Path:
+    """The captured articles (shared/articles); fails under CI when they are absent, else skips."""
+    folder = paths.captured_articles(paths.ROOT)
+    if folder is None:
+        _missing("shared/articles not found")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def mirror_dir() -> Path:
     """The raw-data mirror ($DATA_MIRROR); fails under CI when it is not set or absent."""
     mirror = paths.data_mirror()

@@ -314,23 +314,9 @@ def test_malformed_registry_is_rejected(tmp_path, make_text, expected):
     expect_error(tmp_path, make_text(), *expected)
 
 
-def _articles_dir():
-    import os
-
-    from analysis import paths
-
-    mirror = paths.data_mirror()
-    for base in ([mirror.parent.parent] if mirror else []) + [paths.ROOT.parent / "shared"]:
-        if (base / "articles").is_dir():
-            return base / "articles"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail("shared/articles not found (CI=true: the captured articles must be present)")
-    pytest.skip("shared/articles not found")
-
-
-def test_every_quote_is_verbatim_from_the_captured_article(registry):
+def test_every_quote_is_verbatim_from_the_captured_article(registry, articles_dir):
     """Issue 13 finding 5: quotes are the article's own characters; '...' marks a cut."""
-    folder = _articles_dir()
+    folder = articles_dir
     for art in registry.articles:
         assert art.capture, f"article {art.id} names no capture file"
         text = " ".join((folder / art.capture).read_text(encoding="utf-8").replace("\xa0", " ").split())

@@ -38,26 +38,27 @@ def test_county_claims_are_not_downgraded_by_a_merge_the_sentence_rules_out(cid)
     assert "undated" in row["caveat"]  # shown where the number is shown (report block), not only under Methods
 
 
-def test_the_report_block_shows_the_caveat_sheet_and_evidence(tmp_path, monkeypatch):
-    from analysis import paths
-    from analysis.publish import report
+def test_the_claim_page_shows_the_caveat_sheet_and_evidence(tmp_path):
+    from analysis.publish.site import claim_pages
+    from analysis.publish.site.inputs import Inputs
+    from analysis.publish.site.render import Site
 
-    monkeypatch.setattr(paths, "REPORTS_DIR", tmp_path)
     (tmp_path / "evidence").mkdir()
     (tmp_path / "evidence" / "x.csv").write_text(
         "snapshot_id,file,row,state_raw,agency_raw,support_type_raw,county_raw,state,agency_id,model,agreement_id\n"
         "s,ice_287g/s.xlsx,7,TEXAS,Harris County Sheriff's Office,Task Force Model,Harris,TX,TX:h,TFM,TX:h:TFM:x\n")
-    row = {"id": "x", "verdict": "supported", "quote": "q", "quote_verbatim": False, "source": "Outlet, 2025-01-01",
-           "article_date": "2025-01-01", "claimed_value": 1, "reproduced_value": 1, "unit": "agreements",
-           "as_of": "2025-01-01", "snapshot": "ice_287g/s.xlsx", "published": "2024-12-30", "edition": "pm",
-           "sha256": "ab" * 32, "evidence": "evidence/x.csv", "rows": 1, "rows_by_state": {"TX": 1},
+    row = {"id": "x", "article": "breitbart-2025-09-03", "verdict": "supported", "quote": "q", "quote_verbatim": False,
+           "source": "Outlet, 2025-01-01", "article_date": "2025-01-01", "claimed_value": 1, "reproduced_value": 1,
+           "unit": "agreements", "as_of": "2025-01-01", "snapshot": "ice_287g/s.xlsx", "published": "2024-12-30",
+           "edition": "pm", "sha256": "ab" * 32, "evidence": "evidence/x.csv", "rows": 1, "rows_by_state": {"TX": 1},
            "note": "n", "caveat": "TRAC's county table is undated", "notebook": "growth"}  # fmt: skip
-    page = report.build([row])
-    assert "TRAC&#x27;s county table is undated" in page
-    assert "published 2024-12-30, pm; sha256 <code>abababababababab" in page
-    assert "<a href='evidence/x.csv'>the 1 rows counted" in page and "Harris County Sheriff&#x27;s Office" in page
+    site = Site(tmp_path / "site")
+    page = site.render("claim.html.j2", "claims/x.html", title="x", chart="", **claim_pages.claim_context(row, Inputs(tmp_path, [row])))
+    assert "TRAC&#39;s county table is undated" in page
+    assert "published 2024-12-30 (pm)" in page and f'title="{"ab" * 32}">abababababab…</code>' in page  # short, whole on hover
+    assert '<a href="../evidence/x.csv" download>' in page and "Harris County Sheriff&#39;s Office" in page
     assert "\u201cq\u201d" not in page and "paraphrase" in page  # only verbatim quotes get quotation marks
-    assert "<td>Outlet</td><td>2025-01-01</td>" in page  # the summary leads with outlet, date and passage
+    assert "breitbart.com/politics/2025/09/03" in page  # the article's URL from the registry
 
 
 def test_a_big_share_is_read_as_a_share_not_a_top_five_set():

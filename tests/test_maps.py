@@ -233,7 +233,7 @@ def test_real_county_map_on_the_florida_share_claims_date(missing_data):
 def test_report_maps_on_the_fixture_sheets(on_project):
     """The articles' dates the fixture sheets cover get a map, the others say why; the maps are
     drawn once per data and code version (a second call reuses them, byte for byte)."""
-    from analysis.publish import report
+    from analysis.publish.site.render import Site
 
     first = maps.report_maps(paths.REPORTS_DIR, "2025-09-02")
     assert [x[0] for x in first["over_time"]] == ["map_county_2025-01-20.png", "map_county_2025-06-16.png",
@@ -247,13 +247,7 @@ def test_report_maps_on_the_fixture_sheets(on_project):
     assert maps.report_maps(paths.REPORTS_DIR, "2025-09-02") == first
     assert {p.name: p.stat().st_mtime_ns for p in figures.iterdir()} == stamp  # nothing drawn again
 
-    row = {"id": maps.FLORIDA_SHARE_CLAIM, "verdict": "not supported", "quote": "q", "source": "Outlet, 2025-11-29",
-           "claimed_value": "1/3", "reproduced_value": 0.5, "unit": "share", "as_of": "2025-09-02", "note": "n",
-           "notebook": "concentration"}  # fmt: skip
-    page = report.build([row], maps=first)
-    claim = page[page.index(f"id='{maps.FLORIDA_SHARE_CLAIM}'"):page.index("id='maps'")]
-    assert "<img src='figures/map_state_2025-09-02.png' alt='Map of participating 287(g) agreements by state" in claim
-    section = page[page.index("id='maps'"):]
-    assert section.count("<img src='figures/map_county_") == 3 and "No map: 2025-09-18 is after" in section
-    assert "href='#maps'" in page
-    assert "id='maps'" not in report.build([row])  # no maps asked for: no section
+    page = Site(paths.REPORTS_DIR / "site").render("map.html.j2", "map.html", title="Map", levels=[], static=first,
+                                                     reason="", dense_from="2025-01-01")  # the site's map page
+    assert page.count('<img src="figures/map_county_') == 3 and "No map: 2025-09-18 is after" in page
+    assert 'alt="Map of participating 287(g) agreements by county on 2025-09-02' in page

@@ -71,7 +71,7 @@ def test_second_reproduce_reuses_every_notebook_and_the_report_is_byte_identical
     assert executed == notebooks.ORDER
     assert "growth: executed in" in first and "(no earlier run)" in first
     before = _report(project)
-    assert "reports/index.html" in before and "reports/notebooks/growth.html" in before
+    assert "reports/index.html" in before and "reports/site/notebooks/growth.html" in before
 
     second = _reproduce(capsys)
     assert executed == notebooks.ORDER  # nothing executed again
@@ -112,7 +112,11 @@ def test_force_executes_everything(project, executed, capsys):
 def test_stamps_survive_the_staged_report(project, executed, capsys):
     """staged_reports copies reports/ without hidden entries; the stamps must come along."""
     _reproduce(capsys)
-    assert sorted(p.stem for p in (project / "reports" / stamps.DIR).glob("*.json")) == sorted([*notebooks.ORDER, "recheck", "maps"])
+    from analysis.publish import site
+    from analysis.publish.site import downloads
+
+    assert sorted(p.stem for p in (project / "reports" / stamps.DIR).glob("*.json")) == sorted(
+        [*notebooks.ORDER, "recheck", "maps", site.STAMP, site.DATA_STAMP, downloads.STAMP])
     with reproduce.staged_reports() as stage:
         assert (stage / stamps.DIR / "growth.json").is_file()
 

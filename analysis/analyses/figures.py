@@ -347,6 +347,43 @@ def save_figure(fig, path, *, formats: Sequence[str] = ("png",)) -> list[Path]:
     return [target for _, target in targets]
 
 
+def alt_text(fig) -> str:
+    """The figure in words, for screen readers and for the site's alt attributes: its title,
+    subtitle and source line (new_figure's texts), then its axis labels."""
+    texts = {t.get_gid(): " ".join(t.get_text().split()) for t in fig.texts if t.get_gid() and t.get_text().strip()}
+    if not texts.get("title") and fig.get_suptitle().strip():
+        texts["title"] = " ".join(fig.get_suptitle().split())
+    axes = [f"{which} axis: {label}" for ax in fig.axes for which, label in (("x", ax.get_xlabel()), ("y", ax.get_ylabel()))
+            if label.strip()]  # fmt: skip
+    parts = [texts.get("title", "Figure"), texts.get("subtitle", ""), "; ".join(axes), texts.get("source", "")]
+    return ". ".join(p.rstrip(".") for p in parts if p) + "."
+
+
+class Inline:
+    """A saved (closed) figure shown in a notebook as PNG, with its alt text in the output's metadata
+    (``{"image/png": {"alt": ...}}``), which the site's notebook chapters put on the image."""
+
+    def __init__(self, fig):
+        self.fig = fig
+        self.alt = alt_text(fig)
+
+    def _repr_png_(self):
+        import io
+
+        buf = io.BytesIO()
+        with mpl.style.context(["default", STYLE_PATH]):  # as save_figure draws it: the same bytes every run
+            self.fig.savefig(buf, format="png", metadata=dict(FORMATS["png"]))
+        return buf.getvalue(), {"alt": self.alt}
+
+    def __repr__(self) -> str:
+        return f"<figure: {self.alt}>"
+
+
+def inline(fig) -> Inline:
+    """Show a figure in a notebook (its last expression): the PNG and its description."""
+    return Inline(fig)
+
+
 # --------------------------------------------------------------------------- axes helpers
 
 

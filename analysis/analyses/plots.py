@@ -26,6 +26,11 @@ def use_style() -> None:
     figures.use_style()
 
 
+def show(fig):
+    """A figure this module saved, shown inline as a notebook's last expression (with its alt text)."""
+    return figures.inline(fig)
+
+
 def _latest(kind: str = "participating", source=None) -> str:
     snap = query.snapshots(kind, source=source).iloc[-1]
     return f"{snap['published']}{' ' + snap['edition'] if snap['edition'] else ''}"

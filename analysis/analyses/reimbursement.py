@@ -41,3 +41,15 @@ def compute(*, salary: float, benefits: float, overtime: float) -> list[Result]:
     for (low, high, _), name in zip(PERFORMANCE_TIERS, ("90_100", "80_89", "70_79")):
         res.append(Result(f"quarterly_award_usd_{name}", performance_payment(low), "dollars", "2025-10-01", src))
     return res
+
+
+def example_table(salary: float, benefits: float, overtime: float, quarterly_scores=(95, 85, 75, 65)):
+    """The worked example as a table: each part of one officer's yearly reimbursement, in US$."""
+    import pandas as pd
+
+    parts = annual_reimbursement(salary, benefits, overtime, list(quarterly_scores))
+    labels = {"salary": "salary (reimbursed in full)", "benefits": "benefits (reimbursed in full)",
+              "overtime_claimed": "overtime worked", "overtime_reimbursed": f"overtime reimbursed (cap {OVERTIME_CAP:.0%} of salary)",
+              "performance_payments": f"performance payments (quarterly scores {', '.join(map(str, quarterly_scores))})",
+              "total": "total reimbursed in the year"}  # fmt: skip
+    return pd.DataFrame({"part": [labels[k] for k in parts], "US$": [round(v, 2) for v in parts.values()]})

@@ -203,7 +203,7 @@ def clean_stale(target: Path | str) -> None:
 
 
 @contextlib.contextmanager
-def replace_dir(target: Path | str, *, link: bool = True) -> Iterator[Path]:
+def replace_dir(target: Path | str, *, link: bool = True, linked: tuple[str, ...] = ()) -> Iterator[Path]:
     """Yield a staging copy of the folder ``target``; on success the staging folder takes
     target's place in one atomic exchange and the old one is removed. On an error or a kill the
     target is untouched; the staging folder's name carries this process's id, and a later run
@@ -211,7 +211,9 @@ def replace_dir(target: Path | str, *, link: bool = True) -> Iterator[Path]:
 
     ``link=True`` fills the copy with hard links (free, for data/processed/ and its 40 MB parse
     cache): then every write into it must replace files, never edit them, as atomic_path does.
-    ``link=False`` copies, for folders that code outside this package writes into (reports/).
+    ``link=False`` copies, for folders that code outside this package writes into (reports/);
+    ``linked`` names entries that are linked all the same, because only this package writes them,
+    through atomic_path (reports/site/: 40 MB a second reproduce need not copy).
     """
     import shutil
 
@@ -229,10 +231,11 @@ def replace_dir(target: Path | str, *, link: bool = True) -> Iterator[Path]:
                 for entry in target.iterdir():
                     if entry.name.startswith("."):
                         continue
+                    how = _link if entry.name in linked else copy
                     if entry.is_dir():
-                        shutil.copytree(entry, stage / entry.name, copy_function=copy)
+                        shutil.copytree(entry, stage / entry.name, copy_function=how)
                     else:
-                        copy(entry, stage / entry.name)
+                        how(entry, stage / entry.name)
         yield stage
         with output_errors(target):
             if not target.exists():

@@ -45,6 +45,17 @@ def data_mirror() -> Path | None:
     return path
 
 
+def captured_articles(root: Path) -> Path | None:
+    """The folder of the five captured articles (``shared/articles``), or None when absent. They sit
+    beside the raw-data mirror ($DATA_MIRROR is ``shared/data/raw``) or beside the checkout ``root``,
+    and are never copied into the project: tests and benchmarks read them where they are."""
+    mirror = data_mirror()
+    for base in ([mirror.parent.parent] if mirror else []) + [root.parent / "shared"]:
+        if (base / "articles").is_dir():
+            return base / "articles"
+    return None
+
+
 def relative_to_root(path: Path) -> str:
     """A path as printed in outputs: relative to the project root, never absolute."""
     path = Path(path).resolve()

@@ -43,6 +43,8 @@ class Sentence:
     fold: str  # the same length, folded for the rules
     paragraph: int  # index of the paragraph (a block of lines without a blank line)
     line: int  # 1-based line of the article's text where it starts
+    head: tuple[str, ...] = ()  # a table row's header cells (folded), which name what its figures count
+    caption: str = ""  # a table row's caption or lead-in line (folded), which dates the table
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,16 @@ def fold(text: str) -> str:
 class _Text(HTMLParser):
     """Text of the block elements of a page, one block per line; scripts, styles and navigation dropped."""
 
-    BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "blockquote", "title", "figcaption", "div",
-              "br", "tr", "section", "article", "header", "pre"}  # fmt: skip
+    BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "title", "figcaption", "div", "caption",
+              "br", "tr", "section", "article", "header", "pre", "table"}  # fmt: skip
+    CELLS = {"td", "th"}  # a row's cells on one line, " | " between them, as Markdown writes a table
     SKIP = {"script", "style", "nav", "noscript", "svg", "template", "form", "button", "iframe"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.depth_skip = 0
+        self.cells = 0  # cells seen in the current table row
         self.meta_date: str | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -81,6 +85,11 @@ class _Text(HTMLParser):
             self.depth_skip += 1
         elif tag in self.BLOCKS:
             self.parts.append("\n")
+            self.cells = 0
+        elif tag in self.CELLS and not self.depth_skip:
+            if self.cells:
+                self.parts.append(" | ")
+            self.cells += 1
         if tag == "meta":
             a = dict(attrs)
             if (a.get("property") or a.get("name") or "").lower() in ("article:published_time", "date", "pubdate",
@@ -108,6 +117,7 @@ def _markdown(text: str) -> str:
     text = re.sub(r"^\s{0,3}>\s?", "", text, flags=re.M)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)", r"\1", text)
+    text = re.sub(r"(?<![\w_])_(?![\s_])(.+?)(?<![\s_])_(?![\w_])", r"\1", text)  # _emphasis_, never snake_case
     return text
 
 
@@ -128,9 +138,47 @@ def _own_date(text: str, meta: str | None) -> dt.date | None:
     return None
 
 
+_ROW = re.compile(r"^[ \t]*\|?[^|\n]*[^|\s][^|\n]*(?:\|[^|\n]*)+$")
+_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|?)+[ \t]*$")  # Markdown's |---|---|
+_NUMBER_CELL = re.compile(r"^[\s$]*[\d.,]+\s*%?\s*$")
+
+
+def cells(line: str) -> list[str]:
+    """A table row's cells: "| Texas | 150 |" -> ["Texas", "150"] (the same text, outer pipes off)."""
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def tables(folded: str) -> dict[int, tuple[tuple[str, ...], str]]:
+    """Each data row of every table (Markdown pipes, or an HTML table read as such) by the offset of
+    its line: the table's header cells and its caption (the line before the table: an HTML
+    caption or a Markdown table's lead-in), the two things that say what a row's figures count."""
+    out: dict[int, tuple[tuple[str, ...], str]] = {}
+    lines, pos = [], 0
+    for line in folded.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    head: tuple[str, ...] = ()
+    caption, in_table, last_text = "", False, ""
+    for start, line in lines:
+        if not line.strip() or _RULE.match(line):
+            continue
+        if not _ROW.match(line):
+            in_table, last_text = False, line.strip()
+            continue
+        row = cells(line)
+        if not in_table:
+            in_table, caption = True, last_text
+            head = tuple(row) if not any(_NUMBER_CELL.match(c) for c in row[1:]) else ()
+            if head:
+                continue
+        out[start] = (head, caption)
+    return out
+
+
 def split(text: str) -> tuple[list[Sentence], list[str]]:
     """Sentences (verbatim, with offsets) and the folded paragraphs they belong to."""
     folded = fold(text)
+    rows = tables(folded)
     sentences: list[Sentence] = []
     paragraphs: list[str] = []
     pos = 0
@@ -141,7 +189,11 @@ def split(text: str) -> tuple[list[Sentence], list[str]]:
         paragraphs.append(folded[pos:pos + len(block)])
         line_start = pos
         for line in block.split("\n"):
-            _line_sentences(text, folded, line_start, line, len(paragraphs) - 1, sentences)
+            if line_start in rows:  # a table row is one "sentence", read with its header and caption
+                head, caption = rows[line_start]
+                _add(text, folded, line_start, line_start + len(line), len(paragraphs) - 1, sentences, head, caption)
+            else:
+                _line_sentences(text, folded, line_start, line, len(paragraphs) - 1, sentences)
             line_start += len(line) + 1
         pos += len(block)
     return sentences, paragraphs
@@ -159,7 +211,8 @@ def _line_sentences(text: str, folded: str, start: int, line: str, paragraph: in
     _add(text, folded, start + cut, start + len(line), paragraph, out)
 
 
-def _add(text: str, folded: str, a: int, b: int, paragraph: int, out: list[Sentence]) -> None:
+def _add(text: str, folded: str, a: int, b: int, paragraph: int, out: list[Sentence], head: tuple[str, ...] = (),
+         caption: str = "") -> None:
     raw = text[a:b]
     lead = len(raw) - len(raw.lstrip())
     body = raw.strip()
@@ -169,7 +222,7 @@ def _add(text: str, folded: str, a: int, b: int, paragraph: int, out: list[Sente
         body = body[bullet.end():]
     if body:
         s = a + lead
-        out.append(Sentence(s, body, folded[s:s + len(body)], paragraph, text.count("\n", 0, s) + 1))
+        out.append(Sentence(s, body, folded[s:s + len(body)], paragraph, text.count("\n", 0, s) + 1, head, caption))
 
 
 def read(path: str | Path) -> Article:

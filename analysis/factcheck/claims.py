@@ -21,7 +21,7 @@ from . import claim_registry, results, verdicts
 from ..engine.asof import parse_date
 from ..core.errors import UsageError
 
-COLUMNS = ["id", "article", "quote", "source", "claimed_value", "reproduced_value", "unit", "as_of", "snapshot",
+COLUMNS = ["id", "article", "quote", "source", "article_url", "claimed_value", "reproduced_value", "unit", "as_of", "snapshot",
            "published", "edition", "sha256", "evidence", "verdict", "note", "caveat", "notebook"]  # fmt: skip
 #: a notebook parameter that moves one article's "now" claims to another day (a what-if run);
 #: None (the default) means the registry's date: the date lives in the claim only
@@ -146,6 +146,7 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
         "quote_verbatim": claim.quote_verbatim,
         "article_date": article.date.isoformat() if article.date else "undated",
         "source": f"{article.publication}, {article.date or article.date_note}".strip(", "),
+        "article_url": article.url,
         "claimed_value": claim.claimed_value if not isinstance(claim.claimed_value, dict) else dict(claim.claimed_value),
         "reproduced_value": reproduced,
         "unit": claim.unit,
@@ -234,12 +235,17 @@ def _found(res: list[results.Result]) -> dict[str, dict]:
                          "detail": results._clean(r.detail)} for r in res}  # fmt: skip
 
 
-def show_verdicts(notebook: str, res: list[results.Result]) -> None:
-    """Print this notebook's claims with their verdicts (for the notebook's checked output)."""
+def verdict_table(notebook: str, res: list[results.Result]):
+    """This notebook's claims with their verdicts, as a DataFrame (the notebook's checked output)."""
+    import pandas as pd
+
     found = _found(res)
+    rows = []
     for claim in claim_registry.claims_for_notebook(notebook):
         row = evaluate_one(claim, found)
-        print(f"{row['id']}: {row['verdict'].upper()} - {row['note']}")
+        rows.append({"claim": row["id"], "verdict": row["verdict"], "claimed": _cell(row["claimed_value"]),
+                     "reproduced": row.get("display") or _cell(row["reproduced_value"]), "why": row["note"]})  # fmt: skip
+    return pd.DataFrame(rows, columns=["claim", "verdict", "claimed", "reproduced", "why"])
 
 
 def result(res: list[results.Result], claim_id: str) -> results.Result:
@@ -251,42 +257,36 @@ def result(res: list[results.Result], claim_id: str) -> results.Result:
     raise UsageError(f"no result for claim {claim_id!r} in this notebook")
 
 
-#: up to this many rows the evidence is printed row by row; beyond, as a count by state
+#: rows of one claim's evidence a notebook shows (the evidence file has them all)
 EVIDENCE_ROWS_SHOWN = 25
 
 
-def _evidence_line(rec: dict) -> str:
-    if "agency_raw" in rec:  # a row of ICE's sheet, as printed
-        return f"row {rec['row']:>4} of {Path(rec['file']).name}: {rec['state_raw']} | {rec['agency_raw']} | {rec['support_type_raw']}"
-    return " | ".join(str(v) for k, v in rec.items() if k != "file")
-
-
-def show_evidence(res: list[results.Result], output_dir: str | Path | None = None) -> None:
-    """Each measured claim's sheet and the rows it counted, as the evidence files hold them: all
-    rows when few, else their count by state (ICE) or the first rows (a ranking)."""
+def evidence_table(res: list[results.Result]):
+    """Each measured claim's sheet and the rows it counted, one row per claim, as a DataFrame: the
+    value, the sheet (file, published, sha256), the number of rows and the evidence file holding them."""
     import pandas as pd
 
     by_key = {c.quantity: c for c in claim_registry.load_claims() if c.is_measured}
-    base = results.results_dir(output_dir).parent
+    rows = []
     for r in res:
         claim = by_key.get(r.quantity)
         if claim is None or "snapshot" not in r.detail:
             continue
         snap = r.detail["snapshot"]
-        dated = f"published {snap['published']}{' ' + snap['edition'] if snap['edition'] else ''}, " if snap["published"] else "undated, "
-        print(f"{claim.id}: {r.detail['display']} = {r.detail['measure']}")
-        print(f"  {snap['file']} ({dated}sha256 {snap['sha256'][:12]}...), {r.detail['rows']:,} rows -> {r.detail['evidence']}")
-        if not r.detail["rows"]:
-            continue
-        if r.detail["rows"] > EVIDENCE_ROWS_SHOWN and r.detail.get("rows_by_state"):
-            print("    by state: " + ", ".join(f"{k} {v}" for k, v in sorted(r.detail["rows_by_state"].items(), key=lambda kv: (-kv[1], kv[0]))))
-            continue
-        rows = pd.read_csv(base / r.detail["evidence"], dtype=str, keep_default_na=False, nrows=EVIDENCE_ROWS_SHOWN)
-        shown = rows if r.detail["rows"] <= EVIDENCE_ROWS_SHOWN else rows.head(5)
-        for rec in shown.to_dict("records"):
-            print("    " + _evidence_line(rec))
-        if len(shown) < r.detail["rows"]:
-            print(f"    ... {r.detail['rows'] - len(shown):,} more rows in the evidence file")
+        rows.append({"claim": claim.id, "value": r.detail["display"], "measure": r.detail["measure"], "sheet": snap["file"],
+                     "published": f"{snap['published']} {snap['edition']}".strip() if snap["published"] else "undated",
+                     "sha256": f"{snap['sha256'][:12]}...", "rows": r.detail["rows"], "evidence": r.detail["evidence"]})  # fmt: skip
+    return pd.DataFrame(rows, columns=["claim", "value", "measure", "sheet", "published", "sha256", "rows", "evidence"])
+
+
+def evidence_rows(res: list[results.Result], claim_id: str, output_dir: str | Path | None = None, *,
+                  n: int = EVIDENCE_ROWS_SHOWN):
+    """The first ``n`` rows one claim counted, as its evidence file holds them (cells as ICE printed them)."""
+    import pandas as pd
+
+    detail = result(res, claim_id).detail
+    rows = pd.read_csv(results.results_dir(output_dir).parent / detail["evidence"], dtype=str, keep_default_na=False)
+    return rows.drop(columns=[c for c in ("snapshot_id", "file") if c in rows.columns]).head(n)
 
 
 def _cell(value) -> str:

@@ -2,17 +2,19 @@
 
 Writing a claims file by hand is the slow part of checking an article: spot each number, choose a
 measure, a unit, a comparison and a date. ``python -m analysis extract ARTICLE`` drafts it: every
-sentence is read by the rules of :mod:`extract_sentences` and :mod:`extract_rules` (rule-based, over
-this domain's vocabulary, so each reading can be stated and tested), each claim carries its quote,
-a confidence and a one-line reading, and every number the article prints is accounted for: a claim,
-a ``not_checkable`` claim ("not understood: ..."), or a ``[[skipped]]`` line saying why (a year, a
-phone number, off topic). The draft is validated by the claims-file parser before anything is
+sentence is read by the rules of :mod:`extract_sentences` and :mod:`extract_rules` (a table row with its
+header and caption by :mod:`extract_tables`; a sentence pointing back, "Those agreements ...", with the
+day of the one before), rule-based over this domain's vocabulary, so each reading can be stated and
+tested. Each claim carries its quote, a confidence and a one-line reading, and every number the
+article prints is accounted for: a claim, a ``not_checkable`` claim ("not understood: ..."), or a
+``[[skipped]]`` line saying why (a year, a phone number, a web address, an age, off topic). The draft is validated by the claims-file parser before anything is
 written, so what it writes ``check`` accepts; ``check ARTICLE`` drafts and judges in one step.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -23,10 +25,10 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.errors import UsageError
-from . import article_text, extract_dates, extract_sentences
+from . import article_text, extract_dates, extract_sentences, extract_tables
 from . import vocabulary as V
 from .extract_numbers import figures
-from .extract_rules import Context
+from .extract_rules import Context, first_unit_noun
 
 #: how long a claim's id may grow (it names the evidence file)
 _ID_MAX = 60
@@ -116,12 +118,26 @@ def extract(path: str | Path, *, date: str | dt.date | None = None, source: str 
     counties = _counties(processed)
     seen: dict[str, str] = {}
     label = f"{source}, {day.isoformat()}" if source else ""
+    about_program = any(V.TOPIC.search(p) for p in art.paragraphs)
+    before: tuple[bool, list] = (False, [])  # the sentence before: on topic, its dates
     for sent in art.sentences:
-        on_topic = bool(V.TOPIC.search(sent.fold) or V.TOPIC.search(art.paragraphs[sent.paragraph]))
+        on_topic = bool(V.TOPIC.search(sent.fold) or V.TOPIC.search(art.paragraphs[sent.paragraph])
+                        or about_program and V.DOMAIN.search(sent.fold))  # fmt: skip
         refs = extract_dates.find(sent.fold, day)
         figs = figures(sent.fold, [(r.start, r.end) for r in refs])
+        back = V.ANAPHORA.search(sent.fold)
+        if back and back.start() and first_unit_noun(sent.fold[:back.start()]):
+            back = None  # "fewer than 10 agreements, most of them ...": "them" is this sentence's own noun
+        if back:  # "Those agreements span 38 states": the day and the subject of the sentence before
+            on_topic = on_topic or before[0]
+            if not any(r.role == "at" and r.day and not r.now for r in refs):
+                refs += [dataclasses.replace(r, start=0, end=0, how=f"{r.how}, from the sentence before ({back.group(0)!r})")
+                         for r in before[1][:1]]  # fmt: skip
+        before = (on_topic, [r for r in refs if r.role == "at" and r.day and not r.now])
         if _CITATION.search(sent.text) or _CITATION.search(art.paragraphs[sent.paragraph]):
             drafts, skips = [], [(f, "in a reference list entry (another publication's title or date)") for f in figs]
+        elif sent.head and (on_topic or V.TOPIC.search(sent.caption) or about_program and V.DOMAIN.search(" ".join([*sent.head, sent.caption]))):
+            drafts, skips = extract_tables.read_row(sent.fold, figs, sent.head, sent.caption, Context(day, True, counties))
         else:
             drafts, skips = extract_sentences.read(sent.fold, figs, refs, Context(day, on_topic, counties))
         for f, why in skips:

@@ -12,6 +12,7 @@ target, never a day to count on.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ class DateRef:
     role: str  # "at" (the day counted), "since" (a change's base), "target" (a future goal)
     how: str  # one phrase for the reading ("'as of July 31, 2025'")
     confidence: float
+    first: dt.date | None = None  # a period's first day ("in June", "in 2025"): where a change over it starts
+    now: bool = False  # "now", "today": the day the words are spoken, which an attribution may set
+    said: bool = False  # the day a source said it ("the agency said last month"): dates the statement
 
 
 _MONTH = r"(?P<month>" + "|".join(sorted(V.MONTHS, key=len, reverse=True)) + r")\.?"
@@ -38,6 +42,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("ref", re.compile(rf"\(\s*{_YEAR},\s*{_MONTH}(?:\s+{_DAY})?\s*\)", re.I)),
     ("mdy", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I)),
     ("dmy", re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b", re.I)),
+    ("quarter", re.compile(rf"\b(?:(?:the\s+)?(?P<q>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+of)?,?|Q(?P<qn>[1-4]))"
+                           rf"\s+{_YEAR}\b", re.I)),
     ("edge_year", re.compile(rf"\b(?P<edge>(?:the )?(?:end|close|start|beginning|middle) of|late|early|mid-?)\s*{_YEAR}\b", re.I)),
     ("my", re.compile(rf"\b(?P<edge>(?:the )?(?:end|start|beginning|middle) of |late |early |mid-)?{_MONTH}(?: of)?,?\s+{_YEAR}\b", re.I)),
     ("md", re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s+(?:19|20)\d\d)", re.I)),
@@ -45,7 +51,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("year", re.compile(rf"\b(?P<prep>in|by|since|during|through|until|before|after|of|from|to)?\s*{_YEAR}\b(?![-\d])", re.I)),
     ("m", re.compile(rf"\b(?P<edge>(?:the )?(?:end|start|beginning|middle) of |late |early |mid-)?(?:in |since |by |during |until )?"
                      rf"(?P<mname>january|february|march|april|june|july|august|september|october|november|december)\b(?! \d)", re.I)),
-    ("rel", re.compile(r"\b(?P<rel>late last month|early last month|last month|this month|last week|this week|"
+    ("ago", re.compile(r"\b(?P<n>\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+                       r"(?P<unit>day|week|month|year)s?\s+(?:ago|earlier|before)\b", re.I)),
+    ("rel", re.compile(r"\b(?P<rel>(?:the )?(?:start|beginning|end) of (?:the|this|last) year|late last month|early last month|last month|this month|last week|this week|"
                        r"yesterday|today|tonight|right now|now|currently|so far|to date|this year|last year|"
                        r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                        r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.I)),
@@ -62,7 +70,7 @@ def _capped(day: dt.date, article: dt.date) -> dt.date:
 
 def _role(text: str, start: int) -> str:
     before = text[max(0, start - 12):start].lower()
-    if re.search(r"\bsince\s*$|\bfrom\s*$", before):
+    if re.search(r"\bsince\s*$|\bfrom\s*$|\bbetween\s*$", before):
         return "since"
     return "at"
 
@@ -87,6 +95,13 @@ def _ref(m: re.Match, kind: str, text: str, article: dt.date) -> DateRef | None:
     except (ValueError, TypeError):
         return None
     edge = (g.get("edge") or "").lower().strip()
+    if kind == "quarter":
+        q = {"first": 1, "second": 2, "third": 3, "fourth": 4}.get((g.get("q") or "").lower()) or int((g.get("q") or g["qn"])[0])
+        first, last = dt.date(year, 3 * q - 2, 1), _last_day(year, 3 * q)
+        if first > article:
+            return DateRef(m.start(), m.end(), m.group(0), None, "target", f"{quoted} (after the article: a target)", 0.5)
+        return DateRef(m.start(), m.end(), m.group(0), _capped(last, article), role, f"{quoted} (read at its last day)", 0.75,
+                       first=first)  # fmt: skip
     if kind == "fy":
         return DateRef(m.start(), m.end(), m.group(0), None, "target", f"{quoted} (a fiscal year: a target period)", 0.5)
     if kind in ("edge_year", "year"):
@@ -98,17 +113,35 @@ def _ref(m: re.Match, kind: str, text: str, article: dt.date) -> DateRef | None:
         else:
             day = _capped(dt.date(year, 12, 31), article)
         return DateRef(m.start(), m.end(), m.group(0), day, "since" if prep in ("since", "from") else role,
-                       f"{quoted} (read at {'its first' if day.month == 1 and day.day == 1 else 'its last'} day)", 0.7)  # fmt: skip
+                       f"{quoted} (read at {'its first' if day.month == 1 and day.day == 1 else 'its last'} day)", 0.7,
+                       first=dt.date(year, 1, 1))  # fmt: skip
     if kind in ("my", "m"):
         if year is None:
             year = article.year if month <= article.month else article.year - 1
-        first = edge in ("start of", "beginning of", "the start of", "the beginning of", "early") or "since" in m.group(0).lower()
+        first = edge in ("start of", "beginning of", "the start of", "the beginning of", "early") or "since" in m.group(0).lower() \
+            or role == "since"  # "from January": a base month starts on its first day
         day = dt.date(year, month, 1) if first else _capped(_last_day(year, month), article)
         return DateRef(m.start(), m.end(), m.group(0), day, "since" if "since" in m.group(0).lower() else role,
-                       f"{quoted} (read at {'its first' if first else 'its last'} day)", 0.75 if g.get("year") else 0.65)  # fmt: skip
+                       f"{quoted} (read at {'its first' if first else 'its last'} day)", 0.75 if g.get("year") else 0.65,
+                       first=dt.date(year, month, 1))  # fmt: skip
+    if kind == "ago":
+        n = 1 if g["n"].lower() in ("a", "an") else int(g["n"]) if g["n"].isdigit() else V.ONES[g["n"].lower()]
+        unit = g["unit"].lower()
+        if unit in ("day", "week"):
+            day = article - dt.timedelta(days=n * (7 if unit == "week" else 1))
+        else:
+            months = article.year * 12 + article.month - 1 - n * (12 if unit == "year" else 1)
+            y, mo = divmod(months, 12)
+            day = dt.date(y, mo + 1, min(article.day, calendar.monthrange(y, mo + 1)[1]))
+        return DateRef(m.start(), m.end(), m.group(0), day, role, f"{quoted} = {n} {unit}(s) before the article", 0.7)
     rel = g["rel"].lower()
+    year_edge = re.fullmatch(r"(?:the )?(start|beginning|end) of (the|this|last) year", rel)
+    if year_edge:
+        y = article.year - (1 if year_edge.group(2) == "last" else 0)
+        day = dt.date(y, 1, 1) if year_edge.group(1) != "end" else _capped(dt.date(y, 12, 31), article)
+        return DateRef(m.start(), m.end(), m.group(0), day, role, f"{quoted} = {day}", 0.75)
     if rel in ("today", "tonight", "now", "right now", "currently", "so far", "to date", "this week", "this month", "this year"):
-        return DateRef(m.start(), m.end(), m.group(0), article, role, f"{quoted} = the article's date", 0.9)
+        return DateRef(m.start(), m.end(), m.group(0), article, role, f"{quoted} = the article's date", 0.9, now=True)
     if rel == "yesterday":
         return DateRef(m.start(), m.end(), m.group(0), article - dt.timedelta(days=1), role, quoted, 0.85)
     if rel == "last week":
@@ -117,9 +150,11 @@ def _ref(m: re.Match, kind: str, text: str, article: dt.date) -> DateRef | None:
         prev = article.replace(day=1) - dt.timedelta(days=1)
         day = prev.replace(day=7) if rel.startswith("early") else prev
         return DateRef(m.start(), m.end(), m.group(0), day, role,
-                       f"{quoted} = {'early in' if rel.startswith('early') else 'the last day of'} the month before the article", 0.7)  # fmt: skip
+                       f"{quoted} = {'early in' if rel.startswith('early') else 'the last day of'} the month before the article", 0.7,
+                       first=prev.replace(day=1))  # fmt: skip
     if rel == "last year":
-        return DateRef(m.start(), m.end(), m.group(0), dt.date(article.year - 1, 12, 31), role, f"{quoted} (its last day)", 0.7)
+        return DateRef(m.start(), m.end(), m.group(0), dt.date(article.year - 1, 12, 31), role, f"{quoted} (its last day)", 0.7,
+                       first=dt.date(article.year - 1, 1, 1))  # fmt: skip
     wd = rel.removeprefix("on ")
     target = list(calendar.day_name).index(wd.capitalize())
     back = (article.weekday() - target) % 7
@@ -157,15 +192,23 @@ def find(text: str, article: dt.date) -> list[DateRef]:
                 continue
             if not all(b <= s or a >= e for s, e in taken):
                 continue
-            if kind == "m" and not re.search(r"(?i)\b(?:in|since|by|during|until|of|end|start|beginning|middle|late|early|mid-)\s*(?:the\s+)?"
+            if kind == "m" and not re.search(r"(?i)\b(?:in|since|by|during|until|of|from|to|through|between|end|start|beginning|middle|late|early|mid-)\s*(?:the\s+)?"
                                             r"(?:end of |start of |beginning of |middle of )?$", text[max(0, a - 25):a + len(m.group(0)) - len(m.group("mname"))]):  # fmt: skip
                 if not re.match(r"(?i)(?:in|since|by|during|until)\b", m.group(0)):
                     continue  # a bare month name ("May") is too often a verb or a name
             ref = _ref(m, kind, text, article)
             if ref is not None:
+                if ref.role == "at" and _SAID.search(text[max(0, a - 40):a]):
+                    ref = dataclasses.replace(ref, said=True, how=f"{ref.how}, when the source said it")
                 refs.append(ref)
                 taken.append((a, b))
     return sorted(refs, key=lambda r: r.start)
+
+
+#: a date right after a verb of attribution dates the statement ("the agency said last month"):
+#: the "now" of what was said is that day, not the article's
+_SAID = re.compile(r"\b(?:said|says|reported|reports|announced|posted|published|released|listed|showed|wrote|confirmed|"
+                   r"told [\w' ]{1,30}?)\s+(?:on\s+|in\s+|as of\s+)?$", re.I)  # fmt: skip
 
 
 def g_prep_is_count(text: str, m: re.Match) -> bool:

@@ -52,8 +52,8 @@ def same_comparison(a: Any, b: Any) -> bool:
         va, vb = pa.get(key, default), pb.get(key, default)
         if key == "threshold" and va is not None and vb is not None:
             va, vb = to_fraction(va), to_fraction(vb)
-        if key in ("rank", "entity") and (va is None or vb is None):
-            continue  # a rank defaults to the claimed value, an entity to the measure's place
+        if key in ("rank", "entity", "threshold") and (va is None or vb is None):
+            continue  # a rank and a threshold default to the claimed value, an entity to the measure's place
         if va != vb:
             return False
     return True
@@ -122,6 +122,20 @@ def matches(draft: Mapping, claim, panel) -> bool:
     if measure.source == "ice" and not same_sheet(draft["date"], claim.as_of.isoformat(), measure.kind, panel):
         return False
     return same_comparison(draft["comparison"], dict(claim.comparison)) and same_figure(draft["claimed"], claim.claimed_value)
+
+
+def finds_expected(draft: Mapping, expected: Mapping) -> bool:
+    """Whether a drafted claim is one a test article expects (tests/extract_articles/*.expected.toml:
+    ``date``, ``measure``, ``claimed``, ``comparison``): the same measure, the same date to the day
+    (a test article's expectation names the day its words give, so no panel is needed), the same
+    comparison family and figure; a ``policy`` expectation needs a policy draft of the same figure."""
+    if ctype(expected["comparison"]) in REASON_TYPES:
+        return ctype(draft["comparison"]) == ctype(expected["comparison"]) and same_figure(draft["claimed"], expected["claimed"])
+    if "measure" not in draft or draft["date"] != expected["date"]:
+        return False
+    same = same_measure(Measure.from_mapping(draft["measure"]), Measure.from_mapping(expected["measure"]), None,
+                        none_in=ctype(expected["comparison"]) == "none_in")  # fmt: skip
+    return same and same_comparison(draft["comparison"], expected["comparison"]) and same_figure(draft["claimed"], expected["claimed"])
 
 
 def as_file_claim(claim) -> dict:

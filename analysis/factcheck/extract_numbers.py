@@ -24,7 +24,7 @@ class Figure:
     end: int
     text: str
     value: Fraction | None
-    kind: str  # count | percent | money | fraction | multiplier | vague | year | phone | time | name
+    kind: str  # count | percent | money | fraction | multiplier | vague | ordinal | year | url | phone | time | name
     words: bool = field(default=False)  # written in words ("three", "hundreds")
 
     @property
@@ -46,6 +46,7 @@ _WORD_ATOMS = sorted([*V.ONES, *V.TENS, *V.SCALES], key=len, reverse=True)
 _WORD = r"(?:" + "|".join(_WORD_ATOMS) + r")"
 _WORD_RUN = re.compile(rf"\b(?:a\s+(?=hundred|thousand|million|billion))?{_WORD}(?:(?:\s+and\s+|\s+|-){_WORD})*\b", re.I)
 _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    ("url", re.compile(r"\b(?:https?://|www\.)[^\s<>\"']*\d[^\s<>\"']*")),  # a web address with a digit in it
     ("phone", re.compile(r"\b1-\d{3}-[0-9A-Z]{3}-[0-9A-Z]-?[0-9A-Z]{3,4}\b|\b1-\d{3}-\d{3}-\d{4}\b|\(\d{3}\)\s?\d{3}-\d{4}|\b\d{3}-\d{3}-\d{4}\b")),
     ("name", re.compile(r"\b287\s?\(g\)|\b9/11\b|\b(?:I|US|Highway|Interstate|Route|Title|Section|Chapter|Proposition|Prop|"
                         r"COVID|Fox|Channel|Article|SB|HB|AB)[- ]?\d+[A-Za-z]?\b", re.I)),
@@ -54,6 +55,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("percent", re.compile(rf"(?P<n>{_NUM})\s?(?:%|-percent\b|\s?percent\b|\s?per cent\b)", re.I)),
     ("count", re.compile(rf"(?<![\w.,])(?P<n>{_NUM}){_SCALE}(?![\w%])", re.I)),
 )  # fmt: skip
+_ORDINAL_WORD = r"(?P<w>" + "|".join(V.ORDINALS) + r")"
+#: a place in a ranking: "12th", or an ordinal word where a ranking uses it ("ranks third", "the
+#: second-most", "in fifth place"); other ordinal words ("the first year") are no figures
+_ORDINALS = (re.compile(r"\b(?P<n>\d{1,3})(?:st|nd|rd|th)\b", re.I),
+             re.compile(rf"\b(?:rank(?:s|ed)?|placed?|finish(?:es|ed)?|is|was|are|were|comes?|came|sits?|sat)\s+(?:no\.\s*)?{_ORDINAL_WORD}\b", re.I),
+             re.compile(rf"\b{_ORDINAL_WORD}(?:-|\s)(?:most|largest|highest|biggest|fewest|place)\b", re.I),
+             re.compile(rf"\b{_ORDINAL_WORD}\s+(?:among|in the (?:nation|country)|nationally|nationwide)\b", re.I))  # fmt: skip
+_SMALL = r"\d{1,3}|" + "|".join(sorted((w for w in V.ONES if w != "zero"), key=len, reverse=True))
+_ONE_IN = re.compile(rf"\b(?P<a>{_SMALL})\s+(?:in|out of)\s+(?:every\s+)?(?P<b>{_SMALL})\b(?!\s*(?:percent|%))")
 _SCALES = {"thousand": 1000, "k": 1000, "million": 1_000_000, "m": 1_000_000, "billion": 1_000_000_000, "bn": 1_000_000_000}
 
 
@@ -90,11 +100,17 @@ def figures(text: str, dates: list[tuple[int, int]] = ()) -> list[Figure]:
             out.append(Figure(a, b, text[a:b], value, kind, words))
 
     for a, b in dates:  # numbers inside a date are the date's
-        for m in re.finditer(rf"{_NUM}|{_WORD_RUN.pattern}", text[a:b], re.I):
+        for m in re.finditer(rf"{_NUM}|{_WORD_RUN.pattern}|\bquarter\b|\bhalf\b", text[a:b], re.I):
             add(a + m.start(), a + m.end(), None, "date")
+    for pattern in _ORDINALS:
+        for m in pattern.finditer(text):
+            a, b = m.span("w") if m.groupdict().get("w") else (m.start(), m.end())
+            if all(b <= s or a >= e for s, e in dates):
+                value = V.ORDINALS[m.group("w").lower()] if m.groupdict().get("w") else int(m.group("n"))
+                add(a, b, Fraction(value), "ordinal", bool(m.groupdict().get("w")))
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            if kind in ("phone", "name", "time"):
+            if kind in ("url", "phone", "name", "time"):
                 add(m.start(), m.end(), None, kind)
                 continue
             n = Fraction(m.group("n").replace(",", ""))
@@ -108,6 +124,10 @@ def figures(text: str, dates: list[tuple[int, int]] = ()) -> list[Figure]:
                 continue
             add(m.start(), end, n, kind)
     lower = text.lower()
+    for m in _ONE_IN.finditer(lower):  # "one in five", "3 out of 10": a share
+        a, b = (int(x) if x.isdigit() else V.ONES[x] for x in (m.group("a"), m.group("b")))
+        if 0 < a < b:
+            add(m.start(), m.end(), Fraction(a, b), "fraction", not m.group("a").isdigit())
     for phrase, value in sorted(V.FRACTIONS.items(), key=lambda kv: -len(kv[0])):
         for m in re.finditer(rf"\b{re.escape(phrase)}\b", lower):
             add(m.start(), m.end(), value, "fraction", True)

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import vocabulary as V
 from .extract_dates import DateRef
-from .extract_numbers import Figure
+from .extract_numbers import Figure, figures
 
 
 @dataclass
@@ -103,12 +103,14 @@ def counties_in(text: str, ctx: Context) -> list[dict]:
             named = [s for s in states_in(after[sm.end():]) if s[0] == 0]
             if named:
                 state, how = named[0][2], "the state printed after it"
-        if state is None and ctx.counties:
-            options = ctx.counties.get(name.lower(), [])
-            if options:
-                state = max(options, key=lambda o: o[1])[0]
-                how = "the only county of that name" if len(options) == 1 else \
-                    f"the most populous of {len(options)} counties of that name"
+        options = ctx.counties.get(name.lower(), []) if ctx.counties else []
+        named = list(dict.fromkeys(c for _, _, c in states_in(text)))
+        if state is None and len(named) == 1 and (not options or named[0] in {o[0] for o in options}):
+            state, how = named[0], "the one state the sentence names"
+        if state is None and options:
+            state = max(options, key=lambda o: o[1])[0]
+            how = "the only county of that name" if len(options) == 1 else \
+                f"the most populous of {len(options)} counties of that name"
         out.append({"name": name, "state": state, "start": m.start(), "end": m.end(), "how": how})
     return out
 
@@ -139,6 +141,10 @@ def unit_noun(text: str, start: int, *, window: int = 60) -> tuple[str, str, str
             nm = re.match(rf"(?:{pattern})\b", low[pos:])
             if nm:
                 return unit, kind, rest[pos:pos + nm.end()], start + pos + nm.end()
+        state = next((b for a, b, _ in states_in(rest[pos:pos + 25]) if a == 0), None)
+        if state is not None:  # "a dozen Virginia sheriffs", "31 Ohio agencies"
+            pos += state
+            continue
         word = re.match(r"[\w'()-]+,?", low[pos:])
         if not word or word.group(0).rstrip(",") not in V.NOUN_FILLERS:
             return None
@@ -164,9 +170,14 @@ def models_in(text: str) -> list[tuple[int, int, str]]:
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
-    """The clauses of a sentence (split at "; ", " - ", ", while", ", but", ", whereas"), as spans."""
+    """The clauses of a sentence (split at "; ", " - ", ", while", ", but", ", whereas", ", up from",
+    ", and" unless a list of states runs through it), as spans."""
     cuts = [0]
-    for m in re.finditer(r";\s|\s-\s|,\s(?:while|but|whereas|although)\s|:\s", text):
+    ends = {b for _, b, _ in states_in(text)}
+    for m in re.finditer(r";\s|\s-\s|,\s(?:while|but|whereas|although)\s|:\s|,\s(?=(?:up|down) from\b|compared (?:with|to)\b)|"
+                         r",\s+and\s+", text):  # fmt: skip
+        if m.group(0).strip().endswith("and") and m.start() in ends:
+            continue  # "Nevada, Oregon, and ...": a list of states, not a second clause
         cuts.append(m.start())
     cuts.append(len(text))
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
@@ -174,6 +185,28 @@ def clauses(text: str) -> list[tuple[int, int]]:
 
 def clause_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
     return next(((a, b) for a, b in spans if a <= pos < b), spans[-1])
+
+
+_COMPARED = re.compile(r"\b(?:behind|after|ahead of|than|trailing|trails|below|above|besides|except|other than|"
+                       r"compared (?:with|to))\s+(?:the state of\s+)?", re.I)  # fmt: skip
+
+
+def compared_states(text: str) -> set[int]:
+    """Starts of the states a clause compares with ("behind Florida and Texas", "more than in
+    Ohio"): objects of the comparison, never the clause's subject or filter."""
+    named = states_in(text)
+    out: set[int] = set()
+    for m in _COMPARED.finditer(text):
+        end = None
+        for a, b, _ in named:
+            if a < m.end():
+                continue
+            if (end is None and a == m.end()) or (end is not None and re.fullmatch(r"\s*(?:,|,?\s*(?:and|or))\s*", text[end:a])):
+                out.add(a)
+                end = b
+            else:
+                break
+    return out
 
 
 def _name(code: str) -> str:
@@ -200,21 +233,37 @@ def state_list(text: str) -> list[tuple[int, int, str]]:
 # the rules
 
 
-def base_day(refs: list[DateRef], ctx: Context, at: int | None = None) -> tuple[dt.date, str, float]:
-    """The day a figure speaks of: a date of the sentence (the one nearest before the figure, else
-    the first), else the article's date."""
+def base_day(refs: list[DateRef], ctx: Context, at: int | None = None,
+             clause: tuple[int, int] | None = None, sentence: str = "") -> tuple[dt.date, str, float]:
+    """The day a figure speaks of: a date of its clause, else of the sentence (the one nearest before
+    the figure, else the first), else the article's date. When a source is quoted with a date ("the
+    agency said last month"), the statement's "now" is that day."""
     days = [r for r in refs if r.role == "at" and r.day is not None]
+    if any(r.said for r in days):
+        days = [r for r in days if not r.now]
+    if clause is not None and any(clause[0] <= r.start < clause[1] for r in days) and not any(r.said for r in days):
+        days = [r for r in days if clause[0] <= r.start < clause[1]]
     if days:
         before = [r for r in days if at is not None and r.start < at]
-        r = before[-1] if before else days[0]
+        after = [r for r in days if at is not None and r.start > at and _OWN_DATE.fullmatch(sentence[at:r.start])] if sentence else []
+        r = after[0] if after else before[-1] if before else days[0]
         return r.day, r.how, r.confidence
     return ctx.article_date, V.UNDATED, 0.75
 
 
+#: the words between a figure and a date that are its own ("318 as of March 31", "62 agreements on April 8")
+_OWN_DATE = re.compile(r"[\d,.]*\s+(?:[\w'()-]+\s+){0,3}?(?:as of|on|by|at the end of|through)\s+(?:the\s+)?", re.I)
+
+
 def since_day(refs: list[DateRef], ctx: Context) -> tuple[dt.date, str, float]:
+    """A change's base: a "since"/"from"/"between" date of the sentence, else the start of the period
+    the change is dated by ("doubled in 2025": from 2025-01-01), else the second term's first day."""
     for r in refs:
         if r.role == "since" and r.day is not None:
             return r.day, f"since {r.how}", r.confidence
+    for r in refs:
+        if r.role == "at" and r.first is not None and r.first < ctx.article_date:
+            return r.first, f"over {r.how.split(' (')[0]}: from its first day, {r.first}", r.confidence
     base = dt.date.fromisoformat(V.DEFAULT_SINCE)
     if ctx.article_date > base:
         return base, f"no base date printed: since {V.DEFAULT_SINCE}, the second administration's first day", 0.6
@@ -225,11 +274,38 @@ def comparison_of(ctype: str, params: dict) -> Any:
     return {"type": ctype, **params} if params else ctype
 
 
-_CHANGE_UP = r"increas|grew|grow|rose|rise|risen|jump|surge|climb|soar|expan|\bup\b|multipl|boost"
+def count_comparison(ctype: str, params: dict, day: dt.date, dhow: str, ctx: Context) -> Any:
+    """A printed count's comparison: its words' (a floor dated only by the article gets the
+    release-lag band), else a bare count's (a wider band when nothing but the article dates it)."""
+    if not ctype:
+        return comparison_of(*(V.BARE_COUNT_UNDATED if dhow == V.UNDATED else V.BARE_COUNT))
+    if ctype in ("more_than", "at_least") and day == ctx.article_date:
+        params = {**V.RELEASE_LAG, **params}
+    return comparison_of(ctype, params)
+
+
+_CHANGE_UP = r"increas|grew|grow|rose|rise|risen|jump|surge|climb|soar|expan|\bup\b|multipl|boost|doubl|tripl|quadrupl|\w+fold\b"
 _CHANGE_DOWN = r"decreas|declin|fell|fall|drop|shr[aiu]nk|\bdown\b|cut\b|plung|slid"
 _END_VERB = re.compile(r"\b(?:back(?:ed)? out of|end(?:ed)?|terminat\w*|withdr[ae]w from|pull(?:ed)? out of|exit(?:ed)?|"
                        r"cancel+ed|scrap+ed|drop+ed|quit|ditch\w*|rescind\w*)\b", re.I)  # fmt: skip
 _NEW_VERB = re.compile(r"\b(?:new|signed|added|joined|inked)\b", re.I)
+#: agencies counted as asking to join are pending applications
+_ASKED = re.compile(r"\b(?:asked|applied|applying|requested|requesting|seeking|sought|waiting|lined up) (?:to join|for)\b|"
+                    r"\bpending (?:requests?|applications?)\b|\bhave applied\b", re.I)  # fmt: skip
+
+
+def _with_base(sentence: str, clause: tuple[int, int]) -> tuple[int, int]:
+    """A figure's clause for its filters; "..., up from just 9" is the clause before it at another date."""
+    if clause[0] > 0 and re.match(r",?\s*(?:up|down) from\b|,?\s*compared (?:with|to)\b", sentence[clause[0]:]):
+        return clause_of(clauses(sentence), clause[0] - 1)[0], clause[1]
+    return clause
+
+
+def without_dates(text: str, refs: list[DateRef]) -> str:
+    """The text with its date expressions blanked (same length), for the verbs a rule looks for."""
+    for r in refs:
+        text = text[:r.start] + " " * (r.end - r.start) + text[r.end:]
+    return text
 
 
 def not_a_figure(text: str, f: Figure) -> str:
@@ -239,6 +315,8 @@ def not_a_figure(text: str, f: Figure) -> str:
         return "a year, not a count"
     if f.kind == "phone":
         return "a phone number"
+    if f.kind == "url":
+        return "part of a web address"
     if f.kind == "time":
         return "a time of day"
     if f.kind == "name":
@@ -249,6 +327,9 @@ def not_a_figure(text: str, f: Figure) -> str:
             return "'one' introduces an example or a name, not a count"
     if f.kind == "count" and re.match(r"\s*(?:[A-Z][a-z]+\s){1,3}(?:Bill|Act|Program|Plan)\b", text[f.end:]) and f.words:
         return "part of a name"
+    if f.kind == "count" and not f.words and re.search(r"\b[A-Z][a-z]+,\s*$", text[:f.start]) and re.match(r",\s+(?:[a-z]|who\b)", text[f.end:]) \
+            and f.value is not None and 1 <= f.value < 120:
+        return "a person's age (news style: 'Name, 58, said')"
     return ""
 
 
@@ -268,17 +349,19 @@ PLACE_WINDOW = 100
 
 
 def filters(sentence: str, clause: tuple[int, int], ctx: Context, measure: dict, notes: list[str],
-            near_at: int | None = None) -> None:
-    """The clause's places and models as the measure's filters."""
+            near_at: int | None = None, phrase: tuple[int, int] | None = None) -> None:
+    """The clause's places and models as the measure's filters; a model only from the figure's own
+    noun phrase (``phrase``: after the figure, or the subject a figure is the number of)."""
     text = sentence[clause[0]:clause[1]]
     near = near_at - clause[0] if near_at is not None else None
 
     def close(start: int) -> bool:
         return near is None or abs(start - near) <= PLACE_WINDOW
 
-    named = [c for a, _, c in states_in(text) if close(a)]
+    compared = compared_states(text)
+    named = [c for a, _, c in states_in(text) if close(a) and a not in compared]
     counties = [c for c in counties_in(text, ctx) if close(c["start"])]
-    after = sentence[near_at:near_at + 40] if near_at is not None else text
+    after = sentence[slice(*phrase)] if phrase else sentence[near_at:near_at + 40] if near_at is not None else text
     models = sorted({c for a, _, c in models_in(after) if not re.search(r"\d", after[:a])})  # the figure's own noun phrase
     if counties and counties[0]["state"]:
         c = counties[0]
@@ -298,7 +381,7 @@ def figure(sentence: str, f: Figure, refs: list[DateRef], ctx: Context, spans) -
     """One figure on its own: a count of a unit, a change, a share, a rule, or not understood."""
     clause = clause_of(spans, f.start)
     ctext = sentence[clause[0]:clause[1]]
-    day, dhow, dconf = base_day(refs, ctx, f.start)
+    day, dhow, dconf = base_day(refs, ctx, f.start, clause, sentence)
     ctype, params, strength, words = comparison_before(sentence, f.start)
     span = [(f.start, f.end)]
     quoted = f"'{f.text}'"
@@ -308,8 +391,9 @@ def figure(sentence: str, f: Figure, refs: list[DateRef], ctx: Context, spans) -
                      reading=f"{quoted}: a programme rule or target (pay, reimbursement, hiring), recorded as policy", label="policy")  # fmt: skip
     noun = unit_noun(sentence, f.end)
     if noun is None and f.kind in ("count", "vague"):
-        noun = _noun_before(sentence, f)
-    if noun and noun[1] == "pending" and not re.search(r"287|pending", ctext, re.I):
+        noun = noun_before(sentence, f, clause)
+    if noun and noun[1] == "pending" and not re.search(r"287|pending|await|waiting|under review|yet to be (?:approved|signed)|"
+                                                       r"in the pipeline", ctext, re.I):  # fmt: skip
         noun = None  # applications to something else (jobs): not 287(g) applications
     if noun and f.kind in ("count", "vague") and noun[0] in ("agencies", "agreements"):
         target = re.search(r"\b(?:entice|aims? to|goal|plans? to|hopes? to|seeks? to|wants? to|target|expects? to|would|will)\b",
@@ -353,13 +437,53 @@ def _policy_figure(sentence: str, f: Figure, clause: str) -> bool:
     return False
 
 
-def _noun_before(sentence: str, f: Figure) -> tuple[str, str, str, int] | None:
-    """ "They went from 135 agreements to 1,001": the second figure counts the first one's noun."""
-    m = re.search(r"\bto\s*$", sentence[:f.start])
-    if not m:
-        return None
-    prev = re.search(r"(\d[\d,]*)\s+([\w' ]+?)\s+to\s*$", sentence[:f.start])
-    return unit_noun(sentence, prev.end(1)) if prev else None
+_COMPARING = "|".join(re.escape(w) for w, *_ in V.COMPARISON_WORDS)
+#: a verb that makes the figure after it the number of the noun before it ("warrant service
+#: agreements number about 330", "reaching 64", "applications ... total three")
+_LINKING = re.compile(r"\b(?:numbers?|numbered|totals?|totaled|totalled|totaling|reach(?:es|ed|ing)?|hit|hits|stands? at|stood at|"
+                      r"came to|(?:climbed|rose|grew|jumped|swelled|fell|dropped|declined|increased|decreased|shrank) to|"
+                      r"(?:bringing|brings|brought|raising|raised|pushing|pushed|taking|took) (?:its|the|their|that) "
+                      r"(?:total|tally|count|number) to)\s+"
+                      rf"(?:(?:{_COMPARING})\s+)?$", re.I)  # fmt: skip
+#: "Of the Tennessee agreements, 30 ...": a part of the noun before it
+_PARTITIVE = re.compile(r"\b(?:of|among) (?:the|these|those|its|their|all) ([^,;]{0,60}?),\s*(?:(?:" + _COMPARING + r")\s+)?$", re.I)
+#: a possessive verb with no noun after the figure, or "up from": the noun of the figure before
+#: ("South Carolina agencies hold 58 agreements, while Georgia has 71"; "46 ..., up from just 9")
+_ELLIPSIS = re.compile(rf"\b(?:has|have|had|holds?|held|counts?|counted|lists?|listed)\s+(?:(?:{_COMPARING})\s+)?$", re.I)
+
+
+def noun_before(sentence: str, f: Figure, clause: tuple[int, int], depth: int = 0) -> tuple[str, str, str, int] | None:
+    """The noun a figure with none after it counts, from the words before it: "from 135 agreements
+    to 1,001", "agreements now number about 330", "..., while Georgia has 71"."""
+    head = sentence[:f.start]
+    prev = re.search(r"\bfrom\s+(?:\S+\s+)?(\d[\d,]*)\s+([\w' ]+?)\s+to\s+(?:(?:" + _COMPARING + r")\s+)?$", head)
+    if prev:
+        return unit_noun(sentence, prev.end(1))
+    link = _LINKING.search(head)
+    if link:
+        subject = sentence[clause[0]:link.start()].lower()
+        best = None
+        for pattern, unit, kind in V.UNIT_NOUNS:
+            if unit == "counties":
+                continue
+            for m in re.finditer(rf"\b(?:{pattern})\b(?!')", subject):
+                if best is None or m.end() > best[0] or (m.end() == best[0] and m.start() < best[1]):
+                    best = (m.end(), m.start(), unit, kind)
+        if best:
+            end, start = clause[0] + best[0], clause[0] + best[1]
+            return best[2], best[3], sentence[start:end], end
+    part = _PARTITIVE.search(head)
+    if part:
+        noun = first_unit_noun(part.group(1))
+        if noun:
+            return noun[0], noun[1], noun[2], f.end  # the figure is a part of it: what follows says which part
+    if _ELLIPSIS.search(head) or re.search(rf"\b(?:up|down) from\s+(?:(?:{_COMPARING})\s+)?$", head, re.I):
+        spans = clauses(sentence)
+        for g in reversed([g for g in figures(head) if g.kind in ("count", "vague")]):
+            noun = unit_noun(sentence, g.end) or (noun_before(sentence, g, clause_of(spans, g.start), depth + 1) if depth < 2 else None)
+            if noun:
+                return noun
+    return None
 
 
 def unknown(f: Figure, day: dt.date, why: str) -> Draft:
@@ -371,9 +495,10 @@ def _count(sentence, f: Figure, noun, refs, ctx, clause, day, dhow, dconf, comp)
     unit, kind, printed, _ = noun
     ctype, params, strength, words = comp
     notes: list[str] = []
+    if kind == "participating" and _ASKED.search(sentence):  # "a dozen sheriffs have asked to join"
+        kind = "pending"
     measure = count_measure(unit, kind)
-    ctext = sentence[clause[0]:clause[1]]
-    before = ctext[:f.start - clause[0]]
+    before = without_dates(sentence, refs)[clause[0]:f.start]  # "by the end of July" ends nothing
     confidence = min(0.9, dconf)
     reading = f"'{f.text}' {printed}: {'pending applications' if kind == 'pending' else unit}"
     if _END_VERB.search(before[-60:]) and not re.search(r"\b(?:may|might|could|would|will)\b", before[-60:]):
@@ -381,21 +506,31 @@ def _count(sentence, f: Figure, noun, refs, ctx, clause, day, dhow, dconf, comp)
         measure.update(statistic="removed", since=since.isoformat())
         reading += f" that ended ({_END_VERB.search(before[-60:]).group(0)!r}), {show}"
         confidence = min(confidence, sconf + 0.1)
-    elif _NEW_VERB.search(before[-40:] + " " + printed) and any(r.role == "since" for r in refs):
+    elif _NEW_VERB.search(before[-40:] + " " + printed) and any(r.role == "since" or r.first for r in refs):
         since, show, sconf = since_day(refs, ctx)
         measure.update(statistic="added", since=since.isoformat())
         reading += f" added {show}"
-    filters(sentence, clause, ctx, measure, notes, f.start)
-    if f.kind == "vague":
+    start = noun[3] - len(printed)
+    phrase = (max(clause[0], start - 40), noun[3]) if noun[3] <= f.start else (f.end, f.end + 40)
+    filters(sentence, _with_base(sentence, clause), ctx, measure, notes, f.start, phrase)
+    if "model" not in measure:  # "The jail enforcement model covers about 170 agreements": the clause's subject
+        head = sentence[clause[0]:f.start]
+        models = [c for a, b, c in models_in(head) if not re.search(r"\d", head[b:])]
+        if models:
+            measure["model"] = models[-1]
+            notes.append(f"model {models[-1]} (the clause's subject)")
+    if f.kind == "vague" and f.text.lower() in V.ROUND and not ctype:
+        ctype, params = V.ROUND[f.text.lower()][0], dict(V.ROUND[f.text.lower()][1])
+        reading += f"; '{f.text}' read as about {f.number}"
+        f = Figure(f.start, f.end, f.text, f.value, "count", f.words)
+    elif f.kind == "vague":
         ctype, params = ctype or "at_least", params if ctype else {}
         reading += f"; '{f.text}' read as at least {f.number}"
         confidence = min(confidence, 0.6)
-    elif not ctype:
-        ctype, params = V.BARE_COUNT if dhow != V.UNDATED else V.BARE_COUNT_UNDATED
-        params = dict(params)
     also = unit == "agencies" and measure.get("statistic", "count") == "count"
     reading += f", {dhow}" + (f"; '{words}' -> {ctype}" if words else "") + (f"; {'; '.join(notes)}" if notes else "")
-    return Draft(day, f.number, comparison_of(ctype, params), measure, also_units=also, confidence=round(confidence, 2),
+    comparison = comparison_of(ctype, params) if f.kind == "vague" else count_comparison(ctype, params, day, dhow, ctx)
+    return Draft(day, f.number, comparison, measure, also_units=also, confidence=round(confidence, 2),
                  reading=reading, spans=[(f.start, f.end)], label=unit if kind != "pending" else "pending")  # fmt: skip
 
 
@@ -418,6 +553,8 @@ def _change(sentence, f: Figure, refs, ctx, clause, comp) -> Draft:
     if not ctype:
         ctype, params = V.BARE_PERCENT if f.kind == "percent" else ("approx", {"tolerance": 0.1, "partial_tolerance": 0.2})
         params = dict(params)
+    elif ctype in ("more_than", "at_least") and day == ctx.article_date:
+        params = {**V.RELEASE_LAG, **params}
     what = f"'{f.text}' {'fall' if down else 'rise'} in {printed}" if f.kind == "percent" else f"'{f.text}' = a {claimed}% change of {printed}"
     return Draft(day, claimed, comparison_of(ctype, params), measure, confidence=round(min(dconf, sconf + 0.2, 0.85), 2),
                  spans=[(f.start, f.end)], label="pct-change",
@@ -428,7 +565,7 @@ def _change(sentence, f: Figure, refs, ctx, clause, comp) -> Draft:
 def _share(sentence, f: Figure, refs, ctx, clause, comp) -> Draft | None:
     ctype, params, strength, words = comp
     after = sentence[f.end:f.end + 80]
-    if not re.match(r"\s+of\b", after):
+    if not re.match(r"\s+of\b", after) and not (f.kind == "fraction" and unit_noun(sentence, f.end)):  # "one in five agreements"
         return None
     subject = first_unit_noun(after) or ("agreements", "participating", "agreements")
     unit, kind, printed = subject
@@ -478,7 +615,8 @@ def breakdown(sentence, figs, refs, ctx, spans) -> list[Draft]:
 def from_to(sentence, figs, refs, ctx, spans) -> list[Draft]:
     """ "went from 135 agreements to 1,001": the first figure on the base date, the second on the day."""
     out = []
-    for m in re.finditer(r"\bfrom\s+(?:just\s+|only\s+)?(\S+)\s+([\w' ]{0,40}?)\s*to\s+(?:more than\s+|nearly\s+|almost\s+)?(\S+)", sentence):
+    for m in re.finditer(rf"\bfrom\s+(?:(?:{_COMPARING})\s+)?(\S+)\s+([\w' ]{{0,40}}?)\s*to\s+(?:(?:{_COMPARING})\s+)?(\S+)", sentence,
+                         re.I):  # fmt: skip
         first = next((f for f in figs if f.start == m.start(1)), None)
         second = next((f for f in figs if f.start == m.start(3)), None)
         if not first or not second:
@@ -493,7 +631,7 @@ def from_to(sentence, figs, refs, ctx, spans) -> list[Draft]:
             measure = count_measure(noun[0], noun[1])
             notes: list[str] = []
             filters(sentence, clause_of(spans, f.start), ctx, measure, notes)
-            comparison = comparison_of(ctype, params) if ctype else comparison_of(V.BARE_COUNT[0], dict(V.BARE_COUNT[1]))
+            comparison = count_comparison(ctype, params, d, how, ctx)
             out.append(Draft(d, f.number, comparison, measure, also_units=noun[0] == "agencies", spans=[(f.start, f.end)],
                              confidence=round(min(conf + 0.1, 0.85), 2), label=noun[0],
                              reading=f"'from {first.text} to {second.text}' {noun[2]}: '{f.text}' {noun[0]}, {how}"))  # fmt: skip

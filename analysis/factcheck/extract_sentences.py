@@ -19,11 +19,18 @@ from .extract_numbers import Figure
 from .extract_rules import Context, Draft
 
 _NONE = re.compile(r"\b(?:have|has) (?:none|no (?:287\(g\) )?(?:agreements|deals|partners|partnerships))\b|"
+                   r"\b(?:have|has) yet to (?:sign|join|enter)\b|\b(?:have|has)(?: not|n't) (?:signed|joined)\b|"
                    r"\bwithout (?:any )?(?:287\(g\) )?agreements\b|will not be used as (?:federal )?immigration enforcement|"
                    r"\b(?:bars?|bans?|prohibits?|forbids?)\s+(?:local\s+)?(?:police|law enforcement|officers|agencies)\s+from\s+"
                    r"(?:cooperating|working with ICE|enforcing (?:federal )?immigration|joining|signing|participating)|"
                    r"\b(?:bars?|bans?|prohibits?|forbids?|limits?) cooperation with (?:ICE|federal immigration)",
                    re.I)  # fmt: skip
+_COLOURS = "|".join(V.COLOUR_GROUPS)
+#: what follows a count of states ("nine states", "two other blue states")
+_STATES_AFTER = re.compile(rf"\s+(?:(?P<other>other)\s+)?(?:(?P<colour>{_COLOURS})\s+)?states\b", re.I)
+#: a count whose states were named before it ("Among red states, just two have ...")
+_AMONG = re.compile(rf"\b(?:among|of) (?:the )?(?:(?P<colour>{_COLOURS})\s+)?states\b", re.I)
+_PREDICATE = re.compile(r"\s*(?:of them\s+)?(?:have|has|had|are|were|lack|still)\b", re.I)
 _OTHER_GROUP = re.compile(r"\b(?P<det>some|several|many|a few|\w+) other (?P<colour>" + "|".join(V.COLOUR_GROUPS) + r") states\b", re.I)
 _MOST = re.compile(r"\bmost\b|\bthe largest number\b|\blead(?:s|ing)? the (?:nation|country)\b|\btop\b", re.I)
 _BIG_SHARE = re.compile(r"\b(?P<big>(?:big|large|huge|major|disproportionate|outsized|hefty) share)\b|"
@@ -31,8 +38,10 @@ _BIG_SHARE = re.compile(r"\b(?P<big>(?:big|large|huge|major|disproportionate|out
 _CLUSTER = re.compile(r"\b(?:clustered|concentrated|located)\s+in\b", re.I)
 _LIKE = re.compile(r"\b(?:(?:especially|particularly|notably|mostly)\s+in\s+(?:places|states)\s+like|(?:especially|particularly|notably)\s+in|"
                    r"places\s+like|states\s+like|states\s+such\s+as)\s+", re.I)  # fmt: skip
+_ORD = "|".join(V.ORDINALS) + r"|\d{1,3}(?:st|nd|rd|th)"
 _RANK = re.compile(r"\b(?:led|leads|has led|lead) the (?:nation|country)\b|\bhas the (?:most|largest)\b|\bthe largest\b|"
-                   r"\branks? (?P<ord>" + "|".join(V.ORDINALS) + r")\b|\b(?P<ord2>" + "|".join(V.ORDINALS) + r")-(?:most|largest|highest)\b",
+                   rf"\branks? (?:no\.\s*)?(?P<ord>{_ORD})\b|\b(?P<ord2>{_ORD})(?:-|\s)(?:most|largest|highest|biggest)\b|"
+                   rf"\b(?P<ord3>{_ORD}) (?:among the states|in the (?:nation|country)|nationally|nationwide)\b",
                    re.I)  # fmt: skip
 _BEHIND = re.compile(r"\b(?:close|closely|not far) behind\b|\btrail(?:ing)? closely\b", re.I)
 _GROWING = re.compile(r"\b(?:is|are|keeps|keep|continues to be|continue to be)\s+(?:still\s+)?(?:growing|expanding)\b|\bstill growing\b", re.I)
@@ -43,8 +52,12 @@ _ENDED_AGENCY = re.compile(r"\b(?:the end of|ended|terminated|cancell?ed)\s+(?P<
 _ENDED_SOME = re.compile(r"\b(?:led|forced|persuaded|pushed|pressured|prompted)\s+(?P<det>some|several|many|a few|a number of)\s+"
                          r"(?:[\w-]+\s+){0,4}?to\s+(?:end|back out of|withdraw from|terminate|exit|drop|cancel|pull out of)\s+"
                          r"(?:their\s+)?(?:287\(g\)\s+)?agreements", re.I)  # fmt: skip
-_HELD = re.compile(r"\b(?:backed|supported|signed|joined|entered|holds|held)\s+(?:a\s+|an\s+)?(?:287\(g\)\s+)?"
-                   r"(?:cooperation with ICE|agreement|partnership|deal)", re.I)  # fmt: skip
+_MODEL_WORDS = "|".join(re.escape(p) for p, _ in V.model_phrases())
+_HELD = re.compile(r"\b(?:backed|supported|signed|joined|entered|holds|held|has|have|had|keeps|kept|maintains|maintained|"
+                   r"(?:has |have )?(?:worked|works|operated|operates) under|(?:took|takes) part in|participates in|"
+                   r"signed on to|signed up for)\s+(?:still\s+)?(?:a\s+|an\s+|its\s+|the\s+|their\s+)?(?:287\(g\)\s+)?"
+                   rf"(?:(?:{_MODEL_WORDS})(?:\s+(?:member|officer|model))?\s+)?"
+                   r"(?:cooperation with ICE|agreement|partnership|deal|MOA|program(?:me)?\b)", re.I)  # fmt: skip
 _TYPES = re.compile(r"\bfrom\s+(?:[\w-]+\s+){0,3}?(?:counties|sheriffs?|towns|cities)\s+to\s+(?:[\w-]+\s+)?"
                     r"(?P<type>police departments|sheriff's offices)", re.I)  # fmt: skip
 
@@ -68,7 +81,9 @@ def read(sentence: str, figs: list[Figure], refs: list[DateRef], ctx: Context) -
         drafts += rule(sentence, open_figs, refs, ctx, spans)
         open_figs = [f for f in open_figs if not covered(f, drafts)]
     for f in sorted(open_figs, key=lambda f: f.kind != "money"):  # an amount takes its tier's band ("90% - 100% - $1,000")
-        if not covered(f, drafts):
+        if f.kind == "ordinal" and not covered(f, drafts):
+            skips.append((f, "a place in a ranking no rule could tie to a state or county"))
+        elif not covered(f, drafts):
             drafts.append(R.figure(sentence, f, refs, ctx, spans))
     return drafts, skips
 
@@ -96,29 +111,65 @@ def _day(refs, ctx, at=None):
 
 
 def _none(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
-    m = _NONE.search(sentence)
-    if not m:
+    """States with no agreement: those named in a clause that says so ("Vermont and Maine have no
+    287(g) agreements"), and a count of such states ("nine states ... have none", "among red states,
+    just two have yet to sign", "several other blue states have none": of a 2024 group, less the
+    states named)."""
+    hits = list(_NONE.finditer(sentence))
+    if not hits:
         return []
-    a, b = R.clause_of(spans, m.start())
-    text = sentence[a:b]
-    named = list(dict.fromkeys(c for _, _, c in R.states_in(text)))
-    day, how, conf = _day(refs, ctx, m.start())
-    out = []
+    parts = list(dict.fromkeys(R.clause_of(spans, m.start()) for m in hits))
+    named: list[str] = []
+    agencies: list[dict] = []
+    for a, b in parts:
+        text = sentence[a:b]
+        compared = R.compared_states(text)
+        local = [c for c in R.counties_in(text, ctx) if c["state"] and c["end"] < hits[0].start() - a]
+        agencies += local
+        printed = {s for s, _, _ in R.states_in(text) for c in local if 0 <= s - c["end"] <= 3}  # "Harris County, Texas"
+        named += [c for s, _, c in R.states_in(text) if s not in compared and s not in printed]
+    named = list(dict.fromkeys(named))
+    day, how, conf = _day(refs, ctx, hits[0].start())
+    out = [Draft(day, 0, "equal", {"unit": "agreements", "agency": c["name"], "state": c["state"]}, confidence=0.5, label="none",
+                 reading=f"{c['name']}, {c['state']} with no agreement ({hits[0].group(0)!r}): no agency of that name listed, {how}")
+           for c in agencies[:1]]  # fmt: skip
     if named:
         out.append(Draft(day, [R._name(c) for c in named], "none_in", {"unit": "agreements", "statistic": "breakdown", "by": "state"},
                          confidence=round(min(conf, 0.8), 2), label="none",
-                         reading=f"{', '.join(named)} with no agreement ({m.group(0)!r}), {how}"))  # fmt: skip
-    g = _OTHER_GROUP.search(text)
+                         reading=f"{', '.join(named)} with no agreement ({hits[0].group(0)!r}), {how}"))  # fmt: skip
+    for a, b in parts:
+        end = next(m.start() for m in hits if a <= m.start() < b)
+        for f in figs:
+            if not (a <= f.start < end and f.kind in ("count", "vague")):
+                continue
+            tail = _STATES_AFTER.match(sentence, f.end)
+            among = _AMONG.search(sentence, a, f.start)
+            if not tail and not (among and _PREDICATE.match(sentence, f.end)):
+                continue
+            colour = (tail.group("colour") if tail else None) or (among.group("colour") if among else None)
+            measure = {"unit": "agreements", "statistic": "states_without"}
+            if colour:
+                measure["state_group"] = V.COLOUR_GROUPS[colour.lower()]
+            if tail and tail.group("other") and named:
+                measure["exclude"] = named
+            ctype, params, _, words = R.comparison_before(sentence, f.start)
+            comparison = R.comparison_of(ctype, params) if ctype else ("at_least" if f.kind == "vague" else "equal")
+            group = f"the states {measure['state_group'].split('-')[0]} won in 2024" if colour else "the 50 states and DC"
+            out.append(Draft(day, f.number, comparison, measure, confidence=0.6, label="states-without", spans=[(f.start, f.end)],
+                             reading=f"'{f.text}' states with no agreement, of {group}"
+                                     f"{' besides ' + ', '.join(named) if 'exclude' in measure else ''}"
+                                     f"{f'; {words!r} -> {ctype}' if ctype else ''}, {how}"))  # fmt: skip
+    if any(d.label == "states-without" for d in out):
+        return out
+    g = _OTHER_GROUP.search(sentence)
     if g:
         det = g.group("det").lower()
-        figure = next((f for f in figs if a + g.start() <= f.start < a + g.end()), None)
-        n = V.VAGUE_DETERMINERS.get(det, figure.number if figure else 2)
+        n = V.VAGUE_DETERMINERS.get(det, 2)
         group = V.COLOUR_GROUPS[g.group("colour").lower()]
         measure = {"unit": "agreements", "statistic": "states_without", "state_group": group}
         if named:
             measure["exclude"] = named
         out.append(Draft(day, n, "at_least", measure, confidence=0.6, label="states-without",
-                         spans=[(figure.start, figure.end)] if figure else [],
                          reading=f"'{g.group(0)}': at least {n} of the states {group.split('-')[0]} won in 2024"
                                  f"{' besides ' + ', '.join(named) if named else ''} with no agreement, {how}"))  # fmt: skip
     return out
@@ -142,6 +193,8 @@ def _big_share(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
 
 
 def _like(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
+    if any(d.comparison == "none_in" for d in done):
+        return []  # "states such as Illinois and New York have none": examples of the states without, no ranking
     for m in _LIKE.finditer(sentence):
         listed = R.state_list(sentence[m.end():])
         single = R.states_in(sentence[m.end():])
@@ -181,7 +234,9 @@ def _ranks(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
     trac = V.BACKLOG.search(sentence) is not None
     day, how, conf = _day(refs, ctx)
     for m in _RANK.finditer(sentence):
-        k = V.ORDINALS.get((m.group("ord") or m.group("ord2") or "first").lower(), 1)
+        word = (m.group("ord") or m.group("ord2") or m.group("ord3") or "first").lower()
+        k = V.ORDINALS.get(word) or int(re.match(r"\d+", word).group(0))
+        place = [(f.start, f.end) for f in figs if f.kind == "ordinal" and m.start() <= f.start < m.end()]
         before = [c for c in counties if c["end"] <= m.start() and m.start() - c["end"] < 80]
         clause = sentence[slice(*R.clause_of(spans, m.start()))]
         if before:
@@ -197,12 +252,12 @@ def _ranks(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
                                  reading=f"{_entity(c)} {m.group(0)!r} backlog: rank {k} in TRAC's county table of pending cases "
                                          f"({c['how'] or 'state printed'})"))  # fmt: skip
             continue
-        named = [s for s in R.states_in(clause)]
-        if len(named) == 1 and not trac and not R.state_list(sentence):
+        subject = _subject_state(sentence, spans, m.start())
+        if subject and not trac:
             noun = R.first_unit_noun(clause) or ("agreements", "participating", "agreements")
-            out.append(Draft(day, k, "rank", {**R.count_measure(noun[0], noun[1]), "statistic": "rank", "state": named[0][2]},
-                             confidence=0.6, label="rank",
-                             reading=f"{named[0][2]} {m.group(0)!r}: rank {k} by {noun[0]}, {how}"))  # fmt: skip
+            out.append(Draft(day, k, "rank", {**R.count_measure(noun[0], noun[1]), "statistic": "rank", "state": subject},
+                             confidence=0.6, label="rank", spans=place,
+                             reading=f"{subject} {m.group(0)!r}: rank {k} by {noun[0]}, {how}"))  # fmt: skip
     b = _BEHIND.search(sentence)
     if b and trac:
         behind = [c for c in counties if c["start"] > (max((x.start() for x in _RANK.finditer(sentence)), default=-1))
@@ -213,6 +268,22 @@ def _ranks(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
                              reading=f"{', '.join(_entity(c) for c in behind)} {b.group(0)!r}: ranks 2-{1 + len(behind)} in TRAC's "
                                      "county table of pending cases"))  # fmt: skip
     return out
+
+
+def _subject_state(sentence: str, spans, at: int) -> str | None:
+    """The one state a ranking phrase at ``at`` is about: the last named before it in its clause
+    ("Georgia ranks third, behind Florida and Texas"), unless it ends a list ("Texas and Florida
+    lead": a list is read by the list rules); else the clause's only state."""
+    a, b = R.clause_of(spans, at)
+    text = sentence[a:b]
+    compared = R.compared_states(text)
+    named = [s for s in R.states_in(text) if s[0] not in compared]
+    before = [s for s in named if s[1] <= at - a]
+    listed = R.state_list(text)
+    if before:
+        last = before[-1]
+        return None if listed and last in listed else last[2]
+    return named[0][2] if len(named) == 1 and not listed else None
 
 
 def _growing(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
@@ -231,8 +302,9 @@ def _country(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
     noun = R.first_unit_noun(sentence)
     if not m or not noun or noun[0] not in ("agreements", "agencies") or any(d.measure and d.measure.get("statistic") == "n_states" for d in done):
         return []
-    if any(f.kind in ("count", "vague") and R.unit_noun(sentence, f.end) and R.unit_noun(sentence, f.end)[0] == "states" for f in figs):
-        return []
+    if any(f.kind in ("percent", "fraction", "multiplier") or f.kind in ("count", "vague") and
+           (R.unit_noun(sentence, f.end) or R.noun_before(sentence, f, R.clause_of(spans, f.start))) for f in figs):  # fmt: skip
+        return []  # "Nationwide, about 1,050 agencies ...": the phrase scopes the figure, it claims no spread
     every = "every state" in m.group(0).lower()
     day, how, conf = _day(refs, ctx)
     return [Draft(day, 50 if every else 26, "at_least", {"unit": "agreements", "statistic": "n_states"}, confidence=0.5,
@@ -263,6 +335,10 @@ def _ended_agency(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
     who = m.group("who")
     counties = R.counties_in(who, ctx)
     states = R.states_in(who)
+    if not counties and re.match(r"(?:its|their|the)\b", who.strip(), re.I):  # "Lucas County ... ended its (287(g)) agreement"
+        counties = [c for c in R.counties_in(sentence, ctx) if c["end"] <= m.start() and m.start() - c["end"] < 80]
+        states = [s for s in R.states_in(sentence[:m.start()]) if counties and s[0] >= counties[-1]["end"]]
+        counties = counties[-1:]
     if not counties:
         return []
     c = counties[0]
@@ -299,13 +375,23 @@ def _ended_some(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
 def _held(sentence, figs, refs, ctx, spans, done) -> list[Draft]:
     out = []
     for m in _HELD.finditer(sentence):
+        if re.search(r"(?:\bnot|\bnever|\bno longer|n't|\brefused to|\bdeclined to)\s+(?:yet\s+)?$", sentence[:m.start()], re.I):
+            continue  # "have not joined": the none rule's
         counties = [c for c in R.counties_in(sentence, ctx) if c["end"] <= m.start() and m.start() - c["end"] < 80 and c["state"]]
         if not counties:
             continue
         c = counties[-1]
         day, how, conf = _day(refs, ctx)
-        out.append(Draft(day, 1, "at_least", {"unit": "agreements", "agency": c["name"], "state": c["state"]}, confidence=0.5,
-                         label="held", reading=f"{c['name']}, {c['state']} {m.group(0)!r}: an agency of that name holding an agreement, {how}"))
+        measure = {"unit": "agreements", "agency": c["name"], "state": c["state"]}
+        models = sorted({code for _, _, code in R.models_in(m.group(0))})
+        if models:
+            measure["model"] = models[0] if len(models) == 1 else models
+        out.append(Draft(day, 1, "at_least", measure, confidence=0.5, label="held",
+                         reading=f"{c['name']}, {c['state']} {m.group(0)!r}: an agency of that name holding an agreement"
+                                 f"{' (' + ', '.join(models) + ')' if models else ''}, {how}"))  # fmt: skip
+        if re.search(r"\bonly\s+(?:the\s+)?$", sentence[:c["start"]]):
+            out.append(Draft(day, 1, "equal", {"unit": "agencies", "state": c["state"]}, confidence=0.5, label="only",
+                             reading=f"'only' {c['name']} {m.group(0)!r}: exactly one agency in {c['state']} holding one, {how}"))
     return out
 
 

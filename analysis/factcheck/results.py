@@ -62,15 +62,25 @@ def load_all(output_dir: str | Path | None = None) -> dict[str, dict]:
     return merged
 
 
-SHOWN = 10  # entries of a table value printed by show(); the results file keeps them all
+SHOWN = 10  # entries of a table value shown by table(); the results file keeps them all
 
 
-def show(results: list[Result]) -> None:
-    """Print results one per line, rounded, for nbval to compare (deterministic text)."""
-    for r in sorted(results, key=lambda r: r.quantity):
-        value = _clean(r.value)
-        if isinstance(value, float):
-            value = f"{value:.4f}"
-        elif isinstance(value, dict) and len(value) > SHOWN:  # a ranking of 3,000 counties: its head
-            value = ", ".join(f"{k}: {v}" for k, v in list(value.items())[:SHOWN]) + f", ... ({len(value):,} in all)"
-        print(f"{r.quantity}: {value} {r.unit} (as of {r.as_of}; {r.source})")
+def _shown(value) -> str:
+    """A result's value as table text: floats to 4 decimals, a long table by its head."""
+    value = _clean(value)
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, dict) and len(value) > SHOWN:  # a ranking of 3,000 counties: its head
+        return ", ".join(f"{k}: {v}" for k, v in list(value.items())[:SHOWN]) + f", ... ({len(value):,} in all)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def table(results: list[Result]):
+    """The results as a DataFrame, one row per quantity (deterministic text, for nbval to compare)."""
+    import pandas as pd
+
+    rows = [{"quantity": r.quantity, "value": _shown(r.value), "unit": r.unit, "as of": r.as_of, "source": r.source}
+            for r in sorted(results, key=lambda r: r.quantity)]  # fmt: skip
+    return pd.DataFrame(rows, columns=["quantity", "value", "unit", "as of", "source"])

@@ -75,12 +75,14 @@ UNIT_NOUNS: tuple[tuple[str, str, str], ...] = (
     (r"(?:287\(g\) )?(?:agreements?|deals?|partnerships?|moas?|contracts?|pacts?)", "agreements", "participating"),
     (r"memorand(?:a|ums?) of (?:agreement|understanding)", "agreements", "participating"),
     (r"states", "states", "participating"),
-    (r"counties", "counties", "participating"),
+    (r"counties|parishes|boroughs", "counties", "participating"),
 )  # fmt: skip
 #: words that may stand between a number and its noun ("135 state and local law enforcement agencies")
 NOUN_FILLERS = frozenset("state and local law enforcement new more active signed current total 287(g) program "
                          "participating partner county city municipal federal jail-based such these those other "
                          "separate individual formal written".split())  # fmt: skip
+#: the words of the models' names stand between a number and its noun too ("450 task force agreements")
+NOUN_FILLERS |= {w for name in normalize.MODELS.values() for w in name.lower().split()} | {"member"}
 #: agencies named by type, for "big-city police departments": the words of ICE's agency names
 AGENCY_TYPES = {"police departments": "Police Department", "police department": "Police Department",
                 "sheriff's offices": "Sheriff", "sheriffs' offices": "Sheriff", "sheriff's office": "Sheriff"}  # fmt: skip
@@ -119,6 +121,10 @@ BARE_COUNT = ("equal", {"partial_tolerance": 0.02})
 #: a bare count dated only by the article ("now", no date): the figure may come from a release a day
 #: or two before ICE posted a sheet, so a 1 % band
 BARE_COUNT_UNDATED = ("approx", {"tolerance": 0.01, "partial_tolerance": 0.03})
+#: a floor ("more than 1,000") dated only by the article: a release's count can run a day ahead of
+#: ICE's sheet, so a sheet showing exactly the floor is partly supported (the registry reads every
+#: such claim so: Breitbart's "more than 600-percent", Voz's "more than 1,000" agreements and agencies)
+RELEASE_LAG = {"partial_tolerance": 0.02}
 #: a bare count of states: one or two states off of forty is a slip, not a different claim
 BARE_STATES = ("equal", {"partial_tolerance": 0.05})
 #: how a reading says the sentence printed no date
@@ -141,6 +147,8 @@ SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_0
 #: plural quantities: the least they can mean ("hundreds" is at least two hundred)
 VAGUE = {"dozens": 24, "hundreds": 200, "thousands": 2000, "millions": 2_000_000, "tens of thousands": 20_000,
          "a dozen": 12, "a handful": 3, "several": 3}  # fmt: skip
+#: vague words that name a number, about it rather than at least it ("a dozen sheriffs")
+ROUND = {"a dozen": ("approx", {"tolerance": 0.1, "partial_tolerance": 0.2})}
 #: vague words that count only before a unit noun ("some cities", "a few agencies")
 VAGUE_DETERMINERS = {"some": 2, "a few": 2, "several": 3, "many": 3, "a number of": 2}
 FRACTIONS = {"a third": Fraction(1, 3), "one-third": Fraction(1, 3), "one third": Fraction(1, 3),
@@ -180,6 +188,15 @@ DEFAULT_SINCE = "2025-01-20"
 #: a sentence (or its paragraph) about the programme; anything else is off topic
 TOPIC = re.compile(r"287\s*\(g\)|\bICE\b|\bDHS\b|immigra|deport|homeland security|sheriff|police|law enforcement|"
                    r"illegal alien|undocumented|sanctuary|federal agents", re.I)  # fmt: skip
+#: in an article about the programme, a sentence naming what it is made of (agreements, agencies,
+#: models, its applications, its reimbursement) is about it too, though it names neither ICE nor
+#: 287(g) ("Pennsylvania now has more than 40 agreements"); a rally's head count is not
+DOMAIN = re.compile(r"\b(?:agreements?|deals?|partnerships?|MOAs?|memorand(?:a|um)|agenc(?:y|ies)|the program(?:me)?'?s?|"
+                    r"task force|jail enforcement|warrant service|pending applications?|applications?)\b|reimburs", re.I)  # fmt: skip
+#: a sentence that points back at the one before ("Those agreements span 38 states", "28 percent of
+#: them"): it speaks of the same day and the same subject
+ANAPHORA = re.compile(r"^(?:those|these|the same|that|such)\s+(?:[\w-]+\s+)?(?:agreements|deals|partnerships|agencies|partners|"
+                      r"figures?|numbers?|totals?)\b|\b(?:of|among) (?:them|those|these)\b", re.I)  # fmt: skip
 #: numbers about these are programme rules or targets: policy
 POLICY = re.compile(r"reimburs|salar|overtime|bonus|student loan|\bpay\b|availability pay|\bawards?\b|per eligible|"
                     r"per officer|performance (?:benefit|payment)|\bhire|\bhiring|recruit|fiscal year|signing|"
@@ -188,15 +205,15 @@ POLICY_REASON = ("a programme rule or target (pay, reimbursement, hiring); ICE's
                  "so it needs the rule's text or ICE's records")  # fmt: skip
 #: numbers about these have no pinned data: not checkable, with the reason shown
 UNCHECKABLE: tuple[tuple[re.Pattern, str], ...] = (
-    (re.compile(r"applications? (?:from|to join (?:its|the) (?:security forces|service|workforce|agency|ranks))|"
-                r"wishing to join", re.I),
+    (re.compile(r"applications? (?:from (?:individuals|people|applicants|candidates|job seekers|americans|veterans|"
+                r"former officers)|to join (?:its|the) (?:security forces|service|workforce|agency|ranks))|wishing to join", re.I),
      "job applications to ICE, not 287(g) applications: the pinned data hold no hiring records"),
     (re.compile(r"ordered removed|removal orders?", re.I),
      "removal orders: no primary removal-order data are pinned (TRAC's removal table is not)"),
     (re.compile(r"\barrest", re.I), "arrests: the pinned data hold no ICE arrest counts"),
     (re.compile(r"deport(?:ing|ation|ations|ed)|removals?\b|\bremove\b", re.I),
      "deportations and removals: the pinned data hold no ICE removal statistics"),
-    (re.compile(r"detention (?:space|beds?)|detained|in custody", re.I), "detention: the pinned data hold no detention counts"),
+    (re.compile(r"detention (?:space|beds?)|\bbeds\b|detained|in custody", re.I), "detention: the pinned data hold no detention counts"),
 )  # fmt: skip
 #: TRAC's county table of pending immigration-court cases
 BACKLOG = re.compile(r"backlog|pending (?:deportation |immigration(?:-court)? |removal )?cases", re.I)

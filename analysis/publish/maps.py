@@ -177,6 +177,27 @@ def _check(level: str, unit: str, kind: str, model: tuple[str, ...]) -> None:
 # --------------------------------------------------------------------------- the table
 
 
+def area_counts(rows: pd.DataFrame, level: str, unit: str) -> tuple[dict[str, int], dict[str, int], int, int]:
+    """A sheet's rows counted by the map's areas with the engine's one definition (measures.table):
+    ({FIPS id: count}, {territory: count}, statewide, unplaced). Territories are not drawn; at county
+    level neither are statewide agreements (state agencies) nor rows no county rule placed."""
+    from ..engine import measures
+    from ..ingest.census import FIPS_TO_USPS
+
+    in_state = rows["is_state"].astype(bool)
+    territories = measures.table(rows[~in_state], "state", unit)
+    drawn = rows[in_state]
+    if level == "state":
+        fips_of = {s: f for f, s in FIPS_TO_USPS.items()}
+        return {fips_of.get(k, k): v for k, v in measures.table(drawn, "state", unit).items()}, territories, 0, 0
+    where = placed(drawn)
+    levels = where["geo_level"].astype("object")
+    statewide = measures.size(drawn[levels == "statewide"], unit)
+    unplaced = measures.size(drawn[levels == "unknown"], unit)
+    on_county = drawn[levels == "county"].assign(_fips=where.loc[levels == "county", "county_fips"].astype(str))
+    return measures.table(on_county, "_fips", unit), territories, statewide, unplaced
+
+
 def map_data(as_of, *, level: str = "state", unit: str = "agreements", model=(), per_capita: bool = False,
              kind: str = "participating", panel=None) -> MapData:
     """The map's numbers on the sheet in force on ``as_of``: one row per geometry id."""
@@ -196,20 +217,7 @@ def map_data(as_of, *, level: str = "state", unit: str = "agreements", model=(),
     table = pd.DataFrame({"id": shapes["id"].astype(str), "name": shapes["name"].astype(str)})
     table["state"] = table["id"].str[:2].map(FIPS_TO_USPS)
 
-    in_state = rows["is_state"].astype(bool)
-    territories = measures.table(rows[~in_state], "state", unit)
-    drawn = rows[in_state]
-    statewide = unplaced = 0
-    if level == "state":
-        fips_of = {s: f for f, s in FIPS_TO_USPS.items()}
-        counts = {fips_of.get(k, k): v for k, v in measures.table(drawn, "state", unit).items()}
-    else:
-        where = placed(drawn)
-        levels = where["geo_level"].astype("object")
-        statewide = measures.size(drawn[levels == "statewide"], unit)
-        unplaced = measures.size(drawn[levels == "unknown"], unit)
-        on_county = drawn[levels == "county"].assign(_fips=where.loc[levels == "county", "county_fips"].astype(str))
-        counts = measures.table(on_county, "_fips", unit)
+    counts, territories, statewide, unplaced = area_counts(rows, level, unit)
     known = set(table["id"])
     table["count"] = table["id"].map(counts).fillna(0).astype("int64")
     unjoined = {k: v for k, v in counts.items() if k not in known}

@@ -22,6 +22,7 @@ from ..core.errors import AnalysisError, UsageError
 from ..core.table_spec import KINDS
 
 REPORT = "recheck.md"
+ROWS = "recheck.json"  # the same rows as data, beside it (the site's what-changed page reads them)
 COLUMNS = ["claim", "reading", "article date", "verdict at article date", "now (snapshot)", "verdict now", "what changed"]
 
 
@@ -248,6 +249,7 @@ def write(rows: list[dict], as_of: str = "latest", out_dir=None) -> str:
 
     path = Path(out_dir) / REPORT if out_dir else paths.REPORTS_DIR / REPORT
     atomic.write_text(path, to_markdown(rows, as_of))
+    atomic.write_text(path.with_name(ROWS), json.dumps(rows, indent=1, ensure_ascii=False, default=str) + "\n")
     return paths.relative_to_root(path)
 
 

@@ -22,13 +22,15 @@ def staged_reports():
     from ..ingest import lock
     from . import stamps
 
-    with lock.hold(), atomic.replace_dir(paths.REPORTS_DIR, link=False) as stage:  # kernels write here: copies, not links
+    # kernels write here: copies, not links; but the site is written by this package alone, file by file
+    # through atomic_path, so its files are linked (a second reproduce copies 40 MB less)
+    with lock.hold(), atomic.replace_dir(paths.REPORTS_DIR, link=False, linked=(stamps.SITE,)) as stage:
         if (paths.REPORTS_DIR / stamps.DIR).is_dir():  # replace_dir leaves hidden entries behind
             shutil.copytree(paths.REPORTS_DIR / stamps.DIR, stage / stamps.DIR)
         yield stage
 
 
-def _claims_and_report(reports_dir, quiet: bool, force: bool = False) -> list[dict]:
+def _claims_and_report(reports_dir, quiet: bool, force: bool = False, prepared: dict | None = None) -> list[dict]:
     """Claims table and index.html from the results (cheap, always); recheck.md only when its
     inputs (data and code) changed, as it recomputes every family on the newest sheet."""
     from ..factcheck import claims
@@ -40,16 +42,18 @@ def _claims_and_report(reports_dir, quiet: bool, force: bool = False) -> list[di
     if force or stamps.why_run(reports_dir, "recheck", inputs) is not None:
         start = time.perf_counter()
         recheck.write(recheck.recheck(), out_dir=reports_dir)  # recheck.md: point-in-time claims on the newest sheet
-        stamps.write(reports_dir, "recheck", inputs, [recheck.REPORT], time.perf_counter() - start)
-    report.write(rows, reports_dir)
+        stamps.write(reports_dir, "recheck", inputs, [recheck.REPORT, recheck.ROWS], time.perf_counter() - start)
+    print(report.write(rows, reports_dir, prepared=prepared, force=force))
     return rows
 
 
 def cmd_reproduce(args) -> int:
     """fetch and build (the curated set and the archive panel: claims are judged on it), then the notebooks."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..ingest import fetch, registry
     from ..store import archive, build
-    from . import notebooks
+    from . import notebooks, site
 
     lap, times = time.perf_counter(), {}
 
@@ -65,12 +69,15 @@ def cmd_reproduce(args) -> int:
     took("build")
     print(archive.build(everything, quiet=args.quiet).message)
     took("archive build")
-    with staged_reports() as stage:
+    with staged_reports() as stage, ThreadPoolExecutor(max_workers=1) as pool:
+        # the site's pages that depend on the data alone are made on the other core while the kernels run
+        data_pages = pool.submit(site.prepare, stage, force=args.force)
         notebooks.run_all(quiet=args.quiet, force=args.force, reports_dir=stage)
         took("notebooks")
-        rows = _claims_and_report(stage, args.quiet, args.force)
+        rows = _claims_and_report(stage, args.quiet, args.force, prepared=data_pages.result())
     took("claims and report")
-    print(f"{len(rows)} claims checked; report in reports/index.html, table in reports/claims.csv")
+    print(f"{len(rows)} claims checked; site in reports/site/index.html (reports/index.html opens it), "
+          "table in reports/claims.csv")
     print("time: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in times.items()))
     return 0
 

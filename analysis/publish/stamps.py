@@ -19,6 +19,7 @@ from ..core import atomic, paths
 
 DIR = ".stamps"  # inside reports/; reproduce.staged_reports carries it into each new report
 WHATIF = "whatif"  # reports/whatif/ holds what-if runs (whatif.py), never a main-report output
+SITE = "site"  # reports/site/ is written by the site's own steps (publish/site), some while notebooks run
 
 
 def _sha(path: Path) -> str:
@@ -68,12 +69,13 @@ def notebook_inputs(notebook: Path, parameters: dict) -> dict:
 
 
 def report_files(root: Path) -> dict[str, int]:
-    """relative path -> mtime (ns) of every report file, hidden files and what-if runs left out:
-    compared before and after a notebook runs, it tells which figures the run wrote."""
+    """relative path -> mtime (ns) of every report file, hidden files, what-if runs and the site left
+    out: compared before and after a notebook runs, it tells which figures the run wrote (the site's
+    data pages are written meanwhile by reproduce, and are no notebook's output)."""
     out = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if rel.parts[0] != WHATIF and not any(p.startswith(".") for p in rel.parts) and path.is_file():
+        if rel.parts[0] not in (WHATIF, SITE) and not any(p.startswith(".") for p in rel.parts) and path.is_file():
             out[rel.as_posix()] = path.stat().st_mtime_ns
     return out
 
@@ -103,6 +105,23 @@ def write(root: Path, name: str, inputs: dict, outputs: list[str], seconds: floa
     """Record the inputs and the digests of ``outputs`` (paths relative to root) after a run."""
     stamp = {"inputs": inputs, "outputs": {rel: _sha(root / rel) for rel in sorted(outputs)}, "seconds": round(seconds, 2)}
     atomic.write_text(_path(root, name), json.dumps(stamp, indent=1, sort_keys=True) + "\n")
+
+
+def _recorded(root: Path, name: str, key: str) -> dict:
+    try:
+        return dict(json.loads(_path(root, name).read_text()).get(key, {}))
+    except (OSError, ValueError):
+        return {}
+
+
+def inputs(root: Path, name: str) -> dict:
+    """The inputs a stamp recorded ({} without a readable stamp)."""
+    return _recorded(root, name, "inputs")
+
+
+def outputs(root: Path, name: str) -> dict[str, str]:
+    """The outputs a stamp recorded, relative path -> sha256 ({} without a readable stamp)."""
+    return _recorded(root, name, "outputs")
 
 
 def seconds(root: Path, name: str) -> float | None:

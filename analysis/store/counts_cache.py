@@ -254,3 +254,19 @@ def count(path: Path, day: dt.date, kind: str, unit: str, by: str | None, info, 
     meta = dict(snap["meta"], published=dt.date.fromisoformat(snap["meta"]["published"]))
     return {"as_of": day.isoformat(), "snapshot": info(meta, day), "kind": kind, "unit": unit, "total": total,
             "states": snap["states"], "territories": snap["territories"], "groups": groups}  # fmt: skip
+
+
+def every(path: Path, kind: str) -> list[dict]:
+    """Every snapshot of ``kind`` in publication order, each {"meta", "counts", ...} as stored: the
+    counts over time (by state and model, in both units) without reading a row of the tables."""
+    import sqlite3
+
+    if not Path(path).is_file():
+        return []
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT data FROM snapshots WHERE kind = ? ORDER BY published, edition_order, snapshot_id",
+                           (kind,)).fetchall()  # fmt: skip
+    finally:
+        con.close()
+    return [json.loads(r[0]) for r in rows]
