@@ -21,6 +21,7 @@ the curated build (agreements, snapshots, corrections, qa) plus history.parquet 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -208,6 +209,26 @@ def _import_table_modules() -> None:
     from ..core import schemas  # noqa: F401
     from ..clean import geography, qa, tidy  # noqa: F401
     from . import build, counts_cache, history  # noqa: F401
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused, and what was made meanwhile frozen (gc.freeze).
+
+    Around the parse of a full build: the imports (~130k objects that live as long as the process)
+    and the parsed sheets arriving from the workers were walked again and again by collections
+    that found nothing to free (neither makes reference cycles): about a fifth of a second of CPU
+    on a cold build. Frozen objects are still freed by reference counting when let go."""
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 def _expand(compact: dict) -> dict:
@@ -422,9 +443,11 @@ def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = N
         bar = tqdm(total=len(jobs), desc="parse sheets", unit="sheet", file=sys.stderr)
     results = []
     if workers > 1 and len(jobs) >= 16:
+        import gc
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # a worker's objects are short-lived and acyclic (refcounting frees them): no cyclic GC there
+        with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
             # small chunks (~17 sheets for the archive): when one worker runs out, the other has
             # little left to parse alone
             parsing = pool.map(_parse, *zip(*jobs), chunksize=max(1, len(jobs) // (workers * 32)))
@@ -603,8 +626,9 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     try:
         saved, made = [], {}
         # first: the workers parse while this process imports the rest, then expands what they parsed
-        parsed = [parsed_sheets(items, quiet=quiet, save=lambda new: saved.append(saving.submit(_save_pack, new)),
-                                each=expanding(made))]  # fmt: skip
+        with _collector_paused():
+            parsed = [parsed_sheets(items, quiet=quiet, save=lambda new: saved.append(saving.submit(_save_pack, new)),
+                                    each=expanding(made))]  # fmt: skip
         agreements, snaps, corrections, context, gazetteer = _clean(items, parsed, made)
         for future in saved:
             future.result()  # in the folder before replace_dir makes its staging copy
