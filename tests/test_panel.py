@@ -245,12 +245,9 @@ def _outputs(folder) -> dict:
             if p.is_file() and "cache" not in p.relative_to(folder).parts}  # fmt: skip
 
 
-def test_the_full_builds_overlaps_change_when_work_is_done_not_the_tables(project, monkeypatch):
-    """16 sheets: parsed by the process pool (sheets expanded as they arrive, the collector paused),
-    finalize on two threads, parts written on a thread; then the same build with one process and
-    one thread. Every output is the same, byte for byte."""
-    from analysis.clean import tidy
-
+def test_the_parse_pool_and_its_overlaps_change_when_work_is_done_not_the_tables(project, monkeypatch):
+    """16 sheets parsed by the process pool (sheets expanded as they arrive, the collector paused),
+    then parsed in this process: every output is the same, byte for byte."""
     days = [f"2025-09-{d:02d}" for d in range(1, 17)]
     entries = [sheet(project, f"ice_287g_archive/participating_{day}_pm.xlsx", [A, B, C] if i % 3 else [A2, B], day)
                for i, day in enumerate(days)]  # fmt: skip
@@ -264,13 +261,11 @@ def test_the_full_builds_overlaps_change_when_work_is_done_not_the_tables(projec
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
-    monkeypatch.setattr(tidy, "FINALIZE_THREADS_FROM", 0)
     monkeypatch.setattr(panel.os, "cpu_count", lambda: 2)
     archive.build(entries, quiet=True)
     assert pools == [2]
     overlapped = _outputs(panel.archive_dir())
     shutil.rmtree(panel.archive_dir())  # the parse cache too: parsed again
-    monkeypatch.setattr(tidy, "FINALIZE_THREADS_FROM", 10**9)
     monkeypatch.setattr(panel.os, "cpu_count", lambda: 1)
     archive.build(entries, quiet=True)
     serial = _outputs(panel.archive_dir())

@@ -91,12 +91,6 @@ def _distinct(values) -> tuple[np.ndarray, np.ndarray]:
     return table_codes[codes], uniques
 
 
-def present(values) -> list:
-    """The distinct values a column holds (the entries of its table that its rows use)."""
-    codes, table, _ = _codes(values)
-    return table[np.bincount(codes, minlength=len(table)) > 0].tolist() if len(codes) else []
-
-
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique(values) by sorting (numpy 2's hashing np.unique is ~50x slower on 300k int64)."""
     values = np.sort(values)
@@ -506,38 +500,31 @@ def _datetimes(values) -> np.ndarray:
 STRING_COLUMNS = table_spec.AGREEMENTS.typed("string?")  # pandas "string" (missing as pd.NA), not "str"
 
 
-FINALIZE_THREADS_FROM = 50_000  # rows; below this (an append's few sheets) one thread is quicker
-
-
 def finalize(df: Columns | pd.DataFrame) -> pd.DataFrame:
-    """The agreements table: typed columns, rows ordered by kind, date, snapshot and row.
-
-    Most of the time goes into Arrow's take, one column at a time; it releases the GIL, so the
-    archive's columns are made on two threads."""
+    """The agreements table: typed columns, rows ordered by kind, date, snapshot and row."""
     cols = columns_of(df)
     order = np.lexsort((cols["row"], _text_rank(cols["snapshot_id"]), _datetimes(cols["published"]),
                         _text_rank(cols["kind"])))  # fmt: skip
-    names = [col for col in AGREEMENT_COLUMNS if col not in GEO_COLUMNS]  # GEO_COLUMNS: added by place()
-
-    def column(col: str) -> pd.Series:
+    out = {}
+    for col in AGREEMENT_COLUMNS:
+        if col in GEO_COLUMNS:  # added by place(), from the cleaned cells
+            continue
         known = _known(cols[col])
         if known is not None and col not in ("row", "is_state", "is_duplicate"):
-            return _from_table(col, known[1], known[0][order])
+            out[col] = _from_table(col, known[1], known[0][order])
+            continue
         values = np.asarray(cols[col])[order]
         if col in ("signed", "published"):
-            return pd.to_datetime(pd.Series(values, dtype=object))
-        if col == "row":
-            return pd.Series(values, dtype="int64")
-        if col in ("is_state", "is_duplicate"):
-            return pd.Series(values, dtype=bool)
-        return pd.Series(values, dtype="string" if col in STRING_COLUMNS else "str")
-
-    if len(order) < FINALIZE_THREADS_FROM:
-        return pd.DataFrame({col: column(col) for col in names})
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(2) as pool:
-        return pd.DataFrame(dict(zip(names, pool.map(column, names))))
+            out[col] = pd.to_datetime(pd.Series(values, dtype=object))
+        elif col == "row":
+            out[col] = pd.Series(values, dtype="int64")
+        elif col in ("is_state", "is_duplicate"):
+            out[col] = pd.Series(values, dtype=bool)
+        elif col in STRING_COLUMNS:
+            out[col] = pd.Series(values, dtype="string")
+        else:
+            out[col] = pd.Series(values, dtype="str")
+    return pd.DataFrame(out)
 
 
 def place(agreements: pd.DataFrame, gazetteer, known: dict | None = None) -> pd.DataFrame:
