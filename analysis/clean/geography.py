@@ -198,6 +198,10 @@ class Gazetteer:
         return {state: [by_full, {k: sorted(v) for k, v in by_key.items()}, {k: list(v) for k, v in towns.items()}]
                 for state, (by_full, by_key, towns) in sorted(self._indexed.items())}  # fmt: skip
 
+    def states(self) -> list[str]:
+        """Every state the county tables name (the ones prepare finds counties or towns for)."""
+        return sorted(set(self._counties["state"].tolist()) | set(self._places["state"].tolist()))
+
     def adopt(self, data: dict) -> None:
         """Take the states of ``index_data`` (made from the same tables and code) instead of indexing them again."""
         for state, (by_full, by_key, towns) in data.items():

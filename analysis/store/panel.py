@@ -444,6 +444,9 @@ def read_context(base) -> dict:
     }
 
 
+POOL_FROM = 16  # sheets: fewer are parsed (and a full build's gazetteer indexed) in this process
+
+
 def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, overlap=None, each=None) -> dict[str, tuple]:
     """sha256 -> parsed sheet for ``items``, parsed now (a pool of one worker per core for many).
 
@@ -458,7 +461,7 @@ def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = N
 
         bar = tqdm(total=len(jobs), desc="parse sheets", unit="sheet", file=sys.stderr)
     results = []
-    if workers > 1 and len(jobs) >= 16:
+    if workers > 1 and len(jobs) >= POOL_FROM:
         import gc
         from concurrent.futures import ProcessPoolExecutor
 
@@ -644,9 +647,10 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
         with _collector_paused():
             parsed = [parsed_sheets(items, quiet=quiet, save=lambda new: _save_pack(new, later=writes.append),
                                     each=expanding(made))]  # fmt: skip
+        indexing = _index_elsewhere(len(items))  # forked now: no thread is running yet
         with _arrow_allocator():
             saved = [saving.submit(write) for write in writes]
-            cleaned = _clean(items, parsed, made)
+            cleaned = _clean(items, parsed, made, indexing)
             for future in saved:
                 future.result()  # in the folder before replace_dir makes its staging copy
             return _check_and_write(sheets, *cleaned, manifest)
@@ -676,11 +680,37 @@ def _arrow_allocator():
         pa.set_memory_pool(previous)
 
 
-def _clean(items: list[Distinct], parsed: list[dict[str, tuple]], made: dict):
+def _index_elsewhere(n_sheets: int):
+    """The gazetteer's states indexed in a forked process while this one cleans the rows (its
+    ~0.2 s of Python are the only work the second core could take there: a thread would hold
+    the GIL against the cleaning). The fork has this process's modules, so it imports nothing.
+    A future of Gazetteer.index_data, or None: a small build, one core, or no fork."""
+    import multiprocessing
+
+    if n_sheets < POOL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    future = pool.submit(_indexed_gazetteer, paths.PROCESSED_DIR)
+    pool.shutdown(wait=False)  # its one process exits after this job
+    return future
+
+
+def _indexed_gazetteer(folder) -> dict:
+    """Process job: every state of the county tables in ``folder`` indexed, as Gazetteer.index_data."""
+    from ..clean import geography
+
+    gazetteer = geography.read(folder)
+    gazetteer.prepare(gazetteer.states())
+    return gazetteer.index_data()
+
+
+def _clean(items: list[Distinct], parsed: list[dict[str, tuple]], made: dict, indexing=None):
     """The agreements (cleaned, with ids, placed), snapshots (before county coverage) and corrections
     tables of the parsed sheets (``parsed``: [parsed_sheets' dict], emptied here so that its memory
     goes once the rows are expanded; ``made``: see sheet_pairs); the append context and the
-    gazetteer the rows were placed from."""
+    gazetteer the rows were placed from (``indexing``: see _index_elsewhere)."""
     from ..clean import geography
     from .build import skipped_corrections
     from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
@@ -694,9 +724,12 @@ def _clean(items: list[Distinct], parsed: list[dict[str, tuple]], made: dict):
     del pairs
     # placed from the county tables of the curated build (their sha256 are in the manifest)
     gazetteer = geography.read(paths.PROCESSED_DIR)
-    agreements = place(finalize(cols), gazetteer, context["places"])
+    finalized = finalize(cols)
     del cols
-    return agreements, snaps, corrections, context, gazetteer
+    if indexing is not None:  # the states the rows hold, as place() would index them (it indexes the rest)
+        rows_states = set(finalized["state"].unique().tolist())
+        gazetteer.adopt({state: index for state, index in indexing.result().items() if state in rows_states})
+    return place(finalized, gazetteer, context["places"]), snaps, corrections, context, gazetteer
 
 
 def _check_and_write(sheets: list[RawFile], agreements, snaps, corrections, context: dict, gazetteer, manifest: dict):
