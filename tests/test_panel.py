@@ -246,8 +246,9 @@ def _outputs(folder) -> dict:
 
 
 def test_the_parse_pool_and_its_overlaps_change_when_work_is_done_not_the_tables(project, monkeypatch):
-    """16 sheets parsed by the process pool (sheets expanded as they arrive, the collector paused),
-    then parsed in this process: every output is the same, byte for byte."""
+    """16 sheets parsed by the process pool (sheets expanded as they arrive, the collector paused)
+    and the gazetteer indexed in a forked process, then all of it in this process: every output is
+    the same, byte for byte."""
     days = [f"2025-09-{d:02d}" for d in range(1, 17)]
     entries = [sheet(project, f"ice_287g_archive/participating_{day}_pm.xlsx", [A, B, C] if i % 3 else [A2, B], day)
                for i, day in enumerate(days)]  # fmt: skip
@@ -257,19 +258,19 @@ def test_the_parse_pool_and_its_overlaps_change_when_work_is_done_not_the_tables
 
     class Pool(concurrent.futures.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
-            pools.append(kwargs.get("max_workers"))
+            pools.append(kwargs.get("max_workers", args[0] if args else None))
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
     monkeypatch.setattr(panel.os, "cpu_count", lambda: 2)
     archive.build(entries, quiet=True)
-    assert pools == [2]
+    assert pools == [2, 1]  # the parse's two workers, then the process that indexes the gazetteer
     overlapped = _outputs(panel.archive_dir())
     shutil.rmtree(panel.archive_dir())  # the parse cache too: parsed again
     monkeypatch.setattr(panel.os, "cpu_count", lambda: 1)
     archive.build(entries, quiet=True)
     serial = _outputs(panel.archive_dir())
-    assert pools == [2] and len(overlapped) > 10  # the second build parsed in this process
+    assert pools == [2, 1] and len(overlapped) > 10  # the second build parsed and indexed in this process
     assert overlapped.keys() == serial.keys()
     assert [k for k in overlapped if overlapped[k] != serial[k]] == []
 
