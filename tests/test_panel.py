@@ -246,31 +246,39 @@ def _outputs(folder) -> dict:
 
 
 def test_the_parse_pool_and_its_overlaps_change_when_work_is_done_not_the_tables(project, monkeypatch):
-    """16 sheets parsed by the process pool (sheets expanded as they arrive, the collector paused)
-    and the gazetteer indexed in a forked process, then all of it in this process: every output is
-    the same, byte for byte."""
+    """16 sheets parsed by the process pool (sheets expanded as they arrive, the collector paused),
+    the parse cache written and the gazetteer indexed in a forked process; then all of it in this
+    process: every output is the same, byte for byte."""
     days = [f"2025-09-{d:02d}" for d in range(1, 17)]
     entries = [sheet(project, f"ice_287g_archive/participating_{day}_pm.xlsx", [A, B, C] if i % 3 else [A2, B], day)
                for i, day in enumerate(days)]  # fmt: skip
     import concurrent.futures
 
+    from analysis.store import forked
+
     pools = []
 
     class Pool(concurrent.futures.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
-            pools.append(kwargs.get("max_workers", args[0] if args else None))
+            pools.append(kwargs.get("max_workers"))
             super().__init__(*args, **kwargs)
 
+    class Beside(forked.Forked):
+        def __init__(self, jobs):
+            pools.append(f"forked, {len(jobs)} jobs")
+            super().__init__(jobs)
+
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(forked, "Forked", Beside)
     monkeypatch.setattr(panel.os, "cpu_count", lambda: 2)
     archive.build(entries, quiet=True)
-    assert pools == [2, 1]  # the parse's two workers, then the process that indexes the gazetteer
+    assert pools == [2, "forked, 2 jobs"]  # the parse's two workers, then the process that writes the pack and indexes the gazetteer
     overlapped = _outputs(panel.archive_dir())
     shutil.rmtree(panel.archive_dir())  # the parse cache too: parsed again
     monkeypatch.setattr(panel.os, "cpu_count", lambda: 1)
     archive.build(entries, quiet=True)
     serial = _outputs(panel.archive_dir())
-    assert pools == [2, 1] and len(overlapped) > 10  # the second build parsed and indexed in this process
+    assert pools == [2, "forked, 2 jobs"] and len(overlapped) > 10  # the second build did all of it in this process
     assert overlapped.keys() == serial.keys()
     assert [k for k in overlapped if overlapped[k] != serial[k]] == []
 
@@ -306,3 +314,18 @@ def test_the_collector_is_paused_and_restored_around_the_parse():
     finally:
         (gc.enable if was else gc.disable)()
         gc.unfreeze()
+
+
+def test_a_job_that_fails_beside_is_reported_for_the_caller_to_run():
+    from analysis.store import forked
+
+    if not forked.available():
+        pytest.skip("no fork start method or a single core")
+    data = {"rows": 3}
+    beside = forked.Forked([lambda: data["rows"] * 2, lambda: 1 / 0, lambda: "after"])
+    try:
+        assert beside.result(0) == (True, 6)  # the fork's copy of the memory: nothing was sent to it
+        assert beside.result(1) == (False, None)
+        assert beside.result(2) == (True, "after")
+    finally:
+        beside.close()

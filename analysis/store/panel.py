@@ -299,21 +299,6 @@ def _pack_columns() -> list[str]:
 def pack_bytes(parsed: dict[str, tuple]) -> bytes:
     """Parsed sheets (sha256 -> _parse's tuple) as one Arrow IPC file: one row per sheet, each
     text column as its distinct values (list<string>) and uint32 codes (binary), as _parse made them."""
-    return _ipc_file(pack_table(parsed))
-
-
-def _ipc_file(table) -> bytes:
-    """An Arrow table as the bytes of an IPC file (pyarrow encodes it without the GIL)."""
-    import pyarrow as pa
-
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def pack_table(parsed: dict[str, tuple]):
-    """pack_bytes' table (the Python objects turned into Arrow arrays: this part holds the GIL)."""
     import pyarrow as pa
 
     shas = list(parsed)
@@ -337,7 +322,11 @@ def pack_table(parsed: dict[str, tuple]):
     for name in _pack_columns():
         columns[f"{name}.values"] = texts([s[2][name][0] for s in sheets])
         columns[f"{name}.codes"] = pa.array([s[2][name][1] for s in sheets], pa.binary())
-    return pa.table(columns)
+    table = pa.table(columns)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def read_pack(data: bytes) -> dict[str, tuple]:
@@ -378,12 +367,8 @@ def _load_cache() -> dict[str, tuple]:
     return cache
 
 
-def _save_pack(parsed: dict[str, tuple], *, later=None) -> None:
-    """Add a pack of newly parsed sheets; packs of other reader versions are stale and go.
-
-    ``later(job)`` runs the writing (IPC encoding, sha256, the file: work that releases the GIL),
-    e.g. on a thread (full_build); by default it runs now. The table is made here: that part holds
-    the GIL, and on a thread it stalled the cleaning beside it for longer than it took."""
+def _save_pack(parsed: dict[str, tuple]) -> None:
+    """Add a pack of newly parsed sheets; packs of other reader versions are stale and go."""
     if not parsed:
         return
     root = _cache_root()
@@ -392,8 +377,7 @@ def _save_pack(parsed: dict[str, tuple], *, later=None) -> None:
         if old != root:
             shutil.rmtree(old) if old.is_dir() else old.unlink()
     name = hashlib.sha256("\n".join(sorted(parsed)).encode()).hexdigest()[:16]
-    table = pack_table(parsed)
-    (later or (lambda job: job()))(lambda: write_verified(root / f"pack-{name}.arrow", _ipc_file(table)))
+    write_verified(root / f"pack-{name}.arrow", pack_bytes(parsed))
 
 
 def forget_parsed(shas: set[str]) -> None:
@@ -638,22 +622,30 @@ def check_qa(qa_table, write=None) -> None:
 
 def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     """Clean the whole panel again from the parse cache (archive.build decides when)."""
-    from concurrent.futures import ThreadPoolExecutor
+    from . import forked
 
     items = distinct_sheets(sheets)
-    writes, made = [], {}
-    with ThreadPoolExecutor(1) as saving:  # the parse cache's new pack is encoded and written while the rows are cleaned
-        # first: the workers parse while this process imports the rest, then expands what they parsed
-        with _collector_paused():
-            parsed = [parsed_sheets(items, quiet=quiet, save=lambda new: _save_pack(new, later=writes.append),
-                                    each=expanding(made))]  # fmt: skip
-        indexing = _index_elsewhere(len(items))  # forked now: no thread is running yet
+    made, new = {}, []
+    # first: the workers parse while this process imports the rest, then expands what they parsed
+    with _collector_paused():
+        parsed = [parsed_sheets(items, quiet=quiet, save=new.append, each=expanding(made))]
+    beside = None
+    if len(items) >= POOL_FROM and forked.available():  # forked now, while no thread runs
+        beside = forked.Forked([lambda: [_save_pack(n) for n in new], lambda: _indexed_gazetteer(paths.PROCESSED_DIR)])
+    else:
+        for n in new:
+            _save_pack(n)
+    try:
         with _arrow_allocator():
-            saved = [saving.submit(write) for write in writes]
-            cleaned = _clean(items, parsed, made, indexing)
-            for future in saved:
-                future.result()  # in the folder before replace_dir makes its staging copy
+            cleaned = _clean(items, parsed, made, beside)
+            if beside is not None and not beside.result(0)[0]:
+                for n in new:
+                    _save_pack(n)  # here then, for its error if it has one
+            new.clear()  # the pack is in the folder before replace_dir makes its staging copy
             return _check_and_write(sheets, *cleaned, manifest)
+    finally:
+        if beside is not None:
+            beside.close()
 
 
 @contextlib.contextmanager
@@ -680,25 +672,9 @@ def _arrow_allocator():
         pa.set_memory_pool(previous)
 
 
-def _index_elsewhere(n_sheets: int):
-    """The gazetteer's states indexed in a forked process while this one cleans the rows (its
-    ~0.2 s of Python are the only work the second core could take there: a thread would hold
-    the GIL against the cleaning). The fork has this process's modules, so it imports nothing.
-    A future of Gazetteer.index_data, or None: a small build, one core, or no fork."""
-    import multiprocessing
-
-    if n_sheets < POOL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-    future = pool.submit(_indexed_gazetteer, paths.PROCESSED_DIR)
-    pool.shutdown(wait=False)  # its one process exits after this job
-    return future
-
-
 def _indexed_gazetteer(folder) -> dict:
-    """Process job: every state of the county tables in ``folder`` indexed, as Gazetteer.index_data."""
+    """A job for the forked process beside the cleaning (full_build): every state of the county
+    tables in ``folder`` indexed, as Gazetteer.index_data (~0.2 s of Python off the main process)."""
     from ..clean import geography
 
     gazetteer = geography.read(folder)
@@ -706,11 +682,11 @@ def _indexed_gazetteer(folder) -> dict:
     return gazetteer.index_data()
 
 
-def _clean(items: list[Distinct], parsed: list[dict[str, tuple]], made: dict, indexing=None):
+def _clean(items: list[Distinct], parsed: list[dict[str, tuple]], made: dict, beside=None):
     """The agreements (cleaned, with ids, placed), snapshots (before county coverage) and corrections
     tables of the parsed sheets (``parsed``: [parsed_sheets' dict], emptied here so that its memory
     goes once the rows are expanded; ``made``: see sheet_pairs); the append context and the
-    gazetteer the rows were placed from (``indexing``: see _index_elsewhere)."""
+    gazetteer the rows were placed from (indexed beside, full_build's job 1, where it could be)."""
     from ..clean import geography
     from .build import skipped_corrections
     from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
@@ -726,9 +702,10 @@ def _clean(items: list[Distinct], parsed: list[dict[str, tuple]], made: dict, in
     gazetteer = geography.read(paths.PROCESSED_DIR)
     finalized = finalize(cols)
     del cols
-    if indexing is not None:  # the states the rows hold, as place() would index them (it indexes the rest)
+    indexed, index = beside.result(1) if beside is not None else (False, None)
+    if indexed:  # the states the rows hold, as place() would index them (it indexes the rest: territories)
         rows_states = set(finalized["state"].unique().tolist())
-        gazetteer.adopt({state: index for state, index in indexing.result().items() if state in rows_states})
+        gazetteer.adopt({state: data for state, data in index.items() if state in rows_states})
     return place(finalized, gazetteer, context["places"]), snaps, corrections, context, gazetteer
 
 
