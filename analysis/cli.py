@@ -8,6 +8,7 @@ stderr and the error's own exit code; anything else is a bug and keeps its trace
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 
@@ -163,11 +164,14 @@ def _measure_spec(args) -> dict:
 
     spec = dict(QUERY_MEASURES[args.measure])
     trac = spec.get("source") == "trac-county"
+    if args.top is not None and args.top < 1:
+        raise UsageError(f"--top must be a whole number of at least 1, not {args.top}")
+    state, model = _list_arg(args.state, "state"), _list_arg(args.model, "model")  # "" is refused, not "all"
     if args.unit != "agreements":
         raise UsageError(f"--unit does not apply to --measure {args.measure} (it counts "
                          f"{'cases per 1,000 residents' if trac else 'residents'})")  # fmt: skip
     if trac:
-        if args.model or args.state or args.by or args.kind != "participating":
+        if model or state or args.by or args.kind != "participating":
             raise UsageError("--measure backlog-per-1000 takes only --as-of, --top and --format "
                              "(TRAC's table is one ranking of counties; status is on the participating sheet)")  # fmt: skip
         spec.update({"statistic": "top_n", "n": args.top} if args.top else {"statistic": "breakdown"})
@@ -177,10 +181,10 @@ def _measure_spec(args) -> dict:
     if args.by not in (None, "state", "model"):
         raise UsageError(f"--by {args.by} does not apply to --measure {args.measure}: use state or model")
     spec.update(kind=args.kind, by=args.by or "total")
-    if args.model:
-        spec["model"] = [m.strip() for m in args.model.split(",")]
-    if args.state:
-        spec["state"] = [s.strip() for s in args.state.split(",")]
+    if model is not None:
+        spec["model"] = model
+    if state is not None:
+        spec["state"] = state
     return spec
 
 
@@ -228,9 +232,9 @@ def _query_measure(args, measure) -> int:
             rows = rows[rows["rank"].notna() & (rows["rank"] <= args.top)]
     print()
     shown = rows[cols].astype(object).where(rows[cols].notna(), None)
-    print(_table([{k: (int(v) if hasattr(v, "item") and float(v).is_integer() and k != "per_1000" else
+    print(_table([{k: (None if v is None else int(v) if hasattr(v, "item") and float(v).is_integer() and k != "per_1000" else
                        (f"{v:.3f}" if k == "per_1000" else v)) for k, v in r.items()}
-                  for r in shown.to_dict("records")], cols))  # fmt: skip
+                  for r in shown.to_dict("records")], cols))  # fmt: skip  (no per-1,000 rate: a county without population)
     return 0
 
 
@@ -242,7 +246,7 @@ def cmd_query(args) -> int:
         from .engine.measures import Measure
 
         measure = Measure.from_mapping(_measure_spec(args), where="--measure")
-    if args.top and not args.measure:
+    if args.top is not None and not args.measure:
         from .core.errors import UsageError
 
         raise UsageError(f"--top needs --measure ({', '.join(QUERY_MEASURES)})")
@@ -411,9 +415,25 @@ def _register_docs(sub) -> None:
 
 
 def _register_check(sub) -> None:
-    from .factcheck.extract import register_check  # check takes an article too: extract drafts its claims
+    from .factcheck.check import register
 
-    register_check(sub)
+    register(sub)
+    p = sub.choices["check"]  # check takes an article too: extract.py drafts its claims first
+    p.add_argument("--date", help="for an article: its date YYYY-MM-DD")
+    p.add_argument("--outlet", help="for an article: the outlet's name")
+    p.set_defaults(func=_cmd_check)
+
+
+def _cmd_check(args) -> int:
+    """`check FILE`: a claims file is judged as it is; an article is drafted first (factcheck/extract.py,
+    imported only then: its reading rules cost ~20 ms of every check of a claims file, target 1 s)."""
+    from pathlib import Path
+
+    if Path(args.file).suffix.lower() == ".toml" and not (args.date or args.outlet):
+        from .factcheck.check import cmd_check
+    else:
+        from .factcheck.extract import cmd_check  # refuses --date/--outlet with a claims file
+    return cmd_check(args)
 
 
 def _register_extract(sub) -> None:
@@ -451,7 +471,58 @@ _EXTRA_COMMANDS: dict = {
 }  # fmt: skip
 
 
+#: control characters as a terminal shows them: as text (\x1b), never as what they do (clear the screen,
+#: ring the bell, move the cursor); tab and newline stay
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x09, 0x0A)}
+
+
+class _Printable:
+    """A terminal's stream that writes control characters as text: an agency name in someone's sheet
+    (``_x001B_[2J`` in the xlsx, ESC [2J once read) cleared the screen through ``diff``."""
+
+    def __init__(self, stream, keep: str = ""):
+        self._stream = stream
+        self._table = {c: text for c, text in _CONTROL.items() if chr(c) not in keep}
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.translate(self._table))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _safe_streams():
+    """stdout and stderr made safe for what they carry, for one command: a character the stream's
+    encoding lacks is written as an escape (PYTHONIOENCODING=ascii gave a UnicodeEncodeError traceback),
+    and on a terminal control characters are shown, not obeyed (stderr keeps \\r for progress bars)."""
+    streams = (sys.stdout, sys.stderr)
+    errors = [getattr(s, "errors", None) for s in streams]
+    for stream in streams:
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
+
+    def printable(stream, keep: str = ""):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            if stream.isatty():
+                return _Printable(stream, keep)
+        return stream
+
+    try:
+        with contextlib.redirect_stdout(printable(streams[0])), contextlib.redirect_stderr(printable(streams[1], "\r")):
+            yield
+    finally:
+        for stream, was in zip(streams, errors):
+            with contextlib.suppress(AttributeError, ValueError, OSError, TypeError):
+                stream.reconfigure(errors=was)
+
+
 def main(argv: list[str] | None = None) -> int:
+    with _safe_streams():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     from .core.errors import AnalysisError
 
     argv = sys.argv[1:] if argv is None else argv

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from projectcopy import reseal
 
 # id -> (name, x, y) of a 10x10 square in the atlas's plane
 STATES = {"02": ("Alaska", 0, 60), "09": ("Connecticut", 90, 10), "12": ("Florida", 70, 50), "15": ("Hawaii", 20, 60),
@@ -57,3 +58,4 @@ def write(root: Path) -> None:
                  columns=["fips", "state", "county_name", "population_2024"]).to_parquet(processed / "county_population.parquet")
     pd.DataFrame(PLACES, columns=["state", "place_code", "place_name", "county_fips", "county_name", "pop20", "share"]
                  ).to_parquet(processed / "place_county.parquet")  # fmt: skip
+    reseal(processed)

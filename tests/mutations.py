@@ -227,6 +227,28 @@ def xlsx_bytes(header: Sequence | None, rows: Sequence[Sequence] = (), sheet_nam
     return buf.getvalue()
 
 
+def with_sheet_xml(data: bytes, edit, part: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """``data`` (an xlsx) with its worksheet XML replaced by ``edit(xml text)``, re-zipped."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    parts[part] = edit(parts[part].decode("utf-8")).encode("utf-8")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in parts.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), body, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def far_cell(data: bytes, ref: str, *, cells: str = "") -> bytes:
+    """``data`` (an xlsx) with one more cell, at ``ref`` ("XFD1048576"), holding a number, in a row of its own
+    after the others: a few bytes that make a reader allocate the rectangle from A1 to it. ``cells``:
+    further tags written in that row before it (``<c><v>1</v></c>``: cells without a reference)."""
+    import re
+
+    row = int(re.sub(r"[A-Z]", "", ref))
+    return with_sheet_xml(data, lambda xml: xml.replace("</sheetData>", f'<row r="{row}">{cells}<c r="{ref}"><v>1</v></c></row></sheetData>'))
+
+
 def zip_bomb(data: bytes, mib: float, part: str = "xl/sharedStrings.xml", *, lie: bool = False) -> bytes:
     """``data`` (an xlsx) with ``mib`` MiB of one repeated letter added to ``part`` as an XML comment:
     it deflates ~1000:1, so the file stays small while the part unpacks big (a zip bomb).

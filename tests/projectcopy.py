@@ -132,3 +132,17 @@ def assert_one_error_line(proc: subprocess.CompletedProcess, code: int, *fragmen
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     return lines[0]
+
+
+def reseal(folder: Path) -> None:
+    """The build manifest's output digests as the folder's tables now are: a test replaced or removed
+    tables a build wrote, which readers would otherwise refuse as edited since their build
+    (analysis/store/integrity.py)."""
+    import json
+
+    from analysis.store import integrity
+
+    manifest_path = folder / paths.BUILD_MANIFEST
+    if manifest_path.is_file():
+        manifest = {k: v for k, v in json.loads(manifest_path.read_text()).items() if k != "outputs"}
+        manifest_path.write_text(json.dumps(integrity.record(folder, manifest), indent=1, sort_keys=True) + "\n")

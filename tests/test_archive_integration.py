@@ -222,7 +222,7 @@ def test_appending_the_newest_sheets_equals_the_full_build(built, tmp_path):
 
 def test_every_docs_claim_is_judged_by_the_engine_with_evidence(built, tmp_path):
     """docs/claims-file.md's worked examples, on the real archive panel: a verdict, a sheet and rows each."""
-    from test_check import docs_claims
+    from test_check import docs_claims, evidence_file
 
     from analysis.engine import measures
     from analysis.factcheck import check, verdicts
@@ -235,12 +235,12 @@ def test_every_docs_claim_is_judged_by_the_engine_with_evidence(built, tmp_path)
         assert r["verdict"] in verdicts.VERDICTS and r["verdict"] != verdicts.NOT_CHECKABLE, r
         assert r["snapshot"]["file"].startswith("ice_287g_archive/") and len(r["snapshot"]["sha256"]) == 64
         assert r["snapshot"]["published"] <= r["date"]
-        ev = pd.read_csv(tmp_path / "evidence" / f"{r['id']}.csv")
+        ev = pd.read_csv(evidence_file(tmp_path / "evidence", r["id"]))
         assert len(ev) > 0 and set(ev["file"]) <= {r["snapshot"]["file"]} | {
             s["file"] for s in built["snaps"].to_dict("records")}
     by_id = {r["id"]: r for r in rows}
     # the rows behind a count are the count: 22 pending applications on 2025-07-31
-    pending = pd.read_csv(tmp_path / "evidence" / "visaverge-pending-by-model.csv")
+    pending = pd.read_csv(evidence_file(tmp_path / "evidence", "visaverge-pending-by-model"))
     assert len(pending) == sum(by_id["visaverge-pending-by-model"]["reproduced"].values())
 
 

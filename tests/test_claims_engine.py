@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis import claim_registry, claims
-from analysis.factcheck import verdicts
+from analysis.factcheck import judge, verdicts
 
 
 def test_a_publications_figure_is_context_not_a_verdict():
@@ -66,7 +66,7 @@ def test_a_big_share_is_read_as_a_share_not_a_top_five_set():
     c = claim_registry.get_claim("catn-five-states-cluster")
     assert c.measure.statistic == "share" and set(c.measure.state) == {"TX", "FL", "GA", "NC", "VA"}
     assert c.comparison_type == "share_above"
-    assert claims._measured_verdict(c, 0.56).verdict == verdicts.SUPPORTED
+    assert judge.verdict(c.core, 0.56).verdict == verdicts.SUPPORTED
 
 
 def test_what_if_dates_move_only_the_articles_now_claims():

@@ -24,6 +24,7 @@ import pandas as pd
 import clirun
 import pytest
 import workbooks as wb
+from projectcopy import reseal
 from test_cli import assert_one_error_line, make_template
 
 from analysis.core import errors
@@ -57,7 +58,8 @@ def tree_hashes(folder: Path) -> dict[str, str]:
     if not folder.exists():
         return {}
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".lock"}  # fmt: skip  (data/.lock names its last holder: not data)
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in (".lock", ".output-stats.json")}  # fmt: skip
+    # (data/.lock names its last holder, data/.output-stats.json is a cache of file stats: neither is data)
 
 
 def replace_sheet(root: Path, rel: str, data: bytes, **changes) -> None:
@@ -111,6 +113,8 @@ def _p3(rows, header=wb.HEADERS["P3"]) -> bytes:
 
 
 PM = wb.PM_REL
+#: a path relative to data/raw/ that names a processed table: the rollback of a crafted journal deleted it
+OUTSIDE = "../processed/agreements.parquet"
 GOOD_PM = _p3(wb.PM_ROWS)
 BAD_STATE = ("ATLANTIS", "Polk County Sheriff's Office", "County", "Polk", "Task Force Model", D(2025, 2, 3), "link", "link")
 BAD_MODEL = ("FLORIDA", "Polk County Sheriff's Office", "County", "Polk", "287(g) Model", D(2025, 2, 3), "link", "link")
@@ -184,6 +188,10 @@ FAULTS = {
         lambda root: replace_sheet(root, PM, mu.zip_bomb(GOOD_PM, 2, lie=True)),
         errors.LimitError, PM, ["xl/sharedStrings.xml unpacks to more than its zip directory says", "limit of 1 MiB"],
         {"ICE287G_MAX_UNPACKED_MB": "1"}),
+    "one cell far away: the reader's rectangle beyond the limits (issue 22.4)": (
+        lambda root: replace_sheet(root, PM, mu.far_cell(GOOD_PM, "XFD1048576")),
+        errors.LimitError, PM, ["xl/worksheets/sheet1.xml: 1,048,575 rows below the header, beyond the limit of 100,000",
+                                "refused before parsing"]),
     "more rows than the cap": (
         lambda root: None,
         errors.LimitError, PM, ["rows below the header, beyond the limit of 3", "--max-rows"],
@@ -197,9 +205,36 @@ FAULTS = {
     "unreadable journal of an interrupted add-sheet (issue 14.5)": (
         lambda root: _write(root / "data" / "raw" / "local" / "journal.json", "{not json"),
         errors.DataIntegrityError, "data/raw/local/journal.json", ["unreadable journal", "registry_local.csv"]),
+    # issue 22.5: a path read from a data file leaving its folder; the rollback deleted what it named
+    "journal entry pointing outside data/raw/local/ (issue 22.5)": (
+        lambda root: _journal(root, "add", OUTSIDE), errors.DataIntegrityError, "data/raw/local/journal.json",
+        ["unreadable journal", f"path '{OUTSIDE}' is not inside data/raw/local/: refused"]),
+    "registry_local.csv row pointing outside data/raw/local/ (issue 22.5)": (
+        lambda root: _local_registry(root, OUTSIDE), errors.DataIntegrityError, "data/raw/local/registry_local.csv",
+        [f"path '{OUTSIDE}' is not inside data/raw/local/: refused"]),
 }
 
 _HELD: list[int] = []  # lock files held by this process for the fault above, released after each test
+
+
+
+def _local_entry(root: Path, rel: str) -> registry.RawFile:
+    target = root / "data" / "raw" / rel
+    return registry.RawFile(path=rel, set=registry.LOCAL_SET, kind="participating", sha256=hashlib.sha256(target.read_bytes()).hexdigest(),
+                            bytes=target.stat().st_size, published="2025-09-03", edition="", layout="P3", rows=6, url="",
+                            bytes_from_upstream=False, source="added with `python -m analysis add-sheet`",
+                            original_filename="participatingAgencies09032025.xlsx", notes="")  # fmt: skip
+
+
+def _journal(root: Path, op: str, rel: str) -> None:
+    """The journal an interrupted add-sheet or remove-sheet leaves, its entry naming ``rel``."""
+    entry = _local_entry(root, rel).to_row()
+    _write(root / "data" / "raw" / "local" / "journal.json", json.dumps({"op": op, "entry": entry, "had_registry": True, "pid": 1}))
+
+
+def _local_registry(root: Path, rel: str) -> None:
+    (root / "data" / "raw" / "local").mkdir(parents=True, exist_ok=True)
+    registry.write_registry([_local_entry(root, rel)], root / "data" / "raw" / "local" / "registry_local.csv")
 
 
 def _hold_lock(root: Path) -> None:
@@ -353,6 +388,7 @@ def test_exact_duplicate_rows_count_once_and_every_count_says_so(project):
     note = "3 exact duplicate rows dropped"
     fast = cli(project, "query", "--as-of", "2025-09-02", "--format", "json")  # from counts.sqlite
     (processed / "counts.sqlite").unlink()
+    reseal(processed)  # as a build without the cache: a table the manifest names but that is gone is refused
     slow = cli(project, "query", "--as-of", "2025-09-02", "--format", "json")  # from the tables (query.count)
     for proc in (fast, slow):
         answer = json.loads(proc.stdout)
@@ -519,6 +555,67 @@ def _add_sheet_too_large(root: Path, tmp: Path):
     return cli_file_size_limit(root, 2048, "add-sheet", "-q", str(sheet)), ["error: data/", "File too large"]
 
 
+def _add_far_cell(root: Path, tmp: Path):
+    sheet = _new_sheet(tmp)
+    sheet.write_bytes(mu.far_cell(sheet.read_bytes(), "ZZ99999"))
+    return cli(root, "add-sheet", "-q", str(sheet)), [f"error: {sheet.name}: xl/worksheets/sheet1.xml spans 702 columns, beyond the "
+                                                      "limit of 26", "the reader would allocate 99,999 rows x 702 columns"]
+
+
+CLAIMS = """
+[[claim]]
+id = "pm-sheet-count"
+quote = "\u201cthey now have six agreements\u201d"
+date = "2025-09-02"
+measure = { unit = "agreements" }
+claimed = 6
+comparison = "equal"
+"""
+
+
+def _claims_file(tmp: Path) -> Path:
+    path = tmp / "inbox" / "mine.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CLAIMS)
+    return path
+
+
+def _while_locked(*args: str):
+    """A writing command run while another (reproduce, staging reports/) holds the write lock."""
+    def case(root: Path, tmp: Path):
+        _hold_lock(root)
+        argv = [a.replace("CLAIMS", str(_claims_file(tmp))).replace("OUT", str(tmp / "exported" / "m.png")) for a in args]
+        return cli(root, *argv), ["error: data/.lock: another build is running", "--wait SECONDS"]
+
+    return case
+
+
+# A mount point cannot be renamed (EBUSY): replace_dir's exchange of data/processed fails as the kernel
+# would make it fail when data/processed is a mount point (issue 22.16).
+MOUNT_HOOK = r'''
+import errno, os, sys
+from analysis.core import atomic
+where = os.path.abspath(sys.argv[1])
+def busy(a, b):
+    raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(a))
+real_replace = os.replace
+def replace(src, dst, *a, **k):
+    if where in (os.path.abspath(os.fsdecode(src)), os.path.abspath(os.fsdecode(dst))):
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), os.fsdecode(src), os.fsdecode(dst))
+    return real_replace(src, dst, *a, **k)
+atomic._exchange, os.replace = busy, replace
+from analysis.cli import main
+sys.exit(main(sys.argv[2:]))
+'''
+
+
+def _build_on_a_mount_point(root: Path, tmp: Path):
+    hook = root.parent / "mount_hook.py"
+    hook.write_text(MOUNT_HOOK)
+    proc = _run_cli(root, [str(hook), str(root / "data" / "processed"), "build", "-q", "--force"])
+    return proc, ["error: data/processed: cannot write: Device or resource busy (EBUSY)", "mount point"]
+
+
 def _args(*args: str, fragments: list[str]):
     return lambda root, tmp: (cli(root, *args), fragments)
 
@@ -560,6 +657,15 @@ COMMAND_FAULTS = {
     "add-sheet on a read-only disk": (_add_sheet_broken("EROFS", "Read-only file system"), errors.OutputError),
     "add-sheet on a full disk": (_add_sheet_broken("ENOSPC", "No space left on device"), errors.OutputError),
     "add-sheet: a write fails halfway through the copy": (_add_sheet_too_large, errors.OutputError),
+    "add-sheet of a sheet with one cell at ZZ99999 (issue 22.4)": (_add_far_cell, errors.LimitError),
+    # issue 22.3: check and map write where reproduce swaps reports/ whole: they take the write lock
+    "check while another command holds the write lock (issue 22.3)": (_while_locked("check", "CLAIMS", "--source", "curated"),
+                                                                      errors.BusyError),
+    "map while another command holds the write lock (issue 22.3)": (_while_locked("map", "--as-of", "2025-09-02", "OUT"),
+                                                                    errors.BusyError),
+    "build when data/processed is a mount point (issue 22.16)": (_build_on_a_mount_point, errors.OutputError),
+    "export into an empty folder name (issue 22.19)": (_args("export", "--format", "csv", "",
+                                                             fragments=["error: OUTDIR is empty"]), errors.UsageError),
     # issue 15: the map command (the template has no atlas: fetch not run); outputs go under tmp/exported
     "map without the us-atlas geometry": (
         lambda root, tmp: (cli(root, "map", "--as-of", "2025-09-02", str(tmp / "exported" / "m.png")),
@@ -591,6 +697,7 @@ def test_command_fault(project, tmp_path, fault):
     changed = {f"{p}/{k}" for p in before for k in set(before[p]) | set(after[p]) if before[p].get(k) != after[p].get(k)}
     assert not changed, sorted(changed)
     assert tree_hashes(tmp_path / "exported") == {}
+    assert not list((project.parent / "cwd").iterdir())  # nothing written where the command was run
 
 
 def test_query_archive_refuses_a_date_after_its_newest_sheet(project):
@@ -618,3 +725,95 @@ def test_diff_state_takes_a_code_or_a_name(project, state):
     result = json.loads(proc.stdout)
     assert result["state"] == "TX"
     assert [x["as_printed"] for x in result["agencies_removed"]] == ["Lubbock County Sheriff's Office"]
+
+
+def test_remove_sheet_never_deletes_what_a_crafted_registry_row_names(project):
+    """Issue 22.5: a registry_local.csv row whose path leaves data/raw/local/ made remove-sheet delete
+    that file once its rebuild passed. The row is refused when the registry is read (exit 3)."""
+    victim = project / "data" / "processed" / "agreements.parquet"
+    before = victim.read_bytes()
+    _local_registry(project, OUTSIDE)
+    proc = cli(project, "remove-sheet", "-q", "agreements.parquet")
+    assert_one_error_line(proc, errors.DataIntegrityError.exit_code, "error: data/raw/local/registry_local.csv",
+                          f"path '{OUTSIDE}' is not inside data/raw/local/")
+    assert victim.read_bytes() == before
+
+
+def test_a_table_edited_since_its_build_is_refused_by_readers_and_rebuilt_by_build(project, tmp_path):
+    """Issue 22.6: a count edited in counts.sqlite changed what `query` answered, and `build` said "up
+    to date". The build manifest records each output's sha256: readers refuse an edited table (exit
+    11, one line naming it) and `build` builds it again, saying why."""
+    import sqlite3
+
+    answer = json.loads(cli(project, "query", "--as-of", "2025-09-02", "--format", "json").stdout)["total"]
+    con = sqlite3.connect(project / "data" / "processed" / "counts.sqlite")
+    con.execute("UPDATE snapshots SET data = replace(data, '\"\":', '\"\":9') WHERE kind = 'participating'")
+    con.commit()
+    con.close()
+    claims = _claims_file(tmp_path)
+    for args in (["query", "--as-of", "2025-09-02"], ["diff", "--from", "2025-01-19", "--to", "2025-09-02"],
+                 ["check", str(claims), "--source", "curated"], ["export", "--format", "csv", str(tmp_path / "exported")]):
+        assert_one_error_line(cli(project, *args), errors.StaleOutputError.exit_code, "error: data/processed: counts.sqlite "
+                              "does not match the sha256 its build recorded", "run `python -m analysis build`")  # fmt: skip
+    proc = cli(project, "build", "-q")
+    assert proc.returncode == 0 and "up to date" not in proc.stdout and proc.stdout.startswith("built ")
+    assert proc.stderr == "note: data/processed/counts.sqlite does not match the sha256 its build recorded (edited since it was built); rebuilding\n"
+    assert json.loads(cli(project, "query", "--as-of", "2025-09-02", "--format", "json").stdout)["total"] == answer
+    extra = project / "data" / "processed" / "agreements.parquet.bak"
+    extra.write_bytes(b"x")
+    assert_one_error_line(cli(project, "query", "--as-of", "2025-09-02"), errors.StaleOutputError.exit_code,
+                          "agreements.parquet.bak was not written by the build that made this folder")
+
+
+def test_check_warns_when_the_curated_tables_are_older_than_the_registry(project, tmp_path):
+    """Issue 22.15: after a killed remove-sheet was settled (its row and copy gone, no rebuild), `check
+    --source curated` judged on the removed sheet without a word; `query` warned. Now check warns too."""
+    sheet = _new_sheet(tmp_path)
+    assert cli(project, "add-sheet", "-q", str(sheet)).returncode == 0
+    local = project / "data" / "raw" / "local"
+    entry = registry.read_registry(local / "registry_local.csv")[0]
+    registry.write_registry([], local / "registry_local.csv")  # what the settled journal leaves: unregistered,
+    (project / "data" / "raw" / entry.path).unlink()  # its copy deleted, data/processed/ not rebuilt
+    claims = _claims_file(tmp_path)
+    claims.write_text(CLAIMS.replace("2025-09-02", "2025-10-01"))
+    proc = cli(project, "check", str(claims), "--source", "curated")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: the registered raw files changed since data/processed/ was built" in proc.stderr
+    assert "participating_2025-10-01_am" in proc.stdout  # judged on the removed sheet, and said so
+
+
+def test_output_is_safe_for_the_terminal_and_its_encoding(project, tmp_path):
+    """Issue 22.17: `_x001B_[2J` or `_x0007_` in a sheet's agency name reached the terminal raw through
+    `diff` (the escape cleared the screen, the bell rang); on a terminal control characters are written
+    as text. 22.19: PYTHONIOENCODING=ascii gave a UnicodeEncodeError traceback; now an escape."""
+    import pty
+
+    row = ("FLORIDA", "Polk County _x001B_[2J Sheriff_x0007_ Office", "County", "Polk", "Task Force Model",
+           D(2025, 8, 1), "link", "link")  # fmt: skip
+    replace_sheet(project, PM, _p3([*wb.PM_ROWS, row]), rows=len(wb.PM_ROWS) + 1)
+    assert cli(project, "build", "-q").returncode == 0
+    args = ["diff", "--from", "2025-01-19", "--to", "2025-09-02"]
+    piped = cli(project, *args)
+    assert piped.returncode == 0 and "\x1b[2J" in piped.stdout  # a pipe gets the text as the sheet has it
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
+    env["PYTHONPATH"] = str(project)
+    proc = subprocess.run([sys.executable, "-m", "analysis", *args], cwd=project.parent, env=env, stdout=slave,
+                          stderr=slave, timeout=180, check=False)  # fmt: skip
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"Polk County \\x1b[2J Sheriff\\x07 Office" in shown and b"\x1b" not in shown and b"\x07" not in shown
+    claims = _claims_file(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "analysis", "check", str(claims), "--source", "curated"], cwd=project.parent,
+                          env={**env, "PYTHONIOENCODING": "ascii"}, capture_output=True, text=True, timeout=180, check=False)  # fmt: skip
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr and "\\u201cthey now have six agreements\\u201d" in proc.stdout

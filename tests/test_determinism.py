@@ -111,7 +111,7 @@ def synthetic_results(folder: Path) -> Path:
     by_notebook: dict[str, list] = {}
     for claim in claim_registry.load_claims():
         value = claims._thaw(claim.claimed_value)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or claim.also_check_units:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or claim.also_units:
             continue
         by_notebook.setdefault(claim.notebook.rsplit("/", 1)[-1].removesuffix(".ipynb"), []).append(
             results.Result(claim.quantity, value, claim.unit, claim.as_of.isoformat(), "synthetic"))  # fmt: skip

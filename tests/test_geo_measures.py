@@ -279,6 +279,10 @@ def test_query_measure(project, capsys):
     assert main(["query", "--measure", "backlog-per-1000", "--as-of", DAY, "--top", "2"]) == 0
     text = capsys.readouterr().out
     assert "Harris County" in text and "Hartford County, CT" in text  # the unjoined are listed
+    # issue 22.10: without --top every county is listed, those without a population unranked (a TypeError before)
+    assert main(["query", "--measure", "backlog-per-1000", "--as-of", DAY]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.lstrip().startswith("09003")]
+    assert len(rows) == 1 and "none" in rows[0]
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -289,7 +293,11 @@ def test_query_measure(project, capsys):
     (["--measure", "backlog-per-1000", "--as-of", DAY, "--state", "FL"], "takes only"),
     (["--measure", "population-covered", "--as-of", DAY, "--top", "3"], "--top applies to"),
     (["--measure", "population-covered", "--as-of", DAY, "--unit", "agencies"], "--unit does not apply"),
-    (["--measure", "population-covered", "--as-of", DAY, "--model", "XYZ"], "model: must be among"),
+    (["--measure", "population-covered", "--as-of", DAY, "--model", "XYZ"], "--model: 'XYZ' is not a model"),
+    # issue 22.10 and 22.19: a zero top and an empty list were read as "no limit" and "all"
+    (["--measure", "backlog-per-1000", "--as-of", DAY, "--top", "0"], "--top must be a whole number of at least 1, not 0"),
+    (["--measure", "population-covered", "--as-of", DAY, "--state", ""], "--state: empty value in ''"),
+    (["--measure", "population-covered", "--as-of", DAY, "--model", " , "], "--model: empty value in ' , '"),
 ])  # fmt: skip
 def test_query_measure_refuses_bad_arguments(project, capsys, argv, message):
     """Bad flags are one line and exit 2; --state and --model alone are a count, not an error."""

@@ -242,3 +242,25 @@ def test_a_reader_never_pairs_tables_of_two_builds(project, monkeypatch):
     assert swapped
     assert rows["agency_raw"].str.endswith("(second build)").all()  # read again, from the new build
     assert "build" in panel.snapshots.columns  # and its sheets table with them
+
+
+
+def test_a_check_while_reproduce_stages_reports_never_reports_evidence_that_is_gone(project, tmp_path, monkeypatch):
+    """Issue 22.3: `reproduce` stages a copy of reports/ and swaps it in whole; a `check` in between
+    wrote its evidence into the old folder, reported success and printed a path that no longer existed
+    once the swap landed. check now takes the write lock: it is refused while reproduce holds it (or
+    waits with --wait), so whatever it reports is there afterwards."""
+    import json
+
+    from test_cli_errors import _claims_file
+
+    monkeypatch.setattr(paths, "PROCESSED_DIR", project / "data" / "processed")  # the lock sits beside it
+    claims = _claims_file(tmp_path)
+    with lock.hold(what="reproduce"), atomic.replace_dir(project / "reports", link=False):  # reproduce, mid-run
+        during = cli(project, "check", str(claims), "--source", "curated", "--format", "json")
+    if during.returncode == 0:  # what happened before: evidence written, then swapped away
+        assert all((project / r["evidence"]).is_file() for r in json.loads(during.stdout)), "reported evidence is gone"
+    assert_one_error_line(during, 14, "error: data/.lock: another build is running", "reproduce")
+    after = cli(project, "check", str(claims), "--source", "curated", "--format", "json")
+    assert after.returncode == 0, after.stderr
+    assert all((project / r["evidence"]).is_file() for r in json.loads(after.stdout))

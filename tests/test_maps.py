@@ -193,6 +193,19 @@ def test_cli_state_agencies_svg(project, tmp_path):
     assert b"Participating 287(g) agencies (model TFM) by state, 2025-09-02" in out.read_bytes()  # the SVG's title
 
 
+def test_cli_writes_the_name_it_was_given_or_says_why_not(project, tmp_path):
+    """Issue 22.19: `map OUT.PNG` said it wrote OUT.PNG but wrote OUT.png; `map /proc/x.png` (a folder
+    that creates no file) was a traceback; `--model ""` meant every model."""
+    out = tmp_path / "OUT.PNG"
+    proc = run(project, "map", "--as-of", DAY, str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["OUT.PNG"] and f"wrote {out}:" in proc.stdout
+    proc = run(project, "map", "--as-of", DAY, "/proc/x.png")
+    assert_one_error_line(proc, errors.OutputError.exit_code, "error: /proc/x.png: cannot write")
+    proc = run(project, "map", "--as-of", DAY, "--model", "", str(tmp_path / "all.png"))
+    assert_one_error_line(proc, errors.UsageError.exit_code, "error: --model is empty")
+
+
 def test_cli_output_on_a_read_only_disk(project, tmp_path):
     out = tmp_path / "exported" / "map.png"
     before = tree_hashes(project / "data")

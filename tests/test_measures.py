@@ -50,8 +50,13 @@ def _slug(name: str) -> str:
 
 @pytest.fixture
 def panel(tmp_path) -> M.Panel:
+    return make_panel(tmp_path, SHEETS)
+
+
+def make_panel(tmp_path, sheets: dict) -> M.Panel:
+    """A curated panel of ``sheets`` (SHEETS' shape), written as the build writes its tables."""
     snaps, rows = [], []
-    for sid, (published, edition, order, sheet) in SHEETS.items():
+    for sid, (published, edition, order, sheet) in sheets.items():
         kind = sid.split("_")[0]
         file = f"ice_287g/{sid}.xlsx"
         snaps.append({"snapshot_id": sid, "file": file, "sha256": f"{len(snaps):064x}", "kind": kind,
@@ -173,3 +178,25 @@ def test_state_codes_and_names_both_work_and_guesses_do_not():
 def test_a_missing_panel_says_which_build_to_run(tmp_path):
     with pytest.raises(StaleOutputError, match="build --archive"):
         M.Panel("archive", processed=tmp_path)
+
+
+def test_agency_and_county_filters_fold_as_agency_ids_do(tmp_path):
+    """Issue 22.7: "Walker County Sheriff’s" (a curly apostrophe, as ICE printed it) matched 0 rows
+    while the straight one matched 1; "Doña Ana" and "Dona Ana" each matched half of one agency's rows
+    (the build gives both spellings one agency id). The filters fold as agencies.fold does."""
+    from analysis.clean import agencies
+
+    day = D(2025, 6, 16)
+    sheet = [("AL", "Walker County Sheriff's Office", "JEM", "Walker County"),
+             ("NM", "Doña Ana County Sheriff's Office", "JEM", "Doña Ana County"),
+             ("NM", "Dona Ana County Sheriff’s Office", "TFM", "Dona Ana County"),
+             ("NM", "Bernalillo County Sheriff's Office", "TFM", "Bernalillo County")]  # fmt: skip
+    panel = make_panel(tmp_path, {"participating_2025-06-16": (day, "", 0, sheet)})
+    assert agencies.name_key(sheet[1][1], "NM") == agencies.name_key(sheet[2][1], "NM")  # one agency id
+    for spelling in ("Walker County Sheriff’s", "Walker County Sheriff's", "walker county SHERIFF"):
+        assert ev(panel, agency=spelling).value == 1, spelling
+    for spelling in ("Doña Ana", "Dona Ana", "DOÑA ANA COUNTY"):
+        assert ev(panel, agency=spelling).value == 2, spelling
+        assert ev(panel, state="NM", county=spelling).value == 2, spelling
+    assert ev(panel, agency="Ana County Sheriffs").value == 2
+    assert ev(panel, agency="na").value == 0  # the start of a word, not any part of one (doNA, berNAlillo)

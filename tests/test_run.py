@@ -54,6 +54,13 @@ REFUSED = {
     "date without dashes": (["pending", "-p", "visaverge_date", "20250731"], ["visaverge_date", "a date YYYY-MM-DD"]),
     "unknown unit": (["concentration", "-p", "unit", "rows"], ["unit", "agreements, agencies"]),
     "given twice": (["reimbursement", "-p", "salary", "1", "-p", "salary", "2"], ["salary given twice"]),
+    # issue 22.18: a date outside the sheets ran the notebook, which exited 12 on a KeyError in a cell
+    "a date after the newest sheet": (["growth", "-p", "voz_date", "2099-01-01"],
+                                      ["-p voz_date '2099-01-01': 2099-01-01 is after the newest participating sheet"]),
+    "a date before the first sheet": (["growth", "-p", "voz_date", "2001-01-01"],
+                                      ["-p voz_date '2001-01-01': 2001-01-01 is before the first participating sheet"]),
+    "a date after the newest pending sheet": (["pending", "-p", "visaverge_date", "2099-01-01"],
+                                              ["2099-01-01 is after the newest pending sheet"]),
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 from analysis.core.errors import (
     DuplicateRowsError,
     EmptySheetError,
+    LimitError,
     MissingColumnError,
     NotAWorkbookError,
     SheetError,
@@ -404,3 +405,58 @@ def test_more_exact_duplicates_than_the_limit_are_refused_naming_count_and_first
         drop_exact_duplicates(over)
     assert str(err.value).startswith(f"ice_287g/dupes.xlsx: {limit + 1} data rows repeat an earlier row cell for cell "
                                      "(first: row 8 repeats row 2, row 9 repeats row 3, row 10 repeats row 4, ...)")
+
+
+def _sheet(tmp_path, data: bytes):
+    path = tmp_path / "participating_2025-09-02_pm.xlsx"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("case", ["XFD1048576", "ZZ99999", "AA10", "A100002"])
+def test_a_far_cell_is_refused_before_the_reader_allocates_its_rectangle(tmp_path, case):
+    """Issue 22.4: XFD1048576 in a 145 KB workbook aborted add-sheet in the reader (an allocation of
+    512 GB); ZZ99999 passed every limit and cost 3 GB and 109 s on every build. The extent of the
+    cells is read from the XML first (LimitError, exit 15), cheaply: a few KB of XML ask for it."""
+    import mutations as mu
+
+    data = mu.far_cell(mu.xlsx_bytes(wb.HEADERS["P3"], wb.PM_ROWS), case)
+    assert len(data) < 5000
+    with pytest.raises(LimitError, match=r"xl/worksheets/sheet1.xml(: [0-9,]+ rows below the header| spans [0-9,]+ columns), beyond the limit"):
+        read_sheet(_sheet(tmp_path, data))
+
+
+@pytest.mark.parametrize("how", ["no references", "attributes reordered", "namespace prefix", "dimension only"])
+def test_the_extent_is_read_however_the_cells_are_written(tmp_path, how):
+    """Cells without an ``r`` reference follow the one before (as calamine places them), an ``r``
+    after another attribute or a namespace prefix is still a reference, and a <dimension> beyond the
+    limits counts too: none of them slips past the fast path of extent_problem."""
+    import mutations as mu
+
+    from analysis.ingest import sheets
+
+    base = mu.xlsx_bytes(wb.HEADERS["P3"], wb.PM_ROWS)
+    edits = {
+        "no references": lambda xml: xml.replace("</sheetData>", '<row r="9">' + "<c><v>1</v></c>" * 30 + "</row></sheetData>"),
+        "attributes reordered": lambda xml: xml.replace("</sheetData>", '<row r="9"><c t="n" r="AB9"><v>1</v></c></row></sheetData>'),
+        "namespace prefix": lambda xml: xml.replace("</sheetData>", '<x:row r="9"><x:c r="AB9"><x:v>1</x:v></x:c></x:row></sheetData>'),
+        "dimension only": lambda xml: xml.replace("<sheetData>", '<dimension ref="A1:XFD1048576"/><sheetData>'),
+    }
+    xml = zipfile.ZipFile(__import__("io").BytesIO(mu.with_sheet_xml(base, edits[how]))).read("xl/worksheets/sheet1.xml")
+    assert "limit" in (sheets.extent_problem(xml, "sheet1.xml") or "")
+    assert sheets.extent_problem(zipfile.ZipFile(__import__("io").BytesIO(base)).read("xl/worksheets/sheet1.xml"), "x") is None
+
+
+@pytest.mark.integration
+def test_every_registered_sheet_is_within_the_extent_limits(mirror_dir):
+    """The limits leave room: no real sheet (curated or archive) comes near them."""
+    from analysis.ingest import sheets
+
+    found = sorted(mirror_dir.glob("ice_287g*/*.xlsx"))
+    assert len(found) > 1000
+    for path in found:
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                xml = zf.read(name)
+                if b"<sheetData" in xml:
+                    assert sheets.extent_problem(xml, name) is None, path

@@ -86,9 +86,10 @@ def test_every_comparison_has_its_rule_quoted_from_verdicts(ctype):
     assert len(text) > 40 and "``" not in text
 
 
-def test_held_spans_are_shown_when_claims_json_carries_them():
-    assert claim_pages.held({"id": "c"}) is None
-    assert claim_pages.held({"id": "c", "held": [{"from": "2025-03-14", "to": "2025-09-02"}]}) == [{"from": "2025-03-14", "to": "2025-09-02"}]
+def test_held_is_read_from_claims_json():
+    assert claim_pages.held({"id": "c"}) is None  # a claim no data can check
+    spans = {"summary": "held from 2025-03-14 to 2025-09-02", "spans": [{"from": "2025-03-14", "to": "2025-09-02"}]}
+    assert claim_pages.held({"id": "c", "held": spans}) == spans
 
 
 def test_the_writer_leaves_unchanged_files_alone_and_prunes_what_it_no_longer_writes(tmp_path):

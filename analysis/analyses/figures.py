@@ -280,6 +280,8 @@ def _targets(path: Path, formats: Sequence[str]) -> list[tuple[str, Path]]:
         raise ValueError(f"unsupported figure format(s) {unknown}; use {sorted(FORMATS)}")
     if len(set(fmts)) != len(fmts):
         raise ValueError(f"format listed twice: {list(formats)}")
+    if len(fmts) == 1 and path.suffix.lower() == f".{fmts[0]}":
+        return [(fmts[0], path)]  # the name as given: "OUT.PNG" is written, not "OUT.png"
     # "growth.png" and "growth" are the same stem; "fig.2025-09-02" keeps its dotted name.
     stem = path.with_suffix("") if path.suffix.lower().lstrip(".") in FORMATS else path
     return [(fmt, stem.with_name(f"{stem.name}.{fmt}")) for fmt in fmts]

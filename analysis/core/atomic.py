@@ -23,7 +23,10 @@ from .errors import OutputError
 # Why an output cannot be written (disk full, read-only, not allowed, in the way), as opposed to
 # an input that is missing: these become OutputError; any other OSError stays what it is.
 OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
-                           errno.EEXIST, errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG})  # fmt: skip
+                           errno.EEXIST, errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG, errno.EBUSY, errno.EXDEV})  # fmt: skip
+#: what an error's number means for a folder that is replaced whole (replace_dir)
+_HINTS = {errno.EBUSY: "a mount point cannot be replaced: mount the folder above it instead",
+          errno.EXDEV: "a mount point cannot be replaced: mount the folder above it instead"}  # fmt: skip
 
 
 def _shown(path: Path) -> str:
@@ -57,10 +60,15 @@ def output_errors(path: Path | str) -> Iterator[None]:
                  if isinstance(n, (str, bytes, os.PathLike))]  # fmt: skip
         on_the_way = [n for n in names if n == path or n in path.parents]  # the output or a folder above it
         ours = not names or on_the_way or any(n == scope or scope in n.parents for n in names)
-        if not ours or not (err.errno in OUTPUT_ERRNOS or (err.errno == errno.ENOENT and on_the_way)):
+        # a temp file of ours that the folder will not create (/proc answers ENOENT); not a staging folder
+        # (replace_dir's carry this process's id) that someone removed
+        temp = [n for n in names if n.parent == scope and n.name.startswith(".") and n.name.endswith(".tmp")
+                and not n.name.startswith(f".{path.name}.{os.getpid()}.")]  # fmt: skip
+        if not ours or not (err.errno in OUTPUT_ERRNOS or (err.errno == errno.ENOENT and (on_the_way or temp))):
             raise  # not about this output (e.g. an input that cannot be read)
         shown = on_the_way[0] if on_the_way else path
-        raise OutputError(f"cannot write: {err.strerror or err} ({errno.errorcode.get(err.errno, err.errno)}); "
+        hint = f" ({_HINTS[err.errno]})" if err.errno in _HINTS else ""
+        raise OutputError(f"cannot write: {err.strerror or err} ({errno.errorcode.get(err.errno, err.errno)}){hint}; "
                           "nothing was half written and earlier outputs are unchanged", path=_shown(shown)) from None
 
 

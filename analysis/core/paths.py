@@ -63,3 +63,13 @@ def relative_to_root(path: Path) -> str:
         return path.relative_to(ROOT).as_posix()
     except ValueError:
         return path.name
+
+
+def stays_inside(rel: object) -> bool:
+    """Whether a relative path read from a data file (a registry row, the add-sheet journal, a
+    MANIFEST, a stamp) names something inside the folder it is relative to, whatever that folder:
+    text, not absolute, no '..', '.' or empty part, no backslash or NUL. A journal entry pointing at
+    ../../somewhere made remove-sheet delete that file."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\x00" in rel or rel.startswith("/"):
+        return False
+    return all(part not in ("", ".", "..") for part in rel.split("/"))

@@ -300,6 +300,11 @@ BUILD_MANIFEST = Table(
             Column('inputs', 'object', (
             'Registry row (all fields as text) of every raw file built, keyed by its path under `data/raw/`.'
         )),
+        Column('outputs', 'object', (
+            'SHA-256 of every file the build wrote, keyed by its path under `data/processed/` (not qa.csv, which a '
+            'failed build rewrites, nor `archive/`): a table edited since is refused by readers and built again by '
+            '`build` (`analysis/store/integrity.py`).'
+        )),
     ),
     keys=True,
 )
@@ -560,6 +565,11 @@ ARCHIVE_BUILD_MANIFEST = Table(
             'SHA-256 of `data/processed/county_population.parquet` and `place_county.parquet`, the county tables '
             'the rows are placed from (written by `python -m analysis build`, which must run first): a rebuilt '
             'county table marks the panel stale.'
+        )),
+        Column('outputs', 'object', (
+            'SHA-256 of every file the build wrote (each part of `agreements.parquet/` apart), keyed by its path '
+            'under `data/processed/archive/` (not qa.csv, the parse cache, nor the files that carry their own '
+            'digest): a table edited since is refused by readers and built again by `build --archive`.'
         )),
     ),
     keys=True,

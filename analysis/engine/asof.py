@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 
+from ..core.dates import parse_iso_date
 from ..core.errors import UsageError
 from ..core.table_spec import KINDS, UNITS  # noqa: F401 (re-exported: the commands read them here)
 
@@ -20,12 +21,8 @@ STALE_AFTER_DAYS = 14
 
 
 def parse_date(value: str | dt.date) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise UsageError(f"not a date (YYYY-MM-DD): {value!r}") from None
+    """A day as people give it: strictly ``YYYY-MM-DD`` (core.dates)."""
+    return parse_iso_date(value)
 
 
 def live_days(snap: Mapping) -> list[dt.date]:

@@ -27,6 +27,7 @@ from .asof import KINDS, UNITS, parse_date, snapshot_info
 from .reader import EVIDENCE_COLUMNS, Panel  # noqa: F401 (Panel: the engine's reader, re-exported)
 from ..core.errors import UsageError
 from ..core.table_spec import MODELS
+from ..clean.agencies import fold
 from ..clean.normalize import state_code
 
 #: residents of the counties a sheriff's or county jail's agreement covers (coverage.py), as a number or a share
@@ -47,6 +48,12 @@ MEASURE_SOURCES = ("ice", "trac-county")
 TRAC_STATISTICS = ("breakdown", "top_n")
 #: TRAC's pending cases as TRAC counts them, or per 1,000 residents (Census Vintage 2024 county population)
 TRAC_UNITS = ("cases", "cases_per_1000")
+TRAC_GROUPING = "county"
+#: what the population statistics count
+POPULATION_UNIT = "residents"
+#: every unit and grouping a measure can name (which fit together is Measure.validate's business)
+MEASURE_UNITS = (*UNITS, POPULATION_UNIT, *TRAC_UNITS)
+MEASURE_GROUPINGS = tuple(dict.fromkeys((*GROUPINGS, *POPULATION_GROUPINGS, TRAC_GROUPING)))
 _MEASURE_KEYS = ("source", "kind", "unit", "statistic", "state", "state_group", "exclude", "model", "county", "agency", "by", "n",
                  "denominator", "since")
 
@@ -87,9 +94,9 @@ class Measure:
         values = dict(spec)
         if values.get("source") == "trac-county":
             values.setdefault("unit", "cases")
-            values.setdefault("by", "county")
+            values.setdefault("by", TRAC_GROUPING)
         if values.get("statistic") in POPULATION_STATISTICS:
-            values.setdefault("unit", "residents")
+            values.setdefault("unit", POPULATION_UNIT)
             values.setdefault("by", "total")
             values.setdefault("denominator", "states")
         for key in ("state", "exclude"):
@@ -115,19 +122,26 @@ class Measure:
                 raise UsageError(f"{where}.{key}: {problem}")
 
         need(self.source in MEASURE_SOURCES, "source", f"must be one of {', '.join(MEASURE_SOURCES)}, not {self.source!r}")
+        need(self.kind in KINDS, "kind", f"must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        need(self.state_group is None or self.state_group in STATE_GROUPS, "state_group",
+             f"must be one of {', '.join(STATE_GROUPS)}, not {self.state_group!r}")
         if self.source == "trac-county":
             need(self.statistic in TRAC_STATISTICS, "statistic",
                  f"TRAC's county table answers {', '.join(TRAC_STATISTICS)} of pending cases by county")
             need(self.unit in TRAC_UNITS, "unit", "TRAC's county table counts pending cases ('cases') or "
                  "pending cases per 1,000 residents ('cases_per_1000')")
-            need(self.by == "county", "by", "TRAC's county table is by county")
-            need(not (self.state or self.model or self.county or self.agency or self.since or self.state_group),
-                 "source", "TRAC's county table takes no filters: it is one undated ranking of counties")
-            need(self.statistic != "top_n" or (isinstance(self.n, int) and self.n >= 1), "n", "top_n needs n >= 1")
+            need(self.by == TRAC_GROUPING, "by", "TRAC's county table is by county")
+            need(not (self.state or self.model or self.county or self.agency or self.since or self.state_group or self.exclude),
+                 "source", "TRAC's county table takes no filters (state, state_group, exclude, model, county, agency, "
+                 "since): it is one undated ranking of counties")
+            need(self.kind == "participating", "kind", "TRAC's county table has no kind; the 287(g) status beside it "
+                 "comes from the participating sheet")
+            need(self.denominator == "all", "denominator", "only a share has a denominator")
+            need(self.statistic != "top_n" or (isinstance(self.n, int) and not isinstance(self.n, bool) and self.n >= 1),
+                 "n", "top_n needs n, a whole number >= 1")
             return
-        need(self.kind in KINDS, "kind", f"must be one of {', '.join(KINDS)}, not {self.kind!r}")
         if self.statistic in POPULATION_STATISTICS:
-            need(self.unit == "residents", "unit", f"{self.statistic} counts residents ('residents')")
+            need(self.unit == POPULATION_UNIT, "unit", f"{self.statistic} counts residents ('{POPULATION_UNIT}')")
             need(self.by in POPULATION_GROUPINGS, "by", f"must be one of {', '.join(POPULATION_GROUPINGS)}, not {self.by!r}")
             need(self.denominator == "states", "denominator",
                  "population is of the 50 states and DC ('states'): the Census county table has no territories")
@@ -142,8 +156,6 @@ class Measure:
         need(self.denominator in DENOMINATORS, "denominator", f"must be one of {', '.join(DENOMINATORS)}, not {self.denominator!r}")
         need(self.county is None or (isinstance(self.county, str) and self.county.strip() != ""), "county", "must be a county name")
         need(self.county is None or len(self.state) == 1, "county", "needs exactly one state (county names repeat across states)")
-        need(self.state_group is None or self.state_group in STATE_GROUPS, "state_group",
-             f"must be one of {', '.join(STATE_GROUPS)}, not {self.state_group!r}")
         if self.statistic == "top_n":
             need(isinstance(self.n, int) and not isinstance(self.n, bool) and self.n >= 1, "n", "top_n needs n, a whole number >= 1")
         else:
@@ -157,6 +169,13 @@ class Measure:
              "must be words of the agency's name")
         need((self.statistic in SINCE) == (self.since is not None), "since",
              f"{', '.join(sorted(SINCE))} need since (the base date), and only they take it")
+
+    def check_since(self, day: dt.date, where: str = "measure") -> None:
+        """A change is counted from a base date before the day asked: ``since`` on or after it is refused
+        (it answered 0, or a percent change of nothing)."""
+        if self.since is not None and self.since >= day:
+            raise UsageError(f"{where}.since: {self.since} is not before the date {day}; a change is counted from an "
+                             "earlier base date")  # fmt: skip
 
     def describe(self) -> str:
         """One line naming the unit, the kind and every filter: how a count should be labelled."""
@@ -315,17 +334,24 @@ def _filter(rows: pd.DataFrame, m: Measure, *, where: bool = True, groups: list[
         keep &= ~rows["state"].isin(list(m.exclude))
     if where and m.county:
         wanted = _county_key(m.county)
-        keep &= rows["county"].fillna("").map(_county_key) == wanted
+        keep &= _folded(rows["county"], _county_key) == wanted
     if m.agency:
-        words = m.agency.lower().split()
-        names = rows["agency"].str.lower()
-        for word in words:
-            keep &= names.str.contains(word, regex=False)
+        names = " " + _folded(rows["agency"], fold)
+        for word in fold(m.agency).split():  # each the start of a word of the folded name, in any order
+            keep &= names.str.contains(f" {word}", regex=False)
     return rows[keep]
 
 
+def _folded(column: pd.Series, how) -> pd.Series:
+    """``how`` of each cell (blank for a missing one), computed once per distinct value."""
+    values = column.astype(object).where(column.notna(), "")
+    return values.map({v: how(str(v)) for v in pd.unique(values)})
+
+
 def _county_key(name: str) -> str:
-    text = " ".join(str(name).lower().replace(".", "").split())
+    """A county name as the filter compares it: folded as agency ids are (agencies.fold), without
+    the word county, parish or borough at its end."""
+    text = fold(name)
     for suffix in (" county", " parish", " borough"):
         text = text.removesuffix(suffix)
     return text
@@ -342,6 +368,7 @@ def evaluate(measure: Measure, as_of: str | dt.date, panel: Panel, *, snapshot: 
     """The measure's value on the sheet in force on ``as_of`` (or on ``snapshot``), with the rows it counted."""
     m = measure
     day = parse_date(as_of)
+    m.check_since(day)
     if m.source == "trac-county":
         return _trac_per_1000(m, day, panel) if m.unit == "cases_per_1000" else _trac(m, day, panel)
     if m.statistic in POPULATION_STATISTICS:

@@ -49,8 +49,8 @@ def series(measure: Measure, panel: Panel | None = None, *, start: str | dt.date
     dict), ``number`` (the value as a float where it is one number, for charts) and, for ranks, top-n
     sets and breakdowns, ``table`` (the counts the value came from, which verdicts judge ties on).
 
-    ``pct_change``, ``added`` and ``removed`` start at their ``since`` date: sheets before it are left
-    out. TRAC's county table is undated: its value is the same on every sheet.
+    ``pct_change``, ``added`` and ``removed`` start after their ``since`` date (a change is counted
+    from an earlier base date): sheets on or before it are left out. TRAC's county table is undated: its value is the same on every sheet.
     """
     from .reader import open_panel
 
@@ -58,7 +58,8 @@ def series(measure: Measure, panel: Panel | None = None, *, start: str | dt.date
     m = measure
     kind = "participating" if m.source == "trac-county" else m.kind
     if m.since is not None:
-        start = max(parse_date(start), m.since) if start is not None else m.since
+        after = m.since + dt.timedelta(days=1)
+        start = max(parse_date(start), after) if start is not None else after
     frame = sheets(panel, kind, parse_date(start) if start is not None else None,
                    parse_date(end) if end is not None else None)
     if frame.empty:

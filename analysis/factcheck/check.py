@@ -3,31 +3,28 @@
 A claim is a passage, a date, a declared measure and a comparison (docs/claims-file.md). The
 number comes from :mod:`analysis.engine.measures` on the sheet in force that day; the verdict from
 :mod:`analysis.factcheck.verdicts`, which only compares. Every reproduced value is written with the rows it
-counted (``evidence/<claim-id>.csv``), so a published verdict can be traced to ICE's sheet rows.
-A malformed file is refused whole, naming the claim and the field, before anything is written.
+counted (``evidence/<sha256>.csv``, each distinct table once, ``evidence/index.csv`` naming each claim's),
+so a published verdict can be traced to ICE's sheet rows. The file is typed by
+:mod:`analysis.factcheck.claims_schema` and refused whole, naming the claim and the field, before
+anything is read or written.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
-import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from ..core import paths
 from ..core.errors import UsageError
+from .judge import Claim, judge  # noqa: F401 (judge: the one judge, re-exported for the command)
 
-_CLAIM_KEYS = ("id", "quote", "date", "measure", "claimed", "comparison", "source", "note", "also_units", "reason",
-               "confidence", "reading", "line")  # the last three: a draft's (extract.py), shown, not judged
-_REQUIRED = ("id", "date", "claimed", "comparison")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NUMERIC = frozenset({"approx", "almost", "more_than", "at_least", "at_most", "equal"})
 #: which statistic a comparison can judge (the verdict compares; it never derives a number)
 FITS = {**{t: frozenset({"count", "share", "n_states", "states_without", "pct_change", "added", "removed",
@@ -40,33 +37,35 @@ DEFAULTS = {"approx": {"tolerance": 0.01, "partial_tolerance": 0.05},
             "almost": {"tolerance": 0.02, "partial_tolerance": 0.05},
             "equal": {"partial_tolerance": 0.02}}  # fmt: skip
 FORMATS = ("table", "json", "csv")
+#: statistics whose value is a fraction of a whole (0 to 1), never a percent
+SHARES = frozenset({"share", "population_share"})
+#: a claims file larger than this is refused before it is parsed (10,000 claims take about 5 MB)
+MAX_FILE_BYTES = 32 * 2**20
 
 
-@dataclass(frozen=True)
-class FileClaim:
-    id: str
-    date: str
-    quote: str
-    source: str
-    note: str
-    measure: Any  # measures.Measure | None (None only for policy / not_checkable)
-    claimed: Any
-    comparison: dict
-    also_units: bool
-    reason: str
-    confidence: float | None = None  # a drafted claim's (extract.py): how sure the reading is, 0-1
-    reading: str = ""  # a drafted claim's: how the sentence was read
+def _shown(path: Path | None) -> str | None:
+    return paths.relative_to_root(path) if path is not None else None
 
 
-def _fail(cid: str, key: str, problem: str, path: Path) -> UsageError:
-    return UsageError(f"claim {cid!r}: {key}: {problem}", path=paths.relative_to_root(path))
+def _fail(cid: Any, key: str, problem: str, path: Path | None) -> UsageError:
+    from .claims_schema import shown_id
+
+    return UsageError(f"claim {shown_id(cid)}: {key}: {problem}", path=_shown(path))
 
 
 def _names(value: Any, by: str) -> Any:
-    """Claimed names in the engine's keys: states as USPS codes, models upper-case."""
+    """Claimed names in the engine's keys: states as USPS codes, models upper-case and one of the
+    three (a name that is neither is refused: it would count as a group with none)."""
     from ..clean.normalize import state_code
+    from ..engine.measures import MODELS
 
-    fix = state_code if by == "state" else (lambda s: str(s).upper()) if by == "model" else str
+    def model(name: Any) -> str:
+        code = str(name).strip().upper()
+        if code not in MODELS:
+            raise UsageError(f"{name!r} is not a 287(g) model ({', '.join(MODELS)})")
+        return code
+
+    fix = state_code if by == "state" else model if by == "model" else str
     if isinstance(value, Mapping):
         return {fix(k): v for k, v in value.items()}
     if isinstance(value, list):
@@ -75,9 +74,8 @@ def _names(value: Any, by: str) -> Any:
 
 
 def _comparison(spec: Any, claimed: Any, measure) -> dict:
-    comp = {"type": spec} if isinstance(spec, str) else dict(spec) if isinstance(spec, Mapping) else None
-    if comp is None or "type" not in comp:
-        raise UsageError("must be a type name (\"more_than\") or a table with a type")
+    """The comparison table the verdict uses: the type's defaults, what the measure implies, then the file's own."""
+    comp = {"type": spec} if isinstance(spec, str) else spec.to_dict()
     ctype = comp["type"]
     base = dict(DEFAULTS.get(ctype, {}))
     if ctype == "share_above":
@@ -89,154 +87,182 @@ def _comparison(spec: Any, claimed: Any, measure) -> dict:
     return {**base, **comp}
 
 
-def _claim(rec: Any, path: Path, seen: set[str]) -> FileClaim:
+def _claim(spec, path: Path | None, seen: set[str]) -> Claim:
+    """One [[claim]], typed by the schema (a claims_schema.ClaimSpec), checked by the engine's and the
+    verdicts' own rules (which fields fit together); the first problem names the claim and field."""
     from . import verdicts
-    from ..engine.asof import parse_date
-    from ..engine.measures import Measure
+    from .claims_schema import shown_id
 
-    cid = rec.get("id", "?") if isinstance(rec, Mapping) else "?"
-    if not isinstance(rec, Mapping):
-        raise _fail(cid, "claim", "each [[claim]] must be a table", path)
-    for key in _REQUIRED:
-        if key not in rec or rec[key] in ("", None):
-            raise _fail(cid, key, "missing", path)
-    unknown = sorted(set(rec) - set(_CLAIM_KEYS))
-    if unknown:
-        raise _fail(cid, unknown[0], f"unknown field; known: {', '.join(_CLAIM_KEYS)}", path)
-    if not isinstance(cid, str) or not _ID.match(cid):
-        raise _fail(cid, "id", "must be lower-case letters, digits and hyphens (it names the evidence file)", path)
-    if cid in seen:
+    cid = spec.id
+    if spec.id in seen:
         raise _fail(cid, "id", "used twice in the file", path)
-    seen.add(cid)
-    try:
-        date = parse_date(rec["date"]).isoformat()
-    except UsageError as err:
-        raise _fail(cid, "date", str(err), path) from None
-    ctype = rec["comparison"] if isinstance(rec["comparison"], str) else dict(rec["comparison"]).get("type")
-    reason_only = ctype in verdicts.REASON_TYPES
+    seen.add(spec.id)
+    ctype = spec.comparison if isinstance(spec.comparison, str) else spec.comparison.type
     measure = None
-    if not reason_only:
-        if "measure" not in rec:
+    if ctype not in verdicts.REASON_TYPES:
+        if spec.measure is None:
             raise _fail(cid, "measure", "missing (what is counted: unit, kind, state, statistic ...)", path)
         try:
-            measure = Measure.from_mapping(rec["measure"])
+            measure = spec.measure.to_measure()
+            measure.check_since(spec.date)
         except UsageError as err:
-            raise UsageError(f"claim {cid!r}: {err}", path=paths.relative_to_root(path)) from None
-    elif not str(rec.get("reason", "")).strip():
+            raise UsageError(f"claim {shown_id(cid)}: {err}", path=_shown(path)) from None
+    elif not spec.reason.strip():
         raise _fail(cid, "reason", f"a {ctype} claim must say why it cannot be checked", path)
-    claimed = rec["claimed"]
-    try:
-        if measure is not None and isinstance(claimed, (list, Mapping)):
+    claimed = spec.claimed
+    if measure is not None and isinstance(claimed, (list, Mapping)):
+        try:
             claimed = _names(claimed, measure.by)
-        comparison = _comparison(rec["comparison"], claimed, measure)
+        except UsageError as err:
+            raise _fail(cid, "claimed", str(err), path) from None
+    try:
+        comparison = _comparison(spec.comparison, claimed, measure)
         verdicts.validate_comparison(comparison, claimed)
     except UsageError as err:
-        field = "claimed" if "claimed" in str(err) or "state" in str(err) else "comparison"
-        raise _fail(cid, field, str(err), path) from None
+        raise _fail(cid, "claimed" if "claimed" in str(err) else "comparison", str(err), path) from None
+    if (measure is not None and measure.statistic in SHARES and comparison["type"] in NUMERIC
+            and not isinstance(claimed, (list, Mapping)) and _above_one(claimed)):  # share_above checks its threshold
+        raise _fail(cid, "claimed", f"a share is a fraction of the whole, between 0 and 1: {claimed!r} reads as more "
+                    "than all of it (for 28.4 % write 0.284 or \"284/1000\")", path)  # fmt: skip
     if measure is not None and measure.statistic not in FITS[comparison["type"]]:
         raise _fail(cid, "comparison", f"{comparison['type']} cannot judge a {measure.statistic}; it judges "
                     f"{', '.join(sorted(FITS[comparison['type']]))}", path)  # fmt: skip
-    if not isinstance(rec.get("also_units", False), bool):
-        raise _fail(cid, "also_units", "must be true or false", path)
-    if rec.get("also_units") and measure is not None and (measure.source != "ice" or measure.unit not in ("agreements", "agencies")):
+    if spec.also_units and measure is not None and (measure.source != "ice" or measure.unit not in ("agreements", "agencies")):
         raise _fail(cid, "also_units", f"only for counts of agreements or agencies, not {measure.unit}", path)
-    conf = rec.get("confidence")
-    if conf is not None and (isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0 <= conf <= 1):
-        raise _fail(cid, "confidence", "must be a number from 0 to 1", path)
-    if not isinstance(rec.get("reading", ""), str):
-        raise _fail(cid, "reading", "must be text (one line: how the sentence was read)", path)
-    line = rec.get("line")
-    if line is not None and (isinstance(line, bool) or not isinstance(line, int) or line < 1):
-        raise _fail(cid, "line", "must be the article's line number (a whole number from 1)", path)
-    return FileClaim(cid, date, str(rec.get("quote", "")), str(rec.get("source", "")), str(rec.get("note", "")),
-                     measure, claimed, comparison, bool(rec.get("also_units", False)), str(rec.get("reason", "")),
-                     None if conf is None else float(conf), str(rec.get("reading", "")))  # fmt: skip
+    return Claim(spec.id, spec.date.isoformat(), spec.quote, spec.source, spec.note, measure, claimed, comparison,
+                 spec.also_units, spec.reason, None if spec.confidence is None else float(spec.confidence), spec.reading)  # fmt: skip
 
 
-def load(path: str | Path) -> list[FileClaim]:
-    """Parse and validate a claims file; the first problem is one line naming the claim and field."""
+def _above_one(value: Any) -> bool:
+    from . import verdicts
+
+    try:
+        return verdicts.to_fraction(value) > 1
+    except UsageError:
+        return False  # not a number: the comparison's own check names it
+
+
+def claim_of(record: Mapping, path: Path | None = None) -> Claim:
+    """One claim from a record in the claims-file format, typed by the schema and checked as a file's
+    are: the registry builds each of its claims here, so a registry claim is a claims-file claim.
+    Errors read "claim 'id': field: problem", after ``path`` when one is given."""
+    from .claims_schema import shown_id, validate
+
+    try:
+        spec = validate(record)
+    except UsageError as err:
+        raise UsageError(f"claim {shown_id(record.get('id'))}: {err}", path=_shown(path)) from None
+    return _claim(spec, path, set())
+
+
+def load(path: str | Path) -> list[Claim]:
+    """Parse and validate a claims file whole; the first problem is one line naming the file, the
+    claim and the field. A UTF-8 byte-order mark is read past; a file beyond MAX_FILE_BYTES, text
+    that is not UTF-8 or TOML nested too deeply for the parser is refused."""
     path = Path(path)
     if not path.is_file():
         raise UsageError("no such claims file", path=str(path))
+    shown = paths.relative_to_root(path)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise UsageError(f"{path.stat().st_size / 2**20:,.1f} MiB is beyond the limit of {MAX_FILE_BYTES // 2**20} MiB "
+                         "for a claims file; split it", path=shown)  # fmt: skip
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise UsageError(f"not a valid TOML claims file: {err}", path=paths.relative_to_root(path)) from None
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as err:
+        raise UsageError(f"not UTF-8 text (byte {err.start}): save the claims file as UTF-8", path=shown) from None
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"not a valid TOML claims file: {err}", path=shown) from None
+    except RecursionError:
+        raise UsageError("not a valid TOML claims file: tables or lists nested too deeply", path=shown) from None
     records = data.get("claim")
     if not isinstance(records, list) or not records:
-        raise UsageError("no [[claim]] tables in the file", path=paths.relative_to_root(path))
+        raise UsageError("no [[claim]] tables in the file", path=shown)
+    from . import claims_schema
+
+    if len(records) > claims_schema.MAX_CLAIMS:
+        raise UsageError(f"{len(records):,} claims, beyond the limit of {claims_schema.MAX_CLAIMS:,} for one file; split it",
+                         path=shown)  # fmt: skip
+    try:
+        spec = claims_schema.validate_file(data)
+    except UsageError as err:
+        raise UsageError(str(err), path=shown) from None
     seen: set[str] = set()
-    return [_claim(rec, path, seen) for rec in records]
+    return [_claim(c, path, seen) for c in spec.claim]
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Fraction):
-        return round(float(value), 6)
-    return value
-
-
-def judge(claims: list[FileClaim], panel) -> list[dict]:
-    """Evaluate every claim; results in file order, with the evidence frames to write."""
-    from ..engine import measures
-    from . import verdicts
-
-    wanted = []
-    for c in claims:  # one read of every sheet the file needs; a date without a sheet names its claim
-        if c.measure is not None:
-            try:
-                wanted += [panel.in_force(d, c.measure.kind)["snapshot_id"] for d in (c.date, c.measure.since) if d]
-            except UsageError as err:
-                raise UsageError(f"claim {c.id!r}: date: {err}") from None
-    panel.load(wanted)
-    out = []
-    evaluated: dict = {}  # (measure, date, both units) -> in_units: claims repeating a measure on a day share it
-    for c in claims:
-        row = {"id": c.id, "date": c.date, "source": c.source, "quote": c.quote, "claimed": c.claimed}
-        if c.reading:
-            row.update(reading=c.reading, confidence=c.confidence)
-        if c.measure is None:
-            v = verdicts.evaluate(c.comparison, c.claimed, None, reason=c.reason)
-            out.append({**row, "verdict": v.verdict, "reproduced": None, "reproduced_text": "", "unit": "",
-                        "measure": "", "snapshot": None, "evidence": None, "note": v.note, "_evidence": None})  # fmt: skip
-            continue
-        key = (c.measure, c.date, c.also_units)
-        if key not in evaluated:
-            evaluated[key] = measures.in_units(c.measure, c.date, panel, both=c.also_units)
-        value, ev = evaluated[key]
-        if c.also_units:
-            v = verdicts.evaluate_units(c.comparison, c.claimed, value, c.measure.unit, reason=c.reason)
-        else:
-            v = verdicts.evaluate(c.comparison, c.claimed, value, reason=c.reason)
-        note = v.note
-        if ev.detail.get("denominator") is not None:
-            note += f" (denominator: {ev.detail['denominator']:,} {c.measure.unit}, {ev.detail['denominator_is']})"
-        if "stale_note" in ev.snapshot:
-            note += f"; {ev.snapshot['stale_note']}"
-        out.append({**row, "verdict": v.verdict, "reproduced": _json_value(ev.value), "reproduced_text": ev.display(),
-                    "unit": c.measure.unit, "measure": c.measure.describe(), "snapshot": ev.snapshot_record(),
-                    "evidence": None, "note": note, "_evidence": ev.evidence})  # fmt: skip
-    return out
+#: the evidence folder's list of which claim's rows are in which file
+EVIDENCE_INDEX = "index.csv"
+#: an evidence file is named by its content: the first 16 hex digits of its text's sha256
+DIGEST_LENGTH = 16
 
 
 def write_evidence(rows: list[dict], folder: Path) -> None:
-    """One CSV per claim with a reproduced value; paths recorded relative to the project root.
-    Claims counting the same rows (a count and a breakdown of one sheet, or one measure quoted
-    twice) share one CSV text: a check of 50 claims wrote a fifth of its rows twice."""
-    from ..core.atomic import write_text
+    """The rows behind every reproduced value, each distinct table written once.
 
-    written: dict[tuple, list[tuple]] = {}  # (columns, dtypes, rows) -> [(frame, its CSV)]
+    Claims counting the same rows (one sheet's count and breakdown, one measure quoted by several
+    outlets, ten thousand claims on one day) point at one file named by the sha256 of its text,
+    ``<digest>.csv``; ``index.csv`` lists every claim with its file and row count, and each output
+    row names its file (``evidence``), its rows and how many claims share it. Everything this run
+    writes goes in by atomic renames, and a failure (a full disk) removes what it had added, so
+    nothing is half written. Paths are recorded relative to the project root (as given outside it)."""
+    import hashlib
+
+    from ..core import atomic
+
+    texts: dict[str, str] = {}  # digest -> CSV text
+    same: dict[tuple, list[tuple]] = {}  # (columns, dtypes, rows) -> [(frame, its digest)]: a CSV is made once
     for row in rows:
         frame = row.pop("_evidence")
         if frame is None:
             continue
-        same = written.setdefault((tuple(frame.columns), tuple(map(str, frame.dtypes)), len(frame)), [])
-        text = next((t for f, t in same if f is frame or _same_cells(f, frame)), None)
-        if text is None:
+        group = same.setdefault((tuple(frame.columns), tuple(map(str, frame.dtypes)), len(frame)), [])
+        digest = next((d for f, d in group if f is frame or _same_cells(f, frame)), None)
+        if digest is None:
             text = evidence_csv(frame)
-            same.append((frame, text))
-        target = folder / f"{row['id']}.csv"
-        write_text(target, text)
-        row["evidence"] = paths.relative_to_root(target)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+            texts.setdefault(digest, text)
+            group.append((frame, digest))
+        row["evidence"], row["evidence_rows"] = _where(folder / f"{digest}.csv"), len(frame)
+        row["_digest"] = digest
+    shared: dict[str, int] = {}
+    for row in rows:
+        if "_digest" in row:
+            shared[row["_digest"]] = shared.get(row["_digest"], 0) + 1
+    index = io.StringIO()
+    w = csv.writer(index, lineterminator="\n")
+    w.writerow(["claim", "evidence", "rows", "claims_sharing_it"])
+    for row in rows:
+        digest = row.pop("_digest", None)
+        row["evidence_shared_by"] = shared.get(digest, 0)
+        if digest is not None:
+            w.writerow([row["id"], f"{digest}.csv", row["evidence_rows"], shared[digest]])
+    if not texts and not (folder / EVIDENCE_INDEX).exists():
+        return  # nothing reproduced: no folder made
+    made = [p for p in (folder, *folder.parents) if not p.exists()]  # folders this run creates, deepest first
+    added: list[Path] = []
+    try:
+        for name, text in [*((f"{d}.csv", t) for d, t in texts.items()), (EVIDENCE_INDEX, index.getvalue())]:
+            target, data = folder / name, text.encode("utf-8")
+            try:  # a file named by its digest, already there with these bytes (a check run again): kept
+                if target.stat().st_size == len(data) and target.read_bytes() == data:
+                    continue
+            except FileNotFoundError:
+                added.append(target)
+            atomic.write_bytes(target, data)
+    except BaseException:
+        for target in added:
+            target.unlink(missing_ok=True)
+        for made_dir in made:
+            with contextlib.suppress(OSError):
+                made_dir.rmdir()
+        raise
+
+
+def _where(target: Path) -> str:
+    """An evidence file as the output names it: relative to the project root inside it, else as given
+    (--evidence-dir elsewhere: the file's name alone would not say where it is)."""
+    inside = Path(target).resolve().is_relative_to(paths.ROOT)
+    return paths.relative_to_root(target) if inside else str(target)
 
 
 def _same_cells(a, b) -> bool:
@@ -259,29 +285,48 @@ def evidence_csv(frame) -> str:
 
 
 def default_evidence_dir(claims_file: Path) -> Path:
-    return paths.REPORTS_DIR / "check" / Path(claims_file).stem / "evidence"
+    """reports/check/<file name less .toml>/evidence. A name that is not an ordinary folder name (empty,
+    dots, hidden, control characters: ``...toml`` has the stem ``..``, which wrote into
+    reports/evidence/, the report's own) is refused: pass --evidence-dir."""
+    name = Path(claims_file).name
+    stem = Path(name).stem
+    check_dir = paths.REPORTS_DIR / "check"
+    folder = check_dir / stem / "evidence"
+    if not stem or stem.startswith(".") or not stem.isprintable() or folder.parent.parent != check_dir:
+        raise UsageError(f"cannot name a folder under reports/check/ after this file ({name!r}); rename it or pass "
+                         "--evidence-dir", path=str(claims_file))  # fmt: skip
+    return folder
 
 
-OUTPUT_KEYS = ("id", "verdict", "reproduced", "claimed", "unit", "snapshot", "evidence", "note")
-#: printed when a row has them: a drafted claim's reading and confidence; "held" (when the claim held
-#: over the archive's sheets) is reserved for issue 26's item 3
+OUTPUT_KEYS = ("id", "verdict", "reproduced", "claimed", "unit", "snapshot", "evidence", "evidence_rows", "evidence_shared_by",
+               "note")  # fmt: skip
+#: printed when a row has them: a drafted claim's reading and confidence; "held": when the claim held
+#: over the panel's sheets (held.py; not with --no-held)
 _OPTIONAL_KEYS = ("reading", "confidence", "held")
+
+
+def _evidence_text(r: dict) -> str:
+    shared = r.get("evidence_shared_by") or 0
+    also = f"; the same file as {shared - 1:,} other claim{'s' if shared > 2 else ''}" if shared > 1 else ""
+    return f"{r['evidence']} ({r.get('evidence_rows') or 0:,} rows{also})"
 
 
 def render(rows: list[dict], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([{k: r[k] for k in (*OUTPUT_KEYS, "date", "measure", "quote", *_OPTIONAL_KEYS) if k in r} for r in rows],
+        return json.dumps([{k: r.get(k) for k in (*OUTPUT_KEYS, "date", "measure", "quote")}
+                           | {k: r[k] for k in _OPTIONAL_KEYS if k in r} for r in rows],
                           indent=2, ensure_ascii=False, default=str) + "\n"  # fmt: skip
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["id", "date", "verdict", "reproduced", "claimed", "unit", "file", "sha256", "published", "edition",
-                    "evidence", "note"])  # fmt: skip
+                    "evidence", "note", "evidence_rows", "evidence_shared_by", "held"])  # fmt: skip
         for r in rows:
             s = r["snapshot"] or {}
             w.writerow([r["id"], r["date"], r["verdict"], r["reproduced_text"], json.dumps(r["claimed"], ensure_ascii=False),
                         r["unit"], s.get("file", ""), s.get("sha256", ""), s.get("published", ""), s.get("edition", ""),
-                        r["evidence"] or "", r["note"]])  # fmt: skip
+                        r["evidence"] or "", r["note"], r.get("evidence_rows") or "", r.get("evidence_shared_by") or "",
+                        (r.get("held") or {}).get("summary", "")])  # fmt: skip
         return buf.getvalue()
     lines = []
     for r in rows:
@@ -293,32 +338,61 @@ def render(rows: list[dict], fmt: str) -> str:
             lines.append(f"  reproduced: {r['reproduced_text']} {r['measure']}")
             lines.append(f"  sheet: {s['file']} (published {s['published']}{', ' + s['edition'] if s['edition'] else ''}; "
                          f"sha256 {s['sha256'][:12]}...)")  # fmt: skip
-            lines.append(f"  evidence: {r['evidence']}")
+            lines.append(f"  evidence: {_evidence_text(r)}")
         lines.append(f"  note: {r['note']}")
         if r.get("reading"):
             lines.append(f"  drafted reading ({r['confidence']:.2f}): {r['reading']}")
         if r.get("held"):
-            lines.append(f"  held: {r['held']}")
+            lines.append(f"  held: {r['held']['summary']}")
     return "\n".join(lines) + "\n"
 
 
-def cmd_check(args) -> int:
-    from ..engine.measures import Panel
+def add_held(rows: list[dict], claims: list[Claim], panel) -> None:
+    """Each row's "held": the spans of days on which the claim would have been supported, over every
+    sheet of the panel (held.py); claims repeating a measure share its series."""
+    from .held import Memo, held
 
-    claims = load(args.file)
-    rows = judge(claims, Panel.default() if args.source == "auto" else Panel(args.source))
+    memo = Memo()
+    for row, claim in zip(rows, claims):
+        row["held"] = held(claim, panel, memo)
+
+
+def cmd_check(args) -> int:
+    """Holds the write lock (cli.main): the evidence goes under reports/, which reproduce replaces whole."""
+    from ..engine.measures import Panel
+    from ..store import freshness
+
+    claims = load(args.file)  # the whole file is refused before anything is read or written
     folder = Path(args.evidence_dir) if args.evidence_dir else default_evidence_dir(Path(args.file))
+    freshness.refuse_if_tampered()
+    if args.source == "auto":
+        panel = Panel.default()
+        if panel.source == "curated":  # the archive was not current; say so when the curated tables are not either
+            freshness.warn_if_stale()
+    else:
+        panel = Panel(args.source)
+        freshness.warn_if_stale(archive=args.source == "archive")
+    rows = judge(claims, panel, Path(args.file))
+    if not args.no_held:
+        add_held(rows, claims, panel)
     write_evidence(rows, folder)
     print(render(rows, args.format), end="")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="judge a claims file (docs/claims-file.md) with the engine; writes evidence per claim")
+    from ..ingest import lock
+
+    p = sub.add_parser("check", help="judge a claims file (docs/claims-file.md) with the engine; writes the evidence rows")
     p.add_argument("file", help="a TOML file of [[claim]] tables")
     p.add_argument("--format", default="table", choices=list(FORMATS))
+    p.add_argument("--no-held", action="store_true",
+                   help="skip 'when did it hold' (each claim judged on every sheet of the panel: about a second "
+                        "for a file's first claims, less for claims repeating a measure)")
     p.add_argument("--source", default="auto", choices=["auto", "archive", "curated"],
                    help="archive panel (every sheet, day by day), the 38 curated sheets, or auto (default): the "
                         "archive when it is built and current, else the curated sheets")
-    p.add_argument("--evidence-dir", help="folder for <claim-id>.csv (default reports/check/<file name>/evidence)")
+    p.add_argument("--evidence-dir", help="folder for the evidence files and their index.csv "
+                                          "(default reports/check/<file name>/evidence)")  # fmt: skip
+    lock.writer(p)
     p.set_defaults(func=cmd_check)

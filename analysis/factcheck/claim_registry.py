@@ -16,16 +16,21 @@ or a table category -> count), ``unit``, ``as_of`` (ISO date), ``as_of_basis`` (
 ``comparison`` (inline table, see :mod:`analysis.factcheck.verdicts`).
 
 Optional: ``as_of_note``, ``note``, ``not_checkable_reason`` (required for, and only allowed with,
-``not_checkable`` and ``policy`` comparisons), ``also_check_units`` + ``unit_quantities`` (unit ->
-quantity key, one per unit; the claim's own unit maps to ``quantity``), ``sensitivity`` (true: the
+``not_checkable`` and ``policy`` comparisons), ``measure`` (what the engine counts, as in a claims
+file), ``also_units``, ``sensitivity`` (true: the
 notebook must also show the values on the nearest snapshots before and after ``as_of``),
 ``quote_verbatim`` (default true; false needs ``quote_note``), ``reading`` (only with
 ``point_in_time = "now"``: how the article dates its number -- ``today`` / ``now`` (the word is
 printed), ``present`` (present tense, no time word), ``undated`` (the article itself has no date);
 ``analysis.publish.recheck`` re-evaluates these claims on the newest snapshot).
 
-Cross-claim rule: one quantity key names one measured thing, so every claim using a key (as
-``quantity`` or in ``unit_quantities``) must have the same ``as_of`` and ``notebook``.
+A registry claim is a claims-file claim plus its article's metadata: the judged part (date,
+quote, measure, printed figure, comparison, reason) is built by ``check.claim_of``, the same schema
+and checks as a fact-checker's file, and kept as :attr:`Claim.core`, which
+:mod:`analysis.factcheck.judge` evaluates and judges for every door.
+
+Cross-claim rule: one quantity key names one measured thing, so every claim using a key must have
+the same ``as_of`` and ``notebook``.
 """
 
 from __future__ import annotations
@@ -64,14 +69,12 @@ _CLAIM_REQUIRED = (
     "family", "notebook", "comparison",
 )
 _CLAIM_OPTIONAL = (
-    "as_of_note", "note", "not_checkable_reason", "also_check_units", "unit_quantities",
-    "sensitivity", "quote_verbatim", "quote_note", "reading", "quantity", "measure", "also_units", "caveat",
+    "as_of_note", "note", "not_checkable_reason", "sensitivity", "quote_verbatim", "quote_note", "reading", "quantity", "measure", "also_units", "caveat",
 )
 _TOP_LEVEL = ("schema_version", "article", "claim")
 
 _KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _freeze(value: Any) -> Any:
@@ -127,8 +130,6 @@ class Claim:
     as_of_note: str = ""
     note: str = ""
     not_checkable_reason: str = ""
-    also_check_units: tuple[str, ...] = ()
-    unit_quantities: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     sensitivity: bool = False
     quote_verbatim: bool = True
     quote_note: str = ""
@@ -136,6 +137,7 @@ class Claim:
     measure: Any = field(default=None, hash=False)  # measures.Measure: the engine computes the value
     also_units: bool = False
     caveat: str = ""
+    core: Any = field(default=None, hash=False, compare=False)  # judge.Claim: what is judged, as a claims file has it
 
     @property
     def is_measured(self) -> bool:
@@ -159,23 +161,15 @@ class Claim:
         def redate(key: str) -> str:
             return key[: -len(old)] + new if key.endswith("_" + old) else key
 
-        return dataclasses.replace(
-            self, as_of=date, quantity=redate(self.quantity),
-            unit_quantities=MappingProxyType({u: redate(q) for u, q in self.unit_quantities.items()}),
-        )  # fmt: skip
+        core = dataclasses.replace(self.core, date=date.isoformat()) if self.core is not None else None
+        return dataclasses.replace(self, as_of=date, quantity=redate(self.quantity), core=core)
 
     @property
     def comparison_type(self) -> str:
         return self.comparison["type"]
 
-    @property
-    def quantities(self) -> tuple[str, ...]:
-        """Every quantity key this claim needs: ``quantity`` first, then the other units' keys."""
-        keys = [self.quantity, *self.unit_quantities.values()]
-        return tuple(dict.fromkeys(keys))
-
     def to_dict(self) -> dict[str, Any]:
-        out = {k: _thaw(getattr(self, k)) for k in self.__dataclass_fields__}
+        out = {k: _thaw(getattr(self, k)) for k in self.__dataclass_fields__ if k != "core"}
         out["measure"] = self.measure.to_dict() if self.measure is not None else None
         return out
 
@@ -221,20 +215,15 @@ def _choice(rec: Mapping, key: str, allowed: tuple[str, ...]) -> str:
 
 
 def _date(value: Any, key: str, *, allow_empty: bool = False) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        raise _Fail(f"field '{key}' must be a date (YYYY-MM-DD), not a date-time")
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        raise _Fail(f"field '{key}' must be an ISO date string, got {type(value).__name__}")
+    """A date field: YYYY-MM-DD only (core.dates, as every date a person types)."""
+    from analysis.core.dates import parse_iso_date
+
     if allow_empty and value == "":
         return None
-    if not _ISO.match(value):
-        raise _Fail(f"field '{key}' is {value!r}, not an ISO date YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise _Fail(f"field '{key}' is {value!r}, not a valid date") from None
+        return parse_iso_date(value)
+    except UsageError as err:
+        raise _Fail(f"field '{key}' is {err}") from None
 
 
 def _bool(rec: Mapping, key: str, default: bool) -> bool:
@@ -322,68 +311,29 @@ def _claim(rec: Mapping, articles: Mapping[str, Article]) -> Claim:
     point = _choice(rec, "point_in_time", POINTS_IN_TIME)
     family = _choice(rec, "family", FAMILIES)
     notebook = _choice(rec, "notebook", NOTEBOOKS)
-    measure = None
-    if "measure" in rec:
-        from analysis.factcheck.check import FITS
-        from analysis.engine.measures import Measure
-
-        try:
-            measure = Measure.from_mapping(rec["measure"])
-        except UsageError as err:
-            raise _Fail(str(err)) from None
-        for key in ("quantity", "also_check_units", "unit_quantities"):
-            if key in rec:
-                raise _Fail(f"a claim with a measure takes no '{key}' (the engine names its value; use also_units)")
-        ctype = rec["comparison"].get("type") if isinstance(rec["comparison"], dict) else None
-        if ctype in FITS and measure.statistic not in FITS[ctype]:
-            raise _Fail(f"comparison {ctype!r} cannot judge a {measure.statistic}")
+    comparison = rec["comparison"]
+    if not isinstance(comparison, dict):
+        raise _Fail("field 'comparison' must be an inline table")
+    reason = _str(rec, "not_checkable_reason", allow_empty=True)
+    core = _core(rec, cid, quote, as_of, articles[article], comparison, reason)
+    measure = core.measure
+    if measure is not None:
+        if "quantity" in rec:
+            raise _Fail("a claim with a measure takes no 'quantity' (the engine names its value)")
         if unit in ("agreements", "agencies", "applications") and unit != measure.unit and not (
                 unit == "applications" and measure.kind == "pending"):
             raise _Fail(f"unit {unit!r} differs from the measure's unit {measure.unit!r}")
         quantity = cid.replace("-", "_")
     else:
-        if _bool(rec, "also_units", False):
-            raise _Fail("'also_units' needs a measure")
         quantity = _str(rec, "quantity")
     if not _SNAKE.match(quantity):
         raise _Fail(f"quantity {quantity!r} is not snake_case")
 
-    comparison = rec["comparison"]
-    if not isinstance(comparison, dict):
-        raise _Fail("field 'comparison' must be an inline table")
-    try:
-        ctype = verdicts.validate_comparison(comparison, claimed)
-    except UsageError as err:
-        raise _Fail(str(err)) from None
-
-    reason = _str(rec, "not_checkable_reason", allow_empty=True)
+    ctype = core.comparison["type"]
     if ctype in verdicts.REASON_TYPES and not reason.strip():
         raise _Fail(f"comparison type {ctype!r} needs a 'not_checkable_reason' (which data would be needed)")
     if ctype not in verdicts.REASON_TYPES and reason:
         raise _Fail(f"'not_checkable_reason' given but comparison type {ctype!r} is checkable")
-
-    units_raw = rec.get("also_check_units", [])
-    uq_raw = rec.get("unit_quantities", {})
-    if not isinstance(units_raw, list) or not all(isinstance(u, str) for u in units_raw):
-        raise _Fail("also_check_units must be a list of unit names")
-    if not isinstance(uq_raw, dict):
-        raise _Fail("unit_quantities must be a table unit -> quantity key")
-    units = tuple(units_raw)
-    if units or uq_raw:
-        if len(units) < 2 or len(set(units)) != len(units):
-            raise _Fail("also_check_units must list two or more distinct units")
-        bad = [u for u in units if u not in UNITS]
-        if bad:
-            raise _Fail(f"also_check_units has unknown unit(s) {', '.join(bad)}")
-        if unit not in units:
-            raise _Fail(f"also_check_units must include the claim's own unit {unit!r}")
-        if set(uq_raw) != set(units):
-            raise _Fail("unit_quantities must name exactly one quantity key per unit in also_check_units")
-        for u, key in uq_raw.items():
-            if not isinstance(key, str) or not _SNAKE.match(key):
-                raise _Fail(f"unit_quantities[{u!r}] = {key!r} is not a snake_case key")
-        if uq_raw[unit] != quantity:
-            raise _Fail(f"unit_quantities[{unit!r}] must equal quantity {quantity!r}")
 
     reading = _str(rec, "reading", allow_empty=True)
     if reading:
@@ -403,11 +353,25 @@ def _claim(rec: Mapping, articles: Mapping[str, Article]) -> Claim:
         id=cid, article=article, quote=quote, claimed_value=_freeze(claimed), unit=unit, as_of=as_of,
         as_of_basis=basis, point_in_time=point, family=family, notebook=notebook, quantity=quantity,
         comparison=_freeze(comparison), as_of_note=as_of_note, note=_str(rec, "note", allow_empty=True),
-        not_checkable_reason=reason, also_check_units=units, unit_quantities=_freeze(uq_raw),
-        sensitivity=_bool(rec, "sensitivity", False), quote_verbatim=quote_verbatim, quote_note=quote_note,
-        reading=reading, measure=measure, also_units=_bool(rec, "also_units", False),
-        caveat=_str(rec, "caveat", allow_empty=True),
+        not_checkable_reason=reason, sensitivity=_bool(rec, "sensitivity", False), quote_verbatim=quote_verbatim,
+        quote_note=quote_note, reading=reading, measure=measure, also_units=core.also_units,
+        caveat=_str(rec, "caveat", allow_empty=True), core=core,
     )
+
+
+def _core(rec: Mapping, cid: str, quote: str, as_of: dt.date, article: Article, comparison: Mapping, reason: str):
+    """The claim as a claims file would state it, built by check.claim_of (the same schema and checks)."""
+    from analysis.factcheck import check
+
+    record = {"id": cid, "date": as_of.isoformat(), "quote": quote, "source": article.publication,
+              "claimed": _thaw(rec["claimed_value"]), "comparison": dict(comparison),
+              "also_units": _bool(rec, "also_units", False), "reason": reason}  # fmt: skip
+    if "measure" in rec:
+        record["measure"] = dict(rec["measure"])
+    try:
+        return check.claim_of(record)
+    except UsageError as err:  # "claim 'id': field: problem": the registry's message names the claim itself
+        raise _Fail(str(err).split(": ", 1)[1]) from None
 
 
 def _parse(path: Path) -> Registry:
@@ -465,7 +429,7 @@ def _parse(path: Path) -> Registry:
     # one quantity key = one measured thing: same as_of and notebook wherever it is used
     owner: dict[str, Claim] = {}
     for claim in claims:
-        for key in claim.quantities:
+        for key in (claim.quantity,):
             first = owner.setdefault(key, claim)
             if (first.as_of, first.notebook) != (claim.as_of, claim.notebook):
                 raise fail(
@@ -532,4 +496,4 @@ def get_claim(claim_id: str, path: str | Path | None = None) -> Claim:
 def quantity_keys(notebook: str | None = None, path: str | Path | None = None) -> list[str]:
     """Every quantity key (optionally for one notebook) the notebooks must record, in order."""
     claims = load_registry(path).claims if notebook is None else claims_for_notebook(notebook, path)
-    return list(dict.fromkeys(k for c in claims for k in c.quantities))
+    return list(dict.fromkeys(c.quantity for c in claims))

@@ -1,8 +1,10 @@
 """Claims table: each registry claim, the value the notebooks reproduced, and the verdict.
 
-The verdict is computed here from the registry's comparison and the reproduced value; the
-registry cannot state one. Values come from the notebooks' results files, so every number in
-claims.csv/json traces to a notebook run and, through its ``source``, to a raw file.
+A registry claim is judged as any claims file's is: its judged part (``claim.core``, a
+:class:`judge.Claim`) is evaluated by :func:`judge.evaluate` when its notebook runs, and the value
+read back from the notebook's results file is judged by :func:`judge.verdict`, which the registry
+cannot override. Values come from the results files, so every number in claims.csv/json traces to
+a notebook run and, through its ``source``, to a raw file.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..core import atomic, csvsafe, paths
-from . import claim_registry, results, verdicts
+from . import claim_registry, results
 from ..engine.asof import parse_date
 from ..core.errors import UsageError
 
 COLUMNS = ["id", "article", "quote", "source", "article_url", "claimed_value", "reproduced_value", "unit", "as_of", "snapshot",
-           "published", "edition", "sha256", "evidence", "verdict", "note", "caveat", "notebook"]  # fmt: skip
+           "published", "edition", "sha256", "evidence", "verdict", "note", "caveat", "notebook", "held"]  # fmt: skip
 #: a notebook parameter that moves one article's "now" claims to another day (a what-if run);
 #: None (the default) means the registry's date: the date lives in the claim only
 ARTICLE_PARAMS = {"breitbart_date": "breitbart-2025-09-03", "voz_date": "voz-2025-09",
@@ -51,16 +53,6 @@ def article_day(article: str, dates: Mapping[str, str | None] | None = None) -> 
     return days.pop()
 
 
-def _claimed(claim):
-    """The printed figure in the engine's keys (states as USPS codes), so the verdict compares like with like."""
-    from .check import _names
-
-    value = _thaw(claim.claimed_value)
-    if claim.is_measured and isinstance(value, (list, dict)):
-        return _names(value, claim.measure.by)
-    return value
-
-
 def _json_detail(detail: dict) -> dict:
     return {k: (round(float(v), 6) if isinstance(v, Fraction) else v) for k, v in detail.items() if k != "table"}
 
@@ -74,6 +66,8 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
     """
     from ..engine import measures
     from .check import evidence_csv
+    from .held import Memo, held
+    from .judge import evaluate
 
     panel = panel or measures.Panel.default()
     out_dir = results.results_dir(output_dir)
@@ -91,54 +85,46 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
             wanted |= {panel.in_force(c.measure.since, c.measure.kind)["snapshot_id"]} if c.measure.since else set()
     panel.load(wanted)
     res = []
+    memo = Memo()  # the notebook's claims share their measures' series
     for claim, day in chosen:
         try:
-            value, ev = measures.in_units(claim.measure, day, panel, both=claim.also_units)
+            value, ev = evaluate(claim.core, panel, day.isoformat())
         except UsageError as err:  # no sheet for that day, or no history on this panel: not checkable, saying why
             res.append(results.Result(claim.quantity, None, claim.unit, day.isoformat(), "",
                                       {"error": str(err), "panel": panel.source}))  # fmt: skip
             continue
         if evidence:
             atomic.write_text(evidence_dir / f"{claim.id}.csv", evidence_csv(ev.evidence))
-        detail = {"snapshot": ev.snapshot_record(), "measure": claim.measure.describe(), "display": ev.display(),
+        stale = {"stale_note": ev.snapshot["stale_note"]} if "stale_note" in ev.snapshot else {}
+        detail = {"snapshot": {**ev.snapshot_record(), **stale}, "measure": claim.measure.describe(), "display": ev.display(),
                   "evidence": f"evidence/{claim.id}.csv", "rows": len(ev.evidence),
                   "rows_by_state": ev.evidence.groupby("state").size().to_dict() if claim.measure.source == "ice" and len(ev.evidence) else {},
-                  **_json_detail(ev.detail)}  # fmt: skip
+                  **_json_detail(ev.detail), "held": held(claim.core, panel, memo)}  # fmt: skip
         if claim.sensitivity and claim.measure.source == "ice":
             detail["sensitivity"] = [
                 {"which": which, "published": snap["published"].isoformat(), "edition": snap["edition"],
                  "snapshot": snap["file"],
-                 "value": measures.in_units(claim.measure, day, panel, both=claim.also_units, snapshot=snap)[0]}
+                 "value": evaluate(claim.core, panel, day.isoformat(), snapshot=snap)[0]}
                 for which, snap in panel.neighbours(day, claim.measure.kind)]  # fmt: skip
         res.append(results.Result(claim.quantity, value, claim.unit, day.isoformat(), ev.snapshot["file"], detail))
     return res
 
 
 def evaluate_one(claim, found: dict[str, dict]) -> dict:
+    """One registry claim's row of claims.json: its value as its notebook recorded it, judged by
+    judge.verdict (the notes every door prints)."""
+    from .judge import verdict
+
     primary = found.get(claim.quantity)
-    if claim.comparison_type in verdicts.REASON_TYPES:
-        # a rule, or a number no pinned primary data can reproduce: nothing is "reproduced" (a
-        # calculator's parameter or a publication's figure is context, never evidence)
-        reproduced = None
-        verdict = verdicts.evaluate_claim(claim, None)
-    elif claim.is_measured:
-        reproduced = _value(primary)
-        verdict = _measured_verdict(claim, reproduced)
-    elif claim.also_check_units and claim.unit_quantities:
-        by_unit = {u: _value(found.get(q)) for u, q in claim.unit_quantities.items()}
-        verdict = verdicts.evaluate_claim(claim, by_unit=by_unit)
-        reproduced = by_unit
-    else:
-        reproduced = _value(primary)
-        verdict = verdicts.evaluate_claim(claim, reproduced)
+    detail = (primary or {}).get("detail") or {}
+    # a rule, or a number no pinned primary data can reproduce: nothing is "reproduced" (a calculator's
+    # parameter or a publication's figure is context, never evidence)
+    reproduced = _value(primary) if claim.core.checkable else None
+    error = f"{detail['error']} ({detail['panel']} panel)" if claim.is_measured and detail.get("error") else None
+    v = verdict(claim.core, reproduced, detail if claim.is_measured else None, detail.get("snapshot"), error=error)
     article = claim_registry.get_article(claim.article)
     detail = (primary or {}).get("detail") or {}
     snap = detail.get("snapshot") or {}
-    note = verdict.note
-    if claim.is_measured and detail.get("error"):
-        note += f": {detail['error']} ({detail['panel']} panel)"
-    if claim.is_measured and detail.get("denominator"):
-        note += f" (share of {detail['denominator']:,} {claim.measure.unit} on the sheet, {detail['denominator_is']})"
     row = {
         "id": claim.id,
         "article": claim.article,
@@ -151,19 +137,20 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
         "reproduced_value": reproduced,
         "unit": claim.unit,
         "as_of": (primary or {}).get("as_of") or claim.as_of.isoformat(),
-        "snapshot": (primary or {}).get("source", "") if claim.comparison_type not in verdicts.REASON_TYPES else "",
+        "snapshot": (primary or {}).get("source", "") if claim.core.checkable else "",
         "published": snap.get("published", ""),
         "edition": snap.get("edition", ""),
         "sha256": snap.get("sha256", ""),
         "evidence": _evidence_path(claim, detail),
-        "verdict": verdict.verdict,
-        "note": note,
+        "verdict": v.verdict,
+        "note": v.note,
         "caveat": claim.caveat,
         "notebook": claim.notebook,
     }
     if row["evidence"]:
         row["rows"] = detail.get("rows", 0)
     if claim.is_measured and primary:
+        row["held"] = detail.get("held")
         row["measure"] = detail.get("measure", "")
         row["display"] = detail.get("display", "")
         row["rows_by_state"] = detail.get("rows_by_state", {})
@@ -174,45 +161,24 @@ def evaluate_one(claim, found: dict[str, dict]) -> dict:
 
 def _evidence_path(claim, detail: dict) -> str:
     """The rows behind a claim's value: the file the engine wrote (none for a rule or a figure no data reproduce)."""
-    if claim.comparison_type in verdicts.REASON_TYPES:
+    if not claim.core.checkable or not claim.is_measured:
         return ""
-    return detail.get("evidence") or "" if claim.is_measured else ""
-
-
-def _measured_verdict(claim, value) -> verdicts.Verdict:
-    reason = claim.not_checkable_reason or None
-    if claim.also_units and isinstance(value, Mapping):
-        return verdicts.evaluate_units(claim.comparison, _claimed(claim), value, claim.measure.unit, reason=reason)
-    return verdicts.evaluate(claim.comparison, _claimed(claim), value, reason=reason)
+    path = detail.get("evidence") or ""
+    return path if paths.stays_inside(path) else ""  # read from a results file: only a path inside reports/
 
 
 def neighbour_verdicts(claim, found: dict[str, dict]) -> list[dict]:
     """The verdict on the sheets around an inferred date; scalars (and small tables) keep their value."""
-    if claim.is_measured:
-        around = (((found.get(claim.quantity) or {}).get("detail") or {}).get("sensitivity")) or []
-        out = []
-        for snap in around:
-            verdict = _measured_verdict(claim, snap["value"])
-            entry = {k: snap[k] for k in ("which", "published", "edition", "snapshot")}
-            if not isinstance(snap["value"], dict) or len(snap["value"]) <= 4:
-                entry["value"] = snap["value"]
-            out.append({**entry, "verdict": verdict.verdict, "note": verdict.note})
-        return out
-    keys = dict(claim.unit_quantities) if claim.also_check_units and claim.unit_quantities else {None: claim.quantity}
-    lists = {u: ((found.get(q) or {}).get("detail") or {}).get("sensitivity") or [] for u, q in keys.items()}
-    first = next(iter(lists.values()))
+    from .judge import verdict
+
+    around = (((found.get(claim.quantity) or {}).get("detail") or {}).get("sensitivity")) or []
     out = []
-    for i, snap in enumerate(first):
-        values = {u: lst[i]["value"] if i < len(lst) else None for u, lst in lists.items()}
-        if None in values:
-            verdict = verdicts.evaluate_claim(claim, values[None])
-        else:
-            verdict = verdicts.evaluate_claim(claim, by_unit=values)
-        value = values[None] if None in values else values
+    for snap in around:
+        v = verdict(claim.core, snap["value"])
         entry = {k: snap[k] for k in ("which", "published", "edition", "snapshot")}
-        if not isinstance(value, dict) or len(value) <= 4:
-            entry["value"] = value
-        out.append({**entry, "verdict": verdict.verdict, "note": verdict.note})
+        if not isinstance(snap["value"], dict) or len(snap["value"]) <= 4:
+            entry["value"] = snap["value"]
+        out.append({**entry, "verdict": v.verdict, "note": v.note})
     return out
 
 
@@ -257,6 +223,23 @@ def result(res: list[results.Result], claim_id: str) -> results.Result:
     raise UsageError(f"no result for claim {claim_id!r} in this notebook")
 
 
+def held_table(res: list[results.Result]):
+    """When each measured claim held, over every sheet of the panel (held.py), as a DataFrame: the spans
+    in words, whether the claim's own date falls in one, and the first and last day it held."""
+    import pandas as pd
+
+    by_key = {c.quantity: c for c in claim_registry.load_claims() if c.is_measured}
+    rows = []
+    for r in res:
+        claim, h = by_key.get(r.quantity), r.detail.get("held")
+        if claim is None or not h:
+            continue
+        on_date = {True: "yes", False: "no", None: ""}[h.get("on_date")]
+        rows.append({"claim": claim.id, "held": h["summary"], "on its date": on_date, "first true": h.get("first_true") or "",
+                     "last true": h.get("last_true") or ""})  # fmt: skip
+    return pd.DataFrame(rows, columns=["claim", "held", "on its date", "first true", "last true"])
+
+
 #: rows of one claim's evidence a notebook shows (the evidence file has them all)
 EVIDENCE_ROWS_SHOWN = 25
 
@@ -285,6 +268,8 @@ def evidence_rows(res: list[results.Result], claim_id: str, output_dir: str | Pa
     import pandas as pd
 
     detail = result(res, claim_id).detail
+    if not paths.stays_inside(detail["evidence"]):  # read from a results file: only a path inside reports/
+        raise UsageError(f"claim {claim_id!r}: its evidence path {detail['evidence']!r} leaves reports/")
     rows = pd.read_csv(results.results_dir(output_dir).parent / detail["evidence"], dtype=str, keep_default_na=False)
     return rows.drop(columns=[c for c in ("snapshot_id", "file") if c in rows.columns]).head(n)
 
@@ -305,6 +290,7 @@ def write(rows: list[dict], out_dir: Path | None = None) -> tuple[Path, Path]:
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(csvsafe.escape(row.get(k))) for k in COLUMNS})
+        cells = {**row, "held": (row.get("held") or {}).get("summary", "")}  # the spans in words; claims.json has them
+        writer.writerow({k: _cell(csvsafe.escape(cells.get(k))) for k in COLUMNS})
     atomic.write_text(csv_path, buf.getvalue())
     return json_path, csv_path

@@ -251,14 +251,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--url", help="the article's address, recorded in the draft's [article] table")
     p.add_argument("-o", "--output", help="write the claims file here (default: print it)")
     p.set_defaults(func=cmd_extract)
-
-
-def register_check(sub: argparse._SubParsersAction) -> None:
-    """`check` with an article as well as a claims file."""
-    from . import check
-
-    check.register(sub)
-    p = sub.choices["check"]
-    p.add_argument("--date", help="for an article: its date YYYY-MM-DD")
-    p.add_argument("--outlet", help="for an article: the outlet's name")
-    p.set_defaults(func=cmd_check)

@@ -115,31 +115,24 @@ Comparison types (the ``type`` key of the ``comparison`` table) and their parame
 Units
 -----
 A sentence's unit is the noun it counts: "agencies", "police departments", "sheriff's offices" are
-agencies; "agreements", "deals", "MOAs" are agreements. When it may mix units, the registry lists
-``also_check_units`` and :func:`evaluate_units` computes each: the verdict is always the printed
+agencies; "agreements", "deals", "MOAs" are agreements. When it may mix units, the claim sets
+``also_units`` and :func:`evaluate_units` judges each (judge.verdict): the verdict is always the printed
 unit's, graded by how far off the figure is in that unit (a 1.5 % slip can be partly supported, a
 17 % overstatement is not supported), and the note names any other unit in which the figure holds.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
 import numbers
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from analysis.core.errors import UsageError
-
-SUPPORTED = "supported"
-PARTLY = "partly supported"
-NOT_SUPPORTED = "not supported"
-NOT_CHECKABLE = "not checkable"
-VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, NOT_CHECKABLE)
-NO_VALUE_NOTE = "no reproduced value"
+from analysis.factcheck.verdict_base import (NO_VALUE_NOTE, NOT_CHECKABLE, NOT_SUPPORTED, PARTLY, SUPPORTED, VERDICTS,  # noqa: F401 (re-exported)
+                                             MAX_NUMBER_TEXT, NUMBER_TEXT, Verdict, _fmt, _is_missing, _join, _names, _norm, _ORDER, _pct,
+                                             _rel, _table, _v, to_fraction)  # fmt: skip
+from analysis.factcheck.verdict_names import _breakdown, _none_in, _rank, _rank_within, _set_equal
 
 # type -> (required parameters, optional parameters), besides "type" itself.
 COMPARISON_TYPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -165,132 +158,6 @@ REASON_TYPES = frozenset({"policy", "not_checkable"})
 _NUMERIC_TYPES = frozenset({"approx", "almost", "more_than", "at_least", "at_most", "equal", "share_above"})
 _INTEGER_TYPES = frozenset({"equal", "rank"})
 _NAME_LIST_TYPES = frozenset({"set_equal", "none_in"})
-_ORDER = {SUPPORTED: 0, PARTLY: 1, NOT_SUPPORTED: 2, NOT_CHECKABLE: 3}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One verdict word and a one-line note saying how it was reached."""
-
-    verdict: str
-    note: str
-
-    def __post_init__(self):
-        if self.verdict not in VERDICTS:
-            raise ValueError(f"unknown verdict {self.verdict!r}; expected one of {VERDICTS}")
-
-    def to_dict(self) -> dict[str, str]:
-        return {"verdict": self.verdict, "note": self.note}
-
-
-# --------------------------------------------------------------------------------------------
-# small helpers
-
-
-def _is_missing(value: Any) -> bool:
-    if type(value) is float:  # the common cases first: a table of thousands of rates is checked value by value
-        return math.isnan(value)
-    if type(value) is int:
-        return False
-    if value is None:
-        return True
-    if type(value).__name__ in {"NAType", "NaTType"}:  # pandas.NA / pandas.NaT without importing pandas
-        return True
-    if isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral, Fraction)):
-        try:
-            return math.isnan(float(value))
-        except (TypeError, ValueError):
-            return False
-    if isinstance(value, (Mapping, list, tuple, set, frozenset)) and len(value) == 0:
-        return True
-    return False
-
-
-def to_fraction(value: Any, what: str = "value") -> Fraction:
-    """An exact Fraction for an int, float (via its shortest repr), Decimal, Fraction or "a/b" string."""
-    if type(value) is float and math.isfinite(value):  # a table of thousands of rates: skip the ABC checks
-        return Fraction(Decimal(repr(value)))  # the shortest repr's exact value, as Fraction(repr(value)) reads it
-    if type(value) is int:
-        return Fraction(value)
-    if isinstance(value, bool):
-        raise UsageError(f"{what} must be a number, not a boolean")
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, numbers.Integral):
-        return Fraction(int(value))
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise UsageError(f"{what} must be finite, got {value}")
-        return Fraction(value)
-    if isinstance(value, numbers.Real):
-        f = float(value)
-        if not math.isfinite(f):
-            raise UsageError(f"{what} must be finite, got {f}")
-        return Fraction(repr(f))
-    if isinstance(value, str):
-        try:
-            return Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
-            raise UsageError(f"{what} must be a number or a fraction like '1/3', got {value!r}") from None
-    raise UsageError(f"{what} must be a number, got {type(value).__name__}")
-
-
-def _fmt(q: Fraction) -> str:
-    if q.denominator == 1:
-        return f"{q.numerator:,}"
-    return format(float(q), ",.6g")
-
-
-def _pct(q: Fraction) -> str:
-    return f"{float(q) * 100:.4g}%"
-
-
-def _rel(diff: Fraction, claimed: Fraction) -> Fraction:
-    return diff / abs(claimed) if claimed != 0 else diff
-
-
-def _norm(name: str) -> str:
-    return " ".join(str(name).split()).casefold()
-
-
-def _names(value: Any, what: str) -> list[str]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise UsageError(f"{what} must be a list of names, got {type(value).__name__}")
-    out = []
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            raise UsageError(f"{what} must hold non-empty strings, got {item!r}")
-        out.append(item)
-    return out
-
-
-def _table(value: Any, what: str) -> dict[str, tuple[str, Fraction]]:
-    """name -> count table, keyed by normalised name -> (display name, exact value)."""
-    if not isinstance(value, Mapping):
-        raise UsageError(f"{what} must be a table name -> number, got {type(value).__name__}")
-    out: dict[str, tuple[str, Fraction]] = {}
-    for key, val in value.items():
-        k = _norm(key)
-        if type(val) is float and math.isfinite(val):  # to_fraction's float case, inline: a county table has thousands
-            q = Fraction(Decimal(repr(val)))
-        else:
-            q = Fraction(0) if _is_missing(val) else to_fraction(val, f"{what}[{key!r}]")
-        if k in out:  # the same name twice (spelling variants): add up
-            out[k] = (out[k][0], out[k][1] + q)
-        else:
-            out[k] = (str(key), q)
-    return out
-
-
-def _join(items: Iterable[str]) -> str:
-    items = list(items)
-    return ", ".join(items) if items else "none"
-
-
-# --------------------------------------------------------------------------------------------
-# validation of comparison tables (used by the claim registry at load time, and by evaluate)
-
-
 def _check_nonneg(params: Mapping, key: str) -> Fraction | None:
     if key not in params:
         return None
@@ -397,10 +264,6 @@ def validate_comparison(comparison: Mapping, claimed: Any = None, *, check_claim
 
 # --------------------------------------------------------------------------------------------
 # the comparison types
-
-
-def _v(verdict: str, note: str) -> Verdict:
-    return Verdict(verdict, " ".join(note.split()))
 
 
 def _optional(p: Mapping, key: str) -> Fraction | None:
@@ -518,244 +381,6 @@ def _share_above(reproduced: Any, p: Mapping) -> Verdict:
     return _v(NOT_SUPPORTED, f"{head}, not above the threshold {_pct(thr)}")
 
 
-def _top_n(table: dict[str, tuple[str, Fraction]], n: int):
-    if len(table) <= n:
-        return set(table), set(), None
-    cutoff = heapq.nlargest(n, (q for _, q in table.values()))[-1]  # the n-th largest, without sorting every value
-    cn, cd = cutoff.numerator, cutoff.denominator  # compared as integers (denominators are positive): exact, 10x faster
-    above = {k for k, (_, q) in table.items() if q.numerator * cd > cn * q.denominator}
-    at = {k for k, (_, q) in table.items() if q.numerator * cd == cn * q.denominator}
-    if len(above) + len(at) == n:  # the cut-off value is shared by nobody beyond the n: no tie
-        return above | at, set(), None
-    return above, at, cutoff
-
-
-def _top_n_of(value: Mapping, n: int) -> tuple[dict[str, tuple[str, Fraction]], set, set, Fraction | None, int]:
-    """``_top_n(_table(value))``, with the table cut to the names it returns, and the table's size.
-
-    A per-resident table has a row per county (3,200), and making each rate a Fraction was most of
-    a top-n claim's cost. When the values are all finite floats, or all ints, and no two names fold
-    together, the floats themselves are ranked: the shortest repr of a float is exact and keeps the
-    floats' order and equality (each repr lies in its float's rounding interval, and those do not
-    overlap), so the same names come out; only the names returned become Fractions."""
-    vals = list(value.values())
-    kinds = set(map(type, vals))
-    keys = [_norm(k) for k in value] if kinds in ({int}, {float}) and len(vals) > n else []
-    if not keys or len(set(keys)) < len(keys) or (kinds == {float} and not all(map(math.isfinite, vals))):
-        table = _table(value, "reproduced")
-        return (table, *_top_n(table, n), len(table))
-    cut = heapq.nlargest(n, vals)[-1]
-    above = {k for k, v in zip(keys, vals) if v > cut}
-    at = {k for k, v in zip(keys, vals) if v == cut}
-    table = {k: (str(name), to_fraction(v)) for k, name, v in zip(keys, value, vals) if v >= cut}
-    if len(above) + len(at) == n:
-        return table, above | at, set(), None, len(keys)
-    return table, above, at, to_fraction(cut), len(keys)
-
-
-def _set_equal(claimed: Any, reproduced: Any, p: Mapping) -> Verdict:
-    names = _names(claimed, "claimed_value")
-    wanted = {_norm(n): n for n in names}
-    need = p.get("partial_if_overlap_at_least")
-    if isinstance(reproduced, Mapping):
-        if "top_n" not in p:
-            raise UsageError("set_equal got a table; give comparison.top_n to rank it")
-        n = int(p["top_n"])
-        table, above, at, cutoff, size = _top_n_of(reproduced, n)
-
-        def display(k: str) -> str:  # only the names shown are formatted (a county table has thousands)
-            return f"{table[k][0]} ({_fmt(table[k][1])})"
-
-        s = set(wanted)
-        slots = n - len(above)
-        overlap = len(s & above) + min(len(s & at), slots)
-        identical = above <= s and s <= above | at and len(s) == min(n, size)
-        top = sorted(above | at, key=lambda k: (-table[k][1], k))
-        head = f"top {n} by value: {_join(display(k) for k in sorted(above, key=lambda k: (-table[k][1], k)))}"
-        if at:
-            head += f"; tied at the cut-off {_fmt(cutoff)}: {_join(display(k) for k in sorted(at))}"
-        missing = [wanted[k] for k in wanted if k not in above | at]
-        extra = [table[k][0] for k in top if k in above and k not in s]
-        if len(s & at) < slots:  # open top-n slots that only unclaimed tied names can fill
-            extra += [f"{table[k][0]} (tied)" for k in sorted(at - s)]
-    else:
-        at = set()
-        got = {_norm(n): n for n in _names(reproduced, "reproduced")}
-        s, r = set(wanted), set(got)
-        identical = s == r
-        overlap = len(s & r)
-        head = f"reproduced: {_join(got[k] for k in sorted(r))}"
-        missing = [wanted[k] for k in wanted if k not in r]
-        extra = [got[k] for k in sorted(r - s)]
-    diff = f"claimed but not reproduced: {_join(missing)}; reproduced but not claimed: {_join(extra)}"
-    if identical:
-        tie = " (one valid choice among the names tied at the cut-off)" if at else ""
-        return _v(SUPPORTED, f"{head}; same set as claimed{tie}")
-    if need is not None and overlap >= need:
-        return _v(PARTLY, f"{head}; {overlap} of {len(names)} match (>= {need}); {diff}")
-    return _v(NOT_SUPPORTED, f"{head}; {overlap} of {len(names)} match; {diff}")
-
-
-def _rank_in(table: dict[str, tuple[str, Fraction]], key: str) -> tuple[int, list[str]] | None:
-    if key not in table:
-        return None
-    value = table[key][1]
-    rank = 1 + sum(1 for _, q in table.values() if q > value)
-    tied = [name for k, (name, q) in table.items() if q == value and k != key]
-    return rank, tied
-
-
-def _merged(table: dict[str, tuple[str, Fraction]], merge: Mapping) -> tuple[dict, dict[str, str]]:
-    """The table with each merge group summed into one entry; and member -> group key."""
-    out = dict(table)
-    member_of: dict[str, str] = {}
-    for group, members in merge.items():
-        g = _norm(group)
-        present = [_norm(m) for m in members if _norm(m) in out]
-        if not present:
-            continue
-        total = sum((out.pop(m)[1] for m in present), Fraction(0))
-        if g in out:
-            total += out.pop(g)[1]
-        out[g] = (str(group), total)
-        for m in members:
-            member_of[_norm(m)] = g
-    return out, member_of
-
-
-def _rank_verdict(table, entity: str, target: int) -> Verdict:
-    found = _rank_in(table, _norm(entity))
-    if found is None:
-        return _v(NOT_CHECKABLE, f"{NO_VALUE_NOTE} ({entity} is absent from the reproduced table)")
-    rank, tied = found
-    value = _fmt(table[_norm(entity)][1])
-    if rank == target and not tied:
-        return _v(SUPPORTED, f"{entity} ranks {rank} ({value}), as claimed")
-    if rank == target:
-        return _v(PARTLY, f"{entity} shares rank {rank} ({value}) with {_join(sorted(tied))}")
-    return _v(NOT_SUPPORTED, f"{entity} ranks {rank} ({value}), not {target}")
-
-
-def _with_merge(primary: Verdict, variant: Verdict | None, label: str) -> Verdict:
-    if variant is None:
-        return primary
-    if variant.verdict == primary.verdict:
-        return _v(primary.verdict, f"{primary.note}; same with {label}: {variant.note}")
-    return _v(PARTLY, f"depends on the geography: {primary.note} ({primary.verdict}); "
-                      f"with {label}: {variant.note} ({variant.verdict})")
-
-
-def _merge_label(p: Mapping) -> str:
-    return " and ".join(f"{g} combined" for g in p["merge"])
-
-
-def _rank(claimed: Any, reproduced: Any, p: Mapping) -> Verdict:
-    target = int(p.get("rank", claimed))
-    if not isinstance(reproduced, Mapping):
-        r = to_fraction(reproduced, "reproduced rank")
-        note = "" if "merge" not in p else " (merge variant not computed: the reproduced value is a rank, not a table)"
-        if r == target:
-            return _v(SUPPORTED, f"reproduced rank {_fmt(r)}, as claimed{note}")
-        return _v(NOT_SUPPORTED, f"reproduced rank {_fmt(r)}, not {target}{note}")
-    if "entity" not in p:
-        raise UsageError("rank got a table; give comparison.entity to say whose rank to check")
-    entity = p["entity"]
-    table = _table(reproduced, "reproduced")
-    primary = _rank_verdict(table, entity, target)
-    if "merge" not in p or primary.verdict == NOT_CHECKABLE:
-        return primary
-    merged, member_of = _merged(table, p["merge"])
-    key = member_of.get(_norm(entity), _norm(entity))
-    variant = _rank_verdict(merged, merged[key][0] if key in merged else entity, target)
-    return _with_merge(primary, variant, _merge_label(p))
-
-
-def _within_verdict(table, entities: list[str], lo: int, hi: int) -> Verdict:
-    inside, outside = [], []
-    for e in entities:
-        found = _rank_in(table, _norm(e))
-        if found is None:
-            outside.append(f"{e} (absent)")
-            continue
-        rank, tied = found
-        tie = f", tied with {_join(sorted(tied))}" if tied else ""
-        desc = f"{e} rank {rank}{tie}"
-        (inside if lo <= rank <= hi else outside).append(desc)
-    band = f"ranks {lo}-{hi}" if lo != hi else f"rank {lo}"
-    head = f"within {band}: {_join(inside)}; outside: {_join(outside)}"
-    return _all_some_none(inside, outside, head)
-
-
-def _all_some_none(fit: list, misfit: list, head: str) -> Verdict:
-    """Every entity fits -> supported; some do -> partly supported; none -> not supported."""
-    if not misfit:
-        return _v(SUPPORTED, head)
-    if fit:
-        return _v(PARTLY, head)
-    return _v(NOT_SUPPORTED, head)
-
-
-def _rank_within(claimed: Any, reproduced: Any, p: Mapping) -> Verdict:
-    lo, hi = int(p.get("min_rank", 1)), int(p["max_rank"])
-    if not isinstance(reproduced, Mapping):
-        r = to_fraction(reproduced, "reproduced rank")
-        if lo <= r <= hi:
-            return _v(SUPPORTED, f"reproduced rank {_fmt(r)} is within {lo}-{hi}")
-        return _v(NOT_SUPPORTED, f"reproduced rank {_fmt(r)} is outside {lo}-{hi}")
-    if isinstance(claimed, (list, tuple)):
-        entities = _names(claimed, "claimed_value")
-    elif "entity" in p:
-        entities = [p["entity"]]
-    else:
-        raise UsageError("rank_within got a table; list the entities in claimed_value or give comparison.entity")
-    table = _table(reproduced, "reproduced")
-    primary = _within_verdict(table, entities, lo, hi)
-    if "merge" not in p:
-        return primary
-    merged, member_of = _merged(table, p["merge"])
-    renamed = []
-    for e in entities:
-        key = member_of.get(_norm(e), _norm(e))
-        renamed.append(merged[key][0] if key in merged else e)
-    return _with_merge(primary, _within_verdict(merged, list(dict.fromkeys(renamed)), lo, hi), _merge_label(p))
-
-
-def _none_in(claimed: Any, reproduced: Any) -> Verdict:
-    names = _names(claimed, "claimed_value")
-    table = _table(reproduced, "reproduced")
-    zero, nonzero = [], []
-    for n in names:
-        entry = table.get(_norm(n))
-        if entry is None or entry[1] == 0:
-            zero.append(n if entry is not None else f"{n} (absent, counted as 0)")
-        else:
-            nonzero.append(f"{n} ({_fmt(entry[1])})")
-    head = f"none: {_join(zero)}; some: {_join(nonzero)}"
-    return _all_some_none(zero, nonzero, head)
-
-
-def _breakdown(claimed: Any, reproduced: Any, p: Mapping) -> Verdict:
-    want = _table(claimed, "claimed_value")
-    got = _table(reproduced, "reproduced")
-    complete = p.get("complete", True)
-    need = int(p.get("partial_if_match_at_least", 1))
-    matches, mismatches = [], []
-    for k, (name, q) in want.items():
-        r = got.get(k, (name, Fraction(0)))[1]
-        (matches if r == q else mismatches).append((name, q, r))
-    unclaimed = [(name, q) for k, (name, q) in got.items() if k not in want and q != 0]
-    parts = [f"match: {_join(f'{n} {_fmt(q)}' for n, q, _ in matches)}",
-             f"differ: {_join(f'{n} claimed {_fmt(q)}, reproduced {_fmt(r)}' for n, q, r in mismatches)}"]
-    if complete:
-        parts.append(f"not claimed but non-zero: {_join(f'{n} {_fmt(q)}' for n, q in unclaimed)}")
-    head = "; ".join(parts)
-    if not mismatches and not (complete and unclaimed):
-        return _v(SUPPORTED, head)
-    if len(matches) >= need:
-        return _v(PARTLY, head)
-    return _v(NOT_SUPPORTED, head)
-
-
 def _policy(claimed: Any, reproduced: Any, reason: str | None) -> Verdict:
     note = "policy rule, not a quantity in the pinned data"
     if reason:
@@ -840,24 +465,6 @@ def evaluate_units(comparison: Mapping, claimed: Any, by_unit: Mapping[str, Any]
         return _v(primary.verdict, f"judged in {printed_unit} as printed; the figure fits {_join(fitting)}, "
                                    f"which the sentence does not name | {detail}")  # fmt: skip
     return _v(primary.verdict, detail)
-
-
-def evaluate_claim(claim: Any, reproduced: Any = None, *, by_unit: Mapping[str, Any] | None = None) -> Verdict:
-    """The verdict for a registry :class:`~analysis.factcheck.claim_registry.Claim`.
-
-    Pass ``by_unit`` (unit -> reproduced value) for claims with ``also_check_units``; otherwise
-    pass ``reproduced``.
-    """
-    reason = getattr(claim, "not_checkable_reason", None) or None
-    if by_unit is not None:
-        units = tuple(getattr(claim, "also_check_units", ()) or ())
-        if not units:
-            raise UsageError(f"claim {claim.id!r} has no also_check_units; pass reproduced, not by_unit")
-        unknown = set(by_unit) - set(units)
-        if unknown:
-            raise UsageError(f"claim {claim.id!r}: by_unit has units it does not check: {', '.join(sorted(unknown))}")
-        return evaluate_units(claim.comparison, claim.claimed_value, by_unit, claim.unit, reason=reason)
-    return evaluate(claim.comparison, claim.claimed_value, reproduced, reason=reason)
 
 
 def combine(verdicts: Iterable[Verdict | str]) -> Verdict:

@@ -74,9 +74,10 @@ def recover() -> str | None:
         op, entry, had_registry = journal["op"], registry.from_row(journal["entry"], path), bool(journal["had_registry"])
         if op not in ("add", "remove"):
             raise ValueError(op)
-    except (OSError, ValueError, KeyError, TypeError, DataIntegrityError):
+    except (OSError, ValueError, KeyError, TypeError, DataIntegrityError) as err:
+        why = f" ({str(err).removeprefix(where + ': ')})" if isinstance(err, DataIntegrityError) else ""
         raise DataIntegrityError(
-            "unreadable journal of an interrupted add-sheet or remove-sheet: check "
+            f"unreadable journal of an interrupted add-sheet or remove-sheet{why}: check "
             f"{paths.relative_to_root(paths.LOCAL_REGISTRY_CSV)} and data/raw/local/, then delete it",
             path=where,
         ) from None

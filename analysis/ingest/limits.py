@@ -20,6 +20,11 @@ import os
 
 MAX_UNPACKED_MB = 50  # per zip member and for all members together: ~60x the largest real member (0.81 MiB)
 MAX_ROWS = 100_000  # rows below the header: ~54x the most in any real sheet (1,843)
+# Columns a worksheet's cells may span (A-Z): twice the widest of the 1,166 registered sheets (13, A-M,
+# blank columns included; ICE's layouts have at most 8). The reader allocates the rectangle from the
+# first cell to the last, rows x columns: one cell at XFD1048576 asked for 512 GB, one at ZZ99999 took
+# 3 GB and 109 s, so the rectangle is bounded before the reader sees the sheet (sheets.extent_problem).
+MAX_COLUMNS = 26
 UNPACKED_ENV = "ICE287G_MAX_UNPACKED_MB"
 ROWS_ENV = "ICE287G_MAX_ROWS"
 

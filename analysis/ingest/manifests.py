@@ -85,7 +85,17 @@ def _read_manifest(folder: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def _file(row: dict[str, str], set_name: str) -> str:
+    """A MANIFEST row's file: a plain name inside its set's folder, or refused."""
+    name = row.get("file", "")
+    if not paths.stays_inside(name) or "/" in name:
+        raise DataIntegrityError(f"file {name!r} is not a plain file name inside {set_name}/: refused",
+                                 path=f"{set_name}/MANIFEST.csv")  # fmt: skip
+    return name
+
+
 def _curated_entry(set_name: str, row: dict[str, str]) -> RawFile:
+    _file(row, set_name)
     spec = _REPO_SPEC.match(row["retrieved_from"].strip())
     pattern = NOT_UPSTREAM_BYTES.get(set_name)
     if pattern is not None and not pattern.search(row.get("notes", "") + " " + row.get("description", "")):
@@ -148,6 +158,7 @@ def _rows(row: dict[str, str], set_name: str) -> tuple[int | None, str]:
 
 
 def _archive_entry(row: dict[str, str]) -> RawFile:
+    _file(row, ARCHIVE_SET)
     spec = _REPO_SPEC.match(row["retrieved_from"].strip())
     if not spec:
         raise DataIntegrityError(f"{row['file']}: cannot parse retrieved_from", path=f"{ARCHIVE_SET}/MANIFEST.csv")

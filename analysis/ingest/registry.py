@@ -76,6 +76,15 @@ def from_row(row: dict[str, str], source: Path) -> RawFile:
     missing = [c for c in COLUMNS if c not in row]
     if missing:
         raise DataIntegrityError(f"registry lacks columns {missing}", path=paths.relative_to_root(source))
+    where = row["path"]
+    # a local sheet (a row of registry_local.csv or of the add-sheet journal beside it) lives in data/raw/local/
+    local = Path(source).parent == paths.LOCAL_RAW_DIR or row["set"] == LOCAL_SET
+    inside = paths.stays_inside(where) and (not local or (row["set"] == LOCAL_SET and where.startswith("local/")))
+    if not inside:
+        folder = "data/raw/local/" if local else "data/raw/"
+        shown = repr(where) if len(repr(where)) <= 80 else repr(where)[:77] + "..."
+        raise DataIntegrityError(f"path {shown} is not inside {folder}: refused (a path read from a data file must stay in "
+                                 "its folder)", path=paths.relative_to_root(source))  # fmt: skip
     return RawFile(
         path=row["path"],
         set=row["set"],

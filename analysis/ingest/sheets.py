@@ -10,6 +10,7 @@ calamine does not expose Excel error values, so an error cell such as COUNTY's #
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 import zipfile
 import zlib
@@ -101,10 +102,10 @@ def _declared_sizes(zf: zipfile.ZipFile, limit: int) -> str | None:
 _CHUNK = 2**20  # decompressed at most this much at a time: a bomb is counted, never held
 
 
-def _inflate(f, info: zipfile.ZipInfo, cap: int) -> tuple[int, int]:
+def _inflate(f, info: zipfile.ZipInfo, cap: int, keep: list[bytes]) -> tuple[int, int]:
     """(bytes a member really unpacks to, their CRC-32), reading its raw data: the directory's
     size can lie, and calamine inflates to the end of the data whatever it says. Stops as soon as
-    the count passes ``cap``."""
+    the count passes ``cap``; the unpacked bytes are appended to ``keep`` (at most ``cap`` of them)."""
     f.seek(info.header_offset)
     local = f.read(30)
     if len(local) < 30 or local[:4] != b"PK\x03\x04":
@@ -118,6 +119,7 @@ def _inflate(f, info: zipfile.ZipInfo, cap: int) -> tuple[int, int]:
             if not chunk:
                 raise EOFError(f"{info.filename} is truncated")
             left, size, crc = left - len(chunk), size + len(chunk), zlib.crc32(chunk, crc)
+            keep.append(chunk)
         return size, crc
     inflater = zlib.decompressobj(-15)  # raw deflate, as in zip members
     while left and size <= cap:
@@ -128,6 +130,7 @@ def _inflate(f, info: zipfile.ZipInfo, cap: int) -> tuple[int, int]:
         while data and size <= cap:
             out = inflater.decompress(data, _CHUNK)
             size, crc = size + len(out), zlib.crc32(out, crc)
+            keep.append(out)
             data = inflater.unconsumed_tail
     return size, crc
 
@@ -144,6 +147,7 @@ def zip_problem(path: Path | str, label: str) -> LimitError | NotAWorkbookError 
     parse of the sha256-pinned ones (which still have their declared sizes checked).
     """
     limit = limits.max_unpacked_bytes()
+    limits.max_rows()  # a bad limit in the environment is a usage error, raised here, not a damaged zip
     try:
         with zipfile.ZipFile(path) as zf:
             problem = _declared_sizes(zf, limit)
@@ -153,13 +157,15 @@ def zip_problem(path: Path | str, label: str) -> LimitError | NotAWorkbookError 
             for info in zf.infolist():
                 if info.flag_bits & 0x1:
                     return NotAWorkbookError(f"part {info.filename} is encrypted", path=label)
+                kept: list[bytes] = []
                 if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                    size, crc = _inflate(f, info, limit - total)
+                    size, crc = _inflate(f, info, limit - total, kept)
                 else:  # not written by Excel; zipfile stops at the declared size
                     size = crc = 0
                     with zf.open(info) as member:
                         while (chunk := member.read(_CHUNK)) and size <= limit - total:
                             size, crc = size + len(chunk), zlib.crc32(chunk, crc)
+                            kept.append(chunk)
                 total += size
                 if total > limit:  # the declared sizes passed above: this part's size in the directory lies
                     said = f"{info.filename} unpacks to more than its zip directory says ({info.file_size / 2**20:,.2f} MiB)"
@@ -167,9 +173,80 @@ def zip_problem(path: Path | str, label: str) -> LimitError | NotAWorkbookError 
                 if size != info.file_size or crc != info.CRC:
                     return NotAWorkbookError(
                         f"corrupt xlsx: part {info.filename} fails its CRC check (damaged or truncated file)", path=label)
+                xml = b"".join(kept)
+                del kept
+                problem = extent_problem(xml, info.filename) if b"<sheetData" in xml else None  # any worksheet, wherever the workbook keeps it
+                if problem:
+                    return LimitError(problem, path=label)
     except Exception as err:  # noqa: BLE001 - zlib.error, BadZipFile, EOFError, ... from a damaged archive
         return NotAWorkbookError(f"corrupt xlsx (zip archive damaged: {type(err).__name__}: {err})", path=label)
     return None
+
+
+# What the usual worksheet never holds, each found by a search with a literal start (fast): a cell or
+# row tag whose first attribute is not its ``r`` reference (readers then place it after the previous
+# one), a namespace prefix on one.
+_ODD = [re.compile(rb'<c(?:[>/]|\s(?!r="))'), re.compile(rb'<row(?:[>/]|\s(?!r="))'), re.compile(rb":c[\s>/]"),
+        re.compile(rb":row[\s>/]"), re.compile(rb":dimension[\s>/]")]  # fmt: skip
+_TAG = re.compile(rb'<(?:c|row)(?:[>/]|\s(?!r="))')
+_PREFIXED = re.compile(rb':(?:c|row|dimension)[\s>/]')
+_WIDE = re.compile(rb'<c r="[A-Z]{2}|<dimension ref="[^"]*[A-Z]{2}')
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)\b([^>]*)>")
+_REF = re.compile(rb'\b(?:r|ref)="(?:[A-Z]*[0-9]*:)?([A-Z]*)([0-9]*)"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _extent(xml: bytes) -> tuple[int, int]:
+    """(last row, last column) of a worksheet's cells and its <dimension>, tag by tag: cells and rows
+    without an ``r`` attribute follow the previous one, as readers place them."""
+    rows = cols = row = col = 0
+    for tag, attrs in _TAG.findall(xml):
+        ref = _REF.search(attrs)
+        letters, digits = (ref.group(1), ref.group(2)) if ref else (b"", b"")
+        if tag == b"row":
+            row, col = (int(digits) if digits else row + 1), 0
+        else:
+            r = int(digits) if digits else row
+            c = _column_number(letters) if letters else col + 1
+            if tag == b"c":
+                row, col = r, c
+        rows, cols = max(rows, r if tag != b"row" else row), max(cols, c if tag != b"row" else 0)
+    return rows, cols
+
+
+def extent_problem(xml: bytes, part: str) -> str | None:
+    """Whether a worksheet's cells (or its <dimension>) reach beyond the rows or columns the reader may
+    allocate (limits.MAX_ROWS below a header, limits.MAX_COLUMNS), read from its XML before the reader
+    sees it. The usual sheet (every cell and row tag led by its ``r`` reference, nothing beyond
+    column Z, no reference with as many digits as the row limit) is settled by four searches, about 1 ms for the
+    largest real sheet; any other is read tag by tag."""
+    max_rows, max_cols = limits.max_rows() + 1, limits.MAX_COLUMNS
+    digits = len(str(max_rows))  # a row number with fewer digits is within the limit
+    far = [re.compile(rb'<c r="(?:[A-Z]{2}|[A-Z][0-9]{%d})' % digits), re.compile(rb'<row r="[0-9]{%d}' % digits)]
+    start = xml.find(b"<dimension ")
+    dimension = xml[start:xml.find(b">", start) + 1] if start >= 0 else b""
+    if (max_cols >= 26 and not re.search(rb'[A-Z]{2}[0-9]|[0-9]{%d}' % digits, dimension)
+            and not any(p.search(xml) for p in (*_ODD, *far))):  # fmt: skip
+        return None
+    rows, cols = _extent(xml)
+    if rows > max_rows:
+        return f"{part}: {too_many_rows(rows - 1, max_rows - 1)}"
+    if cols > max_cols:
+        return (f"{part} spans {cols:,} columns, beyond the limit of {max_cols} (A-Z; the widest real ICE sheet has 13): "
+                f"the reader would allocate {rows:,} rows x {cols:,} columns; refused before parsing")  # fmt: skip
+    return None
+
+
+def too_many_rows(rows: int, cap: int) -> str:
+    """The refusal of a sheet with more than ``cap`` rows below its header."""
+    return (f"{rows:,} rows below the header, beyond the limit of {cap:,} (the most in any real ICE sheet is 1,843); "
+            f"refused before parsing; {limits.how_to_raise('--max-rows', limits.ROWS_ENV)}")
 
 
 def crc_problem(path: Path | str | IO[bytes]) -> str | None:
@@ -284,9 +361,7 @@ def read_sheet(path: Path | str, *, label: str | None = None, check_crc: bool = 
     sheet_name, rows = _open_rows(path, label, check_crc)
     cap = limits.max_rows()
     if len(rows) - 1 > cap:
-        raise LimitError(f"{len(rows) - 1:,} rows below the header, beyond the limit of {cap:,} (the most in any real ICE "
-                         f"sheet is 1,843); refused before cleaning; {limits.how_to_raise('--max-rows', limits.ROWS_ENV)}",
-                         path=label)  # fmt: skip
+        raise LimitError(too_many_rows(len(rows) - 1, cap), path=label)
     if not rows or not any(cell_text(c).strip() for c in rows[0]):
         raise EmptySheetError("first worksheet is empty (no header row)", path=label)
     header = clean_header(rows[0])

@@ -1,8 +1,10 @@
-"""docs/data-dictionary.md's processed-tables part, written from table_spec (``python -m analysis docs``).
+"""docs/data-dictionary.md's processed-tables part, written from table_spec, and the claims file's JSON
+Schema, written from its models (``python -m analysis docs``).
 
 The file keeps its hand-written prose (types, CSV escaping, the reports) outside two marker lines;
 between them everything is rendered from the spec, so a column is never described twice.
-tests/test_data_dictionary.py regenerates it and fails when the committed file differs.
+tests/test_data_dictionary.py regenerates it and fails when the committed file differs; test_check.py
+does the same for docs/claims-file.schema.json.
 """
 
 from __future__ import annotations
@@ -58,12 +60,28 @@ def write() -> bool:
     return new != text
 
 
+def schema_path():
+    return paths.DOCS_DIR / "claims-file.schema.json"
+
+
+def write_schema() -> bool:
+    """docs/claims-file.schema.json from the claims file's models (factcheck/claims_schema.py); True when it changed."""
+    from ..factcheck import claims_schema
+
+    target, text = schema_path(), claims_schema.json_schema()
+    changed = not target.is_file() or target.read_text(encoding="utf-8") != text
+    if changed:
+        atomic.write_text(target, text)
+    return changed
+
+
 def cmd_docs(args) -> int:
-    changed = write()
-    print(f"{paths.relative_to_root(path())} {'written' if changed else 'already current'}")
+    for target, changed in ((path(), write()), (schema_path(), write_schema())):
+        print(f"{paths.relative_to_root(target)} {'written' if changed else 'already current'}")
     return 0
 
 
 def register(sub) -> None:
-    p = sub.add_parser("docs", help="write docs/data-dictionary.md's processed-table sections from analysis/core/table_spec.py")
+    p = sub.add_parser("docs", help="write docs/data-dictionary.md's processed-table sections (from analysis/core/table_spec.py) "
+                                    "and docs/claims-file.schema.json (from analysis/factcheck/claims_schema.py)")  # fmt: skip
     p.set_defaults(func=cmd_docs)

@@ -444,6 +444,9 @@ def cmd_map(args) -> int:
     out = Path(args.out)
     if out.suffix.lower().lstrip(".") not in FORMATS:
         raise UsageError(f"the output must end in .png or .svg, not {out.name!r}")
+    if args.model is not None and not args.model.strip():
+        raise UsageError("--model is empty: give JEM, TFM or WSO, or leave --model out for every model")
+    freshness.refuse_if_tampered()
     panel = measures.Panel.default()
     if panel.source == "curated":
         freshness.warn_if_stale()
@@ -456,6 +459,8 @@ def cmd_map(args) -> int:
 
 
 def register(sub) -> None:
+    from ..ingest import lock
+
     p = sub.add_parser("map", help="draw a choropleth (state or county) of the sheet in force on a date, as PNG or SVG")
     p.add_argument("--as-of", required=True, help="date YYYY-MM-DD; the sheet in force that day is drawn")
     p.add_argument("--level", default="state", choices=list(LEVELS))
@@ -465,4 +470,5 @@ def register(sub) -> None:
     p.add_argument("--per-capita", action="store_true", help=f"per {PER:,} residents (Census Vintage 2024)")
     p.add_argument("--kind", default="participating", choices=list(KINDS))
     p.add_argument("out", help="output file, .png or .svg")
+    lock.writer(p)  # the map may be written under reports/, which reproduce replaces whole
     p.set_defaults(func=cmd_map)

@@ -16,16 +16,15 @@ negative count or salary would give numbers that look like results.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
-import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from ..core import atomic, paths
+from ..core.dates import ISO_DATE, parse_iso_date
 from ..engine.asof import UNITS
 from ..core.errors import NotebookError, UsageError
 from ..factcheck.claim_registry import NOTEBOOKS
@@ -46,7 +45,6 @@ PARAMETER_RULES = {
     "overtime": (lambda v: v >= 0, "0 or more"),
     "unit": (lambda v: v in UNITS, f"one of {', '.join(UNITS)}"),
 }
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def notebook_path(name: str) -> Path:
@@ -113,13 +111,11 @@ def _typed(key: str, text: str, default: object, where: str):
         if not math.isfinite(value):
             raise refuse("a finite number")
         return value
-    if (isinstance(default, str) and _ISO_DATE.fullmatch(default)) or key.endswith("_date"):
+    if (isinstance(default, str) and ISO_DATE.fullmatch(default)) or key.endswith("_date"):
         try:
-            if _ISO_DATE.fullmatch(text):  # fromisoformat alone also takes 20250923
-                return dt.date.fromisoformat(text).isoformat()
-        except ValueError:
-            pass
-        raise refuse("a date YYYY-MM-DD")
+            return parse_iso_date(text).isoformat()
+        except UsageError:
+            raise refuse("a date YYYY-MM-DD") from None
     return text
 
 
@@ -139,8 +135,30 @@ def validate(name: str, pairs: list[list[str]] | None) -> dict[str, object]:
         rule = PARAMETER_RULES.get(key)
         if rule is not None and not rule[0](value):
             raise UsageError(f"-p {key} {text!r}: must be {rule[1]}", path=where)
+        if isinstance(value, str) and ISO_DATE.fullmatch(value):
+            try:
+                _within_sheets(parse_iso_date(value), DATE_KINDS.get(name, "participating"))
+            except UsageError as err:
+                raise UsageError(f"-p {key} {text!r}: {err}", path=where) from None
         out[key] = value
     return out
+
+
+#: the sheets a notebook's date parameters are read on (participating, unless named here)
+DATE_KINDS = {"pending": "pending"}
+
+
+def _within_sheets(day, kind: str) -> None:
+    """Refuse a date before the first sheet of ``kind`` or after the newest, on the panel the notebooks
+    read (the default source), by the engine's one rule (asof.in_force_position) over the counts cache
+    (no pandas); the notebook would otherwise fail in a cell (`run growth -p voz_date 2099-01-01`
+    exited 12 with a KeyError)."""
+    from ..engine import asof
+    from ..store import counts_cache, freshness
+
+    source = freshness.default_source()
+    cache = paths.PROCESSED_DIR / ("archive" if source == "archive" else "") / counts_cache.FILE
+    counts_cache.count(cache, day, kind, "agreements", None, asof.snapshot_info, asof.in_force_position)  # refuses, or answers
 
 
 def kernel_manager_class(env: dict[str, str] | None = None):

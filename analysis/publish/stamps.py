@@ -96,6 +96,8 @@ def why_run(root: Path, name: str, inputs: dict) -> str | None:
     if changed:
         return f"{', '.join(changed)} changed"
     for rel, sha in stamp.get("outputs", {}).items():
+        if not paths.stays_inside(rel):  # a path read from a data file stays in its folder
+            return "its stamp names an output outside reports/"
         if not (root / rel).is_file() or _sha(root / rel) != sha:
             return f"{rel} is missing or was edited"
     return None

@@ -34,6 +34,13 @@ def _build_or_append(entries: list[RawFile] | None, *, quiet: bool, force: bool)
     fetch.verify(sheets)
     current = panel._manifest(sheets)  # made and read once: 1,166 registry rows, ~1 MB of JSON
     built = None if force else panel.built_manifest()
+    if built is not None:
+        from . import integrity
+
+        why = integrity.problem(panel.archive_dir())
+        if why is not None:  # an edited table: built again in full, never appended to
+            print(f"note: data/processed/archive/{why}; rebuilding", file=sys.stderr)
+            built = None
     if built == current:
         return BuildResult(True, 0, 0, 0, 0, "archive panel is up to date (inputs and code unchanged); nothing to do")
     if "missing" in current["gazetteer"].values():  # the curated build's county tables come first: build them

@@ -109,10 +109,21 @@ def _manifest(entries: list[RawFile]) -> dict:
 
 
 def is_current(entries: list[RawFile]) -> bool:
+    """Built from these inputs by this code, and every output still the one the build wrote (a
+    table edited since is rebuilt, with a note saying which)."""
+    from . import integrity
+
     path = paths.PROCESSED_DIR / BUILD_MANIFEST
     if not path.is_file() or not all((paths.PROCESSED_DIR / o).exists() for o in OUTPUTS):
         return False
-    return json.loads(path.read_text()) == _manifest(entries)
+    recorded = json.loads(path.read_text())
+    recorded.pop("outputs", None)
+    if recorded != _manifest(entries):
+        return False
+    why = integrity.problem(paths.PROCESSED_DIR)
+    if why is not None:
+        print(f"note: data/processed/{why}; rebuilding", file=sys.stderr)
+    return why is None
 
 
 def ice_entries(entries: list[RawFile]) -> list[RawFile]:
@@ -138,7 +149,7 @@ def _build(entries: list[RawFile], *, quiet: bool, force: bool) -> BuildResult:
     if not force and is_current(entries):
         return BuildResult(True, 0, 0, 0, 0, "processed tables are up to date (inputs and code unchanged); nothing to do")
     from ..clean import geography
-    from . import context_tables
+    from . import context_tables, integrity
 
     # The context tables first: agreements are placed in counties from two of them (the same
     # frames that are written below, so the tables and the placements agree).
@@ -172,7 +183,9 @@ def _build(entries: list[RawFile], *, quiet: bool, force: bool) -> BuildResult:
         write_csv(corrections, out / "corrections.csv")
         counts_cache.write(agreements, snaps, out)
         context_tables.write_all(context, out)
-        atomic.write_text(out / BUILD_MANIFEST, json.dumps(_manifest(entries), indent=1, sort_keys=True) + "\n")
+        manifest = integrity.record(out, _manifest(entries))  # the outputs' sha256: an edited table is noticed
+        atomic.write_text(out / BUILD_MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        integrity.remember(out, paths.PROCESSED_DIR)
     return BuildResult(
         False, len(snaps), len(agreements), len(corrections), 0,
         f"built {len(snaps)} snapshots, {len(agreements):,} agreement rows, {len(corrections):,} corrections logged; QA passed"

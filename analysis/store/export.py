@@ -216,7 +216,10 @@ def _plain_label(meaning: str) -> str:
 
 
 def check_outdir(out_dir: Path | str) -> Path:
-    """Refuse to export into the project's own data folders."""
+    """Refuse to export into the project's own data folders, or into an empty name (which is the current
+    folder: `export --format csv ""` wrote 33 files there)."""
+    if not str(out_dir).strip():
+        raise UsageError("OUTDIR is empty: name the folder to export into")
     out_dir = Path(out_dir)
     resolved = out_dir.resolve()
     if resolved == paths.DATA_DIR.resolve() or paths.DATA_DIR.resolve() in resolved.parents:

@@ -40,6 +40,8 @@ def archive_stale_reason() -> str | None:
 
 
 def warn_if_stale(archive: bool = False) -> None:
+    """Refuse tables edited since their build; warn about tables older than their inputs or code."""
+    refuse_if_tampered(archive)
     reason = archive_stale_reason() if archive else stale_reason()
     if reason:
         print(f"warning: {reason}", file=sys.stderr)
@@ -71,3 +73,21 @@ def file_stat(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def refuse_if_tampered(archive: bool | None = None) -> None:
+    """Refuse (StaleOutputError, exit 11) to read tables that are not the ones their build wrote
+    (integrity.py): the curated folder, and with ``archive`` the archive panel too (it reads the
+    curated county tables); ``None``: the archive panel too when it is built."""
+    from ..core.errors import StaleOutputError
+    from . import integrity, panel
+
+    folders = [paths.PROCESSED_DIR]
+    if archive or (archive is None and (panel.archive_dir() / panel.MANIFEST).is_file()):
+        folders.append(panel.archive_dir())
+    for folder in folders:
+        why = integrity.problem(folder)
+        if why is not None:
+            command = "build --archive" if folder != paths.PROCESSED_DIR else "build"
+            raise StaleOutputError(f"{why}; not used: run `python -m analysis {command}` to build it again",
+                                   path=paths.relative_to_root(folder))

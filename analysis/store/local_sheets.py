@@ -77,9 +77,11 @@ def parse_name(name: str, *, need_date: bool = True) -> NameInfo:
 
 
 def _parse_date(value: str, label: str) -> dt.date:
+    from ..core.dates import parse_iso_date
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return parse_iso_date(value)
+    except UsageError:
         raise UsageError(f"--published is not a date (YYYY-MM-DD): {value!r}", path=label) from None
 
 
@@ -237,11 +239,13 @@ def _archive_too(message: str, quiet: bool) -> str:
 def find_local(spec: str) -> RawFile:
     """The local sheet ``spec`` names: its file name (as stored or as added) or its publication
     date when only one local sheet has it. Pinned and archive sheets are refused."""
+    from ..core.dates import parse_iso_date
+
     name = Path(spec).name
     try:
-        day = dt.date.fromisoformat(spec).isoformat()
-    except ValueError:
-        day = None
+        day = parse_iso_date(spec).isoformat()
+    except UsageError:
+        day = None  # a file name (20250520 is one: only YYYY-MM-DD is a date)
 
     def names(e: RawFile) -> set[str]:
         return {e.path, Path(e.path).name, *filter(None, e.original_filename.split(";"))}

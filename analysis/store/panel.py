@@ -33,7 +33,7 @@ from datetime import date
 from types import SimpleNamespace
 
 from ..core import atomic, paths
-from . import buildinfo
+from . import buildinfo, integrity
 from ..ingest.registry import RawFile
 
 MANIFEST = "build_manifest.json"
@@ -157,11 +157,14 @@ def _manifest(entries: list[RawFile]) -> dict:
 
 
 def built_manifest() -> dict | None:
-    """The manifest of the built panel; None when there is none or an output is missing."""
+    """The manifest of the built panel (less the outputs' digests, integrity.py's); None when there
+    is none or an output is missing."""
     path = archive_dir() / MANIFEST
     if not path.is_file() or not all((archive_dir() / o).exists() for o in OUTPUTS):
         return None
-    return json.loads(path.read_text())
+    manifest = json.loads(path.read_text())
+    manifest.pop("outputs", None)
+    return manifest
 
 
 def is_current(entries: list[RawFile]) -> bool:
@@ -419,6 +422,9 @@ def read_context(base) -> dict:
     from ..clean.geography import Placement
 
     data = json.loads(read_verified(base / CONTEXT))
+    odd = [name for name in data["parts"] if not PART_NAME.fullmatch(name)]
+    if odd:  # an append rewrites the parts named here: only part files of the agreements folder
+        raise Unverified(f"names a part {odd[0]!r} that is not a part file of {AGREEMENTS}/")
     return {
         "names": {(agency_id, name): (rows, last) for agency_id, name, rows, last in data["names"]},
         "pairs": {(name, state): tuple(keys) for name, state, *keys in data["pairs"]},
@@ -552,6 +558,9 @@ def distinct_columns(items: list[Distinct]):
         "also_live_on": [";".join(d.also_live_on) for d in items],
         "confirmed_until": [date.fromisoformat(max([d.entry.published, *d.also_live_on])) for d in items],  # ISO dates: max as text
     })  # fmt: skip
+
+
+PART_NAME = re.compile(r"part-[0-9]{5}\.parquet")
 
 
 def write_agreements(df, folder, part: int, parts: dict, schema=None) -> None:
@@ -748,9 +757,12 @@ def _check_and_write(sheets: list[RawFile], agreements, snaps, corrections, cont
 
 
 def write_manifest(out, manifest: dict) -> None:
+    """The manifest, with the sha256 of every output written into ``out`` so far (integrity.py), and their
+    stat noted: call it last."""
     # One line, keys in _manifest's order: json's indenting and key-sorting encoders are pure
     # Python and took longer than an append's tables.
-    atomic.write_text(out / MANIFEST, json.dumps(manifest, separators=(",", ":")) + "\n")
+    atomic.write_text(out / MANIFEST, json.dumps(integrity.record(out, manifest), separators=(",", ":")) + "\n")
+    integrity.remember(out, archive_dir())
 
 
 def result(snaps, n_agreements: int, hist, n_corrections: int, n_files: int, *, appended: int | None = None, renamed: int = 0):

@@ -24,8 +24,6 @@ EVIDENCE_SHOWN = 100  # rows of an evidence file shown on its page; the CSV has 
 ICE_EVIDENCE = ["period", "row", "state_raw", "agency_raw", "support_type_raw", "county_raw", "county_fips", "model"]
 #: rating of a checkable verdict on a 1-3 scale (schema.org Rating); "not checkable" has no rating
 RATING = {verdicts.SUPPORTED: 3, verdicts.PARTLY: 2, verdicts.NOT_SUPPORTED: 1}
-#: issue 26 adds the spans of dates on which each claim held to claims.json under one of these keys
-HELD_KEYS = ("held", "spans", "when_held")
 
 
 def rule_text(ctype: str) -> str:
@@ -94,12 +92,9 @@ def claim_review(row: dict, article, site_name: str) -> dict:
             "identifier": row["id"]}  # fmt: skip
 
 
-def held(row: dict):
-    """When the claim held (issue 26), if claims.json carries it; None until then."""
-    for key in HELD_KEYS:
-        if row.get(key) is not None:
-            return row[key]
-    return None
+def held(row: dict) -> dict | None:
+    """When the claim held (claims.json's "held", factcheck/held.py); None for a claim no data can check."""
+    return row.get("held")
 
 
 def _figure(row: dict, inputs: Inputs) -> list | None:
