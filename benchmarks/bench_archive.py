@@ -188,7 +188,7 @@ def main() -> int:
         print(f"  added {r['sheet']}: {r['seconds']:.2f} s, median of {add['repeats']} ({r['how']})")
     print(f"add one sheet as a whole CLI call (for comparison, not a target: the new process imports pandas, pyarrow and "
           f"pandera, which a warm build does not): {add['cli_s']:.2f} s, {add['cli_extra_s']:.2f} s over the warm CLI call")
-    out["targets"] = TARGETS  # the README's target column is written from these
+    out["targets"] = TARGETS  # docs/performance.md writes its target column from these
     out["targets_met"] = {name: ok for name, _, ok, _ in checks}
     if args.json:
         path = Path(args.json)
