@@ -1,7 +1,8 @@
 """kill -9 in the middle of a build (issue 6.5): outputs stay whole, the next run completes.
 
-A throwaway project (package copy + fixture data + a completed build, as in test_cli.py) gets a
-changed input, then ``python -m analysis build --force`` runs in a subprocess that stops itself
+A throwaway project (fixture data and a completed build, as in test_cli.py) gets a changed
+input, then ``python -m analysis --project DIR build --force`` runs in a process of its own (a kill
+-9 is the point) that stops itself
 at a chosen point: while reading the sheets, or just before the n-th rename of an output into
 data/processed (the commit step of every atomic write). The test SIGKILLs it there, checks
 data/processed, then runs ``build`` again and compares its outputs with those of an
@@ -16,8 +17,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -37,7 +36,7 @@ NEW_PM = [*wb.PM_ROWS, ("GEORGIA", "Hall County Sheriff's Office", "County", "Ha
 
 HOOK = r'''
 import os, sys, time, zipfile
-marker, point = sys.argv[1], sys.argv[2]
+marker, point, root = sys.argv[1], sys.argv[2], sys.argv[3]
 def stop(what):
     with open(marker, "w") as fh:
         fh.write(what)
@@ -63,7 +62,7 @@ else:
         return real_replace(src, dst, *a, **k)
     os.replace = replace
 from analysis.cli import main
-sys.exit(main(["build", "-q", "--force"]))
+sys.exit(main(["--project", root, "build", "-q", "--force"]))
 '''
 
 
@@ -100,8 +99,7 @@ def _hooked(root: Path, marker: Path, point: str) -> clirun.Forked:
     hook = root.parent / "hook.py"
     hook.write_text(HOOK)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
-    env["PYTHONPATH"] = str(root)
-    return clirun.Forked([str(hook), str(marker), point], cwd=root.parent, env=env)
+    return clirun.Forked([str(hook), str(marker), point, str(root)], cwd=root.parent, env=env)
 
 
 def kill_at(root: Path, point: str) -> str:

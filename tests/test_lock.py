@@ -5,8 +5,10 @@ deletion landing just before a swap left data/processed/ missing beside a ``.old
 every writer holds data/.lock (analysis/ingest/lock.py), a second one is refused naming the holder (or
 waits with ``--wait``), and a staging folder is removed only when its owner's pid is dead.
 
-The CLI cases run in a throwaway project (tests/test_cli.py make_template); the first writer is
-a real ``build --force`` stopped mid-write by test_interrupt's hook, then killed.
+The CLI cases run in a throwaway project (tests/test_cli.py make_template), in this process; the
+first writer is a real ``build --force`` stopped mid-write by test_interrupt's hook, then killed,
+and a second writer is a real process where its pid is the point (the lock is re-entrant within
+one process).
 """
 
 from __future__ import annotations
@@ -84,9 +86,8 @@ def test_a_second_writer_is_refused_naming_the_first(project):
 def test_a_second_writer_with_wait_goes_on_when_the_first_ends(project):
     first = stopped_writer(project)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
-    env["PYTHONPATH"] = str(project)
-    second = clirun.Forked(["-m", "analysis", "build", "-q", "--force", "--wait", "60"], cwd=project.parent, env=env,
-                           text=True)  # fmt: skip
+    second = clirun.Forked(["-m", "analysis", "--project", str(project), "build", "-q", "--force", "--wait", "60"],
+                           cwd=project.parent, env=env, text=True)  # fmt: skip
     try:
         time.sleep(1.5)
         assert second.poll() is None, second.communicate()  # waiting, not refused
@@ -110,13 +111,13 @@ def test_wait_gives_up_after_its_timeout(project):
 
 
 def test_the_lock_is_reentrant_within_a_process(project):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(paths, "PROCESSED_DIR", project / "data" / "processed")  # the lock sits beside it
-        with lock.hold(what="outer"):
-            with lock.hold(what="inner"):  # reproduce fetches and builds under its own lock
-                assert lock.holder(project / "data" / ".lock") == (str(os.getpid()), "outer")
-            assert lock.held()
-        assert not lock.held()
+    p = paths.Project.at(project)
+    with lock.hold(p, what="outer"):
+        with lock.hold(p, what="inner"):  # reproduce fetches and builds under its own lock
+            assert lock.holder(project / "data" / ".lock") == (str(os.getpid()), "outer")
+        assert lock.held(p)
+        assert not lock.held(paths.Project.at(project.parent / "another"))  # each project has its own lock
+    assert not lock.held(p)
 
 
 def test_a_read_only_project_needs_no_lock(project, monkeypatch):
@@ -135,15 +136,9 @@ def test_a_read_only_project_needs_no_lock(project, monkeypatch):
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
         return real_open(path, flags, *a, **k)
 
-    for name, value in {"DATA_DIR": project / "data", "RAW_DIR": project / "data" / "raw",
-                        "PROCESSED_DIR": project / "data" / "processed", "PACKAGE_DIR": project / "analysis",
-                        "RESOURCES_DIR": project / "analysis" / "resources", "ROOT": project,
-                        "REGISTRY_CSV": project / "data" / "raw" / "registry.csv",
-                        "LOCAL_RAW_DIR": project / "data" / "raw" / "local",
-                        "LOCAL_REGISTRY_CSV": project / "data" / "raw" / "local" / "registry_local.csv"}.items():  # fmt: skip
-        monkeypatch.setattr(paths, name, value)
+    p = paths.Project.at(project)
     monkeypatch.setattr(os, "open", read_only)
-    assert "nothing to do" in build.build(registry.load(), quiet=True).message
+    assert "nothing to do" in build.build(p, registry.load(p), quiet=True).message
     assert not lock_file.exists()
 
 
@@ -218,8 +213,7 @@ def test_a_reader_never_pairs_tables_of_two_builds(project, monkeypatch):
     from analysis.engine import reader
 
     processed = project / "data" / "processed"
-    monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
-    panel = reader.Panel("curated")  # the sheets table of the first build
+    panel = reader.Panel(paths.Project.at(project), "curated")  # the sheets table of the first build
     real_read, swapped = pq.read_table, []
 
     def read_table(path, *a, **k):
@@ -254,10 +248,12 @@ def test_a_check_while_reproduce_stages_reports_never_reports_evidence_that_is_g
 
     from test_cli_errors import _claims_file
 
-    monkeypatch.setattr(paths, "PROCESSED_DIR", project / "data" / "processed")  # the lock sits beside it
+    import projectcopy as pc
+
     claims = _claims_file(tmp_path)
-    with lock.hold(what="reproduce"), atomic.replace_dir(project / "reports", link=False):  # reproduce, mid-run
-        during = cli(project, "check", str(claims), "--source", "curated", "--format", "json")
+    with lock.hold(paths.Project.at(project), what="reproduce"), atomic.replace_dir(project / "reports", link=False):
+        # reproduce, mid-run in this process; the check is another process (the lock is re-entrant within one)
+        during = pc.run(project, ["check", str(claims), "--source", "curated", "--format", "json"], cwd=tmp_path)
     if during.returncode == 0:  # what happened before: evidence written, then swapped away
         assert all((project / r["evidence"]).is_file() for r in json.loads(during.stdout)), "reported evidence is gone"
     assert_one_error_line(during, 14, "error: data/.lock: another build is running", "reproduce")
