@@ -1,8 +1,9 @@
 """`python -m analysis reproduce` end to end on the real data, as `make reproduce` runs it.
 
-It runs in a throwaway copy of the project (package, notebooks, registries) with PYTHONPATH
-pointing at the copy, so the notebooks' kernel imports the copy too and nothing under the real
-data/ or reports/ is touched. Every registry claim must come out with a verdict.
+It runs on a throwaway project (notebooks, registries, the fetched files and built tables of this
+checkout to start from) named by ``--project``, in this process; the notebooks' kernels are given
+the project as parameters, so nothing under the real data/ or reports/ is touched. Every registry
+claim must come out with a verdict.
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
-import os
 import shutil
-import subprocess
-import sys
+from pathlib import Path
 
+import projectcopy as pc
 import pytest
-from projectcopy import compile_package, link_fetched_raw
+from projectcopy import link_fetched_raw
 
 from analysis import claim_registry, paths
 from analysis.factcheck.verdicts import VERDICTS
@@ -26,31 +25,27 @@ from analysis.factcheck.verdicts import VERDICTS
 @pytest.fixture(scope="module")
 def reproduced(tmp_path_factory, mirror_dir):
     root = tmp_path_factory.mktemp("reproduce")
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
-    shutil.copytree(paths.PACKAGE_DIR, root / "analysis", ignore=ignore)
-    compile_package(root)  # the command and six kernels import it
-    shutil.copytree(paths.NOTEBOOKS_DIR, root / "notebooks", ignore=ignore)
+    checkout = paths.project()
+    shutil.copytree(checkout.notebooks, root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     (root / "data" / "raw").mkdir(parents=True)
-    for registry_csv in (paths.REGISTRY_CSV, paths.ARCHIVE_REGISTRY_CSV):
+    for registry_csv in (checkout.registry_csv, checkout.archive_registry_csv):
         shutil.copy2(registry_csv, root / "data" / "raw" / registry_csv.name)
-    _seed_with_this_checkouts_build(root / "data")
+    _seed_with_this_checkouts_build(checkout, root / "data")
     elsewhere = root.parent / f"{root.name}-cwd"
     elsewhere.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(root), "DATA_MIRROR": str(mirror_dir), "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, "-m", "analysis", "reproduce", "--quiet"], cwd=elsewhere, env=env,
-                          capture_output=True, text=True, timeout=1200)  # fmt: skip
+    proc = pc.cli(root, "reproduce", "--quiet", env={"DATA_MIRROR": str(mirror_dir), "MPLBACKEND": "Agg"}, cwd=elsewhere)
     return root, proc
 
 
-def _seed_with_this_checkouts_build(data: Path) -> None:
+def _seed_with_this_checkouts_build(checkout: paths.Project, data: Path) -> None:
     """Start the copy from this checkout's fetched raw files and built tables, when there are any:
     `make test` fetched and built them just before with the same code, and the builds have tests of
     their own. reproduce still verifies every raw file's sha256 and rebuilds whatever is stale, so
     the run checks what only reproduce does (notebooks, claims, report) instead of spending half a
     minute rebuilding the same panel."""
     link_fetched_raw(data / "raw")
-    if (paths.PROCESSED_DIR / paths.BUILD_MANIFEST).is_file():
-        shutil.copytree(paths.PROCESSED_DIR, data / "processed", ignore=shutil.ignore_patterns(".*"))
+    if (checkout.processed / paths.BUILD_MANIFEST).is_file():
+        shutil.copytree(checkout.processed, data / "processed", ignore=shutil.ignore_patterns(".*"))
 
 
 @pytest.mark.integration
@@ -158,22 +153,23 @@ def test_a_failed_run_leaves_the_previous_report_whole(tmp_path, monkeypatch):
     (reports / "figures").mkdir(parents=True)
     (reports / "index.html").write_text("old report")
     (reports / "figures" / "a.png").write_bytes(b"old figure")
-    monkeypatch.setattr(paths, "REPORTS_DIR", reports)
-    monkeypatch.setattr(paths, "PROCESSED_DIR", tmp_path / "data" / "processed")  # its write lock beside it, not the project's (lock.py)
-    monkeypatch.delenv(paths.REPORTS_ENV, raising=False)
+    project = paths.Project.at(tmp_path)  # its write lock in its data/ (lock.py)
     before = _tree(reports)
     with pytest.raises(RuntimeError):
-        with reproduce.staged_reports() as stage:
+        with reproduce.staged_reports(project) as staged:
+            stage = staged.reports
             (stage / "figures" / "a.png").write_bytes(b"half of a new run")  # a copy: editing it is safe
             (stage / "index.html").unlink()
             (stage / "index.html").write_text("new report")
             raise RuntimeError("a notebook failed")
     assert _tree(reports) == before
-    assert paths.REPORTS_DIR == reports and paths.REPORTS_ENV not in __import__("os").environ
+    assert project.reports == reports
     assert not list(tmp_path.glob(".reports.*"))
 
-    with reproduce.staged_reports() as stage:
-        assert results.results_dir() == reports / "results"  # the stage is passed down, nothing is switched
+    with reproduce.staged_reports(project) as staged:
+        stage = staged.reports
+        assert staged.root == project.root and stage != reports  # the stage is passed down, nothing is switched
+        assert results.results_dir(staged) == stage / "results" and results.results_dir(project) == reports / "results"
         (stage / "index.html").unlink()
         (stage / "index.html").write_text("new report")
     assert (reports / "index.html").read_text() == "new report"
@@ -184,14 +180,17 @@ def _fake_papermill(monkeypatch, calls: list) -> None:
     """papermill.execute_notebook as far as these tests need it: it records its arguments and writes
     what papermill writes that names paths (its metadata, the parameters cell, a printed path)."""
     import papermill as pm
+    from papermill.translators import PythonTranslator
 
     def execute_notebook(input_path, output_path, parameters=None, **kw):
         calls.append(kw)
         out_dir = parameters["output_dir"]
         nb = {"cells": [{"cell_type": "code", "source": f"output_dir = \"{out_dir}\"\n",
-                         "outputs": [{"data": {"text/plain": f"PosixPath('{out_dir}/growth.json')"}}]}],
+                         "outputs": [{"data": {"text/plain": f"PosixPath('{out_dir}/growth.json')"}}]},
+                        {"cell_type": "code", "source": PythonTranslator.codify({k: parameters[k] for k in ("project_dir", "reports_dir")}),
+                         "outputs": []}],  # the cell papermill injects
               "metadata": {"papermill": {"input_path": input_path, "output_path": output_path,
-                                         "parameters": {"output_dir": out_dir}}}}  # fmt: skip
+                                         "parameters": {k: parameters[k] for k in ("output_dir", "project_dir", "reports_dir")}}}}  # fmt: skip
         Path(output_path).write_text(json.dumps(nb, indent=1))
 
     monkeypatch.setattr(pm, "execute_notebook", execute_notebook)
@@ -202,15 +201,17 @@ def test_executed_notebooks_name_the_report_not_the_staging_folder(tmp_path, mon
 
     calls: list = []
     _fake_papermill(monkeypatch, calls)
-    stage = tmp_path / ".reports.x1y2.tmp" / ".run-abc"
-    out = notebooks.execute("growth", stage, quiet=True)
+    staged = paths.project().staged(tmp_path / ".reports.x1y2.tmp")  # reproduce's: the checkout, reports staged
+    stage = staged.reports / ".run-abc"
+    out = notebooks.execute(staged, "growth", stage, quiet=True)
     text = out.read_text()
-    assert ".reports.x1y2.tmp" not in text and ".run-abc" not in text and str(paths.ROOT) not in text
+    assert ".reports.x1y2.tmp" not in text and ".run-abc" not in text and str(paths.checkout()) not in text
     nb = json.loads(text)
     meta = nb["metadata"]["papermill"]
     assert meta["input_path"] == "notebooks/growth.ipynb"
     assert meta["output_path"] == "reports/notebooks/growth.ipynb"
-    assert meta["parameters"]["output_dir"] == "reports/results"
+    assert meta["parameters"] == {"output_dir": "reports/results", "project_dir": ".", "reports_dir": "reports"}
+    assert nb["cells"][1]["source"].splitlines()[-2:] == ['project_dir = "."', 'reports_dir = "reports"']  # named relatively
     assert nb["cells"][0]["source"] == 'output_dir = "reports/results"\n'
     assert nb["cells"][0]["outputs"][0]["data"]["text/plain"] == "PosixPath('reports/results/growth.json')"
 
@@ -222,8 +223,8 @@ def test_quiet_runs_keep_the_kernels_warnings_out_of_the_log(tmp_path, monkeypat
 
     calls: list = []
     _fake_papermill(monkeypatch, calls)
-    notebooks.execute("growth", tmp_path / "a", quiet=True)
-    notebooks.execute("growth", tmp_path / "b", quiet=False)
+    notebooks.execute(paths.project(), "growth", tmp_path / "a", quiet=True)
+    notebooks.execute(paths.project(), "growth", tmp_path / "b", quiet=False)
     assert calls[0]["extra_arguments"] == notebooks.QUIET_KERNEL
     assert calls[1].get("extra_arguments", []) == []
 

@@ -263,8 +263,9 @@ def stable_paths(project: Project, nb_path: Path, out_dir: Path) -> None:
     import json
 
     text = nb_path.read_text(encoding="utf-8")
-    for old, new in ((project.reports, "reports"), (project.root, ".")):  # the parameters' values, quoted
-        text = text.replace(json.dumps(json.dumps(str(old)))[1:-1], json.dumps(json.dumps(new))[1:-1])
+    for old, new in ((project.reports, "reports"), (project.root, ".")):  # the parameters' values: in the
+        text = text.replace(json.dumps(json.dumps(str(old)))[1:-1], json.dumps(json.dumps(new))[1:-1])  # cell
+        text = text.replace(json.dumps(str(old)), json.dumps(new))  # and in papermill's metadata
     for old, new in ((Path(out_dir), "reports/"), (project.root, "")):
         text = text.replace(json.dumps(str(old) + "/")[1:-1], new)
     atomic.write_text(nb_path, text)
