@@ -5,8 +5,8 @@ depend on string hashing would show), its own output directory (so an absolute p
 timestamp written into an output would show), started at a different moment. A run builds
 data/processed (``build.build(force=True)``), draws a pipeline figure (``plots.growth_by_model``
 through ``figures.save_figure``) and writes the claims table (``claims.table`` +
-``claims.write``) from the same results directory. Nothing is written into the project's own
-data/ or reports/: every path the run writes to is redirected into tmp.
+``claims.write``) from the same results directory. Nothing is written into the checkout's own
+data/ or reports/: each run is a project of its own in tmp (its raw files read where they are).
 """
 
 from __future__ import annotations
@@ -25,20 +25,17 @@ from analysis import claim_registry, claims, paths, results
 from analysis.ingest import registry
 
 DRIVER = r'''
-import sys
+import dataclasses, sys
 from pathlib import Path
 from analysis import claims, paths, plots
 from analysis.ingest import registry
 from analysis.store import build
-from analysis.engine import query
 raw, out, registry_csv, results_dir = (Path(a) for a in sys.argv[1:5])
-paths.RAW_DIR, paths.PROCESSED_DIR = raw, out / "processed"
-paths.REPORTS_DIR = out / "reports"  # nothing may land in the project's reports/
+project = dataclasses.replace(paths.Project.at(out), raw=raw)  # a project at out, reading its raw files at raw
 entries = registry.read_registry(registry_csv)
-build.build(entries, quiet=True, force=True)
-plots.FIG_DIR = out / "figures"
+build.build(project, entries, quiet=True, force=True)
 plots.use_style()
-plots.growth_by_model("agreements")
+plots.growth_by_model(project, "agreements")
 claims.write(claims.table(results_dir), out / "claims")
 '''
 
@@ -77,13 +74,13 @@ def assert_same_bytes(a: Path, b: Path, *, forbidden: list[str]) -> dict[str, by
 
 
 def _forbidden(*dirs: Path) -> list[str]:
-    return [str(d) for d in dirs] + [str(paths.ROOT), str(Path.home())]
+    return [str(d) for d in dirs] + [str(paths.checkout()), str(Path.home())]
 
 
 EXPECTED = {
-    "processed": {"agreements.parquet", "snapshots.parquet", "corrections.csv", "qa.csv", "build_manifest.json"},
+    "data/processed": {"agreements.parquet", "snapshots.parquet", "corrections.csv", "qa.csv", "build_manifest.json"},
     "claims": {"claims.json", "claims.csv"},
-    "figures": {"growth_by_model_agreements.png"},
+    "reports/figures": {"growth_by_model_agreements.png"},
 }
 
 
@@ -116,7 +113,7 @@ def synthetic_results(folder: Path) -> Path:
         by_notebook.setdefault(claim.notebook.rsplit("/", 1)[-1].removesuffix(".ipynb"), []).append(
             results.Result(claim.quantity, value, claim.unit, claim.as_of.isoformat(), "synthetic"))  # fmt: skip
     for notebook, res in by_notebook.items():
-        results.save(notebook, res, folder)
+        results.save(paths.Project.at(folder), notebook, res, folder)
     return folder
 
 
@@ -137,8 +134,8 @@ def test_fixture_build_figure_and_claims_are_byte_identical(tmp_path):
                             rows=5) if e.path == wb.PM_REL else e for e in entries]  # fmt: skip
     registry.write_registry(changed, tmp_path / "inputs" / "registry.csv")
     c = run(tmp_path / "changed", "3", raw, tmp_path / "inputs" / "registry.csv", results_dir)
-    assert tree(c / "processed")["agreements.parquet"] != got["processed"]["agreements.parquet"]
-    assert tree(c / "figures") != got["figures"]
+    assert tree(c / "data" / "processed")["agreements.parquet"] != got["data/processed"]["agreements.parquet"]
+    assert tree(c / "reports" / "figures") != got["reports/figures"]
 
 
 # ----------------------------------------------------------------------------- the curated real data
@@ -146,19 +143,20 @@ def test_fixture_build_figure_and_claims_are_byte_identical(tmp_path):
 
 @pytest.mark.integration
 def test_curated_build_figure_and_claims_are_byte_identical(mirror_dir, raw_file, tmp_path):
-    entries = registry.read_registry(paths.REGISTRY_CSV)
+    checkout = paths.project()
+    entries = registry.read_registry(checkout.registry_csv)
     assert entries, "data/raw/registry.csv lists the curated files"
     for e in entries:
         raw_file(e.path)  # present in data/raw or the mirror (fails under CI=true when not)
-    raw = paths.RAW_DIR if all((paths.RAW_DIR / e.path).is_file() for e in entries) else mirror_dir
-    stored = paths.REPORTS_DIR / "results"
+    raw = checkout.raw if all((checkout.raw / e.path).is_file() for e in entries) else mirror_dir
+    stored = checkout.reports / "results"
     if any(stored.glob("*.json")):  # a copy: a notebook run beside this test (pytest -n) may rewrite reports/results
         results_dir = Path(shutil.copytree(stored, tmp_path / "results", ignore=shutil.ignore_patterns(".*")))
     else:
         results_dir = synthetic_results(tmp_path / "results")
-    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(paths.PROCESSED_DIR.glob("*")) if p.is_file()}
-    a, b = run_twice(tmp_path, raw, paths.REGISTRY_CSV, results_dir)
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(checkout.processed.glob("*")) if p.is_file()}
+    a, b = run_twice(tmp_path, raw, checkout.registry_csv, results_dir)
     got = check_runs(a, b, raw, results_dir)
-    assert len(got["processed"]) >= len(EXPECTED["processed"])
-    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(paths.PROCESSED_DIR.glob("*")) if p.is_file()}
+    assert len(got["data/processed"]) >= len(EXPECTED["data/processed"])
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(checkout.processed.glob("*")) if p.is_file()}
     assert after == before  # the project's own data/processed was not touched
