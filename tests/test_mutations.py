@@ -106,13 +106,16 @@ def _tidy_alone(outcomes: dict, pair) -> None:
 
 
 def run_mutations(muts: list[mu.Mutation], raw_dir: Path) -> list[mu.Outcome]:
+    """Each mutated sheet written under ``raw_dir`` (data/raw of a throwaway project) and read there."""
+    project = paths.Project.at(raw_dir.parent.parent)
+    assert project.raw == raw_dir
     outcomes = {}
     readable = []
     for m in muts:
         entry = _entry(raw_dir, m)
         o = outcomes[entry.path] = mu.Outcome(m)
         try:
-            [(_, sheet)] = build.read_sheets([entry], quiet=True)
+            [(_, sheet)] = build.read_sheets(project, [entry], quiet=True)
         except Exception as err:  # noqa: BLE001 - untyped errors are reported by mu.check
             o.error = err
             continue
@@ -146,9 +149,9 @@ def assert_all_hold(outcomes: list[mu.Outcome]) -> collections.Counter:
 
 
 @pytest.fixture
-def raw_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(paths, "RAW_DIR", tmp_path / "raw")
-    return tmp_path / "raw"
+def raw_dir(tmp_path) -> Path:
+    """data/raw of a throwaway project at tmp_path: the mutated sheets are written and read there."""
+    return paths.Project.at(tmp_path).raw
 
 
 # ----------------------------------------------------------------------------- the generator itself
