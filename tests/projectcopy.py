@@ -65,8 +65,8 @@ def copy_project(template: Path | paths.Project, root: Path) -> paths.Project:
 
 
 def copy_package(root: Path) -> Path:
-    """Copy analysis/ and docs/ under ``root``, for a test that edits the package's own code (a
-    command run with PYTHONPATH at the copy)."""
+    """Copy analysis/ and docs/ under ``root``, for a test that edits the package's own code (see
+    ``package_at``)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(paths.PACKAGE_DIR, root / "analysis", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if CHECKOUT.docs.is_dir():
@@ -83,16 +83,6 @@ def package_at(copy: Path):
         mp.setattr(paths, "PACKAGE_DIR", copy / "analysis")
         mp.setattr(paths, "RESOURCES_DIR", copy / "analysis" / "resources")
         yield copy / "analysis"
-
-
-def compile_package(root: Path) -> Path:
-    """Byte-compile a package copy once, for a template that is copied again for many tests. The
-    .pyc files check the source's hash, so a test that edits a module runs its edit."""
-    import compileall
-    import py_compile
-
-    compileall.compile_dir(root / "analysis", quiet=2, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
-    return root
 
 
 def link_fetched_raw(raw_dir: Path) -> None:
@@ -161,13 +151,11 @@ def cli(project: Path | paths.Project, *args: str, env: dict[str, str] | None = 
 
 
 def run(project: Path | paths.Project | None, args: list[str], *, cwd: Path, env: dict[str, str] | None = None,
-        pythonpath: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:  # fmt: skip
-    """``python -m analysis [--project ROOT] *args`` as a real process (a fork of clirun's server), for
-    what a process is needed for; ``pythonpath``: a package copy (a test that edits the package)."""
+        timeout: int = 300) -> subprocess.CompletedProcess:  # fmt: skip
+    """``python -m analysis [--project ROOT] *args`` as a real process (a fork of clirun's server, this
+    checkout's package), for what only a process gives: its own pid (the lock), the entry point."""
     base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATA_MIRROR")}
     base["MPLBACKEND"] = "Agg"
-    if pythonpath is not None:
-        base["PYTHONPATH"] = str(pythonpath)
     base.update(env or {})
     argv = (["--project", _root(project)] if project is not None else []) + [str(a) for a in args]
     return clirun.run_analysis(argv, cwd=cwd, env=base, timeout=timeout)
