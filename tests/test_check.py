@@ -155,18 +155,16 @@ def test_a_failed_evidence_write_leaves_nothing_behind(tmp_path, panel, monkeypa
     assert len(calls) == 3 and not (tmp_path / "out").exists()
 
 
-def test_evidence_text_is_shared_only_between_frames_whose_csv_is_the_same():
-    """write_evidence writes one CSV text for frames with the same cells; never for cells that
-    compare equal but print differently (-0.0 and 0.0; 1 and 1.0 in an object column)."""
-    text = pd.DataFrame({"state": pd.Series(["FL", None], dtype="str"), "row": [2, 3], "n": pd.array([1, None], dtype="Int64")})
-    assert check._same_cells(text, text.copy())
-    assert not check._same_cells(text, text.assign(row=[2, 4]))
-    assert not check._same_cells(text, text.assign(state=["FL", ""]))
-    signed = pd.DataFrame({"x": [0.0, 1.0]})
-    assert signed.equals(pd.DataFrame({"x": [-0.0, 1.0]})) and not check._same_cells(signed, pd.DataFrame({"x": [-0.0, 1.0]}))
-    mixed = pd.DataFrame({"x": pd.Series([1, "a"], dtype=object)})
-    other = pd.DataFrame({"x": pd.Series([1.0, "a"], dtype=object)})
-    assert mixed.equals(other) and not check._same_cells(mixed, other)
+def test_evidence_text_is_shared_only_between_frames_whose_csv_is_the_same(tmp_path):
+    """write_evidence names a file by its text: frames whose cells compare equal but print differently
+    (-0.0 and 0.0; 1 and 1.0 in an object column) get files of their own, equal texts one."""
+    frames = [pd.DataFrame({"x": [0.0, 1.0]}), pd.DataFrame({"x": [-0.0, 1.0]}), pd.DataFrame({"x": [0.0, 1.0]}),
+              pd.DataFrame({"x": pd.Series([1, "a"], dtype=object)}), pd.DataFrame({"x": pd.Series([1.0, "a"], dtype=object)})]
+    assert frames[0].equals(frames[1]) and frames[3].equals(frames[4])
+    rows = [{"id": f"c{i}", "_evidence": f} for i, f in enumerate(frames)]
+    check.write_evidence(rows, tmp_path / "evidence")
+    files = [r["evidence"] for r in rows]
+    assert files[0] == files[2] and len(set(files)) == 4
 
 
 def test_table_and_csv_formats_name_the_sheet(tmp_path, panel):  # noqa: F811

@@ -585,15 +585,22 @@ def change_rows(m: Measure, day: dt.date, panel: Panel) -> pd.DataFrame:
 
 
 def in_units(measure: Measure, as_of: str | dt.date, panel: Panel, *, both: bool,
-             snapshot: pd.Series | None = None) -> tuple[Any, Evaluation]:
+             snapshot: pd.Series | None = None, evaluated=None) -> tuple[Any, Evaluation]:
     """The comparable value in the measure's unit, or {unit: value} in both units when a sentence may
-    mix them; and the evaluation in the measure's own unit (its sheet and rows)."""
-    first = evaluate(measure, as_of, panel, snapshot=snapshot)
+    mix them; and the evaluation in the measure's own unit (its sheet and rows). ``evaluated(m)``,
+    when given, answers for ``evaluate(m, as_of, panel)`` (the batch engine's, computed beforehand)."""
+    evaluated = evaluated or (lambda m: evaluate(m, as_of, panel, snapshot=snapshot))
+    first = evaluated(measure)
     if not both:
         return first.comparable(), first
-    other = "agencies" if measure.unit == "agreements" else "agreements"
-    second = evaluate(dataclasses.replace(measure, unit=other), as_of, panel, snapshot=snapshot)
-    return {measure.unit: first.comparable(), other: second.comparable()}, first
+    second = evaluated(other_unit(measure))
+    return {measure.unit: first.comparable(), second.measure.unit: second.comparable()}, first
+
+
+def other_unit(measure: Measure) -> Measure:
+    """The measure counted in the other unit (agencies for agreements, and back): a sentence that may
+    mix them is judged on both."""
+    return dataclasses.replace(measure, unit="agencies" if measure.unit == "agreements" else "agreements")
 
 
 def snapshot_record(snap: pd.Series, day: dt.date) -> dict:

@@ -113,6 +113,7 @@ class Panel:
         self._spell_rows: pd.DataFrame | None = None
         self._kinds: dict[str, tuple[pd.DataFrame, list[dt.date], dict | None]] = {}
         self._kind_rows: dict[str, pd.DataFrame] = {}
+        self._sheet_at: dict[tuple[str, int], pd.Series] = {}  # in_force's answers, by kind and position
 
     @classmethod
     def default(cls, processed: Path | None = None) -> Panel:
@@ -142,30 +143,36 @@ class Panel:
         first sheet and after the newest sheet's ``confirmed_until``."""
         day = parse_date(day)
         snaps, published, newest = self._kind(kind)
-        return snaps.iloc[in_force_position(published, day, kind=kind, newest=newest)]
+        i = in_force_position(published, day, kind=kind, newest=newest)
+        key = (kind, i)
+        if key not in self._sheet_at:  # a claims file asks for the same few sheets thousands of times
+            self._sheet_at[key] = snaps.iloc[i]
+        return self._sheet_at[key]
 
     def load(self, snapshot_ids: Iterable[str]) -> None:
         """Read the rows of several sheets in one pass (the claims of a file share a few sheets)."""
         wanted = sorted(set(snapshot_ids) - set(self._rows))
-        if not wanted:
-            return
+        if wanted:
+            self.table_of(wanted)  # read by sheet, then row, and kept a slice per sheet
+
+    def table_of(self, snapshot_ids: Iterable[str]) -> pd.DataFrame:
+        """Several sheets' rows as one table, by sheet (snapshot_id) then row: the rows ``rows`` gives,
+        sheet after sheet. The batch engine (batch.py) filters it once for all of a claims file's
+        sheets instead of sheet by sheet; read in one pass (one array per column: a table glued from
+        hundreds of sheets would make every later take gather hundreds of pieces), each sheet kept."""
         import numpy as np
 
-        frame = self._read_agreements(wanted)  # by sheet, then row: a slice per sheet
+        sids = sorted(set(snapshot_ids))
+        if all(s in self._rows for s in sids):
+            return pd.concat([self._rows[s] for s in sids], ignore_index=True) if sids else pd.DataFrame(columns=READ_COLUMNS)
+        frame = self._read_agreements(sids)
         codes, names = pd.factorize(frame["snapshot_id"])
         starts = np.flatnonzero(np.diff(codes, prepend=-1))
         for start, stop in zip(starts, [*starts[1:], len(frame)]):
-            self._rows[names[codes[start]]] = frame.iloc[start:stop].reset_index(drop=True)
-        for sid in wanted:
+            self._rows.setdefault(names[codes[start]], frame.iloc[start:stop].reset_index(drop=True))
+        for sid in sids:
             self._rows.setdefault(sid, frame.iloc[0:0].reset_index(drop=True))
-
-    def table_of(self, snapshot_ids: Iterable[str]) -> pd.DataFrame:
-        """Several sheets' rows as one table, sheet by sheet in the order given and each in row order
-        (the rows ``rows`` gives): the batch engine (batch.py) filters it once for all of a claims
-        file's sheets instead of sheet by sheet."""
-        sids = list(dict.fromkeys(snapshot_ids))
-        self.load(sids)
-        return pd.concat([self._rows[s] for s in sids], ignore_index=True) if sids else pd.DataFrame(columns=READ_COLUMNS)
+        return frame
 
     def _read_agreements(self, wanted: list[str], pairs: dict | None = None) -> pd.DataFrame:
         """The rows of the ``wanted`` sheets from the build this panel's sheets table came from. Readers
