@@ -135,24 +135,25 @@ def test_identical_evidence_is_written_once_however_many_claims_share_it(tmp_pat
 
 def test_a_failed_evidence_write_leaves_nothing_behind(tmp_path, panel, monkeypatch):  # noqa: F811
     """Issue 22.14: a full disk part-way through the evidence leaves neither files nor folders behind."""
-    from analysis.core import atomic
     from analysis.core.errors import OutputError
+    from analysis.factcheck import evidence_files
 
     f = tmp_path / "mine.toml"
     f.write_text(GOOD)
     rows = check.judge(check.load(f), panel)
-    real, calls = atomic.write_bytes, []
+    real, calls = evidence_files.write_files, []
 
-    def full_disk(path, data):
-        calls.append(path)
-        if len(calls) == 3:
-            raise OutputError("cannot write: No space left on device (ENOSPC)", path=str(path))
-        real(path, data)
+    def full_disk(folder, files):
+        calls.append(list(files))
+        first = dict(list(files.items())[:2])
+        real(folder, first)  # two files in, then the disk is full
+        assert all((folder / name).is_file() for name in first)
+        raise OutputError("cannot write: No space left on device (ENOSPC)", path=str(folder))
 
-    monkeypatch.setattr(atomic, "write_bytes", full_disk)
+    monkeypatch.setattr(evidence_files, "write_files", full_disk)
     with pytest.raises(OutputError):
         check.write_evidence(rows, tmp_path / "out" / "evidence")
-    assert len(calls) == 3 and not (tmp_path / "out").exists()
+    assert len(calls[0]) >= 3 and not (tmp_path / "out").exists()
 
 
 def test_evidence_text_is_shared_only_between_frames_whose_csv_is_the_same(tmp_path):

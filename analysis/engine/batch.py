@@ -108,11 +108,11 @@ class _Table:
     columns as arrays (made once: a claims file asks the same columns of hundreds of sheets)."""
 
     def __init__(self, panel: Panel, sids: Iterable[str]):
-        sids = sorted(set(sids))  # the order table_of lays them out
-        self.rows = panel.table_of(sids)
-        lengths = [len(panel.rows(s)) for s in sids]
-        stops = np.cumsum(lengths)
-        self.bounds = {s: (int(b - n), int(b)) for s, n, b in zip(sids, lengths, stops)}
+        self.rows = panel.table_of(sids, counting=True)
+        codes, names = pd.factorize(self.rows["snapshot_id"])
+        starts = np.flatnonzero(np.diff(codes, prepend=-1))
+        self.bounds = {s: (0, 0) for s in sids}  # a sheet without rows
+        self.bounds.update({names[codes[a]]: (int(a), int(b)) for a, b in zip(starts, [*starts[1:], len(codes)])})
         self._arrays: dict[tuple[str, str], Any] = {}
 
     def where(self, mask: np.ndarray, sid: str) -> np.ndarray:

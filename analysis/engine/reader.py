@@ -33,6 +33,9 @@ GEO_READ_COLUMNS = ["agency_name", "jurisdiction_type", "county_fips", "geo_leve
 READ_COLUMNS = [*(c for c in EVIDENCE_COLUMNS if c not in GEO_READ_COLUMNS), "is_state", "agency", "county"]
 #: read when the table has them, for the commands' listings (query's state names, diff's signed dates)
 LISTING_COLUMNS = ["state_name", "signed"]
+#: what counting rows needs (the batch engine's table of every sheet, the spells' rows): what the
+#: engine reads and the evidence's place columns, not the county placing nor the listings
+COUNT_COLUMNS = [*READ_COLUMNS, *(c for c in EVIDENCE_COLUMNS if c in GEO_READ_COLUMNS)]
 
 
 def open_panel(source: str | Path | Panel | None = None) -> Panel:
@@ -155,14 +158,17 @@ class Panel:
         if wanted:
             self.table_of(wanted)  # read by sheet, then row, and kept a slice per sheet
 
-    def table_of(self, snapshot_ids: Iterable[str]) -> pd.DataFrame:
+    def table_of(self, snapshot_ids: Iterable[str], *, counting: bool = False) -> pd.DataFrame:
         """Several sheets' rows as one table, by sheet (snapshot_id) then row: the rows ``rows`` gives,
-        sheet after sheet. The batch engine (batch.py) filters it once for all of a claims file's
-        sheets instead of sheet by sheet; read in one pass (one array per column: a table glued from
-        hundreds of sheets would make every later take gather hundreds of pieces), each sheet kept."""
+        sheet after sheet, each sheet kept; read in one pass (one array per column: a table glued from
+        hundreds of sheets would make every later take gather hundreds of pieces). ``counting``: only
+        COUNT_COLUMNS, read afresh and not kept (the batch engine filters such a table once for all of a
+        claims file's sheets; a season's 200 sheets decode a fifth faster)."""
         import numpy as np
 
         sids = sorted(set(snapshot_ids))
+        if counting:
+            return self._read_agreements(sids, columns=COUNT_COLUMNS) if sids else pd.DataFrame(columns=COUNT_COLUMNS)
         if all(s in self._rows for s in sids):
             return pd.concat([self._rows[s] for s in sids], ignore_index=True) if sids else pd.DataFrame(columns=READ_COLUMNS)
         frame = self._read_agreements(sids)
@@ -174,7 +180,7 @@ class Panel:
             self._rows.setdefault(sid, frame.iloc[0:0].reset_index(drop=True))
         return frame
 
-    def _read_agreements(self, wanted: list[str], pairs: dict | None = None) -> pd.DataFrame:
+    def _read_agreements(self, wanted: list[str], pairs: dict | None = None, columns: list[str] | None = None) -> pd.DataFrame:
         """The rows of the ``wanted`` sheets from the build this panel's sheets table came from. Readers
         take no lock (lock.py): when a writer swapped in a new build, the panel re-reads the sheets
         table and goes on only if the sheets asked for are the same bytes in the new build."""
@@ -184,7 +190,7 @@ class Panel:
             now = folder_identity(self.folder)
             if now != self._identity:
                 self._reopen(wanted)
-            frame = self._read_rows(wanted, pairs)
+            frame = self._read_rows(wanted, pairs, columns)
             if folder_identity(self.folder) == self._identity:
                 return frame
         raise StaleOutputError("the processed tables were rebuilt again and again while being read; run the command again",
@@ -204,21 +210,22 @@ class Panel:
             raise StaleOutputError(f"the processed tables were rebuilt while being read and sheet {changed[0]} changed; "
                                    "run the command again", path=paths.relative_to_root(self.folder))  # fmt: skip
 
-    def _read_rows(self, wanted: list[str], pairs: dict | None = None) -> pd.DataFrame:
+    def _read_rows(self, wanted: list[str], pairs: dict | None = None, columns: list[str] | None = None) -> pd.DataFrame:
         """The rows of the ``wanted`` sheets, as ``pd.read_parquet`` gives them, by sheet (snapshot_id)
         then row. The archive's parts are split by agency, so every part is read; its text columns are
         read dictionary-encoded (ICE repeats the same cells down and across sheets), filtered and
         sorted, then decoded: half the time of decoding every row's text (a third of a check of 50
         claims), and a sort of encoded rows takes a third of the time of a sort of decoded ones.
         ``pairs`` ({column: [(snapshot_id, value), ...]}) keeps only the rows whose sheet and value in
-        one of those columns are a pair listed (spell_rows)."""
+        one of those columns are a pair listed (spell_rows); ``columns`` reads those alone (those the table has)."""
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
         path = self.folder / "agreements.parquet"
         schema = self._agreements_schema()
-        columns = READ_COLUMNS + [c for c in GEO_READ_COLUMNS + LISTING_COLUMNS if c in schema.names]  # a table built before county codes has fewer
+        full = READ_COLUMNS + [c for c in GEO_READ_COLUMNS + LISTING_COLUMNS if c in schema.names]  # a table built before county codes has fewer
+        columns = full if columns is None else [c for c in columns if c in schema.names]
         text = [c for c in columns if pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)]
         table = pq.read_table(path, columns=columns, filters=[("snapshot_id", "in", wanted)], read_dictionary=text,
                               use_pandas_metadata=True)  # fmt: skip
@@ -350,22 +357,36 @@ class Panel:
                 mine = h[h["unit"] == unit]
                 pairs[column] = [*zip(mine["first_snapshot"], mine["id"]), *zip(mine["last_snapshot"], mine["id"])]
             sheets = sorted({sid for listed in pairs.values() for sid, _ in listed})
-            self._spell_rows = self._read_agreements(sheets, pairs) if sheets else self.rows(self.snapshots["snapshot_id"].iloc[0]).iloc[0:0]
+            self._spell_rows = self._read_agreements(sheets, pairs, COUNT_COLUMNS) if sheets else self.rows(self.snapshots["snapshot_id"].iloc[0]).iloc[0:0]
         return self._spell_rows
 
 
 def _pair_mask(table, pairs: dict):
     """Which rows of an Arrow table have (snapshot_id, table[column]) among ``pairs[column]`` for some
-    column: each pair joined into one text and looked up by Arrow (the key columns alone are decoded)."""
+    column, found on the columns' dictionary codes (integers), nothing decoded."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    sep = "\x1f"  # a unit separator: in no id or file name
-    sheet = table["snapshot_id"].cast(pa.string())
-    mask = None
+    table = table.unify_dictionaries()
+
+    def codes(column: str) -> tuple[np.ndarray, pa.Array]:
+        chunks = table[column].chunks
+        dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
+        found = [pc.fill_null(c.indices.cast(pa.int64()), -1).to_numpy() for c in chunks]
+        return (np.concatenate(found) if found else np.zeros(0, np.int64)), dictionary
+
+    sheet, sheets = codes("snapshot_id")
+    mask = np.zeros(table.num_rows, dtype=bool)
     for column, listed in pairs.items():
-        joined = pc.binary_join_element_wise(sheet, table[column].cast(pa.string()), sep)
-        found = pc.is_in(joined, value_set=pa.array(sorted({f"{a}{sep}{b}" for a, b in listed}), pa.string()))
-        found = pc.fill_null(found, False)
-        mask = found if mask is None else pc.or_(mask, found)
-    return mask
+        value, values = codes(column)
+        if not listed or not len(values):
+            continue
+        a, b = zip(*listed)
+        a = pc.index_in(pa.array(a, pa.string()), value_set=sheets.cast(pa.string())).to_numpy(zero_copy_only=False)
+        b = pc.index_in(pa.array(b, pa.string()), value_set=values.cast(pa.string())).to_numpy(zero_copy_only=False)
+        known = ~(np.isnan(a) | np.isnan(b)) if a.dtype.kind == "f" or b.dtype.kind == "f" else np.ones(len(a), bool)
+        width = len(values) + 1
+        wanted = np.unique(a[known].astype(np.int64) * width + b[known].astype(np.int64))
+        mask |= (sheet >= 0) & (value >= 0) & np.isin(sheet * width + value, wanted)
+    return pa.array(mask)

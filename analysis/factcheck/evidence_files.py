@@ -142,8 +142,11 @@ def _ranges(tables: dict) -> tuple[dict, dict]:
 
 def _sheet_texts(slices) -> list[tuple[str, str]]:
     """(snapshot_id, CSV text) of every sheet's rows that some table counted, each row once, by sheet
-    then row: the CSV made once for all of them and cut at its lines, or, when a cell holds a line
-    break (so lines are not rows), sheet by sheet."""
+    then row, as evidence_csv writes those rows.
+
+    A sheet's row is its sheet, its number and cells that repeat on every sheet listing it (a season:
+    192,000 rows, 2,600 distinct lines of cells), so each distinct line of cells is made once (a
+    cell's text depends on that cell alone) and written after each row's sheet and number."""
     import numpy as np
     import pandas as pd
 
@@ -155,27 +158,28 @@ def _sheet_texts(slices) -> list[tuple[str, str]]:
         for pos, _ in rs.parts:
             asked[pos] = True
     parts = [evidence_of(table.take(np.flatnonzero(asked))) for table, asked in bases.values()]
-    rows = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    codes = pd.factorize(rows["snapshot_id"], sort=True)[0]
-    number = rows["row"].to_numpy()
-    order = np.lexsort((number, codes))  # by sheet then row; a row asked by two tables (a change's and a count's) once
-    codes, number = codes[order], number[order]
-    first = np.r_[True, (codes[1:] != codes[:-1]) | (number[1:] != number[:-1])] if len(order) else order.astype(bool)
-    rows = rows.take(order[first]).reset_index(drop=True)
-    sids = rows["snapshot_id"].to_numpy(dtype=object)
-    starts = [*np.flatnonzero(np.r_[True, sids[1:] != sids[:-1]]), len(rows)] if len(rows) else [0]
-    if list(rows.columns[:3]) != ["snapshot_id", "file", "row"] or rows.shape[1] < 5 or rows["row"].isna().any():
-        return [(sids[a], evidence_csv(rows.iloc[a:b])) for a, b in zip(starts, starts[1:])]
-    # A sheet's row is its sheet, its number and cells that repeat on every sheet listing it (192,000 rows,
-    # 2,600 distinct cells in a season): each distinct line of cells made once, as evidence_csv makes it
-    # (each cell's text depends on that cell alone), then written after each row's sheet and number.
-    cells = rows.iloc[:, 3:]
-    code = cells.groupby(list(cells.columns), dropna=False, sort=False).ngroup().tolist()
-    distinct = _lines(cells.take(np.unique(code, return_index=True)[1]))  # in code order: ngroup numbers them as met
-    leads = _lines(rows.iloc[starts[:-1], :2])  # each sheet's id and file
-    numbers = rows["row"].tolist()
-    header = evidence_csv(rows.iloc[0:0])
-    return [(sids[a], header + "".join([f"{lead},{n},{distinct[c]}\n" for n, c in zip(numbers[a:b], code[a:b])]))
+    if any(list(p.columns) != list(parts[0].columns) for p in parts) or list(parts[0].columns[:3]) != ["snapshot_id", "file", "row"]:
+        rows = pd.concat(parts, ignore_index=True).drop_duplicates(["snapshot_id", "row"])  # not a sheet's rows as the engine reads them
+        rows = rows.sort_values(["snapshot_id", "row"], ignore_index=True)
+        return [(sid, evidence_csv(mine)) for sid, mine in rows.groupby("snapshot_id", sort=True)]
+    sid, file, number, line = [], [], [], []
+    for part in parts:  # each table's rows: their sheet, number and line of cells
+        cells = part.iloc[:, 3:]
+        code = cells.groupby(list(cells.columns), dropna=False, sort=False).ngroup().to_numpy()
+        distinct = np.array(_lines(cells.take(np.unique(code, return_index=True)[1])) if len(part) else [], dtype=object)
+        sid.append(part["snapshot_id"].to_numpy(dtype=object))
+        file.append(part["file"].to_numpy(dtype=object))
+        number.append(part["row"].to_numpy())
+        line.append(distinct[code])
+    sid, file, number, line = (np.concatenate(x) for x in (sid, file, number, line))
+    codes = pd.factorize(sid, sort=True)[0]
+    order = np.lexsort((number, codes))  # by sheet then row; a row two tables asked for (a change's and a count's) once
+    order = order[np.r_[True, (codes[order][1:] != codes[order][:-1]) | (number[order][1:] != number[order][:-1])]] if len(order) else order
+    sid, file, number, line = sid[order], file[order], number[order].tolist(), line[order].tolist()
+    starts = [*np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]]), len(sid)] if len(sid) else [0]
+    leads = _lines(pd.DataFrame({"snapshot_id": sid[starts[:-1]], "file": file[starts[:-1]]}, dtype=parts[0]["file"].dtype))
+    header = evidence_csv(parts[0].iloc[0:0])
+    return [(sid[a], header + "".join([f"{lead},{n},{text}\n" for n, text in zip(number[a:b], line[a:b])]))
             for lead, a, b in zip(leads, starts, starts[1:])]  # fmt: skip
 
 
@@ -245,19 +249,18 @@ def _compressed(files: dict[str, bytes]) -> dict[str, bytes]:
 def _write(folder: Path, files: dict[str, bytes]) -> None:
     """Every file in by an atomic rename; one already there with these bytes is kept; on a failure
     (a full disk) what this run added is removed, and the folders it made."""
-    from ..core import atomic
-
     made = [p for p in (folder, *folder.parents) if not p.exists()]  # folders this run creates, deepest first
-    added: list[Path] = []
+    changed, added = {}, []
+    for name, data in files.items():
+        target = folder / name
+        try:  # a file named by its digest, already there with these bytes (a check run again): kept
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                continue
+        except FileNotFoundError:
+            added.append(target)
+        changed[name] = data
     try:
-        for name, data in files.items():
-            target = folder / name
-            try:  # a file named by its digest, already there with these bytes (a check run again): kept
-                if target.stat().st_size == len(data) and target.read_bytes() == data:
-                    continue
-            except FileNotFoundError:
-                added.append(target)
-            atomic.write_bytes(target, data)
+        write_files(folder, changed)
     except BaseException:
         for target in added:
             target.unlink(missing_ok=True)
@@ -265,6 +268,36 @@ def _write(folder: Path, files: dict[str, bytes]) -> None:
             with contextlib.suppress(OSError):
                 made_dir.rmdir()
         raise
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> None:
+    """Each of ``files`` (name -> bytes) into ``folder`` as atomic.write_bytes writes one: a temp file
+    beside it renamed onto it, so each is there whole or not at all, an error one OutputError line.
+    Four system calls a file where write_bytes makes a dozen (a random temp name, its mode, the
+    folder): a batch writes a thousand files into one folder. The temp name carries this process's
+    id after a "w", so output_errors never takes it for a staging folder."""
+    import os
+
+    from ..core import atomic
+
+    atomic.ensure_dir(folder)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for name, data in files.items():
+        path, tmp = folder / name, folder / f".{name}.w{os.getpid()}.tmp"
+        with atomic.output_errors(path):
+            try:
+                fd = os.open(tmp, flags, 0o666)  # the umask applies, as to write_bytes' files
+            except FileExistsError:  # left by a killed run that had this process id
+                os.unlink(tmp)
+                fd = os.open(tmp, flags, 0o666)
+            try:
+                with open(fd, "wb") as out:
+                    out.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
 
 
 def _where(folder: Path):

@@ -45,11 +45,11 @@ def held(claim: judge.Claim, panel, memo: Memo | None = None) -> dict | None:
     frame = _values(claim, panel, memo)
     if frame is None:
         return None
-    key = (_key(claim.comparison), _key(claim.claimed), claim.also_units, claim.measure.unit)
+    key = (judge.hashable(claim.comparison), judge.hashable(claim.claimed), claim.also_units, claim.measure.unit)
     verdict_of = memo.verdicts.setdefault(key, {})
     supported = []
     for value in frame["comparable"]:
-        vkey = _key(value)
+        vkey = judge.hashable(value)
         if vkey not in verdict_of:
             verdict_of[vkey] = judge.verdict(claim, value).verdict
         supported.append(verdict_of[vkey] == verdicts.SUPPORTED)
@@ -119,13 +119,4 @@ def _comparable(value: Any, table: Any, measure) -> Any:
         return round(float(value), 6)
     if isinstance(value, dict):
         return {k: round(float(v), 6) if isinstance(v, Fraction) else v for k, v in value.items()}
-    return value
-
-
-def _key(value: Any) -> Any:
-    """A hashable stand-in for a value, a figure or a comparison table."""
-    if isinstance(value, dict):
-        return tuple((k, _key(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return tuple(_key(v) for v in value)
     return value

@@ -78,6 +78,16 @@ def verdict(claim: Claim, value: Any, detail: Mapping | None = None, snapshot: M
     return verdicts.Verdict(v.verdict, note)
 
 
+def hashable(value: Any) -> Any:
+    """A hashable stand-in for a value, a figure or a comparison table (each number with its type: 1,
+    1.0 and True print differently in a note)."""
+    if isinstance(value, dict):
+        return ("dict", tuple((k, hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(hashable(v) for v in value))
+    return (type(value).__name__, value)
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, Fraction):
         return round(float(value), 6)
@@ -121,6 +131,7 @@ def judge(claims: list[Claim], panel, path: Path | None = None) -> list[dict]:
 
     out = []
     evaluated: dict = {}  # (measure, date, both units) -> in_units: claims repeating a measure on a day share it
+    verdicts_of: dict = {}  # what verdict() reads -> its verdict
     for c in claims:
         row = {"id": c.id, "date": c.date, "source": c.source, "quote": c.quote, "claimed": c.claimed}
         if c.reading:
@@ -135,7 +146,12 @@ def judge(claims: list[Claim], panel, path: Path | None = None) -> list[dict]:
             if key not in evaluated:
                 evaluated[key] = measures.in_units(c.measure, c.date, panel, both=c.also_units, evaluated=answered(c.date))
             value, ev = evaluated[key]
-            v = verdict(c, value, ev.detail, ev.snapshot)
+            vkey = (c.measure, c.reason, hashable(c.comparison), hashable(c.claimed), c.also_units, hashable(value),
+                    *(hashable(ev.detail.get(k)) for k in ("denominator", "denominator_is", "states")),
+                    (ev.snapshot or {}).get("stale_note"))  # all verdict() reads: a season repeats each a hundred times
+            if vkey not in verdicts_of:
+                verdicts_of[vkey] = verdict(c, value, ev.detail, ev.snapshot)
+            v = verdicts_of[vkey]
         except AnalysisError as err:
             raise failed(c, "measure", err) from None
         out.append({**row, "verdict": v.verdict, "reproduced": _json_value(ev.value), "reproduced_text": ev.display(),
