@@ -277,14 +277,18 @@ class Panel:
         return self._rows[snapshot_id]
 
     def kind_rows(self, kind: str) -> pd.DataFrame:
-        """Every row of every sheet of ``kind``, in publication order then sheet row (series() reads
-        them once and groups by sheet instead of loading a thousand sheets one by one)."""
+        """Every row of every sheet of ``kind``, in publication order then sheet row, with the counting
+        columns (COUNT_COLUMNS): series() and the counts over time read them once and group by sheet
+        instead of loading a thousand sheets one by one."""
+        import numpy as np
+
         if kind not in self._kind_rows:
             sids = self._kind(kind)[0]["snapshot_id"].tolist()
-            frame = self._read_agreements(sids) if sids else pd.DataFrame(columns=READ_COLUMNS)
+            frame = self._read_agreements(sids, columns=COUNT_COLUMNS) if sids else pd.DataFrame(columns=COUNT_COLUMNS)
             order = {sid: i for i, sid in enumerate(sids)}
-            frame = frame.assign(_order=frame["snapshot_id"].map(order)).sort_values(["_order", "row"], kind="stable")
-            self._kind_rows[kind] = frame.drop(columns="_order").reset_index(drop=True)
+            position = frame["snapshot_id"].map(order).to_numpy()
+            frame = frame.take(np.lexsort((frame["row"].to_numpy(), position)))  # stable: each sheet's rows stay in row order
+            self._kind_rows[kind] = frame.reset_index(drop=True)
         return self._kind_rows[kind]
 
     def state_group(self, name: str) -> list[str]:

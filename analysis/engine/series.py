@@ -165,6 +165,7 @@ def _each_sheet(m: Measure, panel: Panel, frame: pd.DataFrame, progress: bool) -
     from tqdm.auto import tqdm
 
     snaps = panel.sheets_of(m.kind).set_index("snapshot_id", drop=False)
+    panel.load(frame["snapshot_id"])  # every sheet in one pass, not a read of the whole table per sheet
     out = []
     for sid, day in tqdm(list(zip(frame["snapshot_id"], frame["published"])), desc=f"{m.statistic} by sheet",
                          unit="sheet", disable=not progress):  # fmt: skip
