@@ -15,7 +15,7 @@ It rebuilds data/processed/archive/ from scratch (that folder is a rebuildable o
   call);
 - ``query --as-of`` on the archive: in-process from loaded tables, and as a whole CLI call.
 
-Timings are wall-clock medians of a few runs on whatever machine runs this; the README quotes
+Timings are wall-clock medians of a few runs on whatever machine runs this; docs/performance.md quotes
 the latest run. Targets are checked and printed, never asserted in tests.
 """
 

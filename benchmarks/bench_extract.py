@@ -18,10 +18,10 @@ It also drafts the project's own test articles (tests/extract_articles/, each wi
 careful reader expects, written by hand) and reports the expected claims found. Articles marked
 ``held_out`` were written before the extractor was run on them; ``--first-run`` records a new
 batch's figures once, before the extractor is changed for it, and every later run keeps those
-records beside the figures now, so the README shows how far the rules carried to unseen text.
+records beside the figures now, so docs/performance.md shows how far the rules carried to unseen text.
 
 The figures go under the "extract" key of the JSON file (other keys kept); scripts/update_readme.py
-puts them in the README. Targets are printed, never asserted.
+puts them in docs/performance.md. Targets are printed, never asserted.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ a state map and county maps (PNG, SVG, per capita), medians of a few runs, writt
 folder; and, in-process, where one county map's time goes. Whether the county codes came from
 the tidy table's county_fips column or from geography's rules at map time is recorded: the
 rules cost most of the county map's data step. The figures go under the "maps" key of the JSON
-file (other keys kept); scripts/update_readme.py puts them in the README. Targets are printed,
+file (other keys kept); scripts/update_readme.py puts them in docs/performance.md. Targets are printed,
 never asserted.
 """
 

@@ -14,7 +14,7 @@ and this venv: nothing under the checkout's data/ or reports/ is touched):
   worked examples of docs/claims-file.md, each at several dates.
 
 The figures go under the "reproduce" key of the JSON file (the archive benchmark's keys are
-kept); scripts/update_readme.py puts them in the README. Targets are printed, never asserted.
+kept); scripts/update_readme.py puts them in docs/performance.md. Targets are printed, never asserted.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Write the README's Performance block from benchmarks/latest.json (the figures are never typed in).
+"""Write the generated blocks: docs/performance.md's table from benchmarks/latest.json, and the README's
+claims table, each claim judged by the engine (the figures and verdicts are never typed in).
 
     python benchmarks/bench_archive.py --json benchmarks/latest.json && python scripts/update_readme.py
 """
@@ -130,8 +131,10 @@ def render_maps(m: dict) -> list[str]:
     ]
 
 
-CLAIMS_BEGIN = "<!-- BEGIN claims (written by scripts/update_readme.py from analysis/resources/claims.toml) -->"
+CLAIMS_BEGIN = "<!-- BEGIN claims (written by scripts/update_readme.py: the registry's claims, judged by the engine) -->"
 CLAIMS_END = "<!-- END claims -->"
+#: a passage longer than this is cut at a word, the cut marked "..." (the claim page has it whole)
+QUOTE_SHOWN = 90
 
 
 def statistic_lines() -> tuple[str, dict[str, int], int]:
@@ -155,33 +158,56 @@ def statistic_lines() -> tuple[str, dict[str, int], int]:
     return path.relative_to(ROOT).as_posix(), lines, fn.lineno
 
 
-def render_claims() -> str:
-    """Passage -> claim -> what is counted -> notebook, from the claim registry (quotes verbatim).
+def _cut(quote: str) -> str:
+    if len(quote) <= QUOTE_SHOWN:
+        return quote
+    return quote[: quote.rfind(" ", 0, QUOTE_SHOWN)].rstrip(",;:—-– ") + " ..."
 
-    "What is counted" links the line of the engine that computes it, so a reader goes from a
-    claim's row to its code in one click (docs/architecture.md)."""
+
+def _printed(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def render_claims() -> str:
+    """One table per article: each passage (verbatim, cut with "..."), its verdict, the printed figure
+    and what the engine found, and the engine line that counts it. Each claim is judged here by the one
+    judge (factcheck/judge.py) on the engine's default panel, as claims.json's producer judges it, so
+    the README cannot disagree with the report; the link goes from the row to its code in one click."""
     sys.path.insert(0, str(ROOT))
     from analysis import claim_registry
+    from analysis.engine import reader
+    from analysis.factcheck import judge
 
     engine, stat_line, evaluate_line = statistic_lines()
-    lines = ["| passage (verbatim) | outlet | claim id | what is counted | notebook |", "|---|---|---|---|---|"]
-    for c in claim_registry.load_claims():
-        outlet = claim_registry.get_article(c.article).publication
-        if c.is_measured:
-            line = evaluate_line if c.measure.source == "trac-county" else stat_line.get(c.measure.statistic, evaluate_line)
-            what = f"[{c.measure.describe()}]({engine}#L{line})"
-        else:
-            what = c.comparison_type.replace("_", " ")
-        quote = c.quote.replace("|", "\\|")
-        lines.append(f"| \u201c{quote}\u201d | {outlet} | `{c.id}` | {what} | "
-                     f"[`notebooks/{c.notebook}.ipynb`](notebooks/{c.notebook}.ipynb) |")
-    return "\n".join(lines)
+    panel = reader.open_panel()
+    out: list[str] = []
+    for article in claim_registry.load_articles():
+        mine = [c for c in claim_registry.load_claims() if c.article == article.id]
+        if not mine:
+            continue
+        out += ["", f"**{article.publication}**, {article.date or 'undated'}", "",
+                "| passage | verdict | printed → found | counted by |", "|---|---|---|---|"]  # fmt: skip
+        for c in mine:
+            if c.core.checkable:
+                value, ev = judge.evaluate(c.core, panel)
+                verdict, found = judge.verdict(c.core, value, ev.detail, ev.snapshot).verdict, ev.display()
+                line = evaluate_line if c.measure.source == "trac-county" else stat_line.get(c.measure.statistic, evaluate_line)
+                how = f"[{c.measure.statistic.replace('_', ' ')}]({engine}#L{line})"
+            else:
+                verdict, found, how = judge.verdict(c.core, None).verdict, "—", c.comparison_type.replace("_", " ")
+            quote = _cut(c.quote).replace("|", "\\|")
+            out.append(f"| \u201c{quote}\u201d | {verdict} | {_printed(c.claimed_value)} → {found} | {how} |")
+    return "\n".join(out[1:])
 
 
 def _replace(text: str, begin: str, end: str, body: str) -> str:
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        sys.exit(f"README.md has no block markers {begin!r}")
+        sys.exit(f"no block markers {begin!r}")
     return pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text)
 
 
@@ -212,10 +238,33 @@ def render_reproduce(r: dict) -> list[str]:
     ]
 
 
+#: where each generated block lives
+PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
+EXTRACT_BEGIN = "<!-- BEGIN extract (written by scripts/update_readme.py from benchmarks/latest.json) -->"
+EXTRACT_END = "<!-- END extract -->"
+
+
+def render_extract_summary(e: dict) -> str:
+    """The README's short table of `extract` against the registry (docs/performance.md has it whole)."""
+    t, mark = e["totals"], {True: "met", False: "**missed**"}
+    first = e.get("first_runs", [])
+    held_out = ", then ".join(f"{f['found']}/{f['expected']}" for f in first)
+    rows = [("recall (registry claims found)", f"{t['found_checkable']}/{t['registry_checkable']}", "≥ 90 %", mark[e["targets_met"]["recall"]]),
+            ("precision (drafted readings right)", f"{t['correct']}/{t['readings']}", "≥ 85 %", mark[e["targets_met"]["precision"]]),
+            ("verdict agreement after `check`", f"{t['agree']}/{t['registry_checkable']}", "≥ 90 %",
+             mark[e["targets_met"]["verdict_agreement"]])]  # fmt: skip
+    if first and e.get("own"):
+        rows.append((f"own test articles ({len(e['own']['articles'])}): each batch's first run, before any fix; now",
+                     f"{held_out}; now {e['own']['found']}/{e['own']['expected']}", "", ""))
+    return "\n".join(["| `extract` on the five articles | result | target | |", "|---|---|---|---|",
+                      *[f"| {a} | {r} | {g} | {m} |" for a, r, g, m in rows]])  # fmt: skip
+
+
 def main() -> int:
     bench = json.loads((ROOT / "benchmarks" / "latest.json").read_text())
+    PERFORMANCE_DOC.write_text(_replace(PERFORMANCE_DOC.read_text(), BEGIN, END, render(bench)))
     readme = ROOT / "README.md"
-    text = _replace(readme.read_text(), BEGIN, END, render(bench))
+    text = _replace(readme.read_text(), EXTRACT_BEGIN, EXTRACT_END, render_extract_summary(bench["extract"]))
     readme.write_text(_replace(text, CLAIMS_BEGIN, CLAIMS_END, render_claims()))
     return 0
 

@@ -56,8 +56,15 @@ COUNTS = pd.Series({"FL": 10, "TX": 5, "GA": 3, "NC": 3, "AL": 3, "OK": 1})  # t
 def test_top_k_share_and_list():
     assert concentration_stats.top_k_share(COUNTS, 3) == pytest.approx(18 / 25)
     assert concentration_stats.top_k_share(COUNTS, 1) == pytest.approx(0.4)
-    assert concentration_stats.top_k(COUNTS, 3) == ["FL", "TX", "AL"]  # AL wins the 3-way tie by name
+    # the engine's rule: a tie across the cut is not broken by name; the tied states are named apart
+    assert concentration_stats.top_k(COUNTS, 3) == ["FL", "TX"]
     assert concentration_stats.top_k(COUNTS, 2) == ["FL", "TX"]
+    assert concentration_stats.top_k(COUNTS, 5) == ["FL", "TX", "AL", "GA", "NC"]  # the whole tie group fills the five
+    table = {str(k): int(v) for k, v in COUNTS.sort_values(ascending=False, kind="stable").items()}
+    for k in range(1, 7):  # one rule: the engine's
+        from analysis.engine import measures
+
+        assert concentration_stats.top_k(COUNTS, k) == measures.top(dict(sorted(table.items(), key=lambda kv: (-kv[1], kv[0]))), k)[0]
 
 
 def test_top_k_ties_only_when_the_cut_splits_a_tie():
@@ -95,7 +102,7 @@ def test_concentration_table_hand_values():
     assert t.loc["s2", "n_states"] == 2  # GA has 0
     assert t.loc["s2", "focus_share"] == pytest.approx(0.5)
     assert t.loc["s2", "hhi"] == pytest.approx(5000)
-    assert t.loc["s2", "top_k_states"] == "FL"
+    assert t.loc["s2", "top_k_states"] == ""  # FL and TX tie for first: neither is certainly the top one
     assert t.loc["s2", "top_k_tied"] == "FL, TX"
     t2 = concentration_stats.concentration_table(df, focus="CA", k=2).set_index("snapshot_id")
     assert t2.loc["s1", "focus_share"] == 0

@@ -86,44 +86,34 @@ def _hhi_of_shares(s: pd.Series) -> float:
 
 
 def top_k(counts: pd.Series, k: int = 5) -> list[str]:
-    """The k states with the most agreements, in order.
-
-    Ties are broken by state code (alphabetically) so the answer is deterministic; use
-    ``top_k_ties`` to learn whether that tie-break decided who made the list. States with a
-    count of 0 are never "top" states, so fewer than k may be returned.
-    """
+    """The states that are certainly among the k with the most agreements, in order: the engine's
+    one rule for "the top k" (measures.top). When the k-th place is tied across the cut, only the
+    states above the tied count are listed, and ``top_k_ties`` names the tied ones; no tie is broken
+    by name. States with a count of 0 are never "top" states."""
     return _top_k_sorted(_sort_desc(_check_counts(counts)), k)
 
 
-def _top_k_sorted(ordered: pd.Series, k: int) -> list[str]:
+def _engine_top(ordered: pd.Series, k: int) -> tuple[list[str], list[str]]:
     if k < 1:
         raise ValueError("k must be at least 1")
+    from ..engine import measures
+
     s = ordered[ordered > 0]
-    return [str(x) for x in s.index[:k]]
+    return measures.top({str(x): v for x, v in zip(s.index, s.to_numpy())}, k)
+
+
+def _top_k_sorted(ordered: pd.Series, k: int) -> list[str]:
+    return _engine_top(ordered, k)[0]
 
 
 def top_k_ties(counts: pd.Series, k: int = 5) -> list[str]:
-    """States tied at the k-th place *across the cut*, sorted by code; [] if the cut is clean.
-
-    Why: if the 5th and 6th states both have 12 agreements, "the top five states" is not
-    well defined and a story naming five states made an arbitrary choice. This returns every
-    state whose count equals the k-th state's count, but only when at least one of them was
-    left out of ``top_k``. Zero counts never form a tie (they are not in the top list).
-    """
+    """The states tied at the k-th place across the cut, sorted by code; [] when the cut is clean
+    (measures.top's second answer): a story naming k states there made a choice the data do not."""
     return _top_k_ties_sorted(_sort_desc(_check_counts(counts)), k)
 
 
 def _top_k_ties_sorted(ordered: pd.Series, k: int) -> list[str]:
-    if k < 1:
-        raise ValueError("k must be at least 1")
-    s = ordered[ordered > 0]
-    if len(s) <= k:
-        return []
-    kth = s.iloc[k - 1]
-    tied = s[s == kth]
-    if (s.iloc[k:] == kth).any():
-        return sorted(str(x) for x in tied.index)
-    return []
+    return sorted(_engine_top(ordered, k)[1])
 
 
 def top_k_share(counts: pd.Series, k: int = 5) -> float:

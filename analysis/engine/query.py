@@ -89,7 +89,7 @@ def count(
     model: list[str] | None = None,
     source: Source = None,
 ) -> dict:
-    """Counts on the sheet in force on ``as_of`` as a JSON-ready dict (shape in the README), limited
+    """Counts on the sheet in force on ``as_of`` as a JSON-ready dict (shape in docs/commands.md), limited
     to some states or models when asked."""
     if unit not in UNITS:
         raise UsageError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
