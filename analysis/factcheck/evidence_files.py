@@ -116,28 +116,30 @@ def _tables(tables: dict) -> tuple[dict, dict]:
 
 
 def _ranges(tables: dict) -> tuple[dict, dict]:
-    """The ranges form: each sheet's counted rows once, each claim's file its rows as ranges of them."""
-    names, files = {}, {}  # key -> file name; file name -> its text's bytes
-    slices = {key: table for key, (table, _) in tables.items() if hasattr(table, "parts")}
-    for key, (table, _) in tables.items():
-        if key not in slices:  # a county or TRAC table: no sheet rows to point at
-            text = evidence_csv(table)
-            names[key], data = _named(text, gz=len(text) > GZIP_ABOVE)
-            files[names[key]] = data
-    if slices:
-        sheet_file = {}
-        for sid, text in _sheet_texts(slices.values()):
+    """The ranges form: each sheet's counted rows once, each claim's file its rows as ranges of them.
+    A file is gzipped on two threads (zlib lets go of the GIL) while the next texts are made."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names, files = {}, {}  # key -> file name; file name -> its bytes (or their gzipping, under way)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+
+        def add(text: str) -> str:
             name, data = _named(text, gz=len(text) > GZIP_ABOVE)
-            sheet_file[sid], files[name] = name, data
+            files[name] = pool.submit(_gzipped, data) if name.endswith(".gz") else data
+            return name
+
+        slices = {key: table for key, (table, _) in tables.items() if hasattr(table, "parts")}
+        for key, (table, _) in tables.items():
+            if key not in slices:  # a county or TRAC table: no sheet rows to point at
+                names[key] = add(evidence_csv(table))
+        sheet_file = {sid: add(text) for sid, text in _sheet_texts(slices.values())} if slices else {}
         columns: dict[int, tuple] = {}  # id(table) -> its snapshot_id, row and file as arrays, made once
         for key, rs in slices.items():
             if id(rs.table) not in columns:
                 columns[id(rs.table)] = tuple(rs.table[c].to_numpy(dtype=None if c == "row" else object)
                                               for c in ("snapshot_id", "row", "file"))  # fmt: skip
-            text = _range_text(rs, columns[id(rs.table)], sheet_file)
-            names[key], data = _named(text, gz=len(text) > GZIP_ABOVE)
-            files[names[key]] = data
-    return names, _compressed(files)
+            names[key] = add(_range_text(rs, columns[id(rs.table)], sheet_file))
+        return names, {name: data if isinstance(data, bytes) else data.result() for name, data in files.items()}
 
 
 def _sheet_texts(slices) -> list[tuple[str, str]]:
@@ -233,17 +235,9 @@ def _range_text(rs, columns: tuple, sheet_file: dict[str, str]) -> str:
     return out.getvalue()
 
 
-def _compressed(files: dict[str, bytes]) -> dict[str, bytes]:
-    """The files named .gz gzipped, on two threads (zlib lets go of the GIL), with no time or name in
-    the header, so the same rows give the same bytes."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def one(item):
-        name, data = item
-        return name, gzip.compress(data, compresslevel=1, mtime=0) if name.endswith(".gz") else data
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(one, files.items()))
+def _gzipped(data: bytes) -> bytes:
+    """gzip with no time or name in the header, so the same rows give the same bytes."""
+    return gzip.compress(data, compresslevel=1, mtime=0)
 
 
 def _write(folder: Path, files: dict[str, bytes]) -> None:
