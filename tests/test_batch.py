@@ -15,7 +15,7 @@ from test_measures import panel  # noqa: F401 (fixture)
 from analysis.core.errors import AnalysisError
 from analysis.engine import batch
 from analysis.engine import measures as M
-from analysis.factcheck import check, evidence_files
+from analysis.factcheck import check, evidence_files, judge
 
 DAYS = ["2025-01-19", "2025-03-01", "2025-06-16"]
 SPECS = [
@@ -147,3 +147,57 @@ def test_the_ranges_form_writes_each_sheets_rows_once(tmp_path, panel):  # noqa:
             assert p.name.split(".")[0] == evidence_files.hashlib.sha256(_read(p).encode()).hexdigest()[:16]
     header = next(csv.reader(io.StringIO(_read(folder / next(iter(claim_files))))))
     assert header[: len(evidence_files.RANGE_COLUMNS)] == evidence_files.RANGE_COLUMNS
+
+
+@pytest.mark.integration
+def test_a_season_on_the_archive_gets_what_each_claim_gets_alone_and_its_rows_back(tmp_path, missing_data):
+    """The registry's checkable measures (added and removed among them) over 24 days of the archive,
+    as bench_batch.py makes a season (two claims a measure, one sheet read per day alone): each claim's value and rows are evaluate's, and the ranges form
+    gives each claim's rows back."""
+    from analysis.engine import reader
+    from analysis.factcheck import claim_registry
+    from analysis.store.freshness import archive_stale_reason
+
+    if archive_stale_reason():
+        missing_data(archive_stale_reason())
+    panel = reader.open_panel("archive")
+    days = sorted({d.isoformat() for d in panel.sheets_of("participating")["published"] if d.isoformat() >= "2025-01-22"})
+    days = days[:: max(1, len(days) // 24)][:24]
+    cores = {c.core.measure: c.core for c in claim_registry.load_claims()
+             if c.core.checkable and c.core.measure.source == "ice" and c.core.measure.kind == "participating"}  # fmt: skip
+    extra = [{"statistic": "added", "since": "2025-01-20"}, {"statistic": "removed", "since": "2025-01-20", "unit": "agencies"},
+             {"statistic": "rank", "state": "TX"}, {"statistic": "pct_change", "since": "2025-01-20", "state": "FL"}]
+    measures = [*((c.measure, c.claimed, c.comparison) for c in cores.values()),
+                 *((M.Measure.from_mapping(spec), 1, "rank" if spec["statistic"] == "rank" else "at_least") for spec in extra)]  # fmt: skip
+    assert {m.statistic for m, _, _ in measures} >= {"count", "added", "removed", "share", "rank", "pct_change"}
+    lines = []
+    for i, (m, claimed, comparison) in enumerate(measures * 2):
+        day = days[(i * 7) % len(days)]
+        if m.since is not None and m.since.isoformat() >= day:
+            day = days[-1]
+        spec = m.to_dict()
+        measure = ", ".join(f"{k} = {_toml(v)}" for k, v in spec.items())
+        lines += ["[[claim]]", f'id = "c{i}"', f'date = "{day}"', f"measure = {{ {measure} }}",
+                  f"claimed = {_toml(claimed)}", f"comparison = {_toml(comparison)}", ""]  # fmt: skip
+    f = tmp_path / "season.toml"
+    f.write_text("\n".join(lines))
+    claims = check.load(f)
+    rows = check.judge(claims, panel, f)
+    folder = tmp_path / "evidence"
+    evidence_files.write_evidence(rows, folder, "ranges")
+    for claim, row in zip(claims, rows):
+        alone = M.evaluate(claim.measure, claim.date, panel)
+        assert row["reproduced"] == judge._json_value(alone.value), claim.id
+        counted = _frame(_rows_text(alone.evidence))
+        got = rows_from_ranges(folder, claim.id)
+        assert counted.empty if got is None else got.equals(counted), claim.id
+
+
+def _toml(value) -> str:
+    import json
+
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value)
