@@ -10,6 +10,7 @@ import textwrap
 
 import pandas as pd
 import pytest
+import tomli_w
 from test_measures import panel  # noqa: F401 (fixture)
 
 from analysis.core.errors import AnalysisError
@@ -151,9 +152,9 @@ def test_the_ranges_form_writes_each_sheets_rows_once(tmp_path, panel):  # noqa:
 
 @pytest.mark.integration
 def test_a_season_on_the_archive_gets_what_each_claim_gets_alone_and_its_rows_back(tmp_path, missing_data):
-    """The registry's checkable measures (added and removed among them) over 24 days of the archive,
-    as bench_batch.py makes a season (two claims a measure, one sheet read per day alone): each claim's value and rows are evaluate's, and the ranges form
-    gives each claim's rows back."""
+    """The registry's checkable measures and added, removed, rank and percent change, two claims each
+    over 24 days of the archive (a season as bench_batch.py makes one, smaller): each claim's value and
+    rows are what evaluate gives it alone, and the ranges form gives each claim's rows back."""
     from analysis.engine import reader
     from analysis.factcheck import claim_registry
     from analysis.store.freshness import archive_stale_reason
@@ -170,17 +171,14 @@ def test_a_season_on_the_archive_gets_what_each_claim_gets_alone_and_its_rows_ba
     measures = [*((c.measure, c.claimed, c.comparison) for c in cores.values()),
                  *((M.Measure.from_mapping(spec), 1, "rank" if spec["statistic"] == "rank" else "at_least") for spec in extra)]  # fmt: skip
     assert {m.statistic for m, _, _ in measures} >= {"count", "added", "removed", "share", "rank", "pct_change"}
-    lines = []
+    records = []
     for i, (m, claimed, comparison) in enumerate(measures * 2):
         day = days[(i * 7) % len(days)]
         if m.since is not None and m.since.isoformat() >= day:
             day = days[-1]
-        spec = m.to_dict()
-        measure = ", ".join(f"{k} = {_toml(v)}" for k, v in spec.items())
-        lines += ["[[claim]]", f'id = "c{i}"', f'date = "{day}"', f"measure = {{ {measure} }}",
-                  f"claimed = {_toml(claimed)}", f"comparison = {_toml(comparison)}", ""]  # fmt: skip
+        records.append({"id": f"c{i}", "date": day, "measure": m.to_dict(), "claimed": claimed, "comparison": comparison})
     f = tmp_path / "season.toml"
-    f.write_text("\n".join(lines))
+    f.write_text(tomli_w.dumps({"claim": records}))
     claims = check.load(f)
     rows = check.judge(claims, panel, f)
     folder = tmp_path / "evidence"
@@ -192,12 +190,3 @@ def test_a_season_on_the_archive_gets_what_each_claim_gets_alone_and_its_rows_ba
         got = rows_from_ranges(folder, claim.id)
         assert counted.empty if got is None else got.equals(counted), claim.id
 
-
-def _toml(value) -> str:
-    import json
-
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return json.dumps(value)
