@@ -25,6 +25,7 @@ import csv
 import gzip
 import hashlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +143,10 @@ def _ranges(tables: dict) -> tuple[dict, dict]:
         return names, {name: data if isinstance(data, bytes) else data.result() for name, data in files.items()}
 
 
-def _sheet_texts(slices) -> list[tuple[str, str]]:
+def _sheet_texts(slices) -> Iterator[tuple[str, str]]:
     """(snapshot_id, CSV text) of every sheet's rows that some table counted, each row once, by sheet
-    then row, as evidence_csv writes those rows.
+    then row, as evidence_csv writes those rows; one sheet at a time (the caller encodes and gzips each,
+    and its text is freed: a season's sheets are 100 MB of text).
 
     A sheet's row is its sheet, its number and cells that repeat on every sheet listing it (a season:
     192,000 rows, 2,600 distinct lines of cells), so each distinct line of cells is made once (a
@@ -163,7 +165,7 @@ def _sheet_texts(slices) -> list[tuple[str, str]]:
     if any(list(p.columns) != list(parts[0].columns) for p in parts) or list(parts[0].columns[:3]) != ["snapshot_id", "file", "row"]:
         rows = pd.concat(parts, ignore_index=True).drop_duplicates(["snapshot_id", "row"])  # not a sheet's rows as the engine reads them
         rows = rows.sort_values(["snapshot_id", "row"], ignore_index=True)
-        return [(sid, evidence_csv(mine)) for sid, mine in rows.groupby("snapshot_id", sort=True)]
+        return ((sid, evidence_csv(mine)) for sid, mine in rows.groupby("snapshot_id", sort=True))
     sid, file, number, line = [], [], [], []
     for part in parts:  # each table's rows: their sheet, number and line of cells
         cells = part.iloc[:, 3:]
@@ -181,8 +183,8 @@ def _sheet_texts(slices) -> list[tuple[str, str]]:
     starts = [*np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]]), len(sid)] if len(sid) else [0]
     leads = _lines(pd.DataFrame({"snapshot_id": sid[starts[:-1]], "file": file[starts[:-1]]}, dtype=parts[0]["file"].dtype))
     header = evidence_csv(parts[0].iloc[0:0])
-    return [(sid[a], header + "".join([f"{lead},{n},{text}\n" for n, text in zip(number[a:b], line[a:b])]))
-            for lead, a, b in zip(leads, starts, starts[1:])]  # fmt: skip
+    return ((sid[a], header + "".join([f"{lead},{n},{text}\n" for n, text in zip(number[a:b], line[a:b])]))
+            for lead, a, b in zip(leads, starts, starts[1:]))  # fmt: skip
 
 
 def _lines(frame) -> list[str]:
