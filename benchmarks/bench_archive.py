@@ -41,7 +41,7 @@ from analysis import paths
 from analysis.ingest import registry
 from analysis.store import archive, panel
 
-TARGETS = {"cold_build_ratio": 3.0, "warm_build_s": 0.5, "add_one_sheet_extra_s": 0.5, "query_s": 0.3, "peak_mib": 1024}
+TARGETS = {"cold_build_ratio": 2.0, "warm_build_s": 0.5, "add_one_sheet_extra_s": 0.5, "query_s": 0.3, "peak_mib": 1024}
 
 
 def timed(fn, repeat: int = 1) -> float:
@@ -137,7 +137,9 @@ def main() -> int:
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args()
     files = archive_files()
-    out: dict = {"files": len(files), "cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    # the machine's 1-minute load average, at the start and the end: the cores are shared, so a busy
+    # machine slows the two-worker build more than the one-core baseline
+    out: dict = {"files": len(files), "cpus": os.cpu_count(), "python": sys.version.split()[0], "load_1min": os.getloadavg()[0]}
 
     out["baseline_calamine_s"] = timed(lambda: bare_calamine(files), repeat=3)
     if not args.skip_openpyxl:
@@ -151,8 +153,9 @@ def main() -> int:
 
     from analysis.engine import query
 
-    query.tables("archive")  # load once: "from a warm cache"
     days = ["2021-06-01", "2023-03-15", "2025-01-20", "2025-09-03", "2026-05-18"]
+    for d in days:  # the panel and these sheets' rows loaded once: "tables loaded" (the reader keeps them)
+        query.count(d, unit="agencies", by="state", source="archive")
     out["query_inprocess_s"] = timed(lambda: [query.count(d, unit="agencies", by="state", source="archive") for d in days], repeat=5) / len(days)
     out["query_cli_s"] = statistics.median(timed(lambda d=d: cli("query", "--archive", "--as-of", d, "--by", "state"), 3)
                                            for d in days)  # fmt: skip
@@ -171,7 +174,9 @@ def main() -> int:
         ("query --as-of (in-process, tables loaded)", f"{out['query_inprocess_s'] * 1000:.0f} ms", out["query_inprocess_s"] < TARGETS["query_s"], "< 0.3 s"),
         ("query --as-of (whole CLI call)", f"{out['query_cli_s']:.3f} s", out["query_cli_s"] < TARGETS["query_s"], "< 0.3 s"),
     ]  # fmt: skip
-    print(f"archive: {out['files']} files; {out['cpus']} CPUs; Python {out['python']}")
+    out["load_1min_end"] = os.getloadavg()[0]
+    print(f"archive: {out['files']} files; {out['cpus']} CPUs; Python {out['python']}; "
+          f"load average {out['load_1min']:.2f} at the start, {out['load_1min_end']:.2f} at the end")
     print(f"baseline, bare python-calamine read: {out['baseline_calamine_s']:.2f} s")
     if "baseline_openpyxl_s" in out:
         print(f"baseline, naive pandas.read_excel(openpyxl): {out['baseline_openpyxl_s']:.2f} s "
@@ -183,11 +188,13 @@ def main() -> int:
         print(f"  added {r['sheet']}: {r['seconds']:.2f} s, median of {add['repeats']} ({r['how']})")
     print(f"add one sheet as a whole CLI call (for comparison, not a target: the new process imports pandas, pyarrow and "
           f"pandera, which a warm build does not): {add['cli_s']:.2f} s, {add['cli_extra_s']:.2f} s over the warm CLI call")
+    out["targets"] = TARGETS  # docs/performance.md writes its target column from these
     out["targets_met"] = {name: ok for name, _, ok, _ in checks}
     if args.json:
         path = Path(args.json)
-        kept = {k: v for k, v in json.loads(path.read_text()).items() if k == "reproduce"} if path.is_file() else {}
-        path.write_text(json.dumps({**out, **kept}, indent=1, sort_keys=True) + "\n")  # bench_reproduce.py's figures stay
+        # the other benchmarks' sections (reproduce, maps, extract) stay
+        kept = {k: v for k, v in json.loads(path.read_text()).items() if k not in out} if path.is_file() else {}
+        path.write_text(json.dumps({**out, **kept}, indent=1, sort_keys=True) + "\n")
     return 0
 
 

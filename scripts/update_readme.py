@@ -22,6 +22,13 @@ def _how(message: str) -> str:
     return "full build" if "appended" not in how else how.replace(" 1 sheet(s)", "").replace(" (", ", ").rstrip(")")
 
 
+def load_note(b: dict) -> str:
+    """The machine's load during the run (its cores are shared), when the run recorded it."""
+    if "load_1min" not in b:
+        return ""
+    return f", load average {b['load_1min']:.2f} at the start and {b['load_1min_end']:.2f} at the end"
+
+
 def render(b: dict) -> str:
     met = b["targets_met"]
     mark = {True: "met", False: "**missed**"}
@@ -33,7 +40,8 @@ def render(b: dict) -> str:
     if "baseline_openpyxl_s" in b:
         rows.append(("baseline: naive `pandas.read_excel(engine=\"openpyxl\")` loop", f"{b['baseline_openpyxl_s']:.2f} s", "", ""))
     rows += [
-        ("cold `build --archive` (empty cache; CLI call)", f"{b['cold_build_s']:.2f} s ({ratio:.1f} × bare read)", "≤ 3 × bare read",
+        ("cold `build --archive` (empty cache; CLI call)", f"{b['cold_build_s']:.2f} s ({ratio:.1f} × bare read)",
+         f"≤ {b['targets']['cold_build_ratio']:g} × bare read",
          mark[met["cold build --archive"]]),
         ("peak memory of the cold build", f"{b['cold_build_peak_mib']:.0f} MiB", "< 1 GiB", mark[met["peak memory, cold build"]]),
         ("warm `build --archive`, nothing changed (CLI call)", f"{b['warm_build_cli_s']:.2f} s", "< 0.5 s",
@@ -52,7 +60,8 @@ def render(b: dict) -> str:
          mark[met["query --as-of (whole CLI call)"]]),
     ]  # fmt: skip
     lines = [
-        f"Latest run: {b['files']:,} archived files, {b['cpus']} CPUs, Python {b['python']}, produced by",
+        f"Latest run: {b['files']:,} archived files, {b['cpus']} CPUs, Python {b['python']}"
+        f"{load_note(b)}, produced by",
         "`python benchmarks/bench_archive.py --json benchmarks/latest.json` (medians of repeated runs).",
         "",
         "| measure | result | target | |",

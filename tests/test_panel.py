@@ -237,3 +237,95 @@ def test_a_tampered_append_context_means_a_full_build(project, capsys):
     panel.read_context(panel.archive_dir())  # the new one verifies
     assert "appended" in archive.build([*entries, sheet(project, "ice_287g_archive/participating_2025-09-06_pm.xlsx",
                                                        [A2, B, C], "2025-09-06")], quiet=True).message  # fmt: skip
+
+
+def _outputs(folder) -> dict:
+    """Every output file of a built panel (not the parse cache), by relative path, as bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and "cache" not in p.relative_to(folder).parts}  # fmt: skip
+
+
+def test_the_parse_pool_and_its_overlaps_change_when_work_is_done_not_the_tables(project, monkeypatch):
+    """16 sheets parsed by the process pool (sheets expanded as they arrive, the collector paused),
+    the parse cache written and the gazetteer indexed in a forked process; then all of it in this
+    process: every output is the same, byte for byte."""
+    days = [f"2025-09-{d:02d}" for d in range(1, 17)]
+    entries = [sheet(project, f"ice_287g_archive/participating_{day}_pm.xlsx", [A, B, C] if i % 3 else [A2, B], day)
+               for i, day in enumerate(days)]  # fmt: skip
+    import concurrent.futures
+
+    from analysis.store import forked
+
+    pools = []
+
+    class Pool(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(kwargs.get("max_workers"))
+            super().__init__(*args, **kwargs)
+
+    class Beside(forked.Forked):
+        def __init__(self, jobs):
+            pools.append(f"forked, {len(jobs)} jobs")
+            super().__init__(jobs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(forked, "Forked", Beside)
+    monkeypatch.setattr(panel.os, "cpu_count", lambda: 2)
+    archive.build(entries, quiet=True)
+    assert pools == [2, "forked, 2 jobs"]  # the parse's two workers, then the process that writes the pack and indexes the gazetteer
+    overlapped = _outputs(panel.archive_dir())
+    shutil.rmtree(panel.archive_dir())  # the parse cache too: parsed again
+    monkeypatch.setattr(panel.os, "cpu_count", lambda: 1)
+    archive.build(entries, quiet=True)
+    serial = _outputs(panel.archive_dir())
+    assert pools == [2, "forked, 2 jobs"] and len(overlapped) > 10  # the second build did all of it in this process
+    assert overlapped.keys() == serial.keys()
+    assert [k for k in overlapped if overlapped[k] != serial[k]] == []
+
+
+def test_a_sheet_error_met_while_parsing_is_raised_in_item_order(project):
+    import dataclasses
+
+    from analysis.core.errors import KindMismatchError
+
+    entries = five_sheets(project)
+    wrong = dataclasses.replace(entries[2], kind="pending")  # its header says participating
+    items = panel.distinct_sheets([*entries[:2], wrong, *entries[3:]])
+    parsed = panel.parse(items, quiet=True)
+    made: dict = {}
+    each = panel.expanding(made)
+    for d in items:
+        each(d, parsed[d.entry.sha256])
+    assert isinstance(made[wrong.sha256], KindMismatchError) and len(made) == 5
+    with pytest.raises(KindMismatchError, match="registered as pending"):
+        panel.sheet_pairs(items, parsed, made)
+
+
+def test_the_collector_is_paused_and_restored_around_the_parse():
+    import gc
+
+    was = gc.isenabled()
+    try:
+        for before in (True, False):
+            (gc.enable if before else gc.disable)()
+            with panel._collector_paused():
+                assert not gc.isenabled()
+            assert gc.isenabled() == before
+    finally:
+        (gc.enable if was else gc.disable)()
+        gc.unfreeze()
+
+
+def test_a_job_that_fails_beside_is_reported_for_the_caller_to_run():
+    from analysis.store import forked
+
+    if not forked.available():
+        pytest.skip("no fork start method or a single core")
+    data = {"rows": 3}
+    beside = forked.Forked([lambda: data["rows"] * 2, lambda: 1 / 0, lambda: "after"])
+    try:
+        assert beside.result(0) == (True, 6)  # the fork's copy of the memory: nothing was sent to it
+        assert beside.result(1) == (False, None)
+        assert beside.result(2) == (True, "after")
+    finally:
+        beside.close()

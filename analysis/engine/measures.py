@@ -468,6 +468,26 @@ def _trac(m: Measure, day: dt.date, panel: Panel) -> Evaluation:
 US_POPULATION_IS = "the 50 states and DC (Census Vintage 2024, July 1, 2024)"
 
 
+def population_base(m: Measure, population: pd.DataFrame, groups: list[str] | None) -> tuple[set[str], int]:
+    """The states a population statistic is over (its state, group and exclusions) and their residents:
+    a share's denominator, the same on every sheet."""
+    states = set(population["state"].tolist())
+    if m.state:
+        states &= set(m.state)
+    if groups is not None:
+        states &= set(groups)
+    states -= set(m.exclude)
+    denominator = int(population.loc[population["state"].isin(states), "population_2024"].sum())
+    if denominator == 0:
+        raise UsageError(f"no county population for {', '.join(sorted(m.state)) or 'those states'}: nothing to divide by")
+    return states, denominator
+
+
+def population_value(m: Measure, residents: int, denominator: int) -> int | Fraction:
+    """Residents covered, or their exact share of the denominator."""
+    return residents if m.statistic == "population_covered" else Fraction(residents, denominator)
+
+
 def _population(m: Measure, day: dt.date, panel: Panel, snapshot: pd.Series | None) -> Evaluation:
     """Residents of the counties whose sheriff or county jail holds an agreement on the day
     (coverage.py's rule), each county once; statewide, local, territory and unplaced agreements
@@ -478,22 +498,13 @@ def _population(m: Measure, day: dt.date, panel: Panel, snapshot: pd.Series | No
     groups = panel.state_group(m.state_group) if m.state_group else None
     chosen = _filter(panel.roles(snap["snapshot_id"]), m, groups=groups)  # a row's role is its own: filter after
     population = panel.county_population()
+    states, denominator = population_base(m, population, groups)
     all_states = set(population["state"].tolist())
-    states = set(all_states)
-    if m.state:
-        states &= set(m.state)
-    if groups is not None:
-        states &= set(groups)
-    states -= set(m.exclude)
-    denominator = int(population.loc[population["state"].isin(states), "population_2024"].sum())
-    if denominator == 0:
-        raise UsageError(f"no county population for {', '.join(sorted(m.state)) or 'those states'}: nothing to divide by")
     counties = coverage.covered_counties(chosen, population)
     residents = int(counties["population_2024"].sum())
 
     def value_of(frame: pd.DataFrame) -> int | Fraction:
-        n = int(frame["population_2024"].sum())
-        return n if m.statistic == "population_covered" else Fraction(n, denominator)
+        return population_value(m, int(frame["population_2024"].sum()), denominator)
 
     if m.by == "total":
         value: Any = value_of(counties)

@@ -277,16 +277,15 @@ class Panel:
         return self._rows[snapshot_id]
 
     def kind_rows(self, kind: str) -> pd.DataFrame:
-        """Every row of every sheet of ``kind``, in publication order then sheet row, with the counting
-        columns (COUNT_COLUMNS): series() and the counts over time read them once and group by sheet
-        instead of loading a thousand sheets one by one."""
+        """Every row of every sheet of ``kind``, in publication order then sheet row (series() reads
+        them once and groups by sheet instead of loading a thousand sheets one by one; kind_roles
+        places them, so every column a read gives, the agency's name and jurisdiction type included)."""
         import numpy as np
 
         if kind not in self._kind_rows:
             sids = self._kind(kind)[0]["snapshot_id"].tolist()
-            frame = self._read_agreements(sids, columns=COUNT_COLUMNS) if sids else pd.DataFrame(columns=COUNT_COLUMNS)
-            order = {sid: i for i, sid in enumerate(sids)}
-            position = frame["snapshot_id"].map(order).to_numpy()
+            frame = self._read_agreements(sids) if sids else pd.DataFrame(columns=READ_COLUMNS)
+            position = frame["snapshot_id"].map({sid: i for i, sid in enumerate(sids)}).to_numpy()
             frame = frame.take(np.lexsort((frame["row"].to_numpy(), position)))  # stable: each sheet's rows stay in row order
             self._kind_rows[kind] = frame.reset_index(drop=True)
         return self._kind_rows[kind]
@@ -328,6 +327,14 @@ class Panel:
 
         return self.derived(("coverage.roles", snapshot_id),
                             lambda: coverage.roles(self.rows(snapshot_id), self.gazetteer, self._county_agency))  # fmt: skip
+
+    def kind_roles(self, kind: str) -> pd.DataFrame:
+        """coverage.roles of every row of every sheet of ``kind`` (kind_rows), once: the population
+        statistics over time place all sheets' rows in one pass, by the rule each sheet's roles use."""
+        from . import coverage
+
+        return self.derived(("coverage.roles", "kind", kind),
+                            lambda: coverage.roles(self.kind_rows(kind), self.gazetteer, self._county_agency))  # fmt: skip
 
     def sha256_of(self, rel: str) -> str:
         """A registered raw file's sha256, as the registry pins it (read once per panel: each

@@ -43,7 +43,7 @@ def sheets(panel: Panel, kind: str, start: dt.date | None = None, end: dt.date |
 
 
 def series(measure: Measure, panel: Panel | None = None, *, start: str | dt.date | None = None,
-           end: str | dt.date | None = None, progress: bool = False) -> pd.DataFrame:
+           end: str | dt.date | None = None) -> pd.DataFrame:
     """``measure`` on every sheet of its kind (from ``start`` to ``end`` when given): one row per sheet,
     ``SHEET_COLUMNS`` then ``value`` (what ``evaluate`` gives on that sheet: int, Fraction, list or
     dict), ``number`` (the value as a float where it is one number, for charts) and, for ranks, top-n
@@ -69,7 +69,7 @@ def series(measure: Measure, panel: Panel | None = None, *, start: str | dt.date
         values = [ev.value] * len(frame)
         tables = [ev.detail.get("table")] * len(frame)
     elif m.statistic in measures.POPULATION_STATISTICS:
-        values, tables = _each_sheet(m, panel, frame, progress), None
+        values, tables = _population(m, panel, frame), None
     elif m.statistic in ("added", "removed"):
         values, tables = _changes(m, panel, frame), None
     else:
@@ -160,14 +160,25 @@ def _changes(m: Measure, panel: Panel, frame: pd.DataFrame) -> list[int]:
     return [int(n) for n in first.searchsorted(days, side="right")]
 
 
-def _each_sheet(m: Measure, panel: Panel, frame: pd.DataFrame, progress: bool) -> list:
-    """Statistics that place each sheet's rows in counties: evaluated sheet by sheet."""
-    from tqdm.auto import tqdm
-
-    snaps = panel.sheets_of(m.kind).set_index("snapshot_id", drop=False)
-    panel.load(frame["snapshot_id"])  # every sheet in one pass, not a read of the whole table per sheet
-    out = []
-    for sid, day in tqdm(list(zip(frame["snapshot_id"], frame["published"])), desc=f"{m.statistic} by sheet",
-                         unit="sheet", disable=not progress):  # fmt: skip
-        out.append(measures.evaluate(m, day, panel, snapshot=snaps.loc[sid]).value)
-    return out
+def _population(m: Measure, panel: Panel, frame: pd.DataFrame) -> list:
+    """Residents covered (or their share) on every sheet at once: measures._population's rule (each
+    county once, the filter applied to the rows with their roles, the same denominator) on all the
+    kind's rows grouped by sheet, instead of placing a thousand sheets one by one."""
+    rows = panel.kind_roles(m.kind)
+    rows = rows[rows["snapshot_id"].isin(set(frame["snapshot_id"]))]
+    groups = panel.state_group(m.state_group) if m.state_group else None
+    chosen = measures._filter(rows, m, groups=groups)
+    population = panel.county_population()
+    _, denominator = measures.population_base(m, population, groups)
+    people = population.set_index("fips")["population_2024"]
+    keys = ["snapshot_id"] if m.by == "total" else ["snapshot_id", "state" if m.by == "state" else "model"]
+    county = chosen.loc[chosen["role"] == "county", [*keys, "county_fips"]].astype(object).drop_duplicates()
+    residents = county["county_fips"].map(people).fillna(0).astype("int64")
+    sums = residents.groupby([county[k] for k in keys], sort=False).sum()  # a missing state or model is no part
+    sids = frame["snapshot_id"].tolist()
+    if m.by == "total":
+        return [measures.population_value(m, int(n), denominator) for n in sums.reindex(sids, fill_value=0)]
+    parts: dict = {}
+    for (sid, name), n in sums.items():
+        parts.setdefault(sid, []).append((str(name), measures.population_value(m, int(n), denominator)))
+    return [dict(sorted(parts.get(sid, []), key=lambda kv: (-kv[1], kv[0]))) for sid in sids]

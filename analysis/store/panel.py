@@ -21,6 +21,7 @@ the curated build (agreements, snapshots, corrections, qa) plus history.parquet 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -203,11 +204,34 @@ def _parse(path: str, label: str):
 
 def _import_table_modules() -> None:
     """The modules the table steps need (pandas, pyarrow, pandera: about a second of imports)."""
+    import sqlite3  # noqa: F401
+
+    import pyarrow.dataset  # noqa: F401 (pandas' read_parquet of the county tables)
     import pyarrow.parquet  # noqa: F401
 
     from ..core import schemas  # noqa: F401
-    from ..clean import qa, tidy  # noqa: F401
-    from . import counts_cache, history  # noqa: F401
+    from ..clean import geography, qa, tidy  # noqa: F401
+    from . import build, counts_cache, history  # noqa: F401
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused, and what was made meanwhile frozen (gc.freeze).
+
+    Around the parse of a full build: the imports (~130k objects that live as long as the process)
+    and the parsed sheets arriving from the workers were walked again and again by collections
+    that found nothing to free (neither makes reference cycles): about a fifth of a second of CPU
+    on a cold build. Frozen objects are still freed by reference counting when let go."""
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 def _expand(compact: dict) -> dict:
@@ -410,8 +434,14 @@ def read_context(base) -> dict:
     }
 
 
-def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, overlap=None) -> dict[str, tuple]:
-    """sha256 -> parsed sheet for ``items``, parsed now (a pool of one worker per core for many)."""
+POOL_FROM = 16  # sheets: fewer are parsed (and a full build's gazetteer indexed) in this process
+
+
+def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, overlap=None, each=None) -> dict[str, tuple]:
+    """sha256 -> parsed sheet for ``items``, parsed now (a pool of one worker per core for many).
+
+    ``overlap()`` runs while the workers parse; ``each(item, result)`` as each result arrives (in
+    item order; the result is the parsed sheet or its error, raised here once all are parsed)."""
     jobs = [(str(d.entry.local_path), d.entry.path) for d in items]
     workers = workers or min(os.cpu_count() or 1, 8)
     if quiet:  # tqdm.auto looks for Jupyter: ~0.15 s of imports a quiet CLI append need not pay
@@ -421,19 +451,25 @@ def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = N
 
         bar = tqdm(total=len(jobs), desc="parse sheets", unit="sheet", file=sys.stderr)
     results = []
-    if workers > 1 and len(jobs) >= 16:
+    if workers > 1 and len(jobs) >= POOL_FROM:
+        import gc
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            parsing = pool.map(_parse, *zip(*jobs), chunksize=max(1, len(jobs) // (workers * 8)))
+        # a worker's objects are short-lived and acyclic (refcounting frees them): no cyclic GC there
+        with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
+            # small chunks (~17 sheets for the archive): when one worker runs out, the other has
+            # little left to parse alone
+            parsing = pool.map(_parse, *zip(*jobs), chunksize=max(1, len(jobs) // (workers * 32)))
             if overlap:
                 overlap()  # while the workers parse, instead of after
-            for res in parsing:
+            for d, res in zip(items, parsing):
                 results.append(res)
+                each and each(d, res)
                 bar.update()
     else:
-        for job in jobs:
+        for d, job in zip(items, jobs):
             results.append(_parse(*job))
+            each and each(d, results[-1])
             bar.update()
     bar.close()
     out = {}
@@ -444,13 +480,16 @@ def parse(items: list[Distinct], *, quiet: bool = False, workers: int | None = N
     return out
 
 
-def parsed_sheets(items: list[Distinct], *, quiet: bool = False, workers: int | None = None) -> dict[str, tuple]:
-    """sha256 -> parsed sheet, from the cache where possible; new files parsed in parallel."""
+def parsed_sheets(items: list[Distinct], *, quiet: bool = False, workers: int | None = None, save=None, each=None) -> dict[str, tuple]:
+    """sha256 -> parsed sheet, from the cache where possible; new files parsed in parallel.
+
+    ``save(new)``: how the newly parsed sheets are added to the cache (default: _save_pack, now;
+    full_build writes the pack on a thread while it cleans the rows); ``each``: see parse."""
     cache = _load_cache()
     todo = [d for d in items if d.entry.sha256 not in cache]
     if todo:
-        new = parse(todo, quiet=quiet, workers=workers, overlap=_import_table_modules)
-        _save_pack(new)
+        new = parse(todo, quiet=quiet, workers=workers, overlap=_import_table_modules, each=each)
+        (save or _save_pack)(new)
         cache.update(new)
     return {d.entry.sha256: cache[d.entry.sha256] for d in items}
 
@@ -464,18 +503,40 @@ def archive_entries() -> list[RawFile]:
     return registry.load(archive=True)
 
 
-def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple]) -> list[tuple[RawFile, object]]:
-    """(registry entry, RawSheet) per distinct file, checked as the curated build does (build.checked)."""
+def sheet_pairs(items: list[Distinct], parsed: dict[str, tuple], made: dict | None = None) -> list[tuple[RawFile, object]]:
+    """(registry entry, RawSheet) per distinct file, checked as the curated build does (build.checked);
+    ``made``: pairs (or their errors) already made by expanding() while the others were parsed."""
+    made = made or {}
+    pairs = []
+    for d in items:
+        pair = made[d.entry.sha256] if d.entry.sha256 in made else _sheet_pair(d, parsed[d.entry.sha256])
+        if isinstance(pair, Exception):
+            raise pair
+        pairs.append(pair)
+    return pairs
+
+
+def _sheet_pair(d: Distinct, parsed: tuple) -> tuple[RawFile, object]:
     from .build import checked
     from ..ingest.layouts import LAYOUTS
     from ..ingest.sheets import RawSheet
 
-    pairs = []
-    for d in items:
-        layout_id, sheet_name, compact, skipped = parsed[d.entry.sha256]
-        sheet = RawSheet(d.entry.path, LAYOUTS[layout_id], sheet_name, _expand(compact), skipped)
-        pairs.append((d.entry, checked(d.entry, sheet)))
-    return pairs
+    layout_id, sheet_name, compact, skipped = parsed
+    return d.entry, checked(d.entry, RawSheet(d.entry.path, LAYOUTS[layout_id], sheet_name, _expand(compact), skipped))
+
+
+def expanding(made: dict):
+    """A parse ``each`` that expands and checks each sheet as it arrives (the parent waits on the
+    workers anyway) into ``made`` for sheet_pairs, which raises a sheet's error in item order."""
+
+    def each(d: Distinct, result) -> None:
+        if not isinstance(result, Exception):
+            try:
+                made[d.entry.sha256] = _sheet_pair(d, result)
+            except Exception as err:  # noqa: BLE001 - kept, and raised by sheet_pairs where it would have been
+                made[d.entry.sha256] = err
+
+    return each
 
 
 def snapshots_of(items: list[Distinct], pairs):
@@ -506,38 +567,55 @@ def write_agreements(df, folder, part: int, parts: dict, schema=None) -> None:
     """One part of the agreements folder (an append's part takes the first part's exact schema);
     ``parts`` (part file -> the agency ids in it) is kept in the append context."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, preserve_index=False)
-    if schema is not None:
-        table = table.cast(schema)
+    _write_part(table.cast(schema) if schema is not None else table, folder, part)
+    parts[f"part-{part:05d}.parquet"] = set(df["agency_id"].unique().tolist())
+
+
+def _write_part(table, folder, part: int) -> None:
+    import pyarrow.parquet as pq
+
     folder.mkdir(exist_ok=True)
-    name = f"part-{part:05d}.parquet"
-    with atomic.atomic_path(folder / name) as tmp:
+    with atomic.atomic_path(folder / f"part-{part:05d}.parquet") as tmp:
         pq.write_table(table, tmp, compression="zstd")
-    parts[name] = set(df["agency_id"].unique().tolist())
 
 
-def write_full_agreements(agreements, folder, parts: dict) -> None:
-    """The full build's parts: the sheets before the last RECENT_DAYS, then those of the last
-    RECENT_DAYS, each split by agency into BUCKETS parts (all of an agency's rows in one), in
-    their row order. Empty parts are not written, except a first one (appends take its schema)."""
+def full_agreement_parts(agreements) -> tuple[object, list[tuple[int, object, set]]]:
+    """How the full build splits its agreements into parts: the sheets before the last RECENT_DAYS,
+    then those of the last RECENT_DAYS, each split by agency into BUCKETS parts (all of an
+    agency's rows in one), in their row order. Empty parts are not written, except a first one
+    (appends take its schema). Returns the frame as an Arrow table (no copy) and, per part, its
+    number, its rows and its agency ids (write_full_agreements writes them)."""
     import zlib
 
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
-    shutil.rmtree(folder) if folder.is_dir() else folder.unlink(missing_ok=True)
     recent = (agreements["published"] > agreements["published"].max() - pd.Timedelta(days=RECENT_DAYS)).to_numpy(dtype=bool)
     codes, ids = agreements["agency_id"].factorize()
     bucket = np.array([zlib.crc32(i.encode()) % BUCKETS for i in ids.tolist()], dtype="int64")[codes] if len(ids) else codes
-    part = 0
-    for when in (~recent, recent):
-        for b in range(BUCKETS):
-            rows = when & (bucket == b)
-            if rows.any() or part == 0:
-                write_agreements(agreements[rows], folder, part, parts, schema=None)
-                part += 1
+    which = recent * BUCKETS + bucket  # each row's part, in writing order
+    order = np.argsort(which, kind="stable")  # the rows of each part together, in their row order
+    ends = np.cumsum(np.bincount(which, minlength=2 * BUCKETS)).tolist()
+    ids = np.asarray(ids, dtype=object)
+    plan = []
+    for start, end in zip([0, *ends[:-1]], ends):
+        if end > start or not plan:
+            rows = order[start:end]
+            plan.append((len(plan), rows, set(ids[np.unique(codes[rows])].tolist())))
+    return pa.Table.from_pandas(agreements, preserve_index=False), plan
+
+
+def write_full_agreements(table, plan: list, folder, parts: dict) -> None:
+    """The parts of full_agreement_parts, each taken from the whole table in turn (one part's copy
+    in memory, not the table's). pyarrow's take and parquet writer release the GIL, so this runs
+    on a thread beside the build's other steps (pandas' row masks did not)."""
+    shutil.rmtree(folder) if folder.is_dir() else folder.unlink(missing_ok=True)
+    for part, rows, ids in plan:
+        _write_part(table.take(rows), folder, part)
+        parts[f"part-{part:05d}.parquet"] = ids
 
 
 def check_qa(qa_table, write=None) -> None:
@@ -553,16 +631,77 @@ def check_qa(qa_table, write=None) -> None:
 
 def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     """Clean the whole panel again from the parse cache (archive.build decides when)."""
-    import pandas as pd
-
-    from ..core import schemas
-    from ..clean import geography, qa
-    from . import counts_cache, history
-    from .build import skipped_corrections, write_csv, write_parquet
-    from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
+    from . import forked
 
     items = distinct_sheets(sheets)
-    pairs = sheet_pairs(items, parsed_sheets(items, quiet=quiet))
+    made, new = {}, []
+    # first: the workers parse while this process imports the rest, then expands what they parsed
+    with _collector_paused():
+        parsed = [parsed_sheets(items, quiet=quiet, save=new.append, each=expanding(made))]
+    beside = None
+    if len(items) >= POOL_FROM and forked.available():  # forked now, while no thread runs
+        beside = forked.Forked([lambda: [_save_pack(n) for n in new], lambda: _indexed_gazetteer(paths.PROCESSED_DIR)])
+    else:
+        for n in new:
+            _save_pack(n)
+    try:
+        with _arrow_allocator():
+            cleaned = _clean(items, parsed, made, beside)
+            if beside is not None and not beside.result(0)[0]:
+                for n in new:
+                    _save_pack(n)  # here then, for its error if it has one
+            new.clear()  # the pack is in the folder before replace_dir makes its staging copy
+            return _check_and_write(sheets, *cleaned, manifest)
+    finally:
+        if beside is not None:
+            beside.close()
+
+
+@contextlib.contextmanager
+def _arrow_allocator():
+    """Arrow's buffers from jemalloc while the panel is cleaned and written, where pyarrow has it
+    (its Linux wheels); the previous default pool afterwards.
+
+    The ~200 MB of Arrow columns the full build makes, takes and frees step after step cost about
+    half a second less CPU from jemalloc than from pyarrow's default mimalloc on this 2-core VM
+    (the same build, alternated: process CPU 4.7 s against 5.4-5.7 s; finalize's takes 0.25 s
+    against 0.35-0.6 s). Which pool made a buffer changes no value."""
+    import pyarrow as pa
+
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without jemalloc
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
+def _indexed_gazetteer(folder) -> dict:
+    """A job for the forked process beside the cleaning (full_build): every state of the county
+    tables in ``folder`` indexed, as Gazetteer.index_data (~0.2 s of Python off the main process)."""
+    from ..clean import geography
+
+    gazetteer = geography.read(folder)
+    gazetteer.prepare(gazetteer.states())
+    return gazetteer.index_data()
+
+
+def _clean(items: list[Distinct], parsed: list[dict[str, tuple]], made: dict, beside=None):
+    """The agreements (cleaned, with ids, placed), snapshots (before county coverage) and corrections
+    tables of the parsed sheets (``parsed``: [parsed_sheets' dict], emptied here so that its memory
+    goes once the rows are expanded; ``made``: see sheet_pairs); the append context and the
+    gazetteer the rows were placed from (indexed beside, full_build's job 1, where it could be)."""
+    from ..clean import geography
+    from .build import skipped_corrections
+    from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
+
+    pairs = sheet_pairs(items, parsed.pop(), made)
+    made.clear()
     snaps = snapshots_of(items, pairs)
     context: dict = {"places": {}}
     cols, corrections = tidy(raw_table(pairs), ids=lambda df: assign_ids(df, context))
@@ -570,28 +709,47 @@ def full_build(sheets: list[RawFile], *, quiet: bool, manifest: dict):
     del pairs
     # placed from the county tables of the curated build (their sha256 are in the manifest)
     gazetteer = geography.read(paths.PROCESSED_DIR)
-    agreements = place(finalize(cols), gazetteer, context["places"])
+    finalized = finalize(cols)
     del cols
-    snaps = geography.snapshot_coverage(snaps, agreements)
-    schemas.validate_agreements(agreements)
-    schemas.validate_snapshots(snaps)
-    hist = history.build(agreements, snaps)
-    qa_table = pd.concat([qa.run_checks(agreements, snaps, corrections),
-                          pd.DataFrame(history.checks(hist, agreements, snaps))], ignore_index=True)  # fmt: skip
-    check_qa(qa_table)
+    indexed, index = beside.result(1) if beside is not None else (False, None)
+    if indexed:  # the states the rows hold, as place() would index them (it indexes the rest: territories)
+        rows_states = set(finalized["state"].unique().tolist())
+        gazetteer.adopt({state: data for state, data in index.items() if state in rows_states})
+    return place(finalized, gazetteer, context["places"]), snaps, corrections, context, gazetteer
+
+
+def _check_and_write(sheets: list[RawFile], agreements, snaps, corrections, context: dict, gazetteer, manifest: dict):
+    """Validate and check the cleaned tables, then write every output in one atomic exchange."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with atomic.replace_dir(archive_dir()) as out, ThreadPoolExecutor(1) as writer:  # one atomic exchange
-        # pyarrow encodes parquet without the GIL: the 337k rows are written while the counts are made.
-        parts = writer.submit(write_full_agreements, agreements, out / AGREEMENTS, context.setdefault("parts", {}))
+    import pandas as pd
+
+    from ..core import schemas
+    from ..clean import geography, qa
+    from . import counts_cache, history
+    from .build import write_csv, write_parquet
+
+    table, plan = full_agreement_parts(agreements)
+    # One atomic exchange at the end; nothing is seen before every check passed (a failure below
+    # discards the staging folder). pyarrow writes the agreements' parts without the GIL, on a
+    # thread, while the tables are validated and checked and the other outputs are made.
+    with atomic.replace_dir(archive_dir()) as out, ThreadPoolExecutor(1) as writer:
+        parts = writer.submit(write_full_agreements, table, plan, out / AGREEMENTS, context.setdefault("parts", {}))
+        snaps = geography.snapshot_coverage(snaps, agreements)
+        schemas.validate_agreements(agreements)
+        schemas.validate_snapshots(snaps)
+        hist = history.build(agreements, snaps)
+        qa_table = pd.concat([qa.run_checks(agreements, snaps, corrections),
+                              pd.DataFrame(history.checks(hist, agreements, snaps))], ignore_index=True)  # fmt: skip
+        check_qa(qa_table)
         counts_cache.write(agreements, snaps, out)
         write_csv(qa_table, out / "qa.csv")
         write_parquet(snaps, out / "snapshots.parquet")
         write_parquet(hist, out / "history.parquet")
         write_csv(corrections, out / "corrections.csv")
-        parts.result()
-        write_context(out, context)
         write_verified(out / GAZETTEER_INDEX, json.dumps(gazetteer.index_data(), ensure_ascii=False, separators=(",", ":")).encode())
+        parts.result()
+        write_context(out, context)  # with the parts' agency ids
         for stale in out.glob("*.pickle"):  # the append context as older versions stored it
             stale.unlink()
         write_manifest(out, manifest)
