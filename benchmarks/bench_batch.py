@@ -107,7 +107,7 @@ def main() -> int:
     if args.json:
         data = json.loads(args.json.read_text()) if args.json.is_file() else {}
         data["batch"] = out
-        args.json.write_text(json.dumps(data, indent=2) + "\n")
+        args.json.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     return 0
 
 
