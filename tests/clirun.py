@@ -1,15 +1,16 @@
 """Start ``python -m analysis ...`` (or a test's hook script) as its own process, without paying
 the imports each time.
 
-About 250 tests start the command line in a throwaway project (a copy of the package, first on
-PYTHONPATH). A fresh interpreter spends ~0.5 s importing pandas, pyarrow, pandera, geopandas and
-matplotlib before it runs a line of ours, which was most of those tests' time. Here each command
-is a fork of a small server process (one per test process) that has imported those third-party
-libraries only, never ``analysis``: the child imports the package from its project copy exactly as
-the interpreter would (sys.path = the script's folder or cwd, PYTHONPATH, then the interpreter's
-own). It still has its own pid, cwd, environment, stdin/stdout/stderr, signals and exit code, so
-what the tests assert (one error line, no traceback, the fault's exit code, a SIGKILL midway,
-files left whole, a lock held by a pid) is asserted about a real process.
+Most tests run the command line in this process (``cli.main(["--project", tmp, ...])``,
+tests/projectcopy.py ``cli``); the few for which a real process is the point (a SIGKILL midway, a
+lock held by another pid, a hook that breaks the disk, the ``python -m analysis`` entry point) start
+one here. A fresh interpreter spends ~0.5 s importing pandas, pyarrow, pandera, geopandas and
+matplotlib before it runs a line of ours, so each command is a fork of a small server process (one
+per test process) that has imported those third-party libraries only, never ``analysis``: the
+child imports the package exactly as the interpreter would (sys.path = the script's folder or cwd,
+PYTHONPATH, then the interpreter's own). It still has its own pid, cwd, environment,
+stdin/stdout/stderr, signals and exit code, so what those tests assert (files left whole after a
+kill, a lock held by a pid) is asserted about a real process.
 
 Calls that need what only a fresh interpreter gives (``preexec_fn`` resource limits, kernels,
 pytest itself) keep using ``subprocess`` directly.
