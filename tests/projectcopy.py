@@ -161,6 +161,13 @@ def run(project: Path | paths.Project | None, args: list[str], *, cwd: Path, env
     return clirun.run_analysis(argv, cwd=cwd, env=base, timeout=timeout)
 
 
+def count_claim(path: Path, day: str, unit: str = "agreements", claimed: int = 1) -> Path:
+    """A claims file of one claim: the count of ``unit`` on ``day`` is ``claimed``."""
+    path.write_text(f'[[claim]]\nid = "count"\ndate = "{day}"\nmeasure = {{ unit = "{unit}" }}\nclaimed = {claimed}\n'
+                    'comparison = "equal"\n')  # fmt: skip
+    return path
+
+
 def assert_one_error_line(proc: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
     assert proc.returncode == code, (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr

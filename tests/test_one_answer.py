@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import textwrap
 
+import projectcopy as pc
 import pytest
 
 from analysis import cli, paths
@@ -61,15 +61,7 @@ def test_every_door_gives_one_number_from_one_sheet(panel, day, unit, tmp_path):
     answers["query (tables)"] = (slow["total"], slow["snapshot"]["file"])
     assert fast["panel"] == slow["panel"] == library["panel"] == "archive"
 
-    claims = tmp_path / "one.toml"
-    claims.write_text(textwrap.dedent(f"""
-        [[claim]]
-        id = "count"
-        date = "{day}"
-        measure = {{ unit = "{unit}" }}
-        claimed = 1
-        comparison = "equal"
-    """))
+    claims = pc.count_claim(tmp_path / "one.toml", day, unit)
     row = check.judge(check.load(claims), panel)[0]
     answers["check"] = (row["reproduced"], row["snapshot"]["file"])
 

@@ -13,7 +13,6 @@ import contextlib
 import csv
 import io
 import json
-import textwrap
 
 import projectcopy as pc
 import pytest
@@ -69,15 +68,7 @@ def test_the_library_answers_for_the_project_it_is_given(two):
 
 
 def test_the_command_line_answers_for_the_project_it_is_given(two, tmp_path):
-    claims = tmp_path / "claims.toml"
-    claims.write_text(textwrap.dedent(f"""
-        [[claim]]
-        id = "count"
-        date = "{DAY}"
-        measure = {{ unit = "agreements" }}
-        claimed = 6
-        comparison = "equal"
-    """))
+    claims = pc.count_claim(tmp_path / "claims.toml", DAY, claimed=6)
     for i, (project, total, territories) in enumerate(_turns(two)):
         cached = json.loads(_main(project, "query", "--as-of", DAY, "--format", "json"))  # the counts cache
         assert (cached["total"], cached["territories"]) == (total, territories)
