@@ -58,11 +58,15 @@ def _json_detail(detail: dict) -> dict:
 
 
 def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = None, panel=None,
-                     output_dir: str | Path | None = None, evidence: bool = True) -> list[results.Result]:
+                     output_dir: str | Path | None = None, evidence: bool = True,
+                     over_sheets: bool = True) -> list[results.Result]:
     """The engine's value for every measured claim of a notebook, with its sheet and evidence rows.
 
     Each claim's rows are written to ``evidence/<claim-id>.csv`` beside the results folder, so the
-    report links a verdict to the exact rows of ICE's sheet it counted.
+    report links a verdict to the exact rows of ICE's sheet it counted. ``over_sheets=False`` leaves
+    out what the claim gives on other sheets than its own (when it held, the neighbours' values): a
+    caller that reads only the value and its sheet (recheck) would compute every measure's series
+    for nothing, most of its time.
     """
     from ..engine import measures
     from .check import evidence_csv
@@ -99,8 +103,8 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
         detail = {"snapshot": {**ev.snapshot_record(), **stale}, "measure": claim.measure.describe(), "display": ev.display(),
                   "evidence": f"evidence/{claim.id}.csv", "rows": len(ev.evidence),
                   "rows_by_state": ev.evidence.groupby("state").size().to_dict() if claim.measure.source == "ice" and len(ev.evidence) else {},
-                  **_json_detail(ev.detail), "held": held(claim.core, panel, memo)}  # fmt: skip
-        if claim.sensitivity and claim.measure.source == "ice":
+                  **_json_detail(ev.detail), **({"held": held(claim.core, panel, memo)} if over_sheets else {})}  # fmt: skip
+        if over_sheets and claim.sensitivity and claim.measure.source == "ice":
             detail["sensitivity"] = [
                 {"which": which, "published": snap["published"].isoformat(), "edition": snap["edition"],
                  "snapshot": snap["file"],
