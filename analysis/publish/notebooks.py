@@ -195,8 +195,9 @@ def kernel_manager_class(env: dict[str, str] | None = None):
 
 
 def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, quiet: bool = False, label: str | None = None,
-                 reports_dir: Path | None = None) -> Path:
-    """Run one notebook file with papermill under this interpreter's kernel (kernel_manager_class)."""
+                 reports_dir: Path | None = None, lane: int = 0) -> Path:
+    """Run one notebook file with papermill under this interpreter's kernel (kernel_manager_class);
+    ``lane``: the line of its progress bar when notebooks run side by side (run_all)."""
     import papermill as pm
 
     out_nb = Path(out_nb)
@@ -204,7 +205,7 @@ def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, 
     try:
         pm.execute_notebook(
             str(source), str(out_nb), parameters=parameters or {}, kernel_name=KERNEL,
-            kernel_manager_class=kernel_manager_class({paths.REPORTS_ENV: str(reports_dir)} if reports_dir else None), cwd=str(paths.NOTEBOOKS_DIR), progress_bar=not quiet, log_output=False,
+            kernel_manager_class=kernel_manager_class({paths.REPORTS_ENV: str(reports_dir)} if reports_dir else None), cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False if quiet else {"desc": label or source.stem, "position": lane}, log_output=False,
             extra_arguments=QUIET_KERNEL if quiet else [],
             # written once at the end (also when a cell fails), not re-serialised after every cell: the
             # output lands in a staging folder nobody reads mid-run, and each save re-encodes every figure
@@ -216,11 +217,11 @@ def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, 
 
 
 def execute(name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False,
-            reports_dir: Path | None = None) -> Path:
+            reports_dir: Path | None = None, lane: int = 0) -> Path:
     """Run one notebook into ``out_dir``; its kernel writes figures into ``reports_dir`` when given."""
     params = {"output_dir": str(out_dir / "results"), **(parameters or {})}
     out_nb = execute_path(notebook_path(name), out_dir / "notebooks" / f"{name}.ipynb", params, quiet=quiet,
-                          label=f"notebooks/{name}.ipynb", reports_dir=reports_dir)  # fmt: skip
+                          label=f"notebooks/{name}.ipynb", reports_dir=reports_dir, lane=lane)  # fmt: skip
     stable_paths(out_nb, out_dir)
     return out_nb
 
@@ -245,6 +246,11 @@ def stable_paths(nb_path: Path, out_dir: Path) -> None:
     atomic.write_text(nb_path, text)
 
 
+#: notebooks executed at once: each kernel is one process (one core); reproduce makes the site's data
+#: pages on a thread meanwhile, so two kernels keep a two-core machine busy without queueing a third
+LANES = 2
+
+
 def run_all(names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False,
             force: bool = False, reports_dir: Path | None = None) -> list[str]:
     """Run notebooks into a temp folder, then swap it into reports/ (atomic per folder).
@@ -252,8 +258,14 @@ def run_all(names: list[str] | None = None, parameters: dict | None = None, *, q
     A notebook whose stamp (stamps.py) shows its inputs unchanged and its outputs intact is not
     executed again (unless ``force``); its executed copy, results and figures stay. Returns the
     names executed.
+
+    The notebooks run LANES at a time, the statistics (the longest) first. Each runs in a folder of its
+    own (its kernel's reports folder, as a what-if run's is), so what it wrote (figures, evidence) is
+    that folder's files, whichever notebook ran beside it; they are moved into reports/ in ORDER once
+    every notebook succeeded, as the notebooks one after the other would leave them.
     """
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     from . import stamps
 
@@ -269,30 +281,42 @@ def run_all(names: list[str] | None = None, parameters: dict | None = None, *, q
         else:
             todo.append((name, inputs, why))
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".run-"))
-    try:
-        existing = root / "results"
-        if existing.is_dir():  # results of notebooks not rerun stay available
-            shutil.copytree(existing, staging / "results")
-        for name, inputs, why in todo:
+    lanes = list(range(LANES))
+
+    def run(name: str) -> float:
+        lane = lanes.pop(0)
+        try:
             if not quiet:
                 print(f"running notebooks/{name}.ipynb", file=sys.stderr)
-            before, start = stamps.report_files(root), time.perf_counter()
-            had = set((staging / "evidence").glob("*.csv"))
-            execute(name, staging, parameters, quiet=quiet, reports_dir=root)
-            after, seconds = stamps.report_files(root), time.perf_counter() - start
-            written = [rel for rel, mtime in after.items() if before.get(rel) != mtime]  # figures
-            written += [f"evidence/{p.name}" for p in sorted(set((staging / "evidence").glob("*.csv")) - had)]
-            ran.append((name, inputs, seconds, written))
-            print(f"{name}: executed in {seconds:.1f} s ({why})")
-        for sub in ("notebooks", "results", "evidence"):  # evidence: the sheet rows behind each claim (claims.py)
-            target = root / sub
-            target.mkdir(exist_ok=True)
-            for src in sorted((staging / sub).glob("*")):
-                src.replace(target / src.name)
+            start = time.perf_counter()
+            execute(name, staging / name, parameters, quiet=quiet, reports_dir=staging / name, lane=lane)
+            return time.perf_counter() - start
+        finally:
+            lanes.append(lane)
+
+    try:
+        with ThreadPoolExecutor(max_workers=LANES) as pool:
+            started = {name: pool.submit(run, name) for name, *_ in sorted(todo, key=lambda t: t[0] != "statistics")}
+            try:
+                seconds = {name: future.result() for name, future in started.items()}
+            except BaseException:
+                for future in started.values():
+                    future.cancel()
+                raise
+        for name, inputs, why in todo:
+            own = staging / name
+            written = [f"{sub}/{p.name}" for sub in ("figures", "evidence") for p in sorted((own / sub).glob("*"))]
+            ran.append((name, inputs, seconds[name], written))
+            print(f"{name}: executed in {seconds[name]:.1f} s ({why})")
+            for sub in ("notebooks", "results", "evidence", "figures"):  # evidence: the sheet rows behind each claim (claims.py)
+                target = root / sub
+                target.mkdir(exist_ok=True)
+                for src in sorted((own / sub).glob("*")):
+                    src.replace(target / src.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    for name, inputs, seconds, written in ran:
-        stamps.write(root, name, inputs, [*written, f"notebooks/{name}.ipynb", f"results/{name}.json"], seconds)
+    for name, inputs, took, written in ran:
+        stamps.write(root, name, inputs, [*written, f"notebooks/{name}.ipynb", f"results/{name}.json"], took)
     return [name for name, *_ in ran]
 
 
