@@ -30,19 +30,29 @@ def staged_reports():
         yield stage
 
 
-def _claims_and_report(reports_dir, quiet: bool, force: bool = False, prepared: dict | None = None) -> list[dict]:
-    """Claims table and index.html from the results (cheap, always); recheck.md only when its
-    inputs (data and code) changed, as it recomputes every family on the newest sheet."""
-    from ..factcheck import claims
-    from . import recheck, report, stamps
+def _recheck(reports_dir, force: bool = False) -> None:
+    """recheck.md only when its inputs (data and code) changed, as it recomputes every family on the
+    newest sheet; it reads no notebook's output, so reproduce runs it while the notebooks execute."""
+    from . import recheck, stamps
 
-    rows = claims.table(reports_dir / "results")
-    claims.write(rows, reports_dir)
     inputs = {"data": stamps.data_version(), "code": stamps.code_version("publish.recheck", "factcheck.claims", "publish.report")}
     if force or stamps.why_run(reports_dir, "recheck", inputs) is not None:
         start = time.perf_counter()
         recheck.write(recheck.recheck(), out_dir=reports_dir)  # recheck.md: point-in-time claims on the newest sheet
         stamps.write(reports_dir, "recheck", inputs, [recheck.REPORT, recheck.ROWS], time.perf_counter() - start)
+
+
+def _claims_and_report(reports_dir, quiet: bool, force: bool = False, prepared: dict | None = None,
+                       rechecked: bool = False) -> list[dict]:
+    """Claims table and index.html from the results (cheap, always); recheck (_recheck) unless
+    ``rechecked`` (reproduce ran it already)."""
+    from ..factcheck import claims
+    from . import report
+
+    rows = claims.table(reports_dir / "results")
+    claims.write(rows, reports_dir)
+    if not rechecked:
+        _recheck(reports_dir, force)
     print(report.write(rows, reports_dir, prepared=prepared, force=force))
     return rows
 
@@ -70,11 +80,13 @@ def cmd_reproduce(args) -> int:
     print(archive.build(everything, quiet=args.quiet).message)
     took("archive build")
     with staged_reports() as stage, ThreadPoolExecutor(max_workers=1) as pool:
-        # the site's pages that depend on the data alone are made on the other core while the kernels run
+        # the site's pages that depend on the data alone, then recheck, are made on a thread while the kernels run
         data_pages = pool.submit(site.prepare, stage, force=args.force)
+        rechecked = pool.submit(_recheck, stage, args.force)
         notebooks.run_all(quiet=args.quiet, force=args.force, reports_dir=stage)
         took("notebooks")
-        rows = _claims_and_report(stage, args.quiet, args.force, prepared=data_pages.result())
+        rechecked.result()
+        rows = _claims_and_report(stage, args.quiet, args.force, prepared=data_pages.result(), rechecked=True)
     took("claims and report")
     print(f"{len(rows)} claims checked; site in reports/site/index.html (reports/index.html opens it), "
           "table in reports/claims.csv")
