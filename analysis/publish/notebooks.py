@@ -194,10 +194,21 @@ def kernel_manager_class(env: dict[str, str] | None = None):
     return CurrentEnvKernelManager
 
 
+def skip_iri_grammar() -> None:
+    """Call before nbformat, papermill or nbconvert is imported: nbformat imports jsonschema, which builds
+    rfc3987-syntax's IRI grammar at import when that package is installed (jupyterlab brings it through
+    jupyter-events): about a second of CPU (three on a busy machine) for the "iri" format check, which
+    nbformat never makes (it validates notebooks without a format checker). jsonschema then leaves that
+    one check out, as it does where rfc3987-syntax is not installed."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: its import raises ImportError
+
+
 def execute_path(source: Path, out_nb: Path, parameters: dict | None = None, *, quiet: bool = False, label: str | None = None,
                  reports_dir: Path | None = None, lane: int = 0) -> Path:
     """Run one notebook file with papermill under this interpreter's kernel (kernel_manager_class);
     ``lane``: the line of its progress bar when notebooks run side by side (run_all)."""
+    skip_iri_grammar()
     import papermill as pm
 
     out_nb = Path(out_nb)

@@ -42,6 +42,19 @@ def _recheck(reports_dir, force: bool = False) -> None:
         stamps.write(reports_dir, "recheck", inputs, [recheck.REPORT, recheck.ROWS], time.perf_counter() - start)
 
 
+def _maps_ahead(reports_dir) -> None:
+    """The report's static maps, drawn while the notebooks run on the date the Florida claim's row will
+    carry with the registry's parameters (its registry date); report.write draws them again only if
+    the row says otherwise, as the maps' stamp holds the date. Drawn after the site's data pages, as
+    when report.write drew them: the map page lists the maps it finds."""
+    from ..core.errors import AnalysisError
+    from ..factcheck import claim_registry
+    from . import maps
+
+    with contextlib.suppress(AnalysisError):  # no such claim: report.write decides
+        maps.report_maps(reports_dir, claim_registry.get_claim(maps.FLORIDA_SHARE_CLAIM).as_of.isoformat())
+
+
 def _claims_and_report(reports_dir, quiet: bool, force: bool = False, prepared: dict | None = None,
                        rechecked: bool = False) -> list[dict]:
     """Claims table and index.html from the results (cheap, always); recheck (_recheck) unless
@@ -80,12 +93,14 @@ def cmd_reproduce(args) -> int:
     print(archive.build(everything, quiet=args.quiet).message)
     took("archive build")
     with staged_reports() as stage, ThreadPoolExecutor(max_workers=1) as pool:
-        # the site's pages that depend on the data alone, then recheck, are made on a thread while the kernels run
+        # what depends on the data alone (the site's data pages, recheck, the static maps) is made on a
+        # thread while the kernels run
         data_pages = pool.submit(site.prepare, stage, force=args.force)
-        rechecked = pool.submit(_recheck, stage, args.force)
+        ahead = [pool.submit(_recheck, stage, args.force), pool.submit(_maps_ahead, stage)]
         notebooks.run_all(quiet=args.quiet, force=args.force, reports_dir=stage)
         took("notebooks")
-        rechecked.result()
+        for job in ahead:
+            job.result()
         rows = _claims_and_report(stage, args.quiet, args.force, prepared=data_pages.result(), rechecked=True)
     took("claims and report")
     print(f"{len(rows)} claims checked; site in reports/site/index.html (reports/index.html opens it), "
