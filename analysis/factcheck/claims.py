@@ -68,12 +68,12 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
     caller that reads only the value and its sheet (recheck) would compute every measure's series
     for nothing, most of its time.
     """
-    from ..engine import measures
+    from ..engine.reader import open_panel
     from .check import evidence_csv
     from .held import Memo, held
     from .judge import evaluate
 
-    panel = panel or measures.Panel.default()
+    panel = open_panel(panel)  # the process's shared panel: a notebook's figures read the same sheets again
     out_dir = results.results_dir(output_dir)
     evidence_dir = out_dir.parent / "evidence"
     unknown = set(dates or {}) - set(ARTICLE_PARAMS)
