@@ -125,6 +125,13 @@ def top_k_share(counts: pd.Series, k: int = 5) -> float:
     return _top_k_share_of_shares(shares(counts), k)
 
 
+def top_k_share_and_hhi(counts: pd.Series, k: int = 5) -> tuple[float, float]:
+    """``top_k_share`` and ``hhi`` of the same counts, the shares computed once (a figure draws both
+    on each of a thousand sheets)."""
+    s = shares(counts)
+    return _top_k_share_of_shares(s, k), _hhi_of_shares(s)
+
+
 def _top_k_share_of_shares(s: pd.Series, k: int) -> float:
     if k < 1:
         raise ValueError("k must be at least 1")
