@@ -73,12 +73,12 @@ def measured_results(notebook: str, *, dates: Mapping[str, str | None] | None = 
     from .held import Memo, held
     from .judge import evaluate
 
-    panel = open_panel(panel)  # the process's shared panel: a notebook's figures read the same sheets again
     out_dir = results.results_dir(output_dir)
     evidence_dir = out_dir.parent / "evidence"
     unknown = set(dates or {}) - set(ARTICLE_PARAMS)
     if unknown:
         raise UsageError(f"unknown date parameter(s) {', '.join(sorted(unknown))}; known: {', '.join(ARTICLE_PARAMS)}")
+    panel = open_panel(panel)  # the process's shared panel: a notebook's figures read the same sheets again
     chosen = [(c, claim_date(c, dates)) for c in claim_registry.claims_for_notebook(notebook) if c.is_measured]
     wanted = set()
     for c, day in chosen:  # one read of every sheet the notebook needs
