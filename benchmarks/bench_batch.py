@@ -4,7 +4,7 @@
 
 The claims file is made from the registry's own checkable claims (their measures, printed figures and
 comparisons: a season of coverage repeats those), each dated on one of 500 distinct days drawn evenly
-from the archive's sheets between 2025-01-22 and 2026-05-18, so the claims fall on many different
+from the days the archive has a participating sheet (2021-01-13 to 2026-05-18), so the claims fall on many different
 sheets. It runs as a whole CLI call in this checkout (its built archive panel), median of 3, and the
 evidence folder is measured after the run. Two figures:
 
@@ -44,15 +44,10 @@ def claims_file(path: Path) -> dict:
     if panel.source != "archive":
         sys.exit("the archive panel is not built and current: run `make build` first")
     sheets = panel.sheets_of("participating")
-    days = sorted({d.isoformat() for d in sheets["published"] if d.isoformat() >= "2025-01-22"})
-    step = max(1, len(days) // N_DATES)
-    dates = days[::step][:N_DATES]
-    if len(dates) < N_DATES:  # fewer sheet days than asked: fill with the days between them
-        import datetime as dt
-
-        first, last = dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1])
-        every = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-        dates = sorted(set(dates) | set(every[:: max(1, len(every) // N_DATES)]))[:N_DATES]
+    days = sorted({d.isoformat() for d in sheets["published"]})  # 748 distinct days with a sheet, 2021 to 2026
+    if len(days) < N_DATES:
+        sys.exit(f"the archive has sheets on {len(days)} distinct days, fewer than {N_DATES}")
+    dates = [days[round(i * (len(days) - 1) / (N_DATES - 1))] for i in range(N_DATES)]  # evenly spread, distinct
     cores = [c.core for c in claim_registry.load_claims()
              if c.core.checkable and c.measure.source == "ice" and c.measure.kind == "participating"]  # fmt: skip
     lines = []
@@ -112,7 +107,7 @@ def main() -> int:
     if args.json:
         data = json.loads(args.json.read_text()) if args.json.is_file() else {}
         data["batch"] = out
-        args.json.write_text(json.dumps(data, indent=2) + "\n")
+        args.json.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     return 0
 
 

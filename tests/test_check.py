@@ -135,38 +135,37 @@ def test_identical_evidence_is_written_once_however_many_claims_share_it(tmp_pat
 
 def test_a_failed_evidence_write_leaves_nothing_behind(tmp_path, panel, monkeypatch):  # noqa: F811
     """Issue 22.14: a full disk part-way through the evidence leaves neither files nor folders behind."""
-    from analysis.core import atomic
     from analysis.core.errors import OutputError
+    from analysis.factcheck import evidence_files
 
     f = tmp_path / "mine.toml"
     f.write_text(GOOD)
     rows = check.judge(check.load(f), panel)
-    real, calls = atomic.write_bytes, []
+    real, calls = evidence_files.write_files, []
 
-    def full_disk(path, data):
-        calls.append(path)
-        if len(calls) == 3:
-            raise OutputError("cannot write: No space left on device (ENOSPC)", path=str(path))
-        real(path, data)
+    def full_disk(folder, files):
+        calls.append(list(files))
+        first = dict(list(files.items())[:2])
+        real(folder, first)  # two files in, then the disk is full
+        assert all((folder / name).is_file() for name in first)
+        raise OutputError("cannot write: No space left on device (ENOSPC)", path=str(folder))
 
-    monkeypatch.setattr(atomic, "write_bytes", full_disk)
+    monkeypatch.setattr(evidence_files, "write_files", full_disk)
     with pytest.raises(OutputError):
         check.write_evidence(rows, tmp_path / "out" / "evidence")
-    assert len(calls) == 3 and not (tmp_path / "out").exists()
+    assert len(calls[0]) >= 3 and not (tmp_path / "out").exists()
 
 
-def test_evidence_text_is_shared_only_between_frames_whose_csv_is_the_same():
-    """write_evidence writes one CSV text for frames with the same cells; never for cells that
-    compare equal but print differently (-0.0 and 0.0; 1 and 1.0 in an object column)."""
-    text = pd.DataFrame({"state": pd.Series(["FL", None], dtype="str"), "row": [2, 3], "n": pd.array([1, None], dtype="Int64")})
-    assert check._same_cells(text, text.copy())
-    assert not check._same_cells(text, text.assign(row=[2, 4]))
-    assert not check._same_cells(text, text.assign(state=["FL", ""]))
-    signed = pd.DataFrame({"x": [0.0, 1.0]})
-    assert signed.equals(pd.DataFrame({"x": [-0.0, 1.0]})) and not check._same_cells(signed, pd.DataFrame({"x": [-0.0, 1.0]}))
-    mixed = pd.DataFrame({"x": pd.Series([1, "a"], dtype=object)})
-    other = pd.DataFrame({"x": pd.Series([1.0, "a"], dtype=object)})
-    assert mixed.equals(other) and not check._same_cells(mixed, other)
+def test_evidence_text_is_shared_only_between_frames_whose_csv_is_the_same(tmp_path):
+    """write_evidence names a file by its text: frames whose cells compare equal but print differently
+    (-0.0 and 0.0; 1 and 1.0 in an object column) get files of their own, equal texts one."""
+    frames = [pd.DataFrame({"x": [0.0, 1.0]}), pd.DataFrame({"x": [-0.0, 1.0]}), pd.DataFrame({"x": [0.0, 1.0]}),
+              pd.DataFrame({"x": pd.Series([1, "a"], dtype=object)}), pd.DataFrame({"x": pd.Series([1.0, "a"], dtype=object)})]
+    assert frames[0].equals(frames[1]) and frames[3].equals(frames[4])
+    rows = [{"id": f"c{i}", "_evidence": f} for i, f in enumerate(frames)]
+    check.write_evidence(rows, tmp_path / "evidence")
+    files = [r["evidence"] for r in rows]
+    assert files[0] == files[2] and len(set(files)) == 4
 
 
 def test_table_and_csv_formats_name_the_sheet(tmp_path, panel):  # noqa: F811

@@ -16,6 +16,7 @@ import contextlib
 import csv
 import io
 import json
+import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 
 from ..core import paths
 from ..core.errors import UsageError
+from .evidence_files import BATCH_ROWS, EVIDENCE_INDEX, FORMS, evidence_csv, write_evidence  # noqa: F401 (the command's, re-exported)
 from .judge import Claim, judge  # noqa: F401 (judge: the one judge, re-exported for the command)
 
 NUMERIC = frozenset({"approx", "almost", "more_than", "at_least", "at_most", "equal"})
@@ -190,100 +192,6 @@ def load(path: str | Path) -> list[Claim]:
     return [_claim(c, path, seen) for c in spec.claim]
 
 
-#: the evidence folder's list of which claim's rows are in which file
-EVIDENCE_INDEX = "index.csv"
-#: an evidence file is named by its content: the first 16 hex digits of its text's sha256
-DIGEST_LENGTH = 16
-
-
-def write_evidence(rows: list[dict], folder: Path) -> None:
-    """The rows behind every reproduced value, each distinct table written once.
-
-    Claims counting the same rows (one sheet's count and breakdown, one measure quoted by several
-    outlets, ten thousand claims on one day) point at one file named by the sha256 of its text,
-    ``<digest>.csv``; ``index.csv`` lists every claim with its file and row count, and each output
-    row names its file (``evidence``), its rows and how many claims share it. Everything this run
-    writes goes in by atomic renames, and a failure (a full disk) removes what it had added, so
-    nothing is half written. Paths are recorded relative to the project root (as given outside it)."""
-    import hashlib
-
-    from ..core import atomic
-
-    texts: dict[str, str] = {}  # digest -> CSV text
-    same: dict[tuple, list[tuple]] = {}  # (columns, dtypes, rows) -> [(frame, its digest)]: a CSV is made once
-    for row in rows:
-        frame = row.pop("_evidence")
-        if frame is None:
-            continue
-        group = same.setdefault((tuple(frame.columns), tuple(map(str, frame.dtypes)), len(frame)), [])
-        digest = next((d for f, d in group if f is frame or _same_cells(f, frame)), None)
-        if digest is None:
-            text = evidence_csv(frame)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
-            texts.setdefault(digest, text)
-            group.append((frame, digest))
-        row["evidence"], row["evidence_rows"] = _where(folder / f"{digest}.csv"), len(frame)
-        row["_digest"] = digest
-    shared: dict[str, int] = {}
-    for row in rows:
-        if "_digest" in row:
-            shared[row["_digest"]] = shared.get(row["_digest"], 0) + 1
-    index = io.StringIO()
-    w = csv.writer(index, lineterminator="\n")
-    w.writerow(["claim", "evidence", "rows", "claims_sharing_it"])
-    for row in rows:
-        digest = row.pop("_digest", None)
-        row["evidence_shared_by"] = shared.get(digest, 0)
-        if digest is not None:
-            w.writerow([row["id"], f"{digest}.csv", row["evidence_rows"], shared[digest]])
-    if not texts and not (folder / EVIDENCE_INDEX).exists():
-        return  # nothing reproduced: no folder made
-    made = [p for p in (folder, *folder.parents) if not p.exists()]  # folders this run creates, deepest first
-    added: list[Path] = []
-    try:
-        for name, text in [*((f"{d}.csv", t) for d, t in texts.items()), (EVIDENCE_INDEX, index.getvalue())]:
-            target, data = folder / name, text.encode("utf-8")
-            try:  # a file named by its digest, already there with these bytes (a check run again): kept
-                if target.stat().st_size == len(data) and target.read_bytes() == data:
-                    continue
-            except FileNotFoundError:
-                added.append(target)
-            atomic.write_bytes(target, data)
-    except BaseException:
-        for target in added:
-            target.unlink(missing_ok=True)
-        for made_dir in made:
-            with contextlib.suppress(OSError):
-                made_dir.rmdir()
-        raise
-
-
-def _where(target: Path) -> str:
-    """An evidence file as the output names it: relative to the project root inside it, else as given
-    (--evidence-dir elsewhere: the file's name alone would not say where it is)."""
-    inside = Path(target).resolve().is_relative_to(paths.ROOT)
-    return paths.relative_to_root(target) if inside else str(target)
-
-
-def _same_cells(a, b) -> bool:
-    """Whether two frames of the same columns and dtypes hold the same cells, so the same CSV text.
-    Only for text, integer and boolean columns: DataFrame.equals takes -0.0 for 0.0, and 1 for 1.0
-    in an object column, which a CSV writes differently."""
-    import pandas as pd
-
-    exact = all((pd.api.types.is_string_dtype(t) and not pd.api.types.is_object_dtype(t))
-                or pd.api.types.is_integer_dtype(t) or pd.api.types.is_bool_dtype(t) for t in a.dtypes)  # fmt: skip
-    return exact and a.equals(b)
-
-
-def evidence_csv(frame) -> str:
-    """An evidence table as CSV text, its text cells made safe for spreadsheets (agency names come
-    from files anyone can hand over)."""
-    from ..core import csvsafe
-
-    return csvsafe.frame_csv(frame, index=False, lineterminator="\n")
-
-
 def default_evidence_dir(claims_file: Path) -> Path:
     """reports/check/<file name less .toml>/evidence. A name that is not an ordinary folder name (empty,
     dots, hidden, control characters: ``...toml`` has the stem ``..``, which wrote into
@@ -359,6 +267,28 @@ def add_held(rows: list[dict], claims: list[Claim], panel) -> None:
 
 def cmd_check(args) -> int:
     """Holds the write lock (cli.main): the evidence goes under reports/, which reproduce replaces whole."""
+    with gc_paused():
+        return _check(args)
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Python's cyclic garbage collector paused for one command: a check of 2,000 claims keeps hundreds of
+    thousands of objects (a table of every sheet as arrays, the claims, their rows) alive to its end,
+    and each collection walked them all again: a third of its time. The command makes few cycles,
+    and what it made is freed when it ends."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _check(args) -> int:
     from ..engine.measures import Panel
     from ..store import freshness
 
@@ -375,7 +305,9 @@ def cmd_check(args) -> int:
     rows = judge(claims, panel, Path(args.file))
     if not args.no_held:
         add_held(rows, claims, panel)
-    write_evidence(rows, folder)
+    said = write_evidence(rows, folder, args.evidence_form)
+    if said:
+        print(said, file=sys.stderr)
     print(render(rows, args.format), end="")
     return 0
 
@@ -394,5 +326,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "archive when it is built and current, else the curated sheets")
     p.add_argument("--evidence-dir", help="folder for the evidence files and their index.csv "
                                           "(default reports/check/<file name>/evidence)")  # fmt: skip
+    p.add_argument("--evidence-form", default="auto", choices=list(FORMS),
+                   help="tables: each claim's rows as a plain CSV; ranges: each sheet's rows once, each claim's as "
+                        f"ranges of them (a batch's); auto (default): ranges above {BATCH_ROWS:,} rows in all")  # fmt: skip
     lock.writer(p)
     p.set_defaults(func=cmd_check)

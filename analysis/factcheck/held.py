@@ -29,6 +29,7 @@ class Memo:
     def __init__(self):
         self.series: dict = {}
         self.verdicts: dict = {}
+        self.spans: dict = {}  # a claim's spans, the same for every date it is made on (a season repeats each)
 
 
 def held(claim: judge.Claim, panel, memo: Memo | None = None) -> dict | None:
@@ -42,14 +43,32 @@ def held(claim: judge.Claim, panel, memo: Memo | None = None) -> dict | None:
         return {"sheets": 0, "spans": [], "first_true": None, "last_true": None, "on_date": None, "undated": True,
                 "summary": "TRAC's county table is undated (one release): it has no history to judge sheet by sheet"}
     memo = memo or Memo()
+    key = (claim.measure, claim.also_units, judge.hashable(claim.comparison), judge.hashable(claim.claimed), claim.reason)
+    if key not in memo.spans:
+        memo.spans[key] = _spans(claim, panel, memo)
+    if memo.spans[key] is None:
+        return None
+    spans, frame = memo.spans[key]
+    day = dt.date.fromisoformat(claim.date)
+    on_date = any(s["from"] <= claim.date <= s["to"] for s in spans) if frame["first"] <= day <= frame["last_live"] else None
+    out = {"sheets": frame["sheets"], "first_sheet": frame["first"].isoformat(), "newest_sheet": frame["newest"].isoformat(),
+           "spans": [dict(s) for s in spans], "first_true": spans[0]["from"] if spans else None,
+           "last_true": spans[-1]["to"] if spans else None, "on_date": on_date}  # fmt: skip
+    out["summary"] = summary(out)
+    return out
+
+
+def _spans(claim: judge.Claim, panel, memo: Memo) -> tuple[list[dict], dict] | None:
+    """The spans of days the claim was supported, and the sheets judged (how many, the first, the
+    newest, its last day live); None when its measure has no sheet."""
     frame = _values(claim, panel, memo)
     if frame is None:
         return None
-    key = (_key(claim.comparison), _key(claim.claimed), claim.also_units, claim.measure.unit)
+    key = (judge.hashable(claim.comparison), judge.hashable(claim.claimed), claim.also_units, claim.measure.unit)
     verdict_of = memo.verdicts.setdefault(key, {})
     supported = []
     for value in frame["comparable"]:
-        vkey = _key(value)
+        vkey = judge.hashable(value)
         if vkey not in verdict_of:
             verdict_of[vkey] = judge.verdict(claim, value).verdict
         supported.append(verdict_of[vkey] == verdicts.SUPPORTED)
@@ -67,13 +86,7 @@ def held(claim: judge.Claim, panel, memo: Memo | None = None) -> dict | None:
         spans.append({"from": published[i].isoformat(), "to": max(end, published[j]).isoformat(), "sheets": j - i + 1,
                       "first_file": frame["file"].iloc[i], "last_file": frame["file"].iloc[j]})  # fmt: skip
         i = j + 1
-    day = dt.date.fromisoformat(claim.date)
-    on_date = any(s["from"] <= claim.date <= s["to"] for s in spans) if published[0] <= day <= last_live else None
-    out = {"sheets": len(frame), "first_sheet": published[0].isoformat(), "newest_sheet": published[-1].isoformat(),
-           "spans": spans, "first_true": spans[0]["from"] if spans else None,
-           "last_true": spans[-1]["to"] if spans else None, "on_date": on_date}  # fmt: skip
-    out["summary"] = summary(out)
-    return out
+    return spans, {"sheets": len(frame), "first": published[0], "newest": published[-1], "last_live": last_live}
 
 
 def summary(h: dict) -> str:
@@ -119,13 +132,4 @@ def _comparable(value: Any, table: Any, measure) -> Any:
         return round(float(value), 6)
     if isinstance(value, dict):
         return {k: round(float(v), 6) if isinstance(v, Fraction) else v for k, v in value.items()}
-    return value
-
-
-def _key(value: Any) -> Any:
-    """A hashable stand-in for a value, a figure or a comparison table."""
-    if isinstance(value, dict):
-        return tuple((k, _key(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return tuple(_key(v) for v in value)
     return value

@@ -78,6 +78,16 @@ def verdict(claim: Claim, value: Any, detail: Mapping | None = None, snapshot: M
     return verdicts.Verdict(v.verdict, note)
 
 
+def hashable(value: Any) -> Any:
+    """A hashable stand-in for a value, a figure or a comparison table (each number with its type: 1,
+    1.0 and True print differently in a note)."""
+    if isinstance(value, dict):
+        return ("dict", tuple((k, hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(hashable(v) for v in value))
+    return (type(value).__name__, value)
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, Fraction):
         return round(float(value), 6)
@@ -85,26 +95,43 @@ def _json_value(value: Any) -> Any:
 
 
 def judge(claims: list[Claim], panel, path: Path | None = None) -> list[dict]:
-    """Evaluate every claim; results in file order, with the evidence frames to write. A claim the
+    """Evaluate every claim; results in file order, with the evidence rows to write. A claim the
     data cannot answer (no sheet that day, no population for a place) is one error line naming the
-    file (``path``), the claim and the field."""
+    file (``path``), the claim and the field. Claims sharing a measure are evaluated together
+    (engine.batch: each measure's filters once over all the file's sheets, each sheet once), each
+    answer exactly what :func:`evaluate` gives the claim alone."""
     from ..core.errors import AnalysisError
+    from ..engine import batch, measures
 
     def failed(c: Claim, field: str, err: AnalysisError) -> AnalysisError:
         shown = paths.relative_to_root(path) if path is not None else None
         return type(err)(f"claim {c.id!r}: {field}: {err}", path=shown)
 
-    wanted = []
-    for c in claims:  # one read of every sheet the file needs; a date without a sheet names its claim
+    wanted: dict = {}  # measure -> its days (a dict: ordered, each once)
+    for c in claims:  # a date without a sheet names its claim before anything is evaluated
         if c.measure is not None:
             for field, day in (("date", c.date), ("measure.since", c.measure.since)):
                 try:
-                    wanted += [panel.in_force(day, c.measure.kind)["snapshot_id"]] if day else []
+                    if day:
+                        panel.in_force(day, c.measure.kind)
                 except UsageError as err:
                     raise failed(c, field, err) from None
-    panel.load(wanted)
+            for m in (c.measure, measures.other_unit(c.measure)) if c.also_units else (c.measure,):
+                wanted.setdefault(m, {})[c.date] = None
+    answers = batch.evaluate_days(wanted, panel)
+
+    def answered(day: str):
+        def get(m):
+            got = answers[(m, day)]
+            if isinstance(got, AnalysisError):
+                raise got
+            return got
+
+        return get
+
     out = []
-    evaluated: dict = {}  # (measure, date, both units) -> evaluate: claims repeating a measure on a day share it
+    evaluated: dict = {}  # (measure, date, both units) -> in_units: claims repeating a measure on a day share it
+    verdicts_of: dict = {}  # what verdict() reads -> its verdict
     for c in claims:
         row = {"id": c.id, "date": c.date, "source": c.source, "quote": c.quote, "claimed": c.claimed}
         if c.reading:
@@ -117,9 +144,14 @@ def judge(claims: list[Claim], panel, path: Path | None = None) -> list[dict]:
         key = (c.measure, c.date, c.also_units)
         try:
             if key not in evaluated:
-                evaluated[key] = evaluate(c, panel)
+                evaluated[key] = measures.in_units(c.measure, c.date, panel, both=c.also_units, evaluated=answered(c.date))
             value, ev = evaluated[key]
-            v = verdict(c, value, ev.detail, ev.snapshot)
+            vkey = (c.measure, c.reason, hashable(c.comparison), hashable(c.claimed), c.also_units, hashable(value),
+                    *(hashable(ev.detail.get(k)) for k in ("denominator", "denominator_is", "states")),
+                    (ev.snapshot or {}).get("stale_note"))  # all verdict() reads: a season repeats each a hundred times
+            if vkey not in verdicts_of:
+                verdicts_of[vkey] = verdict(c, value, ev.detail, ev.snapshot)
+            v = verdicts_of[vkey]
         except AnalysisError as err:
             raise failed(c, "measure", err) from None
         out.append({**row, "verdict": v.verdict, "reproduced": _json_value(ev.value), "reproduced_text": ev.display(),
