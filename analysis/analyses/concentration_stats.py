@@ -166,6 +166,7 @@ def concentration_table(
         if total > 0:
             ordered = _sort_desc(counts)  # sorted once; the public helpers each sort again
             share = _shares_sorted(ordered)
+            top, tied = _engine_top(ordered, k)  # the top k and the ties at the cut, found once
             row = {
                 by: snap,
                 "total": total,
@@ -173,8 +174,8 @@ def concentration_table(
                 "focus_count": focus_count,
                 "focus_share": focus_count / total,
                 "top_k_share": _top_k_share_of_shares(share, k),
-                "top_k_states": ", ".join(_top_k_sorted(ordered, k)),
-                "top_k_tied": ", ".join(_top_k_ties_sorted(ordered, k)),
+                "top_k_states": ", ".join(top),
+                "top_k_tied": ", ".join(sorted(tied)),
                 "hhi": _hhi_of_shares(share),
             }
         else:
