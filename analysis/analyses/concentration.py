@@ -24,8 +24,9 @@ def florida_share_series(unit: str = "agreements", *, source) -> pd.DataFrame:
     counts = [pd.Series(t, dtype="int64") for t in tables["table"]]
     out["total"] = [int(c.sum()) for c in counts]
     out["florida_share"] = [float(v) for v in fl["value"]]
-    out["top5_share"] = [concentration_stats.top_k_share(c, 5) for c in counts]
-    out["hhi"] = [concentration_stats.hhi(c) for c in counts]
+    both = [concentration_stats.top_k_share_and_hhi(c, 5) for c in counts]
+    out["top5_share"] = [top5 for top5, _ in both]
+    out["hhi"] = [hhi for _, hhi in both]
     out["n_states"] = states["value"].astype(int).tolist()
     return out
 

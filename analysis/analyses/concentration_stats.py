@@ -125,6 +125,13 @@ def top_k_share(counts: pd.Series, k: int = 5) -> float:
     return _top_k_share_of_shares(shares(counts), k)
 
 
+def top_k_share_and_hhi(counts: pd.Series, k: int = 5) -> tuple[float, float]:
+    """``top_k_share`` and ``hhi`` of the same counts, the shares computed once (a figure draws both
+    on each of a thousand sheets)."""
+    s = shares(counts)
+    return _top_k_share_of_shares(s, k), _hhi_of_shares(s)
+
+
 def _top_k_share_of_shares(s: pd.Series, k: int) -> float:
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -159,6 +166,7 @@ def concentration_table(
         if total > 0:
             ordered = _sort_desc(counts)  # sorted once; the public helpers each sort again
             share = _shares_sorted(ordered)
+            top, tied = _engine_top(ordered, k)  # the top k and the ties at the cut, found once
             row = {
                 by: snap,
                 "total": total,
@@ -166,8 +174,8 @@ def concentration_table(
                 "focus_count": focus_count,
                 "focus_share": focus_count / total,
                 "top_k_share": _top_k_share_of_shares(share, k),
-                "top_k_states": ", ".join(_top_k_sorted(ordered, k)),
-                "top_k_tied": ", ".join(_top_k_ties_sorted(ordered, k)),
+                "top_k_states": ", ".join(top),
+                "top_k_tied": ", ".join(sorted(tied)),
                 "hhi": _hhi_of_shares(share),
             }
         else:

@@ -59,24 +59,28 @@ def _json_detail(detail: dict) -> dict:
 
 
 def measured_results(project: Project, notebook: str, *, dates: Mapping[str, str | None] | None = None, panel=None,
-                     output_dir: str | Path | None = None, evidence: bool = True) -> list[results.Result]:
+                     output_dir: str | Path | None = None, evidence: bool = True,
+                     over_sheets: bool = True) -> list[results.Result]:
     """The engine's value for every measured claim of a notebook, with its sheet and evidence rows
     (``panel``: the project's default panel unless given).
 
     Each claim's rows are written to ``evidence/<claim-id>.csv`` beside the results folder, so the
-    report links a verdict to the exact rows of ICE's sheet it counted.
+    report links a verdict to the exact rows of ICE's sheet it counted. ``over_sheets=False`` leaves
+    out what the claim gives on other sheets than its own (when it held, the neighbours' values): a
+    caller that reads only the value and its sheet (recheck) would compute every measure's series
+    for nothing, most of its time.
     """
-    from ..engine import measures
+    from ..engine.reader import open_panel
     from .check import evidence_csv
     from .held import Memo, held
     from .judge import evaluate
 
-    panel = panel or measures.Panel.default(project)
     out_dir = results.results_dir(project, output_dir)
     evidence_dir = out_dir.parent / "evidence"
     unknown = set(dates or {}) - set(ARTICLE_PARAMS)
     if unknown:
         raise UsageError(f"unknown date parameter(s) {', '.join(sorted(unknown))}; known: {', '.join(ARTICLE_PARAMS)}")
+    panel = open_panel(panel or project)  # the process's shared panel: a notebook's figures read the same sheets again
     chosen = [(c, claim_date(c, dates)) for c in claim_registry.claims_for_notebook(notebook) if c.is_measured]
     wanted = set()
     for c, day in chosen:  # one read of every sheet the notebook needs
@@ -101,8 +105,8 @@ def measured_results(project: Project, notebook: str, *, dates: Mapping[str, str
         detail = {"snapshot": {**ev.snapshot_record(), **stale}, "measure": claim.measure.describe(), "display": ev.display(),
                   "evidence": f"evidence/{claim.id}.csv", "rows": len(ev.evidence),
                   "rows_by_state": ev.evidence.groupby("state").size().to_dict() if claim.measure.source == "ice" and len(ev.evidence) else {},
-                  **_json_detail(ev.detail), "held": held(claim.core, panel, memo)}  # fmt: skip
-        if claim.sensitivity and claim.measure.source == "ice":
+                  **_json_detail(ev.detail), **({"held": held(claim.core, panel, memo)} if over_sheets else {})}  # fmt: skip
+        if over_sheets and claim.sensitivity and claim.measure.source == "ice":
             detail["sensitivity"] = [
                 {"which": which, "published": snap["published"].isoformat(), "edition": snap["edition"],
                  "snapshot": snap["file"],

@@ -211,14 +211,26 @@ def kernel_manager_class():
 
 def given(project: Project) -> dict[str, str]:
     """The parameters that give a notebook its project: its root and the reports folder the run
-    writes figures to (reproduce's staging folder, a what-if folder)."""
+    writes figures to (reproduce's staging folder, a what-if folder, run_all's folder of one notebook)."""
     return {"project_dir": str(project.root), "reports_dir": str(project.reports)}
 
 
+def skip_iri_grammar() -> None:
+    """Call before nbformat, papermill or nbconvert is imported: nbformat imports jsonschema, which builds
+    rfc3987-syntax's IRI grammar at import when that package is installed (jupyterlab brings it through
+    jupyter-events): about a second of CPU (three on a busy machine) for the "iri" format check, which
+    nbformat never makes (it validates notebooks without a format checker). jsonschema then leaves that
+    one check out, as it does where rfc3987-syntax is not installed."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: its import raises ImportError
+
+
 def execute_path(project: Project, source: Path, out_nb: Path, parameters: dict | None = None, *, quiet: bool = False,
-                 label: str | None = None) -> Path:  # fmt: skip
+                 label: str | None = None, lane: int = 0) -> Path:  # fmt: skip
     """Run one notebook file with papermill under this interpreter's kernel (kernel_manager_class), in
-    ``project`` (its notebooks folder is the kernel's working folder; the project is a parameter)."""
+    ``project`` (its notebooks folder is the kernel's working folder; the project is a parameter);
+    ``lane``: the line of its progress bar when notebooks run side by side (run_all)."""
+    skip_iri_grammar()
     import papermill as pm
 
     out_nb = Path(out_nb)
@@ -226,7 +238,8 @@ def execute_path(project: Project, source: Path, out_nb: Path, parameters: dict 
     try:
         pm.execute_notebook(
             str(source), str(out_nb), parameters={**given(project), **(parameters or {})}, kernel_name=KERNEL,
-            kernel_manager_class=kernel_manager_class(), cwd=str(project.notebooks), progress_bar=not quiet, log_output=False,
+            kernel_manager_class=kernel_manager_class(), cwd=str(project.notebooks),
+            progress_bar=False if quiet else {"desc": label or source.stem, "position": lane}, log_output=False,
             extra_arguments=QUIET_KERNEL if quiet else [],
             # written once at the end (also when a cell fails), not re-serialised after every cell: the
             # output lands in a staging folder nobody reads mid-run, and each save re-encodes every figure
@@ -237,12 +250,13 @@ def execute_path(project: Project, source: Path, out_nb: Path, parameters: dict 
     return out_nb
 
 
-def execute(project: Project, name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False) -> Path:
+def execute(project: Project, name: str, out_dir: Path, parameters: dict | None = None, *, quiet: bool = False,
+            lane: int = 0) -> Path:  # fmt: skip
     """Run one notebook of ``project`` into ``out_dir``; its kernel writes figures into the project's
     reports folder (a staged project's: ``Project.staged``)."""
     params = {"output_dir": str(out_dir / "results"), **(parameters or {})}
     out_nb = execute_path(project, notebook_path(project, name), out_dir / "notebooks" / f"{name}.ipynb", params,
-                          quiet=quiet, label=f"notebooks/{name}.ipynb")  # fmt: skip
+                          quiet=quiet, label=f"notebooks/{name}.ipynb", lane=lane)  # fmt: skip
     stable_paths(project, out_nb, out_dir)
     return out_nb
 
@@ -271,6 +285,11 @@ def stable_paths(project: Project, nb_path: Path, out_dir: Path) -> None:
     atomic.write_text(nb_path, text)
 
 
+#: notebooks executed at once: each kernel is one process (one core); reproduce makes the site's data
+#: pages on a thread meanwhile, so two kernels keep a two-core machine busy without queueing a third
+LANES = 2
+
+
 def run_all(project: Project, names: list[str] | None = None, parameters: dict | None = None, *, quiet: bool = False,
             force: bool = False) -> list[str]:  # fmt: skip
     """Run notebooks into a temp folder, then swap it into the project's reports/ (atomic per folder;
@@ -279,8 +298,14 @@ def run_all(project: Project, names: list[str] | None = None, parameters: dict |
     A notebook whose stamp (stamps.py) shows its inputs unchanged and its outputs intact is not
     executed again (unless ``force``); its executed copy, results and figures stay. Returns the
     names executed.
+
+    The notebooks run LANES at a time, the statistics (the longest) first. Each runs in a folder of its
+    own (its kernel's reports folder, as a what-if run's is), so what it wrote (figures, evidence) is
+    that folder's files, whichever notebook ran beside it; they are moved into reports/ in ORDER once
+    every notebook succeeded, as the notebooks one after the other would leave them.
     """
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     from . import stamps
 
@@ -296,30 +321,43 @@ def run_all(project: Project, names: list[str] | None = None, parameters: dict |
         else:
             todo.append((name, inputs, why))
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".run-"))
-    try:
-        existing = root / "results"
-        if existing.is_dir():  # results of notebooks not rerun stay available
-            shutil.copytree(existing, staging / "results")
-        for name, inputs, why in todo:
+    lanes = list(range(LANES))
+
+    def run(name: str) -> float:
+        lane = lanes.pop(0)
+        try:
             if not quiet:
                 print(f"running notebooks/{name}.ipynb", file=sys.stderr)
-            before, start = stamps.report_files(root), time.perf_counter()
-            had = set((staging / "evidence").glob("*.csv"))
-            execute(project, name, staging, parameters, quiet=quiet)
-            after, seconds = stamps.report_files(root), time.perf_counter() - start
-            written = [rel for rel, mtime in after.items() if before.get(rel) != mtime]  # figures
-            written += [f"evidence/{p.name}" for p in sorted(set((staging / "evidence").glob("*.csv")) - had)]
-            ran.append((name, inputs, seconds, written))
-            print(f"{name}: executed in {seconds:.1f} s ({why})")
-        for sub in ("notebooks", "results", "evidence"):  # evidence: the sheet rows behind each claim (claims.py)
-            target = root / sub
-            target.mkdir(exist_ok=True)
-            for src in sorted((staging / sub).glob("*")):
-                src.replace(target / src.name)
+            start = time.perf_counter()
+            # its own folder is its reports folder: the project staged there, given to its kernel
+            execute(project.staged(staging / name), name, staging / name, parameters, quiet=quiet, lane=lane)
+            return time.perf_counter() - start
+        finally:
+            lanes.append(lane)
+
+    try:
+        with ThreadPoolExecutor(max_workers=LANES) as pool:
+            started = {name: pool.submit(run, name) for name, *_ in sorted(todo, key=lambda t: t[0] != "statistics")}
+            try:
+                seconds = {name: future.result() for name, future in started.items()}
+            except BaseException:
+                for future in started.values():
+                    future.cancel()
+                raise
+        for name, inputs, why in todo:
+            own = staging / name
+            written = [f"{sub}/{p.name}" for sub in ("figures", "evidence") for p in sorted((own / sub).glob("*"))]
+            ran.append((name, inputs, seconds[name], written))
+            print(f"{name}: executed in {seconds[name]:.1f} s ({why})")
+            for sub in ("notebooks", "results", "evidence", "figures"):  # evidence: the sheet rows behind each claim (claims.py)
+                target = root / sub
+                target.mkdir(exist_ok=True)
+                for src in sorted((own / sub).glob("*")):
+                    src.replace(target / src.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    for name, inputs, seconds, written in ran:
-        stamps.write(root, name, inputs, [*written, f"notebooks/{name}.ipynb", f"results/{name}.json"], seconds)
+    for name, inputs, took, written in ran:
+        stamps.write(root, name, inputs, [*written, f"notebooks/{name}.ipynb", f"results/{name}.json"], took)
     return [name for name, *_ in ran]
 
 

@@ -35,7 +35,7 @@ def _measured(notebook: str):
         from ..factcheck import claims
 
         return claims.measured_results(project, notebook, dates=dict.fromkeys(claims.ARTICLE_PARAMS, date), panel=panel(),
-                                       evidence=False)  # fmt: skip
+                                       evidence=False, over_sheets=False)  # only the value and its sheet are read  # fmt: skip
 
     return compute
 

@@ -30,21 +30,45 @@ def staged_reports(project):
         yield project.staged(stage)
 
 
-def _claims_and_report(project, quiet: bool, force: bool = False, prepared: dict | None = None) -> list[dict]:
-    """Claims table and index.html from the results (cheap, always); recheck.md only when its
-    inputs (data and code) changed, as it recomputes every family on the newest sheet. ``project``:
-    staged, its reports folder the staging folder."""
-    from ..factcheck import claims
-    from . import recheck, report, stamps
+def _recheck(project, force: bool = False) -> None:
+    """recheck.md only when its inputs (data and code) changed, as it recomputes every family on the
+    newest sheet; it reads no notebook's output, so reproduce runs it while the notebooks execute.
+    ``project``: staged, its reports folder the staging folder."""
+    from . import recheck, stamps
 
     reports_dir = project.reports
-    rows = claims.table(reports_dir / "results")
-    claims.write(rows, reports_dir)
     inputs = {"data": stamps.data_version(project), "code": stamps.code_version("publish.recheck", "factcheck.claims", "publish.report")}
     if force or stamps.why_run(reports_dir, "recheck", inputs) is not None:
         start = time.perf_counter()
         recheck.write(project, recheck.recheck(project))  # recheck.md: point-in-time claims on the newest sheet
         stamps.write(reports_dir, "recheck", inputs, [recheck.REPORT, recheck.ROWS], time.perf_counter() - start)
+
+
+def _maps_ahead(project) -> None:
+    """The report's static maps, drawn while the notebooks run on the date the Florida claim's row will
+    carry with the registry's parameters (its registry date); report.write draws them again only if
+    the row says otherwise, as the maps' stamp holds the date. Drawn after the site's data pages, as
+    when report.write drew them: the map page lists the maps it finds."""
+    from ..core.errors import AnalysisError
+    from ..factcheck import claim_registry
+    from . import maps
+
+    with contextlib.suppress(AnalysisError):  # no such claim: report.write decides
+        maps.report_maps(project, claim_registry.get_claim(maps.FLORIDA_SHARE_CLAIM).as_of.isoformat())
+
+
+def _claims_and_report(project, quiet: bool, force: bool = False, prepared: dict | None = None,
+                       rechecked: bool = False) -> list[dict]:
+    """Claims table and index.html from the results (cheap, always); recheck (_recheck) unless
+    ``rechecked`` (reproduce ran it already). ``project``: staged, its reports folder the staging folder."""
+    from ..factcheck import claims
+    from . import report
+
+    reports_dir = project.reports
+    rows = claims.table(reports_dir / "results")
+    claims.write(rows, reports_dir)
+    if not rechecked:
+        _recheck(project, force)
     print(report.write(project, rows, prepared=prepared, force=force))
     return rows
 
@@ -73,11 +97,15 @@ def cmd_reproduce(args) -> int:
     print(archive.build(project, everything, quiet=args.quiet).message)
     took("archive build")
     with staged_reports(project) as staged, ThreadPoolExecutor(max_workers=1) as pool:
-        # the site's pages that depend on the data alone are made on the other core while the kernels run
+        # what depends on the data alone (the site's data pages, recheck, the static maps) is made on a
+        # thread while the kernels run
         data_pages = pool.submit(site.prepare, staged, force=args.force)
+        ahead = [pool.submit(_recheck, staged, args.force), pool.submit(_maps_ahead, staged)]
         notebooks.run_all(staged, quiet=args.quiet, force=args.force)
         took("notebooks")
-        rows = _claims_and_report(staged, args.quiet, args.force, prepared=data_pages.result())
+        for job in ahead:
+            job.result()
+        rows = _claims_and_report(staged, args.quiet, args.force, prepared=data_pages.result(), rechecked=True)
     took("claims and report")
     print(f"{len(rows)} claims checked; site in reports/site/index.html (reports/index.html opens it), "
           "table in reports/claims.csv")

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from ...ingest import registry
-from ..notebooks import ORDER
+from ..notebooks import ORDER, skip_iri_grammar
 from .inputs import Inputs
 from .render import TEMPLATES, Site
 
@@ -61,6 +61,7 @@ def with_alts(body: str, alts: list[str]) -> str:
 def exporter():
     """nbconvert's HTML exporter with its basic template (compiling the templates is most of a
     notebook's time: one exporter serves every chapter)."""
+    skip_iri_grammar()
     from nbconvert import HTMLExporter
 
     return HTMLExporter(template_name="basic")
@@ -68,6 +69,7 @@ def exporter():
 
 def chapter(nb_path: Path, export=None) -> str:
     """An executed notebook as HTML (nbconvert's basic template), images described, tables scrollable."""
+    skip_iri_grammar()
     import nbformat
 
     nb = nbformat.read(nb_path, as_version=4)

@@ -132,11 +132,13 @@ def claim_context(row: dict, inputs: Inputs) -> dict:
 CHARTS = "assets/charts"  # one script per claim: its chart's Plotly spec (made with the data's pages)
 
 
-def chart(claim, article, panel) -> dict | None:
+def chart(claim, article, panel, memo: dict | None = None) -> dict | None:
     """The claim's measure on every sheet of the archive (engine.series, the engine's own counting),
     with the printed figure and the article's date marked; None when the value is not one number
     (a set, a table), or the claim is not measured on ICE's sheets. The other unit is drawn too for
-    a sentence that may mix agencies and agreements."""
+    a sentence that may mix agencies and agreements. ``memo`` (measure -> series) is shared by the
+    claims of one site: a measure that several claims print (one outlet quoting another, a claim's
+    other unit) is computed once."""
     import dataclasses
 
     from ...core.errors import AnalysisError, UsageError
@@ -145,14 +147,16 @@ def chart(claim, article, panel) -> dict | None:
 
     if claim is None or claim.measure is None or claim.measure.source != "ice":
         return None
+    memo = {} if memo is None else memo
     measures = [claim.measure]
     if claim.also_units and claim.measure.unit in UNITS:
         measures.append(dataclasses.replace(claim.measure, unit=next(u for u in UNITS if u != claim.measure.unit)))
     lines = {}
     try:
         for m in measures:
-            frame = series.series(m, panel)
-            frame = frame[frame["number"].notna()]
+            if m not in memo:
+                memo[m] = series.series(m, panel)
+            frame = memo[m][memo[m]["number"].notna()]
             if not frame.empty:
                 name = m.unit if len(measures) > 1 else m.describe().split(":")[-1].strip()
                 lines[name + (" (as printed)" if len(measures) > 1 and m is claim.measure else "")] = (
@@ -187,8 +191,9 @@ def write_charts(site: Site, inputs: Inputs) -> None:
 
     if inputs.panel is None:
         return
+    memo: dict = {}
     for claim in inputs._claims.values():
-        made = chart(claim, inputs.article(claim.article), inputs.panel)
+        made = chart(claim, inputs.article(claim.article), inputs.panel, memo)
         if made is not None:
             site.write(f"{CHARTS}/{claim.id}.js", f"window.SITE_CHARTS=window.SITE_CHARTS||{{}};\n"
                                                   f"window.SITE_CHARTS[{script_json(claim.id)}]={script_json(made)};\n")
