@@ -21,7 +21,10 @@ def write(project: Project, rows: list[dict], *, prepared: dict | None = None, f
     from . import maps, site
 
     florida = next((r["as_of"] for r in rows if r["id"] == maps.FLORIDA_SHARE_CLAIM), None)
+    before = site.static_maps_digest(project)
     maps.report_maps(project, florida)
+    if site.static_maps_digest(project) != before:  # drawn again (another date): the map page lists them
+        prepared = None
     atomic.write_text(project.reports / "provenance.json",
                       json.dumps([e.to_row() for e in registry.load(project)], indent=1) + "\n")  # fmt: skip
     return site.build(project, rows, prepared=prepared, force=force)

@@ -47,8 +47,8 @@ def _recheck(project, force: bool = False) -> None:
 def _maps_ahead(project) -> None:
     """The report's static maps, drawn while the notebooks run on the date the Florida claim's row will
     carry with the registry's parameters (its registry date); report.write draws them again only if
-    the row says otherwise, as the maps' stamp holds the date. Drawn after the site's data pages, as
-    when report.write drew them: the map page lists the maps it finds."""
+    the row says otherwise, as the maps' stamp holds the date. Drawn before the site's data pages:
+    the map page lists the maps it finds (figures/maps.json), so a fresh reproduce lists them too."""
     from ..core.errors import AnalysisError
     from ..factcheck import claim_registry
     from . import maps
@@ -99,8 +99,9 @@ def cmd_reproduce(args) -> int:
     with staged_reports(project) as staged, ThreadPoolExecutor(max_workers=1) as pool:
         # what depends on the data alone (the site's data pages, recheck, the static maps) is made on a
         # thread while the kernels run
+        ahead = [pool.submit(_maps_ahead, staged)]  # first: the map page lists the maps it finds
         data_pages = pool.submit(site.prepare, staged, force=args.force)
-        ahead = [pool.submit(_recheck, staged, args.force), pool.submit(_maps_ahead, staged)]
+        ahead.append(pool.submit(_recheck, staged, args.force))
         notebooks.run_all(staged, quiet=args.quiet, force=args.force)
         took("notebooks")
         for job in ahead:

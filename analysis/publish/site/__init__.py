@@ -63,6 +63,12 @@ def _reads_digest(project: Project) -> str:
     return _digest(found + docs)
 
 
+def static_maps_digest(project: Project) -> str:
+    """The digest of figures/maps.json (the report's static maps, which the map page lists), or ""."""
+    index = project.reports / "figures" / "maps.json"
+    return _digest([("maps.json", index)]) if index.is_file() else ""
+
+
 def prepare(project: Project, *, force: bool = False) -> dict[str, str]:
     """The pages and files that depend on the data alone (states, ended agreements, the agency lookup,
     the maps, the archive downloads, the assets), written again only when the data, their code or the
@@ -74,7 +80,8 @@ def prepare(project: Project, *, force: bool = False) -> dict[str, str]:
     from .render import Site
 
     reports_dir = project.reports
-    inputs = {"data": stamps.data_version(project), "code": stamps.code_version(*DATA_ENTRY), "templates": _templates_digest()}
+    inputs = {"data": stamps.data_version(project), "code": stamps.code_version(*DATA_ENTRY), "templates": _templates_digest(),
+              "static maps": static_maps_digest(project)}  # fmt: skip
     kept = stamps.outputs(reports_dir, DATA_STAMP)
     if not force and stamps.why_run(reports_dir, DATA_STAMP, inputs) is None:
         return {rel.removeprefix(f"{DIR}/"): sha for rel, sha in kept.items()}
