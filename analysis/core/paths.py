@@ -28,6 +28,12 @@ BUILD_MANIFEST = "build_manifest.json"
 LOCAL_DIR = "local"
 
 
+def _under(field: str, *parts: str, doc: str) -> property:
+    """A path under one of a Project's folders (``field``), as a read-only property: it follows the
+    folder (a staged project's figures are in its staging folder)."""
+    return property(lambda self: getattr(self, field).joinpath(*parts), doc=doc)
+
+
 @dataclasses.dataclass(frozen=True)
 class Project:
     """One project's folders, made from its root (``Project.at``). The reports folder is a field of
@@ -57,32 +63,13 @@ class Project:
         """data/: the raw and processed folders, the write lock and the outputs' stat cache."""
         return self.processed.parent
 
-    @property
-    def archive(self) -> Path:
-        """data/processed/archive: the archive panel (every sheet ICE posted, day by day)."""
-        return self.processed / "archive"
-
-    @property
-    def figures(self) -> Path:
-        """reports/figures: every figure the notebooks save (byte-stable PNGs)."""
-        return self.reports / "figures"
-
-    @property
-    def registry_csv(self) -> Path:
-        return self.raw / "registry.csv"
-
-    @property
-    def archive_registry_csv(self) -> Path:
-        return self.raw / "registry_archive.csv"
-
-    @property
-    def local_raw(self) -> Path:
-        """data/raw/local: the sheets researchers add themselves (add-sheet)."""
-        return self.raw / LOCAL_DIR
-
-    @property
-    def local_registry_csv(self) -> Path:
-        return self.local_raw / "registry_local.csv"
+    # the folders and files under the project's own ones, each declared once
+    archive = _under("processed", "archive", doc="data/processed/archive: the archive panel (every sheet ICE posted, day by day)")
+    figures = _under("reports", "figures", doc="reports/figures: every figure the notebooks save (byte-stable PNGs)")
+    registry_csv = _under("raw", "registry.csv", doc="data/raw/registry.csv: the curated set's pinned files")
+    archive_registry_csv = _under("raw", "registry_archive.csv", doc="data/raw/registry_archive.csv: the archive's pinned files")
+    local_raw = _under("raw", LOCAL_DIR, doc="data/raw/local: the sheets researchers add themselves (add-sheet)")
+    local_registry_csv = _under("raw", LOCAL_DIR, "registry_local.csv", doc="data/raw/local/registry_local.csv: those sheets")
 
     def panel_dir(self, source: str) -> Path:
         """The folder of a panel's tables: the archive panel's, or the curated build's."""
