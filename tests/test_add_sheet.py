@@ -143,7 +143,10 @@ def test_refuses_unknown_layout(fixture_project, inbox):
 
 
 def test_refuses_kind_mismatch_from_name_and_option(fixture_project, inbox):
-    pending = wb.q2(inbox / "participatingAgencies10042025pm.xlsx")  # a pending list under a participating name
+    # a pending list under a participating name; a row the fixture's pending sheet lacks, so its bytes
+    # differ from that registered sheet's even when written within the same second (openpyxl stamps seconds)
+    rows = [*wb.ROWS["Q2"], ("TEXAS", "Ector County Sheriff's Office", "County", "Ector", "Jail Enforcement Model")]
+    pending = wb.q2(inbox / "participatingAgencies10042025pm.xlsx", rows)
     pc.assert_one_error_line(pc.cli(fixture_project, "add-sheet", str(pending), cwd=inbox), 9,
                              "its file name says participating", "(Q2) is a pending sheet")  # fmt: skip
     part = wb.p3(inbox / "sheet.xlsx", OTHER_ROWS)
