@@ -22,7 +22,6 @@ the latest run. Targets are checked and printed, never asserted in tests.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
@@ -33,6 +32,7 @@ import time
 from pathlib import Path
 
 from clienv import cli_env
+from record import record
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -193,10 +193,7 @@ def main() -> int:
     out["targets"] = TARGETS  # docs/performance.md writes its target column from these
     out["targets_met"] = {name: ok for name, _, ok, _ in checks}
     if args.json:
-        path = Path(args.json)
-        # the other benchmarks' sections (reproduce, maps, extract) stay
-        kept = {k: v for k, v in json.loads(path.read_text()).items() if k not in out} if path.is_file() else {}
-        path.write_text(json.dumps({**out, **kept}, indent=1, sort_keys=True) + "\n")
+        record(args.json, out)  # at the top level; the other benchmarks' sections stay
     return 0
 
 

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from clienv import cli_env
+from record import record
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -106,9 +107,7 @@ def main() -> int:
     print(f"with 'when did it hold' for every claim: {out['batch_held_s']:.2f} s")
     out["targets"], out["met"] = TARGETS, met
     if args.json:
-        data = json.loads(args.json.read_text()) if args.json.is_file() else {}
-        data["batch"] = out
-        args.json.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        record(args.json, out, "batch")
     return 0
 
 

@@ -27,12 +27,13 @@ puts them in docs/performance.md. Targets are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
 import tomllib
 from pathlib import Path
+
+from record import record, recorded
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -161,9 +162,8 @@ def main() -> int:
                              "extract.first_runs), before the extractor is changed for them")  # fmt: skip
     args = parser.parse_args()
     if args.first_run:
-        path = Path(args.json) if args.json else None
-        data = json.loads(path.read_text()) if path and path.is_file() else {}
-        earlier = data.get("extract", {}).get("first_runs", [])
+        before = recorded(args.json).get("extract", {}) if args.json else {}
+        earlier = before.get("first_runs", [])
         seen = {row["article"] for batch in earlier for row in batch["articles"]}
         fresh = [r for r in own_articles()["articles"] if r["held_out"] and r["article"] not in seen]
         first = {"commit": _commit(), "articles": fresh, "expected": sum(r["expected"] for r in fresh),
@@ -172,9 +172,8 @@ def main() -> int:
               f"{first['found']}/{first['expected']} expected claims found")
         for row in fresh:
             print(f"  {row['article']:30} {row['found']}/{row['expected']}; missed: {', '.join(row['missed']) or '-'}")
-        if path and fresh:
-            data.setdefault("extract", {})["first_runs"] = [*earlier, first]
-            path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
+        if args.json and fresh:
+            record(args.json, {**before, "first_runs": [*earlier, first]}, "extract")
         return 0
     r = run()
     r["own"] = own_articles()
@@ -196,12 +195,10 @@ def main() -> int:
     for u in r["unreviewed_extras"]:
         print(f"unreviewed extra: {u['article']} {u['id']} ({u['type']} {u['claimed']}): {u['reading'][:100]}")
     if args.json:
-        path = Path(args.json)
-        data = json.loads(path.read_text()) if path.is_file() else {}
-        if "first_runs" in data.get("extract", {}):  # each recorded once by --first-run, kept by every later run
-            r["first_runs"] = data["extract"]["first_runs"]
-        data["extract"] = r
-        path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
+        before = recorded(args.json).get("extract", {})
+        if "first_runs" in before:  # each recorded once by --first-run, kept by every later run
+            r["first_runs"] = before["first_runs"]
+        record(args.json, r, "extract")
     return 0
 
 

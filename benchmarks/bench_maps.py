@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from clienv import cli_env
+from record import record
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -103,9 +104,7 @@ def main() -> int:
     print("one county map in-process: " + ", ".join(f"{k} {v:.2f} s" for k, v in out["steps_s"]))
     print(f"county codes from: {out['county_codes']}; load average (1 min) at the end: {out['load_1min']}")
     if args.json:
-        data = json.loads(args.json.read_text()) if args.json.is_file() else {}
-        data["maps"] = out
-        args.json.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        record(args.json, out, "maps")
     return 0
 
 

@@ -36,6 +36,7 @@ import tomllib
 from pathlib import Path
 
 from clienv import cli_env
+from record import record
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"fresh_reproduce_s": 45.0, "again_s": 2.0, "check_50_s": 1.0}
@@ -141,10 +142,7 @@ def main() -> int:
           f"(target <= {TARGETS['check_50_s']:.0f} s)  {'met' if met['check of 50 claims'] else 'MISSED'}")
     print(f"  with 'when did it hold' for every claim (the default): {out['check_50_held_s']:.2f} s")
     if args.json:
-        path = Path(args.json)
-        data = json.loads(path.read_text()) if path.is_file() else {}
-        data["reproduce"] = out
-        path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        record(args.json, out, "reproduce")
     return 0
 
 

@@ -157,49 +157,30 @@ date = "2025-09-03"
 url = "https://example.org/a1"
 """
 
-CLAIM = """
-[[claim]]
-id = "{id}"
-article = "a1"
-quote = "Today, almost 960 agencies."
-claimed_value = 960
-unit = "agencies"
-as_of = "2025-09-03"
-as_of_basis = "article-date"
-point_in_time = "now"
-family = "growth"
-notebook = "growth"
-measure = {{ unit = "agencies" }}
-comparison = {{ type = "almost", tolerance = 0.02 }}
-"""
+def _claim(**fields) -> str:
+    """A registry claim as the TOML text the tests edit: ``key = value`` lines, each value as TOML."""
+    return "\n[[claim]]\n" + "".join(f"{key} = {value}\n" for key, value in fields.items())
 
-#: a claim no data can check: its value is a notebook's record under ``quantity``
-CONTEXT = """
-[[claim]]
-id = "{id}"
-article = "a1"
-quote = "ICE plans to hire 10,000 officers."
-claimed_value = 10000
-unit = "people-per-year"
-as_of = "{as_of}"
-as_of_basis = "explicit"
-point_in_time = "fixed"
-family = "context"
-notebook = "growth"
-quantity = "{quantity}"
-comparison = {{ type = "not_checkable" }}
-not_checkable_reason = "a plan, not a count"
-"""
+
+def good(cid="c-one") -> str:
+    """A checkable claim that loads."""
+    return _claim(id=f'"{cid}"', article='"a1"', quote='"Today, almost 960 agencies."', claimed_value=960, unit='"agencies"',
+                  as_of='"2025-09-03"', as_of_basis='"article-date"', point_in_time='"now"', family='"growth"',
+                  notebook='"growth"', measure='{ unit = "agencies" }', comparison='{ type = "almost", tolerance = 0.02 }')
+
+
+def context(cid: str, as_of: str, quantity: str) -> str:
+    """A claim no data can check: its value is a notebook's record under ``quantity``."""
+    return _claim(id=f'"{cid}"', article='"a1"', quote='"ICE plans to hire 10,000 officers."', claimed_value=10000,
+                  unit='"people-per-year"', as_of=f'"{as_of}"', as_of_basis='"explicit"', point_in_time='"fixed"',
+                  family='"context"', notebook='"growth"', quantity=f'"{quantity}"', comparison='{ type = "not_checkable" }',
+                  not_checkable_reason='"a plan, not a count"')
 
 
 def write(tmp_path, text: str) -> Path:
     p = tmp_path / "claims.toml"
     p.write_text(textwrap.dedent(text), encoding="utf-8")
     return p
-
-
-def good(cid="c-one") -> str:
-    return CLAIM.format(id=cid)
 
 
 def expect_error(tmp_path, text: str, *needles: str) -> str:
@@ -248,8 +229,8 @@ def test_toml_native_date_accepted(tmp_path):
 
 
 def test_quantity_shared_with_different_as_of(tmp_path):
-    first = CONTEXT.format(id="c-one", as_of="2025-09-03", quantity="hires_planned")
-    second = CONTEXT.format(id="c-two", as_of="2025-09-04", quantity="hires_planned")
+    first = context("c-one", "2025-09-03", "hires_planned")
+    second = context("c-two", "2025-09-04", "hires_planned")
     expect_error(tmp_path, ARTICLE + first + second, "claim 'c-two'", "quantity 'hires_planned'", "c-one")
 
 

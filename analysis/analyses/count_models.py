@@ -164,20 +164,9 @@ def fit_count_model(
 
     rr = ratio_table(chosen.params, chosen.conf_int(alpha=alpha), chosen.pvalues,
                       covariates, "rate_ratio")
-    return CountModelResult(
-        model=model,
-        reason=reason,
-        dispersion=dispersion,
-        threshold=dispersion_threshold,
-        rate_ratios=rr,
-        nb_alpha=nb_alpha,
-        n=len(data),
-        results=chosen,
-        poisson_results=pois,
-        covariates=covariates,
-        alpha=alpha,
-        notes=notes,
-    )
+    return CountModelResult(model=model, reason=reason, dispersion=dispersion, threshold=dispersion_threshold, rate_ratios=rr,
+                            nb_alpha=nb_alpha, n=len(data), results=chosen, poisson_results=pois, covariates=covariates,
+                            alpha=alpha, notes=notes)  # fmt: skip
 
 
 def scale_ratios(

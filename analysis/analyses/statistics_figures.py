@@ -115,14 +115,17 @@ def event_study(s, folder: Path) -> Path:
     return _save(fig, "stats_event_study", folder)
 
 
+def _stock_figure(st, title: str, ylabel: str, subtitle: str):
+    """A figure of the stock fit over the sheet dates, with its source line (one sheet per day)."""
+    return figures.new_figure(title, xlabel="ICE sheet date", ylabel=ylabel, subtitle=subtitle,
+                              source=f"{ARCHIVE} (last sheet of each day, {st.result.n} days)")
+
+
 def stock_fit(s, folder: Path) -> Path:
     """The number listed on each day and the segmented trend fitted to it: the contrast."""
     st = s.stock
-    fig, ax = figures.new_figure(
-        "The stock fit (a contrast): a segmented trend of agreements listed", xlabel="ICE sheet date",
-        ylabel="Agreements listed (count)",
-        subtitle="Straight lines joined at each policy date (OLS): they cannot follow the March 2025 jump",
-        source=f"{ARCHIVE} (last sheet of each day, {st.result.n} days)")
+    fig, ax = _stock_figure(st, "The stock fit (a contrast): a segmented trend of agreements listed", "Agreements listed (count)",
+                            "Straight lines joined at each policy date (OLS): they cannot follow the March 2025 jump")
     ax.plot(st.series["published"], st.series["count"], "o", ms=2.5, color="C0", label="listed that day")
     grid = pd.date_range(st.result.start, st.result.end, freq="D")
     from .stock_trend import segmented_predict
@@ -138,11 +141,8 @@ def stock_fit(s, folder: Path) -> Path:
 def stock_residuals(s, folder: Path) -> Path:
     """The stock fit's residuals in date order: long runs on one side are the autocorrelation."""
     st = s.stock
-    fig, ax = figures.new_figure(
-        "Residuals of the stock fit run in long waves", xlabel="ICE sheet date",
-        ylabel="Observed minus fitted",
-        subtitle=f"Lag-1 autocorrelation {st.autocorrelation:.2f}: each day's error mostly repeats the day before's",
-        source=f"{ARCHIVE} (last sheet of each day, {st.result.n} days)")
+    fig, ax = _stock_figure(st, "Residuals of the stock fit run in long waves", "Observed minus fitted",
+                            f"Lag-1 autocorrelation {st.autocorrelation:.2f}: each day's error mostly repeats the day before's")
     ax.axhline(0, color="0.4", lw=1)
     ax.plot(st.series["published"], st.series["residual"], "-", lw=1, color="C3")
     figures.format_date_axis(ax)

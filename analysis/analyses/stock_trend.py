@@ -260,20 +260,9 @@ def segmented_regression(
             jrows, columns=["break_date", "jump", "std_err", "ci_low", "ci_high", "p_value"]
         )
 
-    return SegmentedResult(
-        results=res,
-        coef_table=coef_table,
-        slopes=slopes,
-        level_shifts=jumps,
-        breaks=used,
-        dropped_breaks=dropped,
-        notes=notes,
-        hac_lags=lags,
-        alpha=alpha,
-        n=len(frame),
-        start=start,
-        end=end,
-    )
+    return SegmentedResult(results=res, coef_table=coef_table, slopes=slopes, level_shifts=jumps, breaks=used,
+                           dropped_breaks=dropped, notes=notes, hac_lags=lags, alpha=alpha, n=len(frame), start=start,
+                           end=end)  # fmt: skip
 
 
 def describe_segments(result: SegmentedResult, unit: str = "agreements") -> list[str]:
