@@ -77,23 +77,25 @@ def evaluate_days(wanted: Mapping[Measure, Iterable[str]], panel: Panel) -> dict
                 out[(m, day)] = err
         if sheets:
             plans.setdefault(m.kind, []).append((m, sheets))
+    needed = set()  # the sheets of the statistics evaluated alone (kept by the panel, as evaluate reads them)
+    for m, day in alone:
+        if m.source == "ice":
+            with contextlib.suppress(AnalysisError):  # evaluate meets it again, at its claim
+                needed.add(panel.in_force(day, m.kind)["snapshot_id"])
+    sids = set()  # every kind's sheets, and those kept, read in one pass: a read decodes the whole table
     for kind, planned in plans.items():
-        sids = {snap["snapshot_id"] for _, sheets in planned for snap in sheets.values()}
+        sids |= {snap["snapshot_id"] for _, sheets in planned for snap in sheets.values()}
         for m, _ in planned:
             if m.statistic == "pct_change":
                 with contextlib.suppress(AnalysisError):  # evaluate's own error, met again for each of its days
                     sids.add(panel.in_force(m.since, kind)["snapshot_id"])
-        table = _Table(panel, sids)
+    table = _Table(panel, sids, keep=needed) if plans else None
+    for kind, planned in plans.items():
         for m, sheets in planned:
             try:
                 out.update(_measure(m, sheets, table, panel, records))
             except AnalysisError as err:
                 out.update({(m, day): err for day in sheets})
-    needed = set()  # the sheets of the statistics evaluated alone, read in one pass
-    for m, day in alone:
-        if m.source == "ice":
-            with contextlib.suppress(AnalysisError):  # evaluate meets it again, at its claim
-                needed.add(panel.in_force(day, m.kind)["snapshot_id"])
     panel.load(needed)
     for m, day in alone:
         try:
@@ -104,11 +106,12 @@ def evaluate_days(wanted: Mapping[Measure, Iterable[str]], panel: Panel) -> dict
 
 
 class _Table:
-    """The rows of a kind's sheets as one table (Panel.table_of), where each sheet's rows are, and its
-    columns as arrays (made once: a claims file asks the same columns of hundreds of sheets)."""
+    """The rows of the sheets as one table (Panel.table_of), where each sheet's rows are, and its
+    columns as arrays (made once: a claims file asks the same columns of hundreds of sheets).
+    ``keep``: sheets the panel keeps from the same read (those of the statistics evaluated alone)."""
 
-    def __init__(self, panel: Panel, sids: Iterable[str]):
-        self.rows = panel.table_of(sids, counting=True)
+    def __init__(self, panel: Panel, sids: Iterable[str], keep: Iterable[str] = ()):
+        self.rows = panel.table_of(sids, counting=True, keep=keep)
         codes, names = pd.factorize(self.rows["snapshot_id"])
         starts = np.flatnonzero(np.diff(codes, prepend=-1))
         self.bounds = {s: (0, 0) for s in sids}  # a sheet without rows
