@@ -4,7 +4,9 @@ the parse cache and incremental builds, day-resolution queries with staleness, t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -327,3 +329,28 @@ def test_a_job_that_fails_beside_is_reported_for_the_caller_to_run():
         assert beside.result(2) == (True, "after")
     finally:
         beside.close()
+
+
+def test_the_archive_found_current_is_noted_and_a_changed_input_is_seen(project):
+    """freshness.CURRENT_NOTE: "current" is noted with its inputs' stats, so the next command skips the
+    registries' parsing and the code's hashing; an edited registry row (a new stat) is still noticed."""
+    import dataclasses
+
+    from analysis.ingest import registry
+    from analysis.store import freshness
+
+    entries = five_sheets(project.raw)
+    registry.write_registry(entries, project.archive_registry_csv)
+    archive.build(project, entries, quiet=True)
+    note = project.data / freshness.CURRENT_NOTE
+    assert not note.exists()
+    assert freshness.archive_stale_reason(project) is None  # worked out, then noted
+    assert json.loads(note.read_text()) == freshness._archive_inputs(project)
+    assert str(Path(freshness.__file__).resolve()) in json.loads(note.read_text())  # the code is in the key
+    assert freshness.archive_stale_reason(project) is None  # from the note
+    registry.write_registry([dataclasses.replace(entries[0], notes="edited"), *entries[1:]], project.archive_registry_csv)
+    assert "changed since the archive panel was built" in freshness.archive_stale_reason(project)
+    registry.write_registry(entries, project.archive_registry_csv)  # the rows as built, in a new file: current again
+    assert freshness.archive_stale_reason(project) is None
+    note.write_text("{not json")  # a broken note only costs the work
+    assert freshness.archive_stale_reason(project) is None and json.loads(note.read_text())
