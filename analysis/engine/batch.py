@@ -128,6 +128,12 @@ class _Table:
             self._arrays[key] = make()
         return self._arrays[key]
 
+    def evidence(self) -> pd.DataFrame:
+        """The table's evidence columns (what measures.evidence_of keeps), which the evaluations' rows
+        (RowSlice) are taken from: taking every column read (for the filters, or kept for the
+        statistics evaluated alone) and then keeping these cost twice the time."""
+        return self._made(("evidence", ""), lambda: self.rows[[c for c in measures.EVIDENCE_COLUMNS if c in self.rows]])
+
     def values(self, column: str) -> np.ndarray:
         """The column's cells as Python objects (a missing one as pandas gives it)."""
         return self._made(("values", column), lambda: self.rows[column].to_numpy(dtype=object))
@@ -238,7 +244,7 @@ def _one_sheet(m: Measure, snap: pd.Series, t: _Table, masks: dict, groups: list
     pos = t.where(masks["chosen"], sid)
 
     def rows_of(*parts) -> RowSlice:
-        return RowSlice(t.rows, tuple((p, tuple(extra.items())) for p, extra in parts))
+        return RowSlice(t.evidence(), tuple((p, tuple(extra.items())) for p, extra in parts))
 
     if m.statistic == "count":
         return t.size(pos, m.unit), rows_of((pos, {})), {}
