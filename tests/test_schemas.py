@@ -72,3 +72,19 @@ def test_column_helpers_agree_with_pandas():
     assert columns.isin(values, {"b"}).tolist() == [False, True, False, False, False]
     order = pd.Series(["c", "a", "b"], dtype="str")
     assert columns.positions(values, order).tolist() == pd.Index(order).get_indexer(values).tolist()
+
+
+def test_pandera_imports_neither_hypothesis_nor_geopandas_for_a_build():
+    """schemas.PANDERA_EXTRAS: a fresh interpreter that imports the schemas and validates a table
+    imports neither (~0.13 s of every build), and can import either afterwards."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).parent
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import test_schemas; from analysis.core import schemas; "
+            "schemas.validate_agreements(test_schemas.agreements()); "
+            "print(sorted(m for m in ('hypothesis', 'geopandas') if m in sys.modules)); import hypothesis, geopandas")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code, str(tests)], capture_output=True, text=True, cwd=tests.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

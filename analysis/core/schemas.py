@@ -6,16 +6,43 @@ are for), so it surfaces as an error and nothing is written.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import sys
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera import dtypes
-from pandera.engines import pandas_engine
 
 from . import table_spec
 from .errors import QAError
+
+#: What pandera imports whenever it is installed, though nothing here uses it: hypothesis (to
+#: synthesize test data) as its pandas backend registers, and geopandas (to recognise geometry
+#: dtypes) on the first dtype it looks up. Together ~0.13 s of the ~0.55 s of imports that a cold
+#: `build --archive` pays while its workers parse, and every build and validation pays them.
+PANDERA_EXTRAS = ("hypothesis", "geopandas")
+
+
+@contextlib.contextmanager
+def _without_pandera_extras():
+    """PANDERA_EXTRAS unimportable while pandera imports, builds a schema or validates (a None in
+    sys.modules makes an import raise ImportError, which pandera takes as "not installed"); any
+    already imported stays as it is (it costs nothing then), and each is importable again after."""
+    blocked = [name for name in PANDERA_EXTRAS if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None
+    try:
+        yield
+    finally:
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+with _without_pandera_extras():
+    import pandera.pandas as pa
+    from pandera import dtypes
+    from pandera.engines import pandas_engine
 
 
 
@@ -65,6 +92,11 @@ def _checks(column: table_spec.Column) -> list[pa.Check]:
 def schema(table: table_spec.Table) -> pa.DataFrameSchema:
     """The pandera schema of a table in the spec: each column's dtype, nullability and checks.
     Text that may be missing is pandas' ``string`` (pd.NA), other text ``str`` (tidy.finalize)."""
+    with _without_pandera_extras():
+        return _schema(table)
+
+
+def _schema(table: table_spec.Table) -> pa.DataFrameSchema:
     columns = {
         c.name: pa.Column(NA_TEXT if c.type == "string?" else _DTYPES[c.dtype], _checks(c), nullable=c.nullable, unique=c.unique)
         for c in table.columns
@@ -78,12 +110,14 @@ SNAPSHOTS = schema(table_spec.SNAPSHOTS)
 
 # pandera imports its pandas backend (with hypothesis: ~0.4 s) on the first validate; register it
 # now, so that panel's build does it while its workers parse (panel._import_table_modules).
-pa.DataFrameSchema.register_default_backends(pd.DataFrame)
+with _without_pandera_extras():
+    pa.DataFrameSchema.register_default_backends(pd.DataFrame)
 
 
 def _validate(schema: pa.DataFrameSchema, df: pd.DataFrame, name: str) -> None:
     try:
-        schema.validate(df, lazy=True)
+        with _without_pandera_extras():
+            schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as err:
         raise schema_error(err.failure_cases, df, name) from None
 
@@ -154,7 +188,8 @@ def validate_agreements(df: pd.DataFrame) -> None:
     covering = _covering_rows(AGREEMENTS, df)
     if covering is not None:
         try:
-            AGREEMENTS.validate(covering, lazy=True)
+            with _without_pandera_extras():
+                AGREEMENTS.validate(covering, lazy=True)
             return
         except Exception:  # reported from the whole table, below
             pass
