@@ -354,3 +354,49 @@ def test_the_archive_found_current_is_noted_and_a_changed_input_is_seen(project)
     assert freshness.archive_stale_reason(project) is None
     note.write_text("{not json")  # a broken note only costs the work
     assert freshness.archive_stale_reason(project) is None and json.loads(note.read_text())
+
+
+def test_a_result_beside_larger_than_a_pipe_does_not_hold_the_next_job_back():
+    """Results are taken from the pipe as they come (forked.Forked's thread): a first result larger
+    than the pipe holds (64 KiB) no longer keeps the process from its next job until result() is called."""
+    import time
+
+    from analysis.store import forked
+
+    if not forked.available():
+        pytest.skip("no fork start method or a single core")
+    beside = forked.Forked([lambda: b"x" * 2**20, time.monotonic])
+    try:
+        time.sleep(0.5)  # the caller busy elsewhere
+        asked = time.monotonic()
+        assert beside.result(0) == (True, b"x" * 2**20)
+        ok, second_done = beside.result(1)
+        assert ok and second_done < asked  # monotonic is system-wide on Linux: the child's clock is ours
+    finally:
+        beside.close()
+
+
+def test_the_full_builds_parts_are_the_same_whether_its_rows_come_in_part_order_or_not(tmp_path):
+    """_clean orders the rows part by part (finalize's ``first``) so that each part is a slice of the
+    table, written without a copy; any other order gives the same parts through a take."""
+    import pyarrow.parquet as pq
+
+    from analysis.store import parts
+
+    n = 400
+    df = pd.DataFrame({
+        "agency_id": [f"agency-{i % 37}" for i in range(n)],
+        "published": pd.to_datetime([dt.date(2025, 1, 1) + dt.timedelta(days=i % 200) for i in range(n)]),
+        "row": range(n),
+    })  # fmt: skip
+    codes, ids = df["agency_id"].factorize()
+    recent = (df["published"] > df["published"].max() - pd.Timedelta(days=parts.RECENT_DAYS)).to_numpy()
+    ordered = df.iloc[pd.Series(parts.part_numbers(codes, ids, recent)).sort_values(kind="stable").index].reset_index(drop=True)
+    written = {}
+    for name, frame in {"any order": df, "part order": ordered}.items():
+        table, plan = parts.full_agreement_parts(frame)
+        assert all(isinstance(rows, slice) for _, rows, _ in plan) == (name == "part order")
+        out, ids_of = tmp_path / name, {}
+        parts.write_full_agreements(table, plan, out, ids_of)
+        written[name] = ({p.name: pq.read_table(p).to_pandas().sort_values("row").to_dict("list") for p in out.iterdir()}, ids_of)
+    assert written["any order"] == written["part order"] and len(written["any order"][0]) > 4

@@ -35,6 +35,7 @@ from datetime import date
 from ..core import atomic
 from ..core.paths import Project
 from . import csvsplice, panel
+from .parts import write_agreements
 from ..ingest.registry import RawFile
 
 
@@ -271,7 +272,7 @@ def _write_part(rows, folder, parts: dict) -> None:
     import pyarrow.parquet as pq
 
     existing = sorted(folder.glob("part-*.parquet"))
-    panel.write_agreements(rows, folder, len(existing), parts, schema=pq.read_schema(existing[0]))
+    write_agreements(rows, folder, len(existing), parts, schema=pq.read_schema(existing[0]))
 
 
 def _renamed_correction(record: str, touched: dict[tuple[str, int], str]) -> str:

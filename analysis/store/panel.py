@@ -36,17 +36,12 @@ from types import SimpleNamespace
 from ..core import atomic
 from ..core.paths import Project
 from . import buildinfo, integrity
+from .parts import PART_NAME, full_agreement_parts, part_numbers, recent_rows, write_full_agreements
 from ..ingest.registry import RawFile
 
 MANIFEST = "build_manifest.json"
 OUTPUTS = ("agreements.parquet", "snapshots.parquet", "history.parquet", "corrections.csv", "qa.csv", "counts.sqlite")
-AGREEMENTS = "agreements.parquet"  # a folder of parts: the full build writes up to 2 x BUCKETS, each append one more
-# When an append renames an agency (increment.py), only the parts that list it are rewritten.
-# The full build splits its rows by age (the last RECENT_DAYS of sheets: the agencies whose names
-# ICE is still correcting are mostly new ones) and by agency (BUCKETS parts of each age, by a
-# hash of agency_id), so a rename rewrites one eighth of the recent rows, not 300,000.
-RECENT_DAYS = 90
-BUCKETS = 8
+AGREEMENTS = "agreements.parquet"  # a folder of parts (parts.py): the full build writes up to 2 x BUCKETS, each append one more
 CONTEXT = "append_context.json"  # what an append needs to extend the ids (increment.py)
 # The gazetteer's per-state index (geography.Gazetteer.index_data) as the full build made it: an
 # append that places a new agency takes it instead of folding every place name of the state again.
@@ -194,10 +189,22 @@ def _parse(path: str, label: str):
         if name == "row":
             compact[name] = array("I", values).tobytes()
             continue
-        uniques = list(dict.fromkeys(values))
-        position = {v: i for i, v in enumerate(uniques)}
-        compact[name] = (uniques, array("I", map(position.__getitem__, values)).tobytes())
+        position: dict[str, int] = {}  # each distinct value's code, in the order the rows first hold them
+        codes = array("I", [position.setdefault(v, len(position)) for v in values])
+        compact[name] = (list(position), codes.tobytes())
     return (s.layout.id, s.sheet_name, compact, s.skipped)
+
+
+def _worker_init() -> None:
+    """A parse worker: no cyclic GC (its objects are short-lived and acyclic: refcounting frees
+    them), and a lower priority than the main process, which expands each sheet as it arrives and
+    imports the table steps meanwhile: what the rest of the build waits on once the last sheet is
+    parsed. The workers take the cores it leaves."""
+    import gc
+
+    gc.disable()
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(5)
 
 
 def _import_table_modules() -> None:
@@ -397,9 +404,14 @@ def write_context(out, context: dict) -> None:
         "pairs": [[name, state, *keys] for (name, state), keys in context["pairs"].items()],
         "cooccur": sorted(map(list, context["cooccur"])),
         "parts": {part: sorted(ids) for part, ids in context["parts"].items()},
-        "places": [[*key, *placed] for key, placed in context["places"].items()],
+        # sorted: the order rows met a place in depends on how the build ordered its rows
+        "places": sorted(([*key, *placed] for key, placed in context["places"].items()), key=_place_order),
     }
     write_verified(out / CONTEXT, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _place_order(place: list) -> tuple:
+    return tuple((v is None, "" if v is None else str(v)) for v in place[:4])
 
 
 def read_gazetteer(project: Project):
@@ -452,11 +464,9 @@ def parse(project: Project, items: list[Distinct], *, quiet: bool = False, worke
         bar = tqdm(total=len(jobs), desc="parse sheets", unit="sheet", file=sys.stderr)
     results = []
     if workers > 1 and len(jobs) >= POOL_FROM:
-        import gc
         from concurrent.futures import ProcessPoolExecutor
 
-        # a worker's objects are short-lived and acyclic (refcounting frees them): no cyclic GC there
-        with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
             # small chunks (~17 sheets for the archive): when one worker runs out, the other has
             # little left to parse alone
             parsing = pool.map(_parse, *zip(*jobs), chunksize=max(1, len(jobs) // (workers * 32)))
@@ -561,64 +571,6 @@ def distinct_columns(items: list[Distinct]):
     })  # fmt: skip
 
 
-PART_NAME = re.compile(r"part-[0-9]{5}\.parquet")
-
-
-def write_agreements(df, folder, part: int, parts: dict, schema=None) -> None:
-    """One part of the agreements folder (an append's part takes the first part's exact schema);
-    ``parts`` (part file -> the agency ids in it) is kept in the append context."""
-    import pyarrow as pa
-
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    _write_part(table.cast(schema) if schema is not None else table, folder, part)
-    parts[f"part-{part:05d}.parquet"] = set(df["agency_id"].unique().tolist())
-
-
-def _write_part(table, folder, part: int) -> None:
-    import pyarrow.parquet as pq
-
-    folder.mkdir(exist_ok=True)
-    with atomic.atomic_path(folder / f"part-{part:05d}.parquet") as tmp:
-        pq.write_table(table, tmp, compression="zstd")
-
-
-def full_agreement_parts(agreements) -> tuple[object, list[tuple[int, object, set]]]:
-    """How the full build splits its agreements into parts: the sheets before the last RECENT_DAYS,
-    then those of the last RECENT_DAYS, each split by agency into BUCKETS parts (all of an
-    agency's rows in one), in their row order. Empty parts are not written, except a first one
-    (appends take its schema). Returns the frame as an Arrow table (no copy) and, per part, its
-    number, its rows and its agency ids (write_full_agreements writes them)."""
-    import zlib
-
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-
-    recent = (agreements["published"] > agreements["published"].max() - pd.Timedelta(days=RECENT_DAYS)).to_numpy(dtype=bool)
-    codes, ids = agreements["agency_id"].factorize()
-    bucket = np.array([zlib.crc32(i.encode()) % BUCKETS for i in ids.tolist()], dtype="int64")[codes] if len(ids) else codes
-    which = recent * BUCKETS + bucket  # each row's part, in writing order
-    order = np.argsort(which, kind="stable")  # the rows of each part together, in their row order
-    ends = np.cumsum(np.bincount(which, minlength=2 * BUCKETS)).tolist()
-    ids = np.asarray(ids, dtype=object)
-    plan = []
-    for start, end in zip([0, *ends[:-1]], ends):
-        if end > start or not plan:
-            rows = order[start:end]
-            plan.append((len(plan), rows, set(ids[np.unique(codes[rows])].tolist())))
-    return pa.Table.from_pandas(agreements, preserve_index=False), plan
-
-
-def write_full_agreements(table, plan: list, folder, parts: dict) -> None:
-    """The parts of full_agreement_parts, each taken from the whole table in turn (one part's copy
-    in memory, not the table's). pyarrow's take and parquet writer release the GIL, so this runs
-    on a thread beside the build's other steps (pandas' row masks did not)."""
-    shutil.rmtree(folder) if folder.is_dir() else folder.unlink(missing_ok=True)
-    for part, rows, ids in plan:
-        _write_part(table.take(rows), folder, part)
-        parts[f"part-{part:05d}.parquet"] = ids
-
-
 def check_qa(project: Project, qa_table, write=None) -> None:
     """A failed invariant is written so it can be read (``write(path)``: the whole QA table when
     ``qa_table`` holds only the rows just checked); the tables are not replaced."""
@@ -641,14 +593,15 @@ def full_build(project: Project, sheets: list[RawFile], *, quiet: bool, manifest
         parsed = [parsed_sheets(project, items, quiet=quiet, save=new.append, each=expanding(made))]
     beside = None
     if len(items) >= POOL_FROM and forked.available():  # forked now, while no thread runs
-        beside = forked.Forked([lambda: [_save_pack(project, n) for n in new], lambda: _indexed_gazetteer(project.processed)])
+        # the index first: _clean waits for it once the rows are finalized; nothing waits for the pack until the end
+        beside = forked.Forked([lambda: _indexed_gazetteer(project.processed), lambda: _save_packs_beside(project, new)])
     else:
         for n in new:
             _save_pack(project, n)
     try:
         with _arrow_allocator():
             cleaned = _clean(project, items, parsed, made, beside)
-            if beside is not None and not beside.result(0)[0]:
+            if beside is not None and not beside.result(1)[0]:
                 for n in new:
                     _save_pack(project, n)  # here then, for its error if it has one
             new.clear()  # the pack is in the folder before replace_dir makes its staging copy
@@ -682,6 +635,15 @@ def _arrow_allocator():
         pa.set_memory_pool(previous)
 
 
+def _save_packs_beside(project: Project, new: list) -> None:
+    """full_build's job 1 beside: the parse cache written at a lower priority, since nothing waits
+    for it until the build ends, while the main process's threads (finalize's columns, the parts'
+    writer) would otherwise share the second core with it."""
+    os.nice(10)
+    for n in new:
+        _save_pack(project, n)
+
+
 def _indexed_gazetteer(folder) -> dict:
     """A job for the forked process beside the cleaning (full_build): every state of the county
     tables in ``folder`` indexed, as Gazetteer.index_data (~0.2 s of Python off the main process)."""
@@ -696,10 +658,10 @@ def _clean(project: Project, items: list[Distinct], parsed: list[dict[str, tuple
     """The agreements (cleaned, with ids, placed), snapshots (before county coverage) and corrections
     tables of the parsed sheets (``parsed``: [parsed_sheets' dict], emptied here so that its memory
     goes once the rows are expanded; ``made``: see sheet_pairs); the append context and the
-    gazetteer the rows were placed from (indexed beside, full_build's job 1, where it could be)."""
+    gazetteer the rows were placed from (indexed beside, full_build's job 0, where it could be)."""
     from ..clean import geography
     from .build import skipped_corrections
-    from ..clean.tidy import assign_ids, correction_frame, finalize, place, raw_table, tidy
+    from ..clean.tidy import assign_ids, codes_of, correction_frame, finalize, place, raw_table, tidy
 
     pairs = sheet_pairs(items, parsed.pop(), made)
     made.clear()
@@ -710,9 +672,10 @@ def _clean(project: Project, items: list[Distinct], parsed: list[dict[str, tuple
     del pairs
     # placed from the county tables of the curated build (their sha256 are in the manifest)
     gazetteer = geography.read(project.processed)
-    finalized = finalize(cols)
+    # rows in part order (full_agreement_parts): each part is then a run of rows, written without a copy
+    finalized = finalize(cols, first=part_numbers(*codes_of(cols["agency_id"])[:2], recent_rows(cols["published"])))
     del cols
-    indexed, index = beside.result(1) if beside is not None else (False, None)
+    indexed, index = beside.result(0) if beside is not None else (False, None)
     if indexed:  # the states the rows hold, as place() would index them (it indexes the rest: territories)
         rows_states = set(finalized["state"].unique().tolist())
         gazetteer.adopt({state: data for state, data in index.items() if state in rows_states})
