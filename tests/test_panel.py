@@ -147,7 +147,7 @@ def test_warm_build_skips_and_new_sheet_is_parsed_alone(project, monkeypatch):
     assert archive.build(project, entries, quiet=True).skipped
     parsed = []
     real = panel._parse
-    monkeypatch.setattr(panel, "_parse", lambda path, label: parsed.append(label) or real(path, label))
+    monkeypatch.setattr(panel, "_parse", lambda path, entry: parsed.append(entry.path) or real(path, entry))
     extra = sheet(project.raw, "ice_287g_archive/participating_2025-09-06_pm.xlsx", [A2, B, C], "2025-09-06")
     result = archive.build(project, [*entries, extra], quiet=True)
     assert not result.skipped and parsed == [extra.path]  # the other five came from the cache
@@ -215,7 +215,7 @@ def test_a_tampered_parse_cache_is_parsed_again_not_loaded(project, monkeypatch,
     pack.write_bytes(pack.read_bytes().replace(b"Alpha County", b"Omega County"))  # same length, other bytes
     parsed = []
     real = panel._parse
-    monkeypatch.setattr(panel, "_parse", lambda path, label: parsed.append(label) or real(path, label))
+    monkeypatch.setattr(panel, "_parse", lambda path, entry: parsed.append(entry.path) or real(path, entry))
     archive.build(project, entries, quiet=True, force=True)
     assert len(parsed) == 5  # every sheet parsed again from its file
     err = capsys.readouterr().err
@@ -400,3 +400,33 @@ def test_the_full_builds_parts_are_the_same_whether_its_rows_come_in_part_order_
         parts.write_full_agreements(table, plan, out, ids_of)
         written[name] = ({p.name: pq.read_table(p).to_pandas().sort_values("row").to_dict("list") for p in out.iterdir()}, ids_of)
     assert written["any order"] == written["part order"] and len(written["any order"][0]) > 4
+
+
+@pytest.mark.parametrize("how", ["a byte changed", "a byte added", "a renamed copy changed", "from the cache"])
+def test_a_build_from_nothing_refuses_bytes_that_are_not_the_registered_ones(project, how):
+    """A build from nothing does not hash the raw files first: each is checked by the worker that
+    reads it, on the bytes it parses (panel._parse), and the files no worker reads (the same bytes
+    under another name, sheets from the parse cache) before anything is cleaned. Either way the
+    build stops with fetch.verify's error and writes nothing."""
+    from analysis.core.errors import DataIntegrityError
+
+    entries = five_sheets(project.raw)
+    arch = "ice_287g_archive/participating_2025-09-0{}_pm.xlsx"
+    copy = project.raw / arch.format(6)
+    shutil.copyfile(project.raw / entries[2].path, copy)  # the same bytes under another name: one snapshot
+    entries.append(wb.raw_entry(project.raw, arch.format(6), kind="participating", published="2025-09-06", edition="pm",
+                                layout="P3", rows=2, set_name="ice_287g_archive"))  # fmt: skip
+    if how == "from the cache":
+        archive.build(project, entries, quiet=True)
+        (project.archive / panel.MANIFEST).unlink()  # no built panel: a build from nothing, the parse cache kept
+    target = copy if how == "a renamed copy changed" else project.raw / entries[1].path
+    data = bytearray(target.read_bytes())
+    if how == "a byte added":
+        data += b"\0"
+    else:
+        data[-30] ^= 1  # in the zip's end record: still a zip, no longer the registered bytes
+    target.write_bytes(bytes(data))
+    with pytest.raises(DataIntegrityError, match=r"sha256 mismatch in data/raw/: expected [0-9a-f]{64}, got [0-9a-f]{64}") as err:
+        archive.build(project, entries, quiet=True)
+    assert err.value.path == target.relative_to(project.raw).as_posix()
+    assert not (project.archive / panel.MANIFEST).exists()

@@ -175,16 +175,25 @@ def _fetch(project: Project, entries: list[RawFile], *, mirror: Path | None, qui
     return report
 
 
-def verify(project: Project, entries: list[RawFile]) -> None:
-    """Refuse to go on if any raw file of ``project`` is missing or not the registered bytes."""
+def verify(project: Project, entries: list[RawFile], *, contents: bool = True) -> None:
+    """Refuse to go on if any raw file of ``project`` is missing or not the registered bytes.
+    ``contents=False``: present only; whoever reads the files checks their bytes (bytes_problem)."""
     for entry in entries:
         local = entry.file_in(project)
         if not local.is_file():
             raise DataIntegrityError("missing from data/raw/; run `python -m analysis fetch`", path=entry.path)
-        actual = sha256_of(local)
-        if actual != entry.sha256:
-            raise DataIntegrityError(
-                f"sha256 mismatch in data/raw/: expected {entry.sha256}, got {actual}; "
-                "raw files are never edited: run `python -m analysis fetch` to restore it",
-                path=entry.path,
-            )
+        if contents:
+            problem = bytes_problem(entry, sha256_of(local))
+            if problem is not None:
+                raise problem
+
+
+def bytes_problem(entry: RawFile, actual: str) -> DataIntegrityError | None:
+    """The error for a raw file whose sha256 is ``actual``, or None when it is the registered one."""
+    if actual == entry.sha256:
+        return None
+    return DataIntegrityError(
+        f"sha256 mismatch in data/raw/: expected {entry.sha256}, got {actual}; "
+        "raw files are never edited: run `python -m analysis fetch` to restore it",
+        path=entry.path,
+    )

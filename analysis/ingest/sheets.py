@@ -262,7 +262,7 @@ def _check_crcs(path: Path | str, label: str) -> None:
         raise problem
 
 
-def _check_declared_sizes(path: Path, label: str) -> None:
+def _check_declared_sizes(path: Path | IO[bytes], label: str) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             problem = _declared_sizes(zf, limits.max_unpacked_bytes())
@@ -272,7 +272,7 @@ def _check_declared_sizes(path: Path, label: str) -> None:
         raise LimitError(problem, path=label)
 
 
-def _open_rows(path: Path, label: str, check_crc: bool) -> tuple[str, list[list]]:
+def _open_rows(path: Path | IO[bytes], label: str, check_crc: bool) -> tuple[str, list[list]]:
     from python_calamine import CalamineWorkbook
 
     if not zipfile.is_zipfile(path):
@@ -282,7 +282,11 @@ def _open_rows(path: Path, label: str, check_crc: bool) -> tuple[str, list[list]
     else:
         _check_declared_sizes(path, label)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        if isinstance(path, Path):
+            workbook = CalamineWorkbook.from_path(str(path))
+        else:
+            path.seek(0)
+            workbook = CalamineWorkbook.from_filelike(path)
         names = workbook.sheet_names
         if not names:
             raise EmptySheetError("workbook has no worksheet", path=label)
@@ -347,8 +351,9 @@ def _body_columns(rows: list[list], width: int, state_i: int, agency_i: int):
     return [list(compress(col, keep)) for col in cols], lines, skipped
 
 
-def read_sheet(path: Path | str, *, label: str | None = None, check_crc: bool = True) -> RawSheet:
-    """Parse the first worksheet; the header must be row 1 and match a known layout.
+def read_sheet(path: Path | str | IO[bytes], *, label: str | None = None, check_crc: bool = True) -> RawSheet:
+    """Parse the first worksheet; the header must be row 1 and match a known layout. ``path`` may
+    be the file's bytes as a binary file object (then ``label`` names it).
 
     ``check_crc=False`` skips the zip CRC check and the count of each part's real unpacked size
     (`zip_problem`, a fifth of a parse; the declared sizes are still checked). Only for
@@ -356,7 +361,7 @@ def read_sheet(path: Path | str, *, label: str | None = None, check_crc: bool = 
     and their CRCs were checked when they entered data/raw (fetch, add-sheet). Any other file
     keeps the default, since calamine itself does not verify CRCs.
     """
-    path = Path(path)
+    path = Path(path) if isinstance(path, str) else path
     label = label or path.name
     sheet_name, rows = _open_rows(path, label, check_crc)
     cap = limits.max_rows()

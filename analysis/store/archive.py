@@ -32,9 +32,11 @@ def _build_or_append(project: Project, entries: list[RawFile] | None, *, quiet: 
 
     entries = panel.archive_entries(project) if entries is None else entries
     sheets = [e for e in entries if e.is_ice_sheet]
-    fetch.verify(project, sheets)
-    current = panel._manifest(project, sheets)  # made and read once: 1,166 registry rows, ~1 MB of JSON
     built = None if force else panel.built_manifest(project)
+    # A build from nothing reads every file anyway: their bytes are checked as they are read (panel.full_build)
+    hashed = built is not None
+    fetch.verify(project, sheets, contents=hashed)
+    current = panel._manifest(project, sheets)  # made and read once: 1,166 registry rows, ~1 MB of JSON
     if built is not None:
         from . import integrity
 
@@ -68,4 +70,4 @@ def _build_or_append(project: Project, entries: list[RawFile] | None, *, quiet: 
                 print(f"archive panel: full build ({why})", file=sys.stderr)
     elif not force and not quiet:
         print("archive panel: full build (no built panel to append to)", file=sys.stderr)
-    return panel.full_build(project, sheets, quiet=quiet, manifest=current)
+    return panel.full_build(project, sheets, quiet=quiet, manifest=current, verified=hashed)

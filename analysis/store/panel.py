@@ -167,21 +167,37 @@ def is_current(project: Project, entries: list[RawFile]) -> bool:
 # ----------------------------------------------------------------------------- parse cache
 
 
-def _parse(path: str, label: str):
-    """Worker: parse one file; returns compact plain data (cheap to send back) or the typed error.
+def _parse(path: str, entry: RawFile):
+    """Worker: parse one registered file; returns compact plain data (cheap to send back) or the
+    typed error.
+
+    The file is read once and its bytes checked against the registered sha256 before they are
+    parsed, so what is parsed is what was verified (fetch.verify, which a build from nothing leaves
+    to this: hashing the bytes in hand costs the worker what calamine's own read of the file did).
+    Their zip CRCs were checked when they entered data/raw/ (fetch, add-sheet).
 
     Each text column travels as its distinct values plus uint32 codes: ICE repeats the same cells
     down a sheet, so this is several times smaller than lists of strings, in the pipe and the cache.
     """
+    import hashlib
+    import io
     from array import array
+    from pathlib import Path
 
     from ..core.errors import AnalysisError
+    from ..ingest.fetch import bytes_problem, sha256_of
     from ..ingest.sheets import read_sheet
 
     try:
-        # Only registered files reach here, verified by sha256 just before (build -> fetch.verify);
-        # their zip CRCs were checked when they entered data/raw/ (fetch, add-sheet).
-        s = read_sheet(path, label=label, check_crc=False)
+        if os.stat(path).st_size != entry.bytes:  # not the registered bytes (hashed as it streams, for the message)
+            data, actual = None, sha256_of(path)
+        else:
+            data = Path(path).read_bytes()
+            actual = hashlib.sha256(data).hexdigest()
+        problem = bytes_problem(entry, actual)
+        if problem is not None:
+            return problem
+        s = read_sheet(io.BytesIO(data) if data is not None else path, label=entry.path, check_crc=False)
     except AnalysisError as err:
         return err
     compact = {}
@@ -454,7 +470,7 @@ def parse(project: Project, items: list[Distinct], *, quiet: bool = False, worke
 
     ``overlap()`` runs while the workers parse; ``each(item, result)`` as each result arrives (in
     item order; the result is the parsed sheet or its error, raised here once all are parsed)."""
-    jobs = [(str(d.entry.file_in(project)), d.entry.path) for d in items]
+    jobs = [(str(d.entry.file_in(project)), d.entry) for d in items]
     workers = workers or min(os.cpu_count() or 1, 8)
     if quiet:  # tqdm.auto looks for Jupyter: ~0.15 s of imports a quiet CLI append need not pay
         bar = SimpleNamespace(update=lambda: None, close=lambda: None)
@@ -582,15 +598,21 @@ def check_qa(project: Project, qa_table, write=None) -> None:
         qa.raise_on_failure(qa_table, "data/processed/archive/qa.csv")
 
 
-def full_build(project: Project, sheets: list[RawFile], *, quiet: bool, manifest: dict):
-    """Clean the whole panel again from the parse cache (archive.build decides when)."""
+def full_build(project: Project, sheets: list[RawFile], *, quiet: bool, manifest: dict, verified: bool = True):
+    """Clean the whole panel again from the parse cache (archive.build decides when). ``verified``:
+    whether every file's bytes were checked already (fetch.verify); if not, those parsed now are
+    checked as they are read (_parse) and the others here, before anything is cleaned."""
     from . import forked
+    from ..ingest import fetch
 
     items = distinct_sheets(sheets)
     made, new = {}, []
     # first: the workers parse while this process imports the rest, then expands what they parsed
     with _collector_paused():
         parsed = [parsed_sheets(project, items, quiet=quiet, save=new.append, each=expanding(made))]
+    if not verified:  # the files no worker read: served from the parse cache, or the same bytes under another name
+        read = {d.entry.path for d in items if any(d.entry.sha256 in n for n in new)}
+        fetch.verify(project, [e for e in sheets if e.path not in read])
     beside = None
     if len(items) >= POOL_FROM and forked.available():  # forked now, while no thread runs
         # the index first: _clean waits for it once the rows are finalized; nothing waits for the pack until the end
